@@ -1,0 +1,34 @@
+// @ts-check
+import js from '@eslint/js';
+import sdl from '@microsoft/eslint-plugin-sdl';
+import security from 'eslint-plugin-security';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'cdk.out/', '.stockade/', 'coverage/', 'bench/.out/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  security.configs.recommended,
+  ...sdl.configs.common,
+  ...sdl.configs.node,
+  {
+    languageOptions: { parserOptions: { projectService: false } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'error',
+      // Index access on typed maps/records is everywhere in CDK and DynamoDB code and is covered by noUncheckedIndexedAccess.
+      'security/detect-object-injection': 'off',
+    },
+  },
+  {
+    // The local runtime, CLIs, benchmarks and tests talk to people through the console and to loopback over http.
+    files: ['local/**', 'bench/**', 'test/**', 'bin/**'],
+    rules: { 'no-console': 'off', '@microsoft/sdl/no-insecure-url': 'off' },
+  },
+  {
+    // File paths here come from the synthesized cloud assembly and our own temp dirs, not from requests.
+    files: ['local/**', 'bench/**', 'test/**', 'lib/**'],
+    rules: { 'security/detect-non-literal-fs-filename': 'off' },
+  },
+);

@@ -1,0 +1,40 @@
+import type { Config } from 'jest';
+
+/** ESM-only packages that jest (CommonJS) must transform. */
+const esmPackages = ['@middy', 'fauxqs'];
+
+const transform: Config['transform'] = {
+  '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
+};
+
+const common = {
+  transform,
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
+} satisfies Partial<Config>;
+
+const config: Config = {
+  // Infra tests synthesize whole apps; integration/e2e share emulators. Two workers fit a 2-core machine.
+  maxWorkers: 2,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/setup/runtime-global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/runtime-global-teardown.ts',
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/setup/runtime-global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/runtime-global-teardown.ts',
+    },
+  ],
+};
+
+export default config;

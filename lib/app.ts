@@ -1,0 +1,51 @@
+import type { App} from 'aws-cdk-lib';
+import { Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import type { StageConfig } from './config/stage-config';
+import { ApiStack } from './stacks/api-stack';
+import { DataStack } from './stacks/data-stack';
+import { MessagingStack } from './stacks/messaging-stack';
+import { ObservabilityStack } from './stacks/observability-stack';
+import { SecretsStack } from './stacks/secrets-stack';
+
+export interface StockadeStacks {
+  readonly secrets: SecretsStack;
+  readonly data: DataStack;
+  readonly messaging: MessagingStack;
+  readonly api: ApiStack;
+  readonly observability: ObservabilityStack;
+}
+
+/** Stack name for a concern, e.g. Stockade-prod-Data. */
+export function stackName(config: StageConfig, concern: string): string {
+  return `Stockade-${config.stage}-${concern}`;
+}
+
+/**
+ * Builds every stack of one stage into `app` and adds the cdk-nag packs. Used by bin/stockade.ts, the tests and
+ * the local runtime, so all three see the same stacks.
+ */
+export function addStockadeStage(app: App, config: StageConfig): StockadeStacks {
+  const env = config.env.account || config.env.region ? { account: config.env.account, region: config.env.region } : undefined;
+  const common = (concern: string) => ({ stackName: stackName(config, concern), env, terminationProtection: config.removalPolicy === 'retain' });
+
+  const secrets = new SecretsStack(app, stackName(config, 'Secrets'), { ...common('Secrets'), config });
+  const data = new DataStack(app, stackName(config, 'Data'), { ...common('Data'), config, key: secrets.key });
+  const messaging = new MessagingStack(app, stackName(config, 'Messaging'), { ...common('Messaging'), config, key: secrets.key });
+  const api = new ApiStack(app, stackName(config, 'Api'), { ...common('Api'), config, key: secrets.key });
+  const observability = new ObservabilityStack(app, stackName(config, 'Observability'), {
+    ...common('Observability'),
+    config,
+    api: api.api,
+    functions: api.functions,
+    queues: [messaging.fulfilment, messaging.inventoryUpdates],
+    alarmTopic: messaging.alarmTopic,
+  });
+
+  for (const stack of [secrets, data, messaging, api, observability]) {
+    Tags.of(stack).add('stockade:stage', config.stage);
+    Tags.of(stack).add('stockade:component', stack.stackName.split('-').pop() ?? 'unknown');
+  }
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new ServerlessChecks(app));
+  return { secrets, data, messaging, api, observability };
+}

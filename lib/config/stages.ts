@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { STAGES, type Stage, type StageConfig, StageConfigSchema } from './stage-config';
+
+type StageDefaults = Omit<StageConfig, 'stage' | 'env'>;
+
+/** The per-stage settings. Change them here; `npm test` snapshots the resolved result per stage. */
+export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
+  dev: {
+    removalPolicy: 'destroy',
+    logRetentionDays: 14,
+    logLevel: 'DEBUG',
+    api: { throttleRateLimit: 50, throttleBurstLimit: 100, maxBodyBytes: 16_384, corsAllowOrigins: ['http://localhost:3000'] },
+    waf: { rateLimitPer5Min: 2_000, sensitiveRateLimitPer5Min: 300 },
+    admin: { allowedCidrs: ['127.0.0.1/32', '10.0.0.0/8'] },
+    alarms: {},
+    inventoryProviders: ['acme-warehouse'],
+  },
+  staging: {
+    removalPolicy: 'retain',
+    logRetentionDays: 30,
+    logLevel: 'INFO',
+    api: { throttleRateLimit: 200, throttleBurstLimit: 400, maxBodyBytes: 16_384, corsAllowOrigins: ['https://staging.shop.example.com'] },
+    waf: { rateLimitPer5Min: 3_000, sensitiveRateLimitPer5Min: 500 },
+    admin: { allowedCidrs: ['10.0.0.0/8'] },
+    alarms: {},
+    inventoryProviders: ['acme-warehouse'],
+  },
+  prod: {
+    removalPolicy: 'retain',
+    logRetentionDays: 365,
+    logLevel: 'INFO',
+    api: { throttleRateLimit: 1_000, throttleBurstLimit: 2_000, maxBodyBytes: 16_384, corsAllowOrigins: ['https://shop.example.com'] },
+    waf: { rateLimitPer5Min: 5_000, sensitiveRateLimitPer5Min: 1_000 },
+    admin: { allowedCidrs: ['10.0.0.0/8'] },
+    alarms: {},
+    inventoryProviders: ['acme-warehouse'],
+  },
+};
+
+export interface ResolveStageInput {
+  stage: unknown;
+  account?: string | undefined;
+  region?: string | undefined;
+  /** Partial overrides (for example from `-c adminCidrs=…`), validated like the defaults. */
+  overrides?: Partial<StageDefaults>;
+}
+
+/** Resolves and validates one stage's configuration; throws with every invalid path listed. */
+export function resolveStageConfig(input: ResolveStageInput): StageConfig {
+  const stage = z.enum(STAGES).safeParse(input.stage ?? 'dev');
+  if (!stage.success) {
+    throw new Error(`Unknown stage "${String(input.stage)}": use one of ${STAGES.join(', ')} (-c stage=…)`);
+  }
+  const candidate = {
+    stage: stage.data,
+    env: { account: input.account, region: input.region },
+    ...STAGE_DEFAULTS[stage.data],
+    ...input.overrides,
+  };
+  const parsed = StageConfigSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`Invalid configuration for stage "${stage.data}":\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,61 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { removalPolicyOf, type StageContext } from './stage-props';
+
+export interface StockadeQueueProps {
+  readonly stageContext: StageContext;
+  /** Where the DLQ-depth alarm notifies. */
+  readonly alarmTopic: ITopic;
+  /** Timeout of the Lambda that consumes this queue; the visibility timeout is six times this. */
+  readonly consumerTimeout: Duration;
+  /** FIFO queue (and FIFO DLQ) with content-based de-duplication off: producers set MessageDeduplicationId. @default false */
+  readonly fifo?: boolean;
+  /** Receives before a message moves to the DLQ. @default 5 (never below 3) */
+  readonly maxReceiveCount?: number;
+}
+
+/**
+ * A queue that cannot lose messages quietly: KMS-encrypted with the stage key, TLS-only, with a DLQ kept 14 days
+ * and an alarm as soon as anything lands in it.
+ */
+export class StockadeQueue extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly deadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: StockadeQueueProps) {
+    super(scope, id);
+    const { config, key } = props.stageContext;
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    if (maxReceiveCount < 3) throw new Error(`${id}: maxReceiveCount must be at least 3`);
+    const fifo = props.fifo ?? false;
+    const common = {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      dataKeyReuse: Duration.minutes(5),
+      enforceSSL: true,
+      removalPolicy: removalPolicyOf(config),
+      ...(fifo ? { fifo: true } : {}),
+    };
+    this.deadLetterQueue = new Queue(this, 'Dlq', { ...common, retentionPeriod: Duration.days(14) });
+    this.queue = new Queue(this, 'Queue', {
+      ...common,
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+    });
+    this.deadLetterAlarm = new Alarm(this, 'DlqDepthAlarm', {
+      alarmDescription: `Messages in the dead-letter queue of ${id}: inspect, fix, then POST /admin/queues/{queueName}/redrive`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+  }
+}

@@ -1,0 +1,82 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config/stage-config';
+import type { StockadeFunction } from '../constructs/stockade-function';
+import type { StockadeQueue } from '../constructs/stockade-queue';
+
+export interface ObservabilityStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly api: RestApi;
+  readonly functions: readonly StockadeFunction[];
+  readonly queues: readonly StockadeQueue[];
+  readonly alarmTopic: ITopic;
+}
+
+/** Stateless: alarms on API errors and function failures, and the stage dashboard. */
+export class ObservabilityStack extends Stack {
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
+    super(scope, id, props);
+    const action = new SnsAction(props.alarmTopic);
+    const period = Duration.minutes(5);
+
+    const requests = props.api.metricCount({ period, statistic: 'Sum' });
+    const serverErrors = props.api.metricServerError({ period, statistic: 'Sum' });
+    const serverErrorRate = new MathExpression({
+      expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+      usingMetrics: { requests, errors: serverErrors },
+      period,
+      label: '5xx %',
+    });
+    this.addAlarm('Api5xxRate', {
+      alarmDescription: 'More than 1% of API requests answered 5xx for 10 minutes',
+      metric: serverErrorRate,
+      threshold: 1,
+      evaluationPeriods: 2,
+    }, action);
+
+    for (const fn of props.functions) {
+      this.addAlarm(`${fn.node.id}Errors`, {
+        alarmDescription: `${fn.node.id} failed invocations`,
+        metric: fn.metricErrors({ period, statistic: 'Sum' }),
+        threshold: 0,
+        evaluationPeriods: 1,
+      }, action);
+      this.addAlarm(`${fn.node.id}Throttles`, {
+        alarmDescription: `${fn.node.id} throttled`,
+        metric: fn.metricThrottles({ period, statistic: 'Sum' }),
+        threshold: 0,
+        evaluationPeriods: 1,
+      }, action);
+    }
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `stockade-${props.config.stage}` });
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'API requests and errors', left: [requests, props.api.metricClientError({ period }), serverErrors], width: 12 }),
+      new GraphWidget({ title: 'API latency p50 / p99', left: [props.api.metricLatency({ period, statistic: 'p50' }), props.api.metricLatency({ period, statistic: 'p99' })], width: 12 }),
+      new GraphWidget({ title: 'Function errors', left: props.functions.map((f) => f.metricErrors({ period, label: f.node.id })), width: 12 }),
+      new GraphWidget({ title: 'Function duration p99', left: props.functions.map((f) => f.metricDuration({ period, statistic: 'p99', label: f.node.id })), width: 12 }),
+      new GraphWidget({
+        title: 'Dead-letter queue depth',
+        left: props.queues.map((q) => q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), label: q.node.id })),
+        width: 24,
+      }),
+    );
+  }
+
+  private addAlarm(id: string, props: { alarmDescription: string; metric: MathExpression | ReturnType<StockadeFunction['metricErrors']>; threshold: number; evaluationPeriods: number }, action: SnsAction): void {
+    const alarm = new Alarm(this, id, {
+      ...props,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(action);
+    this.alarms.push(alarm);
+  }
+}

@@ -1,0 +1,96 @@
+import { Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { AccountRootPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config/stage-config';
+import { removalPolicyOf } from '../constructs/stage-props';
+
+/** Tag the local runtime reads to know what a secret holds, so it can give it a local value. */
+export const SECRET_KIND_TAG = 'stockade:secret-kind';
+
+export type SecretKind = 'stripe-api-key' | 'stripe-webhook-secrets' | 'inventory-provider-hmac';
+
+export interface SecretsStackProps extends StackProps {
+  readonly config: StageConfig;
+}
+
+/**
+ * Stateful: the stage's customer-managed KMS key and every secret. Secret values are never in the template:
+ * they are generated placeholders an operator replaces with `aws secretsmanager put-secret-value` (README).
+ */
+export class SecretsStack extends Stack {
+  readonly key: Key;
+  readonly stripeApiKey: Secret;
+  /** JSON array of accepted Stripe webhook signing secrets (several during a rotation window). */
+  readonly stripeWebhookSecrets: Secret;
+  readonly inventoryProviderSecrets: ReadonlyMap<string, Secret>;
+
+  constructor(scope: Construct, id: string, props: SecretsStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = removalPolicyOf(config);
+
+    this.key = new Key(this, 'StageKey', {
+      alias: `alias/stockade-${config.stage}`,
+      description: `Stockade ${config.stage}: tables, queues, topics, secrets and logs`,
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      removalPolicy,
+      pendingWindow: Duration.days(config.removalPolicy === 'retain' ? 30 : 7),
+    });
+    // CloudWatch Logs encrypts log groups of this account and region with the key.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:*` } },
+      }),
+    );
+    // CloudWatch alarms publish to the KMS-encrypted alarm topic.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    this.key.grant(new AccountRootPrincipal(), 'kms:DescribeKey');
+
+    const secret = (logicalId: string, kind: SecretKind, name: string, description: string) => {
+      const s = new Secret(this, logicalId, {
+        secretName: `stockade/${config.stage}/${name}`,
+        description,
+        encryptionKey: this.key,
+        removalPolicy,
+        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      });
+      Tags.of(s).add(SECRET_KIND_TAG, kind);
+      return s;
+    };
+
+    this.stripeApiKey = secret('StripeApiKey', 'stripe-api-key', 'stripe/api-key', 'Stripe secret or restricted API key (sk_… or rk_…). Set by an operator.');
+    this.stripeWebhookSecrets = secret(
+      'StripeWebhookSecrets',
+      'stripe-webhook-secrets',
+      'stripe/webhook-secrets',
+      'JSON array of Stripe webhook signing secrets (whsec_…), newest first; two during a rotation. Set by an operator.',
+    );
+    const providers = new Map<string, Secret>();
+    for (const providerId of config.inventoryProviders) {
+      providers.set(
+        providerId,
+        secret(`InventoryProvider${pascal(providerId)}Secret`, 'inventory-provider-hmac', `inventory/${providerId}/hmac`, `HMAC-SHA256 secret shared with inventory provider ${providerId}.`),
+      );
+    }
+    this.inventoryProviderSecrets = providers;
+  }
+}
+
+function pascal(id: string): string {
+  return id.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+}

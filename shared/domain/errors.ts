@@ -1,0 +1,62 @@
+/**
+ * Domain errors carry a stable `name` that the HTTP layer maps to a status code. Use cases throw them; handlers never
+ * catch them to return values.
+ */
+export abstract class DomainError extends Error {
+  abstract override readonly name: DomainErrorName;
+  /** Field-level problems, for validation failures. */
+  readonly errors?: readonly FieldError[];
+
+  constructor(message: string, errors?: readonly FieldError[]) {
+    super(message);
+    if (errors) this.errors = errors;
+  }
+}
+
+export interface FieldError {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type DomainErrorName =
+  | 'ValidationError'
+  | 'UnauthorizedError'
+  | 'ForbiddenError'
+  | 'NotFoundError'
+  | 'ConflictError'
+  | 'PayloadTooLargeError'
+  | 'BusinessRuleError'
+  | 'UnsupportedMediaTypeError';
+
+/** Input is malformed or fails the schema. */
+export class ValidationError extends DomainError {
+  readonly name = 'ValidationError' as const;
+}
+/** No identity, or an identity that could not be verified. */
+export class UnauthorizedError extends DomainError {
+  readonly name = 'UnauthorizedError' as const;
+}
+/** A known identity that may not do this. */
+export class ForbiddenError extends DomainError {
+  readonly name = 'ForbiddenError' as const;
+}
+/** Absent, or not the caller's to see (never reveal which). */
+export class NotFoundError extends DomainError {
+  readonly name = 'NotFoundError' as const;
+}
+/** The state changed under the caller: stock, versions, a reused idempotency key. */
+export class ConflictError extends DomainError {
+  readonly name = 'ConflictError' as const;
+}
+/** The request body exceeds the configured limit. */
+export class PayloadTooLargeError extends DomainError {
+  readonly name = 'PayloadTooLargeError' as const;
+}
+/** The body is not JSON. */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly name = 'UnsupportedMediaTypeError' as const;
+}
+/** Well-formed, but a business rule refuses it. */
+export class BusinessRuleError extends DomainError {
+  readonly name = 'BusinessRuleError' as const;
+}

@@ -1,0 +1,112 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { correlationPaths } from '@aws-lambda-powertools/logger/correlationId';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { integerEnv, optionalEnv } from '../config/env';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
+import { logger, metrics, tracer } from '../observability/powertools';
+import { problemErrorMapper } from './problem-error-mapper';
+import { zodFieldErrors } from './zod-errors';
+
+/** What a route declares about its input; each part is a strict zod schema. */
+export interface RouteSchemas<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  readonly body?: B;
+  readonly query?: Q;
+  readonly path?: P;
+}
+
+export interface HttpRequest<B, Q, P> {
+  readonly body: B;
+  readonly query: Q;
+  readonly path: P;
+  /** Lower-cased header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly event: APIGatewayProxyEvent;
+  readonly context: Context;
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+const maxBodyBytes = integerEnv('STOCKADE_MAX_BODY_BYTES', 16_384);
+const corsOrigins = optionalEnv('STOCKADE_CORS_ORIGINS', '')
+  .split(',')
+  .map((o) => o.trim())
+  .filter(Boolean);
+
+/**
+ * The shared middy stack for API handlers: Powertools logger (correlation id = API Gateway request id), tracer and
+ * metrics; header normalization; body size limit and strict JSON parsing; zod validation of body, query and path;
+ * problem+json for every error (no internals in 5xx); security and CORS headers on every response.
+ */
+export function httpHandler<B extends z.ZodType = never, Q extends z.ZodType = never, P extends z.ZodType = never>(
+  schemas: RouteSchemas<B, Q, P>,
+  handle: (request: HttpRequest<Infer<B>, Infer<Q>, Infer<P>>) => Promise<HttpResult>,
+) {
+  const core = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    const headers = (event.headers ?? {}) as Record<string, string | undefined>;
+    const request: HttpRequest<Infer<B>, Infer<Q>, Infer<P>> = {
+      body: parseBody(schemas.body, event, headers) as Infer<B>,
+      query: parsePart(schemas.query, event.queryStringParameters ?? {}, 'query') as Infer<Q>,
+      path: parsePart(schemas.path, event.pathParameters ?? {}, 'path') as Infer<P>,
+      headers,
+      event,
+      context,
+    };
+    const result = await handle(request);
+    return {
+      statusCode: result.status,
+      headers: { ...(result.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...result.headers },
+      body: result.body === undefined ? '' : JSON.stringify(result.body),
+    };
+  };
+
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(core)
+    .use(injectLambdaContext(logger, { correlationIdPath: correlationPaths.API_GATEWAY_REST, resetKeys: true }))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(httpCors({ origins: corsOrigins, headers: 'Content-Type,Authorization,Idempotency-Key' }))
+    .use(httpSecurityHeaders())
+    .use(problemErrorMapper())
+    .use(httpHeaderNormalizer());
+}
+
+function parseBody(schema: z.ZodType | undefined, event: APIGatewayProxyEvent, headers: Record<string, string | undefined>): unknown {
+  const raw = event.body ?? '';
+  const size = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw, 'utf8');
+  if (size > maxBodyBytes) throw new PayloadTooLargeError(`The body is ${size} bytes; the limit is ${maxBodyBytes}`);
+  if (!schema) {
+    if (raw.length > 0) throw new ValidationError('This route takes no request body');
+    return undefined;
+  }
+  const mediaType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (raw.length > 0 && mediaType !== 'application/json' && !(mediaType.startsWith('application/') && mediaType.endsWith('+json'))) {
+    throw new UnsupportedMediaTypeError('Send the body as application/json');
+  }
+  let parsed: unknown;
+  try {
+    const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+    parsed = text.length === 0 ? {} : JSON.parse(text);
+  } catch {
+    throw new ValidationError('The body is not valid JSON');
+  }
+  return parsePart(schema, parsed, 'body');
+}
+
+function parsePart(schema: z.ZodType | undefined, value: unknown, where: 'body' | 'query' | 'path'): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(`The request ${where} is invalid`, zodFieldErrors(result.error, where));
+  return result.data;
+}

@@ -1,0 +1,28 @@
+import type middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { DomainError } from '../domain/errors';
+import { logger } from '../observability/powertools';
+import { internalProblem, isDomainErrorName, problemFor, problemResponse } from './problem';
+
+/**
+ * Maps every error to RFC 9457 problem+json. Domain errors keep their message; anything else is logged in full here
+ * and answered with a generic 500 that carries only the correlation id.
+ */
+export function problemErrorMapper(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    onError: (request) => {
+      const { error, event } = request;
+      const instance = event?.path ?? '/';
+      if (error instanceof DomainError && isDomainErrorName(error.name)) {
+        const problem = problemFor(error.name, error.message, instance, error.errors);
+        if (problem.status >= 500) logger.error('Request failed', { error });
+        else logger.info('Request refused', { status: problem.status, problemType: problem.type });
+        request.response = problemResponse(problem);
+        return;
+      }
+      const correlationId = event?.requestContext?.requestId ?? request.context.awsRequestId;
+      logger.error('Unhandled error', { error });
+      request.response = problemResponse(internalProblem(instance, correlationId));
+    },
+  };
+}

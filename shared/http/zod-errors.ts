@@ -1,0 +1,13 @@
+import type { z } from 'zod';
+import type { FieldError } from '../domain/errors';
+
+/** Turns zod issues into contract field errors, e.g. `{ path: "body.items.0.quantity", message }`. */
+export function zodFieldErrors(error: z.ZodError, root: string): FieldError[] {
+  return error.issues.map((issue) => {
+    const path = [root, ...issue.path.map(String)].join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return { path, message: `Unknown field(s): ${issue.keys.join(', ')}` };
+    }
+    return { path, message: issue.message };
+  });
+}

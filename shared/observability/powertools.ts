@@ -1,0 +1,12 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { search } from '@aws-lambda-powertools/logger/correlationId';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+
+/**
+ * The one logger, metrics and tracer of a function, created once per cold start. Service name and namespace come
+ * from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE, set by the function construct.
+ */
+export const logger = new Logger({ correlationIdSearchFn: search });
+export const metrics = new Metrics();
+export const tracer = new Tracer({ captureHTTPsRequests: true });

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -42,6 +42,11 @@ export class StockadeQueue extends Construct {
       ...(fifo ? { fifo: true } : {}),
     };
     this.deadLetterQueue = new Queue(this, 'Dlq', { ...common, retentionPeriod: Duration.days(14) });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless::Serverless-SQSRedrivePolicy',
+      reason:
+        'This is the dead-letter queue: the end of the line. Its messages stay 14 days, the DlqDepthAlarm fires on the first one, and an operator redrives them to the source queue (POST /admin/queues/{queueName}/redrive) after the fix.',
+    });
     this.queue = new Queue(this, 'Queue', {
       ...common,
       retentionPeriod: Duration.days(4),

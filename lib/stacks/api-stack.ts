@@ -72,9 +72,20 @@ export class ApiStack extends Stack {
         allowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key'],
       },
     });
+    // Execution logs go to a group we create (KMS, retention, removal policy) instead of one API Gateway would
+    // create on first write, unencrypted and kept forever. The name is the one API Gateway writes to.
+    const executionLogs = new StockadeLogGroup(this, 'ExecutionLogs', {
+      stageContext: this.stageContext,
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${API_STAGE_NAME}`,
+    });
+    this.api.deploymentStage.node.addDependency(executionLogs);
+
+    // Both flags on (cdk-nag AwsSolutions-APIG2 requires both): API Gateway validates a body only against a method's
+    // request model, so routes without one are unaffected, and routes that declare one are checked at the edge
+    // before the handler's zod schema sees them.
     this.requestValidator = new RequestValidator(this, 'RequestValidator', {
       restApi: this.api,
-      validateRequestBody: false,
+      validateRequestBody: true,
       validateRequestParameters: true,
     });
     this.firewall = new ApiFirewall(this, 'Firewall', { stageContext: this.stageContext, stageArn: this.api.deploymentStage.stageArn });

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -126,10 +126,26 @@ export class StockadeFunction extends NodejsFunction {
     return this;
   }
 
-  /** Sets `envVar` to the secret's ARN (never its value) and grants read of its current versions. */
+  /**
+   * Sets `envVar` to the secret's ARN (never its value) and grants read of it, and decrypt with its key only when
+   * called through Secrets Manager. The grant is identity-based only: `secret.grantRead` would also add this role to
+   * the stage key's policy, which the Secrets stack owns, making it depend on this function's stack (a cycle). The
+   * key policy already delegates to IAM in the account, so the role statement is enough.
+   */
   bindSecret(envVar: string, secret: ISecret): this {
     this.addEnvironment(envVar, secret.secretArn);
-    secret.grantRead(this);
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secret.secretArn] }),
+    );
+    if (secret.encryptionKey) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [secret.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
     return this;
   }
 }

@@ -9,6 +9,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageContext } from './stage-props';
+import type { StockadeQueue } from './stockade-queue';
 import { StockadeFunctionRole } from './stockade-function-role';
 import { StockadeLogGroup } from './stockade-log-group';
 
@@ -109,15 +110,32 @@ export class StockadeFunction extends NodejsFunction {
     return this;
   }
 
-  /** Consumes `queue` in batches with partial batch failure reporting. */
-  consumeQueue(queue: IQueue, options: { batchSize?: number; maxBatchingWindow?: Duration } = {}): this {
+  /**
+   * Consumes `queue` in batches with partial batch failure reporting. Refuses a queue whose visibility timeout was
+   * sized for a faster consumer than this function, so a slow batch cannot become visible again while it still runs.
+   */
+  consumeQueue(queue: StockadeQueue, options: { batchSize?: number; maxBatchingWindow?: Duration } = {}): this {
+    if (this.timeout && this.timeout.toSeconds() > queue.consumerTimeout.toSeconds()) {
+      throw new Error(
+        `${this.node.path}: timeout ${this.timeout.toSeconds()} s exceeds the consumerTimeout (${queue.consumerTimeout.toSeconds()} s) ${queue.node.path} sized its visibility timeout for`,
+      );
+    }
+    const existing = new Set(this.node.children);
     this.addEventSource(
-      new SqsEventSource(queue, {
+      new SqsEventSource(queue.queue, {
         batchSize: options.batchSize ?? 10,
         maxBatchingWindow: options.maxBatchingWindow,
         reportBatchItemFailures: true,
       }),
     );
+    // The event source mapping is the one child addEventSource just created.
+    for (const mapping of this.node.children.filter((child) => !existing.has(child))) {
+      Validations.of(mapping).acknowledge({
+        id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          'Lambda supports on-failure destinations for stream and Kafka event sources, not SQS: for an SQS source the redrive policy of the StockadeQueue moves a record that keeps failing to its DLQ, which alarms on the first message.',
+      });
+    }
     Validations.of(this).acknowledge({
       id: 'Serverless::Serverless-LambdaDLQ',
       reason:

@@ -24,6 +24,8 @@ export interface StockadeQueueProps {
  */
 export class StockadeQueue extends Construct {
   readonly queue: Queue;
+  /** The longest a consumer may run per batch; the visibility timeout is six times this. */
+  readonly consumerTimeout: Duration;
   readonly deadLetterQueue: Queue;
   readonly deadLetterAlarm: Alarm;
 
@@ -33,6 +35,7 @@ export class StockadeQueue extends Construct {
     const maxReceiveCount = props.maxReceiveCount ?? 5;
     if (maxReceiveCount < 3) throw new Error(`${id}: maxReceiveCount must be at least 3`);
     const fifo = props.fifo ?? false;
+    this.consumerTimeout = props.consumerTimeout;
     const common = {
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: key,

@@ -4,7 +4,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -18,6 +18,23 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 /** The Lambda runtime every Stockade function runs on. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+
+/**
+ * How every function is bundled: one minified ESM file with source maps, the whole dependency tree (AWS SDK
+ * included) at the exact versions package-lock.json pins. Exported so the cold-start benchmark builds its
+ * baseline the same way.
+ */
+export const FUNCTION_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  platform: 'node',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  externalModules: [],
+  banner: "import { createRequire as __stockadeCreateRequire } from 'node:module'; const require = __stockadeCreateRequire(import.meta.url);",
+} as const satisfies BundlingOptions;
 
 export interface StockadeFunctionProps {
   readonly stageContext: StageContext;
@@ -74,18 +91,7 @@ export class StockadeFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        platform: 'node',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // The whole dependency tree, AWS SDK included, is bundled at the exact versions package-lock.json pins.
-        externalModules: [],
-        banner: "import { createRequire as __stockadeCreateRequire } from 'node:module'; const require = __stockadeCreateRequire(import.meta.url);",
-      },
+      bundling: FUNCTION_BUNDLING,
     });
     Validations.of(this).acknowledge({
       id: 'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC',

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { InvokeMessage, SerializedError, WorkerData, WorkerReply } from './protocol';
+
+export interface LocalFunctionDefinition {
+  /** Template logical id, e.g. GetHealth1A2B3C4D. */
+  readonly logicalId: string;
+  readonly functionName: string;
+  readonly arn: string;
+  /** Directory of the bundled asset in cdk.out. */
+  readonly codeDirectory: string;
+  /** e.g. index.handler */
+  readonly handler: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** The function's environment: template variables resolved, plus the Lambda runtime's own. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly logGroupName: string;
+}
+
+/** What an invocation returned: the handler's value, or the error Lambda would report. */
+export type InvokeOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SerializedError };
+
+interface ExecutionEnvironment {
+  readonly worker: Worker;
+  /** Settles when the bundle has been imported (the cold start). */
+  ready: Promise<void>;
+  busy: boolean;
+  pending?: { id: number; resolve: (o: InvokeOutcome) => void; timer: NodeJS.Timeout };
+}
+
+export interface LocalFunctionOptions {
+  /** Most execution environments at once (Lambda's concurrency). @default 10 */
+  readonly maxConcurrency?: number;
+  /** Where the function's stdout/stderr go. */
+  readonly logFile: string;
+  /** Also print the function's output on this process's stderr. @default false */
+  readonly echo?: boolean;
+}
+
+/**
+ * A Lambda function run locally the way Lambda runs it: each execution environment is a worker thread with the
+ * function's own environment that imports the bundled code once (cold start) and then serves one invocation at a
+ * time; more environments start under concurrent load, up to maxConcurrency; an invocation past the function's
+ * timeout is failed and its environment discarded.
+ */
+export class LocalFunction {
+  private readonly environments: ExecutionEnvironment[] = [];
+  private readonly waiting: Array<() => void> = [];
+  private readonly log: WriteStream;
+  private nextId = 1;
+  private coldStarts = 0;
+  private stopped = false;
+
+  constructor(
+    readonly definition: LocalFunctionDefinition,
+    private readonly options: LocalFunctionOptions,
+  ) {
+    this.log = createWriteStream(options.logFile, { flags: 'a' });
+  }
+
+  get coldStartCount(): number {
+    return this.coldStarts;
+  }
+
+  /** Invokes the handler with `event`; resolves with its result or its error, never rejects for handler errors. */
+  async invoke(event: unknown): Promise<InvokeOutcome> {
+    if (this.stopped) return { ok: false, error: { errorType: 'ServiceException', errorMessage: 'The local runtime is stopping' } };
+    const env = await this.acquire();
+    try {
+      await env.ready;
+    } catch (error) {
+      this.discard(env);
+      return { ok: false, error: { errorType: 'Runtime.ImportModuleError', errorMessage: (error as Error).message } };
+    }
+    const { definition } = this;
+    const id = this.nextId++;
+    const deadlineMs = Date.now() + definition.timeoutSeconds * 1000;
+    const message: InvokeMessage = {
+      type: 'invoke',
+      id,
+      event,
+      context: {
+        functionName: definition.functionName,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: definition.arn,
+        memoryLimitInMB: String(definition.memoryMb),
+        awsRequestId: randomUUID(),
+        logGroupName: definition.logGroupName,
+        logStreamName: `local/${definition.logicalId}`,
+        deadlineMs,
+      },
+    };
+    return new Promise<InvokeOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        // Lambda ends the environment of a timed-out invocation; so do we.
+        this.discard(env);
+        resolve({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${definition.timeoutSeconds.toFixed(2)} seconds` } });
+      }, definition.timeoutSeconds * 1000);
+      env.pending = {
+        id,
+        timer,
+        resolve: (outcome) => {
+          clearTimeout(timer);
+          env.pending = undefined;
+          this.release(env);
+          resolve(outcome);
+        },
+      };
+      env.worker.postMessage(message);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.environments.splice(0).map((env) => env.worker.terminate()));
+    await new Promise<void>((resolve) => this.log.end(resolve));
+  }
+
+  private async acquire(): Promise<ExecutionEnvironment> {
+    for (;;) {
+      const idle = this.environments.find((e) => !e.busy);
+      if (idle) {
+        idle.busy = true;
+        return idle;
+      }
+      if (this.environments.length < (this.options.maxConcurrency ?? 10)) {
+        const env = this.spawn();
+        env.busy = true;
+        return env;
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private release(env: ExecutionEnvironment): void {
+    env.busy = false;
+    this.waiting.shift()?.();
+  }
+
+  private discard(env: ExecutionEnvironment): void {
+    const index = this.environments.indexOf(env);
+    if (index >= 0) this.environments.splice(index, 1);
+    void env.worker.terminate();
+    this.waiting.shift()?.();
+  }
+
+  private spawn(): ExecutionEnvironment {
+    const { definition } = this;
+    const [file, handlerExport] = splitHandler(definition.handler);
+    const bundleFile = ['.mjs', '.js', '.cjs'].map((ext) => path.join(definition.codeDirectory, file + ext)).find((f) => existsSync(f));
+    const data: WorkerData = { bundleFile: bundleFile ?? path.join(definition.codeDirectory, `${file}.mjs`), handlerExport };
+    const worker = new Worker(new URL('./lambda-worker.mjs', `file://${__filename}`), {
+      workerData: data,
+      env: { ...definition.environment },
+      stdout: true,
+      stderr: true,
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, definition.memoryMb) },
+    });
+    worker.stdout.pipe(this.log, { end: false });
+    worker.stderr.pipe(this.log, { end: false });
+    if (this.options.echo) {
+      worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(`[${definition.logicalId}] ${chunk.toString()}`));
+      worker.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[${definition.logicalId}] ${chunk.toString()}`));
+    }
+    this.coldStarts += 1;
+    const env: ExecutionEnvironment = { worker, ready: Promise.resolve(), busy: false };
+    env.ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (reply: WorkerReply) => {
+        if (reply.type === 'ready') resolve();
+        else if (reply.type === 'init-error') reject(new Error(`${reply.error.errorType}: ${reply.error.errorMessage}`));
+        else if (env.pending && env.pending.id === reply.id) {
+          env.pending.resolve(reply.type === 'result' ? { ok: true, value: reply.value } : { ok: false, error: reply.error });
+        }
+      });
+      worker.on('error', (error) => {
+        reject(error);
+        env.pending?.resolve({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: error.message } });
+        this.discard(env);
+      });
+      worker.on('exit', (code) => {
+        if (this.stopped) return;
+        env.pending?.resolve({ ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with code ${code}` } });
+        const index = this.environments.indexOf(env);
+        if (index >= 0) this.environments.splice(index, 1);
+      });
+    });
+    env.ready.catch(() => undefined);
+    this.environments.push(env);
+    return env;
+  }
+}
+
+function splitHandler(handler: string): [string, string] {
+  const dot = handler.lastIndexOf('.');
+  if (dot <= 0) throw new Error(`Invalid Lambda handler "${handler}"`);
+  return [handler.slice(0, dot), handler.slice(dot + 1)];
+}

@@ -1,0 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import type { LocalSecretValue } from './services/secrets-manager';
+
+/**
+ * Local values for the secrets the template declares, chosen by the secret's `stockade:secret-kind` tag so that the
+ * local stand-ins (Stripe, inventory providers) and the functions agree. Random per run; never real credentials.
+ */
+export const localSecretValue: LocalSecretValue = ({ tags }) => {
+  switch (tags['stockade:secret-kind']) {
+    case 'stripe-api-key':
+      return `sk_test_local_${randomBytes(18).toString('hex')}`;
+    case 'stripe-webhook-secrets':
+      return JSON.stringify([`whsec_local_${randomBytes(18).toString('hex')}`]);
+    case 'inventory-provider-hmac':
+      return randomBytes(32).toString('hex');
+    default:
+      return undefined;
+  }
+};

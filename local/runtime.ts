@@ -1,0 +1,166 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { readRestApis } from './apigw/rest-api-model';
+import { RestApiServer } from './apigw/rest-api-server';
+import { CloudAssembly, type TemplateResource } from './assembly';
+import { IntrinsicResolver, LOCAL_REGION } from './intrinsics';
+import { LambdaService } from './lambda/lambda-service';
+import { DynamoDbService } from './services/dynamodb';
+import { SecretsManagerService } from './services/secrets-manager';
+import type { LocalService } from './services/service';
+import { SqsService } from './services/sqs';
+import { localSecretValue } from './local-values';
+import { usePidFile } from './process';
+
+export interface LocalRuntimeOptions {
+  /** The synthesized cloud assembly directory. */
+  readonly cdkOut: string;
+  readonly stage: string;
+  /** Where endpoints.json and function logs go. @default .stockade */
+  readonly stateDirectory: string;
+  /** @default 0 (a free port) */
+  readonly apiPort?: number;
+  /** Print function output on stderr as well as to its log file. @default false */
+  readonly echoLogs?: boolean;
+}
+
+/** Written to .stockade/endpoints.json; its shape is part of the API contract. */
+export interface Endpoints {
+  apiUrl: string;
+  region: string;
+  /** Local AWS endpoints for tools and tests that use the real SDK clients. */
+  aws: { dynamodb: string; sqs: string; secretsManager: string };
+  tables: Record<string, string>;
+  queues: Record<string, string>;
+  inventoryProviders: Record<string, { secret: string }>;
+}
+
+/** CloudFormation types whose settings are asserted on the template (test/infra) rather than played locally. */
+export const TEMPLATE_ONLY_TYPES = new Set([
+  'AWS::KMS::Key',
+  'AWS::KMS::Alias',
+  'AWS::IAM::Role',
+  'AWS::IAM::Policy',
+  'AWS::IAM::ManagedPolicy',
+  'AWS::Logs::LogGroup',
+  'AWS::WAFv2::WebACL',
+  'AWS::WAFv2::WebACLAssociation',
+  'AWS::WAFv2::LoggingConfiguration',
+  'AWS::CloudWatch::Alarm',
+  'AWS::CloudWatch::Dashboard',
+  'AWS::SNS::Topic',
+  'AWS::SNS::TopicPolicy',
+  'AWS::SQS::QueuePolicy',
+  'AWS::Lambda::Permission',
+  'AWS::ApiGateway::Account',
+  'AWS::ApiGateway::Deployment',
+  'AWS::ApiGateway::Stage',
+  'AWS::CDK::Metadata',
+]);
+
+/**
+ * The cloud, played on one machine from the synthesized template: every table, queue, secret and function the
+ * template declares, and its REST API, on 127.0.0.1. Nothing here is a second list of resources.
+ */
+export class LocalRuntime {
+  private constructor(
+    readonly assembly: CloudAssembly,
+    readonly dynamodb: DynamoDbService,
+    readonly sqs: SqsService,
+    readonly secrets: SecretsManagerService,
+    readonly lambdas: LambdaService,
+    readonly api: RestApiServer,
+    readonly endpoints: Endpoints,
+    private readonly started: Array<{ stop(): Promise<void> }>,
+  ) {}
+
+  static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    const assembly = CloudAssembly.load(options.cdkOut, options.stage);
+    usePidFile(path.join(options.stateDirectory, 'pids.json'));
+    const started: Array<{ stop(): Promise<void> }> = [];
+    const stopAll = async () => {
+      for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    };
+    try {
+      const dynamodb = new DynamoDbService();
+      const sqs = new SqsService();
+      const secrets = new SecretsManagerService(localSecretValue);
+      const dataServices: LocalService[] = [dynamodb, sqs, secrets];
+      await Promise.all(dataServices.map(async (s) => (await s.start(), started.push(s))));
+
+      const lambdas = new LambdaService({
+        assembly,
+        logDirectory: path.join(options.stateDirectory, 'logs'),
+        sdkEnvironment: () => Object.assign({}, ...dataServices.map((s) => s.sdkEnvironment())) as Record<string, string>,
+        echoLogs: options.echoLogs,
+      });
+      await lambdas.start();
+      started.push(lambdas);
+      const services: LocalService[] = [...dataServices, lambdas];
+
+      const owner = new Map<string, LocalService>();
+      for (const s of services) for (const t of s.resourceTypes) owner.set(t, s);
+      const resolver = new IntrinsicResolver(assembly, (r: TemplateResource) => owner.get(r.type)?.physical(r));
+      await Promise.all(dataServices.map((s) => s.provision(resourcesFor(assembly, s), resolver)));
+      await lambdas.provision(resourcesFor(assembly, lambdas), resolver);
+
+      const models = readRestApis(assembly, resolver);
+      if (models.length !== 1) throw new Error(`Expected one REST API in stage ${options.stage}, found ${models.length}`);
+      const api = new RestApiServer({ model: models[0] as NonNullable<(typeof models)[0]>, lambdas, port: options.apiPort });
+      await api.start();
+      started.push(api);
+
+      const endpoints: Endpoints = {
+        apiUrl: api.url,
+        region: LOCAL_REGION,
+        aws: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, secretsManager: secrets.endpoint },
+        tables: Object.fromEntries(assembly.resourcesOfType('AWS::DynamoDB::Table').map((t) => [t.logicalId, dynamodb.physical(t).ref])),
+        queues: Object.fromEntries(assembly.resourcesOfType('AWS::SQS::Queue').map((q) => [q.logicalId, sqs.physical(q).ref])),
+        inventoryProviders: inventoryProviderSecrets(secrets),
+      };
+      mkdirSync(options.stateDirectory, { recursive: true });
+      writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+      return new LocalRuntime(assembly, dynamodb, sqs, secrets, lambdas, api, endpoints, started);
+    } catch (error) {
+      await stopAll();
+      throw error;
+    }
+  }
+
+  /** Lines describing what runs where. */
+  describe(): string[] {
+    const played = new Set<string>([...this.dynamodb.resourceTypes, ...this.sqs.resourceTypes, ...this.secrets.resourceTypes, ...this.lambdas.resourceTypes]);
+    const unplayed = new Set(
+      this.assembly.stacks
+        .flatMap((s) => s.resources)
+        .map((r) => r.type)
+        .filter((t) => !played.has(t) && !t.startsWith('AWS::ApiGateway::') && !TEMPLATE_ONLY_TYPES.has(t)),
+    );
+    return [
+      `${'REST API'.padEnd(16)} ${this.api.url}  (${this.api.routes.length} methods of API stage ${this.api.stageName})`,
+      ...this.dynamodb.describe(),
+      ...this.sqs.describe(),
+      ...this.secrets.describe(),
+      ...this.lambdas.describe(),
+      ...(unplayed.size ? [`${'Not played'.padEnd(16)} ${[...unplayed].sort().join(', ')}`] : []),
+    ];
+  }
+
+  /** Stops every server and process the runtime started, newest first. */
+  async stop(): Promise<void> {
+    for (const s of [...this.started].reverse()) await s.stop().catch(() => undefined);
+  }
+}
+
+function resourcesFor(assembly: CloudAssembly, service: LocalService): TemplateResource[] {
+  return service.resourceTypes.flatMap((t) => assembly.resourcesOfType(t));
+}
+
+function inventoryProviderSecrets(secrets: SecretsManagerService): Record<string, { secret: string }> {
+  const result: Record<string, { secret: string }> = {};
+  for (const s of secrets.list()) {
+    const providerId = s.tags['stockade:provider-id'];
+    if (s.tags['stockade:secret-kind'] === 'inventory-provider-hmac' && providerId) result[providerId] = { secret: secrets.currentValue(s.arn) };
+  }
+  return result;
+}

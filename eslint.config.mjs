@@ -22,6 +22,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', process: 'readonly' } },
+  },
+  {
     // The local runtime, CLIs, benchmarks and tests talk to people through the console and to loopback over http.
     files: ['local/**', 'bench/**', 'test/**', 'bin/**'],
     rules: { 'no-console': 'off', '@microsoft/sdl/no-insecure-url': 'off' },

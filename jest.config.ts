@@ -18,6 +18,7 @@ const common = {
 const config: Config = {
   // Infra tests synthesize whole apps; integration/e2e share emulators. Two workers fit a 2-core machine.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.cjs'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },

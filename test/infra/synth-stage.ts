@@ -1,0 +1,184 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import cdkJson from '../../cdk.json';
+import { addStockadeStage, type StockadeStacks } from '../../lib/app';
+import { STAGES, type Stage, type StageConfig } from '../../lib/config/stage-config';
+import { resolveStageConfig } from '../../lib/config/stages';
+
+export { STAGES, type Stage };
+
+export type StackKey = keyof StockadeStacks;
+export const STACK_KEYS: readonly StackKey[] = ['secrets', 'data', 'messaging', 'api', 'observability'];
+
+/** One resource of a synthesized template, as CloudFormation sees it. */
+export interface CfnResourceJson {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly DependsOn?: string | string[];
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+
+interface CfnTemplateJson {
+  readonly Resources?: Record<string, CfnResourceJson>;
+  readonly Outputs?: Record<string, { readonly Value: unknown; readonly Export?: { readonly Name: unknown } }>;
+}
+
+/** A validation finding (cdk-nag pack or CDK's own validation) that no `Validations.acknowledge` covers. */
+export interface ValidationFinding {
+  readonly plugin: string;
+  readonly rule: string;
+  readonly severity: string;
+  readonly constructPath: string;
+  readonly description: string;
+}
+
+export interface SynthesizedStage {
+  readonly config: StageConfig;
+  readonly app: App;
+  readonly stacks: StockadeStacks;
+  readonly templates: Readonly<Record<StackKey, Template>>;
+  /** Unacknowledged findings of every validation plugin, errors and warnings alike, from validation-report.json. */
+  readonly findings: readonly ValidationFinding[];
+}
+
+export interface BuildStageOptions {
+  /** Adds constructs to the stage before it is synthesized, e.g. to prove a check catches a bad resource. */
+  readonly extend?: (stacks: StockadeStacks) => void;
+}
+
+/**
+ * Builds and synthesizes one stage exactly as bin/stockade.ts does (same stacks, same cdk-nag packs, cdk.json
+ * context), with two test-only differences: esbuild bundling is skipped (`aws:cdk:bundling-stacks: []`), and a
+ * validation failure does not throw, so the findings can be read from the report and asserted on with a useful
+ * message instead of failing every template assertion of the stage.
+ */
+export function buildStage(stage: Stage, options: BuildStageOptions = {}): SynthesizedStage {
+  const app = new App({
+    context: {
+      ...cdkJson.context,
+      'aws:cdk:bundling-stacks': [],
+      '@aws-cdk/core:failSynthOnValidationErrors': false,
+    },
+  });
+  const config = resolveStageConfig({ stage });
+  const stacks = addStockadeStage(app, config);
+  options.extend?.(stacks);
+  const assembly = app.synth();
+  const templates = Object.fromEntries(STACK_KEYS.map((key) => [key, Template.fromStack(stacks[key])])) as Record<StackKey, Template>;
+  return { config, app, stacks, templates, findings: readFindings(assembly.directory) };
+}
+
+const cache = new Map<Stage, SynthesizedStage>();
+
+/** `buildStage` without extensions, synthesized once per stage per test file (jest gives each file its own modules). */
+export function synthStage(stage: Stage): SynthesizedStage {
+  let synthesized = cache.get(stage);
+  if (!synthesized) {
+    synthesized = buildStage(stage);
+    cache.set(stage, synthesized);
+  }
+  return synthesized;
+}
+
+interface ValidationReportJson {
+  readonly pluginReports: readonly {
+    readonly pluginName: string;
+    readonly violations: readonly {
+      readonly ruleName: string;
+      readonly severity?: string;
+      readonly description: string;
+      readonly violatingConstructs: readonly { readonly constructPath: string }[];
+    }[];
+  }[];
+}
+
+/**
+ * Reads the unacknowledged findings CDK wrote after running the validation plugins. CDK applies the
+ * acknowledgements (`<Pack>::<RuleId>` on the construct or an ancestor) before writing: acknowledged findings move
+ * to `suppressedViolations`, so everything left in `violations` counts, whatever its severity.
+ */
+function readFindings(assemblyDir: string): ValidationFinding[] {
+  const reportPath = path.join(assemblyDir, 'validation-report.json');
+  // CDK writes the report whenever at least one validation plugin is registered; no file means no cdk-nag ran.
+  if (!fs.existsSync(reportPath)) throw new Error(`${reportPath} is missing: are the cdk-nag packs still registered in addStockadeStage?`);
+  const report = JSON.parse(fs.readFileSync(reportPath, 'utf8')) as ValidationReportJson;
+  return report.pluginReports.flatMap((plugin) =>
+    plugin.violations.flatMap((violation) =>
+      violation.violatingConstructs.map((construct) => ({
+        plugin: plugin.pluginName,
+        rule: violation.ruleName,
+        severity: violation.severity ?? 'unknown',
+        constructPath: construct.constructPath,
+        description: violation.description,
+      })),
+    ),
+  );
+}
+
+/** One line per finding, for failure messages. */
+export function formatFinding(f: ValidationFinding): string {
+  return `${f.severity} ${f.rule} at ${f.constructPath}: ${f.description}`;
+}
+
+/** The resources of one type in a template, keyed by logical id. */
+export function resourcesOfType(template: Template, type: string): Record<string, CfnResourceJson> {
+  return template.findResources(type) as Record<string, CfnResourceJson>;
+}
+
+/** A resource in one of the stage's templates. */
+export interface ResourceRef {
+  readonly stack: StackKey;
+  readonly logicalId: string;
+  readonly resource: CfnResourceJson;
+  /** 'Ref' or the attribute named by Fn::GetAtt. */
+  readonly attribute: string;
+}
+
+/**
+ * Follows a reference to the resource it names: `Ref`, `Fn::GetAtt`, and the cross-stack forms CDK emits
+ * (`Fn::GetStackOutput` for weak references, `Fn::ImportValue` for exports) through the producing stack's outputs.
+ * Returns undefined for anything else, literals included.
+ */
+export function resolveReference(synth: SynthesizedStage, from: StackKey, value: unknown): ResourceRef | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const json = (key: StackKey) => synth.templates[key].toJSON() as CfnTemplateJson;
+  const found = (stack: StackKey, logicalId: string, attribute: string): ResourceRef | undefined => {
+    const resource = json(stack).Resources?.[logicalId];
+    return resource ? { stack, logicalId, resource, attribute } : undefined;
+  };
+  const v = value as Record<string, unknown>;
+  if (typeof v.Ref === 'string') return found(from, v.Ref, 'Ref');
+  const getAtt = v['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string' && typeof getAtt[1] === 'string') return found(from, getAtt[0], getAtt[1]);
+
+  const stackOutput = v['Fn::GetStackOutput'] as { StackName?: unknown; OutputName?: unknown } | undefined;
+  if (stackOutput && typeof stackOutput.OutputName === 'string') {
+    const producer = STACK_KEYS.find((key) => synth.stacks[key].stackName === stackOutput.StackName);
+    const output = producer ? json(producer).Outputs?.[stackOutput.OutputName] : undefined;
+    return producer && output ? resolveReference(synth, producer, output.Value) : undefined;
+  }
+  const importName = v['Fn::ImportValue'];
+  if (typeof importName === 'string') {
+    for (const producer of STACK_KEYS) {
+      const output = Object.values(json(producer).Outputs ?? {}).find((o) => o.Export?.Name === importName);
+      if (output) return resolveReference(synth, producer, output.Value);
+    }
+  }
+  return undefined;
+}
+
+/** The stage's customer-managed key: the one AWS::KMS::Key of the Secrets stack. */
+export function stageKeyLogicalId(synth: SynthesizedStage): string {
+  const keys = Object.keys(resourcesOfType(synth.templates.secrets, 'AWS::KMS::Key'));
+  if (keys.length !== 1 || !keys[0]) throw new Error(`expected exactly one KMS key in the Secrets stack, found ${keys.length}`);
+  return keys[0];
+}
+
+/** True when `value` is the ARN of the stage key (directly or through a cross-stack reference). */
+export function isStageKeyArn(synth: SynthesizedStage, from: StackKey, value: unknown): boolean {
+  const target = resolveReference(synth, from, value);
+  return target?.stack === 'secrets' && target.logicalId === stageKeyLogicalId(synth) && target.attribute === 'Arn';
+}

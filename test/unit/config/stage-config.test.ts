@@ -1,0 +1,46 @@
+import { STAGES } from '../../../lib/config/stage-config';
+import { resolveStageConfig, STAGE_DEFAULTS } from '../../../lib/config/stages';
+
+describe.each(STAGES)('resolveStageConfig(%s)', (stage) => {
+  test('resolves to the reviewed configuration', () => {
+    expect(resolveStageConfig({ stage })).toMatchSnapshot();
+  });
+
+  test('takes account and region from the CDK environment', () => {
+    expect(resolveStageConfig({ stage, account: '123456789012', region: 'eu-west-1' }).env).toEqual({ account: '123456789012', region: 'eu-west-1' });
+  });
+});
+
+describe('resolveStageConfig rejects invalid input, naming what is wrong', () => {
+  test('an unknown stage', () => {
+    expect(() => resolveStageConfig({ stage: 'qa' })).toThrow('Unknown stage "qa": use one of dev, staging, prod');
+  });
+
+  test('staging that would destroy stateful resources', () => {
+    expect(() => resolveStageConfig({ stage: 'staging', overrides: { removalPolicy: 'destroy' } })).toThrow(
+      /Invalid configuration for stage "staging":\n\s+removalPolicy: staging and prod must retain stateful resources/,
+    );
+  });
+
+  test('an admin CIDR that is not a CIDR', () => {
+    expect(() => resolveStageConfig({ stage: 'prod', overrides: { admin: { allowedCidrs: ['10.0.0.0/8', '10.0.0.0/33'] } } })).toThrow(
+      /admin\.allowedCidrs\.1: must be an IPv4 or IPv6 CIDR/,
+    );
+  });
+
+  test('an http origin in prod', () => {
+    const api = { ...STAGE_DEFAULTS.prod.api, corsAllowOrigins: ['http://shop.example.com'] };
+    expect(() => resolveStageConfig({ stage: 'prod', overrides: { api } })).toThrow(/api\.corsAllowOrigins: staging and prod accept only https origins/);
+  });
+
+  test('a sensitive-route rate limit above the global one', () => {
+    expect(() => resolveStageConfig({ stage: 'dev', overrides: { waf: { rateLimitPer5Min: 1_000, sensitiveRateLimitPer5Min: 1_001 } } })).toThrow(
+      /waf\.sensitiveRateLimitPer5Min: the sensitive-route rate limit must not exceed the global one/,
+    );
+  });
+
+  test('an unknown field (the schema is strict)', () => {
+    const overrides = { api: { ...STAGE_DEFAULTS.dev.api, cacheTtlSeconds: 60 } } as unknown as Parameters<typeof resolveStageConfig>[0]['overrides'];
+    expect(() => resolveStageConfig({ stage: 'dev', overrides })).toThrow(/api: .*cacheTtlSeconds/);
+  });
+});

@@ -5,6 +5,7 @@ import { RestApiServer } from './apigw/rest-api-server';
 import { CloudAssembly, type TemplateResource } from './assembly';
 import { IntrinsicResolver, LOCAL_REGION } from './intrinsics';
 import { LambdaService } from './lambda/lambda-service';
+import { SqsEventSourceService } from './lambda/sqs-event-source';
 import { DynamoDbService } from './services/dynamodb';
 import { SecretsManagerService } from './services/secrets-manager';
 import type { LocalService } from './services/service';
@@ -69,6 +70,7 @@ export class LocalRuntime {
     readonly sqs: SqsService,
     readonly secrets: SecretsManagerService,
     readonly lambdas: LambdaService,
+    readonly eventSources: SqsEventSourceService,
     readonly api: RestApiServer,
     readonly endpoints: Endpoints,
     private readonly started: Array<{ stop(): Promise<void> }>,
@@ -104,6 +106,11 @@ export class LocalRuntime {
       await Promise.all(dataServices.map((s) => s.provision(resourcesFor(assembly, s), resolver)));
       await lambdas.provision(resourcesFor(assembly, lambdas), resolver);
 
+      const eventSources = new SqsEventSourceService(sqs, lambdas);
+      eventSources.configure(assembly, resolver);
+      eventSources.start();
+      started.push(eventSources);
+
       const models = readRestApis(assembly, resolver);
       if (models.length !== 1) throw new Error(`Expected one REST API in stage ${options.stage}, found ${models.length}`);
       const api = new RestApiServer({ model: models[0] as NonNullable<(typeof models)[0]>, lambdas, port: options.apiPort });
@@ -120,7 +127,7 @@ export class LocalRuntime {
       };
       mkdirSync(options.stateDirectory, { recursive: true });
       writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-      return new LocalRuntime(assembly, dynamodb, sqs, secrets, lambdas, api, endpoints, started);
+      return new LocalRuntime(assembly, dynamodb, sqs, secrets, lambdas, eventSources, api, endpoints, started);
     } catch (error) {
       await stopAll();
       throw error;
@@ -129,7 +136,7 @@ export class LocalRuntime {
 
   /** Lines describing what runs where. */
   describe(): string[] {
-    const played = new Set<string>([...this.dynamodb.resourceTypes, ...this.sqs.resourceTypes, ...this.secrets.resourceTypes, ...this.lambdas.resourceTypes]);
+    const played = new Set<string>(['AWS::Lambda::EventSourceMapping', ...this.dynamodb.resourceTypes, ...this.sqs.resourceTypes, ...this.secrets.resourceTypes, ...this.lambdas.resourceTypes]);
     const unplayed = new Set(
       this.assembly.stacks
         .flatMap((s) => s.resources)
@@ -142,6 +149,7 @@ export class LocalRuntime {
       ...this.sqs.describe(),
       ...this.secrets.describe(),
       ...this.lambdas.describe(),
+      ...this.eventSources.describe(),
       ...(unplayed.size ? [`${'Not played'.padEnd(16)} ${[...unplayed].sort().join(', ')}`] : []),
     ];
   }

@@ -90,6 +90,13 @@ export class LambdaService implements LocalService {
     return fn;
   }
 
+  /** The function with this physical name (what a template's FunctionName reference resolves to). */
+  byName(functionName: string): LocalFunction {
+    const fn = [...this.functions.values()].find((f) => f.definition.functionName === functionName || f.definition.arn === functionName);
+    if (!fn) throw new Error(`No Lambda function named ${functionName} in the template`);
+    return fn;
+  }
+
   all(): LocalFunction[] {
     return [...this.functions.values()];
   }

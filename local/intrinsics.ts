@@ -14,7 +14,7 @@ export type PhysicalLookup = (resource: TemplateResource) => ResolvedResource | 
 
 /**
  * Resolves CloudFormation intrinsic functions (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split,
- * Fn::ImportValue, Fn::If on literal conditions) against locally provisioned resources.
+ * Fn::ImportValue, Fn::GetStackOutput, Fn::Base64) against locally provisioned resources; any other one fails loudly.
  */
 export class IntrinsicResolver {
   private readonly exports = new Map<string, { stackName: string; value: unknown }>();
@@ -65,11 +65,20 @@ export class IntrinsicResolver {
           if (!exported) throw new Error(`Fn::ImportValue of unknown export ${name}`);
           return this.resolve(exported.value, exported.stackName);
         }
+        case 'Fn::GetStackOutput': {
+          // How newer CDK versions wire cross-stack references (instead of Export / Fn::ImportValue).
+          const { StackName, OutputName } = this.resolve(arg, stackName) as { StackName: string; OutputName: string };
+          const stack = this.assembly.stacks.find((s) => s.stackName === StackName);
+          const output = stack?.outputs[OutputName];
+          if (!stack || !output) throw new Error(`Fn::GetStackOutput of unknown output ${StackName}.${OutputName}`);
+          return this.resolve(output.Value, StackName);
+        }
         case 'Fn::Sub':
           return this.sub(arg, stackName);
         case 'Fn::Base64':
           return Buffer.from(String(this.resolve(arg, stackName))).toString('base64');
         default:
+          if (fn.startsWith('Fn::') || fn === 'Condition') throw new Error(`${fn} in ${stackName} is not supported by the local runtime`);
           break;
       }
     }

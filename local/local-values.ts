@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SECRET_KIND_TAG, type SecretKind } from '../lib/config/tags';
 import type { LocalSecretValue } from './services/secrets-manager';
 
 /**
@@ -6,7 +7,7 @@ import type { LocalSecretValue } from './services/secrets-manager';
  * local stand-ins (Stripe, inventory providers) and the functions agree. Random per run; never real credentials.
  */
 export const localSecretValue: LocalSecretValue = ({ tags }) => {
-  switch (tags['stockade:secret-kind']) {
+  switch (tags[SECRET_KIND_TAG] as SecretKind | undefined) {
     case 'stripe-api-key':
       return `sk_test_local_${randomBytes(18).toString('hex')}`;
     case 'stripe-webhook-secrets':

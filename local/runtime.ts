@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { PROVIDER_ID_TAG, SECRET_KIND_TAG } from '../lib/config/tags';
 import { readRestApis } from './apigw/rest-api-model';
 import { RestApiServer } from './apigw/rest-api-server';
 import { CloudAssembly, type TemplateResource } from './assembly';
@@ -167,8 +168,8 @@ function resourcesFor(assembly: CloudAssembly, service: LocalService): TemplateR
 function inventoryProviderSecrets(secrets: SecretsManagerService): Record<string, { secret: string }> {
   const result: Record<string, { secret: string }> = {};
   for (const s of secrets.list()) {
-    const providerId = s.tags['stockade:provider-id'];
-    if (s.tags['stockade:secret-kind'] === 'inventory-provider-hmac' && providerId) result[providerId] = { secret: secrets.currentValue(s.arn) };
+    const providerId = s.tags[PROVIDER_ID_TAG];
+    if (s.tags[SECRET_KIND_TAG] === 'inventory-provider-hmac' && providerId) result[providerId] = { secret: secrets.currentValue(s.arn) };
   }
   return result;
 }

@@ -38,7 +38,7 @@ export const FUNCTION_BUNDLING = {
 
 export interface StockadeFunctionProps {
   readonly stageContext: StageContext;
-  /** Entry below functions/, without extension, e.g. 'platform/get-health'. */
+  /** Entry below functions/, without extension, e.g. 'platform/get-health' (or an absolute file path, for test fixtures). */
   readonly entry: string;
   /** Powertools service name, e.g. 'catalog'. */
   readonly service: string;
@@ -70,7 +70,7 @@ export class StockadeFunction extends NodejsFunction {
       }),
     );
     super(scope, id, {
-      entry: path.join(PROJECT_ROOT, 'functions', `${props.entry}.ts`),
+      entry: path.isAbsolute(props.entry) ? props.entry : path.join(PROJECT_ROOT, 'functions', `${props.entry}.ts`),
       handler: 'handler',
       runtime: FUNCTION_RUNTIME,
       architecture: Architecture.ARM_64,

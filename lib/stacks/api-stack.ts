@@ -7,6 +7,7 @@ import {
   LogGroupLogDestination,
   MethodLoggingLevel,
   RequestValidator,
+  ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -90,6 +91,7 @@ export class ApiStack extends Stack {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
+    this.addProblemGatewayResponses();
     this.firewall = new ApiFirewall(this, 'Firewall', { stageContext: this.stageContext, stageArn: this.api.deploymentStage.stageArn });
 
     const health = this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' });
@@ -100,6 +102,47 @@ export class ApiStack extends Stack {
       { id: 'AwsSolutions::AwsSolutions-APIG4', reason: publicProbe },
       { id: 'AwsSolutions::AwsSolutions-COG4', reason: publicProbe },
     );
+  }
+
+  /**
+   * Errors API Gateway answers itself (unknown route, throttling, oversized body, timeouts) are RFC 9457
+   * problem+json like every handler error, with the request id as correlation id and the same security headers.
+   */
+  private addProblemGatewayResponses(): void {
+    const responses: Array<{ id: string; type: ResponseType; status?: number; title: string; slug: string; detail?: string }> = [
+      { id: 'NotFound', type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, title: 'Not found', slug: 'not-found', detail: 'No route matches this method and path' },
+      { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, status: 401, title: 'Unauthorized', slug: 'unauthorized' },
+      { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, status: 403, title: 'Forbidden', slug: 'forbidden' },
+      { id: 'WafFiltered', type: ResponseType.WAF_FILTERED, status: 403, title: 'Forbidden', slug: 'forbidden' },
+      { id: 'Throttled', type: ResponseType.THROTTLED, status: 429, title: 'Too many requests', slug: 'throttled' },
+      { id: 'TooLarge', type: ResponseType.REQUEST_TOO_LARGE, status: 413, title: 'Payload too large', slug: 'payload-too-large' },
+      { id: 'BadParameters', type: ResponseType.BAD_REQUEST_PARAMETERS, status: 400, title: 'Invalid request', slug: 'validation' },
+      { id: 'BadBody', type: ResponseType.BAD_REQUEST_BODY, status: 400, title: 'Invalid request', slug: 'validation' },
+      { id: 'Timeout', type: ResponseType.INTEGRATION_TIMEOUT, status: 504, title: 'Gateway timeout', slug: 'timeout' },
+      { id: 'Default4xx', type: ResponseType.DEFAULT_4XX, title: 'Request refused', slug: 'client-error' },
+      { id: 'Default5xx', type: ResponseType.DEFAULT_5XX, title: 'Internal error', slug: 'internal' },
+    ];
+    for (const r of responses) {
+      const body = [
+        `"type":"https://stockade.dev/problems/${r.slug}"`,
+        `"title":"${r.title}"`,
+        ...(r.status ? [`"status":${r.status}`] : []),
+        `"detail":${r.detail ? JSON.stringify(r.detail) : '$context.error.messageString'}`,
+        '"instance":"$context.path"',
+        '"correlationId":"$context.requestId"',
+      ].join(',');
+      this.api.addGatewayResponse(`Problem${r.id}`, {
+        type: r.type,
+        ...(r.status ? { statusCode: String(r.status) } : {}),
+        responseHeaders: {
+          'Content-Type': "'application/problem+json'",
+          'Strict-Transport-Security': "'max-age=31536000; includeSubDomains'",
+          'X-Content-Type-Options': "'nosniff'",
+          'Cache-Control': "'no-store'",
+        },
+        templates: { 'application/json': `{${body}}` },
+      });
+    }
   }
 
   /** Findings about the REST API itself that are acknowledged, each with why it does not apply to Stockade. */

@@ -4,12 +4,9 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
+import { PROVIDER_ID_TAG, SECRET_KIND_TAG, type SecretKind } from '../config/tags';
 import { removalPolicyOf } from '../constructs/stage-props';
 
-/** Tag the local runtime reads to know what a secret holds, so it can give it a local value. */
-export const SECRET_KIND_TAG = 'stockade:secret-kind';
-
-export type SecretKind = 'stripe-api-key' | 'stripe-webhook-secrets' | 'inventory-provider-hmac';
 
 /** Why no secret has a Secrets Manager rotation schedule (AwsSolutions-SMG4), per kind of secret. */
 const NO_ROTATION_SCHEDULE: Record<SecretKind, string> = {
@@ -93,10 +90,9 @@ export class SecretsStack extends Stack {
     );
     const providers = new Map<string, Secret>();
     for (const providerId of config.inventoryProviders) {
-      providers.set(
-        providerId,
-        secret(`InventoryProvider${pascal(providerId)}Secret`, 'inventory-provider-hmac', `inventory/${providerId}/hmac`, `HMAC-SHA256 secret shared with inventory provider ${providerId}.`),
-      );
+      const providerSecret = secret(`InventoryProvider${pascal(providerId)}Secret`, 'inventory-provider-hmac', `inventory/${providerId}/hmac`, `HMAC-SHA256 secret shared with inventory provider ${providerId}.`);
+      Tags.of(providerSecret).add(PROVIDER_ID_TAG, providerId);
+      providers.set(providerId, providerSecret);
     }
     this.inventoryProviderSecrets = providers;
   }

@@ -67,6 +67,15 @@ export class LocalFunction {
 
   /** Invokes the handler with `event`; resolves with its result or its error, never rejects for handler errors. */
   async invoke(event: unknown): Promise<InvokeOutcome> {
+    const outcome = await this.invokeOnce(event);
+    if (!outcome.ok) {
+      // As Lambda does, a failed invocation leaves its error in the function's log.
+      this.log.write(`${JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', source: 'local-runtime', errorType: outcome.error.errorType, errorMessage: outcome.error.errorMessage })}\n`);
+    }
+    return outcome;
+  }
+
+  private async invokeOnce(event: unknown): Promise<InvokeOutcome> {
     if (this.stopped) return { ok: false, error: { errorType: 'ServiceException', errorMessage: 'The local runtime is stopping' } };
     const env = await this.acquire();
     try {

@@ -8,5 +8,6 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
  * from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE, set by the function construct.
  */
 export const logger = new Logger({ correlationIdSearchFn: search });
-export const metrics = new Metrics();
+// Metrics' own warnings go through the logger: structured, correlated and filtered by log level.
+export const metrics = new Metrics({ logger });
 export const tracer = new Tracer({ captureHTTPsRequests: true });

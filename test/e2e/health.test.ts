@@ -22,14 +22,25 @@ describe('GET /health over HTTP', () => {
     expect(other.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
   });
 
-  it('answers an unknown route without reaching any function', async () => {
+  it('answers an unknown route with 404 problem+json from the gateway, without reaching any function', async () => {
     const response = await fetch(`${apiUrl}/no-such-route`);
-    expect([403, 404]).toContain(response.status);
-    expect(response.headers.get('x-amzn-errortype')).toBe('MISSING_AUTHENTICATION_TOKEN');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    const problem = (await response.json()) as Record<string, unknown>;
+    expect(problem).toMatchObject({ type: 'https://stockade.dev/problems/not-found', title: 'Not found', status: 404, instance: '/no-such-route' });
+    expect(problem.correlationId).toBe(response.headers.get('x-amzn-requestid'));
   });
 
-  it('answers a method the route does not have like API Gateway does', async () => {
+  it('answers a method the route does not have with the same 404', async () => {
     const response = await fetch(`${apiUrl}/health`, { method: 'DELETE' });
-    expect(response.headers.get('x-amzn-errortype')).toBe('MISSING_AUTHENTICATION_TOKEN');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('refuses a body over the API Gateway 10 MB limit with 413 problem+json', async () => {
+    const response = await fetch(`${apiUrl}/health`, { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024 + 1, 0x61) });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { type: string }).type).toBe('https://stockade.dev/problems/payload-too-large');
   });
 });

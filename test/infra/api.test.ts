@@ -143,4 +143,20 @@ describe.each(STAGES)('API edge (%s)', (stage) => {
     // The stage must not start logging before the group exists, or API Gateway creates an unencrypted one.
     expect([apiStage()[1].DependsOn ?? []].flat()).toContain(groupId);
   });
+  test('errors API Gateway answers itself are problem+json with the security headers', () => {
+    const responses = Object.values(resourcesOfType(api(), 'AWS::ApiGateway::GatewayResponse')).map((r) => r.Properties ?? {});
+    const byType = new Map(responses.map((p) => [String(p.ResponseType), p]));
+    for (const type of ['MISSING_AUTHENTICATION_TOKEN', 'UNAUTHORIZED', 'ACCESS_DENIED', 'WAF_FILTERED', 'THROTTLED', 'REQUEST_TOO_LARGE', 'BAD_REQUEST_PARAMETERS', 'BAD_REQUEST_BODY', 'INTEGRATION_TIMEOUT', 'DEFAULT_4XX', 'DEFAULT_5XX']) {
+      const response = byType.get(type);
+      expect({ type, present: response !== undefined }).toEqual({ type, present: true });
+      const headers = response?.ResponseParameters as Record<string, string>;
+      expect(headers['gatewayresponse.header.Content-Type']).toBe("'application/problem+json'");
+      expect(headers['gatewayresponse.header.X-Content-Type-Options']).toBe("'nosniff'");
+      const template = String((response?.ResponseTemplates as Record<string, string>)['application/json']);
+      expect(template).toContain('"correlationId":"$context.requestId"');
+      expect(template).not.toMatch(/\$context\.(authorizer|identity)/);
+    }
+    expect(byType.get('MISSING_AUTHENTICATION_TOKEN')?.StatusCode).toBe('404');
+    expect(byType.get('THROTTLED')?.StatusCode).toBe('429');
+  });
 });

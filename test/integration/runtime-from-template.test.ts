@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { App, Duration } from 'aws-cdk-lib';
 import { addStockadeStage } from '../../lib/app';
 import { resolveStageConfig } from '../../lib/config/stages';
+import { StockadeFunction } from '../../lib/constructs/stockade-function';
 import { StockadeQueue } from '../../lib/constructs/stockade-queue';
 import { StockadeTable } from '../../lib/constructs/stockade-table';
 import { readEndpoints, startRuntimeProcess, stopRuntimeProcess, type RuntimeProcess } from '../setup/local-runtime-process';
@@ -24,12 +25,25 @@ describe('local runtime built from the synthesized template', () => {
 
   beforeAll(async () => {
     const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-    const app = new App({ outdir: cdkOut, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-asset-metadata': true } });
+    // Only the messaging stack (where the test consumer lives) is bundled; the rest of the app need not be.
+    const app = new App({
+      outdir: cdkOut,
+      context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': ['Stockade-dev-Messaging'], 'aws:cdk:enable-asset-metadata': true, '@aws-cdk/core:failSynthOnValidationErrors': false },
+    });
     const config = resolveStageConfig({ stage: 'dev' });
     const stacks = addStockadeStage(app, config);
     const stageContext = { config, key: stacks.secrets.key };
-    new StockadeTable(stacks.data, 'ExtraTestTable', { stageContext, indexes: [{ indexName: 'byThing', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }], timeToLiveAttribute: 'expiresAt' });
+    const extraTable = new StockadeTable(stacks.data, 'ExtraTestTable', { stageContext, indexes: [{ indexName: 'byThing', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }], timeToLiveAttribute: 'expiresAt' });
     new StockadeQueue(stacks.messaging, 'ExtraTestQueue', { stageContext, alarmTopic: stacks.messaging.alarmTopic, consumerTimeout: Duration.seconds(20), maxReceiveCount: 4 });
+    const consumed = new StockadeQueue(stacks.messaging, 'ExtraConsumed', { stageContext, alarmTopic: stacks.messaging.alarmTopic, consumerTimeout: Duration.seconds(1), maxReceiveCount: 3 });
+    new StockadeFunction(stacks.messaging, 'ExtraTestConsumer', {
+      stageContext,
+      entry: path.join(__dirname, '..', 'fixtures', 'functions', 'record-messages.ts'),
+      service: 'test-consumer',
+      timeout: Duration.seconds(1),
+    })
+      .bindTable('RECORD_TABLE', extraTable, 'readWrite')
+      .consumeQueue(consumed, { batchSize: 10 });
     app.synth();
     runtime = await startRuntimeProcess({ cdkOut, stateDirectory: path.join(workDir, 'state') });
     endpoints = readEndpoints<Endpoints>(runtime.endpointsFile);
@@ -37,7 +51,7 @@ describe('local runtime built from the synthesized template', () => {
 
   afterAll(async () => {
     if (runtime) await stopRuntimeProcess(runtime);
-    rmSync(workDir, { recursive: true, force: true });
+    if (!process.env.KEEP_WORKDIR) rmSync(workDir, { recursive: true, force: true });
   });
 
   it('creates a table added to the data stack, with its index and TTL', async () => {
@@ -68,6 +82,35 @@ describe('local runtime built from the synthesized template', () => {
     expect(Number(redrive.maxReceiveCount)).toBe(4);
     sqs.destroy();
   });
+
+  it('runs a queue consumer from its event source mapping: 9 of 10 applied, the poison message dead-lettered after maxReceiveCount, none lost', async () => {
+    const sqs = new SQSClient({ endpoint: endpoints.aws.sqs, region: endpoints.region, credentials: localCredentials });
+    const ddb = new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials });
+    const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({}));
+    const queueUrl = QueueUrls.find((u) => u.includes('ExtraConsumed') && !u.includes('Dlq')) as string;
+    const dlqUrl = QueueUrls.find((u) => u.includes('ExtraConsumedDlq')) as string;
+    const { TableNames = [] } = await ddb.send(new ListTablesCommand({}));
+    const table = TableNames.find((n) => n.includes('ExtraTestTable')) as string;
+
+    const bodies = ['m1', 'm2', 'm3', 'm4', 'poison', 'm5', 'm6', 'm7', 'm8', 'm9'];
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: bodies.map((b, i) => ({ Id: String(i), MessageBody: b })) }));
+
+    const applied = async () => (await ddb.send(new ScanCommand({ TableName: table, FilterExpression: 'sk = :s', ExpressionAttributeValues: { ':s': { S: 'MSG' } } }))).Items ?? [];
+    const inDlq = async () => Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages ?? 0);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && ((await applied()).length < 9 || (await inDlq()) < 1)) await new Promise((r) => setTimeout(r, 500));
+
+    const items = await applied();
+    expect(items.map((i) => i.pk?.S).sort()).toEqual(bodies.filter((b) => b !== 'poison').map((b) => `MSG#${b}`).sort());
+    expect(await inDlq()).toBe(1);
+    const dead = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
+    expect(dead.Messages?.map((m) => m.Body)).toEqual(['poison']);
+    expect(Number(dead.Messages?.[0]?.Attributes?.ApproximateReceiveCount)).toBeGreaterThanOrEqual(3);
+    const source = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    expect(Number(source.Attributes?.ApproximateNumberOfMessages) + Number(source.Attributes?.ApproximateNumberOfMessagesNotVisible)).toBe(0);
+    sqs.destroy();
+    ddb.destroy();
+  }, 90_000);
 
   it('stops every process it started on SIGINT', async () => {
     const pids = JSON.parse(readFileSync(path.join(workDir, 'state', 'pids.json'), 'utf8')) as Array<{ pid: number }>;

@@ -51,6 +51,14 @@ describe('IntrinsicResolver', () => {
     expect(() => resolver.resolve({ 'Fn::ImportValue': 'nope' }, 'Stockade-dev-Api')).toThrow(/unknown export nope/);
   });
 
+  it('follows Fn::GetStackOutput across stacks, as newer CDK versions wire references', () => {
+    expect(resolver.resolve({ 'Fn::GetStackOutput': { StackName: 'Stockade-dev-Data', Region: { Ref: 'AWS::Region' }, OutputName: 'TableArnOut' } }, 'Stockade-dev-Api')).toBe('arn:table/Table1');
+  });
+
+  it('refuses an intrinsic function it does not know instead of passing it through', () => {
+    expect(() => resolver.resolve({ 'Fn::FindInMap': ['M', 'a', 'b'] }, 'Stockade-dev-Data')).toThrow(/Fn::FindInMap .* not supported/);
+  });
+
   it('fails clearly on a reference to a resource that does not exist', () => {
     expect(() => resolver.resolve({ Ref: 'Missing' }, 'Stockade-dev-Data')).toThrow(/Missing not found/);
   });

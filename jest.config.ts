@@ -5,7 +5,7 @@ import type { Config } from 'jest';
 const esmPackages = ['@middy', 'fauxqs'];
 
 const transform: Config['transform'] = {
-  '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
+  '^.+\\.(t|j|mj)s$': '<rootDir>/test/setup/esbuild-transform.cjs',
 };
 
 const common = {

@@ -1,0 +1,61 @@
+/**
+ * The route-by-role matrix of api-contract.md, as data: every route of the API has exactly one entry, and the
+ * API stack, the authorizer and the tests all read this table. A route without an entry cannot be deployed.
+ */
+export const GROUPS = ['customer', 'vendor', 'admin'] as const;
+export type Group = (typeof GROUPS)[number];
+
+export type RouteAccess =
+  /** Anyone, no token. */
+  | { readonly kind: 'public' }
+  /** No token; the handler verifies the sender's signature on the raw body. */
+  | { readonly kind: 'webhook' }
+  /** A verified access token from a member of one of `groups`, with the conditions of that group's tier. */
+  | { readonly kind: 'member'; readonly groups: readonly Group[] };
+
+/** `METHOD /path/{param}` exactly as the REST API declares it. */
+export type RouteKey = `${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} /${string}`;
+
+const publicRoute = { kind: 'public' } as const;
+const webhook = { kind: 'webhook' } as const;
+const customers = { kind: 'member', groups: ['customer'] } as const;
+const vendors = { kind: 'member', groups: ['vendor'] } as const;
+const admins = { kind: 'member', groups: ['admin'] } as const;
+
+export const ROUTE_POLICIES = {
+  'GET /health': publicRoute,
+  'GET /products': publicRoute,
+  'GET /products/{productId}': publicRoute,
+
+  'GET /cart': customers,
+  'PUT /cart/items/{sku}': customers,
+  'DELETE /cart/items/{sku}': customers,
+  'DELETE /cart': customers,
+  'POST /checkout': customers,
+  'GET /orders': customers,
+  'GET /orders/{orderId}': customers,
+  'POST /orders/{orderId}/cancel': customers,
+  'GET /me/export': { kind: 'member', groups: ['customer', 'vendor', 'admin'] },
+  'DELETE /me': { kind: 'member', groups: ['customer', 'vendor', 'admin'] },
+
+  'POST /vendor/products': vendors,
+  'PATCH /vendor/products/{productId}': vendors,
+  'DELETE /vendor/products/{productId}': vendors,
+  'GET /vendor/orders': vendors,
+
+  'GET /admin/orders': admins,
+  'POST /admin/orders/{orderId}/refund': admins,
+  'GET /admin/audit': admins,
+  'GET /admin/reconciliation': admins,
+  'POST /admin/queues/{queueName}/redrive': admins,
+
+  'POST /webhooks/stripe': webhook,
+  'POST /webhooks/inventory/{providerId}': webhook,
+} as const satisfies Record<RouteKey, RouteAccess>;
+
+export type KnownRoute = keyof typeof ROUTE_POLICIES;
+
+/** The policy of a route, or undefined for a route the matrix does not know (which must never be served). */
+export function routeAccess(route: string): RouteAccess | undefined {
+  return Object.hasOwn(ROUTE_POLICIES, route) ? (ROUTE_POLICIES as Record<string, RouteAccess>)[route] : undefined;
+}

@@ -3,6 +3,7 @@ import { Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import type { StageConfig } from './config/stage-config';
 import { ApiStack } from './stacks/api-stack';
+import { AuthStack } from './stacks/auth-stack';
 import { DataStack } from './stacks/data-stack';
 import { MessagingStack } from './stacks/messaging-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
@@ -12,6 +13,7 @@ export interface StockadeStacks {
   readonly secrets: SecretsStack;
   readonly data: DataStack;
   readonly messaging: MessagingStack;
+  readonly auth: AuthStack;
   readonly api: ApiStack;
   readonly observability: ObservabilityStack;
 }
@@ -32,7 +34,14 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
   const secrets = new SecretsStack(app, stackName(config, 'Secrets'), { ...common('Secrets'), config });
   const data = new DataStack(app, stackName(config, 'Data'), { ...common('Data'), config, key: secrets.key });
   const messaging = new MessagingStack(app, stackName(config, 'Messaging'), { ...common('Messaging'), config, key: secrets.key });
-  const api = new ApiStack(app, stackName(config, 'Api'), { ...common('Api'), config, key: secrets.key });
+  const auth = new AuthStack(app, stackName(config, 'Auth'), { ...common('Auth'), config, key: secrets.key });
+  const api = new ApiStack(app, stackName(config, 'Api'), {
+    ...common('Api'),
+    config,
+    key: secrets.key,
+    userPool: auth.userPool,
+    userPoolClients: [auth.storefrontClient],
+  });
   const observability = new ObservabilityStack(app, stackName(config, 'Observability'), {
     ...common('Observability'),
     config,
@@ -42,10 +51,10 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     alarmTopic: messaging.alarmTopic,
   });
 
-  for (const stack of [secrets, data, messaging, api, observability]) {
+  for (const stack of [secrets, data, messaging, auth, api, observability]) {
     Tags.of(stack).add('stockade:stage', config.stage);
     Tags.of(stack).add('stockade:component', stack.stackName.split('-').pop() ?? 'unknown');
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new ServerlessChecks(app));
-  return { secrets, data, messaging, api, observability };
+  return { secrets, data, messaging, auth, api, observability };
 }

@@ -63,6 +63,20 @@ export const StageConfigSchema = z
       })
       .strict(),
     alarms: z.object({ email: z.string().email().optional() }).strict(),
+    auth: z
+      .object({
+        /**
+         * Cognito threat protection for password sign-in: off, audit (metrics only) or enforced (block risky
+         * sign-ins). audit and enforced need the PLUS feature plan, which this setting selects.
+         */
+        threatProtection: z.enum(['off', 'audit', 'enforced']),
+        /** Lifetime of access and ID tokens. Short, because access tokens cannot be revoked before expiry. */
+        accessTokenMinutes: z.number().int().min(5).max(60),
+        refreshTokenDays: z.number().int().min(1).max(90),
+        /** Optional UTC hours during which admin routes are open, e.g. { from: 6, to: 22 }. */
+        adminHoursUtc: z.object({ from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(24) }).strict().optional(),
+      })
+      .strict(),
     /** Inventory providers that may call POST /webhooks/inventory/{providerId}; each gets its own HMAC secret. */
     inventoryProviders: z.array(z.string().regex(/^[a-z0-9-]{3,40}$/)).min(0),
   })
@@ -78,6 +92,10 @@ export const StageConfigSchema = z
   .refine((c) => c.stage === 'dev' || c.removalPolicy === 'retain', {
     message: 'staging and prod must retain stateful resources',
     path: ['removalPolicy'],
+  })
+  .refine((c) => c.stage !== 'prod' || c.auth.threatProtection === 'enforced', {
+    message: 'prod must enforce threat protection',
+    path: ['auth', 'threatProtection'],
   })
   .refine((c) => c.stage === 'dev' || c.api.corsAllowOrigins.every((o) => o.startsWith('https://')), {
     message: 'staging and prod accept only https origins',

@@ -13,6 +13,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     waf: { rateLimitPer5Min: 2_000, sensitiveRateLimitPer5Min: 300 },
     admin: { allowedCidrs: ['127.0.0.1/32', '10.0.0.0/8'] },
     alarms: {},
+    auth: { threatProtection: 'off', accessTokenMinutes: 15, refreshTokenDays: 30 },
     inventoryProviders: ['acme-warehouse'],
   },
   staging: {
@@ -23,6 +24,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     waf: { rateLimitPer5Min: 3_000, sensitiveRateLimitPer5Min: 500 },
     admin: { allowedCidrs: ['10.0.0.0/8'] },
     alarms: {},
+    auth: { threatProtection: 'audit', accessTokenMinutes: 15, refreshTokenDays: 30 },
     inventoryProviders: ['acme-warehouse'],
   },
   prod: {
@@ -33,6 +35,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     waf: { rateLimitPer5Min: 5_000, sensitiveRateLimitPer5Min: 1_000 },
     admin: { allowedCidrs: ['10.0.0.0/8'] },
     alarms: {},
+    auth: { threatProtection: 'enforced', accessTokenMinutes: 15, refreshTokenDays: 30 },
     inventoryProviders: ['acme-warehouse'],
   },
 };

@@ -27,7 +27,6 @@ export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 export const FUNCTION_BUNDLING = {
   format: OutputFormat.ESM,
   target: 'node24',
-  platform: 'node',
   minify: true,
   sourceMap: true,
   sourcesContent: false,

@@ -1,16 +1,22 @@
-import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
+  AuthorizationType,
   Cors,
   EndpointType,
+  IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
+  type Method,
   MethodLoggingLevel,
+  RequestAuthorizer,
   RequestValidator,
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { type KnownRoute, routeAccess } from '../../shared/domain/access/route-policies';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { ApiFirewall } from '../constructs/api-firewall';
@@ -24,6 +30,9 @@ export const API_STAGE_NAME = 'v1';
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
   readonly key: IKey;
+  /** The pool whose access tokens the authorizer accepts, and the clients allowed to present them. */
+  readonly userPool: IUserPool;
+  readonly userPoolClients: readonly IUserPoolClient[];
 }
 
 /** Stateless: the REST API, its WAF and the functions behind its routes. */
@@ -33,6 +42,8 @@ export class ApiStack extends Stack {
   readonly requestValidator: RequestValidator;
   /** Every function behind a route, for alarms and the dashboard. */
   readonly functions: StockadeFunction[] = [];
+  /** The Lambda authorizer in front of every member route. */
+  readonly authorizer: RequestAuthorizer;
   private readonly stageContext: StageContext;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
@@ -94,14 +105,70 @@ export class ApiStack extends Stack {
     this.addProblemGatewayResponses();
     this.firewall = new ApiFirewall(this, 'Firewall', { stageContext: this.stageContext, stageArn: this.api.deploymentStage.stageArn });
 
-    const health = this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' });
-    const getHealth = this.api.root.addResource('health').addMethod('GET', new LambdaIntegration(health), { requestValidator: this.requestValidator });
-    const publicProbe =
-      'GET /health is the deliberately unauthenticated liveness probe for load balancers and uptime checks: it reads no table, takes no input and returns only {status: "ok"}; the WAF rules and rate limits still apply.';
-    Validations.of(getHealth).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-APIG4', reason: publicProbe },
-      { id: 'AwsSolutions::AwsSolutions-COG4', reason: publicProbe },
-    );
+    this.authorizer = this.createAuthorizer(props);
+
+    this.addRoute('GET /health', this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' }));
+    this.addRoute('GET /me', this.addFunction('GetMe', { entry: 'identity/get-me', service: 'identity' }));
+  }
+
+  /**
+   * Adds a route as the access matrix (shared/domain/access/route-policies.ts) declares it: public and webhook
+   * routes without authorization, member routes behind the Lambda authorizer. A route the matrix does not list
+   * fails synthesis.
+   */
+  addRoute(route: KnownRoute, fn: StockadeFunction): Method {
+    const access = routeAccess(route);
+    const [httpMethod, path] = route.split(' ') as [string, string];
+    if (!access) throw new Error(`${route} has no entry in the access matrix (shared/domain/access/route-policies.ts)`);
+    const resource = this.api.root.resourceForPath(path);
+    const method = resource.addMethod(httpMethod, new LambdaIntegration(fn), {
+      requestValidator: this.requestValidator,
+      ...(access.kind === 'member' ? { authorizer: this.authorizer, authorizationType: AuthorizationType.CUSTOM } : {}),
+    });
+    const reason =
+      access.kind === 'public'
+        ? `${route} is public by the access matrix (no personal data, read-only or liveness); WAF rules and rate limits still apply.`
+        : access.kind === 'webhook'
+          ? `${route} is called by a partner with no Cognito identity; the handler verifies the sender's signature over the raw body before reading it, and WAF rate-limits /webhooks/*.`
+          : undefined;
+    if (reason) {
+      Validations.of(method).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason }, { id: 'AwsSolutions::AwsSolutions-COG4', reason });
+    } else {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-COG4',
+        reason:
+          'Member routes use a Lambda authorizer that verifies Cognito access tokens with aws-jwt-verify (signature, issuer, expiry, token_use, client id) and then applies the route matrix with MFA evidence and admin network conditions, which a Cognito user pool authorizer cannot express.',
+      });
+    }
+    return method;
+  }
+
+  private createAuthorizer(props: ApiStackProps): RequestAuthorizer {
+    const { config } = this.stageContext;
+    const fn = new StockadeFunction(this, 'AuthorizeRequest', {
+      stageContext: this.stageContext,
+      entry: 'identity/authorize-request',
+      service: 'identity',
+      timeout: Duration.seconds(5),
+      environment: {
+        COGNITO_USER_POOL_ID: props.userPool.userPoolId,
+        COGNITO_CLIENT_IDS: props.userPoolClients.map((c) => c.userPoolClientId).join(','),
+        STOCKADE_ACCESS_POLICY: JSON.stringify({ adminAllowedCidrs: config.admin.allowedCidrs, ...(config.auth.adminHoursUtc ? { adminHoursUtc: config.auth.adminHoursUtc } : {}) }),
+      },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason: 'API Gateway invokes the authorizer synchronously for each request; there is no asynchronous event to dead-letter.',
+    });
+    this.functions.push(fn);
+    return new RequestAuthorizer(this, 'Authorizer', {
+      handler: fn,
+      authorizerName: `stockade-${config.stage}-access`,
+      identitySources: [IdentitySource.header('Authorization')],
+      // Every request is decided afresh: decisions depend on the route and source address, and revoked or expired
+      // tokens must not keep working from a cache.
+      resultsCacheTtl: Duration.seconds(0),
+    });
   }
 
   /**

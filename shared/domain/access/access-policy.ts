@@ -89,3 +89,8 @@ function withinHours(at: Date, hours: { from: number; to: number }): boolean {
   const h = at.getUTCHours();
   return hours.from <= hours.to ? h >= hours.from && h < hours.to : h >= hours.from || h < hours.to;
 }
+
+/** The principal a verified access token describes; MFA only with the evidence claim our token trigger adds. */
+export function principalFrom(token: { sub: string; groups: readonly string[]; mfaClaim?: string }): Principal {
+  return { sub: token.sub, groups: knownGroups(token.groups), mfa: token.mfaClaim === 'totp' };
+}

@@ -35,6 +35,7 @@ export const ROUTE_POLICIES = {
   'GET /orders': customers,
   'GET /orders/{orderId}': customers,
   'POST /orders/{orderId}/cancel': customers,
+  'GET /me': { kind: 'member', groups: ['customer', 'vendor', 'admin'] },
   'GET /me/export': { kind: 'member', groups: ['customer', 'vendor', 'admin'] },
   'DELETE /me': { kind: 'member', groups: ['customer', 'vendor', 'admin'] },
 

@@ -1,0 +1,60 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { CognitoAccessTokenVerifier } from '../../shared/adapters/cognito-access-token-verifier';
+import { requiredEnv } from '../../shared/config/env';
+import { decideAccess, principalFrom, type Principal } from '../../shared/domain/access/access-policy';
+import { logger } from '../../shared/observability/powertools';
+
+const PolicyConfig = z
+  .object({
+    adminAllowedCidrs: z.array(z.string()),
+    adminHoursUtc: z.object({ from: z.number(), to: z.number() }).strict().optional(),
+    requireSourceIp: z.boolean().optional(),
+  })
+  .strict();
+
+// Created once per cold start: the verifier caches the pool's key set across invocations.
+const policyConfig = PolicyConfig.parse(JSON.parse(requiredEnv('STOCKADE_ACCESS_POLICY')));
+const verifier = new CognitoAccessTokenVerifier({
+  userPoolId: requiredEnv('COGNITO_USER_POOL_ID'),
+  clientIds: requiredEnv('COGNITO_CLIENT_IDS').split(','),
+  localEndpoint: process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
+});
+
+/**
+ * The REST API's Lambda authorizer: verifies the bearer access token, then applies the route matrix and its
+ * attribute conditions (shared/domain/access). No token or a bad one: 401. Known caller, not allowed: 403.
+ * Handlers receive sub, groups and MFA evidence in requestContext.authorizer.
+ */
+async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+  const route = `${event.httpMethod} ${event.resource}`;
+  const principal = await verifiedPrincipal(event.headers?.Authorization ?? event.headers?.authorization);
+  const decision = decideAccess(route, principal, { sourceIp: event.requestContext.identity.sourceIp, at: new Date() }, policyConfig);
+  logger.info('Authorization decision', { route, sub: principal?.sub, effect: decision.effect, ...(decision.effect === 'deny' ? { reason: decision.reason } : {}) });
+  // API Gateway answers 401 when the authorizer fails with exactly this message.
+  if (decision.effect === 'deny' && decision.status === 401) throw new Error('Unauthorized');
+  return {
+    principalId: principal?.sub ?? 'anonymous',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: decision.effect === 'allow' ? 'Allow' : 'Deny', Resource: event.methodArn }],
+    },
+    context: principal ? { sub: principal.sub, groups: principal.groups.join(','), mfa: String(principal.mfa) } : {},
+  };
+}
+
+async function verifiedPrincipal(header: string | undefined): Promise<Principal | undefined> {
+  const match = /^Bearer ([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)$/.exec(header ?? '');
+  if (!match?.[1]) return undefined;
+  try {
+    return principalFrom(await verifier.verify(match[1]));
+  } catch (error) {
+    // The reason (expired, bad signature, wrong client) is logged; the token itself never is.
+    logger.info('Access token rejected', { reason: (error as Error).name });
+    return undefined;
+  }
+}
+
+export const handler = middy(authorize).use(injectLambdaContext(logger, { resetKeys: true }));

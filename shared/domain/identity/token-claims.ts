@@ -1,0 +1,34 @@
+import type { UserDirectory } from '../../ports/user-directory';
+import { knownGroups, PRIVILEGED_GROUPS } from '../access/access-policy';
+
+/** Access-token claim carrying the MFA evidence: present, with value "totp", only when sign-in needed a TOTP code. */
+export const MFA_CLAIM = 'stockade:mfa';
+export const MFA_TOTP = 'totp';
+
+/** Cognito's name for an authenticator-app (TOTP) factor. */
+const TOTP_METHOD = 'SOFTWARE_TOKEN_MFA';
+
+/** A privileged member (admin, vendor) tried to obtain tokens without an enrolled authenticator app. */
+export class PrivilegedMfaRequiredError extends Error {
+  override readonly name = 'PrivilegedMfaRequiredError';
+  constructor() {
+    super('Admin and vendor accounts must enrol an authenticator app (TOTP) before they can sign in');
+  }
+}
+
+/**
+ * Decides the extra access-token claims at token issue (sign-in and refresh). A user with TOTP enabled is
+ * challenged for a code at every sign-in (the pool's MFA is optional per user), so an enabled TOTP factor is the
+ * evidence that this session passed MFA. Members of a privileged group without it get no tokens at all.
+ */
+export async function accessTokenClaims(directory: UserDirectory, input: { username: string; groups: readonly string[] }): Promise<Record<string, string>> {
+  const groups = knownGroups(input.groups);
+  const totp = (await directory.enabledMfaMethods(input.username)).includes(TOTP_METHOD);
+  if (!totp && groups.some((g) => PRIVILEGED_GROUPS.includes(g))) throw new PrivilegedMfaRequiredError();
+  return totp ? { [MFA_CLAIM]: MFA_TOTP } : {};
+}
+
+/** Every confirmed sign-up becomes a customer. */
+export async function enrolNewMember(directory: UserDirectory, username: string): Promise<void> {
+  await directory.addToGroup(username, 'customer');
+}

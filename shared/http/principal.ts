@@ -1,0 +1,11 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { knownGroups, type Principal } from '../domain/access/access-policy';
+import { UnauthorizedError } from '../domain/errors';
+
+/** The caller the authorizer verified, from requestContext.authorizer; a member route without one is a bug. */
+export function principalOf(event: APIGatewayProxyEvent): Principal {
+  const context = event.requestContext.authorizer as Record<string, unknown> | null | undefined;
+  const sub = context?.sub;
+  if (typeof sub !== 'string' || sub.length === 0) throw new UnauthorizedError('No verified identity');
+  return { sub, groups: knownGroups(String(context?.groups ?? '').split(',')), mfa: context?.mfa === 'true' };
+}

@@ -1,10 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PROVIDER_ID_TAG, SECRET_KIND_TAG } from '../lib/config/tags';
 import { readRestApis } from './apigw/rest-api-model';
 import { RestApiServer } from './apigw/rest-api-server';
 import { CloudAssembly, type TemplateResource } from './assembly';
 import { IntrinsicResolver, LOCAL_REGION } from './intrinsics';
+import { lambdaAuthorizer } from './apigw/lambda-authorizer';
+import { type DemoUsers, seedDemoUsers } from './identity/demo-users';
+import { LambdaInvokeServer } from './lambda/invoke-server';
+import { CognitoService } from './services/cognito';
 import { LambdaService } from './lambda/lambda-service';
 import { SqsEventSourceService } from './lambda/sqs-event-source';
 import { DynamoDbService } from './services/dynamodb';
@@ -30,8 +35,12 @@ export interface LocalRuntimeOptions {
 export interface Endpoints {
   apiUrl: string;
   region: string;
+  /** Sign in here with the real Cognito API (USER_PASSWORD_AUTH, then SOFTWARE_TOKEN_MFA where enrolled). */
+  cognito?: { endpoint: string; userPoolId: string; clientId: string };
+  /** Demo users seeded at start; passwords and TOTP secrets are random per run. */
+  users?: DemoUsers;
   /** Local AWS endpoints for tools and tests that use the real SDK clients. */
-  aws: { dynamodb: string; sqs: string; secretsManager: string };
+  aws: { dynamodb: string; sqs: string; secretsManager: string; lambda: string };
   tables: Record<string, string>;
   queues: Record<string, string>;
   inventoryProviders: Record<string, { secret: string }>;
@@ -67,11 +76,7 @@ export const TEMPLATE_ONLY_TYPES = new Set([
 export class LocalRuntime {
   private constructor(
     readonly assembly: CloudAssembly,
-    readonly dynamodb: DynamoDbService,
-    readonly sqs: SqsService,
-    readonly secrets: SecretsManagerService,
-    readonly lambdas: LambdaService,
-    readonly eventSources: SqsEventSourceService,
+    readonly services: RuntimeServices,
     readonly api: RestApiServer,
     readonly endpoints: Endpoints,
     private readonly started: Array<{ stop(): Promise<void> }>,
@@ -88,22 +93,31 @@ export class LocalRuntime {
       const dynamodb = new DynamoDbService();
       const sqs = new SqsService();
       const secrets = new SecretsManagerService(localSecretValue);
-      const dataServices: LocalService[] = [dynamodb, sqs, secrets];
-      await Promise.all(dataServices.map(async (s) => (await s.start(), started.push(s))));
-
-      const lambdas = new LambdaService({
+      // References resolve lazily through the service that owns each resource type, filled in below.
+      const owner = new Map<string, LocalService>();
+      const resolver = new IntrinsicResolver(assembly, (r: TemplateResource) => owner.get(r.type)?.physical(r));
+      const lambdas: LambdaService = new LambdaService({
         assembly,
         logDirectory: path.join(options.stateDirectory, 'logs'),
-        sdkEnvironment: () => Object.assign({}, ...dataServices.map((s) => s.sdkEnvironment())) as Record<string, string>,
+        sdkEnvironment: (): Record<string, string> => Object.assign({}, ...dataServices.map((s) => s.sdkEnvironment()), { AWS_ENDPOINT_URL_LAMBDA: invoke.endpoint }) as Record<string, string>,
         echoLogs: options.echoLogs,
       });
+      const invoke: LambdaInvokeServer = new LambdaInvokeServer(lambdas);
+      const cognito = new CognitoService({
+        assembly,
+        workDirectory: mkdtempSync(path.join(tmpdir(), 'stockade-cognito-')),
+        resolver: () => resolver,
+        lambdaEndpoint: () => invoke.endpoint,
+        invoke: (arn, event) => lambdas.byName(arn).invoke(event),
+      });
+      const dataServices: LocalService[] = [dynamodb, sqs, secrets, cognito];
+      for (const s of [...dataServices, lambdas]) for (const t of s.resourceTypes) owner.set(t, s);
+
       await lambdas.start();
       started.push(lambdas);
-      const services: LocalService[] = [...dataServices, lambdas];
-
-      const owner = new Map<string, LocalService>();
-      for (const s of services) for (const t of s.resourceTypes) owner.set(t, s);
-      const resolver = new IntrinsicResolver(assembly, (r: TemplateResource) => owner.get(r.type)?.physical(r));
+      await invoke.start();
+      started.push(invoke);
+      await Promise.all(dataServices.map(async (s) => (await s.start(), started.push(s))));
       await Promise.all(dataServices.map((s) => s.provision(resourcesFor(assembly, s), resolver)));
       await lambdas.provision(resourcesFor(assembly, lambdas), resolver);
 
@@ -114,21 +128,32 @@ export class LocalRuntime {
 
       const models = readRestApis(assembly, resolver);
       if (models.length !== 1) throw new Error(`Expected one REST API in stage ${options.stage}, found ${models.length}`);
-      const api = new RestApiServer({ model: models[0] as NonNullable<(typeof models)[0]>, lambdas, port: options.apiPort });
+      const model = models[0] as NonNullable<(typeof models)[0]>;
+      const api = new RestApiServer({ model, lambdas, authorizer: lambdaAuthorizer(assembly, model, lambdas), port: options.apiPort });
       await api.start();
       started.push(api);
+
+      const pool = assembly.resourcesOfType('AWS::Cognito::UserPool')[0];
+      const appClient = assembly.resourcesOfType('AWS::Cognito::UserPoolClient')[0];
+      const identity =
+        pool && appClient
+          ? { endpoint: cognito.endpoint, userPoolId: cognito.physical(pool).ref, clientId: cognito.physical(appClient).ref }
+          : undefined;
+      const users = identity ? await seedDemoUsers(identity) : undefined;
 
       const endpoints: Endpoints = {
         apiUrl: api.url,
         region: LOCAL_REGION,
-        aws: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, secretsManager: secrets.endpoint },
+        ...(identity ? { cognito: identity } : {}),
+        ...(users ? { users } : {}),
+        inventoryProviders: inventoryProviderSecrets(secrets),
+        aws: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, secretsManager: secrets.endpoint, lambda: invoke.endpoint },
         tables: Object.fromEntries(assembly.resourcesOfType('AWS::DynamoDB::Table').map((t) => [t.logicalId, dynamodb.physical(t).ref])),
         queues: Object.fromEntries(assembly.resourcesOfType('AWS::SQS::Queue').map((q) => [q.logicalId, sqs.physical(q).ref])),
-        inventoryProviders: inventoryProviderSecrets(secrets),
       };
       mkdirSync(options.stateDirectory, { recursive: true });
       writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-      return new LocalRuntime(assembly, dynamodb, sqs, secrets, lambdas, eventSources, api, endpoints, started);
+      return new LocalRuntime(assembly, { dynamodb, sqs, secrets, cognito, lambdas, eventSources }, api, endpoints, started);
     } catch (error) {
       await stopAll();
       throw error;
@@ -137,7 +162,8 @@ export class LocalRuntime {
 
   /** Lines describing what runs where. */
   describe(): string[] {
-    const played = new Set<string>(['AWS::Lambda::EventSourceMapping', ...this.dynamodb.resourceTypes, ...this.sqs.resourceTypes, ...this.secrets.resourceTypes, ...this.lambdas.resourceTypes]);
+    const { dynamodb, sqs, secrets, cognito, lambdas, eventSources } = this.services;
+    const played = new Set<string>(['AWS::Lambda::EventSourceMapping', ...[dynamodb, sqs, secrets, cognito, lambdas].flatMap((s) => [...s.resourceTypes])]);
     const unplayed = new Set(
       this.assembly.stacks
         .flatMap((s) => s.resources)
@@ -146,11 +172,12 @@ export class LocalRuntime {
     );
     return [
       `${'REST API'.padEnd(16)} ${this.api.url}  (${this.api.routes.length} methods of API stage ${this.api.stageName})`,
-      ...this.dynamodb.describe(),
-      ...this.sqs.describe(),
-      ...this.secrets.describe(),
-      ...this.lambdas.describe(),
-      ...this.eventSources.describe(),
+      ...cognito.describe(),
+      ...dynamodb.describe(),
+      ...sqs.describe(),
+      ...secrets.describe(),
+      ...lambdas.describe(),
+      ...eventSources.describe(),
       ...(unplayed.size ? [`${'Not played'.padEnd(16)} ${[...unplayed].sort().join(', ')}`] : []),
     ];
   }
@@ -159,6 +186,15 @@ export class LocalRuntime {
   async stop(): Promise<void> {
     for (const s of [...this.started].reverse()) await s.stop().catch(() => undefined);
   }
+}
+
+export interface RuntimeServices {
+  readonly dynamodb: DynamoDbService;
+  readonly sqs: SqsService;
+  readonly secrets: SecretsManagerService;
+  readonly cognito: CognitoService;
+  readonly lambdas: LambdaService;
+  readonly eventSources: SqsEventSourceService;
 }
 
 function resourcesFor(assembly: CloudAssembly, service: LocalService): TemplateResource[] {

@@ -92,7 +92,9 @@ export class LambdaService implements LocalService {
 
   /** The function with this physical name (what a template's FunctionName reference resolves to). */
   byName(functionName: string): LocalFunction {
-    const fn = [...this.functions.values()].find((f) => f.definition.functionName === functionName || f.definition.arn === functionName);
+    // Accepts a name, an ARN, or a qualified ARN (…:function:name:$LATEST).
+    const name = functionName.startsWith('arn:') ? (functionName.split(':')[6] ?? functionName) : functionName;
+    const fn = [...this.functions.values()].find((f) => f.definition.functionName === name || f.definition.arn === functionName);
     if (!fn) throw new Error(`No Lambda function named ${functionName} in the template`);
     return fn;
   }

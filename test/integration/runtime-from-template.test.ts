@@ -25,10 +25,10 @@ describe('local runtime built from the synthesized template', () => {
 
   beforeAll(async () => {
     const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-    // Only the messaging stack (where the test consumer lives) is bundled; the rest of the app need not be.
+    // Bundled: the messaging stack (the test consumer) and the auth stack (its triggers run when users are seeded).
     const app = new App({
       outdir: cdkOut,
-      context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': ['Stockade-dev-Messaging'], 'aws:cdk:enable-asset-metadata': true, '@aws-cdk/core:failSynthOnValidationErrors': false },
+      context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': ['Stockade-dev-Messaging', 'Stockade-dev-Auth'], 'aws:cdk:enable-asset-metadata': true, '@aws-cdk/core:failSynthOnValidationErrors': false },
     });
     const config = resolveStageConfig({ stage: 'dev' });
     const stacks = addStockadeStage(app, config);

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import {
+  AdminAddUserToGroupCommand,
+  AdminConfirmSignUpCommand,
+  AdminCreateUserCommand,
+  AssociateSoftwareTokenCommand,
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+  SetUserMFAPreferenceCommand,
+  SignUpCommand,
+  VerifySoftwareTokenCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import type { Group } from '../../shared/domain/access/route-policies';
+import { LOCAL_REGION } from '../intrinsics';
+import { localCredentials } from '../services/credentials';
+import { totpCode } from './totp';
+
+export interface DemoUser {
+  readonly username: string;
+  readonly password: string;
+  /** Base32 secret of the enrolled authenticator app, for privileged users. */
+  readonly totpSecret?: string;
+}
+
+export type DemoUsers = Record<'admin' | 'vendor' | 'customer', DemoUser>;
+
+/** A password that satisfies the pool policy (12+ characters, every class), random per run. */
+export function demoPassword(): string {
+  return `Stk-${randomBytes(12).toString('base64url')}-9a!`;
+}
+
+/**
+ * Seeds the demo users through the Cognito API as real people would arrive: the customer signs up and is
+ * confirmed (the post-confirmation trigger makes them a customer); the vendor and the admin are created by an
+ * administrator, set their password, enrol an authenticator app, and only then are granted their group.
+ */
+export async function seedDemoUsers(options: { endpoint: string; userPoolId: string; clientId: string }): Promise<DemoUsers> {
+  const client = new CognitoIdentityProviderClient({ endpoint: options.endpoint, region: LOCAL_REGION, credentials: localCredentials, maxAttempts: 1 });
+  try {
+    const customer: DemoUser = { username: 'customer@stockade.test', password: demoPassword() };
+    await client.send(new SignUpCommand({ ClientId: options.clientId, Username: customer.username, Password: customer.password, UserAttributes: [{ Name: 'email', Value: customer.username }] }));
+    await client.send(new AdminConfirmSignUpCommand({ UserPoolId: options.userPoolId, Username: customer.username }));
+
+    const privileged = async (group: Group, username: string): Promise<DemoUser> => {
+      const password = demoPassword();
+      const temporary = demoPassword();
+      await client.send(new AdminCreateUserCommand({ UserPoolId: options.userPoolId, Username: username, TemporaryPassword: temporary, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: username }, { Name: 'email_verified', Value: 'true' }] }));
+      const first = await client.send(new InitiateAuthCommand({ ClientId: options.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: temporary } }));
+      const changed = await client.send(
+        new RespondToAuthChallengeCommand({ ClientId: options.clientId, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: first.Session, ChallengeResponses: { USERNAME: username, NEW_PASSWORD: password } }),
+      );
+      const accessToken = changed.AuthenticationResult?.AccessToken;
+      if (!accessToken) throw new Error(`Seeding ${username}: no tokens after the password change`);
+      const { SecretCode } = await client.send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }));
+      if (!SecretCode) throw new Error(`Seeding ${username}: no TOTP secret`);
+      await client.send(new VerifySoftwareTokenCommand({ AccessToken: accessToken, UserCode: totpCode(SecretCode), FriendlyDeviceName: 'demo authenticator' }));
+      await client.send(new SetUserMFAPreferenceCommand({ AccessToken: accessToken, SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } }));
+      await client.send(new AdminAddUserToGroupCommand({ UserPoolId: options.userPoolId, Username: username, GroupName: group }));
+      return { username, password, totpSecret: SecretCode };
+    };
+    const vendor = await privileged('vendor', 'vendor@stockade.test');
+    const admin = await privileged('admin', 'admin@stockade.test');
+    return { admin, vendor, customer };
+  } finally {
+    client.destroy();
+  }
+}

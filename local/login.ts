@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
+import type { DemoUsers } from './identity/demo-users';
+import { totpCode } from './identity/totp';
+import type { Endpoints } from './runtime';
+import { localCredentials } from './services/credentials';
+import { PROJECT_ROOT } from './synth';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+/**
+ * `npm run login -- --user customer|vendor|admin`: signs a demo user in against the local Cognito exactly as a
+ * storefront would (USER_PASSWORD_AUTH, then the SOFTWARE_TOKEN_MFA challenge with a TOTP code for enrolled
+ * users) and prints the access token, for `curl -H "Authorization: Bearer $(npm run -s login -- --user admin)"`.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { user: { type: 'string', default: 'customer' }, 'state-dir': { type: 'string', default: path.join(PROJECT_ROOT, '.stockade') }, id: { type: 'boolean', default: false } } });
+  const endpoints = JSON.parse(readFileSync(path.join(values['state-dir'], 'endpoints.json'), 'utf8')) as Endpoints;
+  const user = endpoints.users?.[values.user as keyof DemoUsers];
+  if (!endpoints.cognito || !user) throw new Error(`No demo user "${values.user}" (choose customer, vendor or admin); is npm start running?`);
+  const client = new CognitoIdentityProviderClient({ endpoint: endpoints.cognito.endpoint, region: endpoints.region, credentials: localCredentials, maxAttempts: 1 });
+  let result = await client.send(new InitiateAuthCommand({ ClientId: endpoints.cognito.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }));
+  if (result.ChallengeName === 'SOFTWARE_TOKEN_MFA') {
+    if (!user.totpSecret) throw new Error(`${user.username} is asked for a TOTP code but has no secret in endpoints.json`);
+    result = await client.send(
+      new RespondToAuthChallengeCommand({
+        ClientId: endpoints.cognito.clientId,
+        ChallengeName: 'SOFTWARE_TOKEN_MFA',
+        Session: result.Session,
+        ChallengeResponses: { USERNAME: user.username, SOFTWARE_TOKEN_MFA_CODE: totpCode(user.totpSecret) },
+      }),
+    );
+  }
+  const token = values.id ? result.AuthenticationResult?.IdToken : result.AuthenticationResult?.AccessToken;
+  if (!token) throw new Error(`Sign-in did not finish (challenge ${result.ChallengeName ?? 'none'})`);
+  process.stdout.write(`${token}\n`);
+  client.destroy();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+  process.exit(1);
+});

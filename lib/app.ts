@@ -34,13 +34,14 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
   const secrets = new SecretsStack(app, stackName(config, 'Secrets'), { ...common('Secrets'), config });
   const data = new DataStack(app, stackName(config, 'Data'), { ...common('Data'), config, key: secrets.key });
   const messaging = new MessagingStack(app, stackName(config, 'Messaging'), { ...common('Messaging'), config, key: secrets.key });
-  const auth = new AuthStack(app, stackName(config, 'Auth'), { ...common('Auth'), config, key: secrets.key });
+  const auth = new AuthStack(app, stackName(config, 'Auth'), { ...common('Auth'), config, key: secrets.key, auditTable: data.audit });
   const api = new ApiStack(app, stackName(config, 'Api'), {
     ...common('Api'),
     config,
     key: secrets.key,
     userPool: auth.userPool,
     userPoolClients: [auth.storefrontClient],
+    tables: { audit: data.audit },
   });
   const observability = new ObservabilityStack(app, stackName(config, 'Observability'), {
     ...common('Observability'),

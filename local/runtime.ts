@@ -36,7 +36,7 @@ export interface Endpoints {
   apiUrl: string;
   region: string;
   /** Sign in here with the real Cognito API (USER_PASSWORD_AUTH, then SOFTWARE_TOKEN_MFA where enrolled). */
-  cognito?: { endpoint: string; userPoolId: string; clientId: string };
+  cognito?: { endpoint: string; userPoolId: string; clientId: string; localDataDirectory: string };
   /** Demo users seeded at start; passwords and TOTP secrets are random per run. */
   users?: DemoUsers;
   /** Local AWS endpoints for tools and tests that use the real SDK clients. */
@@ -137,7 +137,7 @@ export class LocalRuntime {
       const appClient = assembly.resourcesOfType('AWS::Cognito::UserPoolClient')[0];
       const identity =
         pool && appClient
-          ? { endpoint: cognito.endpoint, userPoolId: cognito.physical(pool).ref, clientId: cognito.physical(appClient).ref }
+          ? { endpoint: cognito.endpoint, userPoolId: cognito.physical(pool).ref, clientId: cognito.physical(appClient).ref, localDataDirectory: cognito.dataDirectory }
           : undefined;
       const users = identity ? await seedDemoUsers(identity) : undefined;
 

@@ -52,7 +52,7 @@ async function verifiedPrincipal(header: string | undefined): Promise<Principal 
     return principalFrom(await verifier.verify(match[1]));
   } catch (error) {
     // The reason (expired, bad signature, wrong client) is logged; the token itself never is.
-    logger.info('Access token rejected', { reason: (error as Error).name });
+    logger.info('Access token rejected', { reason: (error as Error).constructor.name });
     return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { StockadeTable } from './stockade-table';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -49,7 +49,11 @@ export interface StockadeFunctionProps {
   readonly environment?: Record<string, string>;
 }
 
-export type TableAccess = 'read' | 'write' | 'readWrite';
+const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'];
+
+/** `append`: PutItem only, for append-only tables such as the audit log (no update, no delete, no read). */
+export type TableAccess = 'read' | 'write' | 'readWrite' | 'append';
 
 /**
  * The one way Stockade defines a Lambda function: nodejs24.x on arm64, a minified ESM bundle with source maps,
@@ -99,12 +103,22 @@ export class StockadeFunction extends NodejsFunction {
     });
   }
 
-  /** Sets `envVar` to the table name and grants exactly the requested data access (and its KMS use). */
-  bindTable(envVar: string, table: ITable, access: TableAccess): this {
+  /**
+   * Sets `envVar` to the table name and grants exactly the requested data access on the table and each of its
+   * named indexes, with the matching use of its KMS key. No access level includes Scan: every request path lists
+   * with Query (docs/data-model.md), and IAM holds every function to that.
+   */
+  bindTable(envVar: string, table: StockadeTable, access: TableAccess): this {
     this.addEnvironment(envVar, table.tableName);
-    if (access === 'read') table.grantReadData(this);
-    else if (access === 'write') table.grantWriteData(this);
-    else table.grantReadWriteData(this);
+    const actions = new Set<string>(['dynamodb:DescribeTable']);
+    if (access === 'read' || access === 'readWrite') TABLE_READ_ACTIONS.forEach((a) => actions.add(a));
+    if (access === 'write' || access === 'readWrite') TABLE_WRITE_ACTIONS.forEach((a) => actions.add(a));
+    if (access === 'append') actions.add('dynamodb:PutItem');
+    const readsIndexes = access === 'read' || access === 'readWrite';
+    const resources = [table.tableArn, ...(readsIndexes ? table.indexNames.map((name) => `${table.tableArn}/index/${name}`) : [])];
+    this.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: [...actions].sort(), resources }));
+    const keyActions = access === 'read' ? ['kms:Decrypt', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
+    table.encryptionKey?.grant(this, ...keyActions);
     return this;
   }
 

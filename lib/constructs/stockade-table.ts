@@ -25,6 +25,9 @@ export interface StockadeTableProps {
  * on-demand capacity, and (outside dev) deletion protection with RETAIN.
  */
 export class StockadeTable extends Table {
+  /** Names of the global secondary indexes, so grants can name each index ARN instead of index/*. */
+  readonly indexNames: readonly string[];
+
   constructor(scope: Construct, id: string, props: StockadeTableProps) {
     const { config, key } = props.stageContext;
     const sortKey = props.sortKey === undefined ? 'sk' : props.sortKey;
@@ -39,6 +42,7 @@ export class StockadeTable extends Table {
       removalPolicy: removalPolicyOf(config),
       timeToLiveAttribute: props.timeToLiveAttribute,
     });
+    this.indexNames = (props.indexes ?? []).map((i) => i.indexName);
     for (const index of props.indexes ?? []) {
       this.addGlobalSecondaryIndex({
         indexName: index.indexName,

@@ -15,6 +15,7 @@ import {
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { StockadeTable } from '../constructs/stockade-table';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type KnownRoute, routeAccess } from '../../shared/domain/access/route-policies';
 import type { Construct } from 'constructs';
@@ -33,6 +34,8 @@ export interface ApiStackProps extends StackProps {
   /** The pool whose access tokens the authorizer accepts, and the clients allowed to present them. */
   readonly userPool: IUserPool;
   readonly userPoolClients: readonly IUserPoolClient[];
+  /** The stateful tables the route functions are bound to. */
+  readonly tables: { readonly audit: StockadeTable };
 }
 
 /** Stateless: the REST API, its WAF and the functions behind its routes. */
@@ -109,6 +112,7 @@ export class ApiStack extends Stack {
 
     this.addRoute('GET /health', this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' }));
     this.addRoute('GET /me', this.addFunction('GetMe', { entry: 'identity/get-me', service: 'identity' }));
+    this.addRoute('GET /admin/audit', this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable('AUDIT_TABLE', props.tables.audit, 'read'));
   }
 
   /**

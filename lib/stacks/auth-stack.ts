@@ -12,6 +12,7 @@ import {
   VerificationEmailStyle,
 } from 'aws-cdk-lib/aws-cognito';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { StockadeTable } from '../constructs/stockade-table';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { GROUPS, type Group } from '../../shared/domain/access/route-policies';
@@ -22,6 +23,8 @@ import { StockadeFunction } from '../constructs/stockade-function';
 export interface AuthStackProps extends StackProps {
   readonly config: StageConfig;
   readonly key: IKey;
+  /** Privileged sign-ins and refusals are appended here. */
+  readonly auditTable: StockadeTable;
 }
 
 /** Group precedence: the lowest number wins when Cognito must pick one role. */
@@ -95,7 +98,11 @@ export class AuthStack extends Stack {
       });
     }
 
-    const preTokenGeneration = new StockadeFunction(this, 'PreTokenGeneration', { stageContext, entry: 'identity/pre-token-generation', service: 'identity', timeout: Duration.seconds(5) });
+    const preTokenGeneration = new StockadeFunction(this, 'PreTokenGeneration', { stageContext, entry: 'identity/pre-token-generation', service: 'identity', timeout: Duration.seconds(5) }).bindTable(
+      'AUDIT_TABLE',
+      props.auditTable,
+      'append',
+    );
     const postConfirmation = new StockadeFunction(this, 'PostConfirmation', { stageContext, entry: 'identity/post-confirmation', service: 'identity', timeout: Duration.seconds(5) });
     this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, preTokenGeneration, LambdaVersion.V2_0);
     this.userPool.addTrigger(UserPoolOperation.POST_CONFIRMATION, postConfirmation);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, sign } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import {
@@ -59,6 +59,11 @@ export class CognitoService implements LocalService {
 
   get endpoint(): string {
     return `http://${LOOPBACK}:${this.frontPort}`;
+  }
+
+  /** cognito-local's data directory: its db files hold sign-up confirmation codes (the local mailbox). */
+  get dataDirectory(): string {
+    return path.join(this.options.workDirectory, '.cognito');
   }
 
   private get pools(): TemplateResource[] {
@@ -171,6 +176,7 @@ export class CognitoService implements LocalService {
       await new Promise<void>((resolve) => front.close(() => resolve()));
     }
     if (this.child) await stopChild(this.child);
+    rmSync(this.options.workDirectory, { recursive: true, force: true });
   }
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -106,3 +106,26 @@ describe.each(STAGES)('identity and access (%s)', (stage) => {
     }
   });
 });
+
+describe.each(STAGES)('data access through IAM (%s)', (stage) => {
+  const synth = () => synthStage(stage);
+  const policies = () =>
+    (['auth', 'api'] as const).flatMap((key) =>
+      Object.values(resourcesOfType(synth().templates[key], 'AWS::IAM::ManagedPolicy')).flatMap(
+        (p) => ((p.Properties?.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement ?? []).map((s) => ({ actions: [s.Action].flat(), resource: JSON.stringify(s.Resource) })),
+      ),
+    );
+
+  test('no function may Scan a table, or use a DynamoDB or KMS action wildcard', () => {
+    const actions = policies().flatMap((s) => s.actions);
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((a) => a === 'dynamodb:Scan' || a === 'dynamodb:*' || a.startsWith('kms:') && a.includes('*'))).toEqual([]);
+  });
+
+  test('whoever writes the audit table may only append to it', () => {
+    const onAudit = policies().filter((s) => s.resource.includes('AuditTable') && s.actions.some((a) => a.startsWith('dynamodb:')));
+    expect(onAudit.length).toBeGreaterThanOrEqual(2);
+    const writes = onAudit.flatMap((s) => s.actions).filter((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
+    expect([...new Set(writes)]).toEqual(['dynamodb:PutItem']);
+  });
+});

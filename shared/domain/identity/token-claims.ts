@@ -1,3 +1,4 @@
+import type { AuditLog } from '../../ports/audit-log';
 import type { UserDirectory } from '../../ports/user-directory';
 import { knownGroups, PRIVILEGED_GROUPS } from '../access/access-policy';
 
@@ -19,12 +20,27 @@ export class PrivilegedMfaRequiredError extends Error {
 /**
  * Decides the extra access-token claims at token issue (sign-in and refresh). A user with TOTP enabled is
  * challenged for a code at every sign-in (the pool's MFA is optional per user), so an enabled TOTP factor is the
- * evidence that this session passed MFA. Members of a privileged group without it get no tokens at all.
+ * evidence that this session passed MFA. Members of a privileged group without it get no tokens at all, and
+ * every privileged issue or refusal is written to the audit log.
  */
-export async function accessTokenClaims(directory: UserDirectory, input: { username: string; groups: readonly string[] }): Promise<Record<string, string>> {
+export async function accessTokenClaims(
+  ports: { directory: UserDirectory; audit: AuditLog; now: () => Date },
+  input: { username: string; sub: string; groups: readonly string[]; refresh: boolean },
+): Promise<Record<string, string>> {
   const groups = knownGroups(input.groups);
-  const totp = (await directory.enabledMfaMethods(input.username)).includes(TOTP_METHOD);
-  if (!totp && groups.some((g) => PRIVILEGED_GROUPS.includes(g))) throw new PrivilegedMfaRequiredError();
+  const privileged = groups.filter((g) => PRIVILEGED_GROUPS.includes(g));
+  const totp = (await ports.directory.enabledMfaMethods(input.username)).includes(TOTP_METHOD);
+  if (privileged.length > 0) {
+    // Every privileged token issue, and every refusal, is a security event.
+    await ports.audit.append({
+      at: ports.now().toISOString(),
+      actor: input.sub,
+      action: input.refresh ? 'auth.token.refresh' : 'auth.sign-in',
+      target: `groups:${privileged.join(',')}`,
+      outcome: totp ? 'succeeded' : 'denied',
+    });
+    if (!totp) throw new PrivilegedMfaRequiredError();
+  }
   return totp ? { [MFA_CLAIM]: MFA_TOTP } : {};
 }
 

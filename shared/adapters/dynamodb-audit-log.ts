@@ -1,0 +1,92 @@
+import { type AttributeValue, type DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { ulid } from 'ulid';
+import { z } from 'zod';
+import { ValidationError } from '../domain/errors';
+import type { AuditEvent, AuditLog, AuditPage } from '../ports/audit-log';
+
+/** How many months back a listing looks for older events before it stops. */
+const MONTHS_SEARCHED = 24;
+
+const Cursor = z.object({ m: z.string().regex(/^\d{4}-\d{2}$/), sk: z.string().max(80).optional() }).strict();
+
+/**
+ * The audit table (docs/data-model.md): pk AUDIT#<yyyy-mm>, sk <at>#<ulid>, gsi1 by actor. Appends are
+ * conditional on the item not existing, so nothing ever overwrites an event; listing walks month partitions
+ * newest first with a cursor that names the month and the last key.
+ */
+export class DynamoDbAuditLog implements AuditLog {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async append(event: AuditEvent): Promise<void> {
+    const sk = `${event.at}#${ulid()}`;
+    const item: Record<string, AttributeValue> = {
+      pk: { S: `AUDIT#${event.at.slice(0, 7)}` },
+      sk: { S: sk },
+      gsi1pk: { S: `ACTOR#${event.actor}` },
+      gsi1sk: { S: sk },
+      at: { S: event.at },
+      actor: { S: event.actor },
+      action: { S: event.action },
+      target: { S: event.target },
+      outcome: { S: event.outcome },
+      ...(event.sourceIp ? { sourceIp: { S: event.sourceIp } } : {}),
+    };
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+  }
+
+  async list(query: { limit: number; cursor?: string }): Promise<AuditPage> {
+    const start = query.cursor ? decodeCursor(query.cursor) : { m: new Date().toISOString().slice(0, 7) };
+    const items: AuditEvent[] = [];
+    let month = start.m;
+    let exclusiveSk = start.sk;
+    for (let i = 0; i < MONTHS_SEARCHED && items.length < query.limit; i++) {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: `AUDIT#${month}` } },
+          ScanIndexForward: false,
+          Limit: query.limit - items.length,
+          ...(exclusiveSk ? { ExclusiveStartKey: { pk: { S: `AUDIT#${month}` }, sk: { S: exclusiveSk } } } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []).map(toEvent));
+      if (page.LastEvaluatedKey?.sk?.S) return { items, nextCursor: encodeCursor({ m: month, sk: page.LastEvaluatedKey.sk.S }) };
+      month = previousMonth(month);
+      exclusiveSk = undefined;
+      if (items.length === query.limit) return { items, nextCursor: encodeCursor({ m: month }) };
+    }
+    return { items };
+  }
+}
+
+function toEvent(item: Record<string, AttributeValue>): AuditEvent {
+  return {
+    at: item.at?.S ?? '',
+    actor: item.actor?.S ?? '',
+    action: item.action?.S ?? '',
+    target: item.target?.S ?? '',
+    outcome: (item.outcome?.S ?? 'failed') as AuditEvent['outcome'],
+    ...(item.sourceIp?.S ? { sourceIp: item.sourceIp.S } : {}),
+  };
+}
+
+function previousMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+function encodeCursor(cursor: z.infer<typeof Cursor>): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(raw: string): z.infer<typeof Cursor> {
+  try {
+    return Cursor.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+  } catch {
+    throw new ValidationError('The cursor is not one this API issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
+  }
+}

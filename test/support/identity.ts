@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import * as path from 'node:path';
+import { CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
+import type { DemoUser } from '../../local/identity/demo-users';
+import { totpCode } from '../../local/identity/totp';
+import { localCredentials, testEndpoints } from './endpoints';
+
+export { totpCode };
+
+export function cognitoClient(): CognitoIdentityProviderClient {
+  const { cognito, region } = testEndpoints();
+  if (!cognito) throw new Error('The local runtime has no Cognito');
+  return new CognitoIdentityProviderClient({ endpoint: cognito.endpoint, region, credentials: localCredentials, maxAttempts: 1 });
+}
+
+/** Signs a user in as a storefront would: password, then a TOTP code if challenged. Returns the access token. */
+export async function signIn(client: CognitoIdentityProviderClient, user: Pick<DemoUser, 'username' | 'password' | 'totpSecret'>): Promise<string> {
+  const { cognito } = testEndpoints();
+  const clientId = cognito?.clientId as string;
+  let result = await client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }));
+  if (result.ChallengeName === 'SOFTWARE_TOKEN_MFA') {
+    if (!user.totpSecret) throw new Error(`${user.username} was challenged for a TOTP code`);
+    result = await client.send(
+      new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: result.Session, ChallengeResponses: { USERNAME: user.username, SOFTWARE_TOKEN_MFA_CODE: totpCode(user.totpSecret) } }),
+    );
+  }
+  const token = result.AuthenticationResult?.AccessToken;
+  if (!token) throw new Error(`Sign-in of ${user.username} did not finish (challenge ${result.ChallengeName ?? 'none'})`);
+  return token;
+}
+
+/** The sign-up confirmation code local Cognito "e-mailed" to `email` (it keeps it in its data file). */
+export function confirmationCode(email: string): string {
+  const { cognito } = testEndpoints();
+  if (!cognito) throw new Error('The local runtime has no Cognito');
+  const db = JSON.parse(readFileSync(path.join(cognito.localDataDirectory, 'db', `${cognito.userPoolId}.json`), 'utf8')) as {
+    Users: Record<string, { Attributes?: Array<{ Name: string; Value: string }>; ConfirmationCode?: string }>;
+  };
+  const user = Object.values(db.Users).find((u) => u.Attributes?.some((a) => a.Name === 'email' && a.Value === email));
+  if (!user?.ConfirmationCode) throw new Error(`No confirmation code for ${email}`);
+  return user.ConfirmationCode;
+}
+
+/**
+ * An HTTP request from a chosen loopback source address (Linux routes all of 127.0.0.0/8 to lo), so a test can
+ * call the API from outside the admin network allow-list over a real connection.
+ */
+export function httpFrom(localAddress: string, url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, localAddress }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -73,6 +73,8 @@ export const StageConfigSchema = z
         /** Lifetime of access and ID tokens. Short, because access tokens cannot be revoked before expiry. */
         accessTokenMinutes: z.number().int().min(5).max(60),
         refreshTokenDays: z.number().int().min(1).max(90),
+        /** Refuse member routes to requests that carry no source IP (device/IP context). */
+        requireSourceIp: z.boolean(),
         /** Optional UTC hours during which admin routes are open, e.g. { from: 6, to: 22 }. */
         adminHoursUtc: z.object({ from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(24) }).strict().optional(),
       })

@@ -13,7 +13,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     waf: { rateLimitPer5Min: 2_000, sensitiveRateLimitPer5Min: 300 },
     admin: { allowedCidrs: ['127.0.0.1/32', '10.0.0.0/8'] },
     alarms: {},
-    auth: { threatProtection: 'off', accessTokenMinutes: 15, refreshTokenDays: 30 },
+    auth: { threatProtection: 'off', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     inventoryProviders: ['acme-warehouse'],
   },
   staging: {
@@ -24,7 +24,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     waf: { rateLimitPer5Min: 3_000, sensitiveRateLimitPer5Min: 500 },
     admin: { allowedCidrs: ['10.0.0.0/8'] },
     alarms: {},
-    auth: { threatProtection: 'audit', accessTokenMinutes: 15, refreshTokenDays: 30 },
+    auth: { threatProtection: 'audit', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     inventoryProviders: ['acme-warehouse'],
   },
   prod: {
@@ -35,7 +35,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     waf: { rateLimitPer5Min: 5_000, sensitiveRateLimitPer5Min: 1_000 },
     admin: { allowedCidrs: ['10.0.0.0/8'] },
     alarms: {},
-    auth: { threatProtection: 'enforced', accessTokenMinutes: 15, refreshTokenDays: 30 },
+    auth: { threatProtection: 'enforced', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     inventoryProviders: ['acme-warehouse'],
   },
 };

@@ -157,7 +157,11 @@ export class ApiStack extends Stack {
       environment: {
         COGNITO_USER_POOL_ID: props.userPool.userPoolId,
         COGNITO_CLIENT_IDS: props.userPoolClients.map((c) => c.userPoolClientId).join(','),
-        STOCKADE_ACCESS_POLICY: JSON.stringify({ adminAllowedCidrs: config.admin.allowedCidrs, ...(config.auth.adminHoursUtc ? { adminHoursUtc: config.auth.adminHoursUtc } : {}) }),
+        STOCKADE_ACCESS_POLICY: JSON.stringify({
+          adminAllowedCidrs: config.admin.allowedCidrs,
+          requireSourceIp: config.auth.requireSourceIp,
+          ...(config.auth.adminHoursUtc ? { adminHoursUtc: config.auth.adminHoursUtc } : {}),
+        }),
       },
     });
     Validations.of(fn).acknowledge({

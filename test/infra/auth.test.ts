@@ -91,6 +91,13 @@ describe.each(STAGES)('identity and access (%s)', (stage) => {
     expect(authorizer.Type).toBe('REQUEST');
     expect(authorizer.IdentitySource).toBe('method.request.header.Authorization');
     expect(authorizer.AuthorizerResultTtlInSeconds).toBe(0);
+    const fnId = JSON.stringify(authorizer.AuthorizerUri).match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/)?.[1] as string;
+    const env = (resourcesOfType(api(), 'AWS::Lambda::Function')[fnId]?.Properties?.Environment as { Variables: Record<string, string> }).Variables;
+    expect(JSON.parse(env.STOCKADE_ACCESS_POLICY as string)).toEqual({
+      adminAllowedCidrs: synth().config.admin.allowedCidrs,
+      requireSourceIp: synth().config.auth.requireSourceIp,
+      ...(synth().config.auth.adminHoursUtc ? { adminHoursUtc: synth().config.auth.adminHoursUtc } : {}),
+    });
 
     const methods = Object.values(resourcesOfType(api(), 'AWS::ApiGateway::Method')).filter((m) => m.Properties?.HttpMethod !== 'OPTIONS');
     expect(methods.length).toBeGreaterThanOrEqual(2);

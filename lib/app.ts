@@ -41,7 +41,8 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     key: secrets.key,
     userPool: auth.userPool,
     userPoolClients: [auth.storefrontClient],
-    tables: { audit: data.audit },
+    tables: { audit: data.audit, catalog: data.catalog },
+    secrets: { cursorSigningKey: secrets.cursorSigningKey },
   });
   const observability = new ObservabilityStack(app, stackName(config, 'Observability'), {
     ...common('Observability'),

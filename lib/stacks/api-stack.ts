@@ -17,6 +17,7 @@ import {
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { StockadeTable } from '../constructs/stockade-table';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type KnownRoute, routeAccess } from '../../shared/domain/access/route-policies';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
@@ -35,7 +36,8 @@ export interface ApiStackProps extends StackProps {
   readonly userPool: IUserPool;
   readonly userPoolClients: readonly IUserPoolClient[];
   /** The stateful tables the route functions are bound to. */
-  readonly tables: { readonly audit: StockadeTable };
+  readonly tables: { readonly audit: StockadeTable; readonly catalog: StockadeTable };
+  readonly secrets: { readonly cursorSigningKey: ISecret };
 }
 
 /** Stateless: the REST API, its WAF and the functions behind its routes. */
@@ -112,6 +114,13 @@ export class ApiStack extends Stack {
 
     this.addRoute('GET /health', this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' }));
     this.addRoute('GET /me', this.addFunction('GetMe', { entry: 'identity/get-me', service: 'identity' }));
+    const catalog = (id: string, entry: string, access: 'read' | 'readWrite') =>
+      this.addFunction(id, { entry: `catalog/${entry}`, service: 'catalog' }).bindTable('CATALOG_TABLE', props.tables.catalog, access);
+    this.addRoute('GET /products', catalog('ListProducts', 'list-products', 'read').bindSecret('CURSOR_KEY_SECRET_ARN', props.secrets.cursorSigningKey));
+    this.addRoute('GET /products/{productId}', catalog('GetProduct', 'get-product', 'read'));
+    this.addRoute('POST /vendor/products', catalog('CreateProduct', 'create-product', 'readWrite'));
+    this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', 'readWrite'));
+    this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', 'readWrite'));
     this.addRoute('GET /admin/audit', this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable('AUDIT_TABLE', props.tables.audit, 'read'));
   }
 

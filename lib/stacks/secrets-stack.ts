@@ -16,6 +16,8 @@ const NO_ROTATION_SCHEDULE: Record<SecretKind, string> = {
     'Stripe webhook signing secrets are rolled in the Stripe dashboard (which keeps the old one valid for a window); an operator puts both into this JSON array with put-secret-value, so verification accepts either during the roll.',
   'inventory-provider-hmac':
     'Rotating an inventory provider HMAC secret needs the provider to accept a new secret on their side; automated rotation of these secrets lands with the payments-hardening issue. Until then an operator rotates by hand with put-secret-value.',
+  'cursor-signing-key':
+    'The key only signs listing cursors (tamper evidence, not confidentiality); putting a new random value with put-secret-value at any time is safe (functions re-read it within 5 minutes) and only ends cursors that clients hold at that moment.',
 };
 
 export interface SecretsStackProps extends StackProps {
@@ -32,6 +34,8 @@ export class SecretsStack extends Stack {
   /** JSON array of accepted Stripe webhook signing secrets (several during a rotation window). */
   readonly stripeWebhookSecrets: Secret;
   readonly inventoryProviderSecrets: ReadonlyMap<string, Secret>;
+  /** HMAC key that signs listing cursors so clients cannot forge them. */
+  readonly cursorSigningKey: Secret;
 
   constructor(scope: Construct, id: string, props: SecretsStackProps) {
     super(scope, id, props);
@@ -88,6 +92,7 @@ export class SecretsStack extends Stack {
       'stripe/webhook-secrets',
       'JSON array of Stripe webhook signing secrets (whsec_…), newest first; two during a rotation. Set by an operator.',
     );
+    this.cursorSigningKey = secret('CursorSigningKey', 'cursor-signing-key', 'api/cursor-signing-key', 'HMAC key that signs API listing cursors. Generated; replace any time to end open cursors.');
     const providers = new Map<string, Secret>();
     for (const providerId of config.inventoryProviders) {
       const providerSecret = secret(`InventoryProvider${pascal(providerId)}Secret`, 'inventory-provider-hmac', `inventory/${providerId}/hmac`, `HMAC-SHA256 secret shared with inventory provider ${providerId}.`);

@@ -42,27 +42,37 @@ export async function seedDemoUsers(options: { endpoint: string; userPoolId: str
     await client.send(new SignUpCommand({ ClientId: options.clientId, Username: customer.username, Password: customer.password, UserAttributes: [{ Name: 'email', Value: customer.username }] }));
     await client.send(new AdminConfirmSignUpCommand({ UserPoolId: options.userPoolId, Username: customer.username }));
 
-    const privileged = async (group: Group, username: string): Promise<DemoUser> => {
-      const password = demoPassword();
-      const temporary = demoPassword();
-      await client.send(new AdminCreateUserCommand({ UserPoolId: options.userPoolId, Username: username, TemporaryPassword: temporary, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: username }, { Name: 'email_verified', Value: 'true' }] }));
-      const first = await client.send(new InitiateAuthCommand({ ClientId: options.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: temporary } }));
-      const changed = await client.send(
-        new RespondToAuthChallengeCommand({ ClientId: options.clientId, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: first.Session, ChallengeResponses: { USERNAME: username, NEW_PASSWORD: password } }),
-      );
-      const accessToken = changed.AuthenticationResult?.AccessToken;
-      if (!accessToken) throw new Error(`Seeding ${username}: no tokens after the password change`);
-      const { SecretCode } = await client.send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }));
-      if (!SecretCode) throw new Error(`Seeding ${username}: no TOTP secret`);
-      await client.send(new VerifySoftwareTokenCommand({ AccessToken: accessToken, UserCode: totpCode(SecretCode), FriendlyDeviceName: 'demo authenticator' }));
-      await client.send(new SetUserMFAPreferenceCommand({ AccessToken: accessToken, SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } }));
-      await client.send(new AdminAddUserToGroupCommand({ UserPoolId: options.userPoolId, Username: username, GroupName: group }));
-      return { username, password, totpSecret: SecretCode };
-    };
-    const vendor = await privileged('vendor', 'vendor@stockade.test');
-    const admin = await privileged('admin', 'admin@stockade.test');
+    const vendor = await onboardPrivilegedUser(client, options, 'vendor', 'vendor@stockade.test');
+    const admin = await onboardPrivilegedUser(client, options, 'admin', 'admin@stockade.test');
     return { admin, vendor, customer };
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * Onboards an admin or vendor in the only order the pool allows: created by an administrator, first sign-in with
+ * the temporary password, own password set, authenticator app enrolled and enabled, then the group granted.
+ */
+export async function onboardPrivilegedUser(
+  client: CognitoIdentityProviderClient,
+  pool: { userPoolId: string; clientId: string },
+  group: Group,
+  username: string,
+): Promise<DemoUser> {
+  const password = demoPassword();
+  const temporary = demoPassword();
+  await client.send(new AdminCreateUserCommand({ UserPoolId: pool.userPoolId, Username: username, TemporaryPassword: temporary, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: username }, { Name: 'email_verified', Value: 'true' }] }));
+  const first = await client.send(new InitiateAuthCommand({ ClientId: pool.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: temporary } }));
+  const changed = await client.send(
+    new RespondToAuthChallengeCommand({ ClientId: pool.clientId, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: first.Session, ChallengeResponses: { USERNAME: username, NEW_PASSWORD: password } }),
+  );
+  const accessToken = changed.AuthenticationResult?.AccessToken;
+  if (!accessToken) throw new Error(`Onboarding ${username}: no tokens after the password change`);
+  const { SecretCode } = await client.send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }));
+  if (!SecretCode) throw new Error(`Onboarding ${username}: no TOTP secret`);
+  await client.send(new VerifySoftwareTokenCommand({ AccessToken: accessToken, UserCode: totpCode(SecretCode), FriendlyDeviceName: 'authenticator' }));
+  await client.send(new SetUserMFAPreferenceCommand({ AccessToken: accessToken, SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } }));
+  await client.send(new AdminAddUserToGroupCommand({ UserPoolId: pool.userPoolId, Username: username, GroupName: group }));
+  return { username, password, totpSecret: SecretCode };
 }

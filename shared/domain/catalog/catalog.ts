@@ -1,0 +1,133 @@
+import { BusinessRuleError, NotFoundError, ValidationError } from '../errors';
+import type { CatalogRepository, CursorCodec, ProductRecord, StoredSku } from '../../ports/catalog-repository';
+
+/** Money is an integer in minor units plus an ISO 4217 code (api-contract.md). */
+export interface Money {
+  readonly amount: number;
+  readonly currency: string;
+}
+
+export interface Sku {
+  readonly sku: string;
+  readonly name: string;
+  readonly price: Money;
+  /** onHand - reserved, never below zero. */
+  readonly available: number;
+}
+
+export interface Product {
+  readonly productId: string;
+  readonly vendorId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly status: 'ACTIVE' | 'ARCHIVED';
+  readonly skus: readonly Sku[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface NewProduct {
+  readonly name: string;
+  readonly description: string;
+  readonly skus: ReadonlyArray<{ readonly sku: string; readonly name: string; readonly price: Money; readonly initialStock: number }>;
+}
+
+export interface ProductPatch {
+  readonly name?: string;
+  readonly description?: string;
+  readonly skus?: ReadonlyArray<{ readonly sku: string; readonly name?: string; readonly price?: Money }>;
+}
+
+export interface CatalogDeps {
+  readonly repository: CatalogRepository;
+  readonly now: () => Date;
+  readonly newId: () => string;
+}
+
+/** Available stock of a SKU: what can still be reserved. */
+export function available(sku: Pick<StoredSku, 'onHand' | 'reserved'>): number {
+  return Math.max(0, sku.onHand - sku.reserved);
+}
+
+export function toProduct({ product, skus }: ProductRecord): Product {
+  const bySku = new Map(skus.map((s) => [s.sku, s]));
+  return {
+    productId: product.productId,
+    vendorId: product.vendorId,
+    name: product.name,
+    description: product.description,
+    status: product.status,
+    skus: product.skuCodes.flatMap((code) => {
+      const s = bySku.get(code);
+      return s ? [{ sku: s.sku, name: s.name, price: s.price, available: available(s) }] : [];
+    }),
+    createdAt: product.createdAt,
+    updatedAt: product.updatedAt,
+  };
+}
+
+/** A vendor lists a new product with its SKUs and their initial stock; every SKU of a product shares one currency. */
+export async function createProduct(deps: CatalogDeps, vendorId: string, input: NewProduct): Promise<Product> {
+  const codes = input.skus.map((s) => s.sku);
+  const duplicate = codes.find((c, i) => codes.indexOf(c) !== i);
+  if (duplicate) throw new ValidationError(`SKU ${duplicate} appears twice`, [{ path: 'body.skus', message: `duplicate sku ${duplicate}` }]);
+  assertOneCurrency(input.skus.map((s) => s.price));
+  const at = deps.now().toISOString();
+  const productId = deps.newId();
+  const record: ProductRecord = {
+    product: { productId, vendorId, name: input.name, description: input.description, status: 'ACTIVE', skuCodes: codes, createdAt: at, updatedAt: at },
+    skus: input.skus.map((s) => ({ sku: s.sku, productId, vendorId, name: s.name, price: s.price, onHand: s.initialStock, reserved: 0, version: 0 })),
+  };
+  await deps.repository.create(record);
+  return toProduct(record);
+}
+
+/** Anyone may read a product by id; an unknown id is 404. */
+export async function getProduct(deps: Pick<CatalogDeps, 'repository'>, productId: string): Promise<Product> {
+  const record = await deps.repository.get(productId);
+  if (!record) throw new NotFoundError(`Product ${productId} not found`);
+  return toProduct(record);
+}
+
+/** Active products, newest first, paginated with a signed cursor. */
+export async function listProducts(
+  deps: { repository: CatalogRepository; cursors: CursorCodec },
+  query: { limit: number; cursor?: string; vendorId?: string; q?: string },
+): Promise<{ items: Product[]; nextCursor?: string }> {
+  const q = query.q?.toLowerCase();
+  const scope = `products|${query.vendorId ?? ''}|${q ?? ''}`;
+  const after = query.cursor ? await deps.cursors.decode(query.cursor, scope) : undefined;
+  const page = await deps.repository.listActive({ limit: query.limit, ...(query.vendorId ? { vendorId: query.vendorId } : {}), ...(q ? { q } : {}), ...(after ? { after } : {}) });
+  return { items: page.items.map(toProduct), ...(page.next ? { nextCursor: await deps.cursors.encode(page.next, scope) } : {}) };
+}
+
+/** A vendor changes their own product; someone else's product is 404, as if it did not exist. */
+export async function updateProduct(deps: CatalogDeps, vendorId: string, productId: string, patch: ProductPatch): Promise<Product> {
+  const current = await deps.repository.get(productId);
+  if (!current || current.product.vendorId !== vendorId) throw new NotFoundError(`Product ${productId} not found`);
+  if (current.product.status === 'ARCHIVED') throw new BusinessRuleError('An archived product cannot be changed');
+  const known = new Set(current.product.skuCodes);
+  const unknown = patch.skus?.find((s) => !known.has(s.sku));
+  if (unknown) throw new ValidationError(`SKU ${unknown.sku} is not part of this product`, [{ path: 'body.skus', message: `unknown sku ${unknown.sku}` }]);
+  const prices = current.skus.map((s) => patch.skus?.find((p) => p.sku === s.sku)?.price ?? s.price);
+  assertOneCurrency(prices);
+  const changed = await deps.repository.update(productId, vendorId, { updatedAt: deps.now().toISOString(), ...patch });
+  if (!changed) throw new NotFoundError(`Product ${productId} not found`);
+  return getProduct(deps, productId);
+}
+
+/** A vendor archives their own product: it leaves listings; archiving twice is harmless. */
+export async function archiveProduct(deps: CatalogDeps, vendorId: string, productId: string): Promise<Product> {
+  const current = await deps.repository.get(productId);
+  if (!current || current.product.vendorId !== vendorId) throw new NotFoundError(`Product ${productId} not found`);
+  if (current.product.status !== 'ARCHIVED') {
+    const changed = await deps.repository.update(productId, vendorId, { updatedAt: deps.now().toISOString(), status: 'ARCHIVED' });
+    if (!changed) throw new NotFoundError(`Product ${productId} not found`);
+  }
+  return getProduct(deps, productId);
+}
+
+function assertOneCurrency(prices: readonly Money[]): void {
+  const currencies = new Set(prices.map((p) => p.currency));
+  if (currencies.size > 1) throw new BusinessRuleError(`All SKUs of a product share one currency; got ${[...currencies].join(', ')}`);
+}

@@ -1,0 +1,64 @@
+import type { Money } from '../domain/catalog/catalog';
+
+/** A product as stored (without its SKUs). */
+export interface StoredProduct {
+  readonly productId: string;
+  readonly vendorId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly status: 'ACTIVE' | 'ARCHIVED';
+  readonly skuCodes: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** A SKU with its stock record. */
+export interface StoredSku {
+  readonly sku: string;
+  readonly productId: string;
+  readonly vendorId: string;
+  readonly name: string;
+  readonly price: Money;
+  readonly onHand: number;
+  readonly reserved: number;
+  readonly version: number;
+}
+
+export interface ProductRecord {
+  readonly product: StoredProduct;
+  readonly skus: readonly StoredSku[];
+}
+
+/** Where a listing continues; opaque to everything but the repository and the cursor codec. */
+export type ListPosition = Readonly<Record<string, string>>;
+
+export interface CatalogRepository {
+  /** Creates the product and its SKUs atomically; ConflictError if any SKU code exists already. */
+  create(record: ProductRecord): Promise<void>;
+  get(productId: string): Promise<ProductRecord | undefined>;
+  /** Active products, newest first; optionally one vendor's, optionally name-filtered. */
+  listActive(query: { limit: number; vendorId?: string; q?: string; after?: ListPosition }): Promise<{ items: ProductRecord[]; next?: ListPosition }>;
+  /**
+   * Applies changes to a product the vendor owns, atomically with its SKU changes; resolves false when the product
+   * does not exist or belongs to another vendor (callers answer 404 either way).
+   */
+  update(productId: string, vendorId: string, changes: ProductChanges): Promise<boolean>;
+}
+
+export interface ProductChanges {
+  readonly updatedAt: string;
+  readonly name?: string;
+  readonly description?: string;
+  readonly status?: 'ACTIVE' | 'ARCHIVED';
+  readonly skus?: ReadonlyArray<{ readonly sku: string; readonly name?: string; readonly price?: Money }>;
+}
+
+/**
+ * Signs and checks listing cursors so that a client cannot forge or alter one. `scope` names the listing (its
+ * filters): a cursor is only valid for the listing that issued it.
+ */
+export interface CursorCodec {
+  encode(position: ListPosition, scope: string): Promise<string>;
+  /** ValidationError when the cursor was not issued by this API for this scope, or was altered. */
+  decode(cursor: string, scope: string): Promise<ListPosition>;
+}

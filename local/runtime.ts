@@ -7,6 +7,7 @@ import { RestApiServer } from './apigw/rest-api-server';
 import { CloudAssembly, type TemplateResource } from './assembly';
 import { IntrinsicResolver, LOCAL_REGION } from './intrinsics';
 import { lambdaAuthorizer } from './apigw/lambda-authorizer';
+import { seedDemoCatalog } from './demo/catalog';
 import { type DemoUsers, seedDemoUsers } from './identity/demo-users';
 import { LambdaInvokeServer } from './lambda/invoke-server';
 import { CognitoService } from './services/cognito';
@@ -29,6 +30,8 @@ export interface LocalRuntimeOptions {
   readonly apiPort?: number;
   /** Print function output on stderr as well as to its log file. @default false */
   readonly echoLogs?: boolean;
+  /** Seed the demo catalog through the API. @default true */
+  readonly seedDemoData?: boolean;
 }
 
 /** Written to .stockade/endpoints.json; its shape is part of the API contract. */
@@ -80,6 +83,8 @@ export class LocalRuntime {
     readonly api: RestApiServer,
     readonly endpoints: Endpoints,
     private readonly started: Array<{ stop(): Promise<void> }>,
+    /** Demo products seeded at start. */
+    readonly demoProducts: number = 0,
   ) {}
 
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -140,6 +145,7 @@ export class LocalRuntime {
           ? { endpoint: cognito.endpoint, userPoolId: cognito.physical(pool).ref, clientId: cognito.physical(appClient).ref, localDataDirectory: cognito.dataDirectory }
           : undefined;
       const users = identity ? await seedDemoUsers(identity) : undefined;
+      const products = identity && users && options.seedDemoData !== false ? await seedDemoCatalog({ apiUrl: api.url, cognito: identity, vendors: users }) : 0;
 
       const endpoints: Endpoints = {
         apiUrl: api.url,
@@ -153,7 +159,7 @@ export class LocalRuntime {
       };
       mkdirSync(options.stateDirectory, { recursive: true });
       writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-      return new LocalRuntime(assembly, { dynamodb, sqs, secrets, cognito, lambdas, eventSources }, api, endpoints, started);
+      return new LocalRuntime(assembly, { dynamodb, sqs, secrets, cognito, lambdas, eventSources }, api, endpoints, started, products);
     } catch (error) {
       await stopAll();
       throw error;

@@ -14,6 +14,7 @@ Synthesizes a stage and plays it on this machine (127.0.0.1), from the synthesiz
   --cdk-out <dir>             cloud assembly directory (default cdk.out)
   --state-dir <dir>           where endpoints.json and function logs go (default .stockade)
   --verbose                   print function logs here too (they are always in <state-dir>/logs)
+  --no-demo-data              do not seed the demo catalog (demo users are always created)
   -h, --help                  this help`;
 
 // Lambda runs Node 24; the SDK's warning about this machine's Node 20 says nothing about the deployed system.
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
       'cdk-out': { type: 'string', default: path.join(PROJECT_ROOT, 'cdk.out') },
       'state-dir': { type: 'string', default: path.join(PROJECT_ROOT, '.stockade') },
       verbose: { type: 'boolean', default: false },
+      'no-demo-data': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     stateDirectory,
     apiPort: values.port ? Number(values.port) : undefined,
     echoLogs: values.verbose,
+    seedDemoData: !values['no-demo-data'],
   });
 
   let stopping = false;
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
       '',
       ...runtime.describe().map((l) => `  ${l}`),
       '',
+      `  Demo data: ${runtime.demoProducts} products; users customer, vendor, vendor2, admin (npm run login -- --user <name>)`,
       `  Endpoints, credentials and secrets for clients: ${path.relative(process.cwd(), path.join(stateDirectory, 'endpoints.json'))}`,
       `  Try: curl ${runtime.endpoints.apiUrl}/health`,
       '',

@@ -23,7 +23,8 @@ export interface DemoUser {
   readonly totpSecret?: string;
 }
 
-export type DemoUsers = Record<'admin' | 'vendor' | 'customer', DemoUser>;
+/** The demo users: a second vendor gives the demo catalog two shops. */
+export type DemoUsers = Record<'admin' | 'vendor' | 'vendor2' | 'customer', DemoUser>;
 
 /** A password that satisfies the pool policy (12+ characters, every class), random per run. */
 export function demoPassword(): string {
@@ -43,8 +44,9 @@ export async function seedDemoUsers(options: { endpoint: string; userPoolId: str
     await client.send(new AdminConfirmSignUpCommand({ UserPoolId: options.userPoolId, Username: customer.username }));
 
     const vendor = await onboardPrivilegedUser(client, options, 'vendor', 'vendor@stockade.test');
+    const vendor2 = await onboardPrivilegedUser(client, options, 'vendor', 'maker@stockade.test');
     const admin = await onboardPrivilegedUser(client, options, 'admin', 'admin@stockade.test');
-    return { admin, vendor, customer };
+    return { admin, vendor, vendor2, customer };
   } finally {
     client.destroy();
   }

@@ -45,7 +45,8 @@ describe('local runtime built from the synthesized template', () => {
       .bindTable('RECORD_TABLE', extraTable, 'readWrite')
       .consumeQueue(consumed, { batchSize: 10 });
     app.synth();
-    runtime = await startRuntimeProcess({ cdkOut, stateDirectory: path.join(workDir, 'state') });
+    // The API stack is not bundled here, so no demo catalog (it is created through the API).
+    runtime = await startRuntimeProcess({ cdkOut, stateDirectory: path.join(workDir, 'state'), extraArgs: ['--no-demo-data'] });
     endpoints = readEndpoints<Endpoints>(runtime.endpointsFile);
   }, 120_000);
 

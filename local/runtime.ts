@@ -17,6 +17,8 @@ import { DynamoDbService } from './services/dynamodb';
 import { SecretsManagerService } from './services/secrets-manager';
 import type { LocalService } from './services/service';
 import { SqsService } from './services/sqs';
+import { StepFunctionsService } from './services/step-functions';
+import { StripeStandIn } from './services/stripe-stand-in';
 import { localSecretValue } from './local-values';
 import { usePidFile } from './process';
 
@@ -42,8 +44,10 @@ export interface Endpoints {
   cognito?: { endpoint: string; userPoolId: string; clientId: string; localDataDirectory: string };
   /** Demo users seeded at start; passwords and TOTP secrets are random per run. */
   users?: DemoUsers;
+  /** The Stripe stand-in: `new Stripe(apiKey, { host, port, protocol })`; webhooks are signed with webhookSecret. */
+  stripe?: { host: string; port: number; protocol: 'http'; apiKey: string; webhookSecret: string };
   /** Local AWS endpoints for tools and tests that use the real SDK clients. */
-  aws: { dynamodb: string; sqs: string; secretsManager: string; lambda: string };
+  aws: { dynamodb: string; sqs: string; secretsManager: string; lambda: string; stepFunctions: string };
   tables: Record<string, string>;
   queues: Record<string, string>;
   inventoryProviders: Record<string, { secret: string }>;
@@ -115,7 +119,8 @@ export class LocalRuntime {
         lambdaEndpoint: () => invoke.endpoint,
         invoke: (arn, event) => lambdas.byName(arn).invoke(event),
       });
-      const dataServices: LocalService[] = [dynamodb, sqs, secrets, cognito];
+      const stepFunctions = new StepFunctionsService({ invoke: (name, event) => lambdas.byName(name).invoke(event) });
+      const dataServices: LocalService[] = [dynamodb, sqs, secrets, cognito, stepFunctions];
       for (const s of [...dataServices, lambdas]) for (const t of s.resourceTypes) owner.set(t, s);
 
       await lambdas.start();
@@ -125,6 +130,13 @@ export class LocalRuntime {
       await Promise.all(dataServices.map(async (s) => (await s.start(), started.push(s))));
       await Promise.all(dataServices.map((s) => s.provision(resourcesFor(assembly, s), resolver)));
       await lambdas.provision(resourcesFor(assembly, lambdas), resolver);
+
+      // Stripe is outside AWS: its stand-in uses the keys the template's secrets hold locally.
+      const stripe = new StripeStandIn();
+      await stripe.start();
+      started.push(stripe);
+      const stripeKeys = stripeKeysFrom(secrets);
+      if (stripeKeys) stripe.configure(stripeKeys);
 
       const eventSources = new SqsEventSourceService(sqs, lambdas);
       eventSources.configure(assembly, resolver);
@@ -137,6 +149,8 @@ export class LocalRuntime {
       const api = new RestApiServer({ model, lambdas, authorizer: lambdaAuthorizer(assembly, model, lambdas), port: options.apiPort });
       await api.start();
       started.push(api);
+      // Signed webhooks go to the API once it has the route (until then events are only kept, not sent).
+      if (model.routes.some((r) => r.httpMethod === 'POST' && r.resourcePath === '/webhooks/stripe')) stripe.configure({ webhookUrl: `${api.url}/webhooks/stripe` });
 
       const pool = assembly.resourcesOfType('AWS::Cognito::UserPool')[0];
       const appClient = assembly.resourcesOfType('AWS::Cognito::UserPoolClient')[0];
@@ -152,14 +166,15 @@ export class LocalRuntime {
         region: LOCAL_REGION,
         ...(identity ? { cognito: identity } : {}),
         ...(users ? { users } : {}),
+        ...(stripeKeys ? { stripe: { ...stripe.clientConfig(), apiKey: stripeKeys.apiKey, webhookSecret: stripeKeys.webhookSecrets[0] ?? '' } } : {}),
         inventoryProviders: inventoryProviderSecrets(secrets),
-        aws: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, secretsManager: secrets.endpoint, lambda: invoke.endpoint },
+        aws: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, secretsManager: secrets.endpoint, lambda: invoke.endpoint, stepFunctions: stepFunctions.endpoint },
         tables: Object.fromEntries(assembly.resourcesOfType('AWS::DynamoDB::Table').map((t) => [t.logicalId, dynamodb.physical(t).ref])),
         queues: Object.fromEntries(assembly.resourcesOfType('AWS::SQS::Queue').map((q) => [q.logicalId, sqs.physical(q).ref])),
       };
       mkdirSync(options.stateDirectory, { recursive: true });
       writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-      return new LocalRuntime(assembly, { dynamodb, sqs, secrets, cognito, lambdas, eventSources }, api, endpoints, started, products);
+      return new LocalRuntime(assembly, { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe }, api, endpoints, started, products);
     } catch (error) {
       await stopAll();
       throw error;
@@ -168,8 +183,8 @@ export class LocalRuntime {
 
   /** Lines describing what runs where. */
   describe(): string[] {
-    const { dynamodb, sqs, secrets, cognito, lambdas, eventSources } = this.services;
-    const played = new Set<string>(['AWS::Lambda::EventSourceMapping', ...[dynamodb, sqs, secrets, cognito, lambdas].flatMap((s) => [...s.resourceTypes])]);
+    const { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources } = this.services;
+    const played = new Set<string>(['AWS::Lambda::EventSourceMapping', ...[dynamodb, sqs, secrets, cognito, stepFunctions, lambdas].flatMap((s) => [...s.resourceTypes])]);
     const unplayed = new Set(
       this.assembly.stacks
         .flatMap((s) => s.resources)
@@ -182,8 +197,10 @@ export class LocalRuntime {
       ...dynamodb.describe(),
       ...sqs.describe(),
       ...secrets.describe(),
+      ...stepFunctions.describe(),
       ...lambdas.describe(),
       ...eventSources.describe(),
+      ...this.services.stripe.describe(),
       ...(unplayed.size ? [`${'Not played'.padEnd(16)} ${[...unplayed].sort().join(', ')}`] : []),
     ];
   }
@@ -199,12 +216,23 @@ export interface RuntimeServices {
   readonly sqs: SqsService;
   readonly secrets: SecretsManagerService;
   readonly cognito: CognitoService;
+  readonly stepFunctions: StepFunctionsService;
   readonly lambdas: LambdaService;
   readonly eventSources: SqsEventSourceService;
+  readonly stripe: StripeStandIn;
 }
 
 function resourcesFor(assembly: CloudAssembly, service: LocalService): TemplateResource[] {
   return service.resourceTypes.flatMap((t) => assembly.resourcesOfType(t));
+}
+
+/** The Stripe API key and webhook signing secrets the template's secrets hold locally. */
+function stripeKeysFrom(secrets: SecretsManagerService): { apiKey: string; webhookSecrets: string[] } | undefined {
+  const byKind = (kind: string) => secrets.list().find((s) => s.tags[SECRET_KIND_TAG] === kind);
+  const apiKey = byKind('stripe-api-key');
+  const webhook = byKind('stripe-webhook-secrets');
+  if (!apiKey || !webhook) return undefined;
+  return { apiKey: secrets.currentValue(apiKey.arn), webhookSecrets: JSON.parse(secrets.currentValue(webhook.arn)) as string[] };
 }
 
 function inventoryProviderSecrets(secrets: SecretsManagerService): Record<string, { secret: string }> {

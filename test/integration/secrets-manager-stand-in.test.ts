@@ -1,4 +1,5 @@
 import {
+  CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -38,6 +39,10 @@ describe('Secrets Manager stand-in', () => {
   });
 
   it('keeps the previous version as AWSPREVIOUS when a new value becomes current, and can stage a pending one', async () => {
+    // A secret of this test's own: rotating one the template declares would change what the functions read.
+    const own = `stockade/test/rotation-${Date.now()}`;
+    await client.send(new CreateSecretCommand({ Name: own, SecretString: 'initial-value-0000' }));
+    const secretNames = [own];
     const created = await client.send(new PutSecretValueCommand({ SecretId: secretNames[0], SecretString: 'rotated-value-0001', ClientRequestToken: '11111111-2222-3333-4444-555555555555' }));
     const current = await client.send(new GetSecretValueCommand({ SecretId: secretNames[0] }));
     expect(current.SecretString).toBe('rotated-value-0001');

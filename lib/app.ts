@@ -41,7 +41,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     key: secrets.key,
     userPool: auth.userPool,
     userPoolClients: [auth.storefrontClient],
-    tables: { audit: data.audit, catalog: data.catalog },
+    tables: { audit: data.audit, catalog: data.catalog, orders: data.orders },
     secrets: { cursorSigningKey: secrets.cursorSigningKey },
   });
   const observability = new ObservabilityStack(app, stackName(config, 'Observability'), {

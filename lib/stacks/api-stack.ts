@@ -36,7 +36,7 @@ export interface ApiStackProps extends StackProps {
   readonly userPool: IUserPool;
   readonly userPoolClients: readonly IUserPoolClient[];
   /** The stateful tables the route functions are bound to. */
-  readonly tables: { readonly audit: StockadeTable; readonly catalog: StockadeTable };
+  readonly tables: { readonly audit: StockadeTable; readonly catalog: StockadeTable; readonly orders: StockadeTable };
   readonly secrets: { readonly cursorSigningKey: ISecret };
 }
 
@@ -121,6 +121,12 @@ export class ApiStack extends Stack {
     this.addRoute('POST /vendor/products', catalog('CreateProduct', 'create-product', 'readWrite'));
     this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', 'readWrite'));
     this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', 'readWrite'));
+    const cart = (id: string, entry: string) =>
+      this.addFunction(id, { entry: `cart/${entry}`, service: 'cart' }).bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite').bindTable('CATALOG_TABLE', props.tables.catalog, 'read');
+    this.addRoute('GET /cart', cart('GetCart', 'get-cart'));
+    this.addRoute('PUT /cart/items/{sku}', cart('PutCartItem', 'put-cart-item'));
+    this.addRoute('DELETE /cart/items/{sku}', cart('DeleteCartItem', 'delete-cart-item'));
+    this.addRoute('DELETE /cart', cart('ClearCart', 'clear-cart'));
     this.addRoute('GET /admin/audit', this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable('AUDIT_TABLE', props.tables.audit, 'read'));
   }
 

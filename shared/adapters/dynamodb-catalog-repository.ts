@@ -51,6 +51,19 @@ export class DynamoDbCatalogRepository implements CatalogRepository {
     return { product, skus: await this.skus(product.skuCodes) };
   }
 
+  async skusWithProducts(codes: readonly string[]): Promise<Array<{ sku: StoredSku; product: StoredProduct }>> {
+    const skus = await this.skus(codes);
+    const products = new Map<string, StoredProduct>();
+    for (const productId of new Set(skus.map((s) => s.productId))) {
+      const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(productKey(productId)), ConsistentRead: true }));
+      if (Item) products.set(productId, toProduct(unmarshall(Item)));
+    }
+    return skus.flatMap((sku) => {
+      const product = products.get(sku.productId);
+      return product ? [{ sku, product }] : [];
+    });
+  }
+
   async listActive(query: { limit: number; vendorId?: string; q?: string; after?: ListPosition }): Promise<{ items: ProductRecord[]; next?: ListPosition }> {
     const byVendor = query.vendorId !== undefined;
     const filters = [...(byVendor ? ['#status = :active'] : []), ...(query.q ? ['contains(searchName, :q)'] : [])];

@@ -36,6 +36,8 @@ export interface CatalogRepository {
   /** Creates the product and its SKUs atomically; ConflictError if any SKU code exists already. */
   create(record: ProductRecord): Promise<void>;
   get(productId: string): Promise<ProductRecord | undefined>;
+  /** The SKUs with these codes that exist, each with its product (strongly consistent). */
+  skusWithProducts(codes: readonly string[]): Promise<Array<{ sku: StoredSku; product: StoredProduct }>>;
   /** Active products, newest first; optionally one vendor's, optionally name-filtered. */
   listActive(query: { limit: number; vendorId?: string; q?: string; after?: ListPosition }): Promise<{ items: ProductRecord[]; next?: ListPosition }>;
   /**

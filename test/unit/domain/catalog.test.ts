@@ -1,41 +1,8 @@
 import { HmacCursorCodec } from '../../../shared/adapters/hmac-cursor-codec';
 import { archiveProduct, createProduct, getProduct, listProducts, updateProduct } from '../../../shared/domain/catalog/catalog';
 import { BusinessRuleError, NotFoundError, ValidationError } from '../../../shared/domain/errors';
-import type { CatalogRepository, ListPosition, ProductChanges, ProductRecord } from '../../../shared/ports/catalog-repository';
 import { ConflictError } from '../../../shared/domain/errors';
-
-/** In-memory catalog with the repository's contract: atomic create, SKU codes unique, owner-checked updates. */
-class FakeCatalog implements CatalogRepository {
-  readonly records = new Map<string, ProductRecord>();
-  async create(record: ProductRecord) {
-    const taken = record.skus.filter((s) => [...this.records.values()].some((r) => r.skus.some((x) => x.sku === s.sku)));
-    if (taken.length) throw new ConflictError(`SKU ${taken.map((s) => s.sku).join(', ')} already exists`);
-    this.records.set(record.product.productId, structuredClone(record));
-  }
-  async get(productId: string) {
-    const r = this.records.get(productId);
-    return r ? structuredClone(r) : undefined;
-  }
-  async listActive(query: { limit: number; vendorId?: string; q?: string; after?: ListPosition }) {
-    const all = [...this.records.values()]
-      .filter((r) => r.product.status === 'ACTIVE' && (!query.vendorId || r.product.vendorId === query.vendorId) && (!query.q || r.product.name.toLowerCase().includes(query.q)))
-      .sort((a, b) => b.product.createdAt.localeCompare(a.product.createdAt) || b.product.productId.localeCompare(a.product.productId));
-    const start = query.after ? all.findIndex((r) => r.product.productId === query.after?.id) + 1 : 0;
-    const items = all.slice(start, start + query.limit);
-    const last = items[items.length - 1];
-    return { items, ...(start + query.limit < all.length && last ? { next: { id: last.product.productId } } : {}) };
-  }
-  async update(productId: string, vendorId: string, changes: ProductChanges) {
-    const r = this.records.get(productId);
-    if (!r || r.product.vendorId !== vendorId) return false;
-    const { skus, updatedAt, ...fields } = changes;
-    this.records.set(productId, {
-      product: { ...r.product, ...fields, updatedAt },
-      skus: r.skus.map((s) => ({ ...s, ...(skus?.find((x) => x.sku === s.sku) ?? {}) })),
-    });
-    return true;
-  }
-}
+import { FakeCatalog } from '../../support/fakes';
 
 let clock = 0;
 let ids = 0;

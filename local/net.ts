@@ -1,4 +1,5 @@
-import { createServer, Socket } from 'node:net';
+import { type AddressInfo, createServer, Socket } from 'node:net';
+import type { Server } from 'node:http';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -31,4 +32,23 @@ export async function waitForPort(port: number, timeoutMs: number, host = LOOPBA
     if (Date.now() > deadline) throw new Error(`Nothing listened on ${host}:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** An HTTP server listening on loopback only; `port` 0 picks a free one. */
+export async function listenOnLoopback(server: Server, port = 0): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, LOOPBACK, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** Closes a server and every connection it still holds (keep-alive ones too), so the process can exit. */
+export async function closeServer(server: Server | undefined): Promise<void> {
+  if (!server) return;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

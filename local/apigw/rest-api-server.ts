@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { LOCAL_ACCOUNT } from '../intrinsics';
 import type { LambdaService } from '../lambda/lambda-service';
-import { LOOPBACK } from '../net';
+import { closeServer, listenOnLoopback, LOOPBACK } from '../net';
 import type { ApiRoute, RestApiModel } from './rest-api-model';
 
 /** API Gateway's payload limit for REST APIs. */
@@ -76,16 +75,12 @@ export class RestApiServer {
       });
     });
     server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve) => server.listen(this.options.port ?? 0, LOOPBACK, resolve));
+    this.port = await listenOnLoopback(server, this.options.port ?? 0);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { LOOPBACK } from '../net';
+import { closeServer, listenOnLoopback, LOOPBACK } from '../net';
 import type { LambdaService } from './lambda-service';
 
 /**
@@ -20,16 +19,12 @@ export class LambdaInvokeServer {
 
   async start(): Promise<void> {
     const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+    this.port = await listenOnLoopback(server);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -14,7 +14,7 @@ import {
 import type { CloudAssembly, TemplateResource } from '../assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../intrinsics';
 import type { InvokeOutcome } from '../lambda/local-function';
-import { freePort, LOOPBACK, waitForPort } from '../net';
+import { closeServer, freePort, listenOnLoopback, LOOPBACK, waitForPort } from '../net';
 import { stopChild, trackChild } from '../process';
 import { localCredentials } from './credentials';
 import type { LocalService } from './service';
@@ -105,7 +105,7 @@ export class CognitoService implements LocalService {
     await waitForPort(this.backendPort, 20_000);
 
     const front = createServer((req, res) => void this.forward(req, res));
-    await new Promise<void>((resolve) => front.listen(this.frontPort, LOOPBACK, resolve));
+    await listenOnLoopback(front, this.frontPort);
     this.front = front;
     // cognito-local answers unsupported operations with a 500 the SDK would retry three times.
     this.client = new CognitoIdentityProviderClient({ endpoint: this.endpoint, region: LOCAL_REGION, credentials: localCredentials, maxAttempts: 1 });
@@ -170,11 +170,7 @@ export class CognitoService implements LocalService {
 
   async stop(): Promise<void> {
     this.client?.destroy();
-    const front = this.front;
-    if (front) {
-      front.closeAllConnections();
-      await new Promise<void>((resolve) => front.close(() => resolve()));
-    }
+    await closeServer(this.front);
     if (this.child) await stopChild(this.child);
     rmSync(this.options.workDirectory, { recursive: true, force: true });
   }

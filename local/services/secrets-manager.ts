@@ -1,9 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TemplateResource } from '../assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../intrinsics';
-import { LOOPBACK } from '../net';
+import { closeServer, listenOnLoopback, LOOPBACK } from '../net';
 import { generatedName, type LocalService } from './service';
 
 interface SecretVersion {
@@ -54,9 +53,8 @@ export class SecretsManagerService implements LocalService {
 
   async start(): Promise<void> {
     const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+    this.port = await listenOnLoopback(server);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
   }
 
   physical(resource: TemplateResource): ResolvedResource {
@@ -94,10 +92,7 @@ export class SecretsManagerService implements LocalService {
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

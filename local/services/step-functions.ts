@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { TemplateResource } from '../assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../intrinsics';
-import { LOOPBACK } from '../net';
+import { closeServer, LOOPBACK } from '../net';
 import { generatedName, type LocalService } from './service';
 import { checkDefinition, prepareForInterpreter, readDefinition } from './step-functions/definition';
 import { SfnApiError } from './step-functions/errors';
@@ -114,10 +114,8 @@ export class StepFunctionsService implements LocalService {
     for (const execution of this.executions.values()) execution.stop('States.Runtime', 'The local runtime stopped');
     this.tokens.closeAll('the local runtime stopped');
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   /** The deployed state machines: logical name, ARN. */

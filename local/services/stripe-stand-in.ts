@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
-import { LOOPBACK } from '../net';
+import { closeServer, LOOPBACK } from '../net';
 import { type PaymentIntent, type RequestContext, StripeAccount, type StripeEvent } from './stripe/account';
 import { StripeApiError, type StripeErrorBody, invalidRequest } from './stripe/errors';
 import { type ArmedFault, type FaultRule, FaultPlan, type StripeFault, faultBody } from './stripe/faults';
@@ -179,10 +179,8 @@ export class StripeStandIn {
     }
     this.pauses.clear();
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   describe(): string[] {

@@ -1,13 +1,13 @@
 import { testEndpoints } from '../support/endpoints';
-import { cognitoClient, signIn } from '../support/identity';
+import { cognitoClient, newCustomer } from '../support/identity';
 
-/** The cart over HTTP, as the seeded customer, against the demo catalog. */
+/** The cart over HTTP, as a customer of its own (other tests use the demo customer), against the demo catalog. */
 describe('cart, end to end', () => {
   const endpoints = testEndpoints();
   let token = '';
   beforeAll(async () => {
     const client = cognitoClient();
-    token = await signIn(client, (endpoints.users as NonNullable<typeof endpoints.users>).customer);
+    token = (await newCustomer(client, 'cart')).accessToken;
     client.destroy();
   });
   const call = async (method: string, path: string, body?: unknown, auth = true) => {

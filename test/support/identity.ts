@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import * as path from 'node:path';
-import { CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
-import type { DemoUser } from '../../local/identity/demo-users';
+import { randomBytes } from 'node:crypto';
+import { CognitoIdentityProviderClient, ConfirmSignUpCommand, InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { type DemoUser, demoPassword } from '../../local/identity/demo-users';
 import { totpCode } from '../../local/identity/totp';
 import { localCredentials, testEndpoints } from './endpoints';
 
@@ -57,4 +58,15 @@ export function httpFrom(localAddress: string, url: string, headers: Record<stri
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Signs a fresh customer up and confirms them (a test that changes customer state should not share the demo one). */
+export async function newCustomer(client: CognitoIdentityProviderClient, label: string): Promise<{ username: string; password: string; accessToken: string }> {
+  const { cognito } = testEndpoints();
+  const clientId = cognito?.clientId as string;
+  const username = `${label}-${randomBytes(4).toString('hex')}@stockade.test`;
+  const password = demoPassword();
+  await client.send(new SignUpCommand({ ClientId: clientId, Username: username, Password: password, UserAttributes: [{ Name: 'email', Value: username }] }));
+  await client.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: username, ConfirmationCode: confirmationCode(username) }));
+  return { username, password, accessToken: await signIn(client, { username, password }) };
 }

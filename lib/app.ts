@@ -41,8 +41,8 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     key: secrets.key,
     userPool: auth.userPool,
     userPoolClients: [auth.storefrontClient],
-    tables: { audit: data.audit, catalog: data.catalog, orders: data.orders },
-    secrets: { cursorSigningKey: secrets.cursorSigningKey },
+    tables: { audit: data.audit, catalog: data.catalog, orders: data.orders, payments: data.payments },
+    secrets: { cursorSigningKey: secrets.cursorSigningKey, stripeWebhookSecrets: secrets.stripeWebhookSecrets },
   });
   const observability = new ObservabilityStack(app, stackName(config, 'Observability'), {
     ...common('Observability'),

@@ -36,8 +36,8 @@ export interface ApiStackProps extends StackProps {
   readonly userPool: IUserPool;
   readonly userPoolClients: readonly IUserPoolClient[];
   /** The stateful tables the route functions are bound to. */
-  readonly tables: { readonly audit: StockadeTable; readonly catalog: StockadeTable; readonly orders: StockadeTable };
-  readonly secrets: { readonly cursorSigningKey: ISecret };
+  readonly tables: { readonly audit: StockadeTable; readonly catalog: StockadeTable; readonly orders: StockadeTable; readonly payments: StockadeTable };
+  readonly secrets: { readonly cursorSigningKey: ISecret; readonly stripeWebhookSecrets: ISecret };
 }
 
 /** Stateless: the REST API, its WAF and the functions behind its routes. */
@@ -127,6 +127,12 @@ export class ApiStack extends Stack {
     this.addRoute('PUT /cart/items/{sku}', cart('PutCartItem', 'put-cart-item'));
     this.addRoute('DELETE /cart/items/{sku}', cart('DeleteCartItem', 'delete-cart-item'));
     this.addRoute('DELETE /cart', cart('ClearCart', 'clear-cart'));
+    this.addRoute(
+      'POST /webhooks/stripe',
+      this.addFunction('ReceiveStripeWebhook', { entry: 'payments/receive-stripe-webhook', service: 'payments' })
+        .bindTable('PAYMENTS_TABLE', props.tables.payments, 'append')
+        .bindSecret('STRIPE_WEBHOOK_SECRETS_ARN', props.secrets.stripeWebhookSecrets),
+    );
     this.addRoute('GET /admin/audit', this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable('AUDIT_TABLE', props.tables.audit, 'read'));
   }
 

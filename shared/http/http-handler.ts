@@ -17,6 +17,8 @@ import { zodFieldErrors } from './zod-errors';
 /** What a route declares about its input; each part is a strict zod schema. */
 export interface RouteSchemas<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
   readonly body?: B;
+  /** Hand the handler the body as received (webhooks verify signatures over the exact bytes). */
+  readonly rawBody?: true;
   readonly query?: Q;
   readonly path?: P;
 }
@@ -27,6 +29,8 @@ export interface HttpRequest<B, Q, P> {
   readonly path: P;
   /** Lower-cased header names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The body exactly as received, when the route asked for rawBody. */
+  readonly rawBody?: string;
   readonly event: APIGatewayProxyEvent;
   readonly context: Context;
 }
@@ -57,7 +61,8 @@ export function httpHandler<B extends z.ZodType = never, Q extends z.ZodType = n
   const core = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const headers = (event.headers ?? {}) as Record<string, string | undefined>;
     const request: HttpRequest<Infer<B>, Infer<Q>, Infer<P>> = {
-      body: parseBody(schemas.body, event, headers) as Infer<B>,
+      body: (schemas.rawBody ? undefined : parseBody(schemas.body, event, headers)) as Infer<B>,
+      ...(schemas.rawBody ? { rawBody: rawBodyOf(event) } : {}),
       query: parsePart(schemas.query, event.queryStringParameters ?? {}, 'query') as Infer<Q>,
       path: parsePart(schemas.path, event.pathParameters ?? {}, 'path') as Infer<P>,
       headers,
@@ -102,6 +107,13 @@ function parseBody(schema: z.ZodType | undefined, event: APIGatewayProxyEvent, h
     throw new ValidationError('The body is not valid JSON');
   }
   return parsePart(schema, parsed, 'body');
+}
+
+function rawBodyOf(event: APIGatewayProxyEvent): string {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text, 'utf8') > maxBodyBytes) throw new PayloadTooLargeError(`The body is larger than ${maxBodyBytes} bytes`);
+  return text;
 }
 
 function parsePart(schema: z.ZodType | undefined, value: unknown, where: 'body' | 'query' | 'path'): unknown {

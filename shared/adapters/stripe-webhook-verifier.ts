@@ -1,0 +1,28 @@
+import Stripe from 'stripe';
+import { ValidationError } from '../domain/errors';
+import type { ProviderEvent, WebhookVerifier } from '../ports/payment-events';
+
+/** Stripe's signature tolerance: older timestamps are replays. */
+const TOLERANCE_SECONDS = 300;
+
+/**
+ * Verifies Stripe-Signature over the raw body with the official SDK, against every currently accepted signing
+ * secret (two during a rotation); `loadSecrets` is a cached Secrets Manager read.
+ */
+export class StripeWebhookVerifier implements WebhookVerifier {
+  constructor(private readonly loadSecrets: () => Promise<readonly string[]>) {}
+
+  async verify(rawBody: string, signatureHeader: string | undefined): Promise<ProviderEvent> {
+    if (!signatureHeader) throw new ValidationError('Missing Stripe-Signature header');
+    for (const secret of await this.loadSecrets()) {
+      try {
+        const event = Stripe.webhooks.constructEvent(rawBody, signatureHeader, secret, TOLERANCE_SECONDS);
+        const object = event.data.object as { id?: unknown };
+        return { provider: 'stripe', eventId: event.id, type: event.type, created: event.created, ...(typeof object.id === 'string' ? { objectId: object.id } : {}) };
+      } catch (error) {
+        if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) throw error;
+      }
+    }
+    throw new ValidationError('The Stripe signature does not match the body, is stale, or was made with an unknown secret');
+  }
+}

@@ -1,0 +1,20 @@
+/** A payment provider's event, verified and reduced to what Stockade keeps. */
+export interface ProviderEvent {
+  readonly provider: 'stripe';
+  readonly eventId: string;
+  readonly type: string;
+  /** Provider's creation time, epoch seconds. */
+  readonly created: number;
+  /** Id of the object the event is about (e.g. a PaymentIntent id). */
+  readonly objectId?: string;
+}
+
+/** The webhook event ledger: each provider event is recorded once; a duplicate delivery changes nothing. */
+export interface PaymentEventLedger {
+  record(event: ProviderEvent, receivedAt: Date): Promise<'recorded' | 'duplicate'>;
+}
+
+/** Verifies a webhook's signature over the raw body and returns the event, or throws. */
+export interface WebhookVerifier {
+  verify(rawBody: string, signatureHeader: string | undefined): Promise<ProviderEvent>;
+}

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenOnLoopback, LOOPBACK } from '../net';
+import { closeServer, listenOnLoopback, LOOPBACK, readBody } from '../net';
 import type { LambdaService } from './lambda-service';
 
 /**
@@ -28,8 +28,7 @@ export class LambdaInvokeServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = await readBody(req);
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       const text = JSON.stringify(body);
@@ -45,7 +44,7 @@ export class LambdaInvokeServer {
     }
     let event: unknown;
     try {
-      event = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+      event = JSON.parse(body.toString('utf8') || 'null');
     } catch {
       return send(400, { Type: 'User', message: 'Could not parse request body into json' }, { 'x-amzn-ErrorType': 'InvalidRequestContentException' });
     }

@@ -14,7 +14,7 @@ import {
 import type { CloudAssembly, TemplateResource } from '../assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../intrinsics';
 import type { InvokeOutcome } from '../lambda/local-function';
-import { closeServer, freePort, listenOnLoopback, LOOPBACK, waitForPort } from '../net';
+import { closeServer, freePort, listenOnLoopback, LOOPBACK, readBody, waitForPort } from '../net';
 import { stopChild, trackChild } from '../process';
 import { localCredentials } from './credentials';
 import type { LocalService } from './service';
@@ -176,9 +176,7 @@ export class CognitoService implements LocalService {
   }
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readBody(req);
     const headers: Record<string, string> = {};
     for (const name of ['content-type', 'x-amz-target', 'authorization', 'x-amz-date', 'x-amz-user-agent']) {
       const value = req.headers[name];

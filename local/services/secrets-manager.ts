@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { TemplateResource } from '../assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../intrinsics';
-import { closeServer, listenOnLoopback, LOOPBACK } from '../net';
+import { closeServer, listenOnLoopback, LOOPBACK, readBody } from '../net';
 import { generatedName, type LocalService } from './service';
 
 interface SecretVersion {
@@ -96,13 +96,12 @@ export class SecretsManagerService implements LocalService {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : '';
     try {
       if (req.method !== 'POST') throw new AwsError('InvalidRequestException', 'POST only');
-      const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
       const output = this.dispatch(operation, input);
       send(res, 200, output);
     } catch (error) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { TemplateResource } from '../assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../intrinsics';
-import { closeServer, LOOPBACK } from '../net';
+import { closeServer, LOOPBACK, readBody } from '../net';
 import { generatedName, type LocalService } from './service';
 import { checkDefinition, prepareForInterpreter, readDefinition } from './step-functions/definition';
 import { SfnApiError } from './step-functions/errors';
@@ -270,15 +270,14 @@ export class StepFunctionsService implements LocalService {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith('AWSStepFunctions.') ? target.slice('AWSStepFunctions.'.length) : '';
     try {
       if (req.method !== 'POST') throw new SfnApiError('ValidationException', 'POST only');
       let input: Record<string, unknown>;
       try {
-        input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+        input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
       } catch {
         throw new SfnApiError('SerializationException', 'The request body is not JSON');
       }

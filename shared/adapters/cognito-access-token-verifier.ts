@@ -1,7 +1,7 @@
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-import { MFA_CLAIM } from '../domain/identity/token-claims';
+import { MFA_CLAIM } from '../domain/identity/mfa-evidence';
 import type { AccessTokenVerifier, VerifiedAccessToken } from '../ports/access-token-verifier';
 
 export interface CognitoVerifierOptions {
@@ -30,7 +30,6 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
     if (options.localEndpoint) {
       const issuer = `${options.localEndpoint.replace(/\/$/, '')}/${options.userPoolId}`;
       const local = JwtVerifier.create({ issuer, audience: null, jwksUri: `${issuer}/.well-known/jwks.json`, customJwtCheck: cognitoChecks });
-      this.jwksLoaded = undefined;
       this.verifier = {
         verify: async (token) => {
           // The local key set is served over http, which the library will not fetch: load it once ourselves.

@@ -53,11 +53,8 @@ export class DynamoDbCatalogRepository implements CatalogRepository {
 
   async skusWithProducts(codes: readonly string[]): Promise<Array<{ sku: StoredSku; product: StoredProduct }>> {
     const skus = await this.skus(codes);
-    const products = new Map<string, StoredProduct>();
-    for (const productId of new Set(skus.map((s) => s.productId))) {
-      const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(productKey(productId)), ConsistentRead: true }));
-      if (Item) products.set(productId, toProduct(unmarshall(Item)));
-    }
+    const productIds = [...new Set(skus.map((s) => s.productId))];
+    const products = new Map((await this.batchGet(productIds.map(productKey))).map((i) => [String(i.productId), toProduct(i)]));
     return skus.flatMap((sku) => {
       const product = products.get(sku.productId);
       return product ? [{ sku, product }] : [];
@@ -160,16 +157,20 @@ export class DynamoDbCatalogRepository implements CatalogRepository {
   }
 
   private async skus(codes: readonly string[]): Promise<StoredSku[]> {
-    const result: StoredSku[] = [];
-    for (let i = 0; i < codes.length; i += 100) {
-      let keys = codes.slice(i, i + 100).map((c) => marshall(skuKey(c)));
-      // BatchGetItem may return some keys unprocessed under load: ask again for those.
-      for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
-        const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        result.push(...(out.Responses?.[this.tableName] ?? []).map((i) => toSku(unmarshall(i))));
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    return (await this.batchGet(codes.map(skuKey))).map(toSku);
+  }
+
+  /** Strongly consistent BatchGetItem in chunks of 100, asking again for keys DynamoDB leaves unprocessed. */
+  private async batchGet(keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<Array<Record<string, unknown>>> {
+    const result: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending = keys.slice(i, i + 100).map((k) => marshall(k));
+      for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
+        const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+        result.push(...(out.Responses?.[this.tableName] ?? []).map((item) => unmarshall(item)));
+        pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
-      if (keys.length > 0) throw new Error('BatchGetItem kept SKUs unprocessed');
+      if (pending.length > 0) throw new Error('BatchGetItem kept keys unprocessed');
     }
     return result;
   }

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { MFA_TOTP } from '../identity/mfa-evidence';
 import { type Group, GROUPS, routeAccess } from './route-policies';
 
 /** Who is calling, as the authorizer established it from a verified access token. */
@@ -92,5 +93,5 @@ function withinHours(at: Date, hours: { from: number; to: number }): boolean {
 
 /** The principal a verified access token describes; MFA only with the evidence claim our token trigger adds. */
 export function principalFrom(token: { sub: string; groups: readonly string[]; mfaClaim?: string }): Principal {
-  return { sub: token.sub, groups: knownGroups(token.groups), mfa: token.mfaClaim === 'totp' };
+  return { sub: token.sub, groups: knownGroups(token.groups), mfa: token.mfaClaim === MFA_TOTP };
 }

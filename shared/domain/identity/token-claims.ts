@@ -1,10 +1,9 @@
 import type { AuditLog } from '../../ports/audit-log';
 import type { UserDirectory } from '../../ports/user-directory';
+import { MFA_CLAIM, MFA_TOTP } from './mfa-evidence';
 import { knownGroups, PRIVILEGED_GROUPS } from '../access/access-policy';
 
-/** Access-token claim carrying the MFA evidence: present, with value "totp", only when sign-in needed a TOTP code. */
-export const MFA_CLAIM = 'stockade:mfa';
-export const MFA_TOTP = 'totp';
+export { MFA_CLAIM, MFA_TOTP };
 
 /** Cognito's name for an authenticator-app (TOTP) factor. */
 const TOTP_METHOD = 'SOFTWARE_TOKEN_MFA';

@@ -8,12 +8,14 @@ import { DataStack } from './stacks/data-stack';
 import { MessagingStack } from './stacks/messaging-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
 import { SecretsStack } from './stacks/secrets-stack';
+import { WorkflowStack } from './stacks/workflow-stack';
 
 export interface StockadeStacks {
   readonly secrets: SecretsStack;
   readonly data: DataStack;
   readonly messaging: MessagingStack;
   readonly auth: AuthStack;
+  readonly workflow: WorkflowStack;
   readonly api: ApiStack;
   readonly observability: ObservabilityStack;
 }
@@ -35,28 +37,38 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
   const data = new DataStack(app, stackName(config, 'Data'), { ...common('Data'), config, key: secrets.key });
   const messaging = new MessagingStack(app, stackName(config, 'Messaging'), { ...common('Messaging'), config, key: secrets.key });
   const auth = new AuthStack(app, stackName(config, 'Auth'), { ...common('Auth'), config, key: secrets.key, auditTable: data.audit });
+  const workflow = new WorkflowStack(app, stackName(config, 'Workflow'), {
+    ...common('Workflow'),
+    config,
+    key: secrets.key,
+    tables: { catalog: data.catalog, orders: data.orders },
+    fulfilmentQueue: messaging.fulfilment,
+    secrets: { stripeApiKey: secrets.stripeApiKey, fulfilmentApiKey: secrets.fulfilmentApiKey },
+  });
   const api = new ApiStack(app, stackName(config, 'Api'), {
     ...common('Api'),
     config,
     key: secrets.key,
     userPool: auth.userPool,
     userPoolClients: [auth.storefrontClient],
-    tables: { audit: data.audit, catalog: data.catalog, orders: data.orders, payments: data.payments },
-    secrets: { cursorSigningKey: secrets.cursorSigningKey, stripeWebhookSecrets: secrets.stripeWebhookSecrets },
+    tables: { audit: data.audit, catalog: data.catalog, orders: data.orders, payments: data.payments, idempotency: data.idempotency },
+    secrets: { cursorSigningKey: secrets.cursorSigningKey, stripeWebhookSecrets: secrets.stripeWebhookSecrets, stripeApiKey: secrets.stripeApiKey },
+    orderSaga: workflow.stateMachine,
   });
   const observability = new ObservabilityStack(app, stackName(config, 'Observability'), {
     ...common('Observability'),
     config,
     api: api.api,
-    functions: api.functions,
+    functions: [...api.functions, ...workflow.functions],
+    stateMachine: workflow.stateMachine,
     queues: [messaging.fulfilment, messaging.inventoryUpdates],
     alarmTopic: messaging.alarmTopic,
   });
 
-  for (const stack of [secrets, data, messaging, auth, api, observability]) {
+  for (const stack of [secrets, data, messaging, auth, workflow, api, observability]) {
     Tags.of(stack).add('stockade:stage', config.stage);
     Tags.of(stack).add('stockade:component', stack.stackName.split('-').pop() ?? 'unknown');
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new ServerlessChecks(app));
-  return { secrets, data, messaging, auth, api, observability };
+  return { secrets, data, messaging, auth, workflow, api, observability };
 }

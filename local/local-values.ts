@@ -12,6 +12,8 @@ export const localSecretValue: LocalSecretValue = ({ tags }) => {
       return `sk_test_local_${randomBytes(18).toString('hex')}`;
     case 'stripe-webhook-secrets':
       return JSON.stringify([`whsec_local_${randomBytes(18).toString('hex')}`]);
+    case 'fulfilment-api-key':
+      return `ful_local_${randomBytes(18).toString('hex')}`;
     case 'inventory-provider-hmac':
       return randomBytes(32).toString('hex');
     default:

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { PROVIDER_ID_TAG, SECRET_KIND_TAG } from '../lib/config/tags';
+import { PROVIDER_ID_TAG, SECRET_KIND_TAG, type SecretKind } from '../lib/config/tags';
 import { readRestApis } from './apigw/rest-api-model';
 import { RestApiServer } from './apigw/rest-api-server';
 import { CloudAssembly, type TemplateResource } from './assembly';
@@ -18,6 +18,8 @@ import { SecretsManagerService } from './services/secrets-manager';
 import type { LocalService } from './services/service';
 import { SqsService } from './services/sqs';
 import { StepFunctionsService } from './services/step-functions';
+import { FulfilmentStandIn } from './services/fulfilment-stand-in';
+import { ScheduleService } from './services/schedules';
 import { StripeStandIn } from './services/stripe-stand-in';
 import { localSecretValue } from './local-values';
 import { usePidFile } from './process';
@@ -51,6 +53,10 @@ export interface Endpoints {
   tables: Record<string, string>;
   queues: Record<string, string>;
   inventoryProviders: Record<string, { secret: string }>;
+  /** The fulfilment provider stand-in (GET /shipments lists accepted orders, with the bearer key). */
+  fulfilment?: { url: string; apiKey: string };
+  /** State machines by logical id (ARNs for the real @aws-sdk/client-sfn). */
+  stateMachines: Record<string, string>;
 }
 
 /** CloudFormation types whose settings are asserted on the template (test/infra) rather than played locally. */
@@ -108,7 +114,13 @@ export class LocalRuntime {
       const lambdas: LambdaService = new LambdaService({
         assembly,
         logDirectory: path.join(options.stateDirectory, 'logs'),
-        sdkEnvironment: (): Record<string, string> => Object.assign({}, ...dataServices.map((s) => s.sdkEnvironment()), { AWS_ENDPOINT_URL_LAMBDA: invoke.endpoint }) as Record<string, string>,
+        // Outside services are redirected to their stand-ins the way AWS endpoints are: by environment.
+        sdkEnvironment: (): Record<string, string> =>
+          Object.assign({}, ...dataServices.map((s) => s.sdkEnvironment()), {
+            AWS_ENDPOINT_URL_LAMBDA: invoke.endpoint,
+            STOCKADE_STRIPE_API_URL: stripe.endpoint,
+            FULFILMENT_API_URL: fulfilment.url,
+          }) as Record<string, string>,
         echoLogs: options.echoLogs,
       });
       const invoke: LambdaInvokeServer = new LambdaInvokeServer(lambdas);
@@ -120,6 +132,8 @@ export class LocalRuntime {
         invoke: (arn, event) => lambdas.byName(arn).invoke(event),
       });
       const stepFunctions = new StepFunctionsService({ invoke: (name, event) => lambdas.byName(name).invoke(event) });
+      const stripe = new StripeStandIn();
+      const fulfilment = new FulfilmentStandIn();
       const dataServices: LocalService[] = [dynamodb, sqs, secrets, cognito, stepFunctions];
       for (const s of [...dataServices, lambdas]) for (const t of s.resourceTypes) owner.set(t, s);
 
@@ -129,14 +143,22 @@ export class LocalRuntime {
       started.push(invoke);
       await Promise.all(dataServices.map(async (s) => (await s.start(), started.push(s))));
       await Promise.all(dataServices.map((s) => s.provision(resourcesFor(assembly, s), resolver)));
-      await lambdas.provision(resourcesFor(assembly, lambdas), resolver);
 
-      // Stripe is outside AWS: its stand-in uses the keys the template's secrets hold locally.
-      const stripe = new StripeStandIn();
+      // Stripe and the fulfilment provider are outside AWS: their stand-ins use the keys the template's secrets
+      // hold locally, and start before the functions, whose environment points at them.
       await stripe.start();
       started.push(stripe);
       const stripeKeys = stripeKeysFrom(secrets);
       if (stripeKeys) stripe.configure(stripeKeys);
+      await fulfilment.start();
+      started.push(fulfilment);
+      const fulfilmentKey = secretOfKind(secrets, 'fulfilment-api-key');
+      if (fulfilmentKey) fulfilment.configure(fulfilmentKey);
+
+      await lambdas.provision(resourcesFor(assembly, lambdas), resolver);
+      const schedules = new ScheduleService(lambdas);
+      schedules.start(assembly, resolver);
+      started.push(schedules);
 
       const eventSources = new SqsEventSourceService(sqs, lambdas);
       eventSources.configure(assembly, resolver);
@@ -168,13 +190,15 @@ export class LocalRuntime {
         ...(users ? { users } : {}),
         ...(stripeKeys ? { stripe: { ...stripe.clientConfig(), apiKey: stripeKeys.apiKey, webhookSecret: stripeKeys.webhookSecrets[0] ?? '' } } : {}),
         inventoryProviders: inventoryProviderSecrets(secrets),
+        ...(fulfilmentKey ? { fulfilment: { url: fulfilment.url, apiKey: fulfilmentKey } } : {}),
+        stateMachines: Object.fromEntries(assembly.resourcesOfType('AWS::StepFunctions::StateMachine').map((m) => [m.logicalId, stepFunctions.physical(m).ref])),
         aws: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, secretsManager: secrets.endpoint, lambda: invoke.endpoint, stepFunctions: stepFunctions.endpoint },
         tables: Object.fromEntries(assembly.resourcesOfType('AWS::DynamoDB::Table').map((t) => [t.logicalId, dynamodb.physical(t).ref])),
         queues: Object.fromEntries(assembly.resourcesOfType('AWS::SQS::Queue').map((q) => [q.logicalId, sqs.physical(q).ref])),
       };
       mkdirSync(options.stateDirectory, { recursive: true });
       writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-      return new LocalRuntime(assembly, { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe }, api, endpoints, started, products);
+      return new LocalRuntime(assembly, { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe, fulfilment, schedules }, api, endpoints, started, products);
     } catch (error) {
       await stopAll();
       throw error;
@@ -184,7 +208,7 @@ export class LocalRuntime {
   /** Lines describing what runs where. */
   describe(): string[] {
     const { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources } = this.services;
-    const played = new Set<string>(['AWS::Lambda::EventSourceMapping', ...[dynamodb, sqs, secrets, cognito, stepFunctions, lambdas].flatMap((s) => [...s.resourceTypes])]);
+    const played = new Set<string>(['AWS::Lambda::EventSourceMapping', 'AWS::Events::Rule', ...[dynamodb, sqs, secrets, cognito, stepFunctions, lambdas].flatMap((s) => [...s.resourceTypes])]);
     const unplayed = new Set(
       this.assembly.stacks
         .flatMap((s) => s.resources)
@@ -201,6 +225,8 @@ export class LocalRuntime {
       ...lambdas.describe(),
       ...eventSources.describe(),
       ...this.services.stripe.describe(),
+      ...this.services.fulfilment.describe(),
+      ...this.services.schedules.describe(),
       ...(unplayed.size ? [`${'Not played'.padEnd(16)} ${[...unplayed].sort().join(', ')}`] : []),
     ];
   }
@@ -220,19 +246,26 @@ export interface RuntimeServices {
   readonly lambdas: LambdaService;
   readonly eventSources: SqsEventSourceService;
   readonly stripe: StripeStandIn;
+  readonly fulfilment: FulfilmentStandIn;
+  readonly schedules: ScheduleService;
 }
 
 function resourcesFor(assembly: CloudAssembly, service: LocalService): TemplateResource[] {
   return service.resourceTypes.flatMap((t) => assembly.resourcesOfType(t));
 }
 
+/** The local value of the (first) secret of this kind the template declares. */
+function secretOfKind(secrets: SecretsManagerService, kind: SecretKind): string | undefined {
+  const secret = secrets.list().find((s) => s.tags[SECRET_KIND_TAG] === kind);
+  return secret ? secrets.currentValue(secret.arn) : undefined;
+}
+
 /** The Stripe API key and webhook signing secrets the template's secrets hold locally. */
 function stripeKeysFrom(secrets: SecretsManagerService): { apiKey: string; webhookSecrets: string[] } | undefined {
-  const byKind = (kind: string) => secrets.list().find((s) => s.tags[SECRET_KIND_TAG] === kind);
-  const apiKey = byKind('stripe-api-key');
-  const webhook = byKind('stripe-webhook-secrets');
-  if (!apiKey || !webhook) return undefined;
-  return { apiKey: secrets.currentValue(apiKey.arn), webhookSecrets: JSON.parse(secrets.currentValue(webhook.arn)) as string[] };
+  const apiKey = secretOfKind(secrets, 'stripe-api-key');
+  const webhook = secretOfKind(secrets, 'stripe-webhook-secrets');
+  if (apiKey === undefined || webhook === undefined) return undefined;
+  return { apiKey, webhookSecrets: JSON.parse(webhook) as string[] };
 }
 
 function inventoryProviderSecrets(secrets: SecretsManagerService): Record<string, { secret: string }> {

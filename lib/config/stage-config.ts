@@ -79,6 +79,20 @@ export const StageConfigSchema = z
         adminHoursUtc: z.object({ from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(24) }).strict().optional(),
       })
       .strict(),
+    checkout: z
+      .object({
+        /** How long checkout holds stock while the customer pays; it also bounds the saga's payment wait. */
+        holdMinutes: z.number().int().min(1).max(60),
+        /** Holds past expiry by more than this are released by the sweeper (a live saga's own timeout acts first). */
+        sweepGraceMinutes: z.number().int().min(1).max(60),
+      })
+      .strict(),
+    fulfilment: z
+      .object({
+        /** Base URL of the fulfilment provider's API (POST {apiUrl}/shipments); its API key is a secret. */
+        apiUrl: z.string().url().refine((u) => u.startsWith('https://'), 'must be https'),
+      })
+      .strict(),
     /** Inventory providers that may call POST /webhooks/inventory/{providerId}; each gets its own HMAC secret. */
     inventoryProviders: z.array(z.string().regex(/^[a-z0-9-]{3,40}$/)).min(0),
   })

@@ -14,6 +14,8 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     admin: { allowedCidrs: ['127.0.0.1/32', '10.0.0.0/8'] },
     alarms: {},
     auth: { threatProtection: 'off', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
+    checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
+    fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     inventoryProviders: ['acme-warehouse'],
   },
   staging: {
@@ -25,6 +27,8 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     admin: { allowedCidrs: ['10.0.0.0/8'] },
     alarms: {},
     auth: { threatProtection: 'audit', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
+    checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
+    fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     inventoryProviders: ['acme-warehouse'],
   },
   prod: {
@@ -36,6 +40,8 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     admin: { allowedCidrs: ['10.0.0.0/8'] },
     alarms: {},
     auth: { threatProtection: 'enforced', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
+    checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
+    fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     inventoryProviders: ['acme-warehouse'],
   },
 };

@@ -6,4 +6,4 @@ export const SECRET_KIND_TAG = 'stockade:secret-kind';
 /** On inventory-provider secrets: the provider id of POST /webhooks/inventory/{providerId}. */
 export const PROVIDER_ID_TAG = 'stockade:provider-id';
 
-export type SecretKind = 'stripe-api-key' | 'stripe-webhook-secrets' | 'inventory-provider-hmac' | 'cursor-signing-key';
+export type SecretKind = 'stripe-api-key' | 'stripe-webhook-secrets' | 'inventory-provider-hmac' | 'cursor-signing-key' | 'fulfilment-api-key';

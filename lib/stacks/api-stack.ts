@@ -18,6 +18,7 @@ import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { StockadeTable } from '../constructs/stockade-table';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { type KnownRoute, routeAccess } from '../../shared/domain/access/route-policies';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
@@ -36,8 +37,16 @@ export interface ApiStackProps extends StackProps {
   readonly userPool: IUserPool;
   readonly userPoolClients: readonly IUserPoolClient[];
   /** The stateful tables the route functions are bound to. */
-  readonly tables: { readonly audit: StockadeTable; readonly catalog: StockadeTable; readonly orders: StockadeTable; readonly payments: StockadeTable };
-  readonly secrets: { readonly cursorSigningKey: ISecret; readonly stripeWebhookSecrets: ISecret };
+  readonly tables: {
+    readonly audit: StockadeTable;
+    readonly catalog: StockadeTable;
+    readonly orders: StockadeTable;
+    readonly payments: StockadeTable;
+    readonly idempotency: StockadeTable;
+  };
+  readonly secrets: { readonly cursorSigningKey: ISecret; readonly stripeWebhookSecrets: ISecret; readonly stripeApiKey: ISecret };
+  /** The order saga: checkout starts it, the Stripe webhook answers its payment wait. */
+  readonly orderSaga: IStateMachine;
 }
 
 /** Stateless: the REST API, its WAF and the functions behind its routes. */
@@ -127,12 +136,22 @@ export class ApiStack extends Stack {
     this.addRoute('PUT /cart/items/{sku}', cart('PutCartItem', 'put-cart-item'));
     this.addRoute('DELETE /cart/items/{sku}', cart('DeleteCartItem', 'delete-cart-item'));
     this.addRoute('DELETE /cart', cart('ClearCart', 'clear-cart'));
-    this.addRoute(
-      'POST /webhooks/stripe',
-      this.addFunction('ReceiveStripeWebhook', { entry: 'payments/receive-stripe-webhook', service: 'payments' })
-        .bindTable('PAYMENTS_TABLE', props.tables.payments, 'append')
-        .bindSecret('STRIPE_WEBHOOK_SECRETS_ARN', props.secrets.stripeWebhookSecrets),
-    );
+    const checkout = this.addFunction('CreateCheckout', { entry: 'checkout/create-checkout', service: 'orders' })
+      .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
+      .bindTable('CATALOG_TABLE', props.tables.catalog, 'read')
+      .bindTable('IDEMPOTENCY_TABLE', props.tables.idempotency, 'readWrite');
+    checkout.addEnvironment('ORDER_SAGA_ARN', props.orderSaga.stateMachineArn);
+    props.orderSaga.grantStartExecution(checkout);
+    this.addRoute('POST /checkout', checkout);
+    this.addRoute('GET /orders', this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' }).bindTable('ORDERS_TABLE', props.tables.orders, 'read').bindSecret('CURSOR_KEY_SECRET_ARN', props.secrets.cursorSigningKey));
+    this.addRoute('GET /orders/{orderId}', this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' }).bindTable('ORDERS_TABLE', props.tables.orders, 'read'));
+    const stripeWebhook = this.addFunction('ReceiveStripeWebhook', { entry: 'payments/receive-stripe-webhook', service: 'payments' })
+      .bindTable('PAYMENTS_TABLE', props.tables.payments, 'append')
+      .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
+      .bindSecret('STRIPE_WEBHOOK_SECRETS_ARN', props.secrets.stripeWebhookSecrets)
+      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
+    props.orderSaga.grantTaskResponse(stripeWebhook);
+    this.addRoute('POST /webhooks/stripe', stripeWebhook);
     this.addRoute('GET /admin/audit', this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable('AUDIT_TABLE', props.tables.audit, 'read'));
   }
 

@@ -3,6 +3,7 @@ import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import type { StockadeFunction } from '../constructs/stockade-function';
@@ -14,6 +15,8 @@ export interface ObservabilityStackProps extends StackProps {
   readonly functions: readonly StockadeFunction[];
   readonly queues: readonly StockadeQueue[];
   readonly alarmTopic: ITopic;
+  /** The order saga: an execution fails only when compensation or the fulfilment notice could not be done. */
+  readonly stateMachine: IStateMachine;
 }
 
 /** Stateless: alarms on API errors and function failures, and the stage dashboard. */
@@ -56,11 +59,32 @@ export class ObservabilityStack extends Stack {
       }, action);
     }
 
+    this.addAlarm('SagaExecutionsFailed', {
+      alarmDescription: 'An order saga execution failed, timed out or was aborted: compensation or the fulfilment notice did not complete (runbook: saga failures)',
+      metric: new MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: {
+          failed: props.stateMachine.metricFailed({ period, statistic: 'Sum' }),
+          timedOut: props.stateMachine.metricTimedOut({ period, statistic: 'Sum' }),
+          aborted: props.stateMachine.metricAborted({ period, statistic: 'Sum' }),
+        },
+        period,
+        label: 'saga executions failed',
+      }),
+      threshold: 0,
+      evaluationPeriods: 1,
+    }, action);
+
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `stockade-${props.config.stage}` });
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'API requests and errors', left: [requests, props.api.metricClientError({ period }), serverErrors], width: 12 }),
       new GraphWidget({ title: 'API latency p50 / p99', left: [props.api.metricLatency({ period, statistic: 'p50' }), props.api.metricLatency({ period, statistic: 'p99' })], width: 12 }),
       new GraphWidget({ title: 'Function errors', left: props.functions.map((f) => f.metricErrors({ period, label: f.node.id })), width: 12 }),
+      new GraphWidget({
+        title: 'Order saga executions',
+        left: [props.stateMachine.metricStarted({ period }), props.stateMachine.metricSucceeded({ period }), props.stateMachine.metricFailed({ period }), props.stateMachine.metricTimedOut({ period })],
+        width: 12,
+      }),
       new GraphWidget({ title: 'Function duration p99', left: props.functions.map((f) => f.metricDuration({ period, statistic: 'p99', label: f.node.id })), width: 12 }),
       new GraphWidget({
         title: 'Dead-letter queue depth',

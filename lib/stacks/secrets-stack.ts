@@ -16,6 +16,8 @@ const NO_ROTATION_SCHEDULE: Record<SecretKind, string> = {
     'Stripe webhook signing secrets are rolled in the Stripe dashboard (which keeps the old one valid for a window); an operator puts both into this JSON array with put-secret-value, so verification accepts either during the roll.',
   'inventory-provider-hmac':
     'Rotating an inventory provider HMAC secret needs the provider to accept a new secret on their side; automated rotation of these secrets lands with the payments-hardening issue. Until then an operator rotates by hand with put-secret-value.',
+  'fulfilment-api-key':
+    "The fulfilment provider issues and revokes its API keys in its own console; an operator puts the new key with put-secret-value and the consumer re-reads it within 5 minutes, so the provider's overlap window is the rotation window.",
   'cursor-signing-key':
     'The key only signs listing cursors (tamper evidence, not confidentiality); putting a new random value with put-secret-value at any time is safe (functions re-read it within 5 minutes) and only ends cursors that clients hold at that moment.',
 };
@@ -36,6 +38,8 @@ export class SecretsStack extends Stack {
   readonly inventoryProviderSecrets: ReadonlyMap<string, Secret>;
   /** HMAC key that signs listing cursors so clients cannot forge them. */
   readonly cursorSigningKey: Secret;
+  /** Bearer key for the fulfilment provider's API. */
+  readonly fulfilmentApiKey: Secret;
 
   constructor(scope: Construct, id: string, props: SecretsStackProps) {
     super(scope, id, props);
@@ -93,6 +97,7 @@ export class SecretsStack extends Stack {
       'JSON array of Stripe webhook signing secrets (whsec_…), newest first; two during a rotation. Set by an operator.',
     );
     this.cursorSigningKey = secret('CursorSigningKey', 'cursor-signing-key', 'api/cursor-signing-key', 'HMAC key that signs API listing cursors. Generated; replace any time to end open cursors.');
+    this.fulfilmentApiKey = secret('FulfilmentApiKey', 'fulfilment-api-key', 'fulfilment/api-key', 'API key Stockade presents to the fulfilment provider (Authorization: Bearer). Set by an operator.');
     const providers = new Map<string, Secret>();
     for (const providerId of config.inventoryProviders) {
       const providerSecret = secret(`InventoryProvider${pascal(providerId)}Secret`, 'inventory-provider-hmac', `inventory/${providerId}/hmac`, `HMAC-SHA256 secret shared with inventory provider ${providerId}.`);

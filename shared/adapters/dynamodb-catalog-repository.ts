@@ -198,7 +198,7 @@ function productItem(p: StoredProduct): Record<string, unknown> {
 }
 
 function skuItem(s: StoredSku): Record<string, unknown> {
-  return { ...skuKey(s.sku), entity: 'sku', sku: s.sku, productId: s.productId, vendorId: s.vendorId, name: s.name, priceAmount: s.price.amount, priceCurrency: s.price.currency, onHand: s.onHand, reserved: s.reserved, version: s.version };
+  return { ...skuKey(s.sku), entity: 'sku', sku: s.sku, productId: s.productId, vendorId: s.vendorId, name: s.name, priceAmount: s.price.amount, priceCurrency: s.price.currency, onHand: s.onHand, reserved: s.reserved, available: s.onHand - s.reserved, version: s.version };
 }
 
 function toProduct(i: Record<string, unknown>): StoredProduct {

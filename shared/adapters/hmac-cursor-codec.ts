@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors';
 import type { CursorCodec, ListPosition } from '../ports/catalog-repository';
@@ -33,4 +34,13 @@ export class HmacCursorCodec implements CursorCodec {
   private async mac(body: string): Promise<string> {
     return createHmac('sha256', await this.loadKey()).update(body).digest('base64url');
   }
+}
+
+/** A codec whose key is the Secrets Manager secret `secretArn`, re-read at most every 5 minutes (rotation). */
+export function cursorCodecFromSecret(secretArn: string): HmacCursorCodec {
+  return new HmacCursorCodec(async () => {
+    const key = await getSecret(secretArn, { maxAge: 300 });
+    if (typeof key !== 'string' || key.length < 32) throw new Error('The cursor signing key is missing or too short');
+    return key;
+  });
 }

@@ -17,12 +17,32 @@ export class StripeWebhookVerifier implements WebhookVerifier {
     for (const secret of await this.loadSecrets()) {
       try {
         const event = Stripe.webhooks.constructEvent(rawBody, signatureHeader, secret, TOLERANCE_SECONDS);
-        const object = event.data.object as { id?: unknown };
-        return { provider: 'stripe', eventId: event.id, type: event.type, created: event.created, ...(typeof object.id === 'string' ? { objectId: object.id } : {}) };
+        const object = event.data.object as { id?: unknown; object?: unknown };
+        return {
+          provider: 'stripe',
+          eventId: event.id,
+          type: event.type,
+          created: event.created,
+          ...(typeof object.id === 'string' ? { objectId: object.id } : {}),
+          ...(object.object === 'payment_intent' ? { paymentIntent: paymentIntentFacts(object as Stripe.PaymentIntent) } : {}),
+        };
       } catch (error) {
         if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) throw error;
       }
     }
     throw new ValidationError('The Stripe signature does not match the body, is stale, or was made with an unknown secret');
   }
+}
+
+function paymentIntentFacts(pi: Stripe.PaymentIntent): NonNullable<ProviderEvent['paymentIntent']> {
+  const orderId = pi.metadata?.orderId;
+  const failureCode = pi.last_payment_error?.decline_code ?? pi.last_payment_error?.code;
+  return {
+    id: pi.id,
+    status: pi.status,
+    amount: pi.amount,
+    currency: pi.currency,
+    ...(typeof orderId === 'string' && orderId.length > 0 ? { orderId } : {}),
+    ...(failureCode ? { failureCode } : {}),
+  };
 }

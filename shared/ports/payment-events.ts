@@ -7,6 +7,17 @@ export interface ProviderEvent {
   readonly created: number;
   /** Id of the object the event is about (e.g. a PaymentIntent id). */
   readonly objectId?: string;
+  /** For payment_intent.* events: what the PaymentIntent says (never card data). */
+  readonly paymentIntent?: {
+    readonly id: string;
+    readonly status: string;
+    readonly amount: number;
+    readonly currency: string;
+    /** The order it pays for (Stockade sets metadata.orderId when it creates the PaymentIntent). */
+    readonly orderId?: string;
+    /** Decline code or error code of the last failed attempt. */
+    readonly failureCode?: string;
+  };
 }
 
 /** The webhook event ledger: each provider event is recorded once; a duplicate delivery changes nothing. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** Crockford base32, 26 characters: the shape of every Stockade id. */
+export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export const MoneySchema = z
   .object({

@@ -1,0 +1,70 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { ulid } from 'ulid';
+import { DynamoDbCartRepository } from '../../shared/adapters/dynamodb-cart-repository';
+import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
+import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
+import { SfnOrderWorkflow } from '../../shared/adapters/sfn-order-workflow';
+import { requiredEnv } from '../../shared/config/env';
+import { ConflictError, ValidationError } from '../../shared/domain/errors';
+import { checkout, type CheckoutDeps, type CheckoutRequest } from '../../shared/domain/orders/checkout';
+import { httpHandler } from '../../shared/http/http-handler';
+import { principalOf } from '../../shared/http/principal';
+import { CheckoutBodySchema, IdempotencyKeySchema } from '../../shared/schemas/orders';
+
+const client = new DynamoDBClient({});
+const ordersTable = requiredEnv('ORDERS_TABLE');
+const deps: CheckoutDeps = {
+  orders: new DynamoDbOrderRepository(client, ordersTable),
+  carts: new DynamoDbCartRepository(client, ordersTable),
+  catalog: new DynamoDbCatalogRepository(client, requiredEnv('CATALOG_TABLE')),
+  workflow: new SfnOrderWorkflow(new SFNClient({}), requiredEnv('ORDER_SAGA_ARN')),
+  now: () => new Date(),
+  newId: () => ulid(),
+};
+
+interface CheckoutCall {
+  readonly customerId: string;
+  readonly idempotencyKey: string;
+  readonly request: CheckoutRequest;
+}
+
+// Powertools idempotency: the key is the caller plus their Idempotency-Key; the body is the payload that must match.
+const idempotency = new IdempotencyConfig({
+  eventKeyJmesPath: '[customerId, idempotencyKey]',
+  payloadValidationJmesPath: 'request',
+  expiresAfterSeconds: 24 * 60 * 60,
+  throwOnNoIdempotencyKey: true,
+});
+const idempotentCheckout = makeIdempotent((call: CheckoutCall) => checkout(deps, call.customerId, call.idempotencyKey, call.request), {
+  persistenceStore: new DynamoDBPersistenceLayer({ tableName: requiredEnv('IDEMPOTENCY_TABLE'), awsSdkV3Client: client }),
+  config: idempotency,
+});
+
+/**
+ * POST /checkout: the same Idempotency-Key and body answer the same order; another body with that key is 409; a
+ * request still running under that key is 409 too (retry shortly), as Stripe answers concurrent idempotent calls.
+ */
+export const handler = httpHandler({ body: CheckoutBodySchema }, async ({ body, headers, event, context }) => {
+  const key = IdempotencyKeySchema.safeParse(headers['idempotency-key']);
+  if (!key.success) {
+    throw new ValidationError('The Idempotency-Key header is required: 16 to 64 visible ASCII characters', [{ path: 'headers.Idempotency-Key', message: key.error.issues[0]?.message ?? 'required' }]);
+  }
+  idempotency.registerLambdaContext(context);
+  const request: CheckoutRequest = body.items ? { items: body.items } : {};
+  try {
+    const result = await idempotentCheckout({ customerId: principalOf(event).sub, idempotencyKey: key.data, request });
+    return { status: 202, body: result, headers: { Location: `/orders/${result.orderId}` } };
+  } catch (error) {
+    if (error instanceof IdempotencyValidationError) throw new ConflictError('This Idempotency-Key was already used with a different request body');
+    if (error instanceof IdempotencyAlreadyInProgressError) throw new ConflictError('A request with this Idempotency-Key is still in progress; retry shortly');
+    throw error;
+  }
+});

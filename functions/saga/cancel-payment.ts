@@ -1,0 +1,8 @@
+import { cancelOrRefundPayment } from '../../shared/domain/orders/saga';
+import { orderRepository, paymentGateway } from './saga-deps';
+import { sagaStep, StepInputSchema } from './saga-step';
+
+const deps = { orders: orderRepository(), payments: paymentGateway() };
+
+/** CancelOrRefundPayment (compensation): cancel the PaymentIntent, or refund it if it already took the money. */
+export const handler = sagaStep('CancelOrRefundPayment', StepInputSchema, ({ orderId }) => cancelOrRefundPayment(deps, orderId));

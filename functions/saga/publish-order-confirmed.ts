@@ -1,0 +1,11 @@
+import { publishOrderConfirmed } from '../../shared/domain/orders/saga';
+import { orderEvents } from './saga-deps';
+import { sagaStep, StepInputSchema } from './saga-step';
+
+const deps = { events: orderEvents() };
+
+/** PublishOrderConfirmed: OrderConfirmed on the fulfilment queue. */
+export const handler = sagaStep('PublishOrderConfirmed', StepInputSchema, async ({ orderId }) => {
+  await publishOrderConfirmed(deps, orderId);
+  return { published: true };
+});

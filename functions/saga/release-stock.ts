@@ -1,0 +1,8 @@
+import { releaseStock } from '../../shared/domain/orders/saga';
+import { now, stockLedger } from './saga-deps';
+import { sagaStep, StepInputSchema } from './saga-step';
+
+const deps = { stock: stockLedger(), now };
+
+/** ReleaseStock (compensation): whatever the order still holds goes back; safe to repeat. */
+export const handler = sagaStep('ReleaseStock', StepInputSchema, ({ orderId }) => releaseStock(deps, orderId));

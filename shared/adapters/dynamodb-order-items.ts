@@ -1,0 +1,137 @@
+import { TransactionCanceledException, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { OrderLine, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/orders/order';
+import { TransientError } from '../domain/orders/saga-errors';
+import type { OrderTransition } from '../ports/order-repository';
+
+/**
+ * The order items of the orders table (docs/data-model.md), shared by the order repository and the stock ledger,
+ * whose transactions move an order's status together with its stock.
+ */
+export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
+
+export function orderItem(order: StoredOrder): Record<string, unknown> {
+  const sortKey = `${order.createdAt}#${order.orderId}`;
+  return {
+    ...orderKey(order.orderId),
+    entity: 'order',
+    gsi1pk: `CUSTOMER#${order.customerId}`,
+    gsi1sk: sortKey,
+    gsi2pk: `STATUS#${order.status}`,
+    gsi2sk: sortKey,
+    orderId: order.orderId,
+    customerId: order.customerId,
+    status: order.status,
+    lines: order.lines,
+    totalAmount: order.total.amount,
+    currency: order.total.currency,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+}
+
+/** Each vendor's own lines of the order, for GET /vendor/orders. */
+export function vendorViewItems(order: StoredOrder): Array<Record<string, unknown>> {
+  const byVendor = new Map<string, OrderLine[]>();
+  for (const line of order.lines) byVendor.set(line.vendorId, [...(byVendor.get(line.vendorId) ?? []), line]);
+  return [...byVendor].map(([vendorId, lines]) => ({
+    pk: `ORDER#${order.orderId}`,
+    sk: `VENDOR#${vendorId}`,
+    entity: 'vendor-order',
+    gsi3pk: `VENDOR#${vendorId}`,
+    gsi3sk: `${order.createdAt}#${order.orderId}`,
+    orderId: order.orderId,
+    vendorId,
+    lines,
+    createdAt: order.createdAt,
+  }));
+}
+
+export function historyItem(orderId: string, at: string, status: OrderStatus, detail?: string): Record<string, unknown> {
+  return { pk: `ORDER#${orderId}`, sk: `HISTORY#${at}#${status}`, entity: 'order-history', orderId, at, status, ...(detail ? { detail } : {}) };
+}
+
+export function toOrder(i: Record<string, unknown>): StoredOrder {
+  const currency = String(i.currency);
+  return {
+    orderId: String(i.orderId),
+    customerId: String(i.customerId),
+    status: i.status as OrderStatus,
+    lines: (i.lines as OrderLine[] | undefined) ?? [],
+    total: { amount: Number(i.totalAmount), currency },
+    ...(typeof i.paymentIntentId === 'string'
+      ? {
+          payment: {
+            provider: 'stripe' as const,
+            paymentIntentId: i.paymentIntentId,
+            status: String(i.paymentStatus ?? 'unknown'),
+            ...(typeof i.paymentClientSecret === 'string' ? { clientSecret: i.paymentClientSecret } : {}),
+          },
+        }
+      : {}),
+    ...(i.paymentOutcome ? { paymentOutcome: i.paymentOutcome as PaymentOutcome } : {}),
+    ...(typeof i.paymentTaskToken === 'string' ? { paymentTaskToken: i.paymentTaskToken } : {}),
+    ...(typeof i.failureReason === 'string' ? { failureReason: i.failureReason } : {}),
+    ...(typeof i.fulfilmentReference === 'string' ? { fulfilmentReference: i.fulfilmentReference } : {}),
+    createdAt: String(i.createdAt),
+    updatedAt: String(i.updatedAt),
+  };
+}
+
+/**
+ * A guarded status change as transaction items: the order's Update (conditional on its current status) and the
+ * history entry. Leaving AWAITING_PAYMENT drops the task token and the client secret.
+ */
+export function orderTransitionItems(tableName: string, orderId: string, change: OrderTransition): TransactWriteItem[] {
+  const sets = ['#status = :to', 'updatedAt = :at', 'gsi2pk = :statusKey'];
+  const values: Record<string, unknown> = { ':to': change.to, ':at': change.at, ':statusKey': `STATUS#${change.to}` };
+  change.from.forEach((s, i) => (values[`:from${i}`] = s));
+  if (change.failureReason !== undefined) {
+    sets.push('failureReason = :reason');
+    values[':reason'] = change.failureReason;
+  }
+  if (change.fulfilmentReference !== undefined) {
+    sets.push('fulfilmentReference = :reference');
+    values[':reference'] = change.fulfilmentReference;
+  }
+  if (change.paymentStatus !== undefined) {
+    sets.push('paymentStatus = :paymentStatus');
+    values[':paymentStatus'] = change.paymentStatus;
+  }
+  const removes = change.to === 'AWAITING_PAYMENT' ? [] : ['paymentTaskToken', 'paymentClientSecret'];
+  return [
+    {
+      Update: {
+        TableName: tableName,
+        Key: marshall(orderKey(orderId)),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: `attribute_exists(pk) AND #status IN (${change.from.map((_, i) => `:from${i}`).join(', ')})`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: marshall(values),
+      },
+    },
+    { Put: { TableName: tableName, Item: marshall(historyItem(orderId, change.at, change.to, change.failureReason), { removeUndefinedValues: true }) } },
+  ];
+}
+
+/** Per-item cancellation codes of a cancelled transaction, or undefined for any other error. */
+export function cancellationCodes(error: unknown): string[] | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  return (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+}
+
+/**
+ * A transaction that lost to a concurrent one (TransactionConflict) or was throttled: worth retrying, so it
+ * becomes a TransientError, which the saga's Retry matches.
+ */
+export function transientIfContended(error: unknown): unknown {
+  const codes = cancellationCodes(error);
+  if (codes?.some((c) => c === 'TransactionConflict' || c === 'ThrottlingError' || c === 'ProvisionedThroughputExceeded')) {
+    return new TransientError(`The transaction lost to a concurrent one (${codes.join(',')})`);
+  }
+  const name = (error as { name?: string } | undefined)?.name;
+  if (name === 'TransactionConflictException' || name === 'TransactionInProgressException' || name === 'ThrottlingException' || name === 'ProvisionedThroughputExceededException') {
+    return new TransientError(`DynamoDB asked to retry (${name})`);
+  }
+  return error;
+}

@@ -1,0 +1,133 @@
+import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, UpdateItemCommand, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { OrderPayment, PaymentOutcome, StoredOrder } from '../domain/orders/order';
+import type { ListPosition } from '../ports/catalog-repository';
+import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../ports/order-repository';
+import { cancellationCodes, historyItem, orderItem, orderKey, orderTransitionItems, toOrder, transientIfContended, vendorViewItems } from './dynamodb-order-items';
+
+/** How long a checkout key is remembered: well past any client's retry window. */
+const CHECKOUT_KEY_DAYS = 7;
+
+/** Orders in the orders table (docs/data-model.md). */
+export class DynamoDbOrderRepository implements OrderRepository {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async createOnce(order: StoredOrder, key: CheckoutKey): Promise<CreateOnceResult> {
+    const keyItem = {
+      pk: `CHECKOUT#${order.customerId}#${key.idempotencyKey}`,
+      sk: 'CHECKOUT',
+      entity: 'checkout-key',
+      orderId: order.orderId,
+      requestHash: key.requestHash,
+      createdAt: order.createdAt,
+      expiresAt: Math.floor(Date.parse(order.createdAt) / 1000) + CHECKOUT_KEY_DAYS * 86_400,
+    };
+    const put = (item: Record<string, unknown>) => ({ Put: { TableName: this.tableName, Item: marshall(item, { removeUndefinedValues: true }), ConditionExpression: 'attribute_not_exists(pk)' } });
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [put(keyItem), put(orderItem(order)), ...vendorViewItems(order).map(put), put(historyItem(order.orderId, order.createdAt, order.status))],
+        }),
+      );
+      return { created: true };
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] !== 'ConditionalCheckFailed') throw transientIfContended(error);
+      const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall({ pk: keyItem.pk, sk: keyItem.sk }), ConsistentRead: true }));
+      if (!Item) throw transientIfContended(error);
+      const existing = unmarshall(Item);
+      return { created: false, orderId: String(existing.orderId), requestHash: String(existing.requestHash) };
+    }
+  }
+
+  async get(orderId: string): Promise<StoredOrder | undefined> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(orderKey(orderId)), ConsistentRead: true }));
+    return Item ? toOrder(unmarshall(Item)) : undefined;
+  }
+
+  async listByCustomer(customerId: string, query: { limit: number; after?: ListPosition }): Promise<{ items: StoredOrder[]; next?: ListPosition }> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byCustomer',
+        KeyConditionExpression: 'gsi1pk = :customer',
+        ExpressionAttributeValues: marshall({ ':customer': `CUSTOMER#${customerId}` }),
+        ScanIndexForward: false,
+        Limit: query.limit,
+        ...(query.after ? { ExclusiveStartKey: marshall(query.after) } : {}),
+      }),
+    );
+    const items = (page.Items ?? []).map((i) => toOrder(unmarshall(i)));
+    const next = page.LastEvaluatedKey ? Object.fromEntries(Object.entries(unmarshall(page.LastEvaluatedKey)).map(([k, v]) => [k, String(v)])) : undefined;
+    return { items, ...(next ? { next } : {}) };
+  }
+
+  async transition(orderId: string, change: OrderTransition): Promise<StoredOrder | undefined> {
+    try {
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: orderTransitionItems(this.tableName, orderId, change) }));
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return undefined;
+      throw transientIfContended(error);
+    }
+    return this.get(orderId);
+  }
+
+  async attachPayment(orderId: string, payment: OrderPayment, at: string): Promise<StoredOrder | undefined> {
+    return this.update(orderId, {
+      set: { paymentIntentId: payment.paymentIntentId, paymentStatus: payment.status, updatedAt: at, ...(payment.clientSecret ? { paymentClientSecret: payment.clientSecret } : {}) },
+      condition: '#status = :reserved AND (attribute_not_exists(paymentIntentId) OR paymentIntentId = :paymentIntentId)',
+      values: { ':reserved': 'RESERVED' },
+    });
+  }
+
+  async awaitPayment(orderId: string, taskToken: string, at: string): Promise<StoredOrder | undefined> {
+    const order = await this.update(orderId, {
+      set: { paymentTaskToken: taskToken, '#status': 'AWAITING_PAYMENT', gsi2pk: 'STATUS#AWAITING_PAYMENT', updatedAt: at },
+      condition: '#status IN (:reserved, :awaiting) AND attribute_exists(paymentIntentId)',
+      values: { ':reserved': 'RESERVED', ':awaiting': 'AWAITING_PAYMENT' },
+    });
+    // The history entry follows the change (an UpdateItem cannot write a second item); a retried step adds another.
+    if (order) await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(historyItem(orderId, at, 'AWAITING_PAYMENT')) }));
+    return order;
+  }
+
+  async recordPaymentOutcome(orderId: string, outcome: PaymentOutcome, at: string): Promise<StoredOrder | undefined> {
+    const recorded = await this.update(orderId, {
+      set: { paymentOutcome: outcome, paymentStatus: outcome.kind, updatedAt: at },
+      condition: 'attribute_not_exists(paymentOutcome)',
+      values: {},
+    });
+    return recorded ?? this.get(orderId);
+  }
+
+  /** One conditional UpdateItem; undefined when the order is absent or the condition fails. */
+  private async update(orderId: string, change: { set: Record<string, unknown>; condition: string; values: Record<string, unknown> }): Promise<StoredOrder | undefined> {
+    const values: Record<string, unknown> = { ...change.values };
+    const sets = Object.entries(change.set).map(([attribute, value], i) => {
+      values[`:v${i}`] = value;
+      return `${attribute} = :v${i}`;
+    });
+    if (change.condition.includes(':paymentIntentId')) values[':paymentIntentId'] = change.set.paymentIntentId;
+    const expression = `SET ${sets.join(', ')}`;
+    const usesStatus = `${expression} ${change.condition}`.includes('#status');
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(orderKey(orderId)),
+          UpdateExpression: expression,
+          ConditionExpression: `attribute_exists(pk) AND ${change.condition}`,
+          ...(usesStatus ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toOrder(unmarshall(Attributes)) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw transientIfContended(error);
+    }
+  }
+}

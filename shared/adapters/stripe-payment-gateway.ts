@@ -1,0 +1,95 @@
+import Stripe from 'stripe';
+import type { Money } from '../domain/catalog/catalog';
+import { TransientError } from '../domain/orders/saga-errors';
+import type { PaymentGateway, ProviderPayment } from '../ports/payment-gateway';
+
+export interface StripeGatewayOptions {
+  /** A cached Secrets Manager read of the API key, so a rotated key is used without a redeploy. */
+  readonly apiKey: () => Promise<string>;
+  /** Where the Stripe API is, for the local stand-in (e.g. http://127.0.0.1:4242); Stripe's own host by default. */
+  readonly apiUrl?: string;
+}
+
+/**
+ * PaymentIntents through the official Stripe SDK. Every call that changes something carries an idempotency key
+ * derived from the order id, so a retried saga step can never create a second PaymentIntent or refund twice.
+ * Network failures, rate limits and Stripe's own 5xx become TransientError (the saga retries them).
+ */
+export class StripePaymentGateway implements PaymentGateway {
+  private client?: { key: string; stripe: Stripe };
+
+  constructor(private readonly options: StripeGatewayOptions) {}
+
+  async createPaymentIntent(request: { orderId: string; amount: Money }): Promise<ProviderPayment> {
+    const stripe = await this.stripe();
+    const pi = await call(() =>
+      stripe.paymentIntents.create(
+        { amount: request.amount.amount, currency: request.amount.currency.toLowerCase(), metadata: { orderId: request.orderId }, description: `Stockade order ${request.orderId}` },
+        { idempotencyKey: `order-${request.orderId}-payment-intent` },
+      ),
+    );
+    return toPayment(pi);
+  }
+
+  async retrieve(paymentIntentId: string): Promise<ProviderPayment> {
+    const stripe = await this.stripe();
+    return toPayment(await call(() => stripe.paymentIntents.retrieve(paymentIntentId)));
+  }
+
+  async cancel(paymentIntentId: string, orderId: string): Promise<ProviderPayment> {
+    const stripe = await this.stripe();
+    try {
+      return toPayment(await call(() => stripe.paymentIntents.cancel(paymentIntentId, { cancellation_reason: 'abandoned' }, { idempotencyKey: `order-${orderId}-cancel` })));
+    } catch (error) {
+      // Already canceled, or it moved on meanwhile: report where it is now.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_intent_unexpected_state') return this.retrieve(paymentIntentId);
+      throw error;
+    }
+  }
+
+  async refund(paymentIntentId: string, orderId: string): Promise<{ refundId: string; status: string }> {
+    const stripe = await this.stripe();
+    const refund = await call(() => stripe.refunds.create({ payment_intent: paymentIntentId, metadata: { orderId } }, { idempotencyKey: `order-${orderId}-refund` }));
+    return { refundId: refund.id, status: refund.status ?? 'pending' };
+  }
+
+  private async stripe(): Promise<Stripe> {
+    const key = await this.options.apiKey();
+    if (this.client?.key !== key) {
+      const url = this.options.apiUrl ? new URL(this.options.apiUrl) : undefined;
+      const stripe = new Stripe(key, {
+        maxNetworkRetries: 2,
+        timeout: 10_000,
+        telemetry: false,
+        ...(url ? { host: url.hostname, port: Number(url.port), protocol: url.protocol === 'http:' ? 'http' : 'https' } : {}),
+      });
+      this.client = { key, stripe };
+    }
+    return this.client.stripe;
+  }
+}
+
+async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (
+      error instanceof Stripe.errors.StripeConnectionError ||
+      error instanceof Stripe.errors.StripeRateLimitError ||
+      error instanceof Stripe.errors.StripeAPIError ||
+      (error instanceof Stripe.errors.StripeError && error.type === 'StripeIdempotencyError' && error.statusCode === 409)
+    ) {
+      throw new TransientError(`Stripe did not complete the request (${(error as Error).name}); it is safe to retry`);
+    }
+    throw error;
+  }
+}
+
+function toPayment(pi: Stripe.PaymentIntent): ProviderPayment {
+  return {
+    paymentIntentId: pi.id,
+    status: pi.status,
+    amount: { amount: pi.amount, currency: pi.currency.toUpperCase() },
+    ...(pi.client_secret ? { clientSecret: pi.client_secret } : {}),
+  };
+}

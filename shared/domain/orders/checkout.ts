@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import type { CartRepository } from '../../ports/cart-repository';
+import type { CatalogRepository } from '../../ports/catalog-repository';
+import type { OrderRepository } from '../../ports/order-repository';
+import type { OrderWorkflow } from '../../ports/workflow';
+import { available } from '../catalog/catalog';
+import { BusinessRuleError, ConflictError, ValidationError } from '../errors';
+import type { OrderLine, OrderStatus, StoredOrder } from './order';
+
+export interface CheckoutDeps {
+  readonly orders: OrderRepository;
+  readonly carts: CartRepository;
+  readonly catalog: CatalogRepository;
+  readonly workflow: OrderWorkflow;
+  readonly now: () => Date;
+  readonly newId: () => string;
+}
+
+export interface CheckoutRequest {
+  /** Explicit lines; without them, the customer's cart is checked out. */
+  readonly items?: ReadonlyArray<{ readonly sku: string; readonly quantity: number }>;
+}
+
+export const MAX_ORDER_LINES = 50;
+
+/**
+ * Checkout: prices every line from the catalog (never from the client), creates the order PENDING once per
+ * customer and Idempotency-Key, and starts the order saga with the order id as the execution name. Repeating the
+ * same key and body returns the same order and starts nothing new; the same key with another body is a conflict.
+ * Stock is not taken here: the saga's one reservation transaction decides, so two checkouts can never both have
+ * the last unit.
+ */
+export async function checkout(deps: CheckoutDeps, customerId: string, idempotencyKey: string, request: CheckoutRequest): Promise<{ orderId: string; status: OrderStatus }> {
+  const fromCart = request.items === undefined;
+  const cart = fromCart ? await deps.carts.get(customerId) : undefined;
+  const wanted = request.items ?? cart?.lines ?? [];
+  if (wanted.length === 0) throw new BusinessRuleError(fromCart ? 'The cart is empty' : 'An order needs at least one item');
+  if (wanted.length > MAX_ORDER_LINES) throw new BusinessRuleError(`An order holds at most ${MAX_ORDER_LINES} different items`);
+  const codes = wanted.map((l) => l.sku);
+  const duplicate = codes.find((c, i) => codes.indexOf(c) !== i);
+  if (duplicate) throw new ValidationError(`SKU ${duplicate} appears twice`, [{ path: 'body.items', message: `duplicate sku ${duplicate}` }]);
+
+  const catalog = new Map((await deps.catalog.skusWithProducts(codes)).map((e) => [e.sku.sku, e]));
+  const lines: OrderLine[] = wanted.map(({ sku: code, quantity }) => {
+    const entry = catalog.get(code);
+    if (!entry || entry.product.status !== 'ACTIVE') throw new BusinessRuleError(`SKU ${code} is not for sale`);
+    if (quantity > available(entry.sku)) throw new ConflictError(`Only ${available(entry.sku)} of ${code} available`);
+    const { price } = entry.sku;
+    return { sku: code, productId: entry.product.productId, vendorId: entry.product.vendorId, quantity, unitPrice: price, lineTotal: { amount: price.amount * quantity, currency: price.currency } };
+  });
+  const currencies = new Set(lines.map((l) => l.unitPrice.currency));
+  if (currencies.size > 1) throw new BusinessRuleError(`An order is paid in one currency; these items are priced in ${[...currencies].join(', ')}`);
+  const currency = lines[0]?.unitPrice.currency ?? '';
+  const amount = lines.reduce((sum, l) => sum + l.lineTotal.amount, 0);
+  if (amount <= 0) throw new BusinessRuleError('The order total must be above zero');
+
+  const at = deps.now().toISOString();
+  const order: StoredOrder = { orderId: deps.newId(), customerId, status: 'PENDING', lines, total: { amount, currency }, createdAt: at, updatedAt: at };
+  const requestHash = fingerprint(request);
+  const created = await deps.orders.createOnce(order, { idempotencyKey, requestHash });
+  if (!created.created && created.requestHash !== requestHash) {
+    throw new ConflictError('This Idempotency-Key was already used with a different request');
+  }
+  const orderId = created.created ? order.orderId : created.orderId;
+  // Also when the key was seen before: the earlier request may have stopped between the order and the saga.
+  await deps.workflow.start(orderId);
+  if (created.created && fromCart) await deps.carts.delete(customerId);
+  const current = created.created ? order : await deps.orders.get(orderId);
+  return { orderId, status: current?.status ?? 'PENDING' };
+}
+
+/** A stable digest of the request (keys sorted), so the same body in another key order is the same request. */
+export function fingerprint(request: CheckoutRequest): string {
+  const canonical = request.items === undefined ? { cart: true } : { items: request.items.map((i) => ({ quantity: i.quantity, sku: i.sku })) };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}

@@ -1,0 +1,19 @@
+import type { FulfilmentProvider } from '../../ports/fulfilment-provider';
+import type { OrderRepository } from '../../ports/order-repository';
+
+/**
+ * Fulfilment hand-off for one OrderConfirmed event: a CONFIRMED order goes to the provider and becomes FULFILLED
+ * once accepted. Redelivery is harmless (FULFILLED orders are skipped; the provider is idempotent per order).
+ */
+export async function handOffOrder(
+  deps: { orders: OrderRepository; provider: FulfilmentProvider; now: () => Date },
+  orderId: string,
+): Promise<'fulfilled' | 'already-fulfilled' | 'not-confirmed' | 'unknown-order'> {
+  const order = await deps.orders.get(orderId);
+  if (!order) return 'unknown-order';
+  if (order.status === 'FULFILLED') return 'already-fulfilled';
+  if (order.status !== 'CONFIRMED') return 'not-confirmed';
+  const { reference } = await deps.provider.submit(order);
+  const done = await deps.orders.transition(orderId, { from: ['CONFIRMED'], to: 'FULFILLED', at: deps.now().toISOString(), fulfilmentReference: reference });
+  return done ? 'fulfilled' : 'already-fulfilled';
+}

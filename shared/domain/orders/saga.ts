@@ -1,0 +1,199 @@
+import type { OrderRepository } from '../../ports/order-repository';
+import type { OrderEvents } from '../../ports/order-events';
+import type { PaymentGateway } from '../../ports/payment-gateway';
+import type { HeldLine, StockLedger } from '../../ports/stock-ledger';
+import type { WaitingSteps } from '../../ports/workflow';
+import { OPEN_STATUSES, type PaymentOutcome, type StoredOrder } from './order';
+import { failureReason, SagaError } from './saga-errors';
+
+/**
+ * The order saga's steps (architecture.md). Step Functions runs them in order and retries a step that failed
+ * transiently, so every step is safe to run twice: each checks what is already done before doing it.
+ */
+
+/** How long stock is held for a checkout unless the stage says otherwise. */
+export const DEFAULT_HOLD_SECONDS = 15 * 60;
+
+async function load(orders: OrderRepository, orderId: string): Promise<StoredOrder> {
+  const order = await orders.get(orderId);
+  if (!order) throw new SagaError('OrderNotFound', `Order ${orderId} does not exist`);
+  return order;
+}
+
+/** One line per SKU, quantities added up. */
+export function heldLines(order: Pick<StoredOrder, 'lines'>): HeldLine[] {
+  const bySku = new Map<string, number>();
+  for (const line of order.lines) bySku.set(line.sku, (bySku.get(line.sku) ?? 0) + line.quantity);
+  return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
+}
+
+/**
+ * ReserveStock: holds every line's stock in one transaction, until `holdSeconds` from now. Returns how long the
+ * hold still runs, which bounds the payment wait.
+ */
+export async function reserveStock(
+  deps: { orders: OrderRepository; stock: StockLedger; now: () => Date; holdSeconds: number },
+  orderId: string,
+): Promise<{ holdExpiresAt: string; holdSeconds: number }> {
+  const order = await load(deps.orders, orderId);
+  const now = deps.now();
+  const expiresAt = new Date(now.getTime() + deps.holdSeconds * 1000).toISOString();
+  const result = await deps.stock.reserve(orderId, heldLines(order), expiresAt, now.toISOString());
+  switch (result.outcome) {
+    case 'reserved':
+      return { holdExpiresAt: expiresAt, holdSeconds: deps.holdSeconds };
+    case 'already-reserved': {
+      const hold = await deps.stock.get(orderId);
+      if (!hold || hold.status !== 'ACTIVE') throw new SagaError('InvalidOrderState', `Order ${orderId} has no active stock hold`);
+      return { holdExpiresAt: hold.expiresAt, holdSeconds: secondsUntil(hold.expiresAt, now) };
+    }
+    case 'insufficient':
+      throw new SagaError('OutOfStock', `Not enough stock for ${result.skus.join(', ')}`);
+    case 'order-not-pending':
+      throw new SagaError('InvalidOrderState', `Order ${orderId} is ${order.status}, not PENDING`);
+  }
+}
+
+/** CreatePaymentIntent: one PaymentIntent per order for its total, attached to the order. */
+export async function createPaymentIntent(
+  deps: { orders: OrderRepository; payments: PaymentGateway; now: () => Date },
+  orderId: string,
+): Promise<{ paymentIntentId: string }> {
+  const order = await load(deps.orders, orderId);
+  if (order.payment && order.status !== 'RESERVED') return { paymentIntentId: order.payment.paymentIntentId };
+  if (order.status !== 'RESERVED') throw new SagaError('InvalidOrderState', `Order ${orderId} is ${order.status}, not RESERVED`);
+  const payment = await deps.payments.createPaymentIntent({ orderId, amount: order.total });
+  const attached = await deps.orders.attachPayment(
+    orderId,
+    { provider: 'stripe', paymentIntentId: payment.paymentIntentId, status: payment.status, ...(payment.clientSecret ? { clientSecret: payment.clientSecret } : {}) },
+    deps.now().toISOString(),
+  );
+  if (!attached) throw new SagaError('InvalidOrderState', `Order ${orderId} changed while its payment was being created`);
+  return { paymentIntentId: payment.paymentIntentId };
+}
+
+/**
+ * AwaitPayment (a .waitForTaskToken step): stores the task token on the order and shows the customer the client
+ * secret. If the provider's outcome arrived first, the wait is answered at once.
+ */
+export async function awaitPayment(deps: { orders: OrderRepository; waits: WaitingSteps; now: () => Date }, orderId: string, taskToken: string): Promise<void> {
+  const order = await deps.orders.awaitPayment(orderId, taskToken, deps.now().toISOString());
+  if (!order) throw new SagaError('InvalidOrderState', `Order ${orderId} cannot await payment`);
+  if (order.paymentOutcome) await settle(deps.waits, order, taskToken, order.paymentOutcome);
+}
+
+/**
+ * The provider's word on a payment (from its webhook): recorded on the order once, and the waiting saga is
+ * resumed or failed. A payment that succeeds for an order that already failed or was cancelled is refunded.
+ */
+export async function receivePaymentOutcome(
+  deps: { orders: OrderRepository; waits: WaitingSteps; payments: PaymentGateway; now: () => Date },
+  orderId: string,
+  outcome: PaymentOutcome,
+): Promise<'resumed' | 'recorded' | 'refunded' | 'unknown-order' | 'other-payment'> {
+  const before = await deps.orders.get(orderId);
+  if (!before) return 'unknown-order';
+  if (before.payment && before.payment.paymentIntentId !== outcome.paymentIntentId) return 'other-payment';
+  if (outcome.kind === 'succeeded' && (before.status === 'FAILED' || before.status === 'CANCELLED')) {
+    await deps.payments.refund(outcome.paymentIntentId, orderId);
+    return 'refunded';
+  }
+  const order = await deps.orders.recordPaymentOutcome(orderId, outcome, deps.now().toISOString());
+  if (order?.status === 'AWAITING_PAYMENT' && order.paymentTaskToken && order.paymentOutcome) {
+    await settle(deps.waits, order, order.paymentTaskToken, order.paymentOutcome);
+    return 'resumed';
+  }
+  return 'recorded';
+}
+
+async function settle(waits: WaitingSteps, order: StoredOrder, taskToken: string, outcome: PaymentOutcome): Promise<void> {
+  if (outcome.kind === 'succeeded') {
+    if (outcome.amount !== order.total.amount || outcome.currency.toLowerCase() !== order.total.currency.toLowerCase()) {
+      await waits.fail(taskToken, 'PaymentMismatch', `Paid ${outcome.amount} ${outcome.currency}; the order is ${order.total.amount} ${order.total.currency}`);
+      return;
+    }
+    await waits.succeed(taskToken, { paymentIntentId: outcome.paymentIntentId, status: 'succeeded' });
+    return;
+  }
+  if (outcome.kind === 'failed') {
+    await waits.fail(taskToken, 'PaymentDeclined', JSON.stringify({ errorType: 'PaymentDeclined', errorMessage: `The payment was declined${outcome.reason ? ` (${outcome.reason})` : ''}` }));
+    return;
+  }
+  await waits.fail(taskToken, 'PaymentCanceled', 'The PaymentIntent was canceled');
+}
+
+/** CommitOrder: the hold becomes a sale and the order CONFIRMED, in one transaction. */
+export async function commitOrder(deps: { stock: StockLedger; now: () => Date }, orderId: string): Promise<{ status: 'CONFIRMED' }> {
+  const result = await deps.stock.commit(orderId, deps.now().toISOString());
+  if (result === 'not-held') throw new SagaError('HoldExpired', `Order ${orderId} has no active stock hold to commit`);
+  return { status: 'CONFIRMED' };
+}
+
+/** PublishOrderConfirmed: tells fulfilment (at least once; the consumer is idempotent). */
+export async function publishOrderConfirmed(deps: { events: OrderEvents }, orderId: string): Promise<void> {
+  await deps.events.orderConfirmed(orderId);
+}
+
+/** ReleaseStock (compensation): gives back whatever the order still holds. */
+export async function releaseStock(deps: { stock: StockLedger; now: () => Date }, orderId: string): Promise<{ released: boolean }> {
+  return { released: (await deps.stock.release(orderId, deps.now().toISOString())) === 'released' };
+}
+
+/**
+ * CancelOrRefundPayment (compensation): a PaymentIntent that can still be canceled is canceled; one that took the
+ * money is refunded. A confirmed order keeps its payment: compensation never undoes a sale.
+ */
+export async function cancelOrRefundPayment(deps: { orders: OrderRepository; payments: PaymentGateway }, orderId: string): Promise<{ paymentStatus?: string }> {
+  const order = await deps.orders.get(orderId);
+  if (!order?.payment) return {};
+  if (!OPEN_STATUSES.includes(order.status) && order.status !== 'FAILED') return { paymentStatus: order.payment.status };
+  const { paymentIntentId } = order.payment;
+  const current = await deps.payments.retrieve(paymentIntentId);
+  if (current.status === 'canceled') return { paymentStatus: 'canceled' };
+  if (current.status === 'succeeded') {
+    const refund = await deps.payments.refund(paymentIntentId, orderId);
+    return { paymentStatus: refund.status === 'failed' ? 'refund_failed' : 'refunded' };
+  }
+  return { paymentStatus: (await deps.payments.cancel(paymentIntentId, orderId)).status };
+}
+
+/** MarkOrderFailed (compensation): the order ends FAILED with a reason the customer may read. */
+export async function markOrderFailed(
+  deps: { orders: OrderRepository; now: () => Date },
+  orderId: string,
+  error: { Error?: string; Cause?: string } | undefined,
+  paymentStatus?: string,
+): Promise<{ status: string; failureReason?: string }> {
+  const reason = failureReason(error);
+  const order = await deps.orders.transition(orderId, { from: OPEN_STATUSES, to: 'FAILED', at: deps.now().toISOString(), failureReason: reason, ...(paymentStatus ? { paymentStatus } : {}) });
+  if (order) return { status: order.status, failureReason: reason };
+  const current = await deps.orders.get(orderId);
+  return { status: current?.status ?? 'UNKNOWN', ...(current?.failureReason ? { failureReason: current.failureReason } : {}) };
+}
+
+/**
+ * The hold sweeper: holds past their expiry (plus a grace period, so a live saga's own timeout acts first) are
+ * released even if the execution that took them died; their open orders are compensated like a failed saga.
+ */
+export async function sweepExpiredHolds(
+  deps: { stock: StockLedger; orders: OrderRepository; payments: PaymentGateway; now: () => Date },
+  options: { graceSeconds: number; limit: number },
+): Promise<{ released: number; failedOrders: number }> {
+  const cutoff = new Date(deps.now().getTime() - options.graceSeconds * 1000);
+  let released = 0;
+  let failedOrders = 0;
+  for (const hold of await deps.stock.expiredHolds(cutoff, options.limit)) {
+    if ((await releaseStock(deps, hold.orderId)).released) released += 1;
+    const order = await deps.orders.get(hold.orderId);
+    if (order && OPEN_STATUSES.includes(order.status)) {
+      const { paymentStatus } = await cancelOrRefundPayment(deps, hold.orderId);
+      const result = await markOrderFailed(deps, hold.orderId, { Error: 'HoldExpired' }, paymentStatus);
+      if (result.status === 'FAILED') failedOrders += 1;
+    }
+  }
+  return { released, failedOrders };
+}
+
+function secondsUntil(iso: string, now: Date): number {
+  return Math.max(1, Math.floor((Date.parse(iso) - now.getTime()) / 1000));
+}

@@ -1,0 +1,19 @@
+import type { Money } from '../domain/catalog/catalog';
+
+/** A PaymentIntent as Stockade needs to know it. */
+export interface ProviderPayment {
+  readonly paymentIntentId: string;
+  readonly status: string;
+  readonly amount: Money;
+  readonly clientSecret?: string;
+}
+
+/** The payment provider (Stripe). Every call that changes something is idempotent per order. */
+export interface PaymentGateway {
+  /** One PaymentIntent per order, however often this is called (the idempotency key derives from the order id). */
+  createPaymentIntent(request: { orderId: string; amount: Money }): Promise<ProviderPayment>;
+  retrieve(paymentIntentId: string): Promise<ProviderPayment>;
+  cancel(paymentIntentId: string, orderId: string): Promise<ProviderPayment>;
+  /** Refunds the whole captured amount, once per order. */
+  refund(paymentIntentId: string, orderId: string): Promise<{ refundId: string; status: string }>;
+}

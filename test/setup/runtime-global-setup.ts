@@ -3,7 +3,8 @@ import { synthesizeStage } from '../../local/synth';
 import { PROJECT_ROOT, type RuntimeProcess, startRuntimeProcess } from './local-runtime-process';
 
 /** Where the test runtime keeps its assembly and state, apart from a developer's own `npm start`. */
-export const TEST_STATE_DIR = path.join(PROJECT_ROOT, '.stockade', 'test');
+/** Where the test runtime keeps its state; STOCKADE_TEST_STATE_DIR lets two test runs share a machine. */
+export const TEST_STATE_DIR = process.env.STOCKADE_TEST_STATE_DIR ?? path.join(PROJECT_ROOT, '.stockade', 'test');
 
 declare global {
   var __stockadeTestRuntime: Promise<RuntimeProcess> | undefined;

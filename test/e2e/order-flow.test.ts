@@ -52,7 +52,7 @@ describe('checkout to a paid, fulfilled order, end to end', () => {
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as Json };
   }
-  const checkout = (body: unknown, key = randomUUID(), token = customer) => call('POST', '/checkout', token, body, { 'Idempotency-Key': key });
+  const checkout = (body: unknown, key: string = randomUUID(), token = customer) => call('POST', '/checkout', token, body, { 'Idempotency-Key': key });
   const available = async () => ((await call('GET', `/products/${productId}`)).body.skus as Array<{ available: number }>)[0]?.available;
 
   /** Polls the order until `done` holds (bounded), returning the last read. */

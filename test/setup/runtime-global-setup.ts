@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import { synthesizeStage } from '../../local/synth';
 import { PROJECT_ROOT, type RuntimeProcess, startRuntimeProcess } from './local-runtime-process';
 
-/** Where the test runtime keeps its assembly and state, apart from a developer's own `npm start`. */
 /** Where the test runtime keeps its state; STOCKADE_TEST_STATE_DIR lets two test runs share a machine. */
 export const TEST_STATE_DIR = process.env.STOCKADE_TEST_STATE_DIR ?? path.join(PROJECT_ROOT, '.stockade', 'test');
 

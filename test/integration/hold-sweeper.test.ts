@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import Stripe from 'stripe';
+import { ulid } from 'ulid';
+import { CloudAssembly, type TemplateResource } from '../../local/assembly';
+import { generatedName } from '../../local/services/service';
+import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
+import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
+import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
+import type { StoredOrder } from '../../shared/domain/orders/order';
+import { localCredentials, testEndpoints } from '../support/endpoints';
+
+/**
+ * The expired-hold sweeper, as deployed (the runtime's function, invoked through the Lambda API as its schedule
+ * does): a hold whose saga died is released once it is past expiry plus the grace period, its order fails and its
+ * PaymentIntent is canceled; a hold still within its time is left alone.
+ */
+describe('expired stock holds are released by the sweeper even if the execution died', () => {
+  const endpoints = testEndpoints();
+  const tableName = (prefix: string) => endpoints.tables[Object.keys(endpoints.tables).find((k) => k.startsWith(prefix)) as string] as string;
+  const dynamodb = new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials });
+  const lambda = new LambdaClient({ endpoint: endpoints.aws.lambda, region: endpoints.region, credentials: localCredentials });
+  const stripeConfig = endpoints.stripe as NonNullable<typeof endpoints.stripe>;
+  const stripe = new Stripe(stripeConfig.apiKey, { host: stripeConfig.host, port: stripeConfig.port, protocol: 'http' });
+  const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
+  const catalog = new DynamoDbCatalogRepository(dynamodb, tableName('CatalogTable'));
+  const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));
+
+  afterAll(() => {
+    dynamodb.destroy();
+    lambda.destroy();
+  });
+
+  /** An order whose saga reserved `quantity` (hold expiring at `expiresAt`), created its PaymentIntent, then died. */
+  async function abandonedOrder(expiresAt: Date, quantity: number): Promise<{ order: StoredOrder; sku: string; paymentIntentId: string }> {
+    const sku = `SWEEP-${randomBytes(4).toString('hex').toUpperCase()}`;
+    const productId = ulid();
+    const at = new Date().toISOString();
+    const price = { amount: 1000, currency: 'EUR' };
+    await catalog.create({
+      product: { productId, vendorId: 'vendor-sweep', name: `Sweep probe ${sku}`, description: '', status: 'ACTIVE', skuCodes: [sku], createdAt: at, updatedAt: at },
+      skus: [{ sku, productId, vendorId: 'vendor-sweep', name: 'One', price, onHand: 5, reserved: 0, version: 0 }],
+    });
+    const order: StoredOrder = {
+      orderId: ulid(),
+      customerId: `customer-${sku}`,
+      status: 'PENDING',
+      lines: [{ sku, productId, vendorId: 'vendor-sweep', quantity, unitPrice: price, lineTotal: { amount: price.amount * quantity, currency: 'EUR' } }],
+      total: { amount: price.amount * quantity, currency: 'EUR' },
+      createdAt: at,
+      updatedAt: at,
+    };
+    await orders.createOnce(order, { idempotencyKey: `key-${order.orderId}`, requestHash: 'h' });
+    expect(await ledger.reserve(order.orderId, [{ sku, quantity }], expiresAt.toISOString(), at)).toEqual({ outcome: 'reserved' });
+    const intent = await stripe.paymentIntents.create({ amount: order.total.amount, currency: 'eur', metadata: { orderId: order.orderId } });
+    await orders.attachPayment(order.orderId, { provider: 'stripe', paymentIntentId: intent.id, status: intent.status }, at);
+    return { order, sku, paymentIntentId: intent.id };
+  }
+
+  async function stock(sku: string) {
+    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }));
+    const item = unmarshall(Item ?? {});
+    return { onHand: Number(item.onHand), reserved: Number(item.reserved), available: Number(item.available) };
+  }
+
+  // The runtime names functions from the template, as CloudFormation would.
+  const sweeperResource = CloudAssembly.load(process.env.STOCKADE_TEST_CDK_OUT as string, 'dev')
+    .resourcesOfType('AWS::Lambda::Function')
+    .find((r) => r.logicalId.startsWith('SweepExpiredHolds')) as TemplateResource;
+  const sweeperName = generatedName(sweeperResource, 64);
+
+  async function sweep(): Promise<{ released: number; failedOrders: number }> {
+    const out = await lambda.send(new InvokeCommand({ FunctionName: sweeperName, Payload: Buffer.from(JSON.stringify({ source: 'aws.events', 'detail-type': 'Scheduled Event' })) }));
+    expect(out.FunctionError).toBeUndefined();
+    return JSON.parse(Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8')) as { released: number; failedOrders: number };
+  }
+
+  it('releases a hold past expiry + grace, fails its order and cancels its PaymentIntent; leaves a live hold alone', async () => {
+    const expired = await abandonedOrder(new Date(Date.now() - 60 * 60 * 1000), 2);
+    const live = await abandonedOrder(new Date(Date.now() + 10 * 60 * 1000), 1);
+    expect(await stock(expired.sku)).toEqual({ onHand: 5, reserved: 2, available: 3 });
+
+    const result = await sweep();
+    expect(result.released).toBeGreaterThanOrEqual(1);
+
+    expect(await stock(expired.sku)).toEqual({ onHand: 5, reserved: 0, available: 5 });
+    expect((await ledger.get(expired.order.orderId))?.status).toBe('RELEASED');
+    expect(await orders.get(expired.order.orderId)).toMatchObject({ status: 'FAILED', failureReason: 'The stock hold expired before the payment completed' });
+    expect((await stripe.paymentIntents.retrieve(expired.paymentIntentId)).status).toBe('canceled');
+
+    expect(await stock(live.sku)).toEqual({ onHand: 5, reserved: 1, available: 4 });
+    expect((await ledger.get(live.order.orderId))?.status).toBe('ACTIVE');
+    expect((await orders.get(live.order.orderId))?.status).toBe('RESERVED');
+
+    // A second sweep finds nothing more to do for it.
+    await sweep();
+    expect(await stock(expired.sku)).toEqual({ onHand: 5, reserved: 0, available: 5 });
+  }, 60_000);
+});

@@ -1,0 +1,198 @@
+import { setCartItem } from '../../../shared/domain/cart/cart';
+import { createProduct } from '../../../shared/domain/catalog/catalog';
+import { BusinessRuleError, ConflictError, ValidationError } from '../../../shared/domain/errors';
+import { checkout, fingerprint } from '../../../shared/domain/orders/checkout';
+import { handOffOrder } from '../../../shared/domain/orders/fulfilment';
+import { orderView, type StoredOrder } from '../../../shared/domain/orders/order';
+import { getOrder } from '../../../shared/domain/orders/queries';
+import { awaitPayment, cancelOrRefundPayment, createPaymentIntent, markOrderFailed, receivePaymentOutcome } from '../../../shared/domain/orders/saga';
+import { failureReason } from '../../../shared/domain/orders/saga-errors';
+import { paymentOutcomeOf } from '../../../shared/domain/payments/receive-webhook';
+import { FakeCarts, FakeCatalog } from '../../support/fakes';
+import { FakeOrders, FakePayments, FakeWaits } from '../../support/order-fakes';
+
+const now = () => new Date('2026-11-22T10:00:00Z');
+let ids = 0;
+const newId = () => `01JORDER${String(ids++).padStart(18, '0')}`;
+
+async function setup() {
+  const catalog = new FakeCatalog();
+  const catalogDeps = { repository: catalog, now, newId };
+  await createProduct(catalogDeps, 'v1', { name: 'Mug', description: '', skus: [{ sku: 'MUG', name: 'Blue', price: { amount: 1800, currency: 'EUR' }, initialStock: 3 }] });
+  await createProduct(catalogDeps, 'v2', { name: 'Candle', description: '', skus: [{ sku: 'CANDLE', name: 'Pair', price: { amount: 1450, currency: 'EUR' }, initialStock: 10 }] });
+  await createProduct(catalogDeps, 'v3', { name: 'Hat', description: '', skus: [{ sku: 'HAT', name: 'Wool', price: { amount: 3000, currency: 'USD' }, initialStock: 10 }] });
+  const orders = new FakeOrders();
+  const carts = new FakeCarts();
+  const started: string[] = [];
+  const deps = { orders, carts, catalog, workflow: { start: async (id: string) => void started.push(id) }, now, newId };
+  return { deps, orders, carts, catalog, started };
+}
+
+describe('checkout', () => {
+  it('prices every line from the catalog, creates the order PENDING and starts the saga named by the order id', async () => {
+    const { deps, orders, started } = await setup();
+    const result = await checkout(deps, 'c1', 'key-0000000000000001', { items: [{ sku: 'MUG', quantity: 2 }, { sku: 'CANDLE', quantity: 1 }] });
+    expect(result.status).toBe('PENDING');
+    expect(started).toEqual([result.orderId]);
+    const order = orders.orders.get(result.orderId) as StoredOrder;
+    expect(order.lines.map((l) => [l.sku, l.vendorId, l.quantity, l.unitPrice.amount, l.lineTotal.amount])).toEqual([
+      ['MUG', 'v1', 2, 1800, 3600],
+      ['CANDLE', 'v2', 1, 1450, 1450],
+    ]);
+    expect(order.total).toEqual({ amount: 5050, currency: 'EUR' });
+  });
+
+  it('the same key and body return the same order (and start the same execution again); another body is a conflict', async () => {
+    const { deps, orders, started } = await setup();
+    const body = { items: [{ sku: 'MUG', quantity: 1 }] };
+    const first = await checkout(deps, 'c1', 'key-0000000000000002', body);
+    const again = await checkout(deps, 'c1', 'key-0000000000000002', { items: [{ quantity: 1, sku: 'MUG' }] });
+    expect(again.orderId).toBe(first.orderId);
+    expect(orders.orders.size).toBe(1);
+    expect(started).toEqual([first.orderId, first.orderId]);
+    await expect(checkout(deps, 'c1', 'key-0000000000000002', { items: [{ sku: 'MUG', quantity: 2 }] })).rejects.toBeInstanceOf(ConflictError);
+    // Keys belong to a customer: another customer's same key is another order.
+    expect((await checkout(deps, 'c2', 'key-0000000000000002', body)).orderId).not.toBe(first.orderId);
+  });
+
+  it('checks out the cart when no items are given, and empties it', async () => {
+    const { deps, carts, orders } = await setup();
+    await setCartItem({ carts, catalog: deps.catalog, now }, 'c1', 'CANDLE', 2);
+    const { orderId } = await checkout(deps, 'c1', 'key-0000000000000003', {});
+    expect(orders.orders.get(orderId)?.total).toEqual({ amount: 2900, currency: 'EUR' });
+    expect(await carts.get('c1')).toBeUndefined();
+    await expect(checkout(deps, 'c1', 'key-0000000000000004', {})).rejects.toThrow('The cart is empty');
+  });
+
+  it('refuses unknown SKUs, two currencies, duplicate lines and more than is available, creating nothing', async () => {
+    const { deps, orders, started } = await setup();
+    await expect(checkout(deps, 'c1', 'key-0000000000000005', { items: [{ sku: 'NOPE', quantity: 1 }] })).rejects.toBeInstanceOf(BusinessRuleError);
+    await expect(checkout(deps, 'c1', 'key-0000000000000006', { items: [{ sku: 'MUG', quantity: 1 }, { sku: 'HAT', quantity: 1 }] })).rejects.toBeInstanceOf(BusinessRuleError);
+    await expect(checkout(deps, 'c1', 'key-0000000000000007', { items: [{ sku: 'MUG', quantity: 1 }, { sku: 'MUG', quantity: 1 }] })).rejects.toBeInstanceOf(ValidationError);
+    await expect(checkout(deps, 'c1', 'key-0000000000000008', { items: [{ sku: 'MUG', quantity: 4 }] })).rejects.toBeInstanceOf(ConflictError);
+    expect(orders.orders.size).toBe(0);
+    expect(started).toEqual([]);
+  });
+
+  it('fingerprints a request independently of key order', () => {
+    expect(fingerprint({ items: [{ sku: 'A', quantity: 1 }] })).toBe(fingerprint({ items: [{ quantity: 1, sku: 'A' }] }));
+    expect(fingerprint({})).not.toBe(fingerprint({ items: [{ sku: 'A', quantity: 1 }] }));
+  });
+});
+
+describe('the saga steps around the payment', () => {
+  async function reservedOrder() {
+    const { deps, orders } = await setup();
+    const { orderId } = await checkout(deps, 'c1', `key-${newId()}`, { items: [{ sku: 'MUG', quantity: 1 }] });
+    await orders.transition(orderId, { from: ['PENDING'], to: 'RESERVED', at: now().toISOString() });
+    const payments = new FakePayments();
+    const waits = new FakeWaits();
+    return { orderId, orders, payments, waits, stepDeps: { orders, payments, waits, now } };
+  }
+
+  it('creates one PaymentIntent per order however often the step runs, and shows the client secret only while awaiting payment', async () => {
+    const { orderId, orders, payments, stepDeps } = await reservedOrder();
+    const first = await createPaymentIntent(stepDeps, orderId);
+    const again = await createPaymentIntent(stepDeps, orderId);
+    expect(again).toEqual(first);
+    expect(payments.intents.size).toBe(1);
+    expect(orderView(orders.orders.get(orderId) as StoredOrder).payment?.clientSecret).toBeUndefined();
+    await awaitPayment(stepDeps, orderId, 'token-1');
+    expect(orderView(orders.orders.get(orderId) as StoredOrder).payment?.clientSecret).toBe('secret');
+  });
+
+  it('a webhook before the wait is answered as soon as the wait begins; after it, at once', async () => {
+    const early = await reservedOrder();
+    const { paymentIntentId } = await createPaymentIntent(early.stepDeps, early.orderId);
+    expect(await receivePaymentOutcome(early.stepDeps, early.orderId, { kind: 'succeeded', paymentIntentId, amount: 1800, currency: 'eur' })).toBe('recorded');
+    expect(early.waits.answers).toEqual([]);
+    await awaitPayment(early.stepDeps, early.orderId, 'token-early');
+    expect(early.waits.answers).toEqual([{ token: 'token-early', kind: 'succeed' }]);
+
+    const late = await reservedOrder();
+    const pi = await createPaymentIntent(late.stepDeps, late.orderId);
+    await awaitPayment(late.stepDeps, late.orderId, 'token-late');
+    expect(await receivePaymentOutcome(late.stepDeps, late.orderId, { kind: 'failed', paymentIntentId: pi.paymentIntentId, amount: 1800, currency: 'eur', reason: 'card_declined' })).toBe('resumed');
+    expect(late.waits.answers).toEqual([{ token: 'token-late', kind: 'fail', error: 'PaymentDeclined', cause: expect.stringContaining('card_declined') }]);
+    // The first outcome stands: a later one changes nothing.
+    await receivePaymentOutcome(late.stepDeps, late.orderId, { kind: 'succeeded', paymentIntentId: pi.paymentIntentId, amount: 1800, currency: 'eur' });
+    expect(late.orders.orders.get(late.orderId)?.paymentOutcome?.kind).toBe('failed');
+  });
+
+  it('a payment for another amount fails the wait; a payment for an unknown or other PaymentIntent is ignored', async () => {
+    const { orderId, stepDeps, waits } = await reservedOrder();
+    const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
+    await awaitPayment(stepDeps, orderId, 't');
+    expect(await receivePaymentOutcome(stepDeps, 'unknown-order', { kind: 'succeeded', paymentIntentId, amount: 1800, currency: 'eur' })).toBe('unknown-order');
+    expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId: 'pi_other', amount: 1800, currency: 'eur' })).toBe('other-payment');
+    await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId, amount: 100, currency: 'eur' });
+    expect(waits.answers).toEqual([{ token: 't', kind: 'fail', error: 'PaymentMismatch', cause: expect.any(String) }]);
+  });
+
+  it('compensation cancels an unpaid PaymentIntent, refunds a paid one, and never touches a confirmed order', async () => {
+    const unpaid = await reservedOrder();
+    const a = await createPaymentIntent(unpaid.stepDeps, unpaid.orderId);
+    expect(await cancelOrRefundPayment(unpaid.stepDeps, unpaid.orderId)).toEqual({ paymentStatus: 'canceled' });
+    expect(unpaid.payments.calls).toContain(`cancel:${a.paymentIntentId}`);
+
+    const paid = await reservedOrder();
+    const b = await createPaymentIntent(paid.stepDeps, paid.orderId);
+    paid.payments.succeed(b.paymentIntentId);
+    expect(await cancelOrRefundPayment(paid.stepDeps, paid.orderId)).toEqual({ paymentStatus: 'refunded' });
+
+    const confirmed = await reservedOrder();
+    const c = await createPaymentIntent(confirmed.stepDeps, confirmed.orderId);
+    confirmed.payments.succeed(c.paymentIntentId);
+    await confirmed.orders.transition(confirmed.orderId, { from: ['RESERVED'], to: 'CONFIRMED', at: now().toISOString() });
+    await cancelOrRefundPayment(confirmed.stepDeps, confirmed.orderId);
+    expect(confirmed.payments.calls.filter((call) => !call.startsWith('create'))).toEqual([]);
+    expect((await markOrderFailed(confirmed.stepDeps, confirmed.orderId, { Error: 'States.Timeout' })).status).toBe('CONFIRMED');
+  });
+
+  it('a payment that succeeds after the order failed is refunded at once', async () => {
+    const { orderId, orders, payments, stepDeps } = await reservedOrder();
+    const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
+    await markOrderFailed(stepDeps, orderId, { Error: 'States.Timeout' });
+    expect(orders.orders.get(orderId)?.status).toBe('FAILED');
+    expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId, amount: 1800, currency: 'eur' })).toBe('refunded');
+    expect(payments.calls).toContain(`refund:${paymentIntentId}`);
+  });
+
+  it('fulfilment hands a CONFIRMED order over once and marks it FULFILLED; others are skipped', async () => {
+    const { orderId, orders } = await reservedOrder();
+    const submitted: string[] = [];
+    const deps = { orders, provider: { submit: async (o: StoredOrder) => (submitted.push(o.orderId), { reference: `shp-${o.orderId}` }) }, now };
+    expect(await handOffOrder(deps, orderId)).toBe('not-confirmed');
+    await orders.transition(orderId, { from: ['RESERVED'], to: 'CONFIRMED', at: now().toISOString() });
+    expect(await handOffOrder(deps, orderId)).toBe('fulfilled');
+    expect(await handOffOrder(deps, orderId)).toBe('already-fulfilled');
+    expect(submitted).toEqual([orderId]);
+    expect(orders.orders.get(orderId)).toMatchObject({ status: 'FULFILLED', fulfilmentReference: `shp-${orderId}` });
+    await expect(getOrder({ orders }, 'someone-else', orderId)).rejects.toThrow('not found');
+  });
+});
+
+describe('failure reasons and webhook outcomes', () => {
+  it('passes through only messages written for customers; internals become a generic reason', () => {
+    expect(failureReason({ Error: 'OutOfStock', Cause: JSON.stringify({ errorType: 'OutOfStock', errorMessage: 'Not enough stock for MUG' }) })).toBe('Not enough stock for MUG');
+    expect(failureReason({ Error: 'States.Timeout', Cause: 'x' })).toBe('The payment was not completed before the stock hold expired');
+    const internal = failureReason({ Error: 'TransientError', Cause: JSON.stringify({ errorMessage: 'ECONNREFUSED 10.0.0.1 at handler (/var/task/index.mjs:1:2)' }) });
+    expect(internal).not.toContain('ECONNREFUSED');
+    expect(failureReason({ Error: 'OutOfStock', Cause: 'not json' })).toBe(internal);
+  });
+
+  it('maps the three payment_intent events to outcomes, and ignores others or ones without an order', () => {
+    const event = (type: string, orderId?: string) => ({
+      provider: 'stripe' as const,
+      eventId: 'evt',
+      type,
+      created: 1,
+      paymentIntent: { id: 'pi_1', status: 'x', amount: 10, currency: 'eur', failureCode: 'card_declined', ...(orderId ? { orderId } : {}) },
+    });
+    expect(paymentOutcomeOf(event('payment_intent.succeeded', 'o1'))).toEqual({ orderId: 'o1', outcome: { kind: 'succeeded', paymentIntentId: 'pi_1', amount: 10, currency: 'eur' } });
+    expect(paymentOutcomeOf(event('payment_intent.payment_failed', 'o1'))?.outcome).toMatchObject({ kind: 'failed', reason: 'card_declined' });
+    expect(paymentOutcomeOf(event('payment_intent.canceled', 'o1'))?.outcome.kind).toBe('canceled');
+    expect(paymentOutcomeOf(event('payment_intent.created', 'o1'))).toBeUndefined();
+    expect(paymentOutcomeOf(event('payment_intent.succeeded'))).toBeUndefined();
+  });
+});

@@ -95,7 +95,9 @@ describe.each(STAGES)('functions, logs and secrets (%s)', (stage) => {
   });
 
   test('function permissions live in customer-managed policies, and only X-Ray uses Resource "*"', () => {
-    expect(everywhere(synth(), 'AWS::IAM::Policy').map((p) => p.logicalId)).toEqual([]);
+    // The only inline policy is the state machine role's (the CDK StateMachine keeps its grants there; acknowledged
+    // with cdk-nag PCI.DSS.321-IAMNoInlinePolicy in the workflow stack); no function role has one.
+    expect(everywhere(synth(), 'AWS::IAM::Policy').map((p) => p.logicalId.replace(/[A-F0-9]{8}$/, ''))).toEqual(['OrderSagaRoleDefaultPolicy']);
     const policies = everywhere(synth(), 'AWS::IAM::ManagedPolicy');
     expect(policies.length).toBeGreaterThan(0);
     for (const { logicalId, resource } of policies) {

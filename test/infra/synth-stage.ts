@@ -10,7 +10,7 @@ import { resolveStageConfig } from '../../lib/config/stages';
 export { STAGES, type Stage };
 
 export type StackKey = keyof StockadeStacks;
-export const STACK_KEYS: readonly StackKey[] = ['secrets', 'data', 'messaging', 'auth', 'api', 'observability'];
+export const STACK_KEYS: readonly StackKey[] = ['secrets', 'data', 'messaging', 'auth', 'workflow', 'api', 'observability'];
 
 /** One resource of a synthesized template, as CloudFormation sees it. */
 export interface CfnResourceJson {

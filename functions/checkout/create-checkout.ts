@@ -5,6 +5,7 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ulid } from 'ulid';
@@ -17,6 +18,7 @@ import { ConflictError, ValidationError } from '../../shared/domain/errors';
 import { checkout, type CheckoutDeps, type CheckoutRequest } from '../../shared/domain/orders/checkout';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
+import { metrics } from '../../shared/observability/powertools';
 import { CheckoutBodySchema, IdempotencyKeySchema } from '../../shared/schemas/orders';
 
 const client = new DynamoDBClient({});
@@ -61,6 +63,7 @@ export const handler = httpHandler({ body: CheckoutBodySchema }, async ({ body, 
   const request: CheckoutRequest = body.items ? { items: body.items } : {};
   try {
     const result = await idempotentCheckout({ customerId: principalOf(event).sub, idempotencyKey: key.data, request });
+    metrics.addMetric('CheckoutAccepted', MetricUnit.Count, 1);
     return { status: 202, body: result, headers: { Location: `/orders/${result.orderId}` } };
   } catch (error) {
     if (error instanceof IdempotencyValidationError) throw new ConflictError('This Idempotency-Key was already used with a different request body');

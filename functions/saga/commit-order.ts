@@ -1,8 +1,14 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { commitOrder } from '../../shared/domain/orders/saga';
+import { metrics } from '../../shared/observability/powertools';
 import { now, stockLedger } from './saga-deps';
 import { sagaStep, StepInputSchema } from './saga-step';
 
 const deps = { stock: stockLedger(), now };
 
 /** CommitOrder: held stock becomes sold and the order CONFIRMED, in one transaction. */
-export const handler = sagaStep('CommitOrder', StepInputSchema, ({ orderId }) => commitOrder(deps, orderId));
+export const handler = sagaStep('CommitOrder', StepInputSchema, async ({ orderId }) => {
+  const result = await commitOrder(deps, orderId);
+  metrics.addMetric('OrderConfirmed', MetricUnit.Count, 1);
+  return result;
+});

@@ -1,5 +1,7 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { markOrderFailed } from '../../shared/domain/orders/saga';
+import { metrics } from '../../shared/observability/powertools';
 import { now, orderRepository } from './saga-deps';
 import { sagaStep, StepInputSchema } from './saga-step';
 
@@ -10,4 +12,10 @@ const InputSchema = StepInputSchema.extend({
 });
 
 /** MarkOrderFailed (compensation): the order ends FAILED with a reason fit for the customer. */
-export const handler = sagaStep('MarkOrderFailed', InputSchema, ({ orderId, error, payment }) => markOrderFailed(deps, orderId, error, payment?.paymentStatus));
+export const handler = sagaStep('MarkOrderFailed', InputSchema, async ({ orderId, error, payment }) => {
+  const result = await markOrderFailed(deps, orderId, error, payment?.paymentStatus);
+  // By cause, so a surge of declines tells apart from a surge of stock-outs or internal errors.
+  metrics.addDimension('cause', error?.Error ?? 'unknown');
+  metrics.addMetric('OrderFailed', MetricUnit.Count, 1);
+  return result;
+});

@@ -38,7 +38,7 @@ describe('identity and access, end to end', () => {
     await cognito.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }));
     await expect(cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }))).rejects.toBeInstanceOf(UserNotConfirmedException);
 
-    const code = confirmationCode(email);
+    const code = await confirmationCode(email);
     await expect(cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code === '000000' ? '111111' : '000000' }))).rejects.toBeInstanceOf(CodeMismatchException);
     await cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code }));
 

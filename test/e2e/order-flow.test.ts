@@ -124,7 +124,7 @@ describe('checkout to a paid, fulfilled order, end to end', () => {
     expect(listed.status).toBe(200);
     expect((listed.body.items as OrderBody[]).map((o) => o.status)).toEqual(['FAILED', 'FULFILLED']);
     expect(((await call('GET', '/orders', otherCustomer)).body.items as Json[]).length).toBe(0);
-  });
+  }, 30_000);
 
   it('refuses checkout without an Idempotency-Key, with unknown fields, client prices, or more than is in stock', async () => {
     const missing = await call('POST', '/checkout', customer, {});
@@ -140,5 +140,5 @@ describe('checkout to a paid, fulfilled order, end to end', () => {
     expect((await call('POST', '/checkout', undefined, {}, { 'Idempotency-Key': randomUUID() })).status).toBe(401);
     // Nothing of that created an order.
     expect(((await call('GET', '/orders', customer)).body.items as Json[]).length).toBe(2);
-  });
+  }, 60_000);
 });

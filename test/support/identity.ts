@@ -31,13 +31,24 @@ export async function signIn(client: CognitoIdentityProviderClient, user: Pick<D
   return token;
 }
 
-/** The sign-up confirmation code local Cognito "e-mailed" to `email` (it keeps it in its data file). */
-export function confirmationCode(email: string): string {
+/**
+ * The sign-up confirmation code local Cognito "e-mailed" to `email` (it keeps it in its data file). cognito-local
+ * rewrites that file on every change, so a read can meet it half-written while another test signs up: read again.
+ */
+export async function confirmationCode(email: string): Promise<string> {
   const { cognito } = testEndpoints();
   if (!cognito) throw new Error('The local runtime has no Cognito');
-  const db = JSON.parse(readFileSync(path.join(cognito.localDataDirectory, 'db', `${cognito.userPoolId}.json`), 'utf8')) as {
-    Users: Record<string, { Attributes?: Array<{ Name: string; Value: string }>; ConfirmationCode?: string }>;
-  };
+  const file = path.join(cognito.localDataDirectory, 'db', `${cognito.userPoolId}.json`);
+  type Db = { Users: Record<string, { Attributes?: Array<{ Name: string; Value: string }>; ConfirmationCode?: string }> };
+  let db: Db | undefined;
+  for (let attempt = 1; !db; attempt++) {
+    try {
+      db = JSON.parse(readFileSync(file, 'utf8')) as Db;
+    } catch (error) {
+      if (!(error instanceof SyntaxError) || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
   const user = Object.values(db.Users).find((u) => u.Attributes?.some((a) => a.Name === 'email' && a.Value === email));
   if (!user?.ConfirmationCode) throw new Error(`No confirmation code for ${email}`);
   return user.ConfirmationCode;
@@ -67,6 +78,6 @@ export async function newCustomer(client: CognitoIdentityProviderClient, label: 
   const username = `${label}-${randomBytes(4).toString('hex')}@stockade.test`;
   const password = demoPassword();
   await client.send(new SignUpCommand({ ClientId: clientId, Username: username, Password: password, UserAttributes: [{ Name: 'email', Value: username }] }));
-  await client.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: username, ConfirmationCode: confirmationCode(username) }));
+  await client.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: username, ConfirmationCode: await confirmationCode(username) }));
   return { username, password, accessToken: await signIn(client, { username, password }) };
 }

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ulid } from 'ulid';
+import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
+import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
+import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
+import type { StoredOrder } from '../../shared/domain/orders/order';
+import { TransientError } from '../../shared/domain/orders/saga-errors';
+import type { HeldLine, ReserveResult } from '../../shared/ports/stock-ledger';
+import { localCredentials, testEndpoints } from '../support/endpoints';
+import { mulberry32 as prng } from '../support/random';
+
+/**
+ * The reservation transaction itself under full contention, against DynamoDB Local: no up-front availability check
+ * (the HTTP checkout has one), every reservation racing at once, a contended transaction retried as the saga's
+ * Retry does. Overselling and partial reservation must be impossible whatever the interleaving.
+ */
+describe('stock ledger under contention (DynamoDB Local)', () => {
+  const endpoints = testEndpoints();
+  const tableName = (prefix: string) => endpoints.tables[Object.keys(endpoints.tables).find((k) => k.startsWith(prefix)) as string] as string;
+  const dynamodb = new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials, maxAttempts: 5 });
+  const catalog = new DynamoDbCatalogRepository(dynamodb, tableName('CatalogTable'));
+  const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
+  const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));
+  afterAll(() => dynamodb.destroy());
+
+  async function skus(count: number, stock: number): Promise<string[]> {
+    const tag = randomBytes(3).toString('hex').toUpperCase();
+    const codes = Array.from({ length: count }, (_, i) => `LEDGER-${tag}-${i}`);
+    const productId = ulid();
+    const at = new Date().toISOString();
+    await catalog.create({
+      product: { productId, vendorId: 'vendor-ledger', name: `Ledger ${tag}`, description: '', status: 'ACTIVE', skuCodes: codes, createdAt: at, updatedAt: at },
+      skus: codes.map((sku) => ({ sku, productId, vendorId: 'vendor-ledger', name: sku, price: { amount: 100, currency: 'EUR' }, onHand: stock, reserved: 0, version: 0 })),
+    });
+    return codes;
+  }
+
+  async function pendingOrder(lines: readonly HeldLine[]): Promise<string> {
+    const at = new Date().toISOString();
+    const order: StoredOrder = {
+      orderId: ulid(),
+      customerId: 'customer-ledger',
+      status: 'PENDING',
+      lines: lines.map((l) => ({ ...l, productId: 'p', vendorId: 'vendor-ledger', unitPrice: { amount: 100, currency: 'EUR' }, lineTotal: { amount: 100 * l.quantity, currency: 'EUR' } })),
+      total: { amount: lines.reduce((s, l) => s + 100 * l.quantity, 0), currency: 'EUR' },
+      createdAt: at,
+      updatedAt: at,
+    };
+    await orders.createOnce(order, { idempotencyKey: order.orderId, requestHash: 'h' });
+    return order.orderId;
+  }
+
+  /** As the saga's Retry does: a TransientError (a lost transaction conflict) is tried again, with full jitter. */
+  async function retried<T>(operation: () => Promise<T>, rng: () => number): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (!(error instanceof TransientError) || attempt >= 30) throw error;
+        await new Promise((r) => setTimeout(r, rng() * Math.min(1000, 20 * 2 ** attempt)));
+      }
+    }
+  }
+  const expiresAt = () => new Date(Date.now() + 15 * 60_000).toISOString();
+  const reserve = (orderId: string, lines: readonly HeldLine[], rng: () => number): Promise<ReserveResult> =>
+    retried(() => ledger.reserve(orderId, lines, expiresAt(), new Date().toISOString()), rng);
+
+  async function stock(sku: string) {
+    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }));
+    const i = unmarshall(Item ?? {});
+    return { onHand: Number(i.onHand), reserved: Number(i.reserved), available: Number(i.available) };
+  }
+
+  it.each([11, 2024, 777])('200 simultaneous reservations of 1..5 against 50 in stock never exceed it (seed %i)', async (seed) => {
+    const rng = prng(seed);
+    const [sku] = (await skus(1, 50)) as [string];
+    const wanted = Array.from({ length: 200 }, () => 1 + Math.floor(rng() * 5));
+    const orderIds = await Promise.all(wanted.map((quantity) => pendingOrder([{ sku, quantity }])));
+    const results = await Promise.all(orderIds.map((id, i) => reserve(id, [{ sku, quantity: wanted[i] as number }], rng)));
+
+    const reserved = results.reduce((sum, r, i) => sum + (r.outcome === 'reserved' ? (wanted[i] as number) : 0), 0);
+    expect(results.every((r) => r.outcome === 'reserved' || r.outcome === 'insufficient')).toBe(true);
+    expect(reserved).toBeLessThanOrEqual(50);
+    // Greedy completeness: once refused, what is left is less than that order asked for.
+    expect(await stock(sku)).toEqual({ onHand: 50, reserved, available: 50 - reserved });
+    const refused = wanted.filter((_, i) => results[i]?.outcome === 'insufficient');
+    expect(refused.every((q) => q > 50 - reserved)).toBe(true);
+    // Each order's status moved with its stock, in the same transaction.
+    const statuses = await Promise.all(orderIds.map(async (id) => (await orders.get(id))?.status));
+    statuses.forEach((s, i) => expect(s).toBe(results[i]?.outcome === 'reserved' ? 'RESERVED' : 'PENDING'));
+  }, 120_000);
+
+  it('multi-line reservations over 5 contended SKUs take every line or none, and release and commit exactly once', async () => {
+    const rng = prng(5);
+    const codes = await skus(5, 8);
+    const requests = Array.from({ length: 80 }, () => {
+      const picked = codes.filter(() => rng() < 0.6);
+      const lines = (picked.length >= 2 ? picked : codes.slice(0, 2)).map((sku) => ({ sku, quantity: 1 + Math.floor(rng() * 3) }));
+      return lines;
+    });
+    const orderIds = await Promise.all(requests.map((lines) => pendingOrder(lines)));
+    const results = await Promise.all(orderIds.map((id, i) => reserve(id, requests[i] as HeldLine[], rng)));
+    const won = orderIds.filter((_, i) => results[i]?.outcome === 'reserved');
+    expect(won.length).toBeGreaterThan(0);
+    for (const sku of codes) {
+      const held = requests.reduce((sum, lines, i) => sum + (results[i]?.outcome === 'reserved' ? (lines.find((l) => l.sku === sku)?.quantity ?? 0) : 0), 0);
+      expect({ sku, ...(await stock(sku)) }).toEqual({ sku, onHand: 8, reserved: held, available: 8 - held });
+    }
+    for (const [i, id] of orderIds.entries()) expect((await ledger.get(id))?.status).toBe(results[i]?.outcome === 'reserved' ? 'ACTIVE' : undefined);
+
+    // Release half of the winners twice and commit the other half twice (after their payment wait): once each.
+    const [release, commit] = [won.filter((_, i) => i % 2 === 0), won.filter((_, i) => i % 2 === 1)];
+    const at = new Date().toISOString();
+    for (const id of commit) await orders.transition(id, { from: ['RESERVED'], to: 'AWAITING_PAYMENT', at });
+    const released = await Promise.all([...release, ...release].map((id) => retried(() => ledger.release(id, at), rng)));
+    const committed = await Promise.all([...commit, ...commit].map((id) => retried(() => ledger.commit(id, at), rng)));
+    expect(released.filter((r) => r === 'released')).toHaveLength(release.length);
+    expect(committed.filter((r) => r === 'committed')).toHaveLength(commit.length);
+    for (const sku of codes) {
+      const sold = commit.reduce((sum, id) => sum + ((requests[orderIds.indexOf(id)] as HeldLine[]).find((l) => l.sku === sku)?.quantity ?? 0), 0);
+      expect({ sku, ...(await stock(sku)) }).toEqual({ sku, onHand: 8 - sold, reserved: 0, available: 8 - sold });
+    }
+  }, 120_000);
+});

@@ -6,7 +6,7 @@
  * Synthesizes the stage (real CDK bundling), measures every AWS::Lambda::Function of the template plus the baseline
  * in fresh Node processes, prints a markdown table and rewrites the "Cold start" section of docs/benchmarks.md.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,6 +20,7 @@ import { LOCAL_ACCOUNT } from '../local/intrinsics';
 import { synthesizeStage } from '../local/synth';
 import { FUNCTION_RUNTIME, PROJECT_ROOT } from '../lib/constructs/stockade-function';
 import { writeDocSection } from './lib/benchmarks-doc';
+import { sourceRevision } from './lib/source-revision';
 import { bundleLikeAFunction, packageShares, type PackageShare } from './lib/bundling';
 import { benchResolver, functionDefinition, lambdaRuntimeEnvironment } from './lib/function-environment';
 import { median, percentile } from './lib/stats';
@@ -311,21 +312,6 @@ function findings(rows: readonly Measured[], baseline: Measured): string {
   return lines.join('\n');
 }
 
-/** The commit the bundles were built from, and which bundle inputs differ from it. */
-function sourceRevision(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const commit = git('rev-parse', '--short', 'HEAD').trim();
-    const changed = git('status', '--porcelain', '--', 'bin', 'lib', 'functions', 'shared', 'package.json', 'package-lock.json')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => line.slice(3)); // porcelain: two status letters and a space, then the path
-    if (changed.length === 0) return commit;
-    return `${commit} plus uncommitted changes to ${changed.slice(0, 4).join(', ')}${changed.length > 4 ? ` and ${changed.length - 4} more` : ''}`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-}
 
 async function main(): Promise<void> {
   const { runs, stage, command } = options();
@@ -364,7 +350,7 @@ async function main(): Promise<void> {
 
   const section = `## Cold start
 
-Measured ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} with \`${command}\`: stage ${stage}, source ${sourceRevision()}, ${runs} samples per bundle after one discarded warm-up, interleaved.
+Measured ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} with \`${command}\`: stage ${stage}, source ${sourceRevision(['bin', 'lib', 'functions', 'shared', 'package.json', 'package-lock.json'])}, ${runs} samples per bundle after one discarded warm-up, interleaved.
 Machine: Node ${process.version} on ${os.platform()} ${os.arch()}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} (${cpu.length} cores), ${Math.round(os.totalmem() / 2 ** 30)} GiB.
 
 ${report}

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { DemoUsers } from './identity/demo-users';
-import { totpCode } from './identity/totp';
+import { signInWithPassword } from './identity/sign-in';
 import type { Endpoints } from './runtime';
 import { localCredentials } from './services/credentials';
 import { PROJECT_ROOT } from './synth';
@@ -21,20 +21,9 @@ async function main(): Promise<void> {
   const user = endpoints.users?.[values.user as keyof DemoUsers];
   if (!endpoints.cognito || !user) throw new Error(`No demo user "${values.user}" (choose customer, vendor or admin); is npm start running?`);
   const client = new CognitoIdentityProviderClient({ endpoint: endpoints.cognito.endpoint, region: endpoints.region, credentials: localCredentials, maxAttempts: 1 });
-  let result = await client.send(new InitiateAuthCommand({ ClientId: endpoints.cognito.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }));
-  if (result.ChallengeName === 'SOFTWARE_TOKEN_MFA') {
-    if (!user.totpSecret) throw new Error(`${user.username} is asked for a TOTP code but has no secret in endpoints.json`);
-    result = await client.send(
-      new RespondToAuthChallengeCommand({
-        ClientId: endpoints.cognito.clientId,
-        ChallengeName: 'SOFTWARE_TOKEN_MFA',
-        Session: result.Session,
-        ChallengeResponses: { USERNAME: user.username, SOFTWARE_TOKEN_MFA_CODE: totpCode(user.totpSecret) },
-      }),
-    );
-  }
-  const token = values.id ? result.AuthenticationResult?.IdToken : result.AuthenticationResult?.AccessToken;
-  if (!token) throw new Error(`Sign-in did not finish (challenge ${result.ChallengeName ?? 'none'})`);
+  const tokens = await signInWithPassword(client, endpoints.cognito.clientId, user);
+  const token = values.id ? tokens.IdToken : tokens.AccessToken;
+  if (!token) throw new Error('Sign-in returned no ID token');
   process.stdout.write(`${token}\n`);
   client.destroy();
 }

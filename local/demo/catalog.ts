@@ -1,6 +1,6 @@
-import { CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { DemoUser } from '../identity/demo-users';
-import { totpCode } from '../identity/totp';
+import { signInWithPassword } from '../identity/sign-in';
 import { LOCAL_REGION } from '../intrinsics';
 import { localCredentials } from '../services/credentials';
 
@@ -33,12 +33,7 @@ export async function seedDemoCatalog(options: { apiUrl: string; cognito: { endp
   try {
     for (const shop of ['vendor', 'vendor2'] as const) {
       const user = options.vendors[shop];
-      const first = await client.send(new InitiateAuthCommand({ ClientId: options.cognito.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }));
-      const signedIn = await client.send(
-        new RespondToAuthChallengeCommand({ ClientId: options.cognito.clientId, ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: first.Session, ChallengeResponses: { USERNAME: user.username, SOFTWARE_TOKEN_MFA_CODE: totpCode(user.totpSecret ?? '') } }),
-      );
-      const token = signedIn.AuthenticationResult?.AccessToken;
-      if (!token) throw new Error(`Demo vendor ${user.username} could not sign in`);
+      const token = (await signInWithPassword(client, options.cognito.clientId, user)).AccessToken;
       for (const product of SHOPS[shop]) {
         const response = await fetch(`${options.apiUrl}/vendor/products`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(product) });
         if (response.status !== 201) throw new Error(`Seeding "${product.name}" failed: ${response.status} ${await response.text()}`);

@@ -59,6 +59,8 @@ export class LocalFunction {
     private readonly options: LocalFunctionOptions,
   ) {
     this.log = createWriteStream(options.logFile, { flags: 'a' });
+    // Every execution environment pipes its stdout and stderr into this one stream (up to 10 environments).
+    this.log.setMaxListeners(0);
   }
 
   get coldStartCount(): number {

@@ -45,6 +45,7 @@ export class DynamoDbService implements LocalService {
     );
     this.child = child;
     trackChild(child, 'DynamoDBLocal.jar');
+    let onStartupExit: ((code: number | null) => void) | undefined;
     await new Promise<void>((resolve, reject) => {
       let output = '';
       const timer = setTimeout(() => reject(new Error(`DynamoDB Local did not start in 30 s:\n${output}`)), 30_000);
@@ -61,12 +62,14 @@ export class DynamoDbService implements LocalService {
         clearTimeout(timer);
         reject(new Error(`Could not run java for DynamoDB Local (install a JRE 17+, e.g. apt-get install openjdk-17-jre-headless): ${error.message}`));
       });
-      child.once('exit', (code) => {
+      onStartupExit = (code) => {
         clearTimeout(timer);
         reject(new Error(`DynamoDB Local exited with ${code}:\n${output}`));
-      });
+      };
+      child.once('exit', onStartupExit);
     });
-    child.removeAllListeners('exit');
+    // Only our start-up listener: the process tracker's own exit listener must stay (it untracks the pid).
+    if (onStartupExit) child.off('exit', onStartupExit);
     child.stdout?.resume();
     child.stderr?.resume();
     // It prints its start-up banner a moment before Jetty accepts connections.

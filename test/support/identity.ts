@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CognitoIdentityProviderClient, ConfirmSignUpCommand, InitiateAuthCommand, RespondToAuthChallengeCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient, ConfirmSignUpCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { type DemoUser, demoPassword } from '../../local/identity/demo-users';
+import { signInWithPassword } from '../../local/identity/sign-in';
 import { totpCode } from '../../local/identity/totp';
 import { localCredentials, testEndpoints } from './endpoints';
 
@@ -18,17 +19,7 @@ export function cognitoClient(): CognitoIdentityProviderClient {
 /** Signs a user in as a storefront would: password, then a TOTP code if challenged. Returns the access token. */
 export async function signIn(client: CognitoIdentityProviderClient, user: Pick<DemoUser, 'username' | 'password' | 'totpSecret'>): Promise<string> {
   const { cognito } = testEndpoints();
-  const clientId = cognito?.clientId as string;
-  let result = await client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }));
-  if (result.ChallengeName === 'SOFTWARE_TOKEN_MFA') {
-    if (!user.totpSecret) throw new Error(`${user.username} was challenged for a TOTP code`);
-    result = await client.send(
-      new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: result.Session, ChallengeResponses: { USERNAME: user.username, SOFTWARE_TOKEN_MFA_CODE: totpCode(user.totpSecret) } }),
-    );
-  }
-  const token = result.AuthenticationResult?.AccessToken;
-  if (!token) throw new Error(`Sign-in of ${user.username} did not finish (challenge ${result.ChallengeName ?? 'none'})`);
-  return token;
+  return (await signInWithPassword(client, cognito?.clientId as string, user)).AccessToken;
 }
 
 /**

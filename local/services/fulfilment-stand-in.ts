@@ -13,15 +13,13 @@ export interface Shipment {
 /**
  * A fulfilment provider (warehouse / 3PL), played locally: `POST /shipments` with `Authorization: Bearer <key>`
  * and an `Idempotency-Key` (the order id) answers `201 { reference }`; the same key again answers the same
- * reference. `GET /shipments` lists what it accepted (for tests and the curious). `failNext(n)` makes the next n
- * submissions answer 503, to exercise the consumer's retries and DLQ.
+ * reference. `GET /shipments` lists what it accepted (for tests and the curious).
  */
 export class FulfilmentStandIn {
   readonly name = 'Fulfilment';
   private server?: Server;
   private port = 0;
   private apiKey = '';
-  private failures = 0;
   private readonly shipments = new Map<string, Shipment>();
 
   get url(): string {
@@ -41,10 +39,6 @@ export class FulfilmentStandIn {
     await closeServer(this.server);
   }
 
-  failNext(count: number): void {
-    this.failures = count;
-  }
-
   accepted(): Shipment[] {
     return [...this.shipments.values()];
   }
@@ -60,10 +54,6 @@ export class FulfilmentStandIn {
     const path = new URL(req.url ?? '/', this.url).pathname;
     if (req.method === 'GET' && path === '/shipments') return void send(200, { items: this.accepted() });
     if (req.method !== 'POST' || path !== '/shipments') return void send(404, { error: 'not found' });
-    if (this.failures > 0) {
-      this.failures -= 1;
-      return void send(503, { error: 'temporarily unavailable' });
-    }
     const key = req.headers['idempotency-key'];
     let parsed: { orderId?: unknown; lines?: unknown };
     try {

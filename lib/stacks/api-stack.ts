@@ -145,6 +145,12 @@ export class ApiStack extends Stack {
     this.addRoute('POST /checkout', checkout);
     this.addRoute('GET /orders', this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' }).bindTable('ORDERS_TABLE', props.tables.orders, 'read').bindSecret('CURSOR_KEY_SECRET_ARN', props.secrets.cursorSigningKey));
     this.addRoute('GET /orders/{orderId}', this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' }).bindTable('ORDERS_TABLE', props.tables.orders, 'read'));
+    const cancelOrder = this.addFunction('CancelOrder', { entry: 'orders/cancel-order', service: 'orders' })
+      .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
+      .bindTable('CATALOG_TABLE', props.tables.catalog, 'readWrite')
+      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
+    props.orderSaga.grantTaskResponse(cancelOrder);
+    this.addRoute('POST /orders/{orderId}/cancel', cancelOrder);
     const stripeWebhook = this.addFunction('ReceiveStripeWebhook', { entry: 'payments/receive-stripe-webhook', service: 'payments' })
       .bindTable('PAYMENTS_TABLE', props.tables.payments, 'append')
       .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')

@@ -81,6 +81,31 @@ export class DynamoDbStockLedger implements StockLedger {
     }
   }
 
+  async restock(orderId: string, at: string): Promise<'restocked' | 'not-committed'> {
+    const hold = await this.get(orderId);
+    if (hold?.status !== 'COMMITTED') return 'not-committed';
+    const items: TransactWriteItem[] = [
+      {
+        Update: {
+          TableName: this.catalogTable,
+          Key: marshall(holdKey(orderId)),
+          UpdateExpression: 'SET #status = :returned, updatedAt = :at',
+          ConditionExpression: '#status = :committed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: marshall({ ':returned': 'RETURNED', ':committed': 'COMMITTED', ':at': at }),
+        },
+      },
+      ...hold.lines.map((line) => this.stockChange(line, 'onHand = onHand + :q, available = available + :q')),
+    ];
+    try {
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      return 'restocked';
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return 'not-committed';
+      throw transientIfContended(error);
+    }
+  }
+
   async get(orderId: string): Promise<StockHold | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.catalogTable, Key: marshall(holdKey(orderId)), ConsistentRead: true }));
     return Item ? toHold(unmarshall(Item)) : undefined;

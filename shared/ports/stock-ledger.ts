@@ -8,7 +8,7 @@ export interface StockHold {
   readonly orderId: string;
   readonly lines: readonly HeldLine[];
   readonly expiresAt: string;
-  readonly status: 'ACTIVE' | 'RELEASED' | 'COMMITTED';
+  readonly status: 'ACTIVE' | 'RELEASED' | 'COMMITTED' | 'RETURNED';
 }
 
 export type ReserveResult =
@@ -32,6 +32,8 @@ export interface StockLedger {
   release(orderId: string, at: string): Promise<'released' | 'not-held'>;
   /** Turns the ACTIVE hold into a sale: onHand -= quantity, reserved -= quantity; the order becomes CONFIRMED. */
   commit(orderId: string, at: string): Promise<'committed' | 'already-committed' | 'not-held'>;
+  /** Puts a COMMITTED hold's units back on hand (a cancelled sale): onHand += quantity; once. */
+  restock(orderId: string, at: string): Promise<'restocked' | 'not-committed'>;
   get(orderId: string): Promise<StockHold | undefined>;
   /** ACTIVE holds that expired before `before`, oldest first. */
   expiredHolds(before: Date, limit: number): Promise<StockHold[]>;

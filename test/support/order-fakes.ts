@@ -1,6 +1,7 @@
 import type { OrderPayment, PaymentOutcome, StoredOrder } from '../../shared/domain/orders/order';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../../shared/ports/order-repository';
 import type { PaymentGateway, ProviderPayment } from '../../shared/ports/payment-gateway';
+import type { HeldLine, ReserveResult, StockHold, StockLedger } from '../../shared/ports/stock-ledger';
 import type { WaitingSteps } from '../../shared/ports/workflow';
 
 /** In-memory orders for domain unit tests (the DynamoDB adapter is tested against DynamoDB Local). */
@@ -104,5 +105,52 @@ export class FakeWaits implements WaitingSteps {
   async fail(token: string, error: string, cause: string) {
     this.answers.push({ token, kind: 'fail', error, cause });
     return true;
+  }
+}
+
+/** Stock holds in memory: enough to follow what a use case did to stock (the DynamoDB ledger has its own tests). */
+export class FakeStock implements StockLedger {
+  readonly holds = new Map<string, StockHold>();
+  readonly onHand = new Map<string, number>();
+  readonly reserved = new Map<string, number>();
+
+  async reserve(orderId: string, lines: readonly HeldLine[], expiresAt: string): Promise<ReserveResult> {
+    if (this.holds.has(orderId)) return { outcome: 'already-reserved' };
+    const short = lines.filter((l) => (this.onHand.get(l.sku) ?? 0) - (this.reserved.get(l.sku) ?? 0) < l.quantity).map((l) => l.sku);
+    if (short.length > 0) return { outcome: 'insufficient', skus: short };
+    for (const l of lines) this.reserved.set(l.sku, (this.reserved.get(l.sku) ?? 0) + l.quantity);
+    this.holds.set(orderId, { orderId, lines, expiresAt, status: 'ACTIVE' });
+    return { outcome: 'reserved' };
+  }
+  async release(orderId: string): Promise<'released' | 'not-held'> {
+    const hold = this.holds.get(orderId);
+    if (hold?.status !== 'ACTIVE') return 'not-held';
+    for (const l of hold.lines) this.reserved.set(l.sku, (this.reserved.get(l.sku) ?? 0) - l.quantity);
+    this.holds.set(orderId, { ...hold, status: 'RELEASED' });
+    return 'released';
+  }
+  async commit(orderId: string): Promise<'committed' | 'already-committed' | 'not-held'> {
+    const hold = this.holds.get(orderId);
+    if (hold?.status === 'COMMITTED') return 'already-committed';
+    if (hold?.status !== 'ACTIVE') return 'not-held';
+    for (const l of hold.lines) {
+      this.reserved.set(l.sku, (this.reserved.get(l.sku) ?? 0) - l.quantity);
+      this.onHand.set(l.sku, (this.onHand.get(l.sku) ?? 0) - l.quantity);
+    }
+    this.holds.set(orderId, { ...hold, status: 'COMMITTED' });
+    return 'committed';
+  }
+  async restock(orderId: string): Promise<'restocked' | 'not-committed'> {
+    const hold = this.holds.get(orderId);
+    if (hold?.status !== 'COMMITTED') return 'not-committed';
+    for (const l of hold.lines) this.onHand.set(l.sku, (this.onHand.get(l.sku) ?? 0) + l.quantity);
+    this.holds.set(orderId, { ...hold, status: 'RETURNED' });
+    return 'restocked';
+  }
+  async get(orderId: string) {
+    return this.holds.get(orderId);
+  }
+  async expiredHolds(before: Date, limit: number) {
+    return [...this.holds.values()].filter((h) => h.status === 'ACTIVE' && Date.parse(h.expiresAt) < before.getTime()).slice(0, limit);
   }
 }

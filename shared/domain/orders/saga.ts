@@ -68,7 +68,11 @@ export async function createPaymentIntent(
     { provider: 'stripe', paymentIntentId: payment.paymentIntentId, status: payment.status, ...(payment.clientSecret ? { clientSecret: payment.clientSecret } : {}) },
     deps.now().toISOString(),
   );
-  if (!attached) throw new SagaError('InvalidOrderState', `Order ${orderId} changed while its payment was being created`);
+  if (!attached) {
+    // Cancelled meanwhile: the PaymentIntent must not stay open with nothing pointing at it.
+    await voidPayment(deps.payments, payment.paymentIntentId, orderId);
+    throw new SagaError('InvalidOrderState', `Order ${orderId} changed while its payment was being created`);
+  }
   return { paymentIntentId: payment.paymentIntentId };
 }
 
@@ -146,15 +150,21 @@ export async function releaseStock(deps: { stock: StockLedger; now: () => Date }
 export async function cancelOrRefundPayment(deps: { orders: OrderRepository; payments: PaymentGateway }, orderId: string): Promise<{ paymentStatus?: string }> {
   const order = await deps.orders.get(orderId);
   if (!order?.payment) return {};
-  if (!OPEN_STATUSES.includes(order.status) && order.status !== 'FAILED') return { paymentStatus: order.payment.status };
-  const { paymentIntentId } = order.payment;
-  const current = await deps.payments.retrieve(paymentIntentId);
-  if (current.status === 'canceled') return { paymentStatus: 'canceled' };
-  if (current.status === 'succeeded') {
-    const refund = await deps.payments.refund(paymentIntentId, orderId);
-    return { paymentStatus: refund.status === 'failed' ? 'refund_failed' : 'refunded' };
-  }
-  return { paymentStatus: (await deps.payments.cancel(paymentIntentId, orderId)).status };
+  if (!OPEN_STATUSES.includes(order.status) && order.status !== 'FAILED' && order.status !== 'CANCELLED') return { paymentStatus: order.payment.status };
+  return { paymentStatus: await voidPayment(deps.payments, order.payment.paymentIntentId, orderId) };
+}
+
+/**
+ * Takes back a payment: cancels a PaymentIntent that has not taken money, refunds one that has (also when it
+ * succeeded while being cancelled). Idempotent per order (Stripe idempotency keys from the order id).
+ */
+export async function voidPayment(payments: PaymentGateway, paymentIntentId: string, orderId: string): Promise<string> {
+  let current = await payments.retrieve(paymentIntentId);
+  if (current.status === 'canceled') return 'canceled';
+  if (current.status !== 'succeeded') current = await payments.cancel(paymentIntentId, orderId);
+  if (current.status !== 'succeeded') return current.status;
+  const refund = await payments.refund(paymentIntentId, orderId);
+  return refund.status === 'failed' ? 'refund_failed' : 'refunded';
 }
 
 /** MarkOrderFailed (compensation): the order ends FAILED with a reason the customer may read. */

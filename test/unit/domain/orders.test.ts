@@ -9,7 +9,9 @@ import { awaitPayment, cancelOrRefundPayment, createPaymentIntent, markOrderFail
 import { failureReason } from '../../../shared/domain/orders/saga-errors';
 import { paymentOutcomeOf } from '../../../shared/domain/payments/receive-webhook';
 import { FakeCarts, FakeCatalog } from '../../support/fakes';
-import { FakeOrders, FakePayments, FakeWaits } from '../../support/order-fakes';
+import { FakeOrders, FakePayments, FakeStock, FakeWaits } from '../../support/order-fakes';
+import { cancelOrder } from '../../../shared/domain/orders/cancel';
+import { commitOrder, reserveStock } from '../../../shared/domain/orders/saga';
 
 const now = () => new Date('2026-11-22T10:00:00Z');
 let ids = 0;
@@ -194,5 +196,56 @@ describe('failure reasons and webhook outcomes', () => {
     expect(paymentOutcomeOf(event('payment_intent.canceled', 'o1'))?.outcome.kind).toBe('canceled');
     expect(paymentOutcomeOf(event('payment_intent.created', 'o1'))).toBeUndefined();
     expect(paymentOutcomeOf(event('payment_intent.succeeded'))).toBeUndefined();
+  });
+});
+
+describe('cancelling an order', () => {
+  async function orderAt(stage: 'AWAITING_PAYMENT' | 'CONFIRMED' | 'FULFILLED', paid: boolean) {
+    const { deps, orders } = await setup();
+    const stock = new FakeStock();
+    stock.onHand.set('MUG', 3);
+    const payments = new FakePayments();
+    const waits = new FakeWaits();
+    const { orderId } = await checkout(deps, 'c1', `key-${newId()}`, { items: [{ sku: 'MUG', quantity: 2 }] });
+    const stepDeps = { orders, stock, payments, waits, now, holdSeconds: 900 };
+    await reserveStock(stepDeps, orderId);
+    await orders.transition(orderId, { from: ['PENDING'], to: 'RESERVED', at: now().toISOString() });
+    const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
+    await awaitPayment(stepDeps, orderId, 'token-wait');
+    if (paid) payments.succeed(paymentIntentId);
+    if (stage !== 'AWAITING_PAYMENT') {
+      await commitOrder(stepDeps, orderId);
+      await orders.transition(orderId, { from: ['AWAITING_PAYMENT'], to: 'CONFIRMED', at: now().toISOString() });
+    }
+    if (stage === 'FULFILLED') await orders.transition(orderId, { from: ['CONFIRMED'], to: 'FULFILLED', at: now().toISOString() });
+    return { orderId, stock, payments, waits, paymentIntentId, cancelDeps: { orders, stock, payments, waits, now } };
+  }
+
+  it('awaiting payment: stock released, PaymentIntent canceled, the waiting saga told to end; twice is harmless', async () => {
+    const o = await orderAt('AWAITING_PAYMENT', false);
+    expect(o.stock.reserved.get('MUG')).toBe(2);
+    const view = await cancelOrder(o.cancelDeps, 'c1', o.orderId);
+    expect(view).toMatchObject({ status: 'CANCELLED', payment: { status: 'canceled' } });
+    expect(o.stock.reserved.get('MUG')).toBe(0);
+    expect(o.waits.answers).toEqual([{ token: 'token-wait', kind: 'fail', error: 'OrderCancelled', cause: expect.any(String) }]);
+    expect((await cancelOrder(o.cancelDeps, 'c1', o.orderId)).status).toBe('CANCELLED');
+    expect(o.payments.calls.filter((c) => c.startsWith('cancel'))).toHaveLength(1);
+  });
+
+  it('confirmed: the sold units go back on hand and the payment is refunded', async () => {
+    const o = await orderAt('CONFIRMED', true);
+    expect(o.stock.onHand.get('MUG')).toBe(1);
+    const view = await cancelOrder(o.cancelDeps, 'c1', o.orderId);
+    expect(view).toMatchObject({ status: 'CANCELLED', payment: { status: 'refunded' } });
+    expect(o.stock.onHand.get('MUG')).toBe(3);
+    expect(o.payments.calls).toContain(`refund:${o.paymentIntentId}`);
+  });
+
+  it('a fulfilled order cannot be cancelled (409) and someone else\'s is not found (404); nothing changes', async () => {
+    const o = await orderAt('FULFILLED', true);
+    await expect(cancelOrder(o.cancelDeps, 'c1', o.orderId)).rejects.toBeInstanceOf(ConflictError);
+    await expect(cancelOrder(o.cancelDeps, 'c2', o.orderId)).rejects.toThrow('not found');
+    expect(o.stock.onHand.get('MUG')).toBe(1);
+    expect(o.payments.calls.filter((c) => !c.startsWith('create'))).toEqual([]);
   });
 });

@@ -1,0 +1,42 @@
+import type { OrderRepository } from '../../ports/order-repository';
+import type { PaymentGateway } from '../../ports/payment-gateway';
+import type { StockLedger } from '../../ports/stock-ledger';
+import type { WaitingSteps } from '../../ports/workflow';
+import { ConflictError, NotFoundError } from '../errors';
+import { OPEN_STATUSES, type Order, type OrderStatus, orderView } from './order';
+import { voidPayment } from './saga';
+
+/** Statuses an owner may cancel from: anything before the order is handed to fulfilment. */
+const CANCELLABLE: readonly OrderStatus[] = [...OPEN_STATUSES, 'CONFIRMED'];
+
+/**
+ * The owner cancels their order before it is FULFILLED. The status changes first (one conditional write), so the
+ * saga, the fulfilment consumer and a second cancel all see it and stand back; then the stock goes back (a hold is
+ * released, a committed sale restocked), the payment is canceled or refunded, and a saga waiting for the payment is
+ * told to end. Cancelling a cancelled order answers it again; a fulfilled, failed or refunded one is a 409.
+ */
+export async function cancelOrder(
+  deps: { orders: OrderRepository; stock: StockLedger; payments: PaymentGateway; waits: WaitingSteps; now: () => Date },
+  customerId: string,
+  orderId: string,
+): Promise<Order> {
+  const order = await deps.orders.get(orderId);
+  if (!order || order.customerId !== customerId) throw new NotFoundError(`Order ${orderId} not found`);
+  if (order.status === 'CANCELLED') return orderView(order);
+  if (!CANCELLABLE.includes(order.status)) throw new ConflictError(`A ${order.status} order cannot be cancelled`);
+  const at = deps.now().toISOString();
+  const cancelled = await deps.orders.transition(orderId, { from: CANCELLABLE, to: 'CANCELLED', at, failureReason: 'Cancelled by the customer' });
+  if (!cancelled) {
+    const now = await deps.orders.get(orderId);
+    if (now?.status === 'CANCELLED') return orderView(now);
+    throw new ConflictError(`The order became ${now?.status ?? 'unknown'} and can no longer be cancelled`);
+  }
+  if (order.status === 'CONFIRMED') await deps.stock.restock(orderId, at);
+  else await deps.stock.release(orderId, at);
+  if (order.payment) {
+    const paymentStatus = await voidPayment(deps.payments, order.payment.paymentIntentId, orderId);
+    await deps.orders.transition(orderId, { from: ['CANCELLED'], to: 'CANCELLED', at: deps.now().toISOString(), paymentStatus });
+  }
+  if (order.paymentTaskToken) await deps.waits.fail(order.paymentTaskToken, 'OrderCancelled', 'The customer cancelled the order');
+  return orderView((await deps.orders.get(orderId)) ?? cancelled);
+}

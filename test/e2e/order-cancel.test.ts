@@ -1,0 +1,151 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import Stripe from 'stripe';
+import { ulid } from 'ulid';
+import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
+import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
+import type { StoredOrder } from '../../shared/domain/orders/order';
+import { localCredentials, testEndpoints } from '../support/endpoints';
+import { cognitoClient, newCustomer, signIn } from '../support/identity';
+
+type Json = Record<string, unknown>;
+
+/**
+ * POST /orders/{orderId}/cancel over HTTP: before fulfilment the owner gets the stock back and the payment canceled
+ * or refunded, and a saga waiting for the payment ends; after fulfilment it is a 409; others' orders are 404.
+ */
+describe('cancelling an order, end to end', () => {
+  const endpoints = testEndpoints();
+  const { apiUrl } = endpoints;
+  const users = endpoints.users as NonNullable<typeof endpoints.users>;
+  const stripeConfig = endpoints.stripe as NonNullable<typeof endpoints.stripe>;
+  const stripe = new Stripe(stripeConfig.apiKey, { host: stripeConfig.host, port: stripeConfig.port, protocol: 'http' });
+  const tableName = (prefix: string) => endpoints.tables[Object.keys(endpoints.tables).find((k) => k.startsWith(prefix)) as string] as string;
+  const dynamodb = new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials });
+  const sfn = new SFNClient({ endpoint: endpoints.aws.stepFunctions, region: endpoints.region, credentials: localCredentials });
+  const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
+  const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));
+  const tag = randomBytes(3).toString('hex').toUpperCase();
+  const sku = `JUG-${tag}`;
+  let customer = '';
+  let customerId = '';
+  let other = '';
+  let productId = '';
+  let vendorId = '';
+
+  afterAll(() => {
+    dynamodb.destroy();
+    sfn.destroy();
+  });
+
+  async function call(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Json };
+  }
+  const available = async () => ((await call('GET', `/products/${productId}`)).body.skus as Array<{ available: number }>)[0]?.available;
+
+  beforeAll(async () => {
+    const client = cognitoClient();
+    const vendor = await signIn(client, users.vendor);
+    customer = (await newCustomer(client, 'cancel')).accessToken;
+    other = (await newCustomer(client, 'cancel-peek')).accessToken;
+    client.destroy();
+    customerId = String((await call('GET', '/me', customer)).body.sub);
+    const created = await call('POST', '/vendor/products', vendor, { name: `Milk jug ${tag}`, description: 'Porcelain', skus: [{ sku, name: 'Half litre', price: { amount: 2200, currency: 'EUR' }, initialStock: 5 }] });
+    expect(created.status).toBe(201);
+    productId = String(created.body.productId);
+    vendorId = String(created.body.vendorId);
+  });
+
+  async function orderUntil(orderId: string, status: string): Promise<Json> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const order = (await call('GET', `/orders/${orderId}`, customer)).body;
+      if (order.status === status || Date.now() > deadline) return order;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  it('awaiting payment: 200 CANCELLED, stock released, PaymentIntent canceled, the saga ends; again is 200, others get 404', async () => {
+    const accepted = await call('POST', '/checkout', customer, { items: [{ sku, quantity: 2 }] }, { 'Idempotency-Key': randomUUID() });
+    expect(accepted.status).toBe(202);
+    const orderId = String(accepted.body.orderId);
+    const awaiting = await orderUntil(orderId, 'AWAITING_PAYMENT');
+    expect(await available()).toBe(3);
+    const paymentIntentId = (awaiting.payment as { paymentIntentId: string }).paymentIntentId;
+
+    expect((await call('POST', `/orders/${orderId}/cancel`, other)).status).toBe(404);
+    const cancelled = await call('POST', `/orders/${orderId}/cancel`, customer);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ orderId, status: 'CANCELLED', payment: { paymentIntentId, status: 'canceled' } });
+    expect((cancelled.body.payment as Json).clientSecret).toBeUndefined();
+    expect(await available()).toBe(5);
+    expect((await stripe.paymentIntents.retrieve(paymentIntentId)).status).toBe('canceled');
+    expect((await call('POST', `/orders/${orderId}/cancel`, customer)).body.status).toBe('CANCELLED');
+
+    const executionArn = `${endpoints.stateMachines[Object.keys(endpoints.stateMachines)[0] as string]?.replace(':stateMachine:', ':execution:')}:${orderId}`;
+    const deadline = Date.now() + 15_000;
+    let status = 'RUNNING';
+    while (status === 'RUNNING' && Date.now() < deadline) {
+      status = (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status ?? 'RUNNING';
+      if (status === 'RUNNING') await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe('SUCCEEDED');
+    expect(await available()).toBe(5);
+    expect((await orders.get(orderId))?.status).toBe('CANCELLED');
+  }, 60_000);
+
+  /** A paid, CONFIRMED order of the customer's (caught before the fulfilment hand-off by building it in the tables). */
+  async function confirmedOrder(quantity: number): Promise<{ order: StoredOrder; paymentIntentId: string }> {
+    const at = new Date().toISOString();
+    const unitPrice = { amount: 2200, currency: 'EUR' };
+    const order: StoredOrder = {
+      orderId: ulid(),
+      customerId,
+      status: 'PENDING',
+      lines: [{ sku, productId, vendorId, quantity, unitPrice, lineTotal: { amount: 2200 * quantity, currency: 'EUR' } }],
+      total: { amount: 2200 * quantity, currency: 'EUR' },
+      createdAt: at,
+      updatedAt: at,
+    };
+    await orders.createOnce(order, { idempotencyKey: `direct-${order.orderId}`, requestHash: 'h' });
+    expect(await ledger.reserve(order.orderId, [{ sku, quantity }], new Date(Date.now() + 600_000).toISOString(), at)).toEqual({ outcome: 'reserved' });
+    const intent = await stripe.paymentIntents.create({ amount: order.total.amount, currency: 'eur', metadata: { orderId: order.orderId } });
+    await orders.attachPayment(order.orderId, { provider: 'stripe', paymentIntentId: intent.id, status: intent.status }, at);
+    await orders.awaitPayment(order.orderId, 'not-a-live-token', at);
+    await stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
+    expect(await ledger.commit(order.orderId, new Date().toISOString())).toBe('committed');
+    return { order, paymentIntentId: intent.id };
+  }
+
+  it('confirmed: 200 CANCELLED, the sold units back on hand, the payment refunded once', async () => {
+    const before = await available();
+    const { order, paymentIntentId } = await confirmedOrder(1);
+    expect(await available()).toBe((before as number) - 1);
+    const [first, second] = await Promise.all([call('POST', `/orders/${order.orderId}/cancel`, customer), call('POST', `/orders/${order.orderId}/cancel`, customer)]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const final = (await call('GET', `/orders/${order.orderId}`, customer)).body;
+    expect(final).toMatchObject({ status: 'CANCELLED', payment: { status: 'refunded' } });
+    expect(await available()).toBe(before);
+    const intent = await stripe.paymentIntents.retrieve(paymentIntentId);
+    const charge = await stripe.charges.retrieve(intent.latest_charge as string);
+    expect(charge).toMatchObject({ refunded: true, amount_refunded: 2200 });
+  }, 60_000);
+
+  it('fulfilled: 409, and nothing changes', async () => {
+    const { order, paymentIntentId } = await confirmedOrder(1);
+    await orders.transition(order.orderId, { from: ['CONFIRMED'], to: 'FULFILLED', at: new Date().toISOString() });
+    const stockBefore = await available();
+    const refused = await call('POST', `/orders/${order.orderId}/cancel`, customer);
+    expect(refused.status).toBe(409);
+    expect(await available()).toBe(stockBefore);
+    const intent = await stripe.paymentIntents.retrieve(paymentIntentId);
+    expect((await stripe.charges.retrieve(intent.latest_charge as string)).refunded).toBe(false);
+  }, 60_000);
+});

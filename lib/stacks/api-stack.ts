@@ -158,6 +158,13 @@ export class ApiStack extends Stack {
       .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
     props.orderSaga.grantTaskResponse(stripeWebhook);
     this.addRoute('POST /webhooks/stripe', stripeWebhook);
+    this.addRoute(
+      'POST /admin/orders/{orderId}/refund',
+      this.addFunction('RefundOrder', { entry: 'admin/refund-order', service: 'admin' })
+        .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
+        .bindTable('AUDIT_TABLE', props.tables.audit, 'append')
+        .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey),
+    );
     this.addRoute('GET /admin/audit', this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable('AUDIT_TABLE', props.tables.audit, 'read'));
   }
 

@@ -33,6 +33,7 @@ export class DynamoDbAuditLog implements AuditLog {
       target: { S: event.target },
       outcome: { S: event.outcome },
       ...(event.sourceIp ? { sourceIp: { S: event.sourceIp } } : {}),
+      ...(event.detail ? { detail: { S: event.detail } } : {}),
     };
     await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
   }
@@ -71,6 +72,7 @@ function toEvent(item: Record<string, AttributeValue>): AuditEvent {
     target: item.target?.S ?? '',
     outcome: (item.outcome?.S ?? 'failed') as AuditEvent['outcome'],
     ...(item.sourceIp?.S ? { sourceIp: item.sourceIp.S } : {}),
+    ...(item.detail?.S ? { detail: item.detail.S } : {}),
   };
 }
 

@@ -73,6 +73,7 @@ export function toOrder(i: Record<string, unknown>): StoredOrder {
     ...(typeof i.paymentTaskToken === 'string' ? { paymentTaskToken: i.paymentTaskToken } : {}),
     ...(typeof i.failureReason === 'string' ? { failureReason: i.failureReason } : {}),
     ...(typeof i.fulfilmentReference === 'string' ? { fulfilmentReference: i.fulfilmentReference } : {}),
+    ...(typeof i.refundedAmount === 'number' && i.refundedAmount > 0 ? { refundedAmount: i.refundedAmount } : {}),
     createdAt: String(i.createdAt),
     updatedAt: String(i.updatedAt),
   };

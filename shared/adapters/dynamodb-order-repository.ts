@@ -93,6 +93,25 @@ export class DynamoDbOrderRepository implements OrderRepository {
     return order;
   }
 
+  async recordRefund(orderId: string, refund: { refundId: string; amount: number; paymentStatus: string }, at: string): Promise<StoredOrder | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(orderKey(orderId)),
+          UpdateExpression: 'SET refundedAmount = if_not_exists(refundedAmount, :zero) + :amount, paymentStatus = :paymentStatus, updatedAt = :at ADD refundIds :ids',
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(refundIds, :id)',
+          ExpressionAttributeValues: { ...marshall({ ':zero': 0, ':amount': refund.amount, ':paymentStatus': refund.paymentStatus, ':at': at, ':id': refund.refundId }), ':ids': { SS: [refund.refundId] } },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toOrder(unmarshall(Attributes)) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return this.get(orderId);
+      throw transientIfContended(error);
+    }
+  }
+
   async recordPaymentOutcome(orderId: string, outcome: PaymentOutcome, at: string): Promise<StoredOrder | undefined> {
     const recorded = await this.update(orderId, {
       set: { paymentOutcome: outcome, paymentStatus: outcome.kind, updatedAt: at },

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import type { Money } from '../domain/catalog/catalog';
+import { BusinessRuleError } from '../domain/errors';
 import { TransientError } from '../domain/orders/saga-errors';
 import type { PaymentGateway, ProviderPayment } from '../ports/payment-gateway';
 
@@ -47,10 +48,22 @@ export class StripePaymentGateway implements PaymentGateway {
     }
   }
 
-  async refund(paymentIntentId: string, orderId: string): Promise<{ refundId: string; status: string }> {
+  async refund(paymentIntentId: string, orderId: string, options: { amount?: number; idempotencyKey?: string; reason?: string } = {}): Promise<{ refundId: string; status: string; amount: number }> {
     const stripe = await this.stripe();
-    const refund = await call(() => stripe.refunds.create({ payment_intent: paymentIntentId, metadata: { orderId } }, { idempotencyKey: `order-${orderId}-refund` }));
-    return { refundId: refund.id, status: refund.status ?? 'pending' };
+    try {
+      const refund = await call(() =>
+        stripe.refunds.create(
+          { payment_intent: paymentIntentId, ...(options.amount !== undefined ? { amount: options.amount } : {}), metadata: { orderId, ...(options.reason ? { reason: options.reason.slice(0, 500) } : {}) } },
+          { idempotencyKey: options.idempotencyKey ?? `order-${orderId}-refund` },
+        ),
+      );
+      return { refundId: refund.id, status: refund.status ?? 'pending', amount: refund.amount };
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && (error.code === 'charge_already_refunded' || error.code === 'amount_too_large' || error.param === 'amount')) {
+        throw new BusinessRuleError(`Stripe refused the refund: ${error.message}`);
+      }
+      throw error;
+    }
   }
 
   private async stripe(): Promise<Stripe> {

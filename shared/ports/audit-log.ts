@@ -7,6 +7,8 @@ export interface AuditEvent {
   readonly target: string;
   readonly outcome: 'succeeded' | 'denied' | 'failed';
   readonly sourceIp?: string;
+  /** What was done, in words (e.g. the amount and reason of a refund); never secrets or card data. */
+  readonly detail?: string;
 }
 
 export interface AuditPage {

@@ -35,6 +35,11 @@ export interface OrderRepository {
   attachPayment(orderId: string, payment: OrderPayment, at: string): Promise<StoredOrder | undefined>;
   /** Stores the saga's task token and moves RESERVED -> AWAITING_PAYMENT; undefined when the order is in no such state. */
   awaitPayment(orderId: string, taskToken: string, at: string): Promise<StoredOrder | undefined>;
+  /**
+   * Adds a provider refund to the order once (by refund id): refundedAmount += amount, payment status recorded.
+   * Resolves the order as it is afterwards; undefined when the order does not exist.
+   */
+  recordRefund(orderId: string, refund: { refundId: string; amount: number; paymentStatus: string }, at: string): Promise<StoredOrder | undefined>;
   /** Records the provider's outcome once (the first outcome stays); resolves the order as it is afterwards. */
   recordPaymentOutcome(orderId: string, outcome: PaymentOutcome, at: string): Promise<StoredOrder | undefined>;
 }

@@ -14,6 +14,10 @@ export interface PaymentGateway {
   createPaymentIntent(request: { orderId: string; amount: Money }): Promise<ProviderPayment>;
   retrieve(paymentIntentId: string): Promise<ProviderPayment>;
   cancel(paymentIntentId: string, orderId: string): Promise<ProviderPayment>;
-  /** Refunds the whole captured amount, once per order. */
-  refund(paymentIntentId: string, orderId: string): Promise<{ refundId: string; status: string }>;
+  /**
+   * Refunds the whole captured amount once per order, or with `amount` a part of it; `idempotencyKey` (derived from
+   * Stockade's own ids) makes a retried call the same refund. Refusals by the provider (more than remains) are
+   * BusinessRuleError.
+   */
+  refund(paymentIntentId: string, orderId: string, options?: { amount?: number; idempotencyKey?: string; reason?: string }): Promise<{ refundId: string; status: string; amount: number }>;
 }

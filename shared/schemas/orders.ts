@@ -16,3 +16,11 @@ export const CheckoutBodySchema = z
 export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{16,64}$/, '16 to 64 visible ASCII characters');
 
 export const OrderIdPathSchema = z.object({ orderId: z.string().regex(ULID, 'an order id') }).strict();
+
+/** An admin refund: the amount in minor units (the whole remaining amount when absent) and why. */
+export const RefundBodySchema = z
+  .object({
+    amount: z.number().int().min(1).max(100_000_000).optional(),
+    reason: z.string().trim().min(3).max(500),
+  })
+  .strict();

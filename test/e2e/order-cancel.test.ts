@@ -1,13 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import Stripe from 'stripe';
-import { ulid } from 'ulid';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
-import type { StoredOrder } from '../../shared/domain/orders/order';
-import { localCredentials, testEndpoints } from '../support/endpoints';
+import { dynamoDbClient, localCredentials, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { cognitoClient, newCustomer, signIn } from '../support/identity';
+import { paidConfirmedOrder } from '../support/paid-order';
 
 type Json = Record<string, unknown>;
 
@@ -19,10 +16,9 @@ describe('cancelling an order, end to end', () => {
   const endpoints = testEndpoints();
   const { apiUrl } = endpoints;
   const users = endpoints.users as NonNullable<typeof endpoints.users>;
-  const stripeConfig = endpoints.stripe as NonNullable<typeof endpoints.stripe>;
-  const stripe = new Stripe(stripeConfig.apiKey, { host: stripeConfig.host, port: stripeConfig.port, protocol: 'http' });
-  const tableName = (prefix: string) => endpoints.tables[Object.keys(endpoints.tables).find((k) => k.startsWith(prefix)) as string] as string;
-  const dynamodb = new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials });
+  const stripe = stripeClient(endpoints);
+  const tableName = (prefix: string) => tableNamed(endpoints, prefix);
+  const dynamodb = dynamoDbClient(endpoints);
   const sfn = new SFNClient({ endpoint: endpoints.aws.stepFunctions, region: endpoints.region, credentials: localCredentials });
   const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
   const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));
@@ -102,27 +98,7 @@ describe('cancelling an order, end to end', () => {
   }, 60_000);
 
   /** A paid, CONFIRMED order of the customer's (caught before the fulfilment hand-off by building it in the tables). */
-  async function confirmedOrder(quantity: number): Promise<{ order: StoredOrder; paymentIntentId: string }> {
-    const at = new Date().toISOString();
-    const unitPrice = { amount: 2200, currency: 'EUR' };
-    const order: StoredOrder = {
-      orderId: ulid(),
-      customerId,
-      status: 'PENDING',
-      lines: [{ sku, productId, vendorId, quantity, unitPrice, lineTotal: { amount: 2200 * quantity, currency: 'EUR' } }],
-      total: { amount: 2200 * quantity, currency: 'EUR' },
-      createdAt: at,
-      updatedAt: at,
-    };
-    await orders.createOnce(order, { idempotencyKey: `direct-${order.orderId}`, requestHash: 'h' });
-    expect(await ledger.reserve(order.orderId, [{ sku, quantity }], new Date(Date.now() + 600_000).toISOString(), at)).toEqual({ outcome: 'reserved' });
-    const intent = await stripe.paymentIntents.create({ amount: order.total.amount, currency: 'eur', metadata: { orderId: order.orderId } });
-    await orders.attachPayment(order.orderId, { provider: 'stripe', paymentIntentId: intent.id, status: intent.status }, at);
-    await orders.awaitPayment(order.orderId, 'not-a-live-token', at);
-    await stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
-    expect(await ledger.commit(order.orderId, new Date().toISOString())).toBe('committed');
-    return { order, paymentIntentId: intent.id };
-  }
+  const confirmedOrder = (quantity: number) => paidConfirmedOrder({ orders, ledger, stripe }, { customerId, sku, productId, vendorId, unitAmount: 2200, quantity });
 
   it('confirmed: 200 CANCELLED, the sold units back on hand, the payment refunded once', async () => {
     const before = await available();

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import Stripe from 'stripe';
-import { testEndpoints } from '../support/endpoints';
+import { stripeClient, testEndpoints } from '../support/endpoints';
 import { cognitoClient, newCustomer, signIn } from '../support/identity';
 
 type Json = Record<string, unknown>;
@@ -20,8 +19,7 @@ describe('checkout to a paid, fulfilled order, end to end', () => {
   const endpoints = testEndpoints();
   const { apiUrl } = endpoints;
   const users = endpoints.users as NonNullable<typeof endpoints.users>;
-  const stripeConfig = endpoints.stripe as NonNullable<typeof endpoints.stripe>;
-  const stripe = new Stripe(stripeConfig.apiKey, { host: stripeConfig.host, port: stripeConfig.port, protocol: 'http' });
+  const stripe = stripeClient(endpoints);
   const tag = randomBytes(3).toString('hex').toUpperCase();
   const sku = `VASE-${tag}`;
   let customer = '';

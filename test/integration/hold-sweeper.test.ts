@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import Stripe from 'stripe';
 import { ulid } from 'ulid';
 import { CloudAssembly, type TemplateResource } from '../../local/assembly';
 import { generatedName } from '../../local/services/service';
@@ -10,7 +9,7 @@ import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalo
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import type { StoredOrder } from '../../shared/domain/orders/order';
-import { localCredentials, testEndpoints } from '../support/endpoints';
+import { dynamoDbClient, localCredentials, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
 
 /**
  * The expired-hold sweeper, as deployed (the runtime's function, invoked through the Lambda API as its schedule
@@ -19,11 +18,10 @@ import { localCredentials, testEndpoints } from '../support/endpoints';
  */
 describe('expired stock holds are released by the sweeper even if the execution died', () => {
   const endpoints = testEndpoints();
-  const tableName = (prefix: string) => endpoints.tables[Object.keys(endpoints.tables).find((k) => k.startsWith(prefix)) as string] as string;
-  const dynamodb = new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials });
+  const tableName = (prefix: string) => tableNamed(endpoints, prefix);
+  const dynamodb = dynamoDbClient(endpoints);
   const lambda = new LambdaClient({ endpoint: endpoints.aws.lambda, region: endpoints.region, credentials: localCredentials });
-  const stripeConfig = endpoints.stripe as NonNullable<typeof endpoints.stripe>;
-  const stripe = new Stripe(stripeConfig.apiKey, { host: stripeConfig.host, port: stripeConfig.port, protocol: 'http' });
+  const stripe = stripeClient(endpoints);
   const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
   const catalog = new DynamoDbCatalogRepository(dynamodb, tableName('CatalogTable'));
   const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));

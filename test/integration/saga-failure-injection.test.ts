@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import Stripe from 'stripe';
 import { ulid } from 'ulid';
 import { CloudAssembly, type TemplateResource } from '../../local/assembly';
 import { IntrinsicResolver } from '../../local/intrinsics';
@@ -17,7 +16,7 @@ import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalo
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import type { StoredOrder } from '../../shared/domain/orders/order';
-import { localCredentials, testEndpoints } from '../support/endpoints';
+import { dynamoDbClient, localCredentials, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
 
 /** What to do to one saga step's invocations. */
 type Fault =
@@ -48,11 +47,10 @@ describe('order saga with a failure injected at every step', () => {
   const endpoints = testEndpoints();
   const workDir = mkdtempSync(path.join(tmpdir(), 'stockade-saga-faults-'));
   const assembly = CloudAssembly.load(process.env.STOCKADE_TEST_CDK_OUT as string, 'dev');
-  const tableName = (prefix: string) => endpoints.tables[Object.keys(endpoints.tables).find((k) => k.startsWith(prefix)) as string] as string;
-  const dynamodb = new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials });
+  const tableName = (prefix: string) => tableNamed(endpoints, prefix);
+  const dynamodb = dynamoDbClient(endpoints);
   const lambda = new LambdaClient({ endpoint: endpoints.aws.lambda, region: endpoints.region, credentials: localCredentials });
-  const stripeConfig = endpoints.stripe as NonNullable<typeof endpoints.stripe>;
-  const stripe = new Stripe(stripeConfig.apiKey, { host: stripeConfig.host, port: stripeConfig.port, protocol: 'http' });
+  const stripe = stripeClient(endpoints);
   const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
   const catalog = new DynamoDbCatalogRepository(dynamodb, tableName('CatalogTable'));
   const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ulid } from 'ulid';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
@@ -8,7 +8,7 @@ import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger
 import type { StoredOrder } from '../../shared/domain/orders/order';
 import { TransientError } from '../../shared/domain/orders/saga-errors';
 import type { HeldLine, ReserveResult } from '../../shared/ports/stock-ledger';
-import { localCredentials, testEndpoints } from '../support/endpoints';
+import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { mulberry32 as prng } from '../support/random';
 
 /**
@@ -18,8 +18,8 @@ import { mulberry32 as prng } from '../support/random';
  */
 describe('stock ledger under contention (DynamoDB Local)', () => {
   const endpoints = testEndpoints();
-  const tableName = (prefix: string) => endpoints.tables[Object.keys(endpoints.tables).find((k) => k.startsWith(prefix)) as string] as string;
-  const dynamodb = new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials, maxAttempts: 5 });
+  const tableName = (prefix: string) => tableNamed(endpoints, prefix);
+  const dynamodb = dynamoDbClient(endpoints, { maxAttempts: 5 });
   const catalog = new DynamoDbCatalogRepository(dynamodb, tableName('CatalogTable'));
   const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
   const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));

@@ -1,11 +1,34 @@
 import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import Stripe from 'stripe';
 import type { Endpoints } from '../../local/runtime';
 
-export { localCredentials } from '../../local/services/credentials';
+import { localCredentials } from '../../local/services/credentials';
+
+export { localCredentials };
 
 /** The endpoints of the runtime the global setup started. */
 export function testEndpoints(): Endpoints {
   const file = process.env.STOCKADE_ENDPOINTS;
   if (!file) throw new Error('STOCKADE_ENDPOINTS is not set: run this test through its jest project (integration or e2e)');
   return JSON.parse(readFileSync(file, 'utf8')) as Endpoints;
+}
+
+/** The physical name of the runtime's table whose logical id starts with `prefix` (e.g. 'OrdersTable'). */
+export function tableNamed(endpoints: Endpoints, prefix: string): string {
+  const logicalId = Object.keys(endpoints.tables).find((k) => k.startsWith(prefix));
+  if (!logicalId) throw new Error(`The runtime has no table ${prefix}*`);
+  return endpoints.tables[logicalId] as string;
+}
+
+/** The real DynamoDB client, pointed at the runtime's DynamoDB Local. */
+export function dynamoDbClient(endpoints: Endpoints, options: { maxAttempts?: number } = {}): DynamoDBClient {
+  return new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials, ...options });
+}
+
+/** The official Stripe SDK, pointed at the runtime's Stripe stand-in, as a storefront or operator would use it. */
+export function stripeClient(endpoints: Endpoints): Stripe {
+  const config = endpoints.stripe;
+  if (!config) throw new Error('The runtime has no Stripe stand-in');
+  return new Stripe(config.apiKey, { host: config.host, port: config.port, protocol: 'http' });
 }

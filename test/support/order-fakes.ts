@@ -51,6 +51,15 @@ export class FakeOrders implements OrderRepository {
     this.orders.set(orderId, next);
     return next;
   }
+  readonly refundIds = new Set<string>();
+  async recordRefund(orderId: string, refund: { refundId: string; amount: number; paymentStatus: string }, at: string) {
+    const order = this.orders.get(orderId);
+    if (!order || this.refundIds.has(refund.refundId)) return order;
+    this.refundIds.add(refund.refundId);
+    const next: StoredOrder = { ...order, refundedAmount: (order.refundedAmount ?? 0) + refund.amount, updatedAt: at, ...(order.payment ? { payment: { ...order.payment, status: refund.paymentStatus } } : {}) };
+    this.orders.set(orderId, next);
+    return next;
+  }
   async recordPaymentOutcome(orderId: string, outcome: PaymentOutcome, at: string) {
     const order = this.orders.get(orderId);
     if (!order) return undefined;
@@ -84,9 +93,15 @@ export class FakePayments implements PaymentGateway {
     this.intents.set(paymentIntentId, next);
     return next;
   }
-  async refund(paymentIntentId: string) {
+  readonly refundKeys = new Map<string, { refundId: string; status: string; amount: number }>();
+  async refund(paymentIntentId: string, orderId: string, options: { amount?: number; idempotencyKey?: string } = {}) {
+    const key = options.idempotencyKey ?? `order-${orderId}-refund`;
+    const existing = this.refundKeys.get(key);
+    if (existing) return existing;
     this.calls.push(`refund:${paymentIntentId}`);
-    return { refundId: `re_${paymentIntentId}`, status: 'succeeded' };
+    const refund = { refundId: `re_${this.refundKeys.size + 1}`, status: 'succeeded', amount: options.amount ?? (this.intents.get(paymentIntentId)?.amount.amount ?? 0) };
+    this.refundKeys.set(key, refund);
+    return refund;
   }
   /** The customer paid (what a confirmation with pm_card_visa does). */
   succeed(paymentIntentId: string): void {

@@ -46,6 +46,8 @@ export interface StoredOrder {
   readonly paymentTaskToken?: string;
   readonly failureReason?: string;
   readonly fulfilmentReference?: string;
+  /** Sum of the refunds recorded for the order, minor units. */
+  readonly refundedAmount?: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -60,6 +62,8 @@ export interface Order {
   readonly currency: string;
   readonly payment?: OrderPayment;
   readonly failureReason?: string;
+  /** Extension: what has been refunded so far, when anything has. */
+  readonly refunded?: Money;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -85,6 +89,7 @@ export function orderView(order: StoredOrder): Order {
         }
       : {}),
     ...(order.failureReason ? { failureReason: order.failureReason } : {}),
+    ...(order.refundedAmount ? { refunded: { amount: order.refundedAmount, currency: order.total.currency } } : {}),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };

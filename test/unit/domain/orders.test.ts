@@ -11,6 +11,8 @@ import { paymentOutcomeOf } from '../../../shared/domain/payments/receive-webhoo
 import { FakeCarts, FakeCatalog } from '../../support/fakes';
 import { FakeOrders, FakePayments, FakeStock, FakeWaits } from '../../support/order-fakes';
 import { cancelOrder } from '../../../shared/domain/orders/cancel';
+import { refundOrder } from '../../../shared/domain/orders/refund';
+import type { AuditEvent } from '../../../shared/ports/audit-log';
 import { commitOrder, reserveStock } from '../../../shared/domain/orders/saga';
 
 const now = () => new Date('2026-11-22T10:00:00Z');
@@ -247,5 +249,46 @@ describe('cancelling an order', () => {
     await expect(cancelOrder(o.cancelDeps, 'c2', o.orderId)).rejects.toThrow('not found');
     expect(o.stock.onHand.get('MUG')).toBe(1);
     expect(o.payments.calls.filter((c) => !c.startsWith('create'))).toEqual([]);
+  });
+});
+
+describe('admin refunds', () => {
+  async function paidOrder() {
+    const { deps, orders } = await setup();
+    const payments = new FakePayments();
+    const { orderId } = await checkout(deps, 'c1', `key-${newId()}`, { items: [{ sku: 'CANDLE', quantity: 2 }] });
+    await orders.transition(orderId, { from: ['PENDING'], to: 'RESERVED', at: now().toISOString() });
+    const { paymentIntentId } = await createPaymentIntent({ orders, payments, now }, orderId);
+    payments.succeed(paymentIntentId);
+    await orders.transition(orderId, { from: ['RESERVED'], to: 'CONFIRMED', at: now().toISOString() });
+    const events: AuditEvent[] = [];
+    const audit = { append: async (e: AuditEvent) => void events.push(e), list: async () => ({ items: events }) };
+    return { orderId, orders, payments, events, refundDeps: { orders, payments, audit, now } };
+  }
+  const admin = { sub: 'admin-1', sourceIp: '10.0.0.7' };
+
+  it('refunds in part then the rest: REFUNDED at the total, each refund once, every attempt audited', async () => {
+    const o = await paidOrder();
+    const partial = await refundOrder(o.refundDeps, admin, o.orderId, { amount: 900, reason: 'one candle broken' });
+    expect(partial).toMatchObject({ status: 'CONFIRMED', refunded: { amount: 900, currency: 'EUR' }, payment: { status: 'partially_refunded' } });
+    const rest = await refundOrder(o.refundDeps, admin, o.orderId, { reason: 'customer unhappy' });
+    expect(rest).toMatchObject({ status: 'REFUNDED', refunded: { amount: 2900 }, payment: { status: 'refunded' } });
+    await expect(refundOrder(o.refundDeps, admin, o.orderId, { amount: 1, reason: 'again' })).rejects.toBeInstanceOf(ConflictError);
+    expect(o.payments.calls.filter((c) => c.startsWith('refund'))).toHaveLength(2);
+    expect(o.events.map((e) => [e.action, e.outcome, e.actor, e.sourceIp])).toEqual([
+      ['order.refund', 'succeeded', 'admin-1', '10.0.0.7'],
+      ['order.refund', 'succeeded', 'admin-1', '10.0.0.7'],
+      ['order.refund', 'denied', 'admin-1', '10.0.0.7'],
+    ]);
+    expect(o.events[0]?.detail).toContain('one candle broken');
+  });
+
+  it('the same request retried is the same refund; more than remains is refused and audited', async () => {
+    const o = await paidOrder();
+    await Promise.all([refundOrder(o.refundDeps, admin, o.orderId, { amount: 500, reason: 'late' }), refundOrder(o.refundDeps, admin, o.orderId, { amount: 500, reason: 'late' })]);
+    expect(o.orders.orders.get(o.orderId)?.refundedAmount).toBe(500);
+    expect(o.payments.calls.filter((c) => c.startsWith('refund'))).toHaveLength(1);
+    await expect(refundOrder(o.refundDeps, admin, o.orderId, { amount: 2401, reason: 'too much' })).rejects.toBeInstanceOf(BusinessRuleError);
+    expect(o.events.at(-1)?.outcome).toBe('denied');
   });
 });

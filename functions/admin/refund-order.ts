@@ -1,0 +1,23 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
+import { requiredEnv } from '../../shared/config/env';
+import { ValidationError } from '../../shared/domain/errors';
+import { refundOrder } from '../../shared/domain/orders/refund';
+import { httpHandler } from '../../shared/http/http-handler';
+import { principalOf } from '../../shared/http/principal';
+import { IdempotencyKeySchema, OrderIdPathSchema, RefundBodySchema } from '../../shared/schemas/orders';
+import { now, orderRepository, paymentGateway } from '../saga/saga-deps';
+
+const deps = { orders: orderRepository(), payments: paymentGateway(), audit: new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv('AUDIT_TABLE')), now };
+
+/** POST /admin/orders/{orderId}/refund { amount?, reason }: a full or partial refund, audited. Idempotency-Key optional. */
+export const handler = httpHandler({ path: OrderIdPathSchema, body: RefundBodySchema }, async ({ path, body, headers, event }) => {
+  const key = headers['idempotency-key'];
+  if (key !== undefined && !IdempotencyKeySchema.safeParse(key).success) {
+    throw new ValidationError('The Idempotency-Key header must be 16 to 64 visible ASCII characters', [{ path: 'headers.Idempotency-Key', message: 'invalid' }]);
+  }
+  const principal = principalOf(event);
+  const sourceIp = event.requestContext?.identity?.sourceIp;
+  const order = await refundOrder(deps, { sub: principal.sub, ...(sourceIp ? { sourceIp } : {}) }, path.orderId, { ...body, ...(key ? { idempotencyKey: key } : {}) });
+  return { status: 200, body: order, headers: { 'Cache-Control': 'no-store' } };
+});

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import type { AuditLog } from '../../ports/audit-log';
+import type { OrderRepository } from '../../ports/order-repository';
+import type { PaymentGateway } from '../../ports/payment-gateway';
+import { BusinessRuleError, ConflictError, NotFoundError } from '../errors';
+import { type Order, type OrderStatus, orderView } from './order';
+
+/** Orders whose payment was taken and not yet fully refunded. */
+const REFUNDABLE: readonly OrderStatus[] = ['CONFIRMED', 'FULFILLED'];
+
+export interface RefundRequest {
+  /** Minor units; the whole remaining amount when absent. */
+  readonly amount?: number;
+  readonly reason: string;
+  /** The caller's Idempotency-Key, when sent: the same key is the same refund. */
+  readonly idempotencyKey?: string;
+}
+
+/**
+ * An admin refunds a paid order fully or in part, with a reason; the attempt is audited whatever its outcome.
+ * Without an Idempotency-Key, the provider's idempotency key is derived from the order, the amount and the reason:
+ * a double-clicked or retried request is the same refund, whenever it arrives. A second refund of the same amount
+ * for the same reason needs its own Idempotency-Key (or another reason). The refund is recorded on the order once
+ * per provider refund id; a full refund makes it REFUNDED.
+ */
+export async function refundOrder(
+  deps: { orders: OrderRepository; payments: PaymentGateway; audit: AuditLog; now: () => Date },
+  admin: { sub: string; sourceIp?: string },
+  orderId: string,
+  request: RefundRequest,
+): Promise<Order> {
+  const audit = (outcome: 'succeeded' | 'failed' | 'denied', detail: string) =>
+    deps.audit.append({ at: deps.now().toISOString(), actor: admin.sub, action: 'order.refund', target: `order:${orderId}`, outcome, detail, ...(admin.sourceIp ? { sourceIp: admin.sourceIp } : {}) });
+  const order = await deps.orders.get(orderId);
+  if (!order) throw new NotFoundError(`Order ${orderId} not found`);
+  const before = order.refundedAmount ?? 0;
+  const remaining = order.total.amount - before;
+  const amount = request.amount ?? remaining;
+  const detail = `${amount} ${order.total.currency} of ${order.total.amount}: ${request.reason}`;
+  if (!order.payment || !REFUNDABLE.includes(order.status)) {
+    await audit('denied', `${detail} (order is ${order.status})`);
+    throw new ConflictError(`A ${order.status} order has no payment left to refund`);
+  }
+  if (amount < 1 || amount > remaining) {
+    await audit('denied', `${detail} (${remaining} remains refundable)`);
+    throw new BusinessRuleError(`The refund must be between 1 and ${remaining} ${order.total.currency} (minor units)`);
+  }
+  const idempotencyKey = request.idempotencyKey
+    ? `order-${orderId}-refund-key-${request.idempotencyKey}`
+    : `order-${orderId}-refund-${amount}-${createHash('sha256').update(request.reason.trim().toLowerCase()).digest('hex').slice(0, 16)}`;
+  let refund: { refundId: string; status: string; amount: number };
+  try {
+    refund = await deps.payments.refund(order.payment.paymentIntentId, orderId, { amount, idempotencyKey, reason: request.reason });
+  } catch (error) {
+    await audit('failed', detail);
+    throw error;
+  }
+  const full = before + refund.amount >= order.total.amount;
+  let updated = await deps.orders.recordRefund(orderId, { refundId: refund.refundId, amount: refund.amount, paymentStatus: full ? 'refunded' : 'partially_refunded' }, deps.now().toISOString());
+  if (updated && (updated.refundedAmount ?? 0) >= updated.total.amount) {
+    updated = (await deps.orders.transition(orderId, { from: REFUNDABLE, to: 'REFUNDED', at: deps.now().toISOString() })) ?? (await deps.orders.get(orderId));
+  }
+  await audit('succeeded', `${detail} (refund ${refund.refundId}, ${refund.status})`);
+  return orderView(updated ?? order);
+}

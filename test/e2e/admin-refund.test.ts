@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { ulid } from 'ulid';
+import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
+import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
+import { dynamoDbClient, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
+import { cognitoClient, signIn } from '../support/identity';
+import { paidConfirmedOrder } from '../support/paid-order';
+
+type Json = Record<string, unknown>;
+
+/** POST /admin/orders/{orderId}/refund over HTTP: partial and full refunds through Stripe, each once, audited. */
+describe('admin refunds, end to end', () => {
+  const endpoints = testEndpoints();
+  const { apiUrl } = endpoints;
+  const users = endpoints.users as NonNullable<typeof endpoints.users>;
+  const stripe = stripeClient(endpoints);
+  const tableName = (prefix: string) => tableNamed(endpoints, prefix);
+  const dynamodb = dynamoDbClient(endpoints);
+  const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
+  const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));
+  const tag = randomBytes(3).toString('hex').toUpperCase();
+  let admin = '';
+  let customer = '';
+  let sku = '';
+  let productId = '';
+  let vendorId = '';
+
+  async function call(method: string, path: string, token?: string, body?: unknown) {
+    const response = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Json };
+  }
+
+  beforeAll(async () => {
+    const client = cognitoClient();
+    admin = await signIn(client, users.admin);
+    customer = await signIn(client, users.customer);
+    const vendor = await signIn(client, users.vendor);
+    client.destroy();
+    sku = `PLATTER-${tag}`;
+    const created = await call('POST', '/vendor/products', vendor, { name: `Platter ${tag}`, description: 'Stoneware', skus: [{ sku, name: 'Large', price: { amount: 4000, currency: 'EUR' }, initialStock: 20 }] });
+    expect(created.status).toBe(201);
+    productId = String(created.body.productId);
+    vendorId = String(created.body.vendorId);
+  });
+  afterAll(() => dynamodb.destroy());
+
+  /** A paid CONFIRMED order for 2 x 4000. */
+  async function paidOrder(): Promise<{ orderId: string; paymentIntentId: string }> {
+    const { order, paymentIntentId } = await paidConfirmedOrder({ orders, ledger, stripe }, { customerId: `refund-${tag}`, sku, productId, vendorId, unitAmount: 4000, quantity: 2 });
+    return { orderId: order.orderId, paymentIntentId };
+  }
+  const amountRefunded = async (paymentIntentId: string) => (await stripe.charges.retrieve((await stripe.paymentIntents.retrieve(paymentIntentId)).latest_charge as string)).amount_refunded;
+
+  it('a partial refund sent twice at once refunds once; the rest makes the order REFUNDED; a third is 409', async () => {
+    const { orderId, paymentIntentId } = await paidOrder();
+    const path = `/admin/orders/${orderId}/refund`;
+    const [a, b] = await Promise.all([call('POST', path, admin, { amount: 1500, reason: 'one chipped' }), call('POST', path, admin, { amount: 1500, reason: 'one chipped' })]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body).toMatchObject({ status: 'CONFIRMED', refunded: { amount: 1500, currency: 'EUR' }, payment: { status: 'partially_refunded' } });
+    expect(await amountRefunded(paymentIntentId)).toBe(1500);
+
+    const rest = await call('POST', path, admin, { reason: 'order returned' });
+    expect(rest.status).toBe(200);
+    expect(rest.body).toMatchObject({ status: 'REFUNDED', refunded: { amount: 8000 }, payment: { status: 'refunded' } });
+    expect(await amountRefunded(paymentIntentId)).toBe(8000);
+    expect((await call('POST', path, admin, { amount: 1, reason: 'once more' })).status).toBe(409);
+
+    const audit = (await call('GET', '/admin/audit?limit=50', admin)).body.items as Array<Json>;
+    const ours = audit.filter((e) => e.target === `order:${orderId}`);
+    expect(ours.map((e) => e.outcome).sort()).toEqual(['denied', 'succeeded', 'succeeded', 'succeeded']);
+    expect(ours.find((e) => String(e.detail).includes('order returned'))).toMatchObject({ action: 'order.refund', actor: expect.any(String), outcome: 'succeeded' });
+  }, 60_000);
+
+  it('refuses more than remains (422), bad input (400) and non-admins (403), refunding nothing', async () => {
+    const { orderId, paymentIntentId } = await paidOrder();
+    const path = `/admin/orders/${orderId}/refund`;
+    expect((await call('POST', path, admin, { amount: 8001, reason: 'too much' })).status).toBe(422);
+    expect((await call('POST', path, admin, { amount: 10 })).status).toBe(400);
+    expect((await call('POST', path, admin, { amount: 10.5, reason: 'fraction' })).status).toBe(400);
+    expect((await call('POST', path, customer, { amount: 10, reason: 'self-service' })).status).toBe(403);
+    expect((await call('POST', `/admin/orders/${ulid()}/refund`, admin, { reason: 'no such order' })).status).toBe(404);
+    expect(await amountRefunded(paymentIntentId)).toBe(0);
+  }, 60_000);
+});

@@ -2,7 +2,8 @@ import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { DomainError } from '../domain/errors';
 import { logger } from '../observability/powertools';
-import { internalProblem, isDomainErrorName, problemFor, problemResponse } from './problem';
+import { TransientError } from '../domain/orders/saga-errors';
+import { internalProblem, isDomainErrorName, problemFor, problemResponse, unavailableProblem } from './problem';
 
 /**
  * Maps every error to RFC 9457 problem+json. Domain errors keep their message; anything else is logged in full here
@@ -21,6 +22,11 @@ export function problemErrorMapper(): middy.MiddlewareObj<APIGatewayProxyEvent, 
         return;
       }
       const correlationId = event?.requestContext?.requestId ?? request.context.awsRequestId;
+      if (error instanceof TransientError) {
+        logger.warn('Request failed transiently', { error });
+        request.response = problemResponse(unavailableProblem(instance, correlationId), { 'Retry-After': '1' });
+        return;
+      }
       logger.error('Unhandled error', { error });
       request.response = problemResponse(internalProblem(instance, correlationId));
     },

@@ -45,8 +45,20 @@ export function internalProblem(instance: string, correlationId: string): Proble
   };
 }
 
-export function problemResponse(problem: Problem): APIGatewayProxyResult {
-  return { statusCode: problem.status, headers: { 'Content-Type': PROBLEM_CONTENT_TYPE }, body: JSON.stringify(problem) };
+/** A dependency asked us to try again (a contended transaction, a provider that did not answer): 503, retry soon. */
+export function unavailableProblem(instance: string, correlationId: string): Problem {
+  return {
+    type: `${TYPE_BASE}unavailable`,
+    title: 'Service unavailable',
+    status: 503,
+    detail: 'A service this request needs was briefly unavailable. Retrying the same request shortly is safe.',
+    instance,
+    correlationId,
+  };
+}
+
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return { statusCode: problem.status, headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, ...headers }, body: JSON.stringify(problem) };
 }
 
 export function isDomainErrorName(name: string): name is DomainErrorName {

@@ -1,3 +1,4 @@
+import { TransientError } from '../../../shared/domain/orders/saga-errors';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../../shared/domain/errors';
@@ -81,6 +82,17 @@ describe('the shared HTTP middleware stack', () => {
     });
     expect((await call(notFound, event({ httpMethod: 'GET', body: null }))).json).toMatchObject({ status: 404, detail: 'Order 01J not found' });
     expect((await call(conflict, event({ httpMethod: 'GET', body: null }))).statusCode).toBe(409);
+  });
+
+  it('answers a transient failure (a contended transaction, a provider timeout) with 503 and Retry-After', async () => {
+    const contended = httpHandler({}, async () => {
+      throw new TransientError('The transaction lost to a concurrent one (TransactionConflict)');
+    });
+    const res = await call(contended, event({ httpMethod: 'POST', body: null }));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers?.['Retry-After']).toBe('1');
+    expect(res.json).toMatchObject({ status: 503, type: 'https://stockade.dev/problems/unavailable', correlationId: 'req-123' });
+    expect(res.body).not.toContain('TransactionConflict');
   });
 
   it('answers an unexpected error with a generic 500 that carries only the correlation id, and logs the error in full', async () => {

@@ -41,8 +41,9 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     ...common('Workflow'),
     config,
     key: secrets.key,
-    tables: { catalog: data.catalog, orders: data.orders },
+    tables: { catalog: data.catalog, orders: data.orders, payments: data.payments },
     fulfilmentQueue: messaging.fulfilment,
+    paymentEventsQueue: messaging.paymentEvents,
     secrets: { stripeApiKey: secrets.stripeApiKey, fulfilmentApiKey: secrets.fulfilmentApiKey },
   });
   const api = new ApiStack(app, stackName(config, 'Api'), {
@@ -54,6 +55,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     tables: { audit: data.audit, catalog: data.catalog, orders: data.orders, payments: data.payments, idempotency: data.idempotency },
     secrets: { cursorSigningKey: secrets.cursorSigningKey, stripeWebhookSecrets: secrets.stripeWebhookSecrets, stripeApiKey: secrets.stripeApiKey },
     orderSaga: workflow.stateMachine,
+    paymentEventsQueue: messaging.paymentEvents.queue,
   });
   const observability = new ObservabilityStack(app, stackName(config, 'Observability'), {
     ...common('Observability'),
@@ -61,7 +63,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     api: api.api,
     functions: [...api.functions, ...workflow.functions],
     stateMachine: workflow.stateMachine,
-    queues: [messaging.fulfilment, messaging.inventoryUpdates],
+    queues: [messaging.fulfilment, messaging.paymentEvents, messaging.inventoryUpdates],
     alarmTopic: messaging.alarmTopic,
   });
 

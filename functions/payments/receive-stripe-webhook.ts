@@ -1,16 +1,15 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbPaymentEventLedger } from '../../shared/adapters/dynamodb-payment-event-ledger';
+import { SqsPaymentEventQueue } from '../../shared/adapters/sqs-payment-event-queue';
 import { StripeWebhookVerifier } from '../../shared/adapters/stripe-webhook-verifier';
 import { requiredEnv } from '../../shared/config/env';
-import { receivePaymentOutcome } from '../../shared/domain/orders/saga';
 import { receiveWebhook } from '../../shared/domain/payments/receive-webhook';
 import { httpHandler } from '../../shared/http/http-handler';
 import { logger } from '../../shared/observability/powertools';
-import { now, orderRepository, paymentGateway, waitingSteps } from '../saga/saga-deps';
 
 const secretsArn = requiredEnv('STRIPE_WEBHOOK_SECRETS_ARN');
-const payment = { orders: orderRepository(), waits: waitingSteps(), payments: paymentGateway(), now };
 const deps = {
   // A cached read: a rotated secret is picked up within a minute, without a redeploy.
   verifier: new StripeWebhookVerifier(async () => {
@@ -19,13 +18,13 @@ const deps = {
     return secrets as string[];
   }),
   ledger: new DynamoDbPaymentEventLedger(new DynamoDBClient({}), requiredEnv('PAYMENTS_TABLE')),
-  now,
-  onPaymentOutcome: (orderId: string, outcome: Parameters<typeof receivePaymentOutcome>[2]) => receivePaymentOutcome(payment, orderId, outcome),
+  queue: new SqsPaymentEventQueue(new SQSClient({}), requiredEnv('PAYMENT_EVENTS_QUEUE_URL')),
+  now: () => new Date(),
 };
 
-/** POST /webhooks/stripe: verified on the raw body, acted on (the waiting order saga), recorded once, acknowledged. */
+/** POST /webhooks/stripe: verified on the raw body, recorded, queued for the payment events consumer, acknowledged. */
 export const handler = httpHandler({ rawBody: true }, async ({ rawBody, headers }) => {
   const result = await receiveWebhook(deps, rawBody ?? '', headers['stripe-signature']);
-  logger.info('Stripe event received', { eventId: result.eventId, type: result.type, duplicate: result.duplicate, effect: result.effect });
+  logger.info('Stripe event received', { eventId: result.eventId, type: result.type, duplicate: result.duplicate });
   return { status: 200, body: { received: true, duplicate: result.duplicate } };
 });

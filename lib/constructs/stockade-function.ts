@@ -122,15 +122,21 @@ export class StockadeFunction extends NodejsFunction {
     return this;
   }
 
-  /** Sets `envVar` to the queue URL and grants SendMessage (and its KMS use). */
+  /**
+   * Sets `envVar` to the queue URL and grants SendMessage on it, and with a KMS-encrypted queue exactly what SQS
+   * needs of the key for a producer (GenerateDataKey and Decrypt, through SQS only), instead of the CDK grant's
+   * `kms:GenerateDataKey*` / `kms:ReEncrypt*` wildcards.
+   */
   bindQueueProducer(envVar: string, queue: IQueue): this {
     this.addEnvironment(envVar, queue.queueUrl);
-    queue.grantSendMessages(this);
-    if (queue.encryptionMasterKey && this.role) {
-      const reason = 'SendMessage to a KMS-encrypted queue needs kms:GenerateDataKey* and kms:ReEncrypt* (the CDK grant for SQS producers); they apply to the stage key only, used through SQS.';
-      Validations.of(this.role).acknowledge(
-        { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason },
-        { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason },
+    this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: [queue.queueArn] }));
+    if (queue.encryptionMasterKey) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [queue.encryptionMasterKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
       );
     }
     return this;

@@ -18,6 +18,7 @@ import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { StockadeTable } from '../constructs/stockade-table';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { type KnownRoute, routeAccess } from '../../shared/domain/access/route-policies';
 import type { Construct } from 'constructs';
@@ -45,8 +46,10 @@ export interface ApiStackProps extends StackProps {
     readonly idempotency: StockadeTable;
   };
   readonly secrets: { readonly cursorSigningKey: ISecret; readonly stripeWebhookSecrets: ISecret; readonly stripeApiKey: ISecret };
-  /** The order saga: checkout starts it, the Stripe webhook answers its payment wait. */
+  /** The order saga: checkout starts it, cancel ends its payment wait. */
   readonly orderSaga: IStateMachine;
+  /** Where the Stripe webhook queues verified events. */
+  readonly paymentEventsQueue: IQueue;
 }
 
 /** Stateless: the REST API, its WAF and the functions behind its routes. */
@@ -151,13 +154,13 @@ export class ApiStack extends Stack {
       .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
     props.orderSaga.grantTaskResponse(cancelOrder);
     this.addRoute('POST /orders/{orderId}/cancel', cancelOrder);
-    const stripeWebhook = this.addFunction('ReceiveStripeWebhook', { entry: 'payments/receive-stripe-webhook', service: 'payments' })
-      .bindTable('PAYMENTS_TABLE', props.tables.payments, 'append')
-      .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
-      .bindSecret('STRIPE_WEBHOOK_SECRETS_ARN', props.secrets.stripeWebhookSecrets)
-      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
-    props.orderSaga.grantTaskResponse(stripeWebhook);
-    this.addRoute('POST /webhooks/stripe', stripeWebhook);
+    this.addRoute(
+      'POST /webhooks/stripe',
+      this.addFunction('ReceiveStripeWebhook', { entry: 'payments/receive-stripe-webhook', service: 'payments' })
+        .bindTable('PAYMENTS_TABLE', props.tables.payments, 'append')
+        .bindSecret('STRIPE_WEBHOOK_SECRETS_ARN', props.secrets.stripeWebhookSecrets)
+        .bindQueueProducer('PAYMENT_EVENTS_QUEUE_URL', props.paymentEventsQueue),
+    );
     this.addRoute(
       'POST /admin/orders/{orderId}/refund',
       this.addFunction('RefundOrder', { entry: 'admin/refund-order', service: 'admin' })

@@ -17,6 +17,8 @@ export class MessagingStack extends Stack {
   readonly alarmTopic: Topic;
   /** OrderConfirmed events for the fulfilment hand-off. */
   readonly fulfilment: StockadeQueue;
+  /** Verified Stripe events, FIFO per PaymentIntent, de-duplicated by event id, applied by one consumer. */
+  readonly paymentEvents: StockadeQueue;
   /** Normalized inventory updates, FIFO grouped by SKU and de-duplicated by provider event. */
   readonly inventoryUpdates: StockadeQueue;
 
@@ -37,6 +39,12 @@ export class MessagingStack extends Stack {
       stageContext,
       alarmTopic: this.alarmTopic,
       consumerTimeout: Duration.seconds(30),
+    });
+    this.paymentEvents = new StockadeQueue(this, 'PaymentEvents', {
+      stageContext,
+      alarmTopic: this.alarmTopic,
+      consumerTimeout: Duration.seconds(30),
+      fifo: true,
     });
     this.inventoryUpdates = new StockadeQueue(this, 'InventoryUpdates', {
       stageContext,

@@ -29,8 +29,10 @@ import type { StockadeTable } from '../constructs/stockade-table';
 export interface WorkflowStackProps extends StackProps {
   readonly config: StageConfig;
   readonly key: IKey;
-  readonly tables: { readonly catalog: StockadeTable; readonly orders: StockadeTable };
+  readonly tables: { readonly catalog: StockadeTable; readonly orders: StockadeTable; readonly payments: StockadeTable };
   readonly fulfilmentQueue: StockadeQueue;
+  /** Verified Stripe events from the webhook, applied here (they resume or fail the saga's payment wait). */
+  readonly paymentEventsQueue: StockadeQueue;
   readonly secrets: { readonly stripeApiKey: ISecret; readonly fulfilmentApiKey: ISecret };
 }
 
@@ -167,6 +169,14 @@ export class WorkflowStack extends Stack {
       id: 'Serverless::Serverless-LambdaDLQ',
       reason: 'Invoked by a 5-minute schedule; a failed run is retried by EventBridge and, in any case, redone in full by the next run (the sweep is idempotent), so there is no event worth dead-lettering.',
     });
+
+    // Payment events: the webhook queues verified Stripe events; this applies them to orders and the saga.
+    const applyPayments = this.addFunction('ApplyPaymentEvents', 'payments/apply-payment-events', Duration.seconds(25))
+      .bindTable('PAYMENTS_TABLE', tables.payments, 'readWrite')
+      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite')
+      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey)
+      .consumeQueue(props.paymentEventsQueue, { batchSize: 10 });
+    applyPayments.addToRolePolicy(sendTaskStatement(stateMachineArn));
 
     // Fulfilment hand-off: OrderConfirmed -> the provider -> FULFILLED.
     this.addFunction('HandOffFulfilment', 'fulfilment/hand-off-orders', Duration.seconds(25))

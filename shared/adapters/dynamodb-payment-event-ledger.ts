@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { PaymentEventLedger, ProviderEvent } from '../ports/payment-events';
 
@@ -19,8 +19,7 @@ export class DynamoDbPaymentEventLedger implements PaymentEventLedger {
           TableName: this.tableName,
           Item: marshall(
             {
-              pk: `EVENT#${event.provider}#${event.eventId}`,
-              sk: 'EVENT',
+              ...eventKey(event),
               entity: 'provider-event',
               ...event,
               receivedAt: receivedAt.toISOString(),
@@ -37,4 +36,23 @@ export class DynamoDbPaymentEventLedger implements PaymentEventLedger {
       throw error;
     }
   }
+
+  async processed(event: ProviderEvent): Promise<boolean> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(eventKey(event)), ConsistentRead: true, ProjectionExpression: 'processedAt' }));
+    return Item?.processedAt !== undefined;
+  }
+
+  async markProcessed(event: ProviderEvent, effect: string, at: Date): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(eventKey(event)),
+        UpdateExpression: 'SET processedAt = if_not_exists(processedAt, :at), effect = if_not_exists(effect, :effect)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: marshall({ ':at': at.toISOString(), ':effect': effect }),
+      }),
+    );
+  }
 }
+
+const eventKey = (event: Pick<ProviderEvent, 'provider' | 'eventId'>) => ({ pk: `EVENT#${event.provider}#${event.eventId}`, sk: 'EVENT' });

@@ -23,6 +23,15 @@ export interface ProviderEvent {
 /** The webhook event ledger: each provider event is recorded once; a duplicate delivery changes nothing. */
 export interface PaymentEventLedger {
   record(event: ProviderEvent, receivedAt: Date): Promise<'recorded' | 'duplicate'>;
+  /** Whether the event's effect was already applied. */
+  processed(event: ProviderEvent): Promise<boolean>;
+  /** Marks the event applied, with what it did. */
+  markProcessed(event: ProviderEvent, effect: string, at: Date): Promise<void>;
+}
+
+/** Verified provider events waiting to be applied, in order per PaymentIntent and de-duplicated by event id. */
+export interface PaymentEventQueue {
+  enqueue(event: ProviderEvent): Promise<void>;
 }
 
 /** Verifies a webhook's signature over the raw body and returns the event, or throws. */

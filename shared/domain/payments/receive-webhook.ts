@@ -1,4 +1,4 @@
-import type { PaymentEventLedger, ProviderEvent, WebhookVerifier } from '../../ports/payment-events';
+import type { PaymentEventLedger, PaymentEventQueue, ProviderEvent, WebhookVerifier } from '../../ports/payment-events';
 import type { PaymentOutcome } from '../orders/order';
 
 const OUTCOME_BY_TYPE: Readonly<Record<string, PaymentOutcome['kind']>> = {
@@ -19,24 +19,33 @@ export function paymentOutcomeOf(event: ProviderEvent): { orderId: string; outco
 }
 
 /**
- * Webhook intake: verify the sender on the raw body, act on the event, then record it. Acting first means a
- * delivery that failed half-way is acted on again when Stripe retries (every effect is idempotent: the outcome is
- * recorded once, a finished wait ignores a second answer); the ledger then keeps each event once. The answer is
- * 2xx only once both are durable.
+ * Webhook intake, kept fast: verify the sender on the raw body, record the event in the ledger, queue it, answer.
+ * A duplicate delivery is queued again too (the queue drops repeats of an event id, and the consumer skips events
+ * already applied): so an intake that failed between the ledger and the queue loses nothing when the provider
+ * retries. The answer is 2xx only once the event is both recorded and queued.
  */
 export async function receiveWebhook(
-  deps: {
-    verifier: WebhookVerifier;
-    ledger: PaymentEventLedger;
-    now: () => Date;
-    onPaymentOutcome: (orderId: string, outcome: PaymentOutcome) => Promise<string>;
-  },
+  deps: { verifier: WebhookVerifier; ledger: PaymentEventLedger; queue: PaymentEventQueue; now: () => Date },
   rawBody: string,
   signatureHeader: string | undefined,
-): Promise<{ eventId: string; type: string; duplicate: boolean; effect?: string }> {
+): Promise<{ eventId: string; type: string; duplicate: boolean }> {
   const event = await deps.verifier.verify(rawBody, signatureHeader);
-  const payment = paymentOutcomeOf(event);
-  const effect = payment ? await deps.onPaymentOutcome(payment.orderId, payment.outcome) : undefined;
   const outcome = await deps.ledger.record(event, deps.now());
-  return { eventId: event.eventId, type: event.type, duplicate: outcome === 'duplicate', ...(effect ? { effect } : {}) };
+  await deps.queue.enqueue(event);
+  return { eventId: event.eventId, type: event.type, duplicate: outcome === 'duplicate' };
+}
+
+/**
+ * The queue consumer's step for one event: an event already applied is skipped; unknown types are acknowledged and
+ * ignored; a payment outcome is applied (idempotently) and the event marked applied with what it did.
+ */
+export async function applyPaymentEvent(
+  deps: { ledger: PaymentEventLedger; now: () => Date; onPaymentOutcome: (orderId: string, outcome: PaymentOutcome) => Promise<string> },
+  event: ProviderEvent,
+): Promise<string> {
+  if (await deps.ledger.processed(event)) return 'already-applied';
+  const payment = paymentOutcomeOf(event);
+  const effect = payment ? await deps.onPaymentOutcome(payment.orderId, payment.outcome) : 'ignored';
+  await deps.ledger.markProcessed(event, effect, deps.now());
+  return effect;
 }

@@ -7,7 +7,8 @@ import { orderView, type StoredOrder } from '../../../shared/domain/orders/order
 import { getOrder } from '../../../shared/domain/orders/queries';
 import { awaitPayment, cancelOrRefundPayment, createPaymentIntent, markOrderFailed, receivePaymentOutcome } from '../../../shared/domain/orders/saga';
 import { failureReason } from '../../../shared/domain/orders/saga-errors';
-import { paymentOutcomeOf } from '../../../shared/domain/payments/receive-webhook';
+import { applyPaymentEvent, paymentOutcomeOf, receiveWebhook } from '../../../shared/domain/payments/receive-webhook';
+import type { PaymentEventLedger, ProviderEvent } from '../../../shared/ports/payment-events';
 import { FakeCarts, FakeCatalog } from '../../support/fakes';
 import { FakeOrders, FakePayments, FakeStock, FakeWaits } from '../../support/order-fakes';
 import { cancelOrder } from '../../../shared/domain/orders/cancel';
@@ -290,5 +291,51 @@ describe('admin refunds', () => {
     expect(o.payments.calls.filter((c) => c.startsWith('refund'))).toHaveLength(1);
     await expect(refundOrder(o.refundDeps, admin, o.orderId, { amount: 2401, reason: 'too much' })).rejects.toBeInstanceOf(BusinessRuleError);
     expect(o.events.at(-1)?.outcome).toBe('denied');
+  });
+});
+
+describe('payment events: intake and application', () => {
+  class MemoryLedger implements PaymentEventLedger {
+    readonly recorded = new Set<string>();
+    readonly applied = new Map<string, string>();
+    async record(event: ProviderEvent) {
+      if (this.recorded.has(event.eventId)) return 'duplicate' as const;
+      this.recorded.add(event.eventId);
+      return 'recorded' as const;
+    }
+    async processed(event: ProviderEvent) {
+      return this.applied.has(event.eventId);
+    }
+    async markProcessed(event: ProviderEvent, effect: string) {
+      if (!this.applied.has(event.eventId)) this.applied.set(event.eventId, effect);
+    }
+  }
+  const event = (eventId: string, type = 'payment_intent.succeeded'): ProviderEvent => ({
+    provider: 'stripe',
+    eventId,
+    type,
+    created: 1,
+    objectId: 'pi_1',
+    paymentIntent: { id: 'pi_1', status: 'succeeded', amount: 10, currency: 'eur', orderId: 'o1' },
+  });
+
+  it('intake records and queues every delivery, duplicates too (the queue and the consumer drop repeats)', async () => {
+    const ledger = new MemoryLedger();
+    const queued: string[] = [];
+    const deps = { verifier: { verify: async (raw: string) => event(raw) }, ledger, queue: { enqueue: async (e: ProviderEvent) => void queued.push(e.eventId) }, now };
+    expect(await receiveWebhook(deps, 'evt_1', 'sig')).toMatchObject({ duplicate: false });
+    expect(await receiveWebhook(deps, 'evt_1', 'sig')).toMatchObject({ duplicate: true });
+    expect(queued).toEqual(['evt_1', 'evt_1']);
+  });
+
+  it('applies each event once, ignores types the saga does not wait for, and records what it did', async () => {
+    const ledger = new MemoryLedger();
+    const applied: string[] = [];
+    const deps = { ledger, now, onPaymentOutcome: async (orderId: string) => (applied.push(orderId), 'resumed') };
+    expect(await applyPaymentEvent(deps, event('evt_1'))).toBe('resumed');
+    expect(await applyPaymentEvent(deps, event('evt_1'))).toBe('already-applied');
+    expect(await applyPaymentEvent(deps, event('evt_2', 'charge.succeeded'))).toBe('ignored');
+    expect(applied).toEqual(['o1']);
+    expect([...ledger.applied]).toEqual([['evt_1', 'resumed'], ['evt_2', 'ignored']]);
   });
 });

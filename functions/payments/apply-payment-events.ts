@@ -1,0 +1,31 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoDbPaymentEventLedger } from '../../shared/adapters/dynamodb-payment-event-ledger';
+import { requiredEnv } from '../../shared/config/env';
+import { receivePaymentOutcome } from '../../shared/domain/orders/saga';
+import { applyPaymentEvent } from '../../shared/domain/payments/receive-webhook';
+import type { ProviderEvent } from '../../shared/ports/payment-events';
+import { logger } from '../../shared/observability/powertools';
+import { now, orderRepository, paymentGateway, waitingSteps } from '../saga/saga-deps';
+
+const payment = { orders: orderRepository(), waits: waitingSteps(), payments: paymentGateway(), now };
+const deps = {
+  ledger: new DynamoDbPaymentEventLedger(new DynamoDBClient({}), requiredEnv('PAYMENTS_TABLE')),
+  now,
+  onPaymentOutcome: (orderId: string, outcome: Parameters<typeof receivePaymentOutcome>[2]) => receivePaymentOutcome(payment, orderId, outcome),
+};
+// FIFO: once a record fails, the rest of its message group in this batch is returned too, so order holds.
+const processor = new SqsFifoPartialProcessorAsync();
+
+async function apply(record: SQSRecord): Promise<void> {
+  const event = JSON.parse(record.body) as ProviderEvent;
+  if (typeof event.eventId !== 'string' || typeof event.type !== 'string') throw new Error(`Message ${record.messageId} is not a provider event`);
+  const effect = await applyPaymentEvent(deps, event);
+  logger.info('Payment event applied', { eventId: event.eventId, type: event.type, effect });
+}
+
+/** Consumer of the payment events queue: applies each verified provider event once, in order per PaymentIntent. */
+export const handler = middy((event: SQSEvent) => processPartialResponse(event, apply, processor)).use(injectLambdaContext(logger, { resetKeys: true }));

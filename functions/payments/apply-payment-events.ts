@@ -5,6 +5,7 @@ import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoDbPaymentEventLedger } from '../../shared/adapters/dynamodb-payment-event-ledger';
 import { requiredEnv } from '../../shared/config/env';
+import { receiveProviderRefund } from '../../shared/domain/orders/refund';
 import { receivePaymentOutcome } from '../../shared/domain/orders/saga';
 import { applyPaymentEvent } from '../../shared/domain/payments/receive-webhook';
 import type { ProviderEvent } from '../../shared/ports/payment-events';
@@ -16,6 +17,7 @@ const deps = {
   ledger: new DynamoDbPaymentEventLedger(new DynamoDBClient({}), requiredEnv('PAYMENTS_TABLE')),
   now,
   onPaymentOutcome: (orderId: string, outcome: Parameters<typeof receivePaymentOutcome>[2]) => receivePaymentOutcome(payment, orderId, outcome),
+  onRefund: (refund: Parameters<typeof receiveProviderRefund>[1]) => receiveProviderRefund(payment, refund),
 };
 // FIFO: once a record fails, the rest of its message group in this batch is returned too, so order holds.
 const processor = new SqsFifoPartialProcessorAsync();

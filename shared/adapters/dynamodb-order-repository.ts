@@ -114,7 +114,9 @@ export class DynamoDbOrderRepository implements OrderRepository {
 
   async recordPaymentOutcome(orderId: string, outcome: PaymentOutcome, at: string): Promise<StoredOrder | undefined> {
     const recorded = await this.update(orderId, {
-      set: { paymentOutcome: outcome, paymentStatus: outcome.kind, updatedAt: at },
+      // Only the outcome: the payment status shown is set by the steps that act on it (commit, compensation,
+      // refunds), so a late or replayed event can never move it back.
+      set: { paymentOutcome: outcome, updatedAt: at },
       condition: 'attribute_not_exists(paymentOutcome)',
       values: {},
     });

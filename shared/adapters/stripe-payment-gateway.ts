@@ -104,5 +104,6 @@ function toPayment(pi: Stripe.PaymentIntent): ProviderPayment {
     status: pi.status,
     amount: { amount: pi.amount, currency: pi.currency.toUpperCase() },
     ...(pi.client_secret ? { clientSecret: pi.client_secret } : {}),
+    ...(typeof pi.metadata?.orderId === 'string' && pi.metadata.orderId ? { orderId: pi.metadata.orderId } : {}),
   };
 }

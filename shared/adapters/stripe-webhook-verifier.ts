@@ -25,6 +25,7 @@ export class StripeWebhookVerifier implements WebhookVerifier {
           created: event.created,
           ...(typeof object.id === 'string' ? { objectId: object.id } : {}),
           ...(object.object === 'payment_intent' ? { paymentIntent: paymentIntentFacts(object as Stripe.PaymentIntent) } : {}),
+          ...(object.object === 'refund' ? { refund: refundFacts(object as Stripe.Refund) } : {}),
         };
       } catch (error) {
         if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) throw error;
@@ -44,5 +45,17 @@ function paymentIntentFacts(pi: Stripe.PaymentIntent): NonNullable<ProviderEvent
     currency: pi.currency,
     ...(typeof orderId === 'string' && orderId.length > 0 ? { orderId } : {}),
     ...(failureCode ? { failureCode } : {}),
+  };
+}
+
+function refundFacts(refund: Stripe.Refund): NonNullable<ProviderEvent['refund']> {
+  const paymentIntentId = typeof refund.payment_intent === 'string' ? refund.payment_intent : refund.payment_intent?.id;
+  const orderId = refund.metadata?.orderId;
+  return {
+    id: refund.id,
+    amount: refund.amount,
+    status: refund.status ?? 'pending',
+    ...(paymentIntentId ? { paymentIntentId } : {}),
+    ...(typeof orderId === 'string' && orderId.length > 0 ? { orderId } : {}),
   };
 }

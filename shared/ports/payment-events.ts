@@ -18,6 +18,14 @@ export interface ProviderEvent {
     /** Decline code or error code of the last failed attempt. */
     readonly failureCode?: string;
   };
+  /** For refund.* events: the refund (Stockade's refunds carry metadata.orderId; dashboard refunds do not). */
+  readonly refund?: {
+    readonly id: string;
+    readonly amount: number;
+    readonly status: string;
+    readonly paymentIntentId?: string;
+    readonly orderId?: string;
+  };
 }
 
 /** The webhook event ledger: each provider event is recorded once; a duplicate delivery changes nothing. */

@@ -6,6 +6,8 @@ export interface ProviderPayment {
   readonly status: string;
   readonly amount: Money;
   readonly clientSecret?: string;
+  /** The order it pays for (metadata.orderId), when Stockade created it. */
+  readonly orderId?: string;
 }
 
 /** The payment provider (Stripe). Every call that changes something is idempotent per order. */

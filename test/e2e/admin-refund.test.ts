@@ -86,4 +86,22 @@ describe('admin refunds, end to end', () => {
     expect((await call('POST', `/admin/orders/${ulid()}/refund`, admin, { reason: 'no such order' })).status).toBe(404);
     expect(await amountRefunded(paymentIntentId)).toBe(0);
   }, 60_000);
+
+  it('a refund made in the Stripe dashboard reaches its order through the refund event, once; in full it makes it REFUNDED', async () => {
+    const { orderId, paymentIntentId } = await paidOrder();
+    const until = async (done: (o: Awaited<ReturnType<typeof orders.get>>) => boolean) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const order = await orders.get(orderId);
+        if (done(order) || Date.now() > deadline) return order;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    // As an operator would in the dashboard: no metadata, so the order is found through the PaymentIntent.
+    await stripe.refunds.create({ payment_intent: paymentIntentId, amount: 3000 });
+    expect(await until((o) => o?.refundedAmount === 3000)).toMatchObject({ status: 'CONFIRMED', refundedAmount: 3000, payment: { status: 'partially_refunded' } });
+    await stripe.refunds.create({ payment_intent: paymentIntentId });
+    expect(await until((o) => o?.status === 'REFUNDED')).toMatchObject({ status: 'REFUNDED', refundedAmount: 8000 });
+    expect((await call('GET', `/admin/orders/${orderId}/refund`, admin)).status).not.toBe(200);
+  }, 60_000);
 });

@@ -3,7 +3,8 @@ import type { AuditLog } from '../../ports/audit-log';
 import type { OrderRepository } from '../../ports/order-repository';
 import type { PaymentGateway } from '../../ports/payment-gateway';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../errors';
-import { type Order, type OrderStatus, orderView } from './order';
+import type { ProviderEvent } from '../../ports/payment-events';
+import { type Order, type OrderStatus, orderView, type StoredOrder } from './order';
 
 /** Orders whose payment was taken and not yet fully refunded. */
 const REFUNDABLE: readonly OrderStatus[] = ['CONFIRMED', 'FULFILLED'];
@@ -55,11 +56,40 @@ export async function refundOrder(
     await audit('failed', detail);
     throw error;
   }
-  const full = before + refund.amount >= order.total.amount;
-  let updated = await deps.orders.recordRefund(orderId, { refundId: refund.refundId, amount: refund.amount, paymentStatus: full ? 'refunded' : 'partially_refunded' }, deps.now().toISOString());
-  if (updated && (updated.refundedAmount ?? 0) >= updated.total.amount) {
-    updated = (await deps.orders.transition(orderId, { from: REFUNDABLE, to: 'REFUNDED', at: deps.now().toISOString() })) ?? (await deps.orders.get(orderId));
-  }
+  const updated = await recordRefundOnOrder(deps, orderId, { refundId: refund.refundId, amount: refund.amount });
   await audit('succeeded', `${detail} (refund ${refund.refundId}, ${refund.status})`);
   return orderView(updated ?? order);
+}
+
+/**
+ * Adds a refund to its order once (by refund id), whoever reports it first (the admin route or Stripe's refund
+ * event); a paid order refunded in full becomes REFUNDED. Orders that failed or were cancelled keep their status.
+ */
+export async function recordRefundOnOrder(
+  deps: { orders: OrderRepository; now: () => Date },
+  orderId: string,
+  refund: { refundId: string; amount: number },
+): Promise<StoredOrder | undefined> {
+  const current = await deps.orders.get(orderId);
+  if (!current) return undefined;
+  const full = (current.refundedAmount ?? 0) + refund.amount >= current.total.amount;
+  const updated = await deps.orders.recordRefund(orderId, { ...refund, paymentStatus: full ? 'refunded' : 'partially_refunded' }, deps.now().toISOString());
+  if (updated && (updated.refundedAmount ?? 0) >= updated.total.amount && REFUNDABLE.includes(updated.status)) {
+    return (await deps.orders.transition(orderId, { from: REFUNDABLE, to: 'REFUNDED', at: deps.now().toISOString() })) ?? deps.orders.get(orderId);
+  }
+  return updated;
+}
+
+/**
+ * A refund Stripe reports (refund.created / refund.updated), including one made in the Stripe dashboard: recorded
+ * on its order once it succeeded. The order is found from the refund's metadata, or else the PaymentIntent's.
+ */
+export async function receiveProviderRefund(
+  deps: { orders: OrderRepository; payments: PaymentGateway; now: () => Date },
+  refund: NonNullable<ProviderEvent['refund']>,
+): Promise<'recorded' | 'not-succeeded' | 'unknown-order'> {
+  if (refund.status !== 'succeeded') return 'not-succeeded';
+  const orderId = refund.orderId ?? (refund.paymentIntentId ? (await deps.payments.retrieve(refund.paymentIntentId)).orderId : undefined);
+  if (!orderId) return 'unknown-order';
+  return (await recordRefundOnOrder(deps, orderId, { refundId: refund.id, amount: refund.amount })) ? 'recorded' : 'unknown-order';
 }

@@ -40,12 +40,18 @@ export async function receiveWebhook(
  * ignored; a payment outcome is applied (idempotently) and the event marked applied with what it did.
  */
 export async function applyPaymentEvent(
-  deps: { ledger: PaymentEventLedger; now: () => Date; onPaymentOutcome: (orderId: string, outcome: PaymentOutcome) => Promise<string> },
+  deps: {
+    ledger: PaymentEventLedger;
+    now: () => Date;
+    onPaymentOutcome: (orderId: string, outcome: PaymentOutcome) => Promise<string>;
+    onRefund: (refund: NonNullable<ProviderEvent['refund']>) => Promise<string>;
+  },
   event: ProviderEvent,
 ): Promise<string> {
   if (await deps.ledger.processed(event)) return 'already-applied';
   const payment = paymentOutcomeOf(event);
-  const effect = payment ? await deps.onPaymentOutcome(payment.orderId, payment.outcome) : 'ignored';
+  const isRefund = (event.type === 'refund.created' || event.type === 'refund.updated') && event.refund !== undefined;
+  const effect = payment ? await deps.onPaymentOutcome(payment.orderId, payment.outcome) : isRefund && event.refund ? await deps.onRefund(event.refund) : 'ignored';
   await deps.ledger.markProcessed(event, effect, deps.now());
   return effect;
 }

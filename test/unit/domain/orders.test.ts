@@ -331,7 +331,7 @@ describe('payment events: intake and application', () => {
   it('applies each event once, ignores types the saga does not wait for, and records what it did', async () => {
     const ledger = new MemoryLedger();
     const applied: string[] = [];
-    const deps = { ledger, now, onPaymentOutcome: async (orderId: string) => (applied.push(orderId), 'resumed') };
+    const deps = { ledger, now, onPaymentOutcome: async (orderId: string) => (applied.push(orderId), 'resumed'), onRefund: async () => 'recorded' };
     expect(await applyPaymentEvent(deps, event('evt_1'))).toBe('resumed');
     expect(await applyPaymentEvent(deps, event('evt_1'))).toBe('already-applied');
     expect(await applyPaymentEvent(deps, event('evt_2', 'charge.succeeded'))).toBe('ignored');

@@ -25,6 +25,7 @@ describe('cancelling an order, end to end', () => {
   const tag = randomBytes(3).toString('hex').toUpperCase();
   const sku = `JUG-${tag}`;
   let customer = '';
+  let admin = '';
   let customerId = '';
   let other = '';
   let productId = '';
@@ -49,6 +50,7 @@ describe('cancelling an order, end to end', () => {
   beforeAll(async () => {
     const client = cognitoClient();
     const vendor = await signIn(client, users.vendor);
+    admin = await signIn(client, users.admin);
     customer = (await newCustomer(client, 'cancel')).accessToken;
     other = (await newCustomer(client, 'cancel-peek')).accessToken;
     client.destroy();
@@ -123,5 +125,23 @@ describe('cancelling an order, end to end', () => {
     expect(await available()).toBe(stockBefore);
     const intent = await stripe.paymentIntents.retrieve(paymentIntentId);
     expect((await stripe.charges.retrieve(intent.latest_charge as string)).refunded).toBe(false);
+  }, 60_000);
+
+  it('cancelling a confirmed order while an admin refunds it twice at once refunds the payment exactly once', async () => {
+    const before = await available();
+    const { order, paymentIntentId } = await confirmedOrder(2);
+    const [cancelled, ...refunds] = await Promise.all([
+      call('POST', `/orders/${order.orderId}/cancel`, customer),
+      call('POST', `/admin/orders/${order.orderId}/refund`, admin, { reason: 'customer asked twice' }),
+      call('POST', `/admin/orders/${order.orderId}/refund`, admin, { reason: 'customer asked twice' }),
+    ]);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('CANCELLED');
+    // An admin refund either won the race (200) or found nothing left to refund (409 cancelled / 422 refunded).
+    for (const r of refunds) expect([200, 409, 422]).toContain(r.status);
+    const intent = await stripe.paymentIntents.retrieve(paymentIntentId);
+    const charge = await stripe.charges.retrieve(intent.latest_charge as string);
+    expect(charge).toMatchObject({ refunded: true, amount_refunded: 4400 });
+    expect(await available()).toBe(before);
   }, 60_000);
 });

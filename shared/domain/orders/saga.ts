@@ -4,6 +4,7 @@ import type { PaymentGateway } from '../../ports/payment-gateway';
 import type { HeldLine, StockLedger } from '../../ports/stock-ledger';
 import type { WaitingSteps } from '../../ports/workflow';
 import { OPEN_STATUSES, type PaymentOutcome, type StoredOrder } from './order';
+import { BusinessRuleError } from '../errors';
 import { failureReason, SagaError } from './saga-errors';
 
 /**
@@ -163,8 +164,14 @@ export async function voidPayment(payments: PaymentGateway, paymentIntentId: str
   if (current.status === 'canceled') return 'canceled';
   if (current.status !== 'succeeded') current = await payments.cancel(paymentIntentId, orderId);
   if (current.status !== 'succeeded') return current.status;
-  const refund = await payments.refund(paymentIntentId, orderId);
-  return refund.status === 'failed' ? 'refund_failed' : 'refunded';
+  try {
+    const refund = await payments.refund(paymentIntentId, orderId);
+    return refund.status === 'failed' ? 'refund_failed' : 'refunded';
+  } catch (error) {
+    // Refused because nothing is left to refund: someone (an admin, the dashboard) refunded it in full already.
+    if (error instanceof BusinessRuleError) return 'refunded';
+    throw error;
+  }
 }
 
 /** MarkOrderFailed (compensation): the order ends FAILED with a reason the customer may read. */

@@ -6,7 +6,8 @@ import { refundOrder } from '../../shared/domain/orders/refund';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { IdempotencyKeySchema, OrderIdPathSchema, RefundBodySchema } from '../../shared/schemas/orders';
-import { now, orderRepository, paymentGateway } from '../saga/saga-deps';
+import { now, orderRepository } from '../saga/saga-deps';
+import { paymentGateway } from '../saga/payment-deps';
 
 const deps = { orders: orderRepository(), payments: paymentGateway(), audit: new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv('AUDIT_TABLE')), now };
 

@@ -5,7 +5,8 @@ import middy from '@middy/core';
 import { integerEnv } from '../../shared/config/env';
 import { sweepExpiredHolds } from '../../shared/domain/orders/saga';
 import { logger, metrics } from '../../shared/observability/powertools';
-import { now, orderRepository, paymentGateway, stockLedger } from '../saga/saga-deps';
+import { now, orderRepository, stockLedger } from '../saga/saga-deps';
+import { paymentGateway } from '../saga/payment-deps';
 
 const deps = { stock: stockLedger(), orders: orderRepository(), payments: paymentGateway(), now };
 const options = { graceSeconds: integerEnv('SWEEP_GRACE_SECONDS', 300), limit: integerEnv('SWEEP_BATCH_SIZE', 100) };

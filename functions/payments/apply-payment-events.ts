@@ -10,7 +10,9 @@ import { receivePaymentOutcome } from '../../shared/domain/orders/saga';
 import { applyPaymentEvent } from '../../shared/domain/payments/receive-webhook';
 import type { ProviderEvent } from '../../shared/ports/payment-events';
 import { logger } from '../../shared/observability/powertools';
-import { now, orderRepository, paymentGateway, waitingSteps } from '../saga/saga-deps';
+import { now, orderRepository } from '../saga/saga-deps';
+import { paymentGateway } from '../saga/payment-deps';
+import { waitingSteps } from '../saga/workflow-deps';
 
 const payment = { orders: orderRepository(), waits: waitingSteps(), payments: paymentGateway(), now };
 const deps = {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { awaitPayment } from '../../shared/domain/orders/saga';
-import { now, orderRepository, waitingSteps } from './saga-deps';
+import { now, orderRepository } from './saga-deps';
+import { waitingSteps } from './workflow-deps';
 import { sagaStep, StepInputSchema } from './saga-step';
 
 const deps = { orders: orderRepository(), waits: waitingSteps(), now };

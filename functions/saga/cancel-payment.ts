@@ -1,5 +1,6 @@
 import { cancelOrRefundPayment } from '../../shared/domain/orders/saga';
-import { orderRepository, paymentGateway } from './saga-deps';
+import { orderRepository } from './saga-deps';
+import { paymentGateway } from './payment-deps';
 import { sagaStep, StepInputSchema } from './saga-step';
 
 const deps = { orders: orderRepository(), payments: paymentGateway() };

@@ -1,5 +1,6 @@
 import { createPaymentIntent } from '../../shared/domain/orders/saga';
-import { now, orderRepository, paymentGateway } from './saga-deps';
+import { now, orderRepository } from './saga-deps';
+import { paymentGateway } from './payment-deps';
 import { sagaStep, StepInputSchema } from './saga-step';
 
 const deps = { orders: orderRepository(), payments: paymentGateway(), now };

@@ -1,5 +1,5 @@
 import { publishOrderConfirmed } from '../../shared/domain/orders/saga';
-import { orderEvents } from './saga-deps';
+import { orderEvents } from './event-deps';
 import { sagaStep, StepInputSchema } from './saga-step';
 
 const deps = { events: orderEvents() };

@@ -60,6 +60,7 @@ import { awaitPayment, commitOrder, createPaymentIntent, DEFAULT_HOLD_SECONDS, r
 import { TransientError } from '../shared/domain/orders/saga-errors';
 import type { PaymentGateway } from '../shared/ports/payment-gateway';
 import type { ProviderEvent } from '../shared/ports/payment-events';
+import { type ApiResponse, apiCaller } from '../test/support/api';
 import { writeDocSection } from './lib/benchmarks-doc';
 import { sourceRevision } from './lib/source-revision';
 import { CapacityMeter, type CapacityUse } from './lib/consumed-capacity';
@@ -162,27 +163,8 @@ async function pool(count: number, concurrency: number, task: (index: number) =>
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP and identity
 
-interface ApiAnswer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
-
-async function callApi(apiUrl: string, method: string, route: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiAnswer> {
-  const response = await fetch(`${apiUrl}${route}`, {
-    method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await response.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    parsed = { raw: text.slice(0, 200) };
-  }
-  return { status: response.status, body: parsed };
-}
+/** The local API as the benchmark's client calls it: a generous timeout, so a stuck request fails the run. */
+const callApi = (apiUrl: string, ...args: Parameters<ReturnType<typeof apiCaller>>) => apiCaller(apiUrl, { timeoutMs: 60_000 })(...args);
 
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -268,7 +250,7 @@ async function checkoutThroughput(ctx: BenchContext, opts: Options): Promise<Thr
     await pool(opts.orders, opts.concurrency, async () => {
       if (performance.now() > deadline) return;
       const sentAt = performance.now();
-      let answer: ApiAnswer;
+      let answer: ApiResponse;
       try {
         answer = await callApi(apiUrl, 'POST', '/checkout', customerToken, { items: [{ sku, quantity: 1 }] }, { 'Idempotency-Key': `bench-${randomUUID()}` });
       } catch (error) {

@@ -1,15 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
-import { requiredEnv } from '../../shared/config/env';
 import { ValidationError } from '../../shared/domain/errors';
 import { refundOrder } from '../../shared/domain/orders/refund';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { IdempotencyKeySchema, OrderIdPathSchema, RefundBodySchema } from '../../shared/schemas/orders';
-import { now, orderRepository } from '../saga/saga-deps';
+import { auditLog, now, orderRepository } from '../saga/saga-deps';
 import { paymentGateway } from '../saga/payment-deps';
 
-const deps = { orders: orderRepository(), payments: paymentGateway(), audit: new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv('AUDIT_TABLE')), now };
+const deps = { orders: orderRepository(), payments: paymentGateway(), audit: auditLog(), now };
 
 /** POST /admin/orders/{orderId}/refund { amount?, reason }: a full or partial refund, audited. Idempotency-Key optional. */
 export const handler = httpHandler({ path: OrderIdPathSchema, body: RefundBodySchema }, async ({ path, body, headers, event }) => {

@@ -1,22 +1,19 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoDbPaymentEventLedger } from '../../shared/adapters/dynamodb-payment-event-ledger';
-import { requiredEnv } from '../../shared/config/env';
 import { receiveProviderRefund } from '../../shared/domain/orders/refund';
 import { receivePaymentOutcome } from '../../shared/domain/orders/saga';
 import { applyPaymentEvent } from '../../shared/domain/payments/receive-webhook';
 import type { ProviderEvent } from '../../shared/ports/payment-events';
 import { logger } from '../../shared/observability/powertools';
-import { now, orderRepository } from '../saga/saga-deps';
+import { now, orderRepository, paymentEventLedger } from '../saga/saga-deps';
 import { paymentGateway } from '../saga/payment-deps';
 import { waitingSteps } from '../saga/workflow-deps';
 
 const payment = { orders: orderRepository(), waits: waitingSteps(), payments: paymentGateway(), now };
 const deps = {
-  ledger: new DynamoDbPaymentEventLedger(new DynamoDBClient({}), requiredEnv('PAYMENTS_TABLE')),
+  ledger: paymentEventLedger(),
   now,
   onPaymentOutcome: (orderId: string, outcome: Parameters<typeof receivePaymentOutcome>[2]) => receivePaymentOutcome(payment, orderId, outcome),
   onRefund: (refund: Parameters<typeof receiveProviderRefund>[1]) => receiveProviderRefund(payment, refund),

@@ -78,7 +78,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
     return this.update(orderId, {
       set: { paymentIntentId: payment.paymentIntentId, paymentStatus: payment.status, updatedAt: at, ...(payment.clientSecret ? { paymentClientSecret: payment.clientSecret } : {}) },
       condition: '#status = :reserved AND (attribute_not_exists(paymentIntentId) OR paymentIntentId = :paymentIntentId)',
-      values: { ':reserved': 'RESERVED' },
+      values: { ':reserved': 'RESERVED', ':paymentIntentId': payment.paymentIntentId },
     });
   }
 
@@ -130,7 +130,6 @@ export class DynamoDbOrderRepository implements OrderRepository {
       values[`:v${i}`] = value;
       return `${attribute} = :v${i}`;
     });
-    if (change.condition.includes(':paymentIntentId')) values[':paymentIntentId'] = change.set.paymentIntentId;
     const expression = `SET ${sets.join(', ')}`;
     const usesStatus = `${expression} ${change.condition}`.includes('#status');
     try {

@@ -34,76 +34,40 @@ export class DynamoDbStockLedger implements StockLedger {
       ...lines.map((line) => this.stockChange(line, 'reserved = reserved + :q, available = available - :q', 'available >= :q')),
       ...orderTransitionItems(this.ordersTable, orderId, { from: ['PENDING'], to: 'RESERVED', at }),
     ];
-    try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
-      return { outcome: 'reserved' };
-    } catch (error) {
-      const codes = cancellationCodes(error);
-      if (!codes || codes.some((c) => c === 'TransactionConflict')) throw transientIfContended(error);
-      if (codes[0] === 'ConditionalCheckFailed') return { outcome: 'already-reserved' };
-      const short = lines.filter((_, i) => codes[i + 1] === 'ConditionalCheckFailed').map((l) => l.sku);
-      if (short.length > 0) return { outcome: 'insufficient', skus: short };
-      if (codes[lines.length + 1] === 'ConditionalCheckFailed') return { outcome: 'order-not-pending' };
-      throw transientIfContended(error);
-    }
+    const codes = await this.transact(items);
+    if (!codes) return { outcome: 'reserved' };
+    if (codes[0] === 'ConditionalCheckFailed') return { outcome: 'already-reserved' };
+    const short = lines.filter((_, i) => codes[i + 1] === 'ConditionalCheckFailed').map((l) => l.sku);
+    if (short.length > 0) return { outcome: 'insufficient', skus: short };
+    return { outcome: 'order-not-pending' };
   }
 
   async release(orderId: string, at: string): Promise<'released' | 'not-held'> {
     const hold = await this.get(orderId);
     if (!hold || hold.status !== 'ACTIVE') return 'not-held';
-    const items = [this.closeHold(orderId, 'RELEASED', at), ...hold.lines.map((line) => this.stockChange(line, 'reserved = reserved - :q, available = available + :q'))];
-    try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
-      return 'released';
-    } catch (error) {
-      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return 'not-held';
-      throw transientIfContended(error);
-    }
+    const codes = await this.transact([this.moveHold(orderId, 'ACTIVE', 'RELEASED', at), ...hold.lines.map((line) => this.stockChange(line, 'reserved = reserved - :q, available = available + :q'))]);
+    return codes ? 'not-held' : 'released';
   }
 
   async commit(orderId: string, at: string): Promise<'committed' | 'already-committed' | 'not-held'> {
     const hold = await this.get(orderId);
     if (hold?.status === 'COMMITTED') return 'already-committed';
     if (!hold || hold.status !== 'ACTIVE') return 'not-held';
-    const items = [
-      this.closeHold(orderId, 'COMMITTED', at),
+    const codes = await this.transact([
+      this.moveHold(orderId, 'ACTIVE', 'COMMITTED', at),
       ...hold.lines.map((line) => this.stockChange(line, 'onHand = onHand - :q, reserved = reserved - :q')),
       ...orderTransitionItems(this.ordersTable, orderId, { from: ['AWAITING_PAYMENT'], to: 'CONFIRMED', at, paymentStatus: 'succeeded' }),
-    ];
-    try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
-      return 'committed';
-    } catch (error) {
-      const codes = cancellationCodes(error);
-      if (codes?.[0] === 'ConditionalCheckFailed') return (await this.get(orderId))?.status === 'COMMITTED' ? 'already-committed' : 'not-held';
-      if (codes?.[hold.lines.length + 1] === 'ConditionalCheckFailed') throw new SagaError('InvalidOrderState', `Order ${orderId} is not awaiting payment`);
-      throw transientIfContended(error);
-    }
+    ]);
+    if (!codes) return 'committed';
+    if (codes[0] === 'ConditionalCheckFailed') return (await this.get(orderId))?.status === 'COMMITTED' ? 'already-committed' : 'not-held';
+    throw new SagaError('InvalidOrderState', `Order ${orderId} is not awaiting payment`);
   }
 
   async restock(orderId: string, at: string): Promise<'restocked' | 'not-committed'> {
     const hold = await this.get(orderId);
     if (hold?.status !== 'COMMITTED') return 'not-committed';
-    const items: TransactWriteItem[] = [
-      {
-        Update: {
-          TableName: this.catalogTable,
-          Key: marshall(holdKey(orderId)),
-          UpdateExpression: 'SET #status = :returned, updatedAt = :at',
-          ConditionExpression: '#status = :committed',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: marshall({ ':returned': 'RETURNED', ':committed': 'COMMITTED', ':at': at }),
-        },
-      },
-      ...hold.lines.map((line) => this.stockChange(line, 'onHand = onHand + :q, available = available + :q')),
-    ];
-    try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
-      return 'restocked';
-    } catch (error) {
-      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return 'not-committed';
-      throw transientIfContended(error);
-    }
+    const codes = await this.transact([this.moveHold(orderId, 'COMMITTED', 'RETURNED', at), ...hold.lines.map((line) => this.stockChange(line, 'onHand = onHand + :q, available = available + :q'))]);
+    return codes ? 'not-committed' : 'restocked';
   }
 
   async get(orderId: string): Promise<StockHold | undefined> {
@@ -125,16 +89,31 @@ export class DynamoDbStockLedger implements StockLedger {
     return (page.Items ?? []).map((i) => toHold(unmarshall(i)));
   }
 
-  /** Ends an ACTIVE hold; it leaves the active-holds index. */
-  private closeHold(orderId: string, status: 'RELEASED' | 'COMMITTED', at: string): TransactWriteItem {
+  /**
+   * Runs one transaction. Resolves undefined when it was written, or the per-item cancellation codes when a
+   * condition failed (nothing was written); a transaction that lost to a concurrent one is a TransientError.
+   */
+  private async transact(items: TransactWriteItem[]): Promise<string[] | undefined> {
+    try {
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      return undefined;
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes?.includes('ConditionalCheckFailed') && !codes.includes('TransactionConflict')) return codes;
+      throw transientIfContended(error);
+    }
+  }
+
+  /** Moves a hold from one status to the next, once; a hold that is no longer ACTIVE leaves the active-holds index. */
+  private moveHold(orderId: string, from: StockHold['status'], to: StockHold['status'], at: string): TransactWriteItem {
     return {
       Update: {
         TableName: this.catalogTable,
         Key: marshall(holdKey(orderId)),
-        UpdateExpression: 'SET #status = :status, updatedAt = :at REMOVE gsi1pk, gsi1sk',
-        ConditionExpression: '#status = :active',
+        UpdateExpression: 'SET #status = :to, updatedAt = :at REMOVE gsi1pk, gsi1sk',
+        ConditionExpression: '#status = :from',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: marshall({ ':status': status, ':at': at, ':active': 'ACTIVE' }),
+        ExpressionAttributeValues: marshall({ ':to': to, ':from': from, ':at': at }),
       },
     };
   }

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
+import { apiCaller } from '../support/api';
 import { dynamoDbClient, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { cognitoClient, signIn } from '../support/identity';
-import { paidConfirmedOrder } from '../support/paid-order';
+import { paidConfirmedOrder } from '../support/order-builders';
 
 type Json = Record<string, unknown>;
 
@@ -25,15 +26,7 @@ describe('admin refunds, end to end', () => {
   let productId = '';
   let vendorId = '';
 
-  async function call(method: string, path: string, token?: string, body?: unknown) {
-    const response = await fetch(`${apiUrl}${path}`, {
-      method,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Json };
-  }
+  const call = apiCaller(apiUrl);
 
   beforeAll(async () => {
     const client = cognitoClient();

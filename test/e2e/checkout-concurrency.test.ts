@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import Stripe from 'stripe';
+import { apiCaller } from '../support/api';
 import { localCredentials, testEndpoints } from '../support/endpoints';
 import { cognitoClient, newCustomer, signIn } from '../support/identity';
 import { mulberry32 } from '../support/random';
@@ -74,21 +75,7 @@ describe('checkout under concurrency, end to end', () => {
   }, 120_000);
   afterAll(() => ddb.destroy());
 
-  const call = async (method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${apiUrl}${path}`, {
-      method,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      parsed = { raw: text };
-    }
-    return { status: response.status, headers: response.headers, body: parsed };
-  };
+  const call = apiCaller(apiUrl);
   const checkout = (token: string, key: string, body: unknown) => call('POST', '/checkout', token, body, { 'Idempotency-Key': key });
   const getOrder = async (token: string, orderId: string) => {
     const got = await call('GET', `/orders/${orderId}`, token);

@@ -2,9 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
+import { apiCaller } from '../support/api';
 import { dynamoDbClient, localCredentials, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { cognitoClient, newCustomer, signIn } from '../support/identity';
-import { paidConfirmedOrder } from '../support/paid-order';
+import { paidConfirmedOrder } from '../support/order-builders';
 
 type Json = Record<string, unknown>;
 
@@ -36,15 +37,7 @@ describe('cancelling an order, end to end', () => {
     sfn.destroy();
   });
 
-  async function call(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${apiUrl}${path}`, {
-      method,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Json };
-  }
+  const call = apiCaller(apiUrl);
   const available = async () => ((await call('GET', `/products/${productId}`)).body.skus as Array<{ available: number }>)[0]?.available;
 
   beforeAll(async () => {

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { apiCaller } from '../support/api';
 import { stripeClient, testEndpoints } from '../support/endpoints';
 import { cognitoClient, newCustomer, signIn } from '../support/identity';
 
@@ -41,15 +42,7 @@ describe('checkout to a paid, fulfilled order, end to end', () => {
     productId = String(created.body.productId);
   });
 
-  async function call(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${apiUrl}${path}`, {
-      method,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as Json };
-  }
+  const call = apiCaller(apiUrl);
   const checkout = (body: unknown, key: string = randomUUID(), token = customer) => call('POST', '/checkout', token, body, { 'Idempotency-Key': key });
   const available = async () => ((await call('GET', `/products/${productId}`)).body.skus as Array<{ available: number }>)[0]?.available;
 

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ulid } from 'ulid';
 import { CloudAssembly, type TemplateResource } from '../../local/assembly';
 import { generatedName } from '../../local/services/service';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
@@ -10,6 +8,7 @@ import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-re
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import type { StoredOrder } from '../../shared/domain/orders/order';
 import { dynamoDbClient, localCredentials, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
+import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 
 /**
  * The expired-hold sweeper, as deployed (the runtime's function, invoked through the Lambda API as its schedule
@@ -33,24 +32,10 @@ describe('expired stock holds are released by the sweeper even if the execution 
 
   /** An order whose saga reserved `quantity` (hold expiring at `expiresAt`), created its PaymentIntent, then died. */
   async function abandonedOrder(expiresAt: Date, quantity: number): Promise<{ order: StoredOrder; sku: string; paymentIntentId: string }> {
-    const sku = `SWEEP-${randomBytes(4).toString('hex').toUpperCase()}`;
-    const productId = ulid();
+    const [probe] = (await stockedSkus(catalog, { prefix: 'SWEEP', stock: 5 })) as [ProbeSku];
+    const { sku } = probe;
     const at = new Date().toISOString();
-    const price = { amount: 1000, currency: 'EUR' };
-    await catalog.create({
-      product: { productId, vendorId: 'vendor-sweep', name: `Sweep probe ${sku}`, description: '', status: 'ACTIVE', skuCodes: [sku], createdAt: at, updatedAt: at },
-      skus: [{ sku, productId, vendorId: 'vendor-sweep', name: 'One', price, onHand: 5, reserved: 0, version: 0 }],
-    });
-    const order: StoredOrder = {
-      orderId: ulid(),
-      customerId: `customer-${sku}`,
-      status: 'PENDING',
-      lines: [{ sku, productId, vendorId: 'vendor-sweep', quantity, unitPrice: price, lineTotal: { amount: price.amount * quantity, currency: 'EUR' } }],
-      total: { amount: price.amount * quantity, currency: 'EUR' },
-      createdAt: at,
-      updatedAt: at,
-    };
-    await orders.createOnce(order, { idempotencyKey: `key-${order.orderId}`, requestHash: 'h' });
+    const order = await pendingOrder(orders, `customer-${sku}`, [{ ...probe, quantity }]);
     expect(await ledger.reserve(order.orderId, [{ sku, quantity }], expiresAt.toISOString(), at)).toEqual({ outcome: 'reserved' });
     const intent = await stripe.paymentIntents.create({ amount: order.total.amount, currency: 'eur', metadata: { orderId: order.orderId } });
     await orders.attachPayment(order.orderId, { provider: 'stripe', paymentIntentId: intent.id, status: intent.status }, at);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -6,7 +5,6 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ulid } from 'ulid';
 import { CloudAssembly, type TemplateResource } from '../../local/assembly';
 import { IntrinsicResolver } from '../../local/intrinsics';
 import { LambdaService } from '../../local/lambda/lambda-service';
@@ -17,6 +15,7 @@ import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-re
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import type { StoredOrder } from '../../shared/domain/orders/order';
 import { dynamoDbClient, localCredentials, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
+import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 
 /** What to do to one saga step's invocations. */
 type Fault =
@@ -116,26 +115,9 @@ describe('order saga with a failure injected at every step', () => {
   });
 
   /** A fresh SKU with STOCK units and a PENDING order for QUANTITY of it, as checkout leaves it. */
-  async function pendingOrder(): Promise<{ order: StoredOrder; sku: string }> {
-    const sku = `FAULT-${randomBytes(4).toString('hex').toUpperCase()}`;
-    const productId = ulid();
-    const at = new Date().toISOString();
-    const price = { amount: 1500, currency: 'EUR' };
-    await catalog.create({
-      product: { productId, vendorId: 'vendor-faults', name: `Fault probe ${sku}`, description: '', status: 'ACTIVE', skuCodes: [sku], createdAt: at, updatedAt: at },
-      skus: [{ sku, productId, vendorId: 'vendor-faults', name: 'One', price, onHand: STOCK, reserved: 0, version: 0 }],
-    });
-    const order: StoredOrder = {
-      orderId: ulid(),
-      customerId: `customer-${sku}`,
-      status: 'PENDING',
-      lines: [{ sku, productId, vendorId: 'vendor-faults', quantity: QUANTITY, unitPrice: price, lineTotal: { amount: price.amount * QUANTITY, currency: 'EUR' } }],
-      total: { amount: price.amount * QUANTITY, currency: 'EUR' },
-      createdAt: at,
-      updatedAt: at,
-    };
-    expect(await orders.createOnce(order, { idempotencyKey: `key-${order.orderId}`, requestHash: 'h' })).toEqual({ created: true });
-    return { order, sku };
+  async function freshOrder(): Promise<{ order: StoredOrder; sku: string }> {
+    const [probe] = (await stockedSkus(catalog, { prefix: 'FAULT', stock: STOCK, unitAmount: 1500 })) as [ProbeSku];
+    return { order: await pendingOrder(orders, `customer-${probe.sku}`, [{ ...probe, quantity: QUANTITY }]), sku: probe.sku };
   }
 
   async function stock(sku: string): Promise<{ onHand: number; reserved: number; available: number }> {
@@ -146,7 +128,7 @@ describe('order saga with a failure injected at every step', () => {
 
   /** Runs one order through the saga under `plan`; pays with a real confirmation when the saga waits for payment. */
   async function run(plan: Plan, card: 'pm_card_visa' | 'none' = 'pm_card_visa') {
-    const { order, sku } = await pendingOrder();
+    const { order, sku } = await freshOrder();
     plans.set(order.orderId, plan);
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: sagaArn, name: order.orderId, input: JSON.stringify({ orderId: order.orderId }) }));
     const deadline = Date.now() + 60_000;

@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { ulid } from 'ulid';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
-import type { StoredOrder } from '../../shared/domain/orders/order';
 import { TransientError } from '../../shared/domain/orders/saga-errors';
 import type { HeldLine, ReserveResult } from '../../shared/ports/stock-ledger';
 import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
+import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 import { mulberry32 as prng } from '../support/random';
 
 /**
@@ -25,32 +23,15 @@ describe('stock ledger under contention (DynamoDB Local)', () => {
   const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));
   afterAll(() => dynamodb.destroy());
 
+  /** Fresh SKUs with `stock` each; the probes, by code, for building orders. */
+  const probes = new Map<string, ProbeSku>();
   async function skus(count: number, stock: number): Promise<string[]> {
-    const tag = randomBytes(3).toString('hex').toUpperCase();
-    const codes = Array.from({ length: count }, (_, i) => `LEDGER-${tag}-${i}`);
-    const productId = ulid();
-    const at = new Date().toISOString();
-    await catalog.create({
-      product: { productId, vendorId: 'vendor-ledger', name: `Ledger ${tag}`, description: '', status: 'ACTIVE', skuCodes: codes, createdAt: at, updatedAt: at },
-      skus: codes.map((sku) => ({ sku, productId, vendorId: 'vendor-ledger', name: sku, price: { amount: 100, currency: 'EUR' }, onHand: stock, reserved: 0, version: 0 })),
-    });
-    return codes;
+    const created = await stockedSkus(catalog, { prefix: 'LEDGER', count, stock, unitAmount: 100 });
+    for (const p of created) probes.set(p.sku, p);
+    return created.map((p) => p.sku);
   }
-
-  async function pendingOrder(lines: readonly HeldLine[]): Promise<string> {
-    const at = new Date().toISOString();
-    const order: StoredOrder = {
-      orderId: ulid(),
-      customerId: 'customer-ledger',
-      status: 'PENDING',
-      lines: lines.map((l) => ({ ...l, productId: 'p', vendorId: 'vendor-ledger', unitPrice: { amount: 100, currency: 'EUR' }, lineTotal: { amount: 100 * l.quantity, currency: 'EUR' } })),
-      total: { amount: lines.reduce((s, l) => s + 100 * l.quantity, 0), currency: 'EUR' },
-      createdAt: at,
-      updatedAt: at,
-    };
-    await orders.createOnce(order, { idempotencyKey: order.orderId, requestHash: 'h' });
-    return order.orderId;
-  }
+  const order = async (lines: readonly HeldLine[]): Promise<string> =>
+    (await pendingOrder(orders, 'customer-ledger', lines.map((l) => ({ ...(probes.get(l.sku) as ProbeSku), quantity: l.quantity })))).orderId;
 
   /** As the saga's Retry does: a TransientError (a lost transaction conflict) is tried again, with full jitter. */
   async function retried<T>(operation: () => Promise<T>, rng: () => number): Promise<T> {
@@ -77,7 +58,7 @@ describe('stock ledger under contention (DynamoDB Local)', () => {
     const rng = prng(seed);
     const [sku] = (await skus(1, 50)) as [string];
     const wanted = Array.from({ length: 200 }, () => 1 + Math.floor(rng() * 5));
-    const orderIds = await Promise.all(wanted.map((quantity) => pendingOrder([{ sku, quantity }])));
+    const orderIds = await Promise.all(wanted.map((quantity) => order([{ sku, quantity }])));
     const results = await Promise.all(orderIds.map((id, i) => reserve(id, [{ sku, quantity: wanted[i] as number }], rng)));
 
     const reserved = results.reduce((sum, r, i) => sum + (r.outcome === 'reserved' ? (wanted[i] as number) : 0), 0);
@@ -100,7 +81,7 @@ describe('stock ledger under contention (DynamoDB Local)', () => {
       const lines = (picked.length >= 2 ? picked : codes.slice(0, 2)).map((sku) => ({ sku, quantity: 1 + Math.floor(rng() * 3) }));
       return lines;
     });
-    const orderIds = await Promise.all(requests.map((lines) => pendingOrder(lines)));
+    const orderIds = await Promise.all(requests.map((lines) => order(lines)));
     const results = await Promise.all(orderIds.map((id, i) => reserve(id, requests[i] as HeldLine[], rng)));
     const won = orderIds.filter((_, i) => results[i]?.outcome === 'reserved');
     expect(won.length).toBeGreaterThan(0);

@@ -93,6 +93,37 @@ export const StageConfigSchema = z
         apiUrl: z.string().url().refine((u) => u.startsWith('https://'), 'must be https'),
       })
       .strict(),
+    payments: z
+      .object({
+        /** How long a Stripe API key or webhook signing secret read from Secrets Manager is cached (rotation lag). */
+        secretCacheSeconds: z.number().int().min(5).max(900),
+        reconciliation: z
+          .object({
+            /** How often the reconciliation job runs (EventBridge rate, minutes). Discrepancies surface within this. */
+            everyMinutes: z.number().int().min(5).max(24 * 60),
+            /** How far back each run compares Stripe with Stockade (PaymentIntents and refunds created since). */
+            windowHours: z.number().int().min(1).max(24 * 31),
+            /** An order still PENDING or AWAITING_PAYMENT this long after it was placed is reported as stuck. */
+            stuckAfterMinutes: z.number().int().min(5).max(24 * 60),
+            /**
+             * Remedies the job applies by itself, each audited. `cancel-orphaned-payment-intent`: cancel an open
+             * PaymentIntent whose order is gone or ended. `apply-missed-payment-outcome`: a payment Stripe finished but
+             * whose webhook never arrived is applied as the webhook would have been. `refund-paid-without-order`: money
+             * taken for no live order is refunded.
+             */
+            remedies: z.array(z.enum(['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order'])),
+          })
+          .strict(),
+      })
+      .strict(),
+    secrets: z
+      .object({
+        /** Days between automatic rotations of each inventory provider's HMAC secret. */
+        inventoryRotationDays: z.number().int().min(1).max(365),
+        /** How long the previous inventory HMAC secret is still accepted after a rotation, so in-flight webhooks pass. */
+        inventoryGraceHours: z.number().int().min(1).max(24 * 7),
+      })
+      .strict(),
     /** Inventory providers that may call POST /webhooks/inventory/{providerId}; each gets its own HMAC secret. */
     inventoryProviders: z.array(z.string().regex(/^[a-z0-9-]{3,40}$/)).min(0),
   })

@@ -16,6 +16,11 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     auth: { threatProtection: 'off', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
+    payments: {
+      secretCacheSeconds: 60,
+      reconciliation: { everyMinutes: 60, windowHours: 72, stuckAfterMinutes: 30, remedies: ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order'] },
+    },
+    secrets: { inventoryRotationDays: 30, inventoryGraceHours: 24 },
     inventoryProviders: ['acme-warehouse'],
   },
   staging: {
@@ -29,6 +34,11 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     auth: { threatProtection: 'audit', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
+    payments: {
+      secretCacheSeconds: 60,
+      reconciliation: { everyMinutes: 60, windowHours: 72, stuckAfterMinutes: 30, remedies: ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order'] },
+    },
+    secrets: { inventoryRotationDays: 30, inventoryGraceHours: 24 },
     inventoryProviders: ['acme-warehouse'],
   },
   prod: {
@@ -42,6 +52,11 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     auth: { threatProtection: 'enforced', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
+    payments: {
+      secretCacheSeconds: 60,
+      reconciliation: { everyMinutes: 60, windowHours: 72, stuckAfterMinutes: 30, remedies: ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome'] },
+    },
+    secrets: { inventoryRotationDays: 30, inventoryGraceHours: 24 },
     inventoryProviders: ['acme-warehouse'],
   },
 };

@@ -1,6 +1,6 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { stripeWebhookSecrets } from '../../shared/adapters/cached-secrets';
 import { DynamoDbPaymentEventLedger } from '../../shared/adapters/dynamodb-payment-event-ledger';
 import { SqsPaymentEventQueue } from '../../shared/adapters/sqs-payment-event-queue';
 import { StripeWebhookVerifier } from '../../shared/adapters/stripe-webhook-verifier';
@@ -9,14 +9,9 @@ import { receiveWebhook } from '../../shared/domain/payments/receive-webhook';
 import { httpHandler } from '../../shared/http/http-handler';
 import { logger } from '../../shared/observability/powertools';
 
-const secretsArn = requiredEnv('STRIPE_WEBHOOK_SECRETS_ARN');
 const deps = {
-  // A cached read: a rotated secret is picked up within a minute, without a redeploy.
-  verifier: new StripeWebhookVerifier(async () => {
-    const secrets = await getSecret(secretsArn, { maxAge: 60, transform: 'json' });
-    if (!Array.isArray(secrets) || secrets.some((s) => typeof s !== 'string')) throw new Error('The Stripe webhook secret must be a JSON array of strings');
-    return secrets as string[];
-  }),
+  // Cached for SECRET_CACHE_SECONDS: a rotated secret is picked up without a redeploy.
+  verifier: new StripeWebhookVerifier(stripeWebhookSecrets(requiredEnv('STRIPE_WEBHOOK_SECRETS_ARN'))),
   ledger: new DynamoDbPaymentEventLedger(new DynamoDBClient({}), requiredEnv('PAYMENTS_TABLE')),
   queue: new SqsPaymentEventQueue(new SQSClient({}), requiredEnv('PAYMENT_EVENTS_QUEUE_URL')),
   now: () => new Date(),

@@ -52,6 +52,7 @@ import { DynamoDbCatalogRepository } from '../shared/adapters/dynamodb-catalog-r
 import { orderItem } from '../shared/adapters/dynamodb-order-items';
 import { DynamoDbOrderRepository } from '../shared/adapters/dynamodb-order-repository';
 import { DynamoDbPaymentEventLedger } from '../shared/adapters/dynamodb-payment-event-ledger';
+import { DynamoDbPaymentRecords } from '../shared/adapters/dynamodb-payment-records';
 import { DynamoDbStockLedger } from '../shared/adapters/dynamodb-stock-ledger';
 import { checkout, type CheckoutDeps, type CheckoutRequest } from '../shared/domain/orders/checkout';
 import { handOffOrder } from '../shared/domain/orders/fulfilment';
@@ -408,6 +409,7 @@ async function capacityPerOrder(ctx: BenchContext, opts: Options, ledgerEvents: 
   const catalog = new DynamoDbCatalogRepository(client, catalogTable);
   const stock = new DynamoDbStockLedger(client, catalogTable, ordersTable);
   const ledger = new DynamoDbPaymentEventLedger(client, ctx.paymentsTable);
+  const records = new DynamoDbPaymentRecords(client, ctx.paymentsTable);
   const now = () => new Date();
   const unexpected = (what: string) => () => Promise.reject(new Error(`${what} is not on the happy path`));
   const deps: CheckoutDeps = {
@@ -445,13 +447,13 @@ async function capacityPerOrder(ctx: BenchContext, opts: Options, ledgerEvents: 
       meter.step = 'ReserveStock';
       await reserveStock({ orders, stock, now, holdSeconds: DEFAULT_HOLD_SECONDS }, orderId);
       meter.step = 'CreatePaymentIntent';
-      const { paymentIntentId } = await createPaymentIntent({ orders, payments, now }, orderId);
+      const { paymentIntentId } = await createPaymentIntent({ orders, payments, records, now }, orderId);
       meter.step = 'AwaitPayment';
       await awaitPayment({ orders, waits, now }, orderId, randomBytes(TASK_TOKEN_CHARS).toString('base64url').slice(0, TASK_TOKEN_CHARS));
       meter.step = 'GET /orders/{id}';
       const order = (await orders.get(orderId)) as StoredOrder;
       meter.step = 'Stripe webhook: outcome';
-      await receivePaymentOutcome({ orders, waits, payments, now }, orderId, { kind: 'succeeded', paymentIntentId, amount: order.total.amount, currency: order.total.currency.toLowerCase() });
+      await receivePaymentOutcome({ orders, records, waits, payments, now }, orderId, { kind: 'succeeded', paymentIntentId, amount: order.total.amount, currency: order.total.currency.toLowerCase() });
       meter.step = 'Stripe webhook: event ledger';
       for (let e = 0; e < ledgerEvents; e++) {
         const event: ProviderEvent = {

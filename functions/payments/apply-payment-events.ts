@@ -7,11 +7,11 @@ import { receivePaymentOutcome } from '../../shared/domain/orders/saga';
 import { applyPaymentEvent } from '../../shared/domain/payments/receive-webhook';
 import type { ProviderEvent } from '../../shared/ports/payment-events';
 import { logger } from '../../shared/observability/powertools';
-import { now, orderRepository, paymentEventLedger } from '../saga/saga-deps';
+import { now, orderRepository, paymentEventLedger, paymentRecords } from '../saga/saga-deps';
 import { paymentGateway } from '../saga/payment-deps';
 import { waitingSteps } from '../saga/workflow-deps';
 
-const payment = { orders: orderRepository(), waits: waitingSteps(), payments: paymentGateway(), now };
+const payment = { orders: orderRepository(), records: paymentRecords(), waits: waitingSteps(), payments: paymentGateway(), now };
 const deps = {
   ledger: paymentEventLedger(),
   now,

@@ -1,9 +1,9 @@
 import { createPaymentIntent } from '../../shared/domain/orders/saga';
-import { now, orderRepository } from './saga-deps';
+import { now, orderRepository, paymentRecords } from './saga-deps';
 import { paymentGateway } from './payment-deps';
 import { sagaStep, StepInputSchema } from './saga-step';
 
-const deps = { orders: orderRepository(), payments: paymentGateway(), now };
+const deps = { orders: orderRepository(), payments: paymentGateway(), records: paymentRecords(), now };
 
 /** CreatePaymentIntent: one PaymentIntent per order (idempotency key from the order id), attached to the order. */
 export const handler = sagaStep('CreatePaymentIntent', StepInputSchema, ({ orderId }) => createPaymentIntent(deps, orderId));

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbPaymentEventLedger } from '../../shared/adapters/dynamodb-payment-event-ledger';
+import { DynamoDbPaymentRecords } from '../../shared/adapters/dynamodb-payment-records';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { requiredEnv } from '../../shared/config/env';
 
@@ -17,4 +18,5 @@ export const now = () => new Date();
 export const orderRepository = () => new DynamoDbOrderRepository(dynamodb, requiredEnv('ORDERS_TABLE'));
 export const stockLedger = () => new DynamoDbStockLedger(dynamodb, requiredEnv('CATALOG_TABLE'), requiredEnv('ORDERS_TABLE'));
 export const paymentEventLedger = () => new DynamoDbPaymentEventLedger(dynamodb, requiredEnv('PAYMENTS_TABLE'));
+export const paymentRecords = () => new DynamoDbPaymentRecords(dynamodb, requiredEnv('PAYMENTS_TABLE'));
 export const auditLog = () => new DynamoDbAuditLog(dynamodb, requiredEnv('AUDIT_TABLE'));

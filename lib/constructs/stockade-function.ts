@@ -91,6 +91,8 @@ export class StockadeFunction extends NodejsFunction {
         STOCKADE_STAGE: config.stage,
         POWERTOOLS_SERVICE_NAME: props.service,
         POWERTOOLS_METRICS_NAMESPACE: 'Stockade',
+        // Powertools' default cache age for secrets read through it: how long a rotated secret may lag.
+        POWERTOOLS_PARAMETERS_MAX_AGE: String(config.payments.secretCacheSeconds),
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },

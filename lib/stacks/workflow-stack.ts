@@ -71,7 +71,7 @@ export class WorkflowStack extends Stack {
     const fn = (id: string, entry: string) => this.addFunction(`${id}Function`, `saga/${entry}`);
     const reserveFn = fn('ReserveStock', 'reserve-stock').bindTable('CATALOG_TABLE', tables.catalog, 'readWrite').bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
     reserveFn.addEnvironment('HOLD_SECONDS', String(holdSeconds));
-    const createPaymentFn = fn('CreatePaymentIntent', 'create-payment-intent').bindTable('ORDERS_TABLE', tables.orders, 'readWrite').bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
+    const createPaymentFn = fn('CreatePaymentIntent', 'create-payment-intent').bindTable('ORDERS_TABLE', tables.orders, 'readWrite').bindTable('PAYMENTS_TABLE', tables.payments, 'readWrite').bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
     const awaitPaymentFn = fn('AwaitPayment', 'await-payment').bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
     awaitPaymentFn.addToRolePolicy(sendTaskStatement(stateMachineArn));
     const commitFn = fn('CommitOrder', 'commit-order').bindTable('CATALOG_TABLE', tables.catalog, 'readWrite').bindTable('ORDERS_TABLE', tables.orders, 'readWrite');

@@ -1,6 +1,6 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, UpdateItemCommand, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { OrderPayment, PaymentOutcome, StoredOrder } from '../domain/orders/order';
+import type { OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/orders/order';
 import type { ListPosition } from '../ports/catalog-repository';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../ports/order-repository';
 import { cancellationCodes, historyItem, orderItem, orderKey, orderTransitionItems, toOrder, transientIfContended, vendorViewItems } from './dynamodb-order-items';
@@ -62,6 +62,24 @@ export class DynamoDbOrderRepository implements OrderRepository {
     const items = (page.Items ?? []).map((i) => toOrder(unmarshall(i)));
     const next = page.LastEvaluatedKey ? Object.fromEntries(Object.entries(unmarshall(page.LastEvaluatedKey)).map(([k, v]) => [k, String(v)])) : undefined;
     return { items, ...(next ? { next } : {}) };
+  }
+
+  async *listByStatusCreated(status: OrderStatus, from: string, to: string): AsyncIterable<StoredOrder> {
+    let after: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byStatus',
+          // The index sort key is `<createdAt>#<orderId>`: '#' sorts before every id character and '~' after.
+          KeyConditionExpression: 'gsi2pk = :status AND gsi2sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: marshall({ ':status': `STATUS#${status}`, ':from': `${from}#`, ':to': `${to}#~` }),
+          ...(after ? { ExclusiveStartKey: after } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) yield toOrder(unmarshall(item));
+      after = page.LastEvaluatedKey;
+    } while (after);
   }
 
   async transition(orderId: string, change: OrderTransition): Promise<StoredOrder | undefined> {

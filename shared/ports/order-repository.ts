@@ -29,6 +29,8 @@ export interface OrderRepository {
   get(orderId: string): Promise<StoredOrder | undefined>;
   /** The customer's orders, newest first. */
   listByCustomer(customerId: string, query: { limit: number; after?: ListPosition }): Promise<{ items: StoredOrder[]; next?: ListPosition }>;
+  /** Every order in `status` created in [from, to] (ISO times), oldest first, page by page. */
+  listByStatusCreated(status: OrderStatus, from: string, to: string): AsyncIterable<StoredOrder>;
   /** Applies the transition and records it in the history; undefined when the order is not in `from` (or absent). */
   transition(orderId: string, change: OrderTransition): Promise<StoredOrder | undefined>;
   /** Attaches the PaymentIntent to a RESERVED order (the same one again is harmless); undefined otherwise. */

@@ -1,6 +1,7 @@
 import type { OrderPayment, PaymentOutcome, StoredOrder } from '../../shared/domain/orders/order';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../../shared/ports/order-repository';
 import type { PaymentGateway, ProviderPayment } from '../../shared/ports/payment-gateway';
+import type { PaymentRecord, PaymentRecords, PaymentReporter, TerminalOutcome } from '../../shared/ports/payment-records';
 import type { HeldLine, ReserveResult, StockHold, StockLedger } from '../../shared/ports/stock-ledger';
 import type { WaitingSteps } from '../../shared/ports/workflow';
 
@@ -8,6 +9,11 @@ import type { WaitingSteps } from '../../shared/ports/workflow';
 export class FakeOrders implements OrderRepository {
   readonly orders = new Map<string, StoredOrder>();
   readonly keys = new Map<string, { orderId: string; requestHash: string }>();
+
+  async *listByStatusCreated(status: StoredOrder['status'], from: string, to: string): AsyncIterable<StoredOrder> {
+    const matching = [...this.orders.values()].filter((o) => o.status === status && o.createdAt >= from && o.createdAt <= to);
+    yield* matching.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
 
   async createOnce(order: StoredOrder, key: CheckoutKey): Promise<CreateOnceResult> {
     const id = `${order.customerId}#${key.idempotencyKey}`;
@@ -107,6 +113,31 @@ export class FakePayments implements PaymentGateway {
   succeed(paymentIntentId: string): void {
     const intent = this.intents.get(paymentIntentId) as ProviderPayment & { orderId: string };
     this.intents.set(paymentIntentId, { ...intent, status: 'succeeded' });
+  }
+}
+
+/** Payment records in memory, with the same first-decision-wins rule as the DynamoDB adapter's conditional write. */
+export class FakePaymentRecords implements PaymentRecords {
+  readonly records = new Map<string, PaymentRecord>();
+
+  async open(record: { paymentIntentId: string; orderId: string; amount: { amount: number; currency: string }; createdAt: string }) {
+    if (!this.records.has(record.paymentIntentId)) this.records.set(record.paymentIntentId, { ...record, state: 'PENDING' });
+  }
+  async get(paymentIntentId: string) {
+    return this.records.get(paymentIntentId);
+  }
+  async decide(outcome: TerminalOutcome, by: PaymentReporter, at: string, orderId?: string) {
+    const current = this.records.get(outcome.paymentIntentId);
+    if (current && current.state !== 'PENDING') return { decided: false, record: current };
+    const base: PaymentRecord = current ?? { paymentIntentId: outcome.paymentIntentId, state: 'PENDING', createdAt: at, ...(orderId ? { orderId } : {}) };
+    const { lastFailure: _dropped, ...rest } = base;
+    const record: PaymentRecord = { ...rest, state: outcome.kind === 'succeeded' ? 'SUCCEEDED' : 'CANCELED', outcome, decidedAt: at, decidedBy: by };
+    this.records.set(outcome.paymentIntentId, record);
+    return { decided: true, record };
+  }
+  async noteFailure(paymentIntentId: string, reason: string, at: string) {
+    const current = this.records.get(paymentIntentId);
+    if (current?.state === 'PENDING') this.records.set(paymentIntentId, { ...current, lastFailure: { reason, at } });
   }
 }
 

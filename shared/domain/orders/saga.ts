@@ -1,6 +1,7 @@
 import type { OrderRepository } from '../../ports/order-repository';
 import type { OrderEvents } from '../../ports/order-events';
 import type { PaymentGateway } from '../../ports/payment-gateway';
+import type { PaymentRecords, PaymentReporter, TerminalOutcome } from '../../ports/payment-records';
 import type { HeldLine, StockLedger } from '../../ports/stock-ledger';
 import type { WaitingSteps } from '../../ports/workflow';
 import { OPEN_STATUSES, type PaymentOutcome, type StoredOrder } from './order';
@@ -55,19 +56,25 @@ export async function reserveStock(
   }
 }
 
-/** CreatePaymentIntent: one PaymentIntent per order for its total, attached to the order. */
+/**
+ * CreatePaymentIntent: one PaymentIntent per order for its total, recorded as a PENDING payment and attached to the
+ * order. A crash after Stripe answered and before our writes loses nothing: the retry sends the same idempotency key,
+ * gets the same PaymentIntent back, and writes what the first attempt did not.
+ */
 export async function createPaymentIntent(
-  deps: { orders: OrderRepository; payments: PaymentGateway; now: () => Date },
+  deps: { orders: OrderRepository; payments: PaymentGateway; records: PaymentRecords; now: () => Date },
   orderId: string,
 ): Promise<{ paymentIntentId: string }> {
   const order = await load(deps.orders, orderId);
   if (order.payment && order.status !== 'RESERVED') return { paymentIntentId: order.payment.paymentIntentId };
   if (order.status !== 'RESERVED') throw new SagaError('InvalidOrderState', `Order ${orderId} is ${order.status}, not RESERVED`);
   const payment = await deps.payments.createPaymentIntent({ orderId, amount: order.total });
+  const at = deps.now().toISOString();
+  await deps.records.open({ paymentIntentId: payment.paymentIntentId, orderId, amount: order.total, createdAt: at });
   const attached = await deps.orders.attachPayment(
     orderId,
     { provider: 'stripe', paymentIntentId: payment.paymentIntentId, status: payment.status, ...(payment.clientSecret ? { clientSecret: payment.clientSecret } : {}) },
-    deps.now().toISOString(),
+    at,
   );
   if (!attached) {
     // Cancelled meanwhile: the PaymentIntent must not stay open with nothing pointing at it.
@@ -87,29 +94,53 @@ export async function awaitPayment(deps: { orders: OrderRepository; waits: Waiti
   if (order.paymentOutcome) await settle(deps.waits, order, taskToken, order.paymentOutcome);
 }
 
+/** What reporting a payment outcome did to its order. */
+export type PaymentOutcomeEffect = 'resumed' | 'recorded' | 'refunded' | 'unknown-order' | 'other-payment';
+
 /**
- * The provider's word on a payment (from its webhook): recorded on the order once, and the waiting saga is
- * resumed or failed. A payment that succeeds for an order that already failed or was cancelled is refunded.
+ * A payment outcome, whoever reports it first: the webhook consumer, a customer polling the order, or
+ * reconciliation. The payment record decides it with one conditional write (PaymentRecords.decide); everything after
+ * acts on the record's decision, not on the report, so reports arriving late, twice or out of order change nothing and
+ * a terminal state never regresses. A decline is not final at Stripe (the customer may pay with another card), and
+ * its event may be overtaken by a success: so a reported failure is checked against the PaymentIntent as it is now.
+ * The outcome is then recorded on the order once, and the waiting saga resumed or failed. A payment that succeeds for
+ * an order that already failed or was cancelled is refunded.
  */
 export async function receivePaymentOutcome(
-  deps: { orders: OrderRepository; waits: WaitingSteps; payments: PaymentGateway; now: () => Date },
+  deps: { orders: OrderRepository; records: PaymentRecords; waits: WaitingSteps; payments: PaymentGateway; now: () => Date },
   orderId: string,
-  outcome: PaymentOutcome,
-): Promise<'resumed' | 'recorded' | 'refunded' | 'unknown-order' | 'other-payment'> {
+  reported: PaymentOutcome,
+  by: PaymentReporter = 'webhook',
+): Promise<PaymentOutcomeEffect> {
+  const at = deps.now().toISOString();
   const before = await deps.orders.get(orderId);
+  if (before?.payment && before.payment.paymentIntentId !== reported.paymentIntentId) return 'other-payment';
+  let outcome: PaymentOutcome = reported;
+  if (reported.kind === 'failed') {
+    const current = await deps.payments.retrieve(reported.paymentIntentId);
+    if (current.status === 'succeeded' || current.status === 'canceled') {
+      outcome = { kind: current.status, paymentIntentId: current.paymentIntentId, amount: current.amount.amount, currency: current.amount.currency.toLowerCase() };
+    }
+  }
+  if (isTerminal(outcome)) {
+    outcome = (await deps.records.decide(outcome, by, at, before ? orderId : undefined)).record.outcome ?? outcome;
+  } else {
+    await deps.records.noteFailure(outcome.paymentIntentId, outcome.reason ?? 'declined', at);
+  }
   if (!before) return 'unknown-order';
-  if (before.payment && before.payment.paymentIntentId !== outcome.paymentIntentId) return 'other-payment';
   if (outcome.kind === 'succeeded' && (before.status === 'FAILED' || before.status === 'CANCELLED')) {
     await deps.payments.refund(outcome.paymentIntentId, orderId);
     return 'refunded';
   }
-  const order = await deps.orders.recordPaymentOutcome(orderId, outcome, deps.now().toISOString());
+  const order = await deps.orders.recordPaymentOutcome(orderId, outcome, at);
   if (order?.status === 'AWAITING_PAYMENT' && order.paymentTaskToken && order.paymentOutcome) {
     await settle(deps.waits, order, order.paymentTaskToken, order.paymentOutcome);
     return 'resumed';
   }
   return 'recorded';
 }
+
+const isTerminal = (outcome: PaymentOutcome): outcome is TerminalOutcome => outcome.kind === 'succeeded' || outcome.kind === 'canceled';
 
 async function settle(waits: WaitingSteps, order: StoredOrder, taskToken: string, outcome: PaymentOutcome): Promise<void> {
   if (outcome.kind === 'succeeded') {

@@ -10,7 +10,7 @@ import { failureReason } from '../../../shared/domain/orders/saga-errors';
 import { applyPaymentEvent, paymentOutcomeOf, receiveWebhook } from '../../../shared/domain/payments/receive-webhook';
 import type { PaymentEventLedger, ProviderEvent } from '../../../shared/ports/payment-events';
 import { FakeCarts, FakeCatalog } from '../../support/fakes';
-import { FakeOrders, FakePayments, FakeStock, FakeWaits } from '../../support/order-fakes';
+import { FakeOrders, FakePayments, FakeStock, FakeWaits, FakePaymentRecords } from '../../support/order-fakes';
 import { cancelOrder } from '../../../shared/domain/orders/cancel';
 import { refundOrder } from '../../../shared/domain/orders/refund';
 import type { AuditEvent } from '../../../shared/ports/audit-log';
@@ -92,7 +92,8 @@ describe('the saga steps around the payment', () => {
     await orders.transition(orderId, { from: ['PENDING'], to: 'RESERVED', at: now().toISOString() });
     const payments = new FakePayments();
     const waits = new FakeWaits();
-    return { orderId, orders, payments, waits, stepDeps: { orders, payments, waits, now } };
+    const records = new FakePaymentRecords();
+    return { orderId, orders, payments, waits, records, stepDeps: { orders, payments, records, waits, now } };
   }
 
   it('creates one PaymentIntent per order however often the step runs, and shows the client secret only while awaiting payment', async () => {
@@ -128,10 +129,45 @@ describe('the saga steps around the payment', () => {
     const { orderId, stepDeps, waits } = await reservedOrder();
     const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
     await awaitPayment(stepDeps, orderId, 't');
-    expect(await receivePaymentOutcome(stepDeps, 'unknown-order', { kind: 'succeeded', paymentIntentId, amount: 1800, currency: 'eur' })).toBe('unknown-order');
+    expect(await receivePaymentOutcome(stepDeps, 'unknown-order', { kind: 'succeeded', paymentIntentId: 'pi_of_no_order', amount: 1800, currency: 'eur' })).toBe('unknown-order');
     expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId: 'pi_other', amount: 1800, currency: 'eur' })).toBe('other-payment');
     await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId, amount: 100, currency: 'eur' });
     expect(waits.answers).toEqual([{ token: 't', kind: 'fail', error: 'PaymentMismatch', cause: expect.any(String) }]);
+  });
+
+  it('the payment record decides once: later reports, in any order and from any reporter, never move a terminal state', async () => {
+    const { orderId, stepDeps, waits, records } = await reservedOrder();
+    const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
+    expect(records.records.get(paymentIntentId)?.state).toBe('PENDING');
+    await awaitPayment(stepDeps, orderId, 't');
+    const succeeded = { kind: 'succeeded' as const, paymentIntentId, amount: 1800, currency: 'eur' };
+    await Promise.all([receivePaymentOutcome(stepDeps, orderId, succeeded, 'webhook'), receivePaymentOutcome(stepDeps, orderId, succeeded, 'poll')]);
+    await receivePaymentOutcome(stepDeps, orderId, { kind: 'canceled', paymentIntentId, amount: 1800, currency: 'eur' }, 'reconciliation');
+    await receivePaymentOutcome(stepDeps, orderId, { kind: 'failed', paymentIntentId, amount: 1800, currency: 'eur', reason: 'card_declined' });
+    const record = records.records.get(paymentIntentId);
+    expect(record).toMatchObject({ state: 'SUCCEEDED', outcome: succeeded });
+    expect(['webhook', 'poll']).toContain(record?.decidedBy);
+    expect(waits.answers.map((a) => a.kind)).toEqual(expect.arrayContaining(['succeed']));
+    expect(waits.answers.every((a) => a.kind === 'succeed')).toBe(true);
+  });
+
+  it('a decline overtaken by a success is checked with the provider and applied as the success', async () => {
+    const { orderId, stepDeps, waits, payments, records } = await reservedOrder();
+    const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
+    await awaitPayment(stepDeps, orderId, 't');
+    payments.succeed(paymentIntentId);
+    expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'failed', paymentIntentId, amount: 1800, currency: 'eur', reason: 'card_declined' })).toBe('resumed');
+    expect(waits.answers).toEqual([{ token: 't', kind: 'succeed' }]);
+    expect(records.records.get(paymentIntentId)?.state).toBe('SUCCEEDED');
+  });
+
+  it('a decline that still stands is noted on the pending record and fails the wait', async () => {
+    const { orderId, stepDeps, waits, records } = await reservedOrder();
+    const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
+    await awaitPayment(stepDeps, orderId, 't');
+    await receivePaymentOutcome(stepDeps, orderId, { kind: 'failed', paymentIntentId, amount: 1800, currency: 'eur', reason: 'card_declined' });
+    expect(records.records.get(paymentIntentId)).toMatchObject({ state: 'PENDING', lastFailure: { reason: 'card_declined' } });
+    expect(waits.answers).toEqual([expect.objectContaining({ token: 't', kind: 'fail', error: 'PaymentDeclined' })]);
   });
 
   it('compensation cancels an unpaid PaymentIntent, refunds a paid one, and never touches a confirmed order', async () => {
@@ -210,7 +246,7 @@ describe('cancelling an order', () => {
     const payments = new FakePayments();
     const waits = new FakeWaits();
     const { orderId } = await checkout(deps, 'c1', `key-${newId()}`, { items: [{ sku: 'MUG', quantity: 2 }] });
-    const stepDeps = { orders, stock, payments, waits, now, holdSeconds: 900 };
+    const stepDeps = { orders, stock, payments, records: new FakePaymentRecords(), waits, now, holdSeconds: 900 };
     await reserveStock(stepDeps, orderId);
     await orders.transition(orderId, { from: ['PENDING'], to: 'RESERVED', at: now().toISOString() });
     const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
@@ -259,7 +295,7 @@ describe('admin refunds', () => {
     const payments = new FakePayments();
     const { orderId } = await checkout(deps, 'c1', `key-${newId()}`, { items: [{ sku: 'CANDLE', quantity: 2 }] });
     await orders.transition(orderId, { from: ['PENDING'], to: 'RESERVED', at: now().toISOString() });
-    const { paymentIntentId } = await createPaymentIntent({ orders, payments, now }, orderId);
+    const { paymentIntentId } = await createPaymentIntent({ orders, payments, records: new FakePaymentRecords(), now }, orderId);
     payments.succeed(paymentIntentId);
     await orders.transition(orderId, { from: ['RESERVED'], to: 'CONFIRMED', at: now().toISOString() });
     const events: AuditEvent[] = [];

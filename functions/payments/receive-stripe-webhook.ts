@@ -10,7 +10,7 @@ import { httpHandler } from '../../shared/http/http-handler';
 import { logger } from '../../shared/observability/powertools';
 
 const deps = {
-  // Cached for SECRET_CACHE_SECONDS: a rotated secret is picked up without a redeploy.
+  // Cached for POWERTOOLS_PARAMETERS_MAX_AGE: a rotated secret is picked up without a redeploy.
   verifier: new StripeWebhookVerifier(stripeWebhookSecrets(requiredEnv('STRIPE_WEBHOOK_SECRETS_ARN'))),
   ledger: new DynamoDbPaymentEventLedger(new DynamoDBClient({}), requiredEnv('PAYMENTS_TABLE')),
   queue: new SqsPaymentEventQueue(new SQSClient({}), requiredEnv('PAYMENT_EVENTS_QUEUE_URL')),

@@ -8,7 +8,7 @@ export interface CachedSecretOptions {
   /**
    * Seconds a value is reused before Secrets Manager is asked again: how long a rotated value takes to reach a warm
    * function.
-   * @default the SECRET_CACHE_SECONDS environment variable (the stage's `payments.secretCacheSeconds`), else 60
+   * @default the POWERTOOLS_PARAMETERS_MAX_AGE environment variable (the stage's `payments.secretCacheSeconds`), else 60
    */
   readonly maxAge?: number;
   /**
@@ -71,8 +71,8 @@ function cachedSecretString(secretArn: string, options: CachedSecretOptions): ()
 }
 
 function cacheSeconds(explicit: number | undefined): number {
-  const seconds = explicit ?? integerEnv('SECRET_CACHE_SECONDS', DEFAULT_CACHE_SECONDS);
+  const seconds = explicit ?? integerEnv('POWERTOOLS_PARAMETERS_MAX_AGE', DEFAULT_CACHE_SECONDS);
   // Powertools does not cache at all for 0 or less: every request would call Secrets Manager.
-  if (!Number.isSafeInteger(seconds) || seconds < 1) throw new Error(`Invalid configuration: the secret cache TTL (SECRET_CACHE_SECONDS) must be a whole number of seconds, at least 1; got ${seconds}`);
+  if (!Number.isSafeInteger(seconds) || seconds < 1) throw new Error(`Invalid configuration: the secret cache TTL (POWERTOOLS_PARAMETERS_MAX_AGE) must be a whole number of seconds, at least 1; got ${seconds}`);
   return seconds;
 }

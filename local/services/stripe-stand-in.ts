@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { closeServer, LOOPBACK } from '../net';
-import { type PaymentIntent, type RequestContext, StripeAccount, type StripeEvent } from './stripe/account';
-import { StripeApiError, type StripeErrorBody, invalidRequest } from './stripe/errors';
+import { type PaymentIntent, type RequestContext, StripeAccount, type StripeEvent, paymentIntentOf } from './stripe/account';
+import { CONTROL_PREFIX, control } from './stripe/control';
+import { StripeApiError, type StripeErrorBody, invalidRequest, noSuchObject } from './stripe/errors';
 import { type ArmedFault, type FaultRule, FaultPlan, type StripeFault, faultBody } from './stripe/faults';
 import { Parameters, canonicalParameters, parseForm } from './stripe/form';
 import { type IdempotencyDecision, IdempotencyKeys } from './stripe/idempotency';
@@ -12,6 +13,7 @@ import { DEFAULT_WEBHOOK_RETRY, type WebhookDelivery, WebhookDispatcher, type We
 
 export type { ArmedFault, FaultRule, StripeFault } from './stripe/faults';
 export type { PaymentIntent, StripeEvent } from './stripe/account';
+export type { ControlFaultRule } from './stripe/control';
 export { TEST_PAYMENT_METHODS } from './stripe/account';
 export type { WebhookDelivery, WebhookRetryPolicy } from './stripe/webhooks';
 export { stripeSignatureHeader } from './stripe/webhooks';
@@ -74,9 +76,13 @@ const ID = '([^/]+)';
 /**
  * A Stripe stand-in: enough of Stripe's v1 REST API for the official SDK to work unchanged against
  * `new Stripe(apiKey, { host: '127.0.0.1', port, protocol: 'http' })`. PaymentIntents (create, retrieve, update,
- * list, confirm with Stripe's test PaymentMethods, capture, cancel), charges, refunds and events; Stripe's form
- * encoding, error shapes and idempotency rules; signed webhook delivery with retries. In memory, on loopback.
- * Failures can be injected (injectFault) to exercise the SDK's retries.
+ * list, confirm with Stripe's test PaymentMethods, capture, cancel), charges, refunds (create, retrieve, list) and
+ * events; lists page with Stripe's cursors and filter by `created` ranges, as reconciliation reads them; Stripe's form
+ * encoding, error shapes and idempotency rules; signed webhook delivery with retries, and re-delivery of a past event
+ * (redeliver) to test receivers against duplicates. In memory, on loopback.
+ * Failures can be injected (injectFault) to exercise the SDK's retries. Because the runtime runs the stand-in inside
+ * its own process, a control API under `/_stand-in/` on the same port (see ./stripe/control.ts) lets tests and tools
+ * elsewhere arm faults, resend events and read the request log.
  */
 export class StripeStandIn {
   readonly name = 'Stripe';
@@ -123,6 +129,7 @@ export class StripeStandIn {
       { method: 'GET', pattern: new RegExp(`^/v1/charges/${ID}$`), run: (p, _ctx, id) => a.retrieveCharge(id, p) },
       { method: 'GET', pattern: new RegExp(`^/v1/payment_methods/${ID}$`), run: (p, _ctx, id) => a.retrievePaymentMethod(id, p) },
       { method: 'POST', pattern: /^\/v1\/refunds$/, run: (p, ctx) => a.createRefund(p, ctx) },
+      { method: 'GET', pattern: /^\/v1\/refunds$/, run: (p) => a.listRefunds(p) },
       { method: 'GET', pattern: new RegExp(`^/v1/refunds/${ID}$`), run: (p, _ctx, id) => a.retrieveRefund(id, p) },
       { method: 'GET', pattern: /^\/v1\/events$/, run: (p) => a.listEvents(p) },
       { method: 'GET', pattern: new RegExp(`^/v1/events/${ID}$`), run: (p, _ctx, id) => a.retrieveEvent(id, p) },
@@ -185,7 +192,7 @@ export class StripeStandIn {
 
   describe(): string[] {
     const webhook = this.config.webhookUrl ? `webhooks -> ${this.config.webhookUrl}` : 'no webhook endpoint yet';
-    return [`${this.name.padEnd(16)} ${this.endpoint}  (stand-in: PaymentIntents, refunds, events; ${webhook})`];
+    return [`${this.name.padEnd(16)} ${this.endpoint}  (stand-in: PaymentIntents, refunds, events; ${webhook}; control API ${CONTROL_PREFIX})`];
   }
 
   /** Makes the next `times` requests matching `method` and `path` fail as `fault` says. */
@@ -200,6 +207,23 @@ export class StripeStandIn {
   /** The latest API requests (up to 1000), oldest first: what the SDK really sent, its retries included. */
   requests(): readonly ApiRequestRecord[] {
     return [...this.requestLog];
+  }
+
+  /**
+   * Sends an existing event to the webhook endpoint again, as the dashboard's "Resend" does: the same event id and
+   * body, signed afresh when it goes out, queued behind deliveries of the same PaymentIntent still in progress. For
+   * receivers that must treat a duplicate as already handled, and to recover an event whose retries ran out.
+   * Throws for an unknown event (404) and when there is no endpoint that receives its type (409).
+   */
+  redeliver(eventId: string): void {
+    const event = this.account.event(eventId);
+    if (!event) throw noSuchObject('event', eventId, 'id');
+    const { webhookUrl, enabledEvents = ['*'] } = this.config;
+    if (!webhookUrl) throw new StripeApiError(409, { type: 'invalid_request_error', message: `Cannot resend ${eventId}: the stand-in has no webhook endpoint (webhookUrl) yet.` });
+    if (!receives(enabledEvents, event.type)) {
+      throw new StripeApiError(409, { type: 'invalid_request_error', message: `Cannot resend ${eventId}: the webhook endpoint does not receive ${event.type} events.` });
+    }
+    this.deliver(event, paymentIntentOf(event), webhookUrl);
   }
 
   /** Every webhook delivery attempt so far, oldest first. */
@@ -224,17 +248,22 @@ export class StripeStandIn {
 
   private publish(event: StripeEvent, paymentIntentId: string): void {
     const { webhookUrl, enabledEvents = ['*'] } = this.config;
-    if (!webhookUrl || !(enabledEvents.includes('*') || enabledEvents.includes(event.type))) return;
+    if (!webhookUrl || !receives(enabledEvents, event.type)) return;
     event.pending_webhooks = 1;
+    this.deliver(event, paymentIntentId, webhookUrl);
+  }
+
+  private deliver(event: StripeEvent, paymentIntentId: string, url: string): void {
     // Pretty-printed, as Stripe sends it: receivers must verify the raw bytes, not a re-serialisation.
     const payload = JSON.stringify(event, null, 2);
-    this.webhooks.enqueue({ eventId: event.id, eventType: event.type, orderingKey: paymentIntentId, url: webhookUrl, payload });
+    this.webhooks.enqueue({ eventId: event.id, eventType: event.type, orderingKey: paymentIntentId, url, payload });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = stripeId('req');
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', this.endpoint);
+    if (url.pathname.startsWith(CONTROL_PREFIX)) return this.handleControl(req, res, method, url.pathname, requestId);
     // Stripe ignores Idempotency-Key on GET and DELETE, which cannot change anything.
     const idempotencyKey = method === 'POST' ? header(req, 'idempotency-key') : undefined;
     const record = (status: ApiRequestRecord['status'], fault?: StripeFault, replayed = false) => {
@@ -259,9 +288,21 @@ export class StripeStandIn {
       out = this.errorResponse(error, requestId);
     }
     record(out.status, fault, out.headers['Idempotent-Replayed'] === 'true');
-    if (res.writableEnded || res.destroyed) return;
-    res.writeHead(out.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out.body), 'Cache-Control': 'no-cache, no-store', ...out.headers });
-    res.end(out.body);
+    send(res, out);
+  }
+
+  /** The control API (./stripe/control.ts): the same key as the API, but no request log, faults or idempotency. */
+  private async handleControl(req: IncomingMessage, res: ServerResponse, method: string, path: string, requestId: string): Promise<void> {
+    let out: Outgoing;
+    try {
+      const body = await readBody(req);
+      this.authenticate(req);
+      const answer = control(this, method, path, body);
+      out = { status: answer.status, body: answer.body === undefined ? '' : JSON.stringify(answer.body, null, 2), headers: { 'Request-Id': requestId } };
+    } catch (error) {
+      out = this.errorResponse(error, requestId);
+    }
+    send(res, out);
   }
 
   private async respond(req: IncomingMessage, method: string, url: URL, body: string, requestId: string, idempotencyKey: string | undefined, delayMs: number): Promise<Outgoing> {
@@ -379,6 +420,18 @@ export class StripeStandIn {
       this.pauses.add(pause);
     });
   }
+}
+
+function send(res: ServerResponse, out: Outgoing): void {
+  if (res.writableEnded || res.destroyed) return;
+  // A 204 carries no body, so neither a type nor a length (RFC 9110 forbids Content-Length on it).
+  const content = out.status === 204 ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out.body) };
+  res.writeHead(out.status, { ...content, 'Cache-Control': 'no-cache, no-store', ...out.headers });
+  res.end(out.body);
+}
+
+function receives(enabledEvents: readonly string[], type: string): boolean {
+  return enabledEvents.includes('*') || enabledEvents.includes(type);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

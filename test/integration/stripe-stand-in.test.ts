@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import Stripe from 'stripe';
 import { StripeStandIn } from '../../local/services/stripe-stand-in';
+import { type StripeControlConfig, clearStripeFaults, injectStripeFault, redeliverStripeEvent, stripeRequests } from '../support/stripe-control';
 
 /**
  * The Stripe stand-in driven by the official SDK, unchanged, as the payment adapter and a storefront would drive
@@ -96,6 +97,8 @@ function recordIdempotencyKeys(client: Stripe): string[] {
   client.on('request', (e: { idempotency_key?: string }) => keys.push(e.idempotency_key ?? ''));
   return keys;
 }
+
+const ids = (list: { data: ReadonlyArray<{ id: string }> }): string[] => list.data.map((item) => item.id);
 
 async function rejection(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
   try {
@@ -473,6 +476,275 @@ describe('Stripe stand-in', () => {
       expect(limited).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
       expect(limited).toMatchObject({ statusCode: 429, code: 'rate_limit' });
       expect(scenarioCount('rate-limited')).toBe(0);
+    });
+  });
+
+  describe('lists for reconciliation', () => {
+    // A stand-in of its own with a clock the test sets, so `created` is known to the second; no webhook endpoint.
+    const start = Date.UTC(2025, 0, 6, 9, 0, 0);
+    const T = start / 1000;
+    let now = start;
+    const at = (second: number) => {
+      now = (T + second) * 1000;
+    };
+    const clocked = new StripeStandIn({ apiKey: API_KEY, webhookSecrets: [...SECRETS], now: () => now });
+    let client: Stripe;
+    let a: Stripe.PaymentIntent;
+    let b: Stripe.PaymentIntent;
+    /** r0 (a, T+10), r1 (b, T+11), r2 (a, T+12), r3 (a, T+13). */
+    let r: Stripe.Refund[];
+
+    beforeAll(async () => {
+      await clocked.start();
+      client = sdk(clocked);
+      at(0);
+      a = await client.paymentIntents.create({ amount: 10_000, currency: 'eur', confirm: true, payment_method: 'pm_card_visa' });
+      b = await client.paymentIntents.create({ amount: 10_000, currency: 'eur', confirm: true, payment_method: 'pm_card_visa' });
+      r = [];
+      for (const [second, pi] of [
+        [10, a],
+        [11, b],
+        [12, a],
+        [13, a],
+      ] as const) {
+        at(second);
+        r.push(await client.refunds.create({ payment_intent: pi.id, amount: 100 }));
+      }
+    });
+
+    afterAll(() => clocked.stop());
+
+    const refundIds = (...indexes: number[]) => indexes.map((i) => r[i]?.id);
+
+    it('lists refunds newest first with limit, starting_after and ending_before, and refuses bad cursors and limits', async () => {
+      const all = await client.refunds.list();
+      expect(ids(all)).toEqual(refundIds(3, 2, 1, 0));
+      expect(all).toMatchObject({ object: 'list', has_more: false, url: '/v1/refunds' });
+      const first = await client.refunds.list({ limit: 2 });
+      expect([ids(first), first.has_more]).toEqual([refundIds(3, 2), true]);
+      const second = await client.refunds.list({ limit: 2, starting_after: r[2]?.id });
+      expect([ids(second), second.has_more]).toEqual([refundIds(1, 0), false]);
+      const before = await client.refunds.list({ limit: 1, ending_before: r[1]?.id });
+      expect([ids(before), before.has_more]).toEqual([refundIds(2), true]);
+
+      await expect(client.refunds.list({ limit: 0 })).rejects.toMatchObject({ statusCode: 400, code: 'parameter_invalid_integer', param: 'limit' });
+      await expect(client.refunds.list({ limit: 101 })).rejects.toMatchObject({ statusCode: 400, code: 'parameter_invalid_integer', param: 'limit' });
+      await expect(client.refunds.list({ starting_after: 're_missing' })).rejects.toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'starting_after' });
+      await expect(client.refunds.list({ starting_after: r[0]?.id, ending_before: r[3]?.id })).rejects.toMatchObject({ statusCode: 400, code: 'parameters_exclusive' });
+    });
+
+    it('filters refunds by payment_intent, charge and created, paging within the filter', async () => {
+      expect(ids(await client.refunds.list({ payment_intent: a.id }))).toEqual(refundIds(3, 2, 0));
+      expect(ids(await client.refunds.list({ charge: b.latest_charge as string }))).toEqual(refundIds(1));
+      // A cursor is a position in the whole list: b's refund, which the filter leaves out, still marks where the page starts.
+      const afterB = await client.refunds.list({ payment_intent: a.id, limit: 1, starting_after: r[1]?.id });
+      expect([ids(afterB), afterB.has_more]).toEqual([refundIds(0), false]);
+      const firstOfA = await client.refunds.list({ payment_intent: a.id, limit: 2 });
+      expect([ids(firstOfA), firstOfA.has_more]).toEqual([refundIds(3, 2), true]);
+
+      expect(ids(await client.refunds.list({ created: { gte: T + 11, lt: T + 13 } }))).toEqual(refundIds(2, 1));
+      expect(ids(await client.refunds.list({ created: { gt: T + 11 } }))).toEqual(refundIds(3, 2));
+      expect(ids(await client.refunds.list({ created: { lte: T + 10 } }))).toEqual(refundIds(0));
+      expect(ids(await client.refunds.list({ created: T + 12 }))).toEqual(refundIds(2));
+      expect(ids(await client.refunds.list({ created: T + 99 }))).toEqual([]);
+      expect(ids(await client.refunds.list({ payment_intent: a.id, created: { gt: T + 10 } }))).toEqual(refundIds(3, 2));
+
+      await expect(client.refunds.list({ payment_intent: 'pi_missing' })).rejects.toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'payment_intent' });
+      await expect(client.refunds.list({ created: { after: T } } as Stripe.RefundListParams)).rejects.toMatchObject({ statusCode: 400, code: 'parameter_unknown', param: 'created[after]' });
+      await expect(client.refunds.list({ created: 'yesterday' } as unknown as Stripe.RefundListParams)).rejects.toMatchObject({ statusCode: 400, code: 'parameter_invalid_integer', param: 'created' });
+    });
+
+    it('auto-paginates over more than 100 refunds made within one second, forwards and backwards', async () => {
+      at(20);
+      const c = await client.paymentIntents.create({ amount: 500, currency: 'eur', confirm: true, payment_method: 'pm_card_visa' });
+      const made: string[] = [];
+      for (let i = 0; i < 130; i++) made.push((await client.refunds.create({ payment_intent: c.id, amount: 1 })).id);
+      const listRequests = () => clocked.requests().filter((q) => q.method === 'GET' && q.path === '/v1/refunds').length;
+
+      const before = listRequests();
+      const seen: string[] = [];
+      for await (const refund of client.refunds.list({ payment_intent: c.id, limit: 100 })) seen.push(refund.id);
+      expect(seen).toEqual([...made].reverse());
+      expect(listRequests() - before).toBe(2);
+
+      const byTime = await client.refunds.list({ created: { gte: T + 20 } }).autoPagingToArray({ limit: 1000 });
+      expect(byTime.map((x) => x.id)).toEqual([...made].reverse());
+      // With ending_before the SDK walks towards newer objects, yielding them oldest first.
+      const newer = await client.refunds.list({ payment_intent: c.id, limit: 50, ending_before: made[0] }).autoPagingToArray({ limit: 1000 });
+      expect(newer.map((x) => x.id)).toEqual(made.slice(1));
+      expect((await client.refunds.list({ payment_intent: a.id, limit: 100 })).data).toHaveLength(3);
+    });
+
+    it('filters PaymentIntents and events by created', async () => {
+      at(30);
+      const d = await client.paymentIntents.create({ amount: 300, currency: 'eur' });
+      const c = (await client.paymentIntents.list({ created: { gte: T + 20, lt: T + 30 } })).data;
+      expect(c).toHaveLength(1);
+      expect(ids(await client.paymentIntents.list({ created: { gte: T + 20 } }))).toEqual([d.id, c[0]?.id]);
+      expect(ids(await client.paymentIntents.list({ created: T }))).toEqual([b.id, a.id]);
+      const page1 = await client.paymentIntents.list({ created: { lt: T + 20 }, limit: 1 });
+      expect([ids(page1), page1.has_more]).toEqual([[b.id], true]);
+      expect(ids(await client.paymentIntents.list({ created: { lt: T + 20 }, starting_after: b.id }))).toEqual([a.id]);
+      await expect(client.paymentIntents.list({ created: { since: T } } as Stripe.PaymentIntentListParams)).rejects.toMatchObject({ code: 'parameter_unknown', param: 'created[since]' });
+
+      const atThirteen = await client.events.list({ created: { gte: T + 13, lte: T + 13 } });
+      expect(atThirteen.data.map((e) => [e.type, (e.data.object as { id: string }).id])).toEqual([
+        ['charge.refunded', a.latest_charge],
+        ['refund.created', r[3]?.id],
+      ]);
+      const early = await client.events.list({ type: 'refund.created', created: { lt: T + 12 } });
+      expect(early.data.map((e) => (e.data.object as { id: string }).id)).toEqual(refundIds(1, 0));
+      expect((await client.events.list({ created: T + 30 })).data.map((e) => e.type)).toEqual(['payment_intent.created']);
+    });
+
+    it('refuses to redeliver without a webhook endpoint', () => {
+      const event = clocked.events()[0] as { id: string };
+      expect(() => clocked.redeliver(event.id)).toThrow(/no webhook endpoint/);
+    });
+  });
+
+  describe('re-delivery', () => {
+    it('redeliver sends the same event again, signed when it goes out; unknown ids are refused', async () => {
+      let now = Date.now();
+      const clocked = new StripeStandIn({ apiKey: API_KEY, webhookSecrets: [...SECRETS], webhookRetry: FAST_RETRY, now: () => now });
+      const own = new Receiver(stripe);
+      await Promise.all([clocked.start(), own.start()]);
+      clocked.configure({ webhookUrl: own.url });
+      try {
+        const pi = await sdk(clocked).paymentIntents.create({ amount: 1200, currency: 'eur', metadata: { orderId: 'order-resend' } });
+        await clocked.webhooksSettled();
+        const event = clocked.events().find((e) => e.type === 'payment_intent.created') as Stripe.Event;
+        expect((event.data.object as { id: string }).id).toBe(pi.id);
+
+        now += 90_000;
+        clocked.redeliver(event.id);
+        await clocked.webhooksSettled();
+        const deliveries = own.received.filter((d) => d.eventId === event.id);
+        expect(deliveries.map((d) => [d.type, d.status, d.verified])).toEqual([
+          ['payment_intent.created', 200, [true, true]],
+          ['payment_intent.created', 200, [true, true]],
+        ]);
+        const stamps = deliveries.map((d) => Number(/^t=(\d+),/.exec(d.signature)?.[1]));
+        expect((stamps[1] as number) - (stamps[0] as number)).toBe(90);
+        // Each delivery is a job of its own: its attempts count from 1 again.
+        expect(clocked.deliveries().filter((d) => d.eventId === event.id).map((d) => [d.attempt, d.outcome])).toEqual([
+          [1, 'delivered'],
+          [1, 'delivered'],
+        ]);
+        expect(own.received.filter((d) => d.paymentIntentId === pi.id)).toHaveLength(2);
+
+        expect(() => clocked.redeliver('evt_unknown')).toThrow("No such event: 'evt_unknown'");
+        clocked.configure({ enabledEvents: ['payment_intent.succeeded'] });
+        expect(() => clocked.redeliver(event.id)).toThrow(/does not receive payment_intent.created events/);
+      } finally {
+        await clocked.stop();
+        await own.stop();
+      }
+    });
+  });
+
+  describe('control API', () => {
+    const control = (apiKey = API_KEY): StripeControlConfig => ({ ...standIn.clientConfig(), apiKey });
+    /** A control request as another process would send it, with the key unless told otherwise. */
+    const call = async (method: string, path: string, options: { body?: string; apiKey?: string | null } = {}) => {
+      const apiKey = options.apiKey === undefined ? API_KEY : options.apiKey;
+      const res = await fetch(`${standIn.endpoint}/_stand-in/${path}`, {
+        method,
+        headers: { ...(apiKey === null ? {} : { Authorization: `Bearer ${apiKey}` }), 'Content-Type': 'application/json' },
+        ...(options.body === undefined ? {} : { body: options.body }),
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : undefined) as { error?: { type: string; message: string } } | undefined };
+    };
+    const RESET_REFUNDS = JSON.stringify({ path: '/v1/refunds', fault: { kind: 'reset' } });
+
+    afterEach(() => clearStripeFaults(control()));
+
+    it('arms a fault over HTTP: a create answering 500 once is retried by the SDK and makes one PaymentIntent', async () => {
+      const id = await injectStripeFault(control(), { method: 'POST', path: '/v1/payment_intents', fault: { kind: 'error', status: 500 } });
+      expect(id).toMatch(/^fault_\d+$/);
+      const pi = await sdk(standIn, { maxNetworkRetries: 2 }).paymentIntents.create({ amount: 3300, currency: 'eur', metadata: { scenario: 'control-500' } });
+      expect(scenarioCount('control-500')).toBe(1);
+
+      const log = await stripeRequests(control());
+      expect(log.filter((q) => q.idempotencyKey === pi.lastResponse.idempotencyKey).map((q) => [q.status, q.replayed, q.fault])).toEqual([
+        [500, false, 'error'],
+        [200, false, undefined],
+      ]);
+      // Control requests stay out of the log: it is what Stripe clients sent, and the latest of them is the create.
+      expect(log.at(-1)?.requestId).toBe(pi.lastResponse.requestId);
+      expect(log).toEqual(JSON.parse(JSON.stringify(standIn.requests())));
+    });
+
+    it('a 429 armed by pathPattern is not retried and refunds nothing; clearing disarms what is left', async () => {
+      const paid = await stripe.paymentIntents.create({ amount: 800, currency: 'eur', confirm: true, payment_method: 'pm_card_visa' });
+      await injectStripeFault(control(), { pathPattern: '^/v1/refunds$', method: 'post', fault: { kind: 'error', status: 429 } });
+      const limited = await rejection(sdk(standIn, { maxNetworkRetries: 2 }).refunds.create({ payment_intent: paid.id }));
+      expect(limited).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
+      expect(limited).toMatchObject({ statusCode: 429, code: 'rate_limit' });
+      expect((await stripeRequests(control())).at(-1)).toMatchObject({ method: 'POST', path: '/v1/refunds', status: 429, fault: 'error' });
+      expect((await stripe.refunds.list({ payment_intent: paid.id })).data).toEqual([]);
+
+      await injectStripeFault(control(), { pathPattern: '^/v1/payment_intents/[^/]+$', method: 'GET', times: 5, fault: { kind: 'error', status: 503 } });
+      await expect(stripe.paymentIntents.retrieve(paid.id)).rejects.toMatchObject({ statusCode: 503 });
+      await clearStripeFaults(control());
+      expect((await stripe.paymentIntents.retrieve(paid.id)).id).toBe(paid.id);
+    });
+
+    it('redelivers an event over HTTP (202), and answers 404 for an unknown one', async () => {
+      const pi = await stripe.paymentIntents.create({ amount: 1400, currency: 'eur', metadata: { orderId: 'order-control-resend' } });
+      await standIn.webhooksSettled();
+      const event = standIn.events().find((e) => e.type === 'payment_intent.created' && (e.data.object as { id: string }).id === pi.id) as Stripe.Event;
+      await redeliverStripeEvent(control(), event.id);
+      await standIn.webhooksSettled();
+      expect(receiver.received.filter((d) => d.eventId === event.id).map((d) => d.status)).toEqual([200, 200]);
+
+      const unknown = await call('POST', 'events/evt_unknown/redeliver');
+      expect(unknown).toMatchObject({ status: 404, json: { error: { type: 'invalid_request_error', message: "No such event: 'evt_unknown'" } } });
+      await expect(redeliverStripeEvent(control(), 'evt_unknown')).rejects.toThrow("answered POST /_stand-in/events/evt_unknown/redeliver with 404: No such event: 'evt_unknown'");
+      expect((await call('POST', `events/${event.id}/redeliver`, { body: '{"now":true}' })).status).toBe(400);
+    });
+
+    it('answers 401 without the secret key, and arms nothing', async () => {
+      for (const apiKey of [null, 'sk_test_not_the_configured_key_0000']) {
+        const refused = await call('POST', 'faults', { body: RESET_REFUNDS, apiKey });
+        expect(refused.status).toBe(401);
+        expect(refused.json?.error?.type).toBe('invalid_request_error');
+        expect((await call('GET', 'requests', { apiKey })).status).toBe(401);
+        expect((await call('DELETE', 'faults', { apiKey })).status).toBe(401);
+      }
+      await expect(injectStripeFault(control('sk_test_wrong'), { path: '/v1/refunds', fault: { kind: 'reset' } })).rejects.toThrow(/ with 401: Invalid API Key provided/);
+      const paid = await stripe.paymentIntents.create({ amount: 600, currency: 'eur', confirm: true, payment_method: 'pm_card_visa' });
+      expect((await stripe.refunds.create({ payment_intent: paid.id })).status).toBe('succeeded');
+    });
+
+    it('answers 400 to a bad body, saying what is wrong, and arms nothing', async () => {
+      const refusals: Array<[string, RegExp]> = [
+        ['not json', /the body is not JSON/],
+        ['[]', /expected object, received array/],
+        [JSON.stringify({ fault: { kind: 'reset' } }), /path: give exactly one of path .* and pathPattern/],
+        [JSON.stringify({ path: '/v1/refunds', pathPattern: '^/v1/refunds$', fault: { kind: 'reset' } }), /give exactly one of path/],
+        [JSON.stringify({ pathPattern: '(', fault: { kind: 'reset' } }), /pathPattern: not a valid regular expression/],
+        [JSON.stringify({ path: '/v1/refunds' }), /fault: Invalid input/],
+        [JSON.stringify({ path: '/v1/refunds', fault: { kind: 'explode' } }), /fault\.kind: Invalid discriminator value/],
+        [JSON.stringify({ path: '/v1/refunds', fault: { kind: 'error', status: 200 } }), /fault\.status: Too small/],
+        [JSON.stringify({ path: '/v1/refunds', fault: { kind: 'delay' } }), /fault\.ms: Invalid input/],
+        [JSON.stringify({ path: '/v1/refunds', times: 0, fault: { kind: 'reset' } }), /times: Too small/],
+        [JSON.stringify({ path: 'v1/refunds', fault: { kind: 'reset' } }), /path: path must be a URL path/],
+        [JSON.stringify({ path: '/v1/refunds', fault: { kind: 'reset' }, once: true }), /Unrecognized key: "once"/],
+      ];
+      for (const [body, message] of refusals) {
+        const refused = await call('POST', 'faults', { body });
+        expect([body, refused.status, refused.json?.error?.type]).toEqual([body, 400, 'invalid_request_error']);
+        expect(refused.json?.error?.message).toMatch(message);
+      }
+      const paid = await stripe.paymentIntents.create({ amount: 700, currency: 'eur', confirm: true, payment_method: 'pm_card_visa' });
+      expect((await stripe.refunds.create({ payment_intent: paid.id })).status).toBe('succeeded');
+
+      const wrongMethod = await call('GET', 'faults');
+      expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'POST, DELETE']);
+      expect((await call('POST', 'nothing-here')).status).toBe(404);
+      expect((await call('DELETE', 'faults')).status).toBe(204);
     });
   });
 

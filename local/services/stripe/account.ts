@@ -1,6 +1,7 @@
 import { StripeApiError, docUrl, invalidRequest, noSuchObject, unexpectedState } from './errors';
 import { applyMetadata, type Parameters } from './form';
 import { randomToken, stripeId } from './ids';
+import { type List, createdFilter, page } from './lists';
 
 export type PaymentIntentStatus =
   | 'requires_payment_method'
@@ -112,11 +113,10 @@ export interface StripeEvent {
   type: string;
 }
 
-export interface List<T> {
-  object: 'list';
-  data: T[];
-  has_more: boolean;
-  url: string;
+/** The PaymentIntent an event concerns: its own object, or the payment its charge or refund belongs to. */
+export function paymentIntentOf(event: StripeEvent): string {
+  const object = event.data.object as PaymentIntent | Charge | Refund;
+  return object.object === 'payment_intent' ? object.id : object.payment_intent;
 }
 
 /** The API request an operation runs for; its events name it, as Stripe's do. */
@@ -403,10 +403,11 @@ export class StripeAccount {
     return this.expandPaymentIntent(pi, expand);
   }
 
+  /** Newest first; `created` narrows to a time range. */
   listPaymentIntents(p: Parameters): List<PaymentIntent> {
-    p.only(['limit', 'starting_after', 'ending_before', 'expand']);
+    p.only(['limit', 'starting_after', 'ending_before', 'created', 'expand']);
     readExpand(p, []);
-    return page([...this.paymentIntents.values()].reverse(), p, '/v1/payment_intents', 'payment_intent');
+    return page([...this.paymentIntents.values()].reverse(), p, '/v1/payment_intents', 'payment_intent', createdFilter(p));
   }
 
   retrieveCharge(id: string, p: Parameters): Charge {
@@ -472,6 +473,21 @@ export class StripeAccount {
     return refund;
   }
 
+  /**
+   * Newest first; `payment_intent` or `charge` narrow to one payment (an id that does not exist is a 400
+   * resource_missing rather than an empty list that would hide a typo), `created` to a time range.
+   */
+  listRefunds(p: Parameters): List<Refund> {
+    p.only(['limit', 'starting_after', 'ending_before', 'payment_intent', 'charge', 'created', 'expand']);
+    readExpand(p, []);
+    const piId = p.string('payment_intent');
+    const chargeId = p.string('charge');
+    if (piId !== undefined && !this.paymentIntents.has(piId)) throw noSuchObject('payment_intent', piId, 'payment_intent', 400);
+    if (chargeId !== undefined && !this.charges.has(chargeId)) throw noSuchObject('charge', chargeId, 'charge', 400);
+    const created = createdFilter(p);
+    return page([...this.refunds.values()].reverse(), p, '/v1/refunds', 'refund', (refund) => (piId === undefined || refund.payment_intent === piId) && (chargeId === undefined || refund.charge === chargeId) && created(refund));
+  }
+
   retrieveRefund(id: string, p: Parameters): Refund {
     p.only(['expand']);
     readExpand(p, []);
@@ -488,21 +504,17 @@ export class StripeAccount {
     return event;
   }
 
-  /** Newest first; `type` may end in `*` (`payment_intent.*`), `types` lists up to 20 exact types. */
+  /** Newest first; `type` may end in `*` (`payment_intent.*`), `types` lists up to 20 exact types, `created` narrows to a time range. */
   listEvents(p: Parameters): List<StripeEvent> {
-    p.only(['limit', 'starting_after', 'ending_before', 'type', 'types', 'expand']);
+    p.only(['limit', 'starting_after', 'ending_before', 'type', 'types', 'created', 'expand']);
     readExpand(p, []);
     const type = p.string('type');
     const types = p.stringArray('types');
     if (type !== undefined && types !== undefined) throw invalidRequest('You may only specify one of these parameters: type, types.', 'types', 'parameters_exclusive');
     if (types && types.length > 20) throw invalidRequest('You may pass at most 20 types.', 'types');
     const matches = (t: string) => (types ? types.includes(t) : type === undefined || (type.endsWith('*') ? t.startsWith(type.slice(0, -1)) : t === type));
-    return page(
-      [...this.events.values()].filter((e) => matches(e.type)).reverse(),
-      p,
-      '/v1/events',
-      'event',
-    );
+    const created = createdFilter(p);
+    return page([...this.events.values()].reverse(), p, '/v1/events', 'event', (e) => matches(e.type) && created(e));
   }
 
   private confirm(pi: PaymentIntent, paymentMethod: PaymentMethod, ctx: RequestContext, expand: readonly string[]): void {
@@ -698,24 +710,4 @@ function readExpand(p: Parameters, allowed: readonly string[]): string[] {
   const expand = p.stringArray('expand') ?? [];
   for (const path of expand) if (!allowed.includes(path)) throw invalidRequest(`This property cannot be expanded (${path}).`, 'expand');
   return expand;
-}
-
-/** Stripe's cursor pagination over a newest-first list: `limit` 1..100 (default 10), `starting_after` or `ending_before`. */
-function page<T extends { id: string }>(newestFirst: readonly T[], p: Parameters, url: string, kind: string): List<T> {
-  const limit = p.integer('limit', { min: 1, max: 100 }) ?? 10;
-  const after = p.string('starting_after');
-  const before = p.string('ending_before');
-  if (after !== undefined && before !== undefined) throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.', 'ending_before', 'parameters_exclusive');
-  const indexOf = (id: string, param: string) => {
-    const i = newestFirst.findIndex((item) => item.id === id);
-    if (i < 0) throw noSuchObject(kind, id, param, 400);
-    return i;
-  };
-  if (before !== undefined) {
-    const end = indexOf(before, 'ending_before');
-    const start = Math.max(0, end - limit);
-    return { object: 'list', data: newestFirst.slice(start, end), has_more: start > 0, url };
-  }
-  const start = after !== undefined ? indexOf(after, 'starting_after') + 1 : 0;
-  return { object: 'list', data: newestFirst.slice(start, start + limit), has_more: start + limit < newestFirst.length, url };
 }

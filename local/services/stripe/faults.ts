@@ -25,8 +25,9 @@ export interface FaultRule {
   readonly fault: StripeFault;
 }
 
-/** A rule once armed: how many failures it has left, and a way to disarm it. */
+/** A rule once armed: its id (what the control API answers), how many failures it has left, and a way to disarm it. */
 export interface ArmedFault {
+  readonly id: string;
   readonly remaining: number;
   clear(): void;
 }
@@ -38,6 +39,7 @@ interface Armed {
 
 export class FaultPlan {
   private readonly rules: Armed[] = [];
+  private armedSoFar = 0;
 
   arm(rule: FaultRule): ArmedFault {
     const times = rule.times ?? 1;
@@ -45,6 +47,7 @@ export class FaultPlan {
     const armed: Armed = { rule, remaining: times };
     this.rules.push(armed);
     return {
+      id: `fault_${++this.armedSoFar}`,
       get remaining() {
         return armed.remaining;
       },

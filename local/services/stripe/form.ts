@@ -81,6 +81,14 @@ export function canonicalParameters(value: FormValue): string {
     .join(',')}}`;
 }
 
+/** Bounds of a range filter; each is optional and they combine (`gte` and `lt` make a half-open interval). */
+export interface Range {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+}
+
 /** Metadata changes as Stripe applies them: `metadata=` clears every key, `metadata[k]=` removes one key. */
 export interface MetadataUpdate {
   readonly clear: boolean;
@@ -153,6 +161,26 @@ export class Parameters {
       throw invalidRequest(`Invalid ${this.path(name)}: must be one of ${values.join(', ')}`, this.path(name));
     }
     return value as T;
+  }
+
+  /**
+   * A range filter as Stripe's list endpoints take it: `created=1700000000` (that second exactly) or a hash of bounds,
+   * `created[gte]=…&created[lt]=…`. Other keys in the hash are refused like any unknown parameter.
+   */
+  range(name: string): Range | undefined {
+    const value = this.data[name];
+    if (value === undefined) return undefined;
+    if (typeof value === 'string') {
+      const exactly = this.integer(name) as number;
+      return { gte: exactly, lte: exactly };
+    }
+    const bounds = new Parameters(value, this.path(name)).only(['gt', 'gte', 'lt', 'lte']);
+    const range: Range = {};
+    for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
+      const n = bounds.integer(bound);
+      if (n !== undefined) range[bound] = n;
+    }
+    return range;
   }
 
   hash(name: string): Parameters | undefined {

@@ -41,7 +41,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     ...common('Workflow'),
     config,
     key: secrets.key,
-    tables: { catalog: data.catalog, orders: data.orders, payments: data.payments },
+    tables: { catalog: data.catalog, orders: data.orders, payments: data.payments, audit: data.audit },
     fulfilmentQueue: messaging.fulfilment,
     paymentEventsQueue: messaging.paymentEvents,
     secrets: { stripeApiKey: secrets.stripeApiKey, fulfilmentApiKey: secrets.fulfilmentApiKey },

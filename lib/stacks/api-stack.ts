@@ -168,6 +168,12 @@ export class ApiStack extends Stack {
         .bindTable('AUDIT_TABLE', props.tables.audit, 'append')
         .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey),
     );
+    this.addRoute(
+      'GET /admin/reconciliation',
+      this.addFunction('GetReconciliation', { entry: 'admin/get-reconciliation', service: 'admin' })
+        .bindTable('PAYMENTS_TABLE', props.tables.payments, 'read')
+        .bindTable('AUDIT_TABLE', props.tables.audit, 'append'),
+    );
     this.addRoute('GET /admin/audit', this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable('AUDIT_TABLE', props.tables.audit, 'read'));
   }
 

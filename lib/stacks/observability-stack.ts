@@ -1,6 +1,6 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -75,6 +75,21 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
     }, action);
 
+    // Reconciliation's count per run: anything above zero is a payment that drifted from its order.
+    const discrepancies = new Metric({
+      namespace: 'Stockade',
+      metricName: 'ReconciliationDiscrepancies',
+      dimensionsMap: { service: 'payments' },
+      statistic: 'Maximum',
+      period: Duration.minutes(Math.max(5, Math.min(props.config.payments.reconciliation.everyMinutes, 24 * 60))),
+    });
+    this.addAlarm('ReconciliationDiscrepancies', {
+      alarmDescription: 'Reconciliation found payments that differ from their orders (GET /admin/reconciliation; runbook: reconciliation)',
+      metric: discrepancies,
+      threshold: 0,
+      evaluationPeriods: 1,
+    }, action);
+
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `stockade-${props.config.stage}` });
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'API requests and errors', left: [requests, props.api.metricClientError({ period }), serverErrors], width: 12 }),
@@ -86,6 +101,11 @@ export class ObservabilityStack extends Stack {
         width: 12,
       }),
       new GraphWidget({ title: 'Function duration p99', left: props.functions.map((f) => f.metricDuration({ period, statistic: 'p99', label: f.node.id })), width: 12 }),
+      new GraphWidget({
+        title: 'Reconciliation discrepancies',
+        left: [discrepancies],
+        width: 12,
+      }),
       new GraphWidget({
         title: 'Dead-letter queue depth',
         left: props.queues.map((q) => q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), label: q.node.id })),

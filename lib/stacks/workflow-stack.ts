@@ -29,7 +29,7 @@ import type { StockadeTable } from '../constructs/stockade-table';
 export interface WorkflowStackProps extends StackProps {
   readonly config: StageConfig;
   readonly key: IKey;
-  readonly tables: { readonly catalog: StockadeTable; readonly orders: StockadeTable; readonly payments: StockadeTable };
+  readonly tables: { readonly catalog: StockadeTable; readonly orders: StockadeTable; readonly payments: StockadeTable; readonly audit: StockadeTable };
   readonly fulfilmentQueue: StockadeQueue;
   /** Verified Stripe events from the webhook, applied here (they resume or fail the saga's payment wait). */
   readonly paymentEventsQueue: StockadeQueue;
@@ -177,6 +177,32 @@ export class WorkflowStack extends Stack {
       .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey)
       .consumeQueue(props.paymentEventsQueue, { batchSize: 10 });
     applyPayments.addToRolePolicy(sendTaskStatement(stateMachineArn));
+
+    // Reconciliation: Stripe against payments and orders, on the stage's schedule; the report is served to admins.
+    const reconciliation = config.payments.reconciliation;
+    const reconcile = new StockadeFunction(this, 'ReconcilePayments', { stageContext: this.stageContext, entry: 'payments/reconcile-payments', service: 'payments', timeout: Duration.minutes(10) })
+      .bindTable('PAYMENTS_TABLE', tables.payments, 'readWrite')
+      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite')
+      .bindTable('AUDIT_TABLE', tables.audit, 'append')
+      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
+    this.functions.push(reconcile);
+    reconcile.addToRolePolicy(sendTaskStatement(stateMachineArn));
+    reconcile.addEnvironment('RECONCILIATION_WINDOW_HOURS', String(reconciliation.windowHours));
+    reconcile.addEnvironment('RECONCILIATION_STUCK_AFTER_MINUTES', String(reconciliation.stuckAfterMinutes));
+    reconcile.addEnvironment('RECONCILIATION_REMEDIES', reconciliation.remedies.join(','));
+    const reconcileSchedule = new Rule(this, 'ReconciliationSchedule', {
+      description: 'Compares Stripe PaymentIntents and refunds with Stockade payments and orders',
+      schedule: Schedule.rate(Duration.minutes(reconciliation.everyMinutes)),
+      targets: [new LambdaFunction(reconcile, { retryAttempts: 2, maxEventAge: Duration.minutes(30) })],
+    });
+    Validations.of(reconcileSchedule).acknowledge({
+      id: 'Serverless::Serverless-EventBusDLQ',
+      reason: 'The scheduled event carries no data: a run that could not be delivered is replaced by the next, which compares the whole window again.',
+    });
+    Validations.of(reconcile).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason: 'Invoked by a schedule; a failed run is retried by EventBridge and redone in full by the next run (its remedies are idempotent), and its failures raise the function error alarm.',
+    });
 
     // Fulfilment hand-off: OrderConfirmed -> the provider -> FULFILLED.
     this.addFunction('HandOffFulfilment', 'fulfilment/hand-off-orders', Duration.seconds(25))

@@ -3,6 +3,7 @@ import type { Money } from '../domain/catalog/catalog';
 import { BusinessRuleError } from '../domain/errors';
 import { TransientError } from '../domain/orders/saga-errors';
 import type { PaymentGateway, ProviderPayment } from '../ports/payment-gateway';
+import type { PaymentHistory, ProviderPaymentSummary, ProviderRefundSummary } from '../ports/payment-history';
 
 export interface StripeGatewayOptions {
   /** A cached Secrets Manager read of the API key, so a rotated key is used without a redeploy. */
@@ -16,7 +17,7 @@ export interface StripeGatewayOptions {
  * derived from the order id, so a retried saga step can never create a second PaymentIntent or refund twice.
  * Network failures, rate limits and Stripe's own 5xx become TransientError (the saga retries them).
  */
-export class StripePaymentGateway implements PaymentGateway {
+export class StripePaymentGateway implements PaymentGateway, PaymentHistory {
   private client?: { key: string; stripe: Stripe };
 
   constructor(private readonly options: StripeGatewayOptions) {}
@@ -66,6 +67,27 @@ export class StripePaymentGateway implements PaymentGateway {
     }
   }
 
+  /** Every page, through the SDK's auto-pagination (100 per request, each page retried like any call). */
+  async *paymentIntents(from: Date, to: Date): AsyncIterable<ProviderPaymentSummary> {
+    const stripe = await this.stripe();
+    yield* pages(stripe.paymentIntents.list({ created: createdRange(from, to), limit: 100 }), (pi) => ({
+      paymentIntentId: pi.id,
+      status: pi.status,
+      amount: pi.amount,
+      currency: pi.currency,
+      created: pi.created,
+      ...(typeof pi.metadata?.orderId === 'string' && pi.metadata.orderId ? { orderId: pi.metadata.orderId } : {}),
+    }));
+  }
+
+  async *refunds(from: Date, to: Date): AsyncIterable<ProviderRefundSummary> {
+    const stripe = await this.stripe();
+    yield* pages(stripe.refunds.list({ created: createdRange(from, to), limit: 100 }), (r) => {
+      const paymentIntentId = typeof r.payment_intent === 'string' ? r.payment_intent : r.payment_intent?.id;
+      return { refundId: r.id, amount: r.amount, status: r.status ?? 'pending', created: r.created, ...(paymentIntentId ? { paymentIntentId } : {}) };
+    });
+  }
+
   private async stripe(): Promise<Stripe> {
     const key = await this.options.apiKey();
     if (this.client?.key !== key) {
@@ -95,6 +117,17 @@ async function call<T>(operation: () => Promise<T>): Promise<T> {
       throw new TransientError(`Stripe did not complete the request (${(error as Error).name}); it is safe to retry`);
     }
     throw error;
+  }
+}
+
+const createdRange = (from: Date, to: Date) => ({ gte: Math.floor(from.getTime() / 1000), lte: Math.floor(to.getTime() / 1000) });
+
+async function* pages<T, R>(list: AsyncIterable<T>, map: (item: T) => R): AsyncIterable<R> {
+  const iterator = list[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await call(() => iterator.next());
+    if (next.done) return;
+    yield map(next.value);
   }
 }
 

@@ -435,6 +435,7 @@ async function capacityPerOrder(ctx: BenchContext, opts: Options, ledgerEvents: 
     retrieve: unexpected('payments.retrieve'),
     cancel: unexpected('payments.cancel'),
     refund: unexpected('payments.refund'),
+    refundsOf: unexpected('payments.refundsOf'),
   };
   const waits = { succeed: () => Promise.resolve(true), fail: () => Promise.resolve(true) };
   const customerId = `bench-capacity-${randomBytes(4).toString('hex')}`;

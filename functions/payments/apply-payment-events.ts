@@ -2,7 +2,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { receiveProviderRefund } from '../../shared/domain/orders/refund';
+import { receiveChargeRefunded, receiveProviderRefund } from '../../shared/domain/orders/refund';
 import { receivePaymentOutcome } from '../../shared/domain/orders/saga';
 import { applyPaymentEvent } from '../../shared/domain/payments/receive-webhook';
 import type { ProviderEvent } from '../../shared/ports/payment-events';
@@ -17,6 +17,7 @@ const deps = {
   now,
   onPaymentOutcome: (orderId: string, outcome: Parameters<typeof receivePaymentOutcome>[2]) => receivePaymentOutcome(payment, orderId, outcome),
   onRefund: (refund: Parameters<typeof receiveProviderRefund>[1]) => receiveProviderRefund(payment, refund),
+  onChargeRefunded: (charge: Parameters<typeof receiveChargeRefunded>[1]) => receiveChargeRefunded(payment, charge),
 };
 // FIFO: once a record fails, the rest of its message group in this batch is returned too, so order holds.
 const processor = new SqsFifoPartialProcessorAsync();

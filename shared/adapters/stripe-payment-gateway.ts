@@ -10,6 +10,10 @@ export interface StripeGatewayOptions {
   readonly apiKey: () => Promise<string>;
   /** Where the Stripe API is, for the local stand-in (e.g. http://127.0.0.1:4242); Stripe's own host by default. */
   readonly apiUrl?: string;
+  /** How long one request may take before the SDK gives up on it (and retries it). @default 10_000 ms */
+  readonly timeoutMs?: number;
+  /** How often the SDK retries a request that failed on the network or with a 409/5xx, with the same idempotency key. @default 2 */
+  readonly maxNetworkRetries?: number;
 }
 
 /**
@@ -67,6 +71,13 @@ export class StripePaymentGateway implements PaymentGateway, PaymentHistory {
     }
   }
 
+  async refundsOf(paymentIntentId: string): Promise<Array<{ refundId: string; status: string; amount: number }>> {
+    const stripe = await this.stripe();
+    const refunds: Array<{ refundId: string; status: string; amount: number }> = [];
+    for await (const r of pages(stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }), (r) => r)) refunds.push({ refundId: r.id, status: r.status ?? 'pending', amount: r.amount });
+    return refunds;
+  }
+
   /** Every page, through the SDK's auto-pagination (100 per request, each page retried like any call). */
   async *paymentIntents(from: Date, to: Date): AsyncIterable<ProviderPaymentSummary> {
     const stripe = await this.stripe();
@@ -93,8 +104,8 @@ export class StripePaymentGateway implements PaymentGateway, PaymentHistory {
     if (this.client?.key !== key) {
       const url = this.options.apiUrl ? new URL(this.options.apiUrl) : undefined;
       const stripe = new Stripe(key, {
-        maxNetworkRetries: 2,
-        timeout: 10_000,
+        maxNetworkRetries: this.options.maxNetworkRetries ?? 2,
+        timeout: this.options.timeoutMs ?? 10_000,
         telemetry: false,
         ...(url ? { host: url.hostname, port: Number(url.port), protocol: url.protocol === 'http:' ? 'http' : 'https' } : {}),
       });

@@ -26,6 +26,7 @@ export class StripeWebhookVerifier implements WebhookVerifier {
           ...(typeof object.id === 'string' ? { objectId: object.id } : {}),
           ...(object.object === 'payment_intent' ? { paymentIntent: paymentIntentFacts(object as Stripe.PaymentIntent) } : {}),
           ...(object.object === 'refund' ? { refund: refundFacts(object as Stripe.Refund) } : {}),
+          ...(object.object === 'charge' ? { charge: chargeFacts(object as Stripe.Charge) } : {}),
         };
       } catch (error) {
         if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) throw error;
@@ -46,6 +47,11 @@ function paymentIntentFacts(pi: Stripe.PaymentIntent): NonNullable<ProviderEvent
     ...(typeof orderId === 'string' && orderId.length > 0 ? { orderId } : {}),
     ...(failureCode ? { failureCode } : {}),
   };
+}
+
+function chargeFacts(charge: Stripe.Charge): NonNullable<ProviderEvent['charge']> {
+  const paymentIntentId = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
+  return { id: charge.id, amountRefunded: charge.amount_refunded, ...(paymentIntentId ? { paymentIntentId } : {}) };
 }
 
 function refundFacts(refund: Stripe.Refund): NonNullable<ProviderEvent['refund']> {

@@ -18,6 +18,12 @@ export interface ProviderEvent {
     /** Decline code or error code of the last failed attempt. */
     readonly failureCode?: string;
   };
+  /** For charge.* events: the charge's PaymentIntent and how much of it is refunded so far. */
+  readonly charge?: {
+    readonly id: string;
+    readonly paymentIntentId?: string;
+    readonly amountRefunded: number;
+  };
   /** For refund.* events: the refund (Stockade's refunds carry metadata.orderId; dashboard refunds do not). */
   readonly refund?: {
     readonly id: string;

@@ -21,5 +21,7 @@ export interface PaymentGateway {
    * Stockade's own ids) makes a retried call the same refund. Refusals by the provider (more than remains) are
    * BusinessRuleError.
    */
+  /** Every refund of the PaymentIntent, as the provider has them now. */
+  refundsOf(paymentIntentId: string): Promise<Array<{ refundId: string; status: string; amount: number }>>;
   refund(paymentIntentId: string, orderId: string, options?: { amount?: number; idempotencyKey?: string; reason?: string }): Promise<{ refundId: string; status: string; amount: number }>;
 }

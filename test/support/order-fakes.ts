@@ -1,7 +1,11 @@
+import type { Money } from '../../shared/domain/catalog/catalog';
+import type { AuditEvent, AuditLog, AuditPage } from '../../shared/ports/audit-log';
 import type { OrderPayment, PaymentOutcome, StoredOrder } from '../../shared/domain/orders/order';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../../shared/ports/order-repository';
 import type { PaymentGateway, ProviderPayment } from '../../shared/ports/payment-gateway';
+import type { PaymentHistory, ProviderPaymentSummary, ProviderRefundSummary } from '../../shared/ports/payment-history';
 import type { PaymentRecord, PaymentRecords, PaymentReporter, TerminalOutcome } from '../../shared/ports/payment-records';
+import type { ReconciliationReport, ReconciliationReports } from '../../shared/ports/reconciliation-reports';
 import type { HeldLine, ReserveResult, StockHold, StockLedger } from '../../shared/ports/stock-ledger';
 import type { WaitingSteps } from '../../shared/ports/workflow';
 
@@ -100,6 +104,10 @@ export class FakePayments implements PaymentGateway {
     return next;
   }
   readonly refundKeys = new Map<string, { refundId: string; status: string; amount: number }>();
+  readonly refundsByIntent = new Map<string, Array<{ refundId: string; status: string; amount: number }>>();
+  async refundsOf(paymentIntentId: string) {
+    return [...(this.refundsByIntent.get(paymentIntentId) ?? [])];
+  }
   async refund(paymentIntentId: string, orderId: string, options: { amount?: number; idempotencyKey?: string } = {}) {
     const key = options.idempotencyKey ?? `order-${orderId}-refund`;
     const existing = this.refundKeys.get(key);
@@ -107,6 +115,7 @@ export class FakePayments implements PaymentGateway {
     this.calls.push(`refund:${paymentIntentId}`);
     const refund = { refundId: `re_${this.refundKeys.size + 1}`, status: 'succeeded', amount: options.amount ?? (this.intents.get(paymentIntentId)?.amount.amount ?? 0) };
     this.refundKeys.set(key, refund);
+    this.refundsByIntent.set(paymentIntentId, [...(this.refundsByIntent.get(paymentIntentId) ?? []), refund]);
     return refund;
   }
   /** The customer paid (what a confirmation with pm_card_visa does). */
@@ -198,5 +207,85 @@ export class FakeStock implements StockLedger {
   }
   async expiredHolds(before: Date, limit: number) {
     return [...this.holds.values()].filter((h) => h.status === 'ACTIVE' && Date.parse(h.expiresAt) < before.getTime()).slice(0, limit);
+  }
+}
+
+const epochSeconds = (at: Date) => Math.floor(at.getTime() / 1000);
+
+/**
+ * FakePayments with Stripe's history of it (PaymentHistory, as StripePaymentGateway is both): every PaymentIntent
+ * and refund is stamped with the clock when it is made and listed by that time. PaymentIntents made outside the
+ * saga (the dashboard, a stray client) are added with `add`.
+ */
+export class FakePaymentHistory extends FakePayments implements PaymentHistory {
+  /** Creation times by PaymentIntent id, epoch seconds. */
+  readonly created = new Map<string, number>();
+  readonly refundList: ProviderRefundSummary[] = [];
+
+  constructor(private readonly clock: () => Date) {
+    super();
+  }
+
+  override async createPaymentIntent(request: { orderId: string; amount: Money }) {
+    const intent = await super.createPaymentIntent(request);
+    if (!this.created.has(intent.paymentIntentId)) this.created.set(intent.paymentIntentId, epochSeconds(this.clock()));
+    return intent;
+  }
+
+  override async refund(paymentIntentId: string, orderId: string, options: { amount?: number; idempotencyKey?: string } = {}) {
+    const before = this.refundKeys.size;
+    const refund = await super.refund(paymentIntentId, orderId, options);
+    if (this.refundKeys.size > before) this.refundList.push({ refundId: refund.refundId, paymentIntentId, amount: refund.amount, status: refund.status, created: epochSeconds(this.clock()) });
+    return refund;
+  }
+
+  /** A PaymentIntent Stockade's saga did not make, in any status, made now by the clock. */
+  add(intent: { paymentIntentId: string; status: string; amount: Money; orderId: string }): void {
+    this.intents.set(intent.paymentIntentId, { ...intent, clientSecret: `${intent.paymentIntentId}_secret` });
+    this.created.set(intent.paymentIntentId, epochSeconds(this.clock()));
+  }
+
+  /** The PaymentIntent's amount or currency changed after it was made (a client's update call). */
+  amend(paymentIntentId: string, amount: Money): void {
+    const intent = this.intents.get(paymentIntentId);
+    if (!intent) throw new Error(`No PaymentIntent ${paymentIntentId}`);
+    this.intents.set(paymentIntentId, { ...intent, amount });
+  }
+
+  async *paymentIntents(from: Date, to: Date): AsyncIterable<ProviderPaymentSummary> {
+    for (const intent of [...this.intents.values()].reverse()) {
+      const created = this.created.get(intent.paymentIntentId) ?? 0;
+      if (created < epochSeconds(from) || created > epochSeconds(to)) continue;
+      yield { paymentIntentId: intent.paymentIntentId, status: intent.status, amount: intent.amount.amount, currency: intent.amount.currency.toLowerCase(), orderId: intent.orderId, created };
+    }
+  }
+
+  async *refunds(from: Date, to: Date): AsyncIterable<ProviderRefundSummary> {
+    yield* [...this.refundList].reverse().filter((r) => r.created >= epochSeconds(from) && r.created <= epochSeconds(to));
+  }
+}
+
+/** Reconciliation reports in memory, the latest saved last. */
+export class FakeReconciliationReports implements ReconciliationReports {
+  readonly saved: ReconciliationReport[] = [];
+  async save(report: ReconciliationReport) {
+    this.saved.push(structuredClone(report));
+  }
+  async latest() {
+    return this.saved.at(-1);
+  }
+}
+
+/** The audit trail in memory: appended in order, listed newest first (the cursor is a position). */
+export class FakeAuditLog implements AuditLog {
+  readonly events: AuditEvent[] = [];
+  async append(event: AuditEvent) {
+    this.events.push({ ...event });
+  }
+  async list(query: { limit: number; cursor?: string }): Promise<AuditPage> {
+    const newestFirst = [...this.events].reverse();
+    const start = query.cursor ? Number(query.cursor) : 0;
+    const end = start + query.limit;
+    return { items: newestFirst.slice(start, end), ...(end < newestFirst.length ? { nextCursor: String(end) } : {}) };
   }
 }

@@ -81,6 +81,24 @@ export async function recordRefundOnOrder(
 }
 
 /**
+ * `charge.refunded`: the charge says only how much is refunded in total, so the PaymentIntent's refunds are fetched
+ * from Stripe as they are now and each succeeded one is recorded on the order once (by refund id), whatever order
+ * the refund events arrive in.
+ */
+export async function receiveChargeRefunded(
+  deps: { orders: OrderRepository; payments: PaymentGateway; now: () => Date },
+  charge: NonNullable<ProviderEvent['charge']>,
+): Promise<'recorded' | 'unknown-order'> {
+  if (!charge.paymentIntentId) return 'unknown-order';
+  const orderId = (await deps.payments.retrieve(charge.paymentIntentId)).orderId;
+  if (!orderId || !(await deps.orders.get(orderId))) return 'unknown-order';
+  for (const refund of await deps.payments.refundsOf(charge.paymentIntentId)) {
+    if (refund.status === 'succeeded') await recordRefundOnOrder(deps, orderId, { refundId: refund.refundId, amount: refund.amount });
+  }
+  return 'recorded';
+}
+
+/**
  * A refund Stripe reports (refund.created / refund.updated), including one made in the Stripe dashboard: recorded
  * on its order once it succeeded. The order is found from the refund's metadata, or else the PaymentIntent's.
  */

@@ -45,13 +45,20 @@ export async function applyPaymentEvent(
     now: () => Date;
     onPaymentOutcome: (orderId: string, outcome: PaymentOutcome) => Promise<string>;
     onRefund: (refund: NonNullable<ProviderEvent['refund']>) => Promise<string>;
+    onChargeRefunded: (charge: NonNullable<ProviderEvent['charge']>) => Promise<string>;
   },
   event: ProviderEvent,
 ): Promise<string> {
   if (await deps.ledger.processed(event)) return 'already-applied';
   const payment = paymentOutcomeOf(event);
   const isRefund = (event.type === 'refund.created' || event.type === 'refund.updated') && event.refund !== undefined;
-  const effect = payment ? await deps.onPaymentOutcome(payment.orderId, payment.outcome) : isRefund && event.refund ? await deps.onRefund(event.refund) : 'ignored';
+  const effect = payment
+    ? await deps.onPaymentOutcome(payment.orderId, payment.outcome)
+    : isRefund && event.refund
+      ? await deps.onRefund(event.refund)
+      : event.type === 'charge.refunded' && event.charge
+        ? await deps.onChargeRefunded(event.charge)
+        : 'ignored';
   await deps.ledger.markProcessed(event, effect, deps.now());
   return effect;
 }

@@ -12,7 +12,7 @@ import type { PaymentEventLedger, ProviderEvent } from '../../../shared/ports/pa
 import { FakeCarts, FakeCatalog } from '../../support/fakes';
 import { FakeOrders, FakePayments, FakeStock, FakeWaits, FakePaymentRecords } from '../../support/order-fakes';
 import { cancelOrder } from '../../../shared/domain/orders/cancel';
-import { refundOrder } from '../../../shared/domain/orders/refund';
+import { receiveChargeRefunded, refundOrder } from '../../../shared/domain/orders/refund';
 import type { AuditEvent } from '../../../shared/ports/audit-log';
 import { commitOrder, reserveStock } from '../../../shared/domain/orders/saga';
 
@@ -300,9 +300,22 @@ describe('admin refunds', () => {
     await orders.transition(orderId, { from: ['RESERVED'], to: 'CONFIRMED', at: now().toISOString() });
     const events: AuditEvent[] = [];
     const audit = { append: async (e: AuditEvent) => void events.push(e), list: async () => ({ items: events }) };
-    return { orderId, orders, payments, events, refundDeps: { orders, payments, audit, now } };
+    return { orderId, paymentIntentId, orders, payments, events, refundDeps: { orders, payments, audit, now } };
   }
   const admin = { sub: 'admin-1', sourceIp: '10.0.0.7' };
+
+  it('charge.refunded records every succeeded refund of the PaymentIntent from the provider, once each', async () => {
+    const o = await paidOrder();
+    await o.payments.refund(o.paymentIntentId, o.orderId, { amount: 1000, idempotencyKey: 'dash-1' });
+    const total = ((await o.orders.get(o.orderId)) as StoredOrder).total.amount;
+    await o.payments.refund(o.paymentIntentId, o.orderId, { amount: total - 1000, idempotencyKey: 'dash-2' });
+    const charge = { id: 'ch_1', paymentIntentId: o.paymentIntentId, amountRefunded: total };
+    expect(await receiveChargeRefunded(o.refundDeps, charge)).toBe('recorded');
+    expect(await receiveChargeRefunded(o.refundDeps, charge)).toBe('recorded');
+    const order = await o.orders.get(o.orderId);
+    expect(order).toMatchObject({ status: 'REFUNDED', refundedAmount: total });
+    expect(await receiveChargeRefunded(o.refundDeps, { id: 'ch_2', amountRefunded: 5 })).toBe('unknown-order');
+  });
 
   it('refunds in part then the rest: REFUNDED at the total, each refund once, every attempt audited', async () => {
     const o = await paidOrder();
@@ -367,11 +380,12 @@ describe('payment events: intake and application', () => {
   it('applies each event once, ignores types the saga does not wait for, and records what it did', async () => {
     const ledger = new MemoryLedger();
     const applied: string[] = [];
-    const deps = { ledger, now, onPaymentOutcome: async (orderId: string) => (applied.push(orderId), 'resumed'), onRefund: async () => 'recorded' };
+    const deps = { ledger, now, onPaymentOutcome: async (orderId: string) => (applied.push(orderId), 'resumed'), onRefund: async () => 'recorded', onChargeRefunded: async () => 'recorded' };
     expect(await applyPaymentEvent(deps, event('evt_1'))).toBe('resumed');
     expect(await applyPaymentEvent(deps, event('evt_1'))).toBe('already-applied');
     expect(await applyPaymentEvent(deps, event('evt_2', 'charge.succeeded'))).toBe('ignored');
     expect(applied).toEqual(['o1']);
     expect([...ledger.applied]).toEqual([['evt_1', 'resumed'], ['evt_2', 'ignored']]);
   });
+
 });

@@ -1,25 +1,42 @@
 import { Duration, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import { AccountRootPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnRotationSchedule, Secret, type SecretStringGenerator } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { PROVIDER_ID_TAG, SECRET_KIND_TAG, type SecretKind } from '../config/tags';
+import { StockadeFunction } from '../constructs/stockade-function';
 import { removalPolicyOf } from '../constructs/stage-props';
 
 
-/** Why no secret has a Secrets Manager rotation schedule (AwsSolutions-SMG4), per kind of secret. */
-const NO_ROTATION_SCHEDULE: Record<SecretKind, string> = {
+/**
+ * Why a secret has no Secrets Manager rotation schedule (AwsSolutions-SMG4), per kind of secret. Inventory provider
+ * HMAC secrets are absent: they rotate on a schedule, through the inventory secret rotation function.
+ */
+const NO_ROTATION_SCHEDULE: Record<Exclude<SecretKind, 'inventory-provider-hmac'>, string> = {
   'stripe-api-key':
     'Stripe API keys are created, rolled and revoked in the Stripe dashboard, not through an API a rotation Lambda could call; an operator puts the new key with put-secret-value and functions pick it up through the cached secret store without a redeploy.',
   'stripe-webhook-secrets':
     'Stripe webhook signing secrets are rolled in the Stripe dashboard (which keeps the old one valid for a window); an operator puts both into this JSON array with put-secret-value, so verification accepts either during the roll.',
-  'inventory-provider-hmac':
-    'Rotating an inventory provider HMAC secret needs the provider to accept a new secret on their side; automated rotation of these secrets lands with the payments-hardening issue. Until then an operator rotates by hand with put-secret-value.',
   'fulfilment-api-key':
     "The fulfilment provider issues and revokes its API keys in its own console; an operator puts the new key with put-secret-value and the consumer re-reads it within 5 minutes, so the provider's overlap window is the rotation window.",
   'cursor-signing-key':
     'The key only signs listing cursors (tamper evidence, not confidentiality); putting a new random value with put-secret-value at any time is safe (functions re-read it within 5 minutes) and only ends cursors that clients hold at that moment.',
+};
+
+/**
+ * The value an inventory provider secret is created with: `{"current": "<64 hex>"}`, in the format the rotation
+ * function and the webhook verifier parse (lower-case letters a-f and digits only, so 256 random bits of hex).
+ */
+const INVENTORY_HMAC_PLACEHOLDER: SecretStringGenerator = {
+  secretStringTemplate: JSON.stringify({}),
+  generateStringKey: 'current',
+  passwordLength: 64,
+  excludePunctuation: true,
+  excludeUppercase: true,
+  excludeCharacters: 'ghijklmnopqrstuvwxyz',
+  includeSpace: false,
+  requireEachIncludedType: false,
 };
 
 export interface SecretsStackProps extends StackProps {
@@ -35,7 +52,13 @@ export class SecretsStack extends Stack {
   readonly stripeApiKey: Secret;
   /** JSON array of accepted Stripe webhook signing secrets (several during a rotation window). */
   readonly stripeWebhookSecrets: Secret;
+  /**
+   * One HMAC secret per inventory provider, JSON `{ current, previous?, rotatedAt? }` (shared/domain/inventory/hmac-secrets.ts),
+   * rotated every `secrets.inventoryRotationDays` days by `inventorySecretRotation`.
+   */
   readonly inventoryProviderSecrets: ReadonlyMap<string, Secret>;
+  /** The Secrets Manager rotation function of the inventory provider secrets; undefined when the stage has no providers. */
+  readonly inventorySecretRotation?: StockadeFunction;
   /** HMAC key that signs listing cursors so clients cannot forge them. */
   readonly cursorSigningKey: Secret;
   /** Bearer key for the fulfilment provider's API. */
@@ -76,16 +99,16 @@ export class SecretsStack extends Stack {
     );
     this.key.grant(new AccountRootPrincipal(), 'kms:DescribeKey');
 
-    const secret = (logicalId: string, kind: SecretKind, name: string, description: string) => {
+    const secret = (logicalId: string, kind: SecretKind, name: string, description: string, generate: SecretStringGenerator = { passwordLength: 48, excludePunctuation: true }) => {
       const s = new Secret(this, logicalId, {
         secretName: `stockade/${config.stage}/${name}`,
         description,
         encryptionKey: this.key,
         removalPolicy,
-        generateSecretString: { passwordLength: 48, excludePunctuation: true },
+        generateSecretString: generate,
       });
       Tags.of(s).add(SECRET_KIND_TAG, kind);
-      Validations.of(s).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: NO_ROTATION_SCHEDULE[kind] });
+      if (kind !== 'inventory-provider-hmac') Validations.of(s).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: NO_ROTATION_SCHEDULE[kind] });
       return s;
     };
 
@@ -100,11 +123,70 @@ export class SecretsStack extends Stack {
     this.fulfilmentApiKey = secret('FulfilmentApiKey', 'fulfilment-api-key', 'fulfilment/api-key', 'API key Stockade presents to the fulfilment provider (Authorization: Bearer). Set by an operator.');
     const providers = new Map<string, Secret>();
     for (const providerId of config.inventoryProviders) {
-      const providerSecret = secret(`InventoryProvider${pascal(providerId)}Secret`, 'inventory-provider-hmac', `inventory/${providerId}/hmac`, `HMAC-SHA256 secret shared with inventory provider ${providerId}.`);
+      const providerSecret = secret(
+        `InventoryProvider${pascal(providerId)}Secret`,
+        'inventory-provider-hmac',
+        `inventory/${providerId}/hmac`,
+        `HMAC-SHA256 secret shared with inventory provider ${providerId}: JSON {"current": <64 hex>, "previous"?, "rotatedAt"?}. Rotated by Secrets Manager.`,
+        INVENTORY_HMAC_PLACEHOLDER,
+      );
       Tags.of(providerSecret).add(PROVIDER_ID_TAG, providerId);
       providers.set(providerId, providerSecret);
     }
     this.inventoryProviderSecrets = providers;
+    if (providers.size > 0) this.inventorySecretRotation = this.rotateInventorySecrets(config, [...providers.values()]);
+  }
+
+  /**
+   * One rotation function for every inventory provider secret, and a rotation schedule on each. The schedules are
+   * CfnRotationSchedule rather than `secret.addRotationSchedule`: for a custom function the L2 also grants
+   * `secretsmanager:GetRandomPassword` on "*" and `kms:ReEncrypt*` / `kms:GenerateDataKey*` on the stage key, none
+   * of which this function uses (it draws its random bytes from node:crypto). Its grants here are exactly the four
+   * calls of the rotation protocol on these secrets, and the key use those calls make through Secrets Manager.
+   */
+  private rotateInventorySecrets(config: StageConfig, secrets: readonly Secret[]): StockadeFunction {
+    const fn = new StockadeFunction(this, 'RotateInventorySecret', {
+      stageContext: { config, key: this.key },
+      entry: 'secrets/rotate-inventory-secret',
+      service: 'secrets',
+      timeout: Duration.seconds(30),
+    });
+    const secretArns = secrets.map((s) => s.secretArn);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        resources: secretArns,
+      }),
+    );
+    // GetSecretValue decrypts and PutSecretValue generates a data key, both under these secrets' encryption context.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': secretArns } },
+      }),
+    );
+    // aws:SourceAccount rather than aws:SourceArn, as AWS advises for a function that rotates several secrets.
+    fn.addPermission('InvokedBySecretsManager', {
+      principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      sourceAccount: this.account,
+    });
+    Validations.of(fn).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason:
+        'Secrets Manager invokes each rotation step synchronously and waits for it before the next; a failed step fails the rotation, which Secrets Manager retries and records (the AWSPENDING version stays until a rotation succeeds). There is no asynchronous event to dead-letter.',
+    });
+    for (const s of secrets) {
+      const schedule = new CfnRotationSchedule(s, 'RotationSchedule', {
+        secretId: s.secretArn,
+        rotationLambdaArn: fn.functionArn,
+        rotationRules: { automaticallyAfterDays: config.secrets.inventoryRotationDays },
+      });
+      // Secrets Manager invokes the function when the schedule is created: its permission and grants come first.
+      schedule.node.addDependency(fn);
+    }
+    return fn;
   }
 }
 

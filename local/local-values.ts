@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SECRET_KIND_TAG, type SecretKind } from '../lib/config/tags';
+import { serializeInventoryHmacSecret } from '../shared/domain/inventory/hmac-secrets';
 import type { LocalSecretValue } from './services/secrets-manager';
 
 /**
@@ -15,7 +16,8 @@ export const localSecretValue: LocalSecretValue = ({ tags }) => {
     case 'fulfilment-api-key':
       return `ful_local_${randomBytes(18).toString('hex')}`;
     case 'inventory-provider-hmac':
-      return randomBytes(32).toString('hex');
+      // Never rotated yet: no previous secret.
+      return serializeInventoryHmacSecret({ current: randomBytes(32).toString('hex') });
     default:
       return undefined;
   }

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PROVIDER_ID_TAG, SECRET_KIND_TAG, type SecretKind } from '../lib/config/tags';
+import { parseInventoryHmacSecret } from '../shared/domain/inventory/hmac-secrets';
 import { readRestApis } from './apigw/rest-api-model';
 import { RestApiServer } from './apigw/rest-api-server';
 import { CloudAssembly, type TemplateResource } from './assembly';
@@ -52,6 +53,7 @@ export interface Endpoints {
   aws: { dynamodb: string; sqs: string; secretsManager: string; lambda: string; stepFunctions: string };
   tables: Record<string, string>;
   queues: Record<string, string>;
+  /** Each provider's current HMAC secret (the `current` field of its secret's JSON value when the runtime started). */
   inventoryProviders: Record<string, { secret: string }>;
   /** The fulfilment provider stand-in (GET /shipments lists accepted orders, with the bearer key). */
   fulfilment?: { url: string; apiKey: string };
@@ -107,7 +109,8 @@ export class LocalRuntime {
     try {
       const dynamodb = new DynamoDbService();
       const sqs = new SqsService();
-      const secrets = new SecretsManagerService(localSecretValue);
+      // RotateSecret runs the rotation function's steps through the Lambda service, as Secrets Manager invokes Lambda.
+      const secrets = new SecretsManagerService(localSecretValue, { invoke: (arn, event) => lambdas.byName(arn).invoke(event) });
       // References resolve lazily through the service that owns each resource type, filled in below.
       const owner = new Map<string, LocalService>();
       const resolver = new IntrinsicResolver(assembly, (r: TemplateResource) => owner.get(r.type)?.physical(r));
@@ -268,11 +271,12 @@ function stripeKeysFrom(secrets: SecretsManagerService): { apiKey: string; webho
   return { apiKey, webhookSecrets: JSON.parse(webhook) as string[] };
 }
 
+/** The secret each inventory provider signs with: the `current` field of its secret's value. */
 function inventoryProviderSecrets(secrets: SecretsManagerService): Record<string, { secret: string }> {
   const result: Record<string, { secret: string }> = {};
   for (const s of secrets.list()) {
     const providerId = s.tags[PROVIDER_ID_TAG];
-    if (s.tags[SECRET_KIND_TAG] === 'inventory-provider-hmac' && providerId) result[providerId] = { secret: secrets.currentValue(s.arn) };
+    if (s.tags[SECRET_KIND_TAG] === 'inventory-provider-hmac' && providerId) result[providerId] = { secret: parseInventoryHmacSecret(secrets.currentValue(s.arn)).current };
   }
   return result;
 }

@@ -2,14 +2,22 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { TemplateResource } from '../assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../intrinsics';
+import type { InvokeOutcome } from '../lambda/local-function';
 import { closeServer, listenOnLoopback, LOOPBACK, readBody } from '../net';
 import { generatedName, type LocalService } from './service';
 
 interface SecretVersion {
   readonly versionId: string;
-  readonly secretString: string;
+  /** Undefined for the placeholder RotateSecret creates for a rotation's token, until its createSecret step puts a value. */
+  secretString?: string;
   readonly createdDate: number;
   stages: Set<string>;
+}
+
+interface RotationConfiguration {
+  readonly lambdaArn: string;
+  readonly rules?: Record<string, unknown>;
+  lastRotatedDate?: number;
 }
 
 interface StoredSecret {
@@ -18,7 +26,15 @@ interface StoredSecret {
   readonly description?: string;
   readonly tags: Array<{ Key: string; Value: string }>;
   readonly versions: SecretVersion[];
+  /** Set by the template's AWS::SecretsManager::RotationSchedule or by RotateSecret; rotation is then enabled. */
+  rotation?: RotationConfiguration;
 }
+
+/** The steps of a rotation function, invoked in this order (docs: "How rotation works"). */
+const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+
+/** Invokes a local Lambda function by name or ARN; the runtime passes `(arn, event) => lambdas.byName(arn).invoke(event)`. */
+export type RotationInvoker = (functionArn: string, event: unknown) => Promise<InvokeOutcome>;
 
 class AwsError extends Error {
   constructor(
@@ -35,17 +51,27 @@ export type LocalSecretValue = (secret: { name: string; tags: Record<string, str
 
 /**
  * A Secrets Manager stand-in speaking the AWS JSON 1.1 protocol, so the real @aws-sdk/client-secrets-manager works:
- * CreateSecret, GetSecretValue, PutSecretValue, DescribeSecret, ListSecrets, UpdateSecretVersionStage, with
- * versions and the AWSCURRENT / AWSPREVIOUS / AWSPENDING staging labels. In memory, on loopback.
+ * CreateSecret, GetSecretValue, PutSecretValue, DescribeSecret, ListSecrets, UpdateSecretVersionStage and
+ * RotateSecret, with versions and the AWSCURRENT / AWSPREVIOUS / AWSPENDING staging labels. In memory, on loopback.
+ *
+ * Rotation: the template's rotation schedules set each secret's rotation function, and RotateSecret runs a rotation
+ * as Secrets Manager does: a placeholder version for the ClientRequestToken labelled AWSPENDING, then the function's
+ * createSecret, setSecret, testSecret and finishSecret steps with that token, through the local Lambda service.
+ * Differences from AWS: schedules never fire on a timer, and creating one does not rotate (rotate with RotateSecret);
+ * RotateSecret answers once the four steps are done (AWS answers first and rotates asynchronously), and a failed step
+ * fails the call; RotateImmediately=false only stores the configuration (AWS also runs testSecret as a check).
  */
 export class SecretsManagerService implements LocalService {
   readonly name = 'Secrets Manager';
-  readonly resourceTypes = ['AWS::SecretsManager::Secret'] as const;
+  readonly resourceTypes = ['AWS::SecretsManager::Secret', 'AWS::SecretsManager::RotationSchedule'] as const;
   private server?: Server;
   private port = 0;
   private readonly secrets = new Map<string, StoredSecret>();
 
-  constructor(private readonly localValue: LocalSecretValue = () => undefined) {}
+  constructor(
+    private readonly localValue: LocalSecretValue = () => undefined,
+    private readonly options: { readonly invoke?: RotationInvoker } = {},
+  ) {}
 
   get endpoint(): string {
     return `http://${LOOPBACK}:${this.port}`;
@@ -58,12 +84,15 @@ export class SecretsManagerService implements LocalService {
   }
 
   physical(resource: TemplateResource): ResolvedResource {
+    // A rotation schedule's Ref is its secret's ARN in AWS; nothing in Stockade's templates refers to one.
+    if (resource.type === 'AWS::SecretsManager::RotationSchedule') return { ref: resource.logicalId, attributes: {} };
     const arn = arnFor(nameOf(resource));
     return { ref: arn, attributes: { Id: arn } };
   }
 
   async provision(resources: readonly TemplateResource[], resolver: IntrinsicResolver): Promise<void> {
-    for (const resource of resources) {
+    const isSchedule = (r: TemplateResource) => r.type === 'AWS::SecretsManager::RotationSchedule';
+    for (const resource of resources.filter((r) => !isSchedule(r))) {
       const p = resolver.resolve(resource.properties, resource.stackName) as Record<string, unknown>;
       const name = nameOf(resource);
       const tags = (p.Tags as Array<{ Key: string; Value: string }> | undefined) ?? [];
@@ -71,11 +100,16 @@ export class SecretsManagerService implements LocalService {
       const value = this.localValue({ name, tags: tagMap }) ?? (typeof p.SecretString === 'string' ? p.SecretString : generate(p.GenerateSecretString as GenerateSpec | undefined));
       this.create({ Name: name, Description: p.Description as string | undefined, SecretString: value, Tags: tags });
     }
+    for (const resource of resources.filter(isSchedule)) {
+      const p = resolver.resolve(resource.properties, resource.stackName) as { SecretId?: unknown; RotationLambdaARN?: unknown; RotationRules?: Record<string, unknown> };
+      if (typeof p.RotationLambdaARN !== 'string') continue; // Hosted rotations are not played.
+      this.find(String(p.SecretId)).rotation = { lambdaArn: p.RotationLambdaARN, rules: p.RotationRules };
+    }
   }
 
   /** The current value of a secret, for the runtime's own use (endpoints.json). */
   currentValue(nameOrArn: string): string {
-    return this.version(this.find(nameOrArn), undefined, 'AWSCURRENT').secretString;
+    return valueOf(this.version(this.find(nameOrArn), undefined, 'AWSCURRENT'));
   }
 
   /** Name and tags of every stored secret. */
@@ -88,7 +122,8 @@ export class SecretsManagerService implements LocalService {
   }
 
   describe(): string[] {
-    return [`${this.name.padEnd(16)} ${this.endpoint}  (${this.secrets.size} secrets, stand-in)`];
+    const rotated = [...this.secrets.values()].filter((s) => s.rotation).length;
+    return [`${this.name.padEnd(16)} ${this.endpoint}  (${this.secrets.size} secrets, ${rotated} with a rotation function run by RotateSecret, not on a timer; stand-in)`];
   }
 
   async stop(): Promise<void> {
@@ -102,7 +137,7 @@ export class SecretsManagerService implements LocalService {
     try {
       if (req.method !== 'POST') throw new AwsError('InvalidRequestException', 'POST only');
       const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
-      const output = this.dispatch(operation, input);
+      const output = operation === 'RotateSecret' ? await this.rotate(input) : this.dispatch(operation, input);
       send(res, 200, output);
     } catch (error) {
       const e = error instanceof AwsError ? error : new AwsError('InternalServiceError', 'stand-in failure', 500);
@@ -118,7 +153,7 @@ export class SecretsManagerService implements LocalService {
       case 'GetSecretValue': {
         const secret = this.find(String(input.SecretId ?? ''));
         const version = this.version(secret, input.VersionId as string | undefined, input.VersionStage as string | undefined);
-        return { ARN: secret.arn, Name: secret.name, VersionId: version.versionId, SecretString: version.secretString, VersionStages: [...version.stages], CreatedDate: version.createdDate / 1000 };
+        return { ARN: secret.arn, Name: secret.name, VersionId: version.versionId, SecretString: valueOf(version), VersionStages: [...version.stages], CreatedDate: version.createdDate / 1000 };
       }
       case 'PutSecretValue': {
         const secret = this.find(String(input.SecretId ?? ''));
@@ -134,7 +169,14 @@ export class SecretsManagerService implements LocalService {
           Name: secret.name,
           Description: secret.description,
           Tags: secret.tags,
-          RotationEnabled: false,
+          RotationEnabled: secret.rotation !== undefined,
+          ...(secret.rotation
+            ? {
+                RotationLambdaARN: secret.rotation.lambdaArn,
+                ...(secret.rotation.rules ? { RotationRules: secret.rotation.rules } : {}),
+                ...(secret.rotation.lastRotatedDate ? { LastRotatedDate: secret.rotation.lastRotatedDate / 1000 } : {}),
+              }
+            : {}),
           VersionIdsToStages: Object.fromEntries(secret.versions.filter((v) => v.stages.size > 0).map((v) => [v.versionId, [...v.stages]])),
         };
       }
@@ -170,8 +212,55 @@ export class SecretsManagerService implements LocalService {
     return { ARN: secret.arn, Name: secret.name, VersionId: version?.versionId };
   }
 
+  /**
+   * Runs a rotation the way Secrets Manager does (see the class comment for where the stand-in differs): the token's
+   * version starts as a placeholder labelled AWSPENDING, and the rotation function takes it through the four steps.
+   * Repeating a token repeats the steps, which find their work done: no second version.
+   */
+  private async rotate(input: Record<string, unknown>): Promise<unknown> {
+    const secret = this.find(String(input.SecretId ?? ''));
+    const lambdaArn = typeof input.RotationLambdaARN === 'string' && input.RotationLambdaARN ? input.RotationLambdaARN : secret.rotation?.lambdaArn;
+    if (!lambdaArn) throw new AwsError('InvalidRequestException', 'No Lambda rotation function ARN is associated with this secret.');
+    const rules = (input.RotationRules as Record<string, unknown> | undefined) ?? secret.rotation?.rules;
+    secret.rotation = { lambdaArn, ...(rules ? { rules } : {}), lastRotatedDate: secret.rotation?.lastRotatedDate };
+    if (input.RotateImmediately === false) return { ARN: secret.arn, Name: secret.name };
+
+    const token = typeof input.ClientRequestToken === 'string' && input.ClientRequestToken ? input.ClientRequestToken : randomUUID();
+    if (secret.versions.some((v) => v.versionId !== token && v.stages.has('AWSPENDING') && !v.stages.has('AWSCURRENT'))) {
+      throw new AwsError('InvalidRequestException', "A previous rotation isn't complete. That rotation will be reattempted.");
+    }
+    if (!secret.versions.some((v) => v.versionId === token)) {
+      secret.versions.push({ versionId: token, createdDate: Date.now(), stages: new Set() });
+      this.moveStage(secret, 'AWSPENDING', token);
+    }
+    const invoke = this.options.invoke;
+    if (!invoke) throw new AwsError('InvalidRequestException', 'This stand-in has no Lambda service to run rotation functions with.');
+    for (const step of ROTATION_STEPS) {
+      let outcome: InvokeOutcome;
+      try {
+        outcome = await invoke(lambdaArn, { Step: step, SecretId: secret.arn, ClientRequestToken: token });
+      } catch {
+        throw new AwsError('InvalidRequestException', `The rotation function ${lambdaArn} does not exist.`);
+      }
+      if (!outcome.ok) {
+        throw new AwsError('InvalidRequestException', `Rotation of ${secret.name} failed at ${step} (the pending version stays): ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+      }
+    }
+    // Once a rotation succeeded, AWSPENDING leaves the version that is now current.
+    const rotated = secret.versions.find((v) => v.versionId === token);
+    if (rotated?.stages.has('AWSCURRENT')) rotated.stages.delete('AWSPENDING');
+    secret.rotation.lastRotatedDate = Date.now();
+    return { ARN: secret.arn, Name: secret.name, VersionId: token };
+  }
+
   private addVersion(secret: StoredSecret, secretString: string, stages: string[], token?: string): SecretVersion {
     const existing = token ? secret.versions.find((v) => v.versionId === token) : undefined;
+    if (existing && existing.secretString === undefined) {
+      // A rotation's placeholder gets its value (createSecret's PutSecretValue with the rotation's token).
+      existing.secretString = secretString;
+      for (const stage of stages) this.moveStage(secret, stage, existing.versionId);
+      return existing;
+    }
     if (existing) {
       if (existing.secretString !== secretString) throw new AwsError('ResourceExistsException', 'A version with this ClientRequestToken already exists with another value');
       return existing;
@@ -202,11 +291,20 @@ export class SecretsManagerService implements LocalService {
     return found;
   }
 
+  /** The version with this id (and this label, when both are given), or else the one with this label. */
   private version(secret: StoredSecret, versionId?: string, stage?: string): SecretVersion {
-    const version = versionId ? secret.versions.find((v) => v.versionId === versionId) : secret.versions.find((v) => v.stages.has(stage ?? 'AWSCURRENT'));
+    const version = versionId
+      ? secret.versions.find((v) => v.versionId === versionId && (stage === undefined || v.stages.has(stage)))
+      : secret.versions.find((v) => v.stages.has(stage ?? 'AWSCURRENT'));
     if (!version) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label or version.");
     return version;
   }
+}
+
+/** A version's value; a rotation's placeholder has none yet, which AWS reports as not found. */
+function valueOf(version: SecretVersion): string {
+  if (version.secretString === undefined) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${version.versionId}`);
+  return version.secretString;
 }
 
 function nameOf(resource: TemplateResource): string {

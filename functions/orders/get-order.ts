@@ -1,16 +1,27 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
-import { requiredEnv } from '../../shared/config/env';
-import { getOrder } from '../../shared/domain/orders/queries';
+import { pollOrder } from '../../shared/domain/orders/queries';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
+import { logger } from '../../shared/observability/powertools';
 import { OrderIdPathSchema } from '../../shared/schemas/orders';
+import { paymentGateway } from '../saga/payment-deps';
+import { now, orderRepository, paymentRecords } from '../saga/saga-deps';
+import { waitingSteps } from '../saga/workflow-deps';
 
-const deps = { orders: new DynamoDbOrderRepository(new DynamoDBClient({}), requiredEnv('ORDERS_TABLE')) };
+const deps = {
+  orders: orderRepository(),
+  records: paymentRecords(),
+  waits: waitingSteps(),
+  payments: paymentGateway(),
+  now,
+  onProviderError: (error: unknown) => logger.warn('Could not ask Stripe about the payment; serving the stored order', { error: (error as Error).name }),
+};
 
-/** GET /orders/{orderId}: the caller's own order; anyone else's is 404. */
+/**
+ * GET /orders/{orderId}: the caller's own order; anyone else's is 404. While it awaits payment, a payment Stripe has
+ * finished is applied at once (the same finalizer as the webhook), so a polling storefront sees it without waiting.
+ */
 export const handler = httpHandler({ path: OrderIdPathSchema }, async ({ path, event }) => ({
   status: 200,
-  body: await getOrder(deps, principalOf(event).sub, path.orderId),
+  body: await pollOrder(deps, principalOf(event).sub, path.orderId),
   headers: { 'Cache-Control': 'no-store' },
 }));

@@ -147,7 +147,13 @@ export class ApiStack extends Stack {
     props.orderSaga.grantStartExecution(checkout);
     this.addRoute('POST /checkout', checkout);
     this.addRoute('GET /orders', this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' }).bindTable('ORDERS_TABLE', props.tables.orders, 'read').bindSecret('CURSOR_KEY_SECRET_ARN', props.secrets.cursorSigningKey));
-    this.addRoute('GET /orders/{orderId}', this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' }).bindTable('ORDERS_TABLE', props.tables.orders, 'read'));
+    // Reading an order awaiting payment may apply a payment Stripe finished (the finalizer), so it may write.
+    const getOrder = this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' })
+      .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
+      .bindTable('PAYMENTS_TABLE', props.tables.payments, 'readWrite')
+      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
+    props.orderSaga.grantTaskResponse(getOrder);
+    this.addRoute('GET /orders/{orderId}', getOrder);
     const cancelOrder = this.addFunction('CancelOrder', { entry: 'orders/cancel-order', service: 'orders' })
       .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
       .bindTable('CATALOG_TABLE', props.tables.catalog, 'readWrite')

@@ -1,13 +1,42 @@
 import type { CursorCodec } from '../../ports/catalog-repository';
 import type { OrderRepository } from '../../ports/order-repository';
+import type { PaymentGateway } from '../../ports/payment-gateway';
+import type { PaymentRecords } from '../../ports/payment-records';
+import type { WaitingSteps } from '../../ports/workflow';
 import { NotFoundError } from '../errors';
 import { type Order, orderView } from './order';
+import { receivePaymentOutcome } from './saga';
 
 /** The caller's own order; anyone else's is 404, as if it did not exist. */
 export async function getOrder(deps: { orders: OrderRepository }, customerId: string, orderId: string): Promise<Order> {
   const order = await deps.orders.get(orderId);
   if (!order || order.customerId !== customerId) throw new NotFoundError(`Order ${orderId} not found`);
   return orderView(order);
+}
+
+/**
+ * The caller's own order, for a client polling it after paying (Stripe.js returns before the webhook lands): while
+ * it awaits payment, the PaymentIntent is asked where it is, and a finished payment is reported through the same
+ * finalizer as the webhook, so whichever comes first decides and the other changes nothing. If the provider cannot
+ * be asked, the stored order is served (`onProviderError` is told): the webhook still finishes the job.
+ */
+export async function pollOrder(
+  deps: { orders: OrderRepository; records: PaymentRecords; waits: WaitingSteps; payments: PaymentGateway; now: () => Date; onProviderError: (error: unknown) => void },
+  customerId: string,
+  orderId: string,
+): Promise<Order> {
+  const order = await deps.orders.get(orderId);
+  if (!order || order.customerId !== customerId) throw new NotFoundError(`Order ${orderId} not found`);
+  if (order.status !== 'AWAITING_PAYMENT' || !order.payment) return orderView(order);
+  try {
+    const pi = await deps.payments.retrieve(order.payment.paymentIntentId);
+    if (pi.status !== 'succeeded' && pi.status !== 'canceled') return orderView(order);
+    await receivePaymentOutcome(deps, orderId, { kind: pi.status, paymentIntentId: pi.paymentIntentId, amount: pi.amount.amount, currency: pi.amount.currency.toLowerCase() }, 'poll');
+  } catch (error) {
+    deps.onProviderError(error);
+    return orderView(order);
+  }
+  return orderView((await deps.orders.get(orderId)) ?? order);
 }
 
 /** The caller's orders, newest first, with a signed cursor valid only for this caller. */

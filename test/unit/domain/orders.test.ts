@@ -1,10 +1,10 @@
 import { setCartItem } from '../../../shared/domain/cart/cart';
 import { createProduct } from '../../../shared/domain/catalog/catalog';
-import { BusinessRuleError, ConflictError, ValidationError } from '../../../shared/domain/errors';
+import { BusinessRuleError, ConflictError, NotFoundError, ValidationError } from '../../../shared/domain/errors';
 import { checkout, fingerprint } from '../../../shared/domain/orders/checkout';
 import { handOffOrder } from '../../../shared/domain/orders/fulfilment';
 import { orderView, type StoredOrder } from '../../../shared/domain/orders/order';
-import { getOrder } from '../../../shared/domain/orders/queries';
+import { getOrder, pollOrder } from '../../../shared/domain/orders/queries';
 import { awaitPayment, cancelOrRefundPayment, createPaymentIntent, markOrderFailed, receivePaymentOutcome } from '../../../shared/domain/orders/saga';
 import { failureReason } from '../../../shared/domain/orders/saga-errors';
 import { applyPaymentEvent, paymentOutcomeOf, receiveWebhook } from '../../../shared/domain/payments/receive-webhook';
@@ -149,6 +149,36 @@ describe('the saga steps around the payment', () => {
     expect(['webhook', 'poll']).toContain(record?.decidedBy);
     expect(waits.answers.map((a) => a.kind)).toEqual(expect.arrayContaining(['succeed']));
     expect(waits.answers.every((a) => a.kind === 'succeed')).toBe(true);
+  });
+
+  it('a customer polling an order awaiting payment reports a payment the provider finished, through the same finalizer', async () => {
+    const { orderId, stepDeps, waits, payments, records } = await reservedOrder();
+    const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
+    await awaitPayment(stepDeps, orderId, 't');
+    const errors: unknown[] = [];
+    const pollDeps = { ...stepDeps, onProviderError: (e: unknown) => void errors.push(e) };
+    expect((await pollOrder(pollDeps, 'c1', orderId)).status).toBe('AWAITING_PAYMENT');
+    expect(waits.answers).toEqual([]);
+    payments.succeed(paymentIntentId);
+    await pollOrder(pollDeps, 'c1', orderId);
+    await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId, amount: 1800, currency: 'eur' });
+    expect(records.records.get(paymentIntentId)).toMatchObject({ state: 'SUCCEEDED', decidedBy: 'poll' });
+    // The webhook after the poll answers the same wait the same way (Step Functions refuses a used token): harmless.
+    expect(waits.answers.length).toBeGreaterThanOrEqual(1);
+    expect(waits.answers.every((a) => a.token === 't' && a.kind === 'succeed')).toBe(true);
+    await expect(pollOrder(pollDeps, 'someone-else', orderId)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('a poll that cannot reach the provider serves the stored order and reports the error', async () => {
+    const { orderId, stepDeps, payments } = await reservedOrder();
+    await createPaymentIntent(stepDeps, orderId);
+    await awaitPayment(stepDeps, orderId, 't');
+    const errors: unknown[] = [];
+    payments.retrieve = async () => {
+      throw new Error('Stripe is down');
+    };
+    expect((await pollOrder({ ...stepDeps, onProviderError: (e: unknown) => void errors.push(e) }, 'c1', orderId)).status).toBe('AWAITING_PAYMENT');
+    expect(errors).toHaveLength(1);
   });
 
   it('a decline overtaken by a success is checked with the provider and applied as the success', async () => {

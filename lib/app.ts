@@ -61,7 +61,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     ...common('Observability'),
     config,
     api: api.api,
-    functions: [...api.functions, ...workflow.functions],
+    functions: [...api.functions, ...workflow.functions, ...(secrets.inventorySecretRotation ? [secrets.inventorySecretRotation] : [])],
     stateMachine: workflow.stateMachine,
     queues: [messaging.fulfilment, messaging.paymentEvents, messaging.inventoryUpdates],
     alarmTopic: messaging.alarmTopic,

@@ -136,6 +136,10 @@ export const StageConfigSchema = z
     message: 'the sensitive-route rate limit must not exceed the global one',
     path: ['waf', 'sensitiveRateLimitPer5Min'],
   })
+  .refine((c) => c.secrets.inventoryGraceHours < c.secrets.inventoryRotationDays * 24, {
+    message: 'the grace period must end before the next rotation, or a still-valid previous secret would be dropped',
+    path: ['secrets', 'inventoryGraceHours'],
+  })
   .refine((c) => c.stage === 'dev' || c.removalPolicy === 'retain', {
     message: 'staging and prod must retain stateful resources',
     path: ['removalPolicy'],

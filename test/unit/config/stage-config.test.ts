@@ -39,6 +39,17 @@ describe('resolveStageConfig rejects invalid input, naming what is wrong', () =>
     );
   });
 
+  test('an inventory secret grace period that outlasts the rotation interval', () => {
+    expect(() => resolveStageConfig({ stage: 'dev', overrides: { secrets: { inventoryRotationDays: 1, inventoryGraceHours: 24 } } })).toThrow(
+      /secrets\.inventoryGraceHours: the grace period must end before the next rotation/,
+    );
+  });
+
+  test('an unknown reconciliation remedy', () => {
+    const payments = { secretCacheSeconds: 60, reconciliation: { everyMinutes: 60, windowHours: 72, stuckAfterMinutes: 30, remedies: ['refund-everything'] } };
+    expect(() => resolveStageConfig({ stage: 'dev', overrides: { payments } as never })).toThrow(/payments\.reconciliation\.remedies\.0/);
+  });
+
   test('an unknown field (the schema is strict)', () => {
     const overrides = { api: { ...STAGE_DEFAULTS.dev.api, cacheTtlSeconds: 60 } } as unknown as Parameters<typeof resolveStageConfig>[0]['overrides'];
     expect(() => resolveStageConfig({ stage: 'dev', overrides })).toThrow(/api: .*cacheTtlSeconds/);

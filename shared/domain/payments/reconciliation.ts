@@ -73,6 +73,8 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
   }
 
   const found: Discrepancy[] = [];
+  /** PaymentIntents that are their order's own payment, by id: the order's id. */
+  const ownPayments = new Map<string, string>();
   const seen = new Set<string>();
   const report = (d: Discrepancy) => {
     const key = `${d.kind}|${d.orderId ?? ''}|${d.paymentIntentId ?? ''}`;
@@ -85,10 +87,12 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
   for (const pi of intents.values()) {
     const order = pi.orderId ? (orders.get(pi.orderId) ?? (await deps.orders.get(pi.orderId))) : undefined;
     const ours = order?.payment?.paymentIntentId === pi.paymentIntentId;
+    if (order && ours) ownPayments.set(pi.paymentIntentId, order.orderId);
     const money = `${pi.amount} ${pi.currency}`;
+    // The PaymentIntent of an order that still wants it (the order's own, and the order not failed or cancelled).
+    const live = order && ours && !ENDED_STATUSES.includes(order.status);
     if (pi.status === 'succeeded') {
       const back = refunded.get(pi.paymentIntentId) ?? 0;
-      const live = order && ours && !ENDED_STATUSES.includes(order.status);
       if (!live && back < pi.amount) {
         report({
           kind: 'paid-without-order',
@@ -96,8 +100,9 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
           ...(pi.orderId ? { orderId: pi.orderId } : {}),
           detail: !order ? `${money} taken; ${pi.orderId ? `order ${pi.orderId} does not exist` : 'no order in its metadata'}` : !ours ? `${money} taken; order ${order.orderId} is paid by another PaymentIntent` : `${money} taken; order is ${order.status}, ${back} refunded`,
         });
-        continue;
       }
+      // Also for an order that failed: the lost webhook is a fact of its own (applying it refunds, as the webhook
+      // would have), and the report must not change kind once the money is back.
       if (order && ours) {
         const record = await deps.records.get(pi.paymentIntentId);
         if (!record || record.state === 'PENDING') {
@@ -109,7 +114,9 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
       if (!record || record.state === 'PENDING') {
         report({ kind: 'missed-payment-outcome', orderId: order.orderId, paymentIntentId: pi.paymentIntentId, detail: `Stripe says canceled; the order is still ${order.status}` });
       }
-    } else if (OPEN_INTENT_STATUSES.includes(pi.status) && !(order && ours && OPEN_STATUSES.includes(order.status))) {
+    } else if (OPEN_INTENT_STATUSES.includes(pi.status) && !live) {
+      // Orphaned means no order wants it. A confirmed order's own open PaymentIntent is confirmed-without-payment
+      // (found below), for an operator: cancelling it would only make sure that order is never paid.
       report({
         kind: 'orphaned-payment-intent',
         paymentIntentId: pi.paymentIntentId,
@@ -150,7 +157,7 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
   }
 
   const discrepancies: Discrepancy[] = [];
-  for (const d of found) discrepancies.push(await remedy(deps, options.remedies, d, intents.get(d.paymentIntentId ?? '')));
+  for (const d of found) discrepancies.push(await remedy(deps, options.remedies, d, intents.get(d.paymentIntentId ?? ''), ownPayments.get(d.paymentIntentId ?? '')));
   const result: ReconciliationReport = {
     runAt: runAt.toISOString(),
     window: { from: from.toISOString(), to: to.toISOString() },
@@ -171,22 +178,30 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
   return result;
 }
 
-/** The remedy the stage allows for a discrepancy, applied and audited; the discrepancy says what happened. */
-async function remedy(deps: ReconciliationDeps, allowed: readonly RemedyName[], d: Discrepancy, pi: ProviderPaymentSummary | undefined): Promise<Discrepancy> {
+/**
+ * The remedy the stage allows for a discrepancy, applied and audited; the discrepancy says what happened. `owner` is
+ * the order whose own payment the PaymentIntent is, if any.
+ */
+async function remedy(deps: ReconciliationDeps, allowed: readonly RemedyName[], d: Discrepancy, pi: ProviderPaymentSummary | undefined, owner: string | undefined): Promise<Discrepancy> {
   const name = REMEDY_FOR[d.kind];
   if (!name || !allowed.includes(name) || !d.paymentIntentId) return d;
   const paymentIntentId = d.paymentIntentId;
+  // An order's own PaymentIntent is cancelled or refunded with exactly the request the saga's compensation sends
+  // (same idempotency key, same parameters): whichever comes second gets the first one's answer, so the two can
+  // never both refund, nor fail each other with an idempotency error. Any other PaymentIntent (no order, or a second
+  // one for an order) gets keys of its own: the order's keys stay free for the order's own payment, and its refund
+  // names no order whose refund event would credit it to that order.
+  const keyOwner = owner ?? `payment-${paymentIntentId}`;
   let detail: string;
   try {
     switch (name) {
       case 'cancel-orphaned-payment-intent': {
-        const after = await deps.payments.cancel(paymentIntentId, d.orderId ?? `payment-${paymentIntentId}`);
+        const after = await deps.payments.cancel(paymentIntentId, keyOwner);
         detail = `PaymentIntent is now ${after.status}`;
         break;
       }
       case 'refund-paid-without-order': {
-        // The same idempotency key the saga's compensation uses for this order: the two can never both refund.
-        const refund = await deps.payments.refund(paymentIntentId, d.orderId ?? `payment-${paymentIntentId}`, { reason: 'paid without a live order (reconciliation)' });
+        const refund = await deps.payments.refund(paymentIntentId, keyOwner, owner ? {} : { reason: 'paid without a live order (reconciliation)' });
         detail = `refund ${refund.refundId} ${refund.status}`;
         break;
       }

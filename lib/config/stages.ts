@@ -21,7 +21,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
       reconciliation: { everyMinutes: 60, windowHours: 72, stuckAfterMinutes: 30, remedies: ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order'] },
     },
     secrets: { inventoryRotationDays: 30, inventoryGraceHours: 24 },
-    inventoryProviders: ['acme-warehouse'],
+    inventoryProviders: ['acme-warehouse', 'north-supply'],
   },
   staging: {
     removalPolicy: 'retain',

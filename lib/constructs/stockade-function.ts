@@ -47,6 +47,12 @@ export interface StockadeFunctionProps {
   readonly memorySize?: number;
   /** Extra non-secret environment. Secrets are bound with bindSecret, never passed here. @default none */
   readonly environment?: Record<string, string>;
+  /**
+   * The stage's inventory provider data (config/inventory-providers/<stage>.json), inlined into the bundle as
+   * `process.env.STOCKADE_INVENTORY_PROVIDERS` at build time: mappings can be large (no 4 KB environment limit)
+   * and change with a deploy, never with a code change. @default not inlined
+   */
+  readonly inventoryProviders?: unknown;
 }
 
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
@@ -96,7 +102,9 @@ export class StockadeFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: FUNCTION_BUNDLING,
+      bundling: props.inventoryProviders === undefined
+        ? FUNCTION_BUNDLING
+        : { ...FUNCTION_BUNDLING, define: { 'process.env.STOCKADE_INVENTORY_PROVIDERS': JSON.stringify(JSON.stringify(props.inventoryProviders)) } },
     });
     Validations.of(this).acknowledge({
       id: 'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC',

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+const PROVIDER_ID = /^[a-z0-9-]{3,40}$/;
+const SKU = /^[A-Z0-9][A-Z0-9-]{0,63}$/;
+const UNIT = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** How a quantity that is not a whole number of eaches (1.5 cases of 5) becomes one. */
+export const ROUNDING = ['down', 'up', 'nearest', 'reject'] as const;
+export type Rounding = (typeof ROUNDING)[number];
+
+/** Units a provider counts in, as eaches per unit: `{ "each": 1, "case": 12 }`. */
+const UnitsSchema = z.record(z.string().regex(UNIT), z.number().int().min(1).max(1_000_000)).refine((u) => Object.keys(u).length > 0, 'at least one unit');
+
+const SkuMappingSchema = z
+  .object({
+    /** Stockade's SKU. */
+    sku: z.string().regex(SKU),
+    /** Overrides the provider's units for this SKU. */
+    units: UnitsSchema.optional(),
+    /** The unit an update without `unit` is in. @default the provider's defaultUnit */
+    defaultUnit: z.string().regex(UNIT).optional(),
+    rounding: z.enum(ROUNDING).optional(),
+  })
+  .strict();
+
+const ProviderSchema = z
+  .object({
+    /** Where several providers feed one SKU, the highest priority that has reported it decides its stock. */
+    priority: z.number().int().min(0).max(1000),
+    /** The provider's API (sale notifications POST {apiUrl}/sales, snapshots GET {apiUrl}/stock). */
+    apiUrl: z.string().url().refine((u) => u.startsWith('https://'), 'must be https'),
+    units: UnitsSchema,
+    defaultUnit: z.string().regex(UNIT),
+    rounding: z.enum(ROUNDING),
+    /** External SKU -> Stockade SKU, one by one. */
+    skus: z.record(z.string().min(1).max(128), SkuMappingSchema),
+    /** External SKUs starting with `externalPrefix` map to `skuPrefix` + the rest, for families of SKUs. */
+    prefixes: z.array(z.object({ externalPrefix: z.string().min(1).max(64), skuPrefix: z.string().max(64) }).strict()),
+    outbound: z
+      .object({
+        timeoutMs: z.number().int().min(100).max(30_000),
+        /** Attempts per notification within one relay run, with exponential backoff and jitter between them. */
+        maxAttempts: z.number().int().min(1).max(10),
+        /** Consecutive failures that open the circuit. */
+        failureThreshold: z.number().int().min(1).max(100),
+        /** How long an open circuit stays open before one trial call (half-open). */
+        openSeconds: z.number().int().min(1).max(3600),
+      })
+      .strict(),
+  })
+  .strict()
+  .refine((p) => p.defaultUnit in p.units, { message: 'defaultUnit must be one of units', path: ['defaultUnit'] });
+
+/**
+ * Per-stage inventory provider data (config/inventory-providers/<stage>.json): how each provider's SKUs and units
+ * become Stockade's, their priority, their outbound resilience settings, and which SKUs may be sold only on live
+ * stock. Data, not code: a new provider SKU is a line in that file. Validated at synth and at cold start.
+ */
+export const InventoryProvidersSchema = z
+  .object({
+    providers: z.record(z.string().regex(PROVIDER_ID), ProviderSchema),
+    /** SKUs (or SKU prefixes) refused at checkout while their provider's circuit is open; the rest sell on our stock. */
+    requireLiveStock: z.object({ skus: z.array(z.string().regex(SKU)), prefixes: z.array(z.string().min(1).max(64)) }).strict(),
+  })
+  .strict()
+  .refine((c) => new Set(Object.values(c.providers).map((p) => p.priority)).size === Object.keys(c.providers).length, {
+    // Equal priorities would let the last update win, and then the order of arrival would decide the stock.
+    message: 'every provider needs its own priority',
+    path: ['providers'],
+  });
+
+export type InventoryProviders = z.infer<typeof InventoryProvidersSchema>;
+export type ProviderSettings = InventoryProviders['providers'][string];
+
+/** Parses the data file's content; throws with every invalid path listed. */
+export function parseInventoryProviders(value: unknown): InventoryProviders {
+  const parsed = InventoryProvidersSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`Invalid inventory provider data:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n')}`);
+  return parsed.data;
+}
+
+/** Whether checkout must refuse this SKU while its provider cannot confirm stock. */
+export function requiresLiveStock(config: InventoryProviders, sku: string): boolean {
+  return config.requireLiveStock.skus.includes(sku) || config.requireLiveStock.prefixes.some((p) => sku.startsWith(p));
+}

@@ -94,7 +94,7 @@ export async function awaitPayment(deps: { orders: OrderRepository; waits: Waiti
   if (order.paymentOutcome) await settle(deps.waits, order, taskToken, order.paymentOutcome);
 }
 
-/** What reporting a payment outcome did to its order. */
+/** What reporting a payment outcome did to its order ('resumed': this report's answer is what the waiting saga took). */
 export type PaymentOutcomeEffect = 'resumed' | 'recorded' | 'refunded' | 'unknown-order' | 'other-payment';
 
 /**
@@ -129,33 +129,37 @@ export async function receivePaymentOutcome(
   }
   if (!before) return 'unknown-order';
   if (outcome.kind === 'succeeded' && (before.status === 'FAILED' || before.status === 'CANCELLED')) {
-    await deps.payments.refund(outcome.paymentIntentId, orderId);
+    try {
+      await deps.payments.refund(outcome.paymentIntentId, orderId);
+    } catch (error) {
+      // Refunded in full already (the dashboard, reconciliation): the event must not fail on every retry.
+      if (!(error instanceof BusinessRuleError)) throw error;
+    }
     return 'refunded';
   }
   const order = await deps.orders.recordPaymentOutcome(orderId, outcome, at);
   if (order?.status === 'AWAITING_PAYMENT' && order.paymentTaskToken && order.paymentOutcome) {
-    await settle(deps.waits, order, order.paymentTaskToken, order.paymentOutcome);
-    return 'resumed';
+    // Until compensation or commit moves the order on, it still holds the token an earlier report already answered:
+    // Step Functions refuses that answer, and this report only recorded.
+    return (await settle(deps.waits, order, order.paymentTaskToken, order.paymentOutcome)) ? 'resumed' : 'recorded';
   }
   return 'recorded';
 }
 
 const isTerminal = (outcome: PaymentOutcome): outcome is TerminalOutcome => outcome.kind === 'succeeded' || outcome.kind === 'canceled';
 
-async function settle(waits: WaitingSteps, order: StoredOrder, taskToken: string, outcome: PaymentOutcome): Promise<void> {
+/** Answers the saga's payment wait; false when the wait was already over (answered before, timed out, ended). */
+async function settle(waits: WaitingSteps, order: StoredOrder, taskToken: string, outcome: PaymentOutcome): Promise<boolean> {
   if (outcome.kind === 'succeeded') {
     if (outcome.amount !== order.total.amount || outcome.currency.toLowerCase() !== order.total.currency.toLowerCase()) {
-      await waits.fail(taskToken, 'PaymentMismatch', `Paid ${outcome.amount} ${outcome.currency}; the order is ${order.total.amount} ${order.total.currency}`);
-      return;
+      return waits.fail(taskToken, 'PaymentMismatch', `Paid ${outcome.amount} ${outcome.currency}; the order is ${order.total.amount} ${order.total.currency}`);
     }
-    await waits.succeed(taskToken, { paymentIntentId: outcome.paymentIntentId, status: 'succeeded' });
-    return;
+    return waits.succeed(taskToken, { paymentIntentId: outcome.paymentIntentId, status: 'succeeded' });
   }
   if (outcome.kind === 'failed') {
-    await waits.fail(taskToken, 'PaymentDeclined', JSON.stringify({ errorType: 'PaymentDeclined', errorMessage: `The payment was declined${outcome.reason ? ` (${outcome.reason})` : ''}` }));
-    return;
+    return waits.fail(taskToken, 'PaymentDeclined', JSON.stringify({ errorType: 'PaymentDeclined', errorMessage: `The payment was declined${outcome.reason ? ` (${outcome.reason})` : ''}` }));
   }
-  await waits.fail(taskToken, 'PaymentCanceled', 'The PaymentIntent was canceled');
+  return waits.fail(taskToken, 'PaymentCanceled', 'The PaymentIntent was canceled');
 }
 
 /** CommitOrder: the hold becomes a sale and the order CONFIRMED, in one transaction. */

@@ -1,10 +1,12 @@
 import type { App} from 'aws-cdk-lib';
 import { Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import { loadInventoryProviders } from './config/inventory-providers';
 import type { StageConfig } from './config/stage-config';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { DataStack } from './stacks/data-stack';
+import { InventoryStack } from './stacks/inventory-stack';
 import { MessagingStack } from './stacks/messaging-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
 import { SecretsStack } from './stacks/secrets-stack';
@@ -16,6 +18,7 @@ export interface StockadeStacks {
   readonly messaging: MessagingStack;
   readonly auth: AuthStack;
   readonly workflow: WorkflowStack;
+  readonly inventory: InventoryStack;
   readonly api: ApiStack;
   readonly observability: ObservabilityStack;
 }
@@ -33,6 +36,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
   const env = config.env.account || config.env.region ? { account: config.env.account, region: config.env.region } : undefined;
   const common = (concern: string) => ({ stackName: stackName(config, concern), env, terminationProtection: config.removalPolicy === 'retain' });
 
+  const inventoryProviders = loadInventoryProviders(config);
   const secrets = new SecretsStack(app, stackName(config, 'Secrets'), { ...common('Secrets'), config });
   const data = new DataStack(app, stackName(config, 'Data'), { ...common('Data'), config, key: secrets.key });
   const messaging = new MessagingStack(app, stackName(config, 'Messaging'), { ...common('Messaging'), config, key: secrets.key });
@@ -57,20 +61,29 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     orderSaga: workflow.stateMachine,
     paymentEventsQueue: messaging.paymentEvents.queue,
   });
+  const inventory = new InventoryStack(app, stackName(config, 'Inventory'), {
+    ...common('Inventory'),
+    config,
+    key: secrets.key,
+    providers: inventoryProviders,
+    tables: { catalog: data.catalog, orders: data.orders, audit: data.audit },
+    inventoryUpdatesQueue: messaging.inventoryUpdates,
+    providerSecrets: secrets.inventoryProviderSecrets,
+  });
   const observability = new ObservabilityStack(app, stackName(config, 'Observability'), {
     ...common('Observability'),
     config,
     api: api.api,
-    functions: [...api.functions, ...workflow.functions, ...(secrets.inventorySecretRotation ? [secrets.inventorySecretRotation] : [])],
+    functions: [...api.functions, ...workflow.functions, ...inventory.functions, ...(secrets.inventorySecretRotation ? [secrets.inventorySecretRotation] : [])],
     stateMachine: workflow.stateMachine,
     queues: [messaging.fulfilment, messaging.paymentEvents, messaging.inventoryUpdates],
     alarmTopic: messaging.alarmTopic,
   });
 
-  for (const stack of [secrets, data, messaging, auth, workflow, api, observability]) {
+  for (const stack of [secrets, data, messaging, auth, workflow, inventory, api, observability]) {
     Tags.of(stack).add('stockade:stage', config.stage);
     Tags.of(stack).add('stockade:component', stack.stackName.split('-').pop() ?? 'unknown');
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new ServerlessChecks(app));
-  return { secrets, data, messaging, auth, workflow, api, observability };
+  return { secrets, data, messaging, auth, workflow, inventory, api, observability };
 }

@@ -1,6 +1,4 @@
 import { ArnFormat, type CfnElement, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -21,6 +19,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import type { StageContext } from '../constructs/stage-props';
+import { runOnSchedule } from '../constructs/schedule';
 import { StockadeFunction } from '../constructs/stockade-function';
 import { StockadeLogGroup } from '../constructs/stockade-log-group';
 import type { StockadeQueue } from '../constructs/stockade-queue';
@@ -156,18 +155,12 @@ export class WorkflowStack extends Stack {
       .bindTable('ORDERS_TABLE', tables.orders, 'readWrite')
       .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
     sweeper.addEnvironment('SWEEP_GRACE_SECONDS', String(config.checkout.sweepGraceMinutes * 60));
-    const schedule = new Rule(this, 'SweepSchedule', {
+    runOnSchedule(sweeper, {
+      id: 'SweepSchedule',
+      every: Duration.minutes(5),
       description: 'Releases expired stock holds whose saga did not',
-      schedule: Schedule.rate(Duration.minutes(5)),
-      targets: [new LambdaFunction(sweeper, { retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
-    });
-    Validations.of(schedule).acknowledge({
-      id: 'Serverless::Serverless-EventBusDLQ',
-      reason: 'The target is a 5-minute sweep that carries no data of its own: an event that could not be delivered is replaced by the next one, which does the whole sweep again (it is idempotent).',
-    });
-    Validations.of(sweeper).acknowledge({
-      id: 'Serverless::Serverless-LambdaDLQ',
-      reason: 'Invoked by a 5-minute schedule; a failed run is retried by EventBridge and, in any case, redone in full by the next run (the sweep is idempotent), so there is no event worth dead-lettering.',
+      maxEventAge: Duration.minutes(5),
+      why: 'The sweep releases every expired hold it finds and is idempotent.',
     });
 
     // Payment events: the webhook queues verified Stripe events; this applies them to orders and the saga.
@@ -190,18 +183,12 @@ export class WorkflowStack extends Stack {
     reconcile.addEnvironment('RECONCILIATION_WINDOW_HOURS', String(reconciliation.windowHours));
     reconcile.addEnvironment('RECONCILIATION_STUCK_AFTER_MINUTES', String(reconciliation.stuckAfterMinutes));
     reconcile.addEnvironment('RECONCILIATION_REMEDIES', reconciliation.remedies.join(','));
-    const reconcileSchedule = new Rule(this, 'ReconciliationSchedule', {
+    runOnSchedule(reconcile, {
+      id: 'ReconciliationSchedule',
+      every: Duration.minutes(reconciliation.everyMinutes),
       description: 'Compares Stripe PaymentIntents and refunds with Stockade payments and orders',
-      schedule: Schedule.rate(Duration.minutes(reconciliation.everyMinutes)),
-      targets: [new LambdaFunction(reconcile, { retryAttempts: 2, maxEventAge: Duration.minutes(30) })],
-    });
-    Validations.of(reconcileSchedule).acknowledge({
-      id: 'Serverless::Serverless-EventBusDLQ',
-      reason: 'The scheduled event carries no data: a run that could not be delivered is replaced by the next, which compares the whole window again.',
-    });
-    Validations.of(reconcile).acknowledge({
-      id: 'Serverless::Serverless-LambdaDLQ',
-      reason: 'Invoked by a schedule; a failed run is retried by EventBridge and redone in full by the next run (its remedies are idempotent), and its failures raise the function error alarm.',
+      maxEventAge: Duration.minutes(30),
+      why: 'Each run compares the whole window again and its remedies are idempotent.',
     });
 
     // Fulfilment hand-off: OrderConfirmed -> the provider -> FULFILLED.

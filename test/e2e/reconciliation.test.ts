@@ -7,6 +7,7 @@ import type { Discrepancy } from '../../shared/ports/reconciliation-reports';
 import { apiCaller } from '../support/api';
 import { dynamoDbClient, localCredentials, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { cognitoClient, signIn } from '../support/identity';
+import { until } from '../support/until';
 
 type Json = Record<string, unknown>;
 
@@ -49,16 +50,6 @@ describe('reconciliation, end to end', () => {
     dynamodb.destroy();
     lambda.destroy();
   });
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 
   async function reconcile(): Promise<Json> {
     const out = await lambda.send(new InvokeCommand({ FunctionName: reconcileFunction, Payload: Buffer.from(JSON.stringify({ settleSeconds: SETTLE_SECONDS })) }));

@@ -7,6 +7,7 @@ import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-re
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { dynamoDbClient, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
+import { until } from '../support/until';
 
 type Json = Record<string, unknown>;
 
@@ -68,16 +69,6 @@ describe('Stripe webhook authenticity, end to end', () => {
     const { Item } = await dynamodb.send(new GetItemCommand({ TableName: ordersTable, Key: { pk: { S: `ORDER#${orderId}` }, sk: { S: 'ORDER' } }, ConsistentRead: true }));
     return Item ? unmarshall(Item) : undefined;
   };
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 
   /**
    * Waits until the payment events queue has applied everything queued so far for this PaymentIntent: a correctly

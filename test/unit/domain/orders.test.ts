@@ -125,6 +125,17 @@ describe('the saga steps around the payment', () => {
     expect(late.orders.orders.get(late.orderId)?.paymentOutcome?.kind).toBe('failed');
   });
 
+  it('a report the saga already took is recorded, not counted as resuming it again', async () => {
+    const { orderId, stepDeps, waits } = await reservedOrder();
+    const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
+    await awaitPayment(stepDeps, orderId, 't');
+    const declined = { kind: 'failed' as const, paymentIntentId, amount: 1800, currency: 'eur', reason: 'card_declined' };
+    expect(await receivePaymentOutcome(stepDeps, orderId, declined)).toBe('resumed');
+    // Compensation has not moved the order on yet: it still holds the token, which Step Functions now refuses.
+    expect(await receivePaymentOutcome(stepDeps, orderId, declined)).toBe('recorded');
+    expect(waits.answers.map((a) => a.token)).toEqual(['t', 't']);
+  });
+
   it('a payment for another amount fails the wait; a payment for an unknown or other PaymentIntent is ignored', async () => {
     const { orderId, stepDeps, waits } = await reservedOrder();
     const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
@@ -227,6 +238,11 @@ describe('the saga steps around the payment', () => {
     expect(orders.orders.get(orderId)?.status).toBe('FAILED');
     expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId, amount: 1800, currency: 'eur' })).toBe('refunded');
     expect(payments.calls).toContain(`refund:${paymentIntentId}`);
+    // Refunded in full meanwhile (the dashboard): the provider refuses another, and the event still applies.
+    payments.refund = async () => {
+      throw new BusinessRuleError('Stripe refused the refund: already refunded');
+    };
+    expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId, amount: 1800, currency: 'eur' })).toBe('refunded');
   });
 
   it('fulfilment hands a CONFIRMED order over once and marks it FULFILLED; others are skipped', async () => {

@@ -204,6 +204,10 @@ describe('Step Functions played locally from the synthesized template', () => {
     expect(stepsOf(runId)).toEqual(['A', 'B', 'Compensate']);
     expect((await reportOf(runId, 'Compensate')).event.order.error).toEqual({ Error: 'PaymentDeclined', Cause: 'card_declined' });
     expect(done).toMatchObject({ status: 'FAILED', error: 'SagaFailed', cause: 'card_declined' });
+    // The caught failure is the token task's only outcome in the history, as in AWS: no TaskSucceeded beside it.
+    const { events = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    const waited = events.filter((e) => (e.type === 'TaskSucceeded' || e.type === 'TaskFailed') && (e.taskSucceededEventDetails ?? e.taskFailedEventDetails)?.resource === 'invoke.waitForTaskToken');
+    expect(waited.map((e) => [e.type, e.taskFailedEventDetails?.error])).toEqual([['TaskFailed', 'PaymentDeclined']]);
   });
 
   it('times a token task out with States.Timeout after its TimeoutSeconds when nobody answers, and closes its token', async () => {

@@ -150,16 +150,19 @@ export class FakePaymentRecords implements PaymentRecords {
   }
 }
 
-/** Answers to waiting saga steps, recorded. */
+/** Answers to waiting saga steps, recorded; as Step Functions, a token already answered refuses another answer. */
 export class FakeWaits implements WaitingSteps {
   readonly answers: Array<{ token: string; kind: 'succeed' | 'fail'; error?: string; cause?: string }> = [];
   async succeed(token: string) {
-    this.answers.push({ token, kind: 'succeed' });
-    return true;
+    return this.answer({ token, kind: 'succeed' });
   }
   async fail(token: string, error: string, cause: string) {
-    this.answers.push({ token, kind: 'fail', error, cause });
-    return true;
+    return this.answer({ token, kind: 'fail', error, cause });
+  }
+  private answer(answer: FakeWaits['answers'][number]): boolean {
+    const open = !this.answers.some((a) => a.token === answer.token);
+    this.answers.push(answer);
+    return open;
   }
 }
 

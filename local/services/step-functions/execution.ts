@@ -227,7 +227,9 @@ export class LocalExecution {
   private async record(events: AsyncGenerator<InterpreterEvent>): Promise<void> {
     try {
       for await (const event of events) {
-        const taskResult = event.type === 'StateExited' && event.state?.type === 'Task' ? this.taskResults.get(event.state.name)?.shift() : undefined;
+        const results = event.type === 'StateExited' && event.state?.type === 'Task' ? this.taskResults.get(event.state.name) : undefined;
+        // A failure caught by a Catch exits its Task state too: only an attempt that returned a result succeeded.
+        const taskResult = results?.length ? { value: results.shift() } : undefined;
         for (const [type, details] of historyOf(event, this, taskResult)) {
           const id = this.history.length + 1;
           this.history.push({ id, previousEventId: id - 1, timestamp: new Date(event.timestamp), type, ...details });
@@ -316,7 +318,7 @@ interface InterpreterEvent {
   readonly parentState?: { name: string; type: string };
 }
 
-function historyOf(event: InterpreterEvent, execution: LocalExecution, taskResult: unknown): Array<[string, Record<string, unknown>]> {
+function historyOf(event: InterpreterEvent, execution: LocalExecution, taskResult: { value: unknown } | undefined): Array<[string, Record<string, unknown>]> {
   const json = (value: unknown) => JSON.stringify(value ?? null);
   const cause = typeof event.Cause === 'string' ? event.Cause : event.Cause === undefined ? undefined : JSON.stringify(event.Cause);
   const state = event.state;
@@ -338,7 +340,7 @@ function historyOf(event: InterpreterEvent, execution: LocalExecution, taskResul
     case 'StateExited': {
       if (!state) return [];
       const exited: [string, Record<string, unknown>] = [`${state.type}StateExited`, { stateExitedEventDetails: { name: state.name, output: json(state.output), outputDetails: { truncated: false } } }];
-      return resource ? [['TaskSucceeded', { taskSucceededEventDetails: { ...resource, output: json(taskResult), outputDetails: { truncated: false } } }], exited] : [exited];
+      return resource && taskResult ? [['TaskSucceeded', { taskSucceededEventDetails: { ...resource, output: json(taskResult.value), outputDetails: { truncated: false } } }], exited] : [exited];
     }
     case 'StateFailed':
       if (!resource) return [];

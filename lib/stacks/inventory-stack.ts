@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import type { InventoryProviders } from '../../shared/domain/inventory/provider-config';
 import type { StageConfig } from '../config/stage-config';
 import type { StageContext } from '../constructs/stage-props';
-import type { StockadeFunction } from '../constructs/stockade-function';
+import { StockadeFunction } from '../constructs/stockade-function';
 import type { StockadeQueue } from '../constructs/stockade-queue';
 import type { StockadeTable } from '../constructs/stockade-table';
 
@@ -39,8 +39,20 @@ export class InventoryStack extends Stack {
   }
 
   /** The inventory updates consumer: conflict rules and the inventory ledger. */
-  private addUpdateConsumer(_props: InventoryStackProps): void {
-    void this.stageContext;
+  private addUpdateConsumer(props: InventoryStackProps): void {
+    const queue = props.inventoryUpdatesQueue;
+    const fn = new StockadeFunction(this, 'ApplyInventoryUpdates', {
+      stageContext: this.stageContext,
+      entry: 'inventory/apply-inventory-updates',
+      service: 'inventory',
+      timeout: queue.consumerTimeout,
+      // Failed records get a short visibility backoff instead of the whole timeout (SqsRetryBackoff): the event
+      // source's consume grant includes sqs:ChangeMessageVisibility on this queue.
+      environment: { INVENTORY_UPDATES_QUEUE_URL: queue.queue.queueUrl },
+    })
+      .bindTable('CATALOG_TABLE', props.tables.catalog, 'readWrite')
+      .consumeQueue(queue, { batchSize: 10 });
+    this.functions.push(fn);
   }
 
   /** The outbox relay: sale and cancellation notices to each SKU's provider, with timeouts, retries and a breaker. */

@@ -90,6 +90,16 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
     }, action);
 
+    // The inventory updates consumer's count of provider stock raised to what is reserved: the provider reports less
+    // than Stockade has promised to orders (a sale it has not heard of yet, or stock lost).
+    const clampedToReserved = new Metric({ namespace: 'Stockade', metricName: 'InventoryClampedToReserved', dimensionsMap: { service: 'inventory' }, statistic: 'Sum', period });
+    this.addAlarm('InventoryClampedToReserved', {
+      alarmDescription: 'A provider reported less stock than is reserved for orders; onHand was clamped to reserved (inventory ledger; runbook: inventory clamped to reserved)',
+      metric: clampedToReserved,
+      threshold: 0,
+      evaluationPeriods: 1,
+    }, action);
+
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `stockade-${props.config.stage}` });
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'API requests and errors', left: [requests, props.api.metricClientError({ period }), serverErrors], width: 12 }),

@@ -17,6 +17,12 @@ export interface InventoryLedgerEntry {
   readonly after?: number;
   /** Why: the clamp to reserved, the newer version seen, the provider that outranks. */
   readonly reason?: string;
+  /** The provider's stock as reported (whole eaches), whatever the outcome. */
+  readonly reported?: number;
+  /** An applied update was clamped to what is reserved (onHand set above what the provider reported). */
+  readonly clamped?: boolean;
+  /** Set on what apply returns when this update was recorded before: the earlier entry, nothing new written. */
+  readonly replayed?: boolean;
 }
 
 /**

@@ -153,6 +153,33 @@ export class StockadeFunction extends NodejsFunction {
   }
 
   /**
+   * Sets `envVar` to a JSON map of operator-facing names to each queue's URL and its DLQ's URL
+   * (shared/config/redrive-queues.ts), and grants exactly what moving messages back takes: receive and delete on the
+   * DLQs, send on the source queues, and of their KMS keys what SQS needs for both (through SQS only).
+   */
+  bindQueueRedrive(envVar: string, queues: Readonly<Record<string, StockadeQueue>>): this {
+    const entries = Object.entries(queues);
+    this.addEnvironment(
+      envVar,
+      Stack.of(this).toJsonString(Object.fromEntries(entries.map(([name, q]) => [name, { queueUrl: q.queue.queueUrl, deadLetterQueueUrl: q.deadLetterQueue.queueUrl }]))),
+    );
+    if (entries.length === 0) return this;
+    this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], resources: entries.map(([, q]) => q.deadLetterQueue.queueArn) }));
+    this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: entries.map(([, q]) => q.queue.queueArn) }));
+    const keys = [...new Set(entries.flatMap(([, q]) => [q.queue.encryptionMasterKey, q.deadLetterQueue.encryptionMasterKey]).flatMap((k) => (k ? [k.keyArn] : [])))];
+    if (keys.length > 0) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: keys,
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    return this;
+  }
+
+  /**
    * Consumes `queue` in batches with partial batch failure reporting. Refuses a queue whose visibility timeout was
    * sized for a faster consumer than this function, so a slow batch cannot become visible again while it still runs.
    */

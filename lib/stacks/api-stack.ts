@@ -27,6 +27,7 @@ import { ApiFirewall } from '../constructs/api-firewall';
 import type { StageContext } from '../constructs/stage-props';
 import { StockadeFunction } from '../constructs/stockade-function';
 import { StockadeLogGroup } from '../constructs/stockade-log-group';
+import type { StockadeQueue } from '../constructs/stockade-queue';
 
 /** The API Gateway stage name; clients call https://…/v1/products. */
 export const API_STAGE_NAME = 'v1';
@@ -50,6 +51,8 @@ export interface ApiStackProps extends StackProps {
   readonly orderSaga: IStateMachine;
   /** Where the Stripe webhook queues verified events. */
   readonly paymentEventsQueue: IQueue;
+  /** The queues an admin may redrive (POST /admin/queues/{queueName}/redrive), by the name in the path. */
+  readonly redriveQueues: Readonly<Record<string, StockadeQueue>>;
 }
 
 /** Stateless: the REST API, its WAF and the functions behind its routes. */
@@ -178,6 +181,12 @@ export class ApiStack extends Stack {
       'GET /admin/reconciliation',
       this.addFunction('GetReconciliation', { entry: 'admin/get-reconciliation', service: 'admin' })
         .bindTable('PAYMENTS_TABLE', props.tables.payments, 'read')
+        .bindTable('AUDIT_TABLE', props.tables.audit, 'append'),
+    );
+    this.addRoute(
+      'POST /admin/queues/{queueName}/redrive',
+      this.addFunction('RedriveQueue', { entry: 'admin/redrive-queue', service: 'admin' })
+        .bindQueueRedrive('REDRIVE_QUEUES', props.redriveQueues)
         .bindTable('AUDIT_TABLE', props.tables.audit, 'append'),
     );
     this.addRoute('GET /admin/audit', this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable('AUDIT_TABLE', props.tables.audit, 'read'));

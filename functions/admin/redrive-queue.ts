@@ -1,0 +1,28 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
+import { SqsDeadLetterRedrive } from '../../shared/adapters/sqs-dead-letter-redrive';
+import { requiredEnv } from '../../shared/config/env';
+import { redriveQueues } from '../../shared/config/redrive-queues';
+import { redriveQueue } from '../../shared/domain/operations/redrive-queue';
+import { httpHandler } from '../../shared/http/http-handler';
+import { principalOf } from '../../shared/http/principal';
+import { QueueNamePathSchema, RedriveBodySchema, type RedriveResponse } from '../../shared/schemas/queues';
+
+const deps = {
+  queues: new SqsDeadLetterRedrive(new SQSClient({}), redriveQueues()),
+  audit: new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv('AUDIT_TABLE')),
+  now: () => new Date(),
+};
+/** At most this many messages, and this long (less the time the function needs to answer), per call. */
+const MAX_MESSAGES = 1000;
+const MAX_BUDGET_MS = 20_000;
+
+/** POST /admin/queues/{queueName}/redrive: moves the queue's dead-lettered messages back to it, `200 { moved }`. Audited. */
+export const handler = httpHandler({ path: QueueNamePathSchema, body: RedriveBodySchema }, async ({ path, event, context }) => {
+  const sourceIp = event.requestContext?.identity?.sourceIp;
+  const budgetMs = Math.max(0, Math.min(MAX_BUDGET_MS, context.getRemainingTimeInMillis() - 2_000));
+  const result = await redriveQueue(deps, { sub: principalOf(event).sub, ...(sourceIp ? { sourceIp } : {}) }, path.queueName, { maxMessages: MAX_MESSAGES, budgetMs });
+  const body: RedriveResponse = { moved: result.moved };
+  return { status: 200, body, headers: { 'Cache-Control': 'no-store' } };
+});

@@ -224,5 +224,6 @@ function toSku(i: Record<string, unknown>): StoredSku {
     onHand: Number(i.onHand),
     reserved: Number(i.reserved),
     version: Number(i.version),
+    ...(typeof i.stockSource === 'string' ? { stockSource: i.stockSource } : {}),
   };
 }

@@ -1,8 +1,9 @@
-import { type DynamoDBClient, GetItemCommand, QueryCommand, TransactWriteItemsCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, type DynamoDBClient, GetItemCommand, QueryCommand, TransactWriteItemsCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { SagaError } from '../domain/orders/saga-errors';
+import { SagaError, TransientError } from '../domain/orders/saga-errors';
 import type { HeldLine, ReserveResult, StockHold, StockLedger } from '../ports/stock-ledger';
 import { cancellationCodes, orderTransitionItems, transientIfContended } from './dynamodb-order-items';
+import { outboxPut, stockNotifications, stockSourceOf } from './dynamodb-stock-notification-outbox';
 
 const ACTIVE_HOLDS = 'HOLD#ACTIVE';
 const holdKey = (orderId: string) => ({ pk: `HOLD#${orderId}`, sk: 'HOLD' });
@@ -13,7 +14,8 @@ const skuKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'SKU' });
  * `available = onHand - reserved` side by side, because a DynamoDB condition cannot add: the reservation's
  * condition is `available >= :qty`, and every write changes the three together. A hold item per order records
  * what it holds until when; active holds are listed through the byStatus index (`HOLD#ACTIVE`, by expiry) for
- * the sweeper.
+ * the sweeper. A commit (sale) or restock (cancellation) also writes, in its transaction, one outbox notice per
+ * provider that owns any of the order's SKUs (the SKU's `stockSource`), for the relay to deliver.
  */
 export class DynamoDbStockLedger implements StockLedger {
   constructor(
@@ -53,10 +55,12 @@ export class DynamoDbStockLedger implements StockLedger {
     const hold = await this.get(orderId);
     if (hold?.status === 'COMMITTED') return 'already-committed';
     if (!hold || hold.status !== 'ACTIVE') return 'not-held';
+    const notices = await this.notices('sale', hold, at);
     const codes = await this.transact([
       this.moveHold(orderId, 'ACTIVE', 'COMMITTED', at),
       ...hold.lines.map((line) => this.stockChange(line, 'onHand = onHand - :q, reserved = reserved - :q')),
       ...orderTransitionItems(this.ordersTable, orderId, { from: ['AWAITING_PAYMENT'], to: 'CONFIRMED', at, paymentStatus: 'succeeded' }),
+      ...notices,
     ]);
     if (!codes) return 'committed';
     if (codes[0] === 'ConditionalCheckFailed') return (await this.get(orderId))?.status === 'COMMITTED' ? 'already-committed' : 'not-held';
@@ -66,7 +70,12 @@ export class DynamoDbStockLedger implements StockLedger {
   async restock(orderId: string, at: string): Promise<'restocked' | 'not-committed'> {
     const hold = await this.get(orderId);
     if (hold?.status !== 'COMMITTED') return 'not-committed';
-    const codes = await this.transact([this.moveHold(orderId, 'COMMITTED', 'RETURNED', at), ...hold.lines.map((line) => this.stockChange(line, 'onHand = onHand + :q, available = available + :q'))]);
+    const notices = await this.notices('cancellation', hold, at);
+    const codes = await this.transact([
+      this.moveHold(orderId, 'COMMITTED', 'RETURNED', at),
+      ...hold.lines.map((line) => this.stockChange(line, 'onHand = onHand + :q, available = available + :q')),
+      ...notices,
+    ]);
     return codes ? 'not-committed' : 'restocked';
   }
 
@@ -87,6 +96,33 @@ export class DynamoDbStockLedger implements StockLedger {
       }),
     );
     return (page.Items ?? []).map((i) => toHold(unmarshall(i)));
+  }
+
+  /** The outbox Puts a sale or cancellation of the hold's lines owes their SKUs' providers. */
+  private async notices(kind: 'sale' | 'cancellation', hold: StockHold, at: string): Promise<TransactWriteItem[]> {
+    const sources = await this.stockSources(hold.lines.map((l) => l.sku));
+    return stockNotifications(kind, hold.orderId, hold.lines, sources, at).map((n) => outboxPut(this.catalogTable, n));
+  }
+
+  /** SKU -> the provider owning its stock, for the SKUs that have one (strongly consistent). */
+  private async stockSources(skus: readonly string[]): Promise<Map<string, string>> {
+    const sources = new Map<string, string>();
+    // A hold has at most 50 lines (MAX_ORDER_LINES), within one BatchGetItem of 100 keys.
+    let keys = skus.map((sku) => marshall(skuKey(sku)));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt >= 5) throw new TransientError('BatchGetItem kept SKU keys unprocessed');
+      const out = await this.client.send(
+        new BatchGetItemCommand({
+          RequestItems: { [this.catalogTable]: { Keys: keys, ConsistentRead: true, ProjectionExpression: '#sku, #source', ExpressionAttributeNames: { '#sku': 'sku', '#source': 'stockSource' } } },
+        }),
+      );
+      for (const item of (out.Responses?.[this.catalogTable] ?? []).map((i) => unmarshall(i))) {
+        const source = stockSourceOf(item);
+        if (source) sources.set(String(item.sku), source);
+      }
+      keys = out.UnprocessedKeys?.[this.catalogTable]?.Keys ?? [];
+    }
+    return sources;
   }
 
   /**

@@ -22,6 +22,8 @@ export interface StoredSku {
   readonly onHand: number;
   readonly reserved: number;
   readonly version: number;
+  /** The inventory provider whose stock the SKU follows (set by the inventory ledger); absent when only Stockade stocks it. */
+  readonly stockSource?: string;
 }
 
 export interface ProductRecord {

@@ -62,3 +62,51 @@ export interface InventoryProviderApi {
 export interface ProviderHealth {
   isOpen(providerId: string, now: Date): Promise<boolean>;
 }
+
+/**
+ * Sale and cancellation notices waiting for their provider (the outbox). The stock ledger writes them in the same
+ * transaction as the stock change, so a notice exists exactly when the sale or cancellation does.
+ */
+export interface StockNotificationOutbox {
+  /** The provider's pending notices, oldest first. */
+  pending(providerId: string, limit: number): Promise<StockNotification[]>;
+  /** Marks a pending notice sent, once; false when it was not pending (another run got there first). */
+  markSent(notification: StockNotification, at: string): Promise<boolean>;
+}
+
+/** A provider's circuit as one relay run finds it. */
+export type CircuitPosition = 'closed' | 'open' | 'half-open';
+
+/** A provider claimed by one relay run: its API behind the run's timeout, retries and circuit breaker. */
+export interface ProviderChannel {
+  /** Calls fail with ProviderUnavailableError while the circuit is open. */
+  readonly api: InventoryProviderApi;
+  /** Where the circuit stands now. */
+  circuit(): CircuitPosition;
+  /** Keeps the breaker's state for the next run and gives up the claim. */
+  close(): Promise<void>;
+}
+
+/** One relay run's access to providers: at most one run talks to a provider at a time. */
+export interface ProviderChannels {
+  /** Claims the provider for this run; undefined when another run holds it. */
+  open(providerId: string): Promise<ProviderChannel | undefined>;
+}
+
+/**
+ * Where each provider's circuit breaker lives between relay runs (any instance may run the next one), and how the
+ * relay claims a provider. Other functions read only the open circuit (ProviderHealth).
+ */
+export interface ProviderCircuitStore extends ProviderHealth {
+  /**
+   * Claims the provider for one run until `leaseUntil`, unless another run holds an unexpired claim (undefined).
+   * Resolves the breaker state the last run kept, if any.
+   */
+  claim(providerId: string, owner: string, leaseUntil: Date, now: Date): Promise<{ readonly breaker?: unknown } | undefined>;
+  /** Keeps the breaker state and gives up the claim, if `owner` still holds it. */
+  release(providerId: string, owner: string, breaker: unknown): Promise<void>;
+  /** The circuit opened: other functions treat the provider as unavailable until `openUntil`. */
+  opened(providerId: string, openUntil: Date, at: Date): Promise<void>;
+  /** The circuit closed again. */
+  closed(providerId: string): Promise<void>;
+}

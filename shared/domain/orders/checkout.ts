@@ -4,6 +4,7 @@ import type { CatalogRepository } from '../../ports/catalog-repository';
 import type { OrderRepository } from '../../ports/order-repository';
 import type { OrderWorkflow } from '../../ports/workflow';
 import { available } from '../catalog/catalog';
+import { type LiveStockPolicy, skusWithoutLiveStock } from '../inventory/live-stock';
 import { BusinessRuleError, ConflictError, ValidationError } from '../errors';
 import type { OrderLine, OrderStatus, StoredOrder } from './order';
 
@@ -14,6 +15,11 @@ export interface CheckoutDeps {
   readonly workflow: OrderWorkflow;
   readonly now: () => Date;
   readonly newId: () => string;
+  /**
+   * Refuses SKUs that may be sold only on live stock while their provider's circuit is open.
+   * @default none: every SKU sells on Stockade's own stock
+   */
+  readonly liveStock?: LiveStockPolicy;
 }
 
 export interface CheckoutRequest {
@@ -28,7 +34,8 @@ export const MAX_ORDER_LINES = 50;
  * customer and Idempotency-Key, and starts the order saga with the order id as the execution name. Repeating the
  * same key and body returns the same order and starts nothing new; the same key with another body is a conflict.
  * Stock is not taken here: the saga's one reservation transaction decides, so two checkouts can never both have
- * the last unit.
+ * the last unit. While an inventory provider's circuit is open, SKUs that require live stock and follow that provider
+ * are refused (422, nothing written; the same key may be used again later); every other SKU sells on our stock.
  */
 export async function checkout(deps: CheckoutDeps, customerId: string, idempotencyKey: string, request: CheckoutRequest): Promise<{ orderId: string; status: OrderStatus }> {
   const fromCart = request.items === undefined;
@@ -53,8 +60,13 @@ export async function checkout(deps: CheckoutDeps, customerId: string, idempoten
   const currency = lines[0]?.unitPrice.currency ?? '';
   const amount = lines.reduce((sum, l) => sum + l.lineTotal.amount, 0);
   if (amount <= 0) throw new BusinessRuleError('The order total must be above zero');
+  const now = deps.now();
+  if (deps.liveStock) {
+    const refused = await skusWithoutLiveStock(deps.liveStock, [...catalog.values()].map((e) => e.sku), now);
+    if (refused.length > 0) throw new BusinessRuleError(`live stock unavailable for SKU ${refused.join(', ')}, try again later`);
+  }
 
-  const at = deps.now().toISOString();
+  const at = now.toISOString();
   const order: StoredOrder = { orderId: deps.newId(), customerId, status: 'PENDING', lines, total: { amount, currency }, createdAt: at, updatedAt: at };
   const requestHash = fingerprint(request);
   const created = await deps.orders.createOnce(order, { idempotencyKey, requestHash });

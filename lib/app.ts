@@ -60,6 +60,9 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     secrets: { cursorSigningKey: secrets.cursorSigningKey, stripeWebhookSecrets: secrets.stripeWebhookSecrets, stripeApiKey: secrets.stripeApiKey },
     orderSaga: workflow.stateMachine,
     paymentEventsQueue: messaging.paymentEvents.queue,
+    inventoryProviders,
+    inventoryProviderSecrets: secrets.inventoryProviderSecrets,
+    inventoryUpdatesQueue: messaging.inventoryUpdates.queue,
     redriveQueues: { 'inventory-updates': messaging.inventoryUpdates, 'payment-events': messaging.paymentEvents, fulfilment: messaging.fulfilment },
   });
   const inventory = new InventoryStack(app, stackName(config, 'Inventory'), {

@@ -20,6 +20,7 @@ import type { LocalService } from './services/service';
 import { SqsService } from './services/sqs';
 import { StepFunctionsService } from './services/step-functions';
 import { FulfilmentStandIn } from './services/fulfilment-stand-in';
+import { InventoryProviderStandIn } from './services/inventory-provider-stand-in';
 import { ScheduleService } from './services/schedules';
 import { StripeStandIn } from './services/stripe-stand-in';
 import { localSecretValue } from './local-values';
@@ -57,6 +58,11 @@ export interface Endpoints {
   inventoryProviders: Record<string, { secret: string }>;
   /** The fulfilment provider stand-in (GET /shipments lists accepted orders, with the bearer key). */
   fulfilment?: { url: string; apiKey: string };
+  /**
+   * The inventory provider stand-in: every provider of the stage at `<url>/<providerId>/` (POST sales, GET stock),
+   * controlled under `<url>/_stand-in/<providerId>/` (mode, sales, stock, push). test/support/inventory-provider.ts.
+   */
+  inventoryStandIn?: { url: string };
   /** State machines by logical id (ARNs for the real @aws-sdk/client-sfn). */
   stateMachines: Record<string, string>;
 }
@@ -123,6 +129,7 @@ export class LocalRuntime {
             AWS_ENDPOINT_URL_LAMBDA: invoke.endpoint,
             STOCKADE_STRIPE_API_URL: stripe.endpoint,
             FULFILMENT_API_URL: fulfilment.url,
+            STOCKADE_INVENTORY_API_URL: inventory.url,
           }) as Record<string, string>,
         echoLogs: options.echoLogs,
       });
@@ -137,6 +144,7 @@ export class LocalRuntime {
       const stepFunctions = new StepFunctionsService({ invoke: (name, event) => lambdas.byName(name).invoke(event) });
       const stripe = new StripeStandIn();
       const fulfilment = new FulfilmentStandIn();
+      const inventory = new InventoryProviderStandIn({ secretValue: (providerId) => inventorySecretValue(secrets, providerId), graceHours: inventoryGraceHours(assembly) });
       const dataServices: LocalService[] = [dynamodb, sqs, secrets, cognito, stepFunctions];
       for (const s of [...dataServices, lambdas]) for (const t of s.resourceTypes) owner.set(t, s);
 
@@ -157,6 +165,9 @@ export class LocalRuntime {
       started.push(fulfilment);
       const fulfilmentKey = secretOfKind(secrets, 'fulfilment-api-key');
       if (fulfilmentKey) fulfilment.configure(fulfilmentKey);
+      await inventory.start();
+      started.push(inventory);
+      inventory.configure({ providers: Object.keys(inventoryProviderSecrets(secrets)) });
 
       await lambdas.provision(resourcesFor(assembly, lambdas), resolver);
       const schedules = new ScheduleService(lambdas);
@@ -176,6 +187,7 @@ export class LocalRuntime {
       started.push(api);
       // Signed webhooks go to the API once it has the route (until then events are only kept, not sent).
       if (model.routes.some((r) => r.httpMethod === 'POST' && r.resourcePath === '/webhooks/stripe')) stripe.configure({ webhookUrl: `${api.url}/webhooks/stripe` });
+      inventory.configure({ apiUrl: api.url });
 
       const pool = assembly.resourcesOfType('AWS::Cognito::UserPool')[0];
       const appClient = assembly.resourcesOfType('AWS::Cognito::UserPoolClient')[0];
@@ -194,6 +206,7 @@ export class LocalRuntime {
         ...(stripeKeys ? { stripe: { ...stripe.clientConfig(), apiKey: stripeKeys.apiKey, webhookSecret: stripeKeys.webhookSecrets[0] ?? '' } } : {}),
         inventoryProviders: inventoryProviderSecrets(secrets),
         ...(fulfilmentKey ? { fulfilment: { url: fulfilment.url, apiKey: fulfilmentKey } } : {}),
+        inventoryStandIn: { url: inventory.url },
         stateMachines: Object.fromEntries(assembly.resourcesOfType('AWS::StepFunctions::StateMachine').map((m) => [m.logicalId, stepFunctions.physical(m).ref])),
         aws: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, secretsManager: secrets.endpoint, lambda: invoke.endpoint, stepFunctions: stepFunctions.endpoint },
         tables: Object.fromEntries(assembly.resourcesOfType('AWS::DynamoDB::Table').map((t) => [t.logicalId, dynamodb.physical(t).ref])),
@@ -201,7 +214,7 @@ export class LocalRuntime {
       };
       mkdirSync(options.stateDirectory, { recursive: true });
       writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-      return new LocalRuntime(assembly, { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe, fulfilment, schedules }, api, endpoints, started, products);
+      return new LocalRuntime(assembly, { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe, fulfilment, inventory, schedules }, api, endpoints, started, products);
     } catch (error) {
       await stopAll();
       throw error;
@@ -229,6 +242,7 @@ export class LocalRuntime {
       ...eventSources.describe(),
       ...this.services.stripe.describe(),
       ...this.services.fulfilment.describe(),
+      ...this.services.inventory.describe(),
       ...this.services.schedules.describe(),
       ...(unplayed.size ? [`${'Not played'.padEnd(16)} ${[...unplayed].sort().join(', ')}`] : []),
     ];
@@ -250,6 +264,7 @@ export interface RuntimeServices {
   readonly eventSources: SqsEventSourceService;
   readonly stripe: StripeStandIn;
   readonly fulfilment: FulfilmentStandIn;
+  readonly inventory: InventoryProviderStandIn;
   readonly schedules: ScheduleService;
 }
 
@@ -279,4 +294,19 @@ function inventoryProviderSecrets(secrets: SecretsManagerService): Record<string
     if (s.tags[SECRET_KIND_TAG] === 'inventory-provider-hmac' && providerId) result[providerId] = { secret: parseInventoryHmacSecret(secrets.currentValue(s.arn)).current };
   }
   return result;
+}
+
+/** The value the runtime's Secrets Manager holds now for an inventory provider's HMAC secret (after any rotation). */
+function inventorySecretValue(secrets: SecretsManagerService, providerId: string): string | undefined {
+  const secret = secrets.list().find((s) => s.tags[SECRET_KIND_TAG] === 'inventory-provider-hmac' && s.tags[PROVIDER_ID_TAG] === providerId);
+  return secret ? secrets.currentValue(secret.arn) : undefined;
+}
+
+/** The grace period the template gives the inventory webhook for a rotated secret (INVENTORY_HMAC_GRACE_HOURS), else 24 h. */
+function inventoryGraceHours(assembly: CloudAssembly): number {
+  for (const fn of assembly.resourcesOfType('AWS::Lambda::Function')) {
+    const value = (fn.properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.INVENTORY_HMAC_GRACE_HOURS;
+    if (value !== undefined && Number.isFinite(Number(value))) return Number(value);
+  }
+  return 24;
 }

@@ -116,9 +116,10 @@ export class StockadeFunction extends NodejsFunction {
   /**
    * Sets `envVar` to the table name and grants exactly the requested data access on the table and each of its
    * named indexes, with the matching use of its KMS key. No access level includes Scan: every request path lists
-   * with Query (docs/data-model.md), and IAM holds every function to that.
+   * with Query (docs/data-model.md), and IAM holds every function to that. `leadingKeys` narrows the grant to items
+   * whose partition key matches one of the patterns (IAM `dynamodb:LeadingKeys`, `*` wildcards).
    */
-  bindTable(envVar: string, table: StockadeTable, access: TableAccess): this {
+  bindTable(envVar: string, table: StockadeTable, access: TableAccess, options: { leadingKeys?: readonly string[] } = {}): this {
     this.addEnvironment(envVar, table.tableName);
     const actions = new Set<string>(['dynamodb:DescribeTable']);
     if (access === 'read' || access === 'readWrite') TABLE_READ_ACTIONS.forEach((a) => actions.add(a));
@@ -126,7 +127,9 @@ export class StockadeFunction extends NodejsFunction {
     if (access === 'append') actions.add('dynamodb:PutItem');
     const readsIndexes = access === 'read' || access === 'readWrite';
     const resources = [table.tableArn, ...(readsIndexes ? table.indexNames.map((name) => `${table.tableArn}/index/${name}`) : [])];
-    this.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: [...actions].sort(), resources }));
+    // With leadingKeys, only items whose partition key matches one of these patterns (e.g. QUARANTINE#*) may be touched.
+    const conditions = options.leadingKeys ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...options.leadingKeys] } } : undefined;
+    this.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: [...actions].sort(), resources, ...(conditions ? { conditions } : {}) }));
     const keyActions = access === 'read' ? ['kms:Decrypt', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
     table.encryptionKey?.grant(this, ...keyActions);
     return this;
@@ -210,6 +213,29 @@ export class StockadeFunction extends NodejsFunction {
       reason:
         'The SQS event source mapping polls and invokes synchronously: a failed record returns to its queue and, after maxReceiveCount, moves to that queue\'s DLQ (StockadeQueue). A function DLQ would only ever receive async invocations, which this function does not get.',
     });
+    return this;
+  }
+
+  /**
+   * Sets `envVar` to a JSON map of ids to secret ARNs (never values), e.g. `{"acme-warehouse": "arn:…"}`, and grants
+   * read of each secret as bindSecret does, for a function that reads one secret per partner.
+   */
+  bindSecretMap(envVar: string, secrets: ReadonlyMap<string, ISecret>): this {
+    this.addEnvironment(envVar, Stack.of(this).toJsonString(Object.fromEntries([...secrets].map(([id, secret]) => [id, secret.secretArn]))));
+    if (secrets.size === 0) return this;
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [...secrets.values()].map((s) => s.secretArn) }),
+    );
+    const keys = [...new Set([...secrets.values()].flatMap((s) => (s.encryptionKey ? [s.encryptionKey.keyArn] : [])))];
+    if (keys.length > 0) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: keys,
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
     return this;
   }
 

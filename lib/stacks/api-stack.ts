@@ -21,6 +21,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { type KnownRoute, routeAccess } from '../../shared/domain/access/route-policies';
+import type { InventoryProviders } from '../../shared/domain/inventory/provider-config';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { ApiFirewall } from '../constructs/api-firewall';
@@ -51,6 +52,12 @@ export interface ApiStackProps extends StackProps {
   readonly orderSaga: IStateMachine;
   /** Where the Stripe webhook queues verified events. */
   readonly paymentEventsQueue: IQueue;
+  /** The stage's inventory provider data (config/inventory-providers/<stage>.json), inlined into the inventory webhook. */
+  readonly inventoryProviders: InventoryProviders;
+  /** Each inventory provider's HMAC secret, by provider id: the inventory webhook verifies signatures with them. */
+  readonly inventoryProviderSecrets: ReadonlyMap<string, ISecret>;
+  /** Where the inventory webhook queues normalized updates (FIFO by SKU). */
+  readonly inventoryUpdatesQueue: IQueue;
   /** The queues an admin may redrive (POST /admin/queues/{queueName}/redrive), by the name in the path. */
   readonly redriveQueues: Readonly<Record<string, StockadeQueue>>;
 }
@@ -169,6 +176,15 @@ export class ApiStack extends Stack {
         .bindTable('PAYMENTS_TABLE', props.tables.payments, 'append')
         .bindSecret('STRIPE_WEBHOOK_SECRETS_ARN', props.secrets.stripeWebhookSecrets)
         .bindQueueProducer('PAYMENT_EVENTS_QUEUE_URL', props.paymentEventsQueue),
+    );
+    this.addRoute(
+      'POST /webhooks/inventory/{providerId}',
+      this.addFunction('ReceiveInventoryWebhook', { entry: 'inventory/receive-inventory-webhook', service: 'inventory', inventoryProviders: props.inventoryProviders })
+        .bindSecretMap('INVENTORY_PROVIDER_SECRET_ARNS', props.inventoryProviderSecrets)
+        .bindQueueProducer('INVENTORY_UPDATES_QUEUE_URL', props.inventoryUpdatesQueue)
+        // Quarantined lines only: the webhook may put QUARANTINE# items and nothing else of the catalog.
+        .bindTable('CATALOG_TABLE', props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
+        .addEnvironment('INVENTORY_HMAC_GRACE_HOURS', String(config.secrets.inventoryGraceHours)),
     );
     this.addRoute(
       'POST /admin/orders/{orderId}/refund',
@@ -320,7 +336,7 @@ export class ApiStack extends Stack {
   }
 
   /** Creates a route-backing function with this stack's stage context. */
-  private addFunction(id: string, props: { entry: string; service: string }): StockadeFunction {
+  private addFunction(id: string, props: { entry: string; service: string; inventoryProviders?: InventoryProviders }): StockadeFunction {
     const fn = new StockadeFunction(this, id, {
       stageContext: this.stageContext,
       ...props,

@@ -59,6 +59,20 @@ export function stripeApiKey(secretArn: string, options: CachedSecretOptions = {
   };
 }
 
+/**
+ * Each inventory provider's HMAC secret value (JSON `{current, previous?, rotatedAt?}`, parsed by the caller with
+ * shared/domain/inventory/hmac-secrets.ts), by provider id, read through a cache with a TTL so a rotation reaches
+ * warm functions without a redeploy. `secretArns` maps provider ids to secret ARNs. Call once per cold start.
+ */
+export function inventoryProviderSecrets(secretArns: Readonly<Record<string, string>>, options: CachedSecretOptions = {}): (providerId: string) => Promise<string> {
+  const readers = new Map(Object.entries(secretArns).map(([providerId, arn]) => [providerId, cachedSecretString(arn, options)]));
+  return async (providerId) => {
+    const read = readers.get(providerId);
+    if (!read) throw new Error(`No HMAC secret is bound for inventory provider ${providerId}`);
+    return read();
+  };
+}
+
 /** A reader of one secret's string value, cached for `maxAge` seconds. */
 function cachedSecretString(secretArn: string, options: CachedSecretOptions): () => Promise<string> {
   const maxAge = cacheSeconds(options.maxAge);

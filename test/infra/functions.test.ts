@@ -37,7 +37,11 @@ function plaintextSecretProblems(synth: SynthesizedStage): string[] {
     const variables = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
     return Object.entries(variables).flatMap(([name, value]) => {
       const problems: string[] = [];
-      if (SECRET_NAME.test(name) && resolveReference(synth, stack, value)?.resource.Type !== 'AWS::SecretsManager::Secret') {
+      const isSecretArn = (v: unknown) => resolveReference(synth, stack, v)?.resource.Type === 'AWS::SecretsManager::Secret';
+      // bindSecretMap: a JSON map whose every joined-in reference is a secret ARN (the literals are its ids and punctuation).
+      const joined = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join']?.[1];
+      const isSecretArnMap = Array.isArray(joined) && joined.some((p) => typeof p !== 'string') && joined.every((p) => typeof p === 'string' || isSecretArn(p));
+      if (SECRET_NAME.test(name) && !isSecretArn(value) && !isSecretArnMap) {
         problems.push(`${logicalId}.${name} has a secret-like name but is not a Secrets Manager secret ARN`);
       }
       if (SECRET_LITERAL.test(JSON.stringify(value))) problems.push(`${logicalId}.${name} contains a literal Stripe secret`);

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { inventorySignatureHeaders } from '../shared/domain/inventory/webhook-signature';
+import type { Endpoints } from './runtime';
+import { PROJECT_ROOT } from './synth';
+
+const USAGE = 'npm run inventory:push -- --provider <id> --sku <externalSku> --quantity <n> [--unit <unit>] [--version <n>] [--event-id <id>] [--state-dir <dir>]';
+
+/**
+ * `npm run inventory:push -- --provider acme-warehouse --sku ACME-10001 --quantity 40`: sends one stock line to the
+ * running API's inventory webhook as that provider would, signed with the provider's secret from
+ * .stockade/endpoints.json, and prints the answer. Exits non-zero when the API does not answer 2xx.
+ */
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      provider: { type: 'string' },
+      sku: { type: 'string' },
+      quantity: { type: 'string' },
+      unit: { type: 'string' },
+      version: { type: 'string' },
+      'event-id': { type: 'string' },
+      'state-dir': { type: 'string', default: path.join(PROJECT_ROOT, '.stockade') },
+    },
+  });
+  const { provider, sku } = values;
+  const quantity = Number(values.quantity);
+  const version = values.version === undefined ? undefined : Number(values.version);
+  if (!provider || !sku || values.quantity === undefined || !Number.isFinite(quantity) || (version !== undefined && !Number.isSafeInteger(version))) {
+    console.error(`Usage: ${USAGE}`);
+    return 2;
+  }
+  const endpoints = JSON.parse(readFileSync(path.join(values['state-dir'], 'endpoints.json'), 'utf8')) as Endpoints;
+  const secret = endpoints.inventoryProviders[provider]?.secret;
+  if (!secret) throw new Error(`No inventory provider "${provider}" in endpoints.json (${Object.keys(endpoints.inventoryProviders).join(', ') || 'none'}); is npm start running?`);
+
+  const body = JSON.stringify({
+    eventId: values['event-id'] ?? `cli-${Date.now()}-${randomBytes(4).toString('hex')}`,
+    occurredAt: new Date().toISOString(),
+    updates: [{ externalSku: sku, quantity, ...(values.unit ? { unit: values.unit } : {}), ...(version === undefined ? {} : { version }) }],
+  });
+  const response = await fetch(`${endpoints.apiUrl}/webhooks/inventory/${encodeURIComponent(provider)}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...inventorySignatureHeaders(secret, body) },
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  process.stdout.write(`${response.status} ${text}\n`);
+  return response.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    process.exit(1);
+  },
+);

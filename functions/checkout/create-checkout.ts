@@ -12,8 +12,10 @@ import { ulid } from 'ulid';
 import { DynamoDbCartRepository } from '../../shared/adapters/dynamodb-cart-repository';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
+import { DynamoDbProviderHealth } from '../../shared/adapters/dynamodb-provider-circuits';
 import { SfnOrderWorkflow } from '../../shared/adapters/sfn-order-workflow';
 import { requiredEnv } from '../../shared/config/env';
+import { inventoryProviders } from '../../shared/config/inventory-providers';
 import { ConflictError, ValidationError } from '../../shared/domain/errors';
 import { checkout, type CheckoutDeps, type CheckoutRequest } from '../../shared/domain/orders/checkout';
 import { httpHandler } from '../../shared/http/http-handler';
@@ -23,13 +25,16 @@ import { CheckoutBodySchema, IdempotencyKeySchema } from '../../shared/schemas/o
 
 const client = new DynamoDBClient({});
 const ordersTable = requiredEnv('ORDERS_TABLE');
+const catalogTable = requiredEnv('CATALOG_TABLE');
 const deps: CheckoutDeps = {
   orders: new DynamoDbOrderRepository(client, ordersTable),
   carts: new DynamoDbCartRepository(client, ordersTable),
-  catalog: new DynamoDbCatalogRepository(client, requiredEnv('CATALOG_TABLE')),
+  catalog: new DynamoDbCatalogRepository(client, catalogTable),
   workflow: new SfnOrderWorkflow(new SFNClient({}), requiredEnv('ORDER_SAGA_ARN')),
   now: () => new Date(),
   newId: () => ulid(),
+  // Providers' circuits (PROVIDER#<id> / CIRCUIT items, written by the outbox relay) decide live-stock SKUs.
+  liveStock: { providers: inventoryProviders(), health: new DynamoDbProviderHealth(client, catalogTable) },
 };
 
 interface CheckoutCall {

@@ -149,7 +149,8 @@ export class ApiStack extends Stack {
     this.addRoute('PUT /cart/items/{sku}', cart('PutCartItem', 'put-cart-item'));
     this.addRoute('DELETE /cart/items/{sku}', cart('DeleteCartItem', 'delete-cart-item'));
     this.addRoute('DELETE /cart', cart('ClearCart', 'clear-cart'));
-    const checkout = this.addFunction('CreateCheckout', { entry: 'checkout/create-checkout', service: 'orders' })
+    // The provider data tells checkout which SKUs sell only on live stock (refused while their provider's circuit is open).
+    const checkout = this.addFunction('CreateCheckout', { entry: 'checkout/create-checkout', service: 'orders', inventoryProviders: props.inventoryProviders })
       .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
       .bindTable('CATALOG_TABLE', props.tables.catalog, 'read')
       .bindTable('IDEMPOTENCY_TABLE', props.tables.idempotency, 'readWrite');

@@ -1,13 +1,17 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { InventoryProviders } from '../../shared/domain/inventory/provider-config';
 import type { StageConfig } from '../config/stage-config';
+import { runOnSchedule } from '../constructs/schedule';
 import type { StageContext } from '../constructs/stage-props';
 import { StockadeFunction } from '../constructs/stockade-function';
 import type { StockadeQueue } from '../constructs/stockade-queue';
 import type { StockadeTable } from '../constructs/stockade-table';
+
+/** How often every provider's whole stock is synced. */
+const FULL_SYNC_EVERY = Duration.minutes(60);
 
 export interface InventoryStackProps extends StackProps {
   readonly config: StageConfig;
@@ -55,9 +59,57 @@ export class InventoryStack extends Stack {
     this.functions.push(fn);
   }
 
-  /** The outbox relay: sale and cancellation notices to each SKU's provider, with timeouts, retries and a breaker. */
-  private addOutboundRelay(_props: InventoryStackProps): void {}
+  /**
+   * The outbox relay, every minute: sale and cancellation notices to each SKU's provider, with timeouts, retries
+   * and a circuit breaker whose open state (PROVIDER#<id> / CIRCUIT) checkout reads. It touches only outbox and
+   * provider items of the catalog.
+   */
+  private addOutboundRelay(props: InventoryStackProps): void {
+    const timeout = Duration.seconds(60);
+    const fn = new StockadeFunction(this, 'RelayStockNotifications', {
+      stageContext: this.stageContext,
+      entry: 'inventory/relay-stock-notifications',
+      service: 'inventory',
+      timeout,
+      inventoryProviders: props.providers,
+      // A claim on a provider outlives the longest run, so only a run that died leaves one behind to expire.
+      environment: { RELAY_LEASE_SECONDS: String(timeout.toSeconds() + 30) },
+    })
+      .bindTable('CATALOG_TABLE', props.tables.catalog, 'readWrite', { leadingKeys: ['OUTBOX#*', 'PROVIDER#*'] })
+      .bindSecretMap('INVENTORY_PROVIDER_SECRET_ARNS', props.providerSecrets);
+    runOnSchedule(fn, {
+      id: 'RelayStockNotificationsSchedule',
+      every: Duration.minutes(1),
+      description: 'Delivers pending sale and cancellation notices to inventory providers',
+      maxEventAge: Duration.minutes(1),
+      why: 'Each run sends whatever is pending in the outbox; a notice is marked sent only once its provider accepted it, and providers de-duplicate by notificationId.',
+    });
+    this.functions.push(fn);
+  }
 
-  /** The full sync: each provider's paged stock snapshot, through the same queue and rules. */
-  private addFullSync(_props: InventoryStackProps): void {}
+  /**
+   * The full sync, hourly: each provider's paged stock snapshot through the webhook's translation and the same
+   * queue and conflict rules, so a missed webhook heals. Reads provider circuits, quarantines untranslatable lines.
+   */
+  private addFullSync(props: InventoryStackProps): void {
+    const fn = new StockadeFunction(this, 'SyncProviderStock', {
+      stageContext: this.stageContext,
+      entry: 'inventory/sync-provider-stock',
+      service: 'inventory',
+      timeout: Duration.minutes(5),
+      inventoryProviders: props.providers,
+    })
+      .bindTable('CATALOG_TABLE', props.tables.catalog, 'read', { leadingKeys: ['PROVIDER#*'] })
+      .bindTable('CATALOG_TABLE', props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
+      .bindQueueProducer('INVENTORY_UPDATES_QUEUE_URL', props.inventoryUpdatesQueue.queue)
+      .bindSecretMap('INVENTORY_PROVIDER_SECRET_ARNS', props.providerSecrets);
+    runOnSchedule(fn, {
+      id: 'SyncProviderStockSchedule',
+      every: FULL_SYNC_EVERY,
+      description: "Queues every inventory provider's stock snapshot for the conflict rules",
+      maxEventAge: Duration.minutes(30),
+      why: 'Each run queues whole snapshots again; the queue de-duplicates and the conflict rules ignore versions already applied.',
+    });
+    this.functions.push(fn);
+  }
 }

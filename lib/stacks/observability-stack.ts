@@ -75,6 +75,15 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
     }, action);
 
+    // The outbox relay's oldest pending notice, each run: a provider that has not heard of a sale or cancellation
+    // for 15 minutes is down (circuit open), refusing the notice, or the relay is not running.
+    this.addAlarm('StockNoticesPending', {
+      alarmDescription: 'A sale or cancellation notice has been pending for its inventory provider for over 15 minutes (runbook: inventory notices pending)',
+      metric: new Metric({ namespace: 'Stockade', metricName: 'StockNoticePendingAgeSeconds', dimensionsMap: { service: 'inventory' }, statistic: 'Maximum', period }),
+      threshold: 15 * 60,
+      evaluationPeriods: 1,
+    }, action);
+
     // Reconciliation's count per run: anything above zero is a payment that drifted from its order.
     const discrepancies = new Metric({
       namespace: 'Stockade',

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { type InventoryProviders, parseInventoryProviders } from '../domain/inventory/provider-config';
 import { optionalEnv } from './env';
 
@@ -14,4 +15,17 @@ export function inventoryProviders(): InventoryProviders {
   if (!override) return data;
   const base = override.endsWith('/') ? override : `${override}/`;
   return { ...data, providers: Object.fromEntries(Object.entries(data.providers).map(([id, p]) => [id, { ...p, apiUrl: `${base}${id}/` }])) };
+}
+
+/**
+ * Each provider's HMAC secret ARN, from `INVENTORY_PROVIDER_SECRET_ARNS` (StockadeFunction.bindSecretMap): a JSON
+ * map of provider id to ARN. Fails the cold start when a provider of `data` has none.
+ */
+export function inventoryProviderSecretArns(data: InventoryProviders): Record<string, string> {
+  const raw = process.env.INVENTORY_PROVIDER_SECRET_ARNS;
+  if (!raw) throw new Error('Missing configuration: INVENTORY_PROVIDER_SECRET_ARNS (bind the function with bindSecretMap)');
+  const arns = z.record(z.string(), z.string().startsWith('arn:')).parse(JSON.parse(raw));
+  const unbound = Object.keys(data.providers).filter((id) => !Object.hasOwn(arns, id));
+  if (unbound.length > 0) throw new Error(`Missing configuration: no HMAC secret bound for inventory provider(s) ${unbound.join(', ')} (INVENTORY_PROVIDER_SECRET_ARNS)`);
+  return arns;
 }

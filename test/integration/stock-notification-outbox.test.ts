@@ -6,7 +6,7 @@ import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-re
 import { DynamoDbProviderCircuits } from '../../shared/adapters/dynamodb-provider-circuits';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { DynamoDbStockNotificationOutbox } from '../../shared/adapters/dynamodb-stock-notification-outbox';
-import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
+import { dynamoDbClient, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 
 /**
@@ -23,6 +23,7 @@ describe('stock notification outbox (DynamoDB Local)', () => {
   const orders = new DynamoDbOrderRepository(dynamodb, tableNamed(endpoints, 'OrdersTable'));
   const ledger = new DynamoDbStockLedger(dynamodb, catalogTable, tableNamed(endpoints, 'OrdersTable'));
   const outbox = new DynamoDbStockNotificationOutbox(dynamodb, catalogTable);
+  const stripe = stripeClient(endpoints);
   afterAll(() => dynamodb.destroy());
 
   const tag = randomBytes(3).toString('hex');
@@ -44,14 +45,26 @@ describe('stock notification outbox (DynamoDB Local)', () => {
   const outboxItems = async (providerId: string) =>
     ((await dynamodb.send(new QueryCommand({ TableName: catalogTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `OUTBOX#${providerId}` }), ConsistentRead: true }))).Items ?? []).map((i) => unmarshall(i));
 
-  /** An order of these lines through reserve, payment attached, awaiting payment: ready to commit. */
+  /** An order of these lines with its stock held (RESERVED). */
   async function heldOrder(lines: ReadonlyArray<ProbeSku & { quantity: number }>): Promise<string> {
     const order = await pendingOrder(orders, `customer-outbox-${tag}`, lines);
-    const at = new Date().toISOString();
-    expect(await ledger.reserve(order.orderId, lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), new Date(Date.now() + 600_000).toISOString(), at)).toEqual({ outcome: 'reserved' });
-    await orders.attachPayment(order.orderId, { provider: 'stripe', paymentIntentId: `pi_outbox_${order.orderId}`, status: 'requires_payment_method' }, at);
-    await orders.awaitPayment(order.orderId, 'no-execution-waits', at);
+    expect(await ledger.reserve(order.orderId, lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), new Date(Date.now() + 600_000).toISOString(), new Date().toISOString())).toEqual({ outcome: 'reserved' });
     return order.orderId;
+  }
+
+  /**
+   * An order of these lines held and paid, ready to commit, as the saga leaves it: a real PaymentIntent at the
+   * runtime's Stripe stand-in, confirmed, so reconciliation (which reads the same tables) finds nothing amiss.
+   */
+  async function paidOrder(lines: ReadonlyArray<ProbeSku & { quantity: number }>): Promise<string> {
+    const orderId = await heldOrder(lines);
+    const amount = lines.reduce((sum, l) => sum + l.unitAmount * l.quantity, 0);
+    const intent = await stripe.paymentIntents.create({ amount, currency: 'eur', metadata: { orderId } });
+    const at = new Date().toISOString();
+    await orders.attachPayment(orderId, { provider: 'stripe', paymentIntentId: intent.id, status: intent.status }, at);
+    await orders.awaitPayment(orderId, 'no-execution-waits', at);
+    await stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
+    return orderId;
   }
 
   it('a sale owes one notice per owning provider, in the commit transaction; a cancellation owes its own', async () => {
@@ -59,7 +72,7 @@ describe('stock notification outbox (DynamoDB Local)', () => {
     await setSource(a1.sku, acme);
     await setSource(a2.sku, acme);
     await setSource(n1.sku, north);
-    const orderId = await heldOrder([
+    const orderId = await paidOrder([
       { ...a1, quantity: 1 },
       { ...a2, quantity: 2 },
       { ...n1, quantity: 3 },
@@ -93,7 +106,7 @@ describe('stock notification outbox (DynamoDB Local)', () => {
   it('an order of SKUs without a source owes nothing; a commit that does not happen writes no notice', async () => {
     const [own, sourced] = (await stockedSkus(catalog, { prefix: 'OUTBOX', count: 2, stock: 10 })) as [ProbeSku, ProbeSku];
     await setSource(sourced.sku, `${acme}-2`);
-    const ownOrder = await heldOrder([{ ...own, quantity: 1 }]);
+    const ownOrder = await paidOrder([{ ...own, quantity: 1 }]);
     expect(await ledger.commit(ownOrder, new Date().toISOString())).toBe('committed');
 
     // The hold is released (its saga failed) before a late commit: nothing is sold, nothing is owed.
@@ -101,13 +114,15 @@ describe('stock notification outbox (DynamoDB Local)', () => {
     expect(await ledger.release(released, new Date().toISOString())).toBe('released');
     expect(await ledger.commit(released, new Date().toISOString())).toBe('not-held');
     expect(await outboxItems(`${acme}-2`)).toEqual([]);
+    // As the saga's compensation leaves it, so nothing else finds an open order without a hold.
+    await orders.transition(released, { from: ['RESERVED'], to: 'FAILED', at: new Date().toISOString(), failureReason: 'test: hold released' });
   });
 
   it('marking a notice sent takes it out of pending, once', async () => {
     const [sku] = (await stockedSkus(catalog, { prefix: 'OUTBOX', stock: 10 })) as [ProbeSku];
     const providerId = `${acme}-3`;
     await setSource(sku.sku, providerId);
-    const orderId = await heldOrder([{ ...sku, quantity: 1 }]);
+    const orderId = await paidOrder([{ ...sku, quantity: 1 }]);
     await ledger.commit(orderId, new Date().toISOString());
     const [notice] = await outbox.pending(providerId, 10);
     expect(notice).toBeDefined();

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { Money } from '../domain/catalog/catalog';
-import { BusinessRuleError } from '../domain/errors';
+import { BusinessRuleError, NotFoundError } from '../domain/errors';
 import { TransientError } from '../domain/orders/saga-errors';
 import type { PaymentGateway, ProviderPayment } from '../ports/payment-gateway';
 import type { PaymentHistory, ProviderPaymentSummary, ProviderRefundSummary } from '../ports/payment-history';
@@ -39,7 +39,12 @@ export class StripePaymentGateway implements PaymentGateway, PaymentHistory {
 
   async retrieve(paymentIntentId: string): Promise<ProviderPayment> {
     const stripe = await this.stripe();
-    return toPayment(await call(() => stripe.paymentIntents.retrieve(paymentIntentId)));
+    try {
+      return toPayment(await call(() => stripe.paymentIntents.retrieve(paymentIntentId)));
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') throw new NotFoundError(`Stripe has no PaymentIntent ${paymentIntentId}`);
+      throw error;
+    }
   }
 
   async cancel(paymentIntentId: string, orderId: string): Promise<ProviderPayment> {

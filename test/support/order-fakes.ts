@@ -8,6 +8,7 @@ import type { PaymentRecord, PaymentRecords, PaymentReporter, TerminalOutcome } 
 import type { ReconciliationReport, ReconciliationReports } from '../../shared/ports/reconciliation-reports';
 import type { HeldLine, ReserveResult, StockHold, StockLedger } from '../../shared/ports/stock-ledger';
 import type { WaitingSteps } from '../../shared/ports/workflow';
+import { NotFoundError } from '../../shared/domain/errors';
 
 /** In-memory orders for domain unit tests (the DynamoDB adapter is tested against DynamoDB Local). */
 export class FakeOrders implements OrderRepository {
@@ -94,7 +95,10 @@ export class FakePayments implements PaymentGateway {
     return intent;
   }
   async retrieve(paymentIntentId: string) {
-    return this.intents.get(paymentIntentId) as ProviderPayment;
+    const intent = this.intents.get(paymentIntentId);
+    // As the Stripe gateway does for resource_missing.
+    if (!intent) throw new NotFoundError(`Stripe has no PaymentIntent ${paymentIntentId}`);
+    return intent;
   }
   async cancel(paymentIntentId: string) {
     this.calls.push(`cancel:${paymentIntentId}`);

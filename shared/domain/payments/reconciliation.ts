@@ -5,7 +5,7 @@ import type { PaymentHistory, ProviderPaymentSummary } from '../../ports/payment
 import type { PaymentRecords } from '../../ports/payment-records';
 import type { Discrepancy, ReconciliationReport, ReconciliationReports, RemedyName } from '../../ports/reconciliation-reports';
 import type { WaitingSteps } from '../../ports/workflow';
-import { BusinessRuleError } from '../errors';
+import { BusinessRuleError, NotFoundError } from '../errors';
 import { OPEN_STATUSES, type OrderStatus, type StoredOrder } from '../orders/order';
 import { receivePaymentOutcome } from '../orders/saga';
 
@@ -138,7 +138,7 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
     if (PAID_STATUSES.includes(order.status) || (order.status === 'CANCELLED' && payment !== undefined && payment.status !== 'canceled')) {
       const pi = payment ? (intents.get(payment.paymentIntentId) ?? (await summaryOf(deps.payments, payment.paymentIntentId))) : undefined;
       if (PAID_STATUSES.includes(order.status) && (!pi || pi.status !== 'succeeded')) {
-        report({ kind: 'confirmed-without-payment', orderId: order.orderId, ...(payment ? { paymentIntentId: payment.paymentIntentId } : {}), detail: `order is ${order.status}; ${pi ? `its PaymentIntent is ${pi.status}` : 'it has no PaymentIntent'}` });
+        report({ kind: 'confirmed-without-payment', orderId: order.orderId, ...(payment ? { paymentIntentId: payment.paymentIntentId } : {}), detail: `order is ${order.status}; ${pi ? `its PaymentIntent is ${pi.status}` : payment ? `Stripe has no PaymentIntent ${payment.paymentIntentId}` : 'it has no PaymentIntent'}` });
         continue;
       }
       if (!pi || pi.status !== 'succeeded') continue;
@@ -238,8 +238,15 @@ async function auditRemedy(deps: ReconciliationDeps, name: RemedyName, d: Discre
   });
 }
 
-async function summaryOf(payments: PaymentGateway, paymentIntentId: string): Promise<ProviderPaymentSummary> {
-  const pi = await payments.retrieve(paymentIntentId);
+/** The PaymentIntent as Stripe has it now; undefined when Stripe has none by that id (reported, not a failed run). */
+async function summaryOf(payments: PaymentGateway, paymentIntentId: string): Promise<ProviderPaymentSummary | undefined> {
+  let pi: Awaited<ReturnType<PaymentGateway['retrieve']>>;
+  try {
+    pi = await payments.retrieve(paymentIntentId);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
   return { paymentIntentId, status: pi.status, amount: pi.amount.amount, currency: pi.amount.currency.toLowerCase(), created: 0, ...(pi.orderId ? { orderId: pi.orderId } : {}) };
 }
 

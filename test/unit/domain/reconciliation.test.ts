@@ -167,6 +167,17 @@ describe('reconciliation of Stripe with Stockade', () => {
       expect(report.discrepancies[0]?.detail).toBe('order is CONFIRMED; its PaymentIntent is requires_payment_method');
     });
 
+    it('confirmed-without-payment: a CONFIRMED order whose PaymentIntent Stripe does not have is reported, not a failed run', async () => {
+      const lost = await w.awaiting();
+      await w.confirm(lost.orderId);
+      w.stripe.intents.delete(lost.paymentIntentId);
+      w.stripe.created.delete(lost.paymentIntentId);
+
+      const report = await w.reconcile();
+      expect(ids(report.discrepancies)).toEqual([['confirmed-without-payment', lost.orderId, lost.paymentIntentId]]);
+      expect(report.discrepancies[0]?.detail).toBe(`order is CONFIRMED; Stripe has no PaymentIntent ${lost.paymentIntentId}`);
+    });
+
     it('amount-mismatch: Stripe took another amount than the confirmed order total', async () => {
       const order = await w.awaiting(EUR(4000));
       w.stripe.amend(order.paymentIntentId, EUR(3500));

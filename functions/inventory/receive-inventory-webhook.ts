@@ -1,12 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import { inventoryProviderSecrets } from '../../shared/adapters/cached-secrets';
 import { DynamoDbInventoryQuarantine } from '../../shared/adapters/dynamodb-inventory-quarantine';
 import { SqsInventoryUpdateQueue } from '../../shared/adapters/sqs-inventory-update-queue';
 import { integerEnv, requiredEnv } from '../../shared/config/env';
-import { inventoryProviders } from '../../shared/config/inventory-providers';
+import { inventoryProviderSecretArns, inventoryProviders } from '../../shared/config/inventory-providers';
 import { ValidationError } from '../../shared/domain/errors';
 import { receiveInventoryWebhook } from '../../shared/domain/inventory/receive-inventory-webhook';
 import { INVENTORY_SIGNATURE_HEADER, INVENTORY_TIMESTAMP_HEADER } from '../../shared/domain/inventory/webhook-signature';
@@ -16,9 +15,7 @@ import { logger, metrics } from '../../shared/observability/powertools';
 import { type InventoryWebhookAccepted, InventoryWebhookBodySchema, InventoryWebhookPathSchema } from '../../shared/schemas/inventory';
 
 const providers = inventoryProviders();
-const secretArns = z.record(z.string(), z.string().startsWith('arn:')).parse(JSON.parse(requiredEnv('INVENTORY_PROVIDER_SECRET_ARNS')));
-const unbound = Object.keys(providers.providers).filter((id) => !Object.hasOwn(secretArns, id));
-if (unbound.length > 0) throw new Error(`Missing configuration: no HMAC secret bound for inventory provider(s) ${unbound.join(', ')} (INVENTORY_PROVIDER_SECRET_ARNS)`);
+const secretArns = inventoryProviderSecretArns(providers);
 
 const deps = {
   providers,

@@ -10,6 +10,7 @@ import { TransientError } from '../../shared/domain/orders/saga-errors';
 import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 import { mulberry32 as prng } from '../support/random';
+import { retried } from '../support/retried';
 
 /**
  * The inventory ledger against DynamoDB Local, through the real adapter: every outcome of the conflict rules recorded
@@ -136,7 +137,7 @@ describe('inventory ledger (DynamoDB Local)', () => {
 
     // Five deliveries of a new update at once: one applies, four are replays, one ledger item.
     const racing = update(sku, providers.acme, 9, 2);
-    const results = await Promise.all(Array.from({ length: 5 }, () => retried(() => ledger.apply(racing, at()), prng(3))));
+    const results = await Promise.all(Array.from({ length: 5 }, () => retried(() => ledger.apply(racing, at()), prng(3), { baseMs: 10, capMs: 500 })));
     const winners = results.filter((r) => !r.replayed);
     expect(winners).toHaveLength(1);
     expect(winners[0]).toMatchObject({ outcome: 'apply', before: 8, after: 2 });
@@ -208,17 +209,6 @@ describe('inventory ledger (DynamoDB Local)', () => {
     });
   });
 
-  /** As the queue does for a failed record: a TransientError is tried again, with jitter. */
-  async function retried<T>(operation: () => Promise<T>, rng: () => number): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await operation();
-      } catch (error) {
-        if (!(error instanceof TransientError) || attempt >= 30) throw error;
-        await new Promise((r) => setTimeout(r, rng() * Math.min(500, 10 * 2 ** attempt)));
-      }
-    }
-  }
 
   it.each([7, 42, 2026])('provider updates racing checkouts on the same SKUs never leave available < 0 or onHand < reserved (seed %i)', async (seed) => {
     const rng = prng(seed);
@@ -237,11 +227,11 @@ describe('inventory ledger (DynamoDB Local)', () => {
     const checkouts = Array.from({ length: 60 }, () => ({ sku: pick(codes), quantity: 1 + Math.floor(rng() * 4) }));
     const orderIds = await Promise.all(checkouts.map((c) => pendingOrder(orders, `customer-${tag}`, [{ ...(probes.get(c.sku) as ProbeSku), quantity: c.quantity }]).then((o) => o.orderId)));
     const operations = [
-      ...deliveries.map((u) => async () => ({ kind: 'update' as const, entry: await retried(() => ledger.apply(u, new Date().toISOString()), rng) })),
+      ...deliveries.map((u) => async () => ({ kind: 'update' as const, entry: await retried(() => ledger.apply(u, new Date().toISOString()), rng, { baseMs: 10, capMs: 500 }) })),
       ...checkouts.map((c, i) => async () => ({
         kind: 'checkout' as const,
         ...c,
-        outcome: (await retried(() => stock.reserve(orderIds[i] as string, [c], new Date(Date.now() + 15 * 60_000).toISOString(), new Date().toISOString()), rng)).outcome,
+        outcome: (await retried(() => stock.reserve(orderIds[i] as string, [c], new Date(Date.now() + 15 * 60_000).toISOString(), new Date().toISOString()), rng, { baseMs: 10, capMs: 500 })).outcome,
       })),
     ].sort(() => rng() - 0.5);
     const results = await Promise.all(operations.map((run) => run()));

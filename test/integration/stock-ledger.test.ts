@@ -3,11 +3,11 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
-import { TransientError } from '../../shared/domain/orders/saga-errors';
 import type { HeldLine, ReserveResult } from '../../shared/ports/stock-ledger';
 import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 import { mulberry32 as prng } from '../support/random';
+import { retried } from '../support/retried';
 
 /**
  * The reservation transaction itself under full contention, against DynamoDB Local: no up-front availability check
@@ -33,20 +33,9 @@ describe('stock ledger under contention (DynamoDB Local)', () => {
   const order = async (lines: readonly HeldLine[]): Promise<string> =>
     (await pendingOrder(orders, 'customer-ledger', lines.map((l) => ({ ...(probes.get(l.sku) as ProbeSku), quantity: l.quantity })))).orderId;
 
-  /** As the saga's Retry does: a TransientError (a lost transaction conflict) is tried again, with full jitter. */
-  async function retried<T>(operation: () => Promise<T>, rng: () => number): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await operation();
-      } catch (error) {
-        if (!(error instanceof TransientError) || attempt >= 30) throw error;
-        await new Promise((r) => setTimeout(r, rng() * Math.min(1000, 20 * 2 ** attempt)));
-      }
-    }
-  }
   const expiresAt = () => new Date(Date.now() + 15 * 60_000).toISOString();
   const reserve = (orderId: string, lines: readonly HeldLine[], rng: () => number): Promise<ReserveResult> =>
-    retried(() => ledger.reserve(orderId, lines, expiresAt(), new Date().toISOString()), rng);
+    retried(() => ledger.reserve(orderId, lines, expiresAt(), new Date().toISOString()), rng, { baseMs: 20, capMs: 1000 });
 
   async function stock(sku: string) {
     const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }));
@@ -95,8 +84,8 @@ describe('stock ledger under contention (DynamoDB Local)', () => {
     const [release, commit] = [won.filter((_, i) => i % 2 === 0), won.filter((_, i) => i % 2 === 1)];
     const at = new Date().toISOString();
     for (const id of commit) await orders.transition(id, { from: ['RESERVED'], to: 'AWAITING_PAYMENT', at });
-    const released = await Promise.all([...release, ...release].map((id) => retried(() => ledger.release(id, at), rng)));
-    const committed = await Promise.all([...commit, ...commit].map((id) => retried(() => ledger.commit(id, at), rng)));
+    const released = await Promise.all([...release, ...release].map((id) => retried(() => ledger.release(id, at), rng, { baseMs: 20, capMs: 1000 })));
+    const committed = await Promise.all([...commit, ...commit].map((id) => retried(() => ledger.commit(id, at), rng, { baseMs: 20, capMs: 1000 })));
     expect(released.filter((r) => r === 'released')).toHaveLength(release.length);
     expect(committed.filter((r) => r === 'committed')).toHaveLength(commit.length);
     for (const sku of codes) {

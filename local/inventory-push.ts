@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { inventorySignatureHeaders } from '../shared/domain/inventory/webhook-signature';
+import { sendInventoryWebhook } from './inventory-webhook-sender';
 import type { Endpoints } from './runtime';
 import { PROJECT_ROOT } from './synth';
 
@@ -36,19 +35,9 @@ async function main(): Promise<number> {
   const secret = endpoints.inventoryProviders[provider]?.secret;
   if (!secret) throw new Error(`No inventory provider "${provider}" in endpoints.json (${Object.keys(endpoints.inventoryProviders).join(', ') || 'none'}); is npm start running?`);
 
-  const body = JSON.stringify({
-    eventId: values['event-id'] ?? `cli-${Date.now()}-${randomBytes(4).toString('hex')}`,
-    occurredAt: new Date().toISOString(),
-    updates: [{ externalSku: sku, quantity, ...(values.unit ? { unit: values.unit } : {}), ...(version === undefined ? {} : { version }) }],
-  });
-  const response = await fetch(`${endpoints.apiUrl}/webhooks/inventory/${encodeURIComponent(provider)}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...inventorySignatureHeaders(secret, body) },
-    body,
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  process.stdout.write(`${response.status} ${text}\n`);
+  const line = { externalSku: sku, quantity, ...(values.unit ? { unit: values.unit } : {}), ...(version === undefined ? {} : { version }) };
+  const response = await sendInventoryWebhook(endpoints.apiUrl, provider, secret, [line], { eventId: values['event-id'] });
+  process.stdout.write(`${response.status} ${response.text}\n`);
   return response.ok ? 0 : 1;
 }
 

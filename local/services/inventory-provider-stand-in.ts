@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { acceptedInventoryHmacSecrets, parseInventoryHmacSecret } from '../../shared/domain/inventory/hmac-secrets';
-import { INVENTORY_SIGNATURE_HEADER, INVENTORY_TIMESTAMP_HEADER, inventorySignatureHeaders, verifyInventorySignature } from '../../shared/domain/inventory/webhook-signature';
+import { INVENTORY_SIGNATURE_HEADER, INVENTORY_TIMESTAMP_HEADER, verifyInventorySignature } from '../../shared/domain/inventory/webhook-signature';
+import { sendInventoryWebhook } from '../inventory-webhook-sender';
 import type { StockNotification } from '../../shared/ports/inventory';
 import { closeServer, LOOPBACK, listenOnLoopback, readBody } from '../net';
 
@@ -271,16 +271,9 @@ export class InventoryProviderStandIn {
   private async push(providerId: string, update: z.infer<typeof pushSchema>): Promise<PushResult> {
     if (!this.apiUrl) throw new HttpError(503, "Stockade's API is not running yet");
     const { eventId, occurredAt, ...line } = update;
-    const body = JSON.stringify({ eventId: eventId ?? `evt_${randomBytes(12).toString('hex')}`, occurredAt: occurredAt ?? new Date().toISOString(), updates: [line] });
     const secret = parseInventoryHmacSecret(this.secretOf(providerId)).current;
-    const response = await fetch(`${this.apiUrl}/webhooks/inventory/${encodeURIComponent(providerId)}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...inventorySignatureHeaders(secret, body) },
-      body,
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await response.text();
-    return { status: response.status, body: parseJson(text) ?? text };
+    const response = await sendInventoryWebhook(this.apiUrl, providerId, secret, [line], { eventId, occurredAt });
+    return { status: response.status, body: parseJson(response.text) ?? response.text };
   }
 
   private verify(providerId: string, raw: string, req: IncomingMessage): void {

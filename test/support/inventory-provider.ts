@@ -7,7 +7,7 @@ import {
   type PushResult,
   type RecordedNotification,
 } from '../../local/services/inventory-provider-stand-in';
-import { inventorySignature } from '../../shared/domain/inventory/webhook-signature';
+import { inventorySignatureHeaders } from '../../shared/domain/inventory/webhook-signature';
 
 export type { ProviderMode, ProviderSales, ProviderStockLine, PushResult, RecordedNotification };
 
@@ -43,7 +43,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** The signature headers for `rawBody`, as a provider (or Stockade, calling a provider) sends them. */
 export function signedHeaders(secret: string, rawBody: string, timestamp = nowSeconds()): Record<string, string> {
-  return { 'X-Stockade-Timestamp': String(timestamp), 'X-Stockade-Signature': inventorySignature(secret, timestamp, rawBody) };
+  return inventorySignatureHeaders(secret, rawBody, new Date(timestamp * 1000));
 }
 
 /** The secret a provider signs with, as endpoints.json publishes it (its `current` when the runtime started). */

@@ -4,11 +4,15 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from '../intrinsics';
 import type { LambdaService } from '../lambda/lambda-service';
 import type { ApiRoute, RestApiModel } from './rest-api-model';
 import type { AuthorizerDecision, RouteAuthorizer } from './rest-api-server';
+import { dataRecord, headerValue } from './request-parts';
 
 interface AuthorizerDefinition {
   readonly functionLogicalId: string;
   readonly type: 'REQUEST' | 'TOKEN';
-  /** Header names of the identity source; a request missing one is refused with 401 before the function runs. */
+  /**
+   * Header names of the identity source; a request missing one (or sending it empty) is refused with 401 before the
+   * function runs. Header names are case-insensitive: `AUTHORIZATION` satisfies `Authorization`.
+   */
   readonly headers: readonly string[];
 }
 
@@ -41,7 +45,7 @@ export function lambdaAuthorizer(assembly: CloudAssembly, model: RestApiModel, l
   return async (route: ApiRoute, event: APIGatewayProxyEvent): Promise<AuthorizerDecision> => {
     const definition = route.authorizerLogicalId ? definitions.get(route.authorizerLogicalId) : undefined;
     if (!definition) return { allow: false, responseType: 'AUTHORIZER_CONFIGURATION_ERROR' };
-    const header = (name: string) => Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+    const header = (name: string) => headerValue(event.headers as Record<string, string> | null, name);
     if (definition.headers.some((h) => !header(h))) return { allow: false, responseType: 'UNAUTHORIZED' };
 
     const { requestContext } = event;
@@ -70,7 +74,7 @@ export function lambdaAuthorizer(assembly: CloudAssembly, model: RestApiModel, l
     const statements = (result?.policyDocument?.Statement ?? []).filter((s) => actions(s).some((a) => matches(a, 'execute-api:Invoke')) && resources(s).some((r) => matches(r, methodArn)));
     if (typeof result?.principalId !== 'string' || !result.policyDocument) return { allow: false, responseType: 'AUTHORIZER_FAILURE' };
     if (statements.some((s) => s.Effect === 'Deny') || !statements.some((s) => s.Effect === 'Allow')) return { allow: false, responseType: 'ACCESS_DENIED' };
-    const context: Record<string, string | number | boolean> = {};
+    const context = dataRecord<string | number | boolean>();
     for (const [k, v] of Object.entries(result.context ?? {})) {
       // API Gateway accepts only scalar context values; anything else fails the authorizer.
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return { allow: false, responseType: 'AUTHORIZER_FAILURE' };

@@ -1,26 +1,36 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { LOCAL_ACCOUNT } from '../intrinsics';
 import type { LambdaService } from '../lambda/lambda-service';
 import { closeServer, listenOnLoopback, LOOPBACK } from '../net';
+import { type GatewayAnswer, type GatewayRequestContext, renderFrontDoorResponse, renderGatewayResponse } from './gateway-response';
 import type { ApiRoute, RestApiModel } from './rest-api-model';
+import {
+  dataRecord,
+  decodePath,
+  headerParameters,
+  headerValuesSize,
+  MAX_HEADER_VALUES_BYTES,
+  missingParameters,
+  parseRequestTarget,
+  pathOf,
+  type RequestParameters,
+  queryParameters,
+  type RequestTarget,
+  targetOfRawRequest,
+} from './request-parts';
 
 /** API Gateway's payload limit for REST APIs. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
-/** What API Gateway answers when no gateway response of the type is configured. */
-const DEFAULT_GATEWAY_RESPONSES: Record<string, { status: number; message: string }> = {
-  MISSING_AUTHENTICATION_TOKEN: { status: 403, message: 'Missing Authentication Token' },
-  BAD_REQUEST_PARAMETERS: { status: 400, message: 'Missing required request parameters' },
-  REQUEST_TOO_LARGE: { status: 413, message: 'Request Too Long' },
-  UNAUTHORIZED: { status: 401, message: 'Unauthorized' },
-  ACCESS_DENIED: { status: 403, message: 'User is not authorized to access this resource' },
-  AUTHORIZER_FAILURE: { status: 500, message: 'Authorizer failure' },
-  AUTHORIZER_CONFIGURATION_ERROR: { status: 500, message: 'Authorizer configuration error' },
-  INTEGRATION_FAILURE: { status: 502, message: 'Internal server error' },
-  INTEGRATION_TIMEOUT: { status: 504, message: 'Endpoint request timed out' },
-};
+/**
+ * How much of a header section Node parses before it gives up (its default is 16 KiB). Well above API Gateway's
+ * 10,240 bytes of header values, so that the emulator sees an oversized header section and answers it as API
+ * Gateway does; a section larger still is answered from the 'clientError' handler.
+ */
+const MAX_PARSED_HEADER_BYTES = 64 * 1024;
 
 /** Result of a Lambda authorizer, as the gateway uses it. */
 export type AuthorizerDecision =
@@ -41,6 +51,14 @@ export interface RestApiServerOptions {
 interface MatchedRoute {
   readonly route: ApiRoute;
   readonly pathParameters: Record<string, string>;
+}
+
+/** A request as the gateway has read it so far. */
+interface ReadRequest {
+  readonly requestId: string;
+  readonly method: string;
+  readonly target: RequestTarget;
+  readonly headers: RequestParameters;
 }
 
 /**
@@ -68,12 +86,20 @@ export class RestApiServer {
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => {
+    const server = createServer({ maxHeaderSize: MAX_PARSED_HEADER_BYTES }, (req, res) => {
       this.handle(req, res).catch((error: unknown) => {
-        process.stderr.write(`[api] unexpected emulator error: ${(error as Error).stack ?? String(error)}\n`);
-        if (!res.headersSent) this.gatewayResponse(res, 'INTEGRATION_FAILURE', randomUUID(), req.url ?? '/', 'Internal server error');
+        // The full error stays in the runtime's log; the client gets API Gateway's internal error, no internals.
+        const requestId = randomUUID();
+        process.stderr.write(`[api] unexpected emulator error (request ${requestId}): ${(error as Error).stack ?? String(error)}\n`);
+        try {
+          if (res.headersSent) res.destroy();
+          else this.write(res, requestId, renderGatewayResponse(this.options.model.gatewayResponses, 'DEFAULT_5XX', { requestId, path: pathOf(req.url) }));
+        } catch {
+          res.destroy();
+        }
       });
     });
+    server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => this.refuseUnparsable(error, socket));
     server.keepAliveTimeout = 5_000;
     this.port = await listenOnLoopback(server, this.options.port ?? 0);
     this.server = server;
@@ -85,27 +111,42 @@ export class RestApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
-    const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
+    const target = parseRequestTarget(req.url ?? '/');
+    if (!target) return this.write(res, requestId, this.frontDoor(400, { requestId, path: '/', httpMethod: method }));
+    if (headerValuesSize(req.rawHeaders) > MAX_HEADER_VALUES_BYTES) {
+      // API Gateway REST's quota "Total combined size of all header values: 10240 bytes" (developer guide, REST API
+      // quotas). What it answers beyond it is not documented; users behind it report 431 Request Header Fields Too
+      // Large (backbencher.dev/solved-431-status-code-with-request-header-fields-too-large) with the message "HTTP
+      // header is larger than 10240 bytes" (ntsblog.homedev.com.au, 2021-03-09). It refuses before routing, so no
+      // gateway response type applies: the answer is rendered in the API's DEFAULT_4XX shape with status 431.
+      return this.write(res, requestId, this.frontDoor(431, { requestId, path: target.path, httpMethod: method }));
+    }
+    const request: ReadRequest = { requestId, method, target, headers: headerParameters(req.rawHeaders) };
 
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_PAYLOAD_BYTES) return this.gatewayResponse(res, 'REQUEST_TOO_LARGE', requestId, url.pathname);
+      if (size > MAX_PAYLOAD_BYTES) return this.gatewayResponse(res, 'REQUEST_TOO_LARGE', request);
       chunks.push(chunk as Buffer);
     }
-    const matched = this.match(method, url.pathname);
-    if (!matched) return this.gatewayResponse(res, 'MISSING_AUTHENTICATION_TOKEN', requestId, url.pathname);
+    const segments = decodePath(target.path);
+    if (!segments) {
+      // API Gateway REST refuses a path whose percent-encoding is malformed with its own 400 and never reaches the
+      // integration (reported for REST APIs: github.com/ustayready/fireprox/issues/27). No specific gateway
+      // response type names it, so it is answered through DEFAULT_4XX, as API Gateway answers an unnamed 4xx.
+      // Whether AWS refuses escapes that are well-formed hex but not UTF-8 (%FF, overlong %C0%AF) or decodes them
+      // to U+FFFD is not documented; the emulator refuses them too (either way the client gets a 4xx).
+      return this.gatewayResponse(res, 'DEFAULT_4XX', request, undefined, 'Malformed percent-encoding in the request path');
+    }
+    const matched = this.match(method, segments);
+    if (!matched) return this.gatewayResponse(res, 'MISSING_AUTHENTICATION_TOKEN', request);
     const { route } = matched;
 
-    const headerNames = new Set(Object.keys(req.headers));
-    const missing = [
-      ...route.requiredHeaders.filter((h) => !headerNames.has(h.toLowerCase())),
-      ...route.requiredQuery.filter((q) => !url.searchParams.has(q)),
-    ];
+    const missing = missingParameters({ headers: route.requiredHeaders, query: route.requiredQuery }, request.headers.single, target.query);
     if (missing.length > 0) {
-      return this.gatewayResponse(res, 'BAD_REQUEST_PARAMETERS', requestId, url.pathname, `Missing required request parameters: [${missing.join(', ')}]`);
+      return this.gatewayResponse(res, 'BAD_REQUEST_PARAMETERS', request, route, `Missing required request parameters: [${missing.join(', ')}]`);
     }
 
     if (route.integration.kind === 'mock') {
@@ -114,12 +155,14 @@ export class RestApiServer {
       return;
     }
 
-    const event = this.toEvent(req, url, method, matched, Buffer.concat(chunks), requestId);
+    const event = this.toEvent(req, request, matched, Buffer.concat(chunks));
     if (route.authorizationType !== 'NONE') {
-      if (!this.options.authorizer) return this.gatewayResponse(res, 'AUTHORIZER_CONFIGURATION_ERROR', requestId, url.pathname);
+      if (!this.options.authorizer) return this.gatewayResponse(res, 'AUTHORIZER_CONFIGURATION_ERROR', request, route);
       const decision = await this.options.authorizer(route, event);
-      if (!decision.allow) return this.gatewayResponse(res, decision.responseType, requestId, url.pathname);
-      (event.requestContext as { authorizer: unknown }).authorizer = { principalId: decision.principalId, ...decision.context };
+      if (!decision.allow) return this.gatewayResponse(res, decision.responseType, request, route);
+      const authorizer = dataRecord<string | number | boolean>();
+      Object.assign(authorizer, decision.context, { principalId: decision.principalId });
+      (event.requestContext as { authorizer: unknown }).authorizer = authorizer;
     }
 
     const fn = this.options.lambdas.get(route.integration.functionLogicalId);
@@ -128,30 +171,34 @@ export class RestApiServer {
       fn.invoke(event),
       new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref()),
     ]);
-    if (outcome === 'timeout') return this.gatewayResponse(res, 'INTEGRATION_TIMEOUT', requestId, url.pathname);
-    if (!outcome.ok) return this.gatewayResponse(res, 'INTEGRATION_FAILURE', requestId, url.pathname);
+    if (outcome === 'timeout') return this.gatewayResponse(res, 'INTEGRATION_TIMEOUT', request, route);
+    if (!outcome.ok) return this.gatewayResponse(res, 'INTEGRATION_FAILURE', request, route);
 
     const response = outcome.value as { statusCode?: unknown; headers?: Record<string, unknown>; multiValueHeaders?: Record<string, unknown[]>; body?: unknown; isBase64Encoded?: unknown } | null;
     if (!response || typeof response !== 'object' || typeof response.statusCode !== 'number' || (response.body !== undefined && typeof response.body !== 'string')) {
       // API Gateway's answer to a malformed Lambda proxy response.
-      return this.gatewayResponse(res, 'INTEGRATION_FAILURE', requestId, url.pathname);
+      return this.gatewayResponse(res, 'INTEGRATION_FAILURE', request, route);
     }
-    const headers: Record<string, string | string[]> = { 'x-amzn-RequestId': requestId };
+    const headers = dataRecord<string | string[]>();
+    headers['x-amzn-RequestId'] = requestId;
     for (const [k, v] of Object.entries(response.headers ?? {})) headers[k] = String(v);
-    for (const [k, values] of Object.entries(response.multiValueHeaders ?? {})) headers[k] = values.map(String);
+    for (const [k, values] of Object.entries(response.multiValueHeaders ?? {})) {
+      if (!Array.isArray(values)) return this.gatewayResponse(res, 'INTEGRATION_FAILURE', request, route);
+      headers[k] = values.map(String);
+    }
     const body = response.body === undefined ? Buffer.alloc(0) : response.isBase64Encoded === true ? Buffer.from(response.body, 'base64') : Buffer.from(response.body, 'utf8');
     headers['Content-Length'] = String(body.length);
     res.writeHead(response.statusCode, headers);
     res.end(body);
   }
 
-  private match(method: string, pathname: string): MatchedRoute | undefined {
-    const segments = pathname.split('/').filter(Boolean);
+  /** The route for a method and the request path's decoded segments (API Gateway matches resources on decoded paths). */
+  private match(method: string, segments: readonly string[]): MatchedRoute | undefined {
     let best: { matched: MatchedRoute; score: number } | undefined;
     for (const route of this.options.model.routes) {
       if (route.httpMethod !== method && route.httpMethod !== 'ANY') continue;
       const template = route.resourcePath.split('/').filter(Boolean);
-      const params: Record<string, string> = {};
+      const params = dataRecord<string>();
       let score = 0;
       let ok = true;
       for (let i = 0; i < template.length; i++) {
@@ -159,7 +206,7 @@ export class RestApiServer {
         const segment = segments[i];
         if (part.endsWith('+}')) {
           if (segment === undefined) ok = false;
-          else params[part.slice(1, -2)] = segments.slice(i).map(decodeURIComponent).join('/');
+          else params[part.slice(1, -2)] = segments.slice(i).join('/');
           score += 1;
           i = template.length;
           break;
@@ -169,7 +216,7 @@ export class RestApiServer {
           break;
         }
         if (part.startsWith('{') && part.endsWith('}')) {
-          params[part.slice(1, -1)] = decodeURIComponent(segment);
+          params[part.slice(1, -1)] = segment;
           score += 10;
         } else if (part === segment) {
           score += 100;
@@ -186,32 +233,21 @@ export class RestApiServer {
     return best?.matched;
   }
 
-  private toEvent(req: IncomingMessage, url: URL, method: string, matched: MatchedRoute, body: Buffer, requestId: string): APIGatewayProxyEvent {
-    const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = req.rawHeaders[i] as string;
-      const value = req.rawHeaders[i + 1] as string;
-      headers[name] = value;
-      (multiValueHeaders[name] ??= []).push(value);
-    }
-    const query: Record<string, string> = {};
-    const multiQuery: Record<string, string[]> = {};
-    for (const [k, v] of url.searchParams) {
-      query[k] = v;
-      (multiQuery[k] ??= []).push(v);
-    }
+  private toEvent(req: IncomingMessage, request: ReadRequest, matched: MatchedRoute, body: Buffer): APIGatewayProxyEvent {
+    const { requestId, method, target } = request;
+    const headers = request.headers;
+    const query = queryParameters(target.query);
     const now = new Date();
     const { stageName } = this.options.model;
     const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
     return {
       resource: matched.route.resourcePath,
-      path: url.pathname,
+      path: target.path,
       httpMethod: method,
-      headers,
-      multiValueHeaders,
-      queryStringParameters: Object.keys(query).length ? query : null,
-      multiValueQueryStringParameters: Object.keys(multiQuery).length ? multiQuery : null,
+      headers: headers.single,
+      multiValueHeaders: headers.multi,
+      queryStringParameters: Object.keys(query.single).length ? query.single : null,
+      multiValueQueryStringParameters: Object.keys(query.multi).length ? query.multi : null,
       pathParameters: Object.keys(matched.pathParameters).length ? matched.pathParameters : null,
       stageVariables: null,
       body: body.length ? body.toString('utf8') : null,
@@ -241,7 +277,7 @@ export class RestApiServer {
           userAgent: req.headers['user-agent'] ?? null,
           userArn: null,
         },
-        path: `/${stageName}${url.pathname}`,
+        path: `/${stageName}${target.path}`,
         protocol: `HTTP/${req.httpVersion}`,
         requestId,
         requestTime: now.toUTCString(),
@@ -253,22 +289,61 @@ export class RestApiServer {
     } as APIGatewayProxyEvent;
   }
 
-  /** Answers with the template's gateway response of `type` (or its DEFAULT_4XX/5XX), else API Gateway's default. */
-  private gatewayResponse(res: ServerResponse, type: string, requestId: string, path: string, message?: string): void {
-    const builtIn = DEFAULT_GATEWAY_RESPONSES[type] ?? { status: 500, message: 'Internal server error' };
-    const text = message ?? builtIn.message;
-    const configured = this.options.model.gatewayResponses.get(type) ?? this.options.model.gatewayResponses.get(builtIn.status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
-    const status = configured?.statusCode ?? builtIn.status;
-    const body = configured?.template
-      ? configured.template
-          .replaceAll('$context.error.messageString', JSON.stringify(text))
-          .replaceAll('$context.error.message', text)
-          .replaceAll('$context.requestId', requestId)
-          .replaceAll('$context.path', path)
-          .replaceAll('$context.resourcePath', path)
-      : JSON.stringify({ message: text });
-    const contentType = configured?.template ? (configured.headers['Content-Type'] ?? 'application/json') : 'application/json';
-    res.writeHead(status, { ...configured?.headers, 'Content-Type': contentType, 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': type, 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
+  /** The $context of a request for a gateway response; `path` is the request path without the query string. */
+  private context(request: ReadRequest, route?: ApiRoute): GatewayRequestContext {
+    return {
+      requestId: request.requestId,
+      // Locally the stage is not part of the URL, so $context.path is the path the client called (on AWS it starts
+      // with /<stage> on the execute-api host).
+      path: request.target.path,
+      httpMethod: request.method,
+      stage: this.options.model.stageName,
+      apiId: this.apiId,
+      accountId: LOCAL_ACCOUNT,
+      ...(route ? { resourcePath: route.resourcePath, resourceId: route.resourceLogicalId } : {}),
+    };
+  }
+
+  /** Answers with the API's gateway response of `type` (or its DEFAULT_4XX/5XX), else API Gateway's built-in one. */
+  private gatewayResponse(res: ServerResponse, type: string, request: ReadRequest, route?: ApiRoute, message?: string): void {
+    this.write(res, request.requestId, renderGatewayResponse(this.options.model.gatewayResponses, type, this.context(request, route), message), type);
+  }
+
+  /** API Gateway's answer to a request it refuses before routing (see renderFrontDoorResponse). */
+  private frontDoor(status: number, context: GatewayRequestContext): GatewayAnswer {
+    return renderFrontDoorResponse(this.options.model.gatewayResponses, status, context);
+  }
+
+  private write(res: ServerResponse, requestId: string, answer: GatewayAnswer, errorType?: string): void {
+    res.writeHead(answer.status, {
+      ...answer.headers,
+      'x-amzn-RequestId': requestId,
+      ...(errorType ? { 'x-amzn-ErrorType': errorType } : {}),
+      'Content-Length': Buffer.byteLength(answer.body),
+    });
+    res.end(answer.body);
+  }
+
+  /**
+   * Answers what Node's HTTP parser refused (a malformed request line or header, a header section beyond even
+   * MAX_PARSED_HEADER_BYTES, a request that timed out) in the API's problem shape instead of Node's bare status
+   * line, then closes the connection. As Node's own handler does, it writes nothing when a response is already on
+   * the wire or the socket is gone.
+   */
+  private refuseUnparsable(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void {
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const requestId = randomUUID();
+    const answer = this.frontDoor(status, { requestId, path: pathOf(targetOfRawRequest(error.rawPacket)) });
+    const headers = { ...answer.headers, 'x-amzn-RequestId': requestId, 'Content-Length': String(Buffer.byteLength(answer.body)), Connection: 'close' };
+    const head = Object.entries(headers)
+      .filter(([name, value]) => !/[\r\n]/.test(name + value))
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n${answer.body}`, () => socket.destroy());
   }
 }

@@ -276,33 +276,53 @@ export class ApiStack extends Stack {
   /**
    * Errors API Gateway answers itself (unknown route, throttling, oversized body, timeouts) are RFC 9457
    * problem+json like every handler error, with the request id as correlation id and the same security headers.
+   *
+   * A gateway response template is plain substitution, not VTL: it cannot compute or escape anything. So every
+   * response type gets its own response with a fixed status code, and its body states that same status: the
+   * DEFAULT_4XX/DEFAULT_5XX fallbacks get one too (400/500), which API Gateway then also answers for any type not
+   * configured here, so `status` always equals the HTTP status. The only request values in the body are
+   * $context.error.messageString (API Gateway's message, already a quoted JSON string), $context.path (the
+   * request path without the query string, percent-encoded as sent) and $context.requestId.
    */
   private addProblemGatewayResponses(): void {
-    const responses: Array<{ id: string; type: ResponseType; status?: number; title: string; slug: string; detail?: string }> = [
+    const forbidden = { status: 403, title: 'Forbidden', slug: 'forbidden' } as const;
+    const internal = { status: 500, title: 'Internal error', slug: 'internal' } as const;
+    const responses: Array<{ id: string; type: ResponseType; status: number; title: string; slug: string; detail?: string }> = [
       { id: 'NotFound', type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, title: 'Not found', slug: 'not-found', detail: 'No route matches this method and path' },
+      { id: 'ResourceNotFound', type: ResponseType.RESOURCE_NOT_FOUND, status: 404, title: 'Not found', slug: 'not-found' },
       { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, status: 401, title: 'Unauthorized', slug: 'unauthorized' },
-      { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, status: 403, title: 'Forbidden', slug: 'forbidden' },
-      { id: 'WafFiltered', type: ResponseType.WAF_FILTERED, status: 403, title: 'Forbidden', slug: 'forbidden' },
+      { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, ...forbidden },
+      { id: 'WafFiltered', type: ResponseType.WAF_FILTERED, ...forbidden },
+      { id: 'ExpiredToken', type: ResponseType.EXPIRED_TOKEN, ...forbidden },
+      { id: 'InvalidSignature', type: ResponseType.INVALID_SIGNATURE, ...forbidden },
+      { id: 'InvalidApiKey', type: ResponseType.INVALID_API_KEY, ...forbidden },
       { id: 'Throttled', type: ResponseType.THROTTLED, status: 429, title: 'Too many requests', slug: 'throttled' },
+      { id: 'QuotaExceeded', type: ResponseType.QUOTA_EXCEEDED, status: 429, title: 'Too many requests', slug: 'throttled' },
       { id: 'TooLarge', type: ResponseType.REQUEST_TOO_LARGE, status: 413, title: 'Payload too large', slug: 'payload-too-large' },
+      { id: 'UnsupportedMediaType', type: ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415, title: 'Unsupported media type', slug: 'unsupported-media-type' },
       { id: 'BadParameters', type: ResponseType.BAD_REQUEST_PARAMETERS, status: 400, title: 'Invalid request', slug: 'validation' },
       { id: 'BadBody', type: ResponseType.BAD_REQUEST_BODY, status: 400, title: 'Invalid request', slug: 'validation' },
+      { id: 'Default4xx', type: ResponseType.DEFAULT_4XX, status: 400, title: 'Request refused', slug: 'client-error' },
+      { id: 'AuthorizerFailure', type: ResponseType.AUTHORIZER_FAILURE, ...internal },
+      { id: 'AuthorizerConfigurationError', type: ResponseType.AUTHORIZER_CONFIGURATION_ERROR, ...internal },
+      { id: 'ApiConfigurationError', type: ResponseType.API_CONFIGURATION_ERROR, ...internal },
+      // A Lambda proxy integration that fails or answers malformed output: 502, as API Gateway answers it by default.
+      { id: 'IntegrationFailure', type: ResponseType.INTEGRATION_FAILURE, status: 502, title: 'Bad gateway', slug: 'bad-gateway' },
       { id: 'Timeout', type: ResponseType.INTEGRATION_TIMEOUT, status: 504, title: 'Gateway timeout', slug: 'timeout' },
-      { id: 'Default4xx', type: ResponseType.DEFAULT_4XX, title: 'Request refused', slug: 'client-error' },
-      { id: 'Default5xx', type: ResponseType.DEFAULT_5XX, title: 'Internal error', slug: 'internal' },
+      { id: 'Default5xx', type: ResponseType.DEFAULT_5XX, ...internal },
     ];
     for (const r of responses) {
       const body = [
         `"type":"https://stockade.dev/problems/${r.slug}"`,
         `"title":"${r.title}"`,
-        ...(r.status ? [`"status":${r.status}`] : []),
+        `"status":${r.status}`,
         `"detail":${r.detail ? JSON.stringify(r.detail) : '$context.error.messageString'}`,
         '"instance":"$context.path"',
         '"correlationId":"$context.requestId"',
       ].join(',');
       this.api.addGatewayResponse(`Problem${r.id}`, {
         type: r.type,
-        ...(r.status ? { statusCode: String(r.status) } : {}),
+        statusCode: String(r.status),
         responseHeaders: {
           'Content-Type': "'application/problem+json'",
           'Strict-Transport-Security': "'max-age=31536000; includeSubDomains'",

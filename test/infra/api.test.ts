@@ -1,3 +1,4 @@
+import { ResponseType } from 'aws-cdk-lib/aws-apigateway';
 import { API_STAGE_NAME } from '../../lib/stacks/api-stack';
 import { type CfnResourceJson, isStageKeyArn, resolveReference, resourcesOfType, STAGES, synthStage } from './synth-stage';
 
@@ -158,5 +159,31 @@ describe.each(STAGES)('API edge (%s)', (stage) => {
     }
     expect(byType.get('MISSING_AUTHENTICATION_TOKEN')?.StatusCode).toBe('404');
     expect(byType.get('THROTTLED')?.StatusCode).toBe('429');
+  });
+  test('every gateway response type states its own status, and its body stays JSON for any message and path', () => {
+    const responses = Object.values(resourcesOfType(api(), 'AWS::ApiGateway::GatewayResponse')).map((r) => r.Properties ?? {});
+    const byType = new Map(responses.map((p) => [String(p.ResponseType), p]));
+    const allTypes = Object.values(ResponseType as unknown as Record<string, unknown>)
+      .filter((v): v is ResponseType => v instanceof ResponseType)
+      .map((t) => t.responseType);
+    expect(allTypes).toEqual(expect.arrayContaining(['DEFAULT_4XX', 'DEFAULT_5XX', 'INTEGRATION_FAILURE', 'UNSUPPORTED_MEDIA_TYPE']));
+    // Gateway response templates are plain substitution: API Gateway quotes and escapes only messageString.
+    const message = 'Missing "required" \\ parameters\n';
+    const fill = (template: string) =>
+      template
+        .replaceAll('$context.error.messageString', JSON.stringify(message))
+        .replaceAll('$context.path', '/products/%22%5C%ff')
+        .replaceAll('$context.requestId', '0f0e7a3c-3a3c-4c6e-9d0b-1f2e3d4c5b6a');
+    for (const type of allTypes) {
+      const response = byType.get(type);
+      const status = Number(response?.StatusCode);
+      const body = JSON.parse(fill(String((response?.ResponseTemplates as Record<string, string> | undefined)?.['application/json']))) as Record<string, unknown>;
+      expect({ type, status, bodyStatus: body.status }).toEqual({ type, status: expect.any(Number), bodyStatus: status });
+      expect(status >= 400 && status < 600).toBe(true);
+      expect(body).toMatchObject({ type: expect.stringMatching(/^https:\/\/stockade\.dev\/problems\//), title: expect.any(String), detail: expect.any(String), instance: '/products/%22%5C%ff' });
+    }
+    expect(byType.get('DEFAULT_4XX')?.StatusCode).toBe('400');
+    expect(byType.get('DEFAULT_5XX')?.StatusCode).toBe('500');
+    expect(byType.get('INTEGRATION_FAILURE')?.StatusCode).toBe('502');
   });
 });

@@ -12,6 +12,7 @@ const PolicyConfig = z
     adminAllowedCidrs: z.array(z.string()),
     adminHoursUtc: z.object({ from: z.number(), to: z.number() }).strict().optional(),
     requireSourceIp: z.boolean().optional(),
+    accessTokenMaxAgeSeconds: z.number().int().positive(),
   })
   .strict();
 
@@ -21,6 +22,7 @@ const verifier = new CognitoAccessTokenVerifier({
   userPoolId: requiredEnv('COGNITO_USER_POOL_ID'),
   clientIds: requiredEnv('COGNITO_CLIENT_IDS').split(','),
   localEndpoint: process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
+  maxTokenAgeSeconds: policyConfig.accessTokenMaxAgeSeconds,
 });
 
 /**
@@ -30,7 +32,7 @@ const verifier = new CognitoAccessTokenVerifier({
  */
 async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const route = `${event.httpMethod} ${event.resource}`;
-  const principal = await verifiedPrincipal(event.headers?.Authorization ?? event.headers?.authorization);
+  const principal = await verifiedPrincipal(headerValue(event.headers, 'authorization'));
   const decision = decideAccess(route, principal, { sourceIp: event.requestContext.identity.sourceIp, at: new Date() }, policyConfig);
   logger.info('Authorization decision', { route, sub: principal?.sub, effect: decision.effect, ...(decision.effect === 'deny' ? { reason: decision.reason } : {}) });
   // API Gateway answers 401 when the authorizer fails with exactly this message.
@@ -43,6 +45,13 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
     },
     context: principal ? { sub: principal.sub, groups: principal.groups.join(','), mfa: String(principal.mfa) } : {},
   };
+}
+
+/** Header names are case-insensitive (RFC 9110), and API Gateway passes them to the authorizer as the client sent them. */
+function headerValue(headers: APIGatewayRequestAuthorizerEvent['headers'], lowerCaseName: string): string | undefined {
+  if (!headers) return undefined;
+  const name = Object.keys(headers).find((k) => k.toLowerCase() === lowerCaseName);
+  return name === undefined ? undefined : (headers[name] ?? undefined);
 }
 
 async function verifiedPrincipal(header: string | undefined): Promise<Principal | undefined> {

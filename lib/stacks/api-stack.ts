@@ -254,6 +254,7 @@ export class ApiStack extends Stack {
         STOCKADE_ACCESS_POLICY: JSON.stringify({
           adminAllowedCidrs: config.admin.allowedCidrs,
           requireSourceIp: config.auth.requireSourceIp,
+          accessTokenMaxAgeSeconds: config.auth.accessTokenMinutes * 60,
           ...(config.auth.adminHoursUtc ? { adminHoursUtc: config.auth.adminHoursUtc } : {}),
         }),
       },

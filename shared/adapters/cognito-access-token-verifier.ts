@@ -1,6 +1,7 @@
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { checkAccessTokenClaims } from '../domain/identity/access-token-claims';
 import { MFA_CLAIM } from '../domain/identity/mfa-evidence';
 import type { AccessTokenVerifier, VerifiedAccessToken } from '../ports/access-token-verifier';
 
@@ -13,12 +14,16 @@ export interface CognitoVerifierOptions {
    * accepts only real Cognito issuers and https key sets, so locally the generic verifier checks the same fields.
    */
   readonly localEndpoint?: string;
+  /** The pool's access token validity: older tokens, or tokens minted to live longer, are refused. */
+  readonly maxTokenAgeSeconds: number;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
 }
 
 /**
  * Verifies Cognito access tokens with aws-jwt-verify: RS256 signature against the pool's JWKS (cached), issuer,
- * expiry and not-before, and one shared Cognito check (token_use "access", client_id on the allow-list) used both
- * in AWS and locally.
+ * expiry and not-before, and one shared Cognito check (token_use "access", client_id on the allow-list, and every
+ * claim an access token must carry with its age bounded: checkAccessTokenClaims) used both in AWS and locally.
  */
 export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
   private readonly verifier: { verify(token: string): Promise<JwtPayload> };
@@ -26,7 +31,11 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
 
   constructor(private readonly options: CognitoVerifierOptions) {
     if (options.clientIds.length === 0) throw new Error('CognitoAccessTokenVerifier needs at least one client id');
-    const cognitoChecks = ({ payload }: { payload: JwtPayload }) => validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: [...options.clientIds] });
+    const now = options.now ?? (() => new Date());
+    const cognitoChecks = ({ payload }: { payload: JwtPayload }) => {
+      validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: [...options.clientIds] });
+      checkAccessTokenClaims(payload, { now: now(), maxAgeSeconds: options.maxTokenAgeSeconds });
+    };
     if (options.localEndpoint) {
       const issuer = `${options.localEndpoint.replace(/\/$/, '')}/${options.userPoolId}`;
       const local = JwtVerifier.create({ issuer, audience: null, jwksUri: `${issuer}/.well-known/jwks.json`, customJwtCheck: cognitoChecks });

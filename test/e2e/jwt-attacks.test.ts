@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { totpCode } from '../../local/identity/totp';
 import { localCredentials, testEndpoints } from '../support/endpoints';
@@ -141,6 +142,34 @@ describe('GET /me refuses forged and misused bearer tokens with 401', () => {
   it('12. a fresh key claiming kid "CognitoLocal" with the right issuer (the signature is really checked)', () => {
     const impostor = freshRsaKey(localKey.kid);
     return expectUnauthorized(`Bearer ${signRs256(impostor, { ...claims, jti: randomUUID() })}`);
+  }, TIMEOUT);
+
+  describe('13. a claim every access token carries is missing, correctly signed', () => {
+    const without = (claim: string): JwtPayload => {
+      const payload: JwtPayload = { ...claims, jti: randomUUID() };
+      delete payload[claim];
+      return payload;
+    };
+    it.each(['exp', 'iat', 'token_use', 'client_id', 'iss', 'sub'])('no %s', (claim) => expectUnauthorized(`Bearer ${signRs256(localKey, without(claim))}`), TIMEOUT);
+  });
+
+  describe('14. token age out of bounds, correctly signed', () => {
+    it('minted to live a year', () => expectUnauthorized(`Bearer ${forge({ iat: nowSeconds(), exp: nowSeconds() + 365 * 86_400 })}`), TIMEOUT);
+    it('issued an hour in the future', () => expectUnauthorized(`Bearer ${forge({ iat: nowSeconds() + 3600, exp: nowSeconds() + 3600 + 900 })}`), TIMEOUT);
+    it('issued two days ago, exp still ahead', () => expectUnauthorized(`Bearer ${forge({ iat: nowSeconds() - 2 * 86_400, exp: nowSeconds() + 600 })}`), TIMEOUT);
+  });
+
+  it('15. header names are case-insensitive: the real token in an upper-case AUTHORIZATION header is accepted', async () => {
+    // node:http sends header names as written (fetch would lower-case them).
+    const response = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(`${apiUrl}/me`, { headers: { AUTHORIZATION: `Bearer ${accessToken}` } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject).end();
+    });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text)).toEqual(expectedMe);
   }, TIMEOUT);
 
   describe('after every attack', () => {

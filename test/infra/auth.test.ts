@@ -96,6 +96,8 @@ describe.each(STAGES)('identity and access (%s)', (stage) => {
     expect(JSON.parse(env.STOCKADE_ACCESS_POLICY as string)).toEqual({
       adminAllowedCidrs: synth().config.admin.allowedCidrs,
       requireSourceIp: synth().config.auth.requireSourceIp,
+      // The authorizer refuses access tokens older, or minted to live longer, than the pool issues them.
+      accessTokenMaxAgeSeconds: synth().config.auth.accessTokenMinutes * 60,
       ...(synth().config.auth.adminHoursUtc ? { adminHoursUtc: synth().config.auth.adminHoursUtc } : {}),
     });
 

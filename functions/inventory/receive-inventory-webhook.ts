@@ -42,7 +42,7 @@ const deps = {
  * POST /webhooks/inventory/{providerId}: signature verified on the raw body, then each line translated; lines that
  * cannot be are quarantined (recorded, counted), the rest queued for the inventory updates consumer.
  */
-export const handler = httpHandler({ rawBody: true, path: InventoryWebhookPathSchema }, async ({ rawBody, headers, path }) => {
+export const handler = httpHandler({ rawBody: true, webhook: 'inventory', path: InventoryWebhookPathSchema }, async ({ rawBody, headers, path }) => {
   const { providerId } = path;
   const result = await receiveInventoryWebhook(deps, { providerId, rawBody: rawBody ?? '', timestamp: headers[INVENTORY_TIMESTAMP_HEADER], signature: headers[INVENTORY_SIGNATURE_HEADER] });
   // One dimension value per kind of reason (not the unit named in it), so a provider cannot grow the metric's cardinality.

@@ -18,7 +18,7 @@ const deps = {
 };
 
 /** POST /webhooks/stripe: verified on the raw body, recorded, queued for the payment events consumer, acknowledged. */
-export const handler = httpHandler({ rawBody: true }, async ({ rawBody, headers }) => {
+export const handler = httpHandler({ rawBody: true, webhook: 'stripe' }, async ({ rawBody, headers }) => {
   const result = await receiveWebhook(deps, rawBody ?? '', headers['stripe-signature']);
   logger.info('Stripe event received', { eventId: result.eventId, type: result.type, duplicate: result.duplicate });
   return { status: 200, body: { received: true, duplicate: result.duplicate } };

@@ -62,7 +62,13 @@ export const StageConfigSchema = z
         allowedCidrs: z.array(cidr),
       })
       .strict(),
-    alarms: z.object({ email: z.string().email().optional() }).strict(),
+    alarms: z
+      .object({
+        email: z.string().email().optional(),
+        /** Webhook requests per 5 minutes, per webhook, that may fail signature verification before an alarm (a retry storm of one bad delivery stays below). */
+        webhookSignatureFailuresPer5Minutes: z.number().int().min(1).max(1_000_000),
+      })
+      .strict(),
     auth: z
       .object({
         /**

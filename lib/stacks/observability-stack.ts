@@ -109,6 +109,21 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
     }, action);
 
+    // Webhook requests that do not prove their sender: 4xx, so they never count towards the 5xx alarm. A burst is an
+    // attack, or a signing secret rotated on one side only (runbook: webhook signature failures).
+    const signatureFailures = (webhook: 'stripe' | 'inventory', service: string) =>
+      new Metric({ namespace: 'Stockade', metricName: 'WebhookSignatureFailures', dimensionsMap: { service, webhook }, statistic: 'Sum', period, label: `${webhook} signature failures` });
+    const webhookSignatureFailures = [signatureFailures('stripe', 'payments'), signatureFailures('inventory', 'inventory')];
+    for (const metric of webhookSignatureFailures) {
+      const webhook = metric.dimensions?.webhook as string;
+      this.addAlarm(`${webhook === 'stripe' ? 'Stripe' : 'Inventory'}WebhookSignatureFailures`, {
+        alarmDescription: `More than ${props.config.alarms.webhookSignatureFailuresPer5Minutes} ${webhook} webhook requests per 5 minutes failed signature verification (attack, or a secret rotated on one side only; runbook: webhook signature failures)`,
+        metric,
+        threshold: props.config.alarms.webhookSignatureFailuresPer5Minutes,
+        evaluationPeriods: 1,
+      }, action);
+    }
+
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `stockade-${props.config.stage}` });
     this.dashboard.addWidgets(
       new GraphWidget({ title: 'API requests and errors', left: [requests, props.api.metricClientError({ period }), serverErrors], width: 12 }),
@@ -125,6 +140,7 @@ export class ObservabilityStack extends Stack {
         left: [discrepancies],
         width: 12,
       }),
+      new GraphWidget({ title: 'Webhook signature failures', left: webhookSignatureFailures, width: 12 }),
       new GraphWidget({
         title: 'Dead-letter queue depth',
         left: props.queues.map((q) => q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), label: q.node.id })),

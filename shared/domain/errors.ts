@@ -32,6 +32,11 @@ export type DomainErrorName =
 export class ValidationError extends DomainError {
   readonly name = 'ValidationError' as const;
 }
+/**
+ * A webhook request whose signature is missing, malformed, stale or made with no accepted secret: refused with 400
+ * before its body is read, and counted apart from other refusals (a flood of them is an attack or a rotated secret).
+ */
+export class WebhookSignatureError extends ValidationError {}
 /** No identity, or an identity that could not be verified. */
 export class UnauthorizedError extends DomainError {
   readonly name = 'UnauthorizedError' as const;

@@ -12,6 +12,7 @@ import { integerEnv, optionalEnv } from '../config/env';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
 import { logger, metrics, tracer } from '../observability/powertools';
 import { problemErrorMapper } from './problem-error-mapper';
+import { type WebhookName, webhookRefusals } from './webhook-refusals';
 import { zodFieldErrors } from './zod-errors';
 
 /** What a route declares about its input; each part is a strict zod schema. */
@@ -19,6 +20,8 @@ export interface RouteSchemas<B extends z.ZodType, Q extends z.ZodType, P extend
   readonly body?: B;
   /** Hand the handler the body as received (webhooks verify signatures over the exact bytes). */
   readonly rawBody?: true;
+  /** A webhook route: its signature failures and malformed events are counted and logged as such (webhookRefusals). */
+  readonly webhook?: WebhookName;
   readonly query?: Q;
   readonly path?: P;
 }
@@ -77,7 +80,7 @@ export function httpHandler<B extends z.ZodType = never, Q extends z.ZodType = n
     };
   };
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>(core)
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>(core)
     .use(injectLambdaContext(logger, { correlationIdPath: correlationPaths.API_GATEWAY_REST, resetKeys: true }))
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
@@ -85,6 +88,8 @@ export function httpHandler<B extends z.ZodType = never, Q extends z.ZodType = n
     .use(httpSecurityHeaders())
     .use(problemErrorMapper())
     .use(httpHeaderNormalizer());
+  // onError runs last-registered first: the refusal is counted before the mapper answers it.
+  return schemas.webhook ? handler.use(webhookRefusals(schemas.webhook)) : handler;
 }
 
 function parseBody(schema: z.ZodType | undefined, event: APIGatewayProxyEvent, headers: Record<string, string | undefined>): unknown {

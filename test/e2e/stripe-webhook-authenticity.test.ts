@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import Stripe from 'stripe';
@@ -100,6 +102,11 @@ describe('Stripe webhook authenticity, end to end', () => {
     ['stale (correctly signed 301 s ago)', (a) => ({ body: a.body, signature: sign(a.body, { timestamp: nowSeconds() - 301 }) })],
     ['body-swapped (the signature of one event sent with another)', (a, b) => ({ body: b.body, signature: sign(a.body) })],
     ['signed with a wrong secret', (a) => ({ body: a.body, signature: sign(a.body, { secret: `whsec_${randomBytes(24).toString('base64url')}` }) })],
+    // The SDK's parser threw a plain Error on an empty signature, which answered 500 without any secret.
+    ['carrying Stripe-Signature: t=1,v1=', (a) => ({ body: a.body, signature: 't=1,v1=' })],
+    ['carrying Stripe-Signature: t=,v1=<a real signature>', (a) => ({ body: a.body, signature: sign(a.body).replace(/^t=\d+/, 't=') })],
+    ['carrying a real signature with an empty v1 beside it', (a) => ({ body: a.body, signature: `${sign(a.body)},v1=` })],
+    ['carrying a real signature with a second timestamp', (a) => ({ body: a.body, signature: `${sign(a.body)},t=${nowSeconds()}` })],
   ];
 
   it.each(forgeries)('refuses a request %s with 4xx problem+json and changes nothing', async (_name, forge) => {
@@ -137,5 +144,54 @@ describe('Stripe webhook authenticity, end to end', () => {
     const after = await orderItem(orderId);
     expect(after).not.toEqual(before);
     expect(after?.paymentOutcome).toMatchObject({ kind: 'succeeded', paymentIntentId: intent.id, amount: intent.amount });
+  });
+
+  describe('a correctly signed body that is not a well-formed event', () => {
+    const logFile = () => {
+      const directory = path.join(path.dirname(process.env.STOCKADE_ENDPOINTS as string), 'logs');
+      const file = readdirSync(directory).find((f) => f.startsWith('ReceiveStripeWebhook'));
+      if (!file) throw new Error(`No ReceiveStripeWebhook log in ${directory}`);
+      return path.join(directory, file);
+    };
+    const count = (pattern: RegExp) => (readFileSync(logFile(), 'utf8').match(pattern) ?? []).length;
+    const marker = () => `evt_malformed${randomBytes(8).toString('hex')}`;
+    const envelope = (id: string) => ({ id, object: 'event', created: nowSeconds(), type: 'payment_intent.succeeded', data: { object: { id: 'pi_x', object: 'payment_intent', status: 'succeeded', amount: 100, currency: 'eur' } } });
+    const cases: Array<[string, (id: string) => string]> = [
+      ['not JSON', (id) => `{"id":"${id}", not json`],
+      ['a JSON array', (id) => JSON.stringify([1, 2, 3, id])],
+      ['JSON null', () => 'null'],
+      ['an event without data', (id) => JSON.stringify({ ...envelope(id), data: undefined })],
+      ['an event whose data.object is null', (id) => JSON.stringify({ ...envelope(id), data: { object: null } })],
+      ['an event without id', (id) => JSON.stringify({ ...envelope(id), id: undefined, note: id })],
+      ['an event whose id is an object', (id) => JSON.stringify({ ...envelope(id), id: { id } })],
+      ['an event without type', (id) => JSON.stringify({ ...envelope(id), type: undefined })],
+      ['a PaymentIntent event whose amount is a string', (id) => JSON.stringify({ ...envelope(id), data: { object: { ...envelope(id).data.object, amount: '100' } } })],
+    ];
+
+    it.each(cases)('%s: 400 problem+json, nothing recorded or queued, a WARN without the body', async (_name, make) => {
+      const id = marker();
+      const body = make(id);
+      const warnings = count(/"level":"WARN"[^\n]*Webhook event malformed|Webhook event malformed[^\n]*"level":"WARN"/g);
+      const errors = count(/"level":"ERROR"/g);
+      const response = await post(body, sign(body));
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json\b/);
+      const problem = (await response.json()) as Json;
+      expect(problem).toMatchObject({ status: 400 });
+      expect(JSON.stringify(problem)).not.toContain(id);
+      expect(await ledgerItem(id)).toBeUndefined();
+      // The function's log shows the refusal as a WARN, with no ERROR and no piece of the body.
+      await until('the refusal to be logged', async () => (count(/"level":"WARN"[^\n]*Webhook event malformed|Webhook event malformed[^\n]*"level":"WARN"/g) > warnings ? true : undefined));
+      expect(count(/"level":"ERROR"/g)).toBe(errors);
+      expect(readFileSync(logFile(), 'utf8')).not.toContain(id);
+    });
+
+    it('an empty-signature flood is counted as WebhookSignatureFailures (its own metric), never as a 5xx', async () => {
+      const before = count(/"WebhookSignatureFailures"/g);
+      const body = JSON.stringify(envelope(marker()));
+      const answers = await Promise.all(Array.from({ length: 5 }, () => post(body, 't=1,v1=').then((r) => r.status)));
+      expect(answers).toEqual([400, 400, 400, 400, 400]);
+      await until('five signature failures to be counted', async () => (count(/"WebhookSignatureFailures"/g) >= before + 5 ? true : undefined));
+    });
   });
 });

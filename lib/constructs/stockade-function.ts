@@ -10,6 +10,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageContext } from './stage-props';
 import type { StockadeQueue } from './stockade-queue';
+import { DEAD_LETTER_QUEUE_URL_ENV } from '../../shared/config/env-names';
 import { StockadeFunctionRole } from './stockade-function-role';
 import { StockadeLogGroup } from './stockade-log-group';
 
@@ -185,6 +186,8 @@ export class StockadeFunction extends NodejsFunction {
   /**
    * Consumes `queue` in batches with partial batch failure reporting. Refuses a queue whose visibility timeout was
    * sized for a faster consumer than this function, so a slow batch cannot become visible again while it still runs.
+   * Also binds the queue's DLQ as DEAD_LETTER_QUEUE_URL (send only), where the SQS handler kit puts a message that
+   * can never succeed (shared/handlers/sqs-batch-handler.ts).
    */
   consumeQueue(queue: StockadeQueue, options: { batchSize?: number; maxBatchingWindow?: Duration } = {}): this {
     if (this.timeout && this.timeout.toSeconds() > queue.consumerTimeout.toSeconds()) {
@@ -192,6 +195,7 @@ export class StockadeFunction extends NodejsFunction {
         `${this.node.path}: timeout ${this.timeout.toSeconds()} s exceeds the consumerTimeout (${queue.consumerTimeout.toSeconds()} s) ${queue.node.path} sized its visibility timeout for`,
       );
     }
+    this.bindQueueProducer(DEAD_LETTER_QUEUE_URL_ENV, queue.deadLetterQueue);
     const existing = new Set(this.node.children);
     this.addEventSource(
       new SqsEventSource(queue.queue, {

@@ -18,7 +18,8 @@ const HOLD_SECONDS = 60;
  * receive from the DLQ, send to the source queue, then delete from the DLQ. A FIFO message keeps its message group
  * and gets a fresh de-duplication id (`redrive-<messageId>`), or the source queue would drop it as a repeat of the
  * original within its 5-minute window. A message that comes back to the DLQ while the run is still going (it failed
- * again) is left there for the next run instead of going round in circles.
+ * again, or its consumer dead-lettered it as malformed) is left there for the next run instead of going round in
+ * circles.
  */
 export class SqsDeadLetterRedrive implements DeadLetterRedrive {
   constructor(
@@ -36,6 +37,7 @@ export class SqsDeadLetterRedrive implements DeadLetterRedrive {
     const queue = this.queues[queueName] as RedrivableQueue;
     const fifo = queue.queueUrl.endsWith('.fifo');
     const movedHere = new Set<string>();
+    const startedAt = this.now().getTime();
     let moved = 0;
     for (;;) {
       if (moved >= limits.maxMessages) return { moved, stoppedBy: 'max-messages' };
@@ -46,13 +48,15 @@ export class SqsDeadLetterRedrive implements DeadLetterRedrive {
           MaxNumberOfMessages: Math.min(10, limits.maxMessages - moved),
           WaitTimeSeconds: 1,
           VisibilityTimeout: HOLD_SECONDS,
-          MessageSystemAttributeNames: ['MessageGroupId', 'MessageDeduplicationId'],
+          MessageSystemAttributeNames: ['MessageGroupId', 'MessageDeduplicationId', 'SentTimestamp'],
           MessageAttributeNames: ['All'],
         }),
       );
       const messages = received.Messages ?? [];
       if (messages.length === 0) return { moved, stoppedBy: 'empty' };
-      const batch = messages.filter((m) => !movedHere.has(m.MessageId ?? ''));
+      // Moved here by this run and dead-lettered again: by the redrive policy (same message id) or by its consumer,
+      // which sends a malformed message to the DLQ itself (a new message, sent after this run started).
+      const batch = messages.filter((m) => !movedHere.has(m.MessageId ?? '') && !(Number(m.Attributes?.SentTimestamp) >= startedAt));
       if (batch.length === 0) continue;
       const sent = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: batch.map((m, i) => sendEntry(m, String(i), fifo)) }));
       const succeeded = (sent.Successful ?? []).map((s) => ({ message: batch[Number(s.Id)] as Message, newId: s.MessageId ?? '' }));

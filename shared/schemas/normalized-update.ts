@@ -20,23 +20,3 @@ export const NormalizedUpdateSchema = z
     occurredAt: z.iso.datetime({ offset: true }),
   })
   .strict() satisfies z.ZodType<NormalizedUpdate>;
-
-/** The message is not a NormalizedUpdate; the message names the fields, never echoes the body. */
-export class MalformedInventoryUpdateError extends Error {
-  override readonly name = 'MalformedInventoryUpdateError';
-}
-
-/** Parses one queue message body. @throws MalformedInventoryUpdateError */
-export function parseNormalizedUpdate(body: string): NormalizedUpdate {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new MalformedInventoryUpdateError('The inventory update is not JSON');
-  }
-  const parsed = NormalizedUpdateSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new MalformedInventoryUpdateError(`The inventory update is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
-}

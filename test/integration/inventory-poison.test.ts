@@ -4,6 +4,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
 import { DynamoDbInventoryLedger } from '../../shared/adapters/dynamodb-inventory-ledger';
+import { DEAD_LETTER_REASON_ATTRIBUTE } from '../../shared/adapters/sqs-dead-letters';
 import type { NormalizedUpdate } from '../../shared/domain/inventory/normalize';
 import { apiCaller } from '../support/api';
 import { dynamoDbClient, localCredentials, tableNamed, testEndpoints } from '../support/endpoints';
@@ -47,7 +48,7 @@ describe('inventory updates queue: poison message, DLQ and redrive', () => {
   async function peek(queue: string): Promise<Message[]> {
     const seen = new Map<string, Message>();
     for (let i = 0; i < 5; i++) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageSystemAttributeNames: ['All'] }));
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }));
       for (const m of Messages) seen.set(m.MessageId as string, m);
     }
     return [...seen.values()].filter((m) => m.Body?.includes(tag));
@@ -61,7 +62,7 @@ describe('inventory updates queue: poison message, DLQ and redrive', () => {
     return Number(unmarshall(Item ?? {}).onHand);
   }
 
-  it('applies nine of ten, dead-letters the poison one after maxReceiveCount, and an admin redrive brings it back without losing anything', async () => {
+  it('applies nine of ten, sends the malformed one straight to the DLQ with its reason, and an admin redrive brings it back without losing anything', async () => {
     const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: source, AttributeNames: ['RedrivePolicy'] }));
     const maxReceiveCount = Number((JSON.parse(Attributes.RedrivePolicy ?? '{}') as { maxReceiveCount?: number }).maxReceiveCount);
     expect(maxReceiveCount).toBeGreaterThanOrEqual(3);
@@ -101,8 +102,9 @@ describe('inventory updates queue: poison message, DLQ and redrive', () => {
     const [dead] = deadLettered as [Message];
     expect(dead.Body).toBe(bodies[poisonIndex]);
     expect(dead.Attributes?.MessageGroupId).toBe(poisonSku);
-    // Retried until the redrive policy gave up on it.
-    expect(Number(dead.Attributes?.ApproximateReceiveCount)).toBeGreaterThanOrEqual(maxReceiveCount);
+    // Not retried maxReceiveCount times (each retry would hold back its SKU's group): the consumer sent it to the DLQ
+    // on its first receive, saying why by field and rule, without a copy of any value.
+    expect(dead.MessageAttributes?.[DEAD_LETTER_REASON_ATTRIBUTE]?.StringValue).toMatch(/^The message body is malformed: onHand: too_small$/);
     expect(await peek(source)).toEqual([]);
 
     const client = cognitoClient();
@@ -131,6 +133,7 @@ describe('inventory updates queue: poison message, DLQ and redrive', () => {
     expect(back[0]?.Body).toBe(bodies[poisonIndex]);
     expect(back[0]?.Attributes?.MessageGroupId).toBe(poisonSku);
     expect(back[0]?.MessageId).not.toBe(dead.MessageId);
+    expect(back[0]?.MessageAttributes?.[DEAD_LETTER_REASON_ATTRIBUTE]?.StringValue).toContain('onHand');
     expect(await peek(source)).toEqual([]);
     const applied = await recorded();
     expect({ sent: bodies.length, accounted: applied + back.length }).toEqual({ sent: 10, accounted: 10 });

@@ -61,7 +61,7 @@ import { awaitPayment, commitOrder, createPaymentIntent, DEFAULT_HOLD_SECONDS, r
 import { TransientError } from '../shared/domain/orders/saga-errors';
 import type { PaymentGateway } from '../shared/ports/payment-gateway';
 import type { ProviderEvent } from '../shared/ports/payment-events';
-import { type ApiResponse, apiCaller } from '../test/support/api';
+import { type ApiResponse, apiCaller } from '../local/clients/api-client';
 import { writeDocSection } from './lib/benchmarks-doc';
 import { sourceRevision } from './lib/source-revision';
 import { CapacityMeter, type CapacityUse } from './lib/consumed-capacity';

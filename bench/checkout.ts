@@ -24,7 +24,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import {
@@ -54,7 +54,8 @@ import { DynamoDbOrderRepository } from '../shared/adapters/dynamodb-order-repos
 import { DynamoDbPaymentEventLedger } from '../shared/adapters/dynamodb-payment-event-ledger';
 import { DynamoDbPaymentRecords } from '../shared/adapters/dynamodb-payment-records';
 import { DynamoDbStockLedger } from '../shared/adapters/dynamodb-stock-ledger';
-import { checkout, type CheckoutDeps, type CheckoutRequest } from '../shared/domain/orders/checkout';
+import { type CheckoutCall, checkoutIdempotencyConfig } from '../shared/config/checkout-idempotency';
+import { checkout, type CheckoutDeps } from '../shared/domain/orders/checkout';
 import { handOffOrder } from '../shared/domain/orders/fulfilment';
 import type { OrderStatus, StoredOrder } from '../shared/domain/orders/order';
 import { awaitPayment, commitOrder, createPaymentIntent, DEFAULT_HOLD_SECONDS, receivePaymentOutcome, reserveStock } from '../shared/domain/orders/saga';
@@ -422,8 +423,8 @@ async function capacityPerOrder(ctx: BenchContext, opts: Options, ledgerEvents: 
   };
   // The same idempotency wrapper POST /checkout uses (functions/checkout/create-checkout.ts), on the real table, with
   // a Lambda context registered as the handler does (the record then carries its in-progress expiry, as deployed).
-  const idempotency = new IdempotencyConfig({ eventKeyJmesPath: '[customerId, idempotencyKey]', payloadValidationJmesPath: 'request', expiresAfterSeconds: 24 * 60 * 60, throwOnNoIdempotencyKey: true });
-  const idempotentCheckout = makeIdempotent((call: { customerId: string; idempotencyKey: string; request: CheckoutRequest }) => checkout(deps, call.customerId, call.idempotencyKey, call.request), {
+  const idempotency = checkoutIdempotencyConfig();
+  const idempotentCheckout = makeIdempotent((call: CheckoutCall) => checkout(deps, call.customerId, call.idempotencyKey, call.request), {
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: ctx.idempotencyTable, awsSdkV3Client: client }),
     config: idempotency,
   });

@@ -1,6 +1,5 @@
 import {
   IdempotencyAlreadyInProgressError,
-  IdempotencyConfig,
   IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
@@ -14,6 +13,7 @@ import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalo
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbProviderHealth } from '../../shared/adapters/dynamodb-provider-circuits';
 import { SfnOrderWorkflow } from '../../shared/adapters/sfn-order-workflow';
+import { type CheckoutCall, checkoutIdempotencyConfig } from '../../shared/config/checkout-idempotency';
 import { requiredEnv } from '../../shared/config/env';
 import { inventoryProviders } from '../../shared/config/inventory-providers';
 import { ConflictError, ValidationError } from '../../shared/domain/errors';
@@ -37,19 +37,8 @@ const deps: CheckoutDeps = {
   liveStock: { providers: inventoryProviders(), health: new DynamoDbProviderHealth(client, catalogTable) },
 };
 
-interface CheckoutCall {
-  readonly customerId: string;
-  readonly idempotencyKey: string;
-  readonly request: CheckoutRequest;
-}
-
 // Powertools idempotency: the key is the caller plus their Idempotency-Key; the body is the payload that must match.
-const idempotency = new IdempotencyConfig({
-  eventKeyJmesPath: '[customerId, idempotencyKey]',
-  payloadValidationJmesPath: 'request',
-  expiresAfterSeconds: 24 * 60 * 60,
-  throwOnNoIdempotencyKey: true,
-});
+const idempotency = checkoutIdempotencyConfig();
 const idempotentCheckout = makeIdempotent((call: CheckoutCall) => checkout(deps, call.customerId, call.idempotencyKey, call.request), {
   persistenceStore: new DynamoDBPersistenceLayer({ tableName: requiredEnv('IDEMPOTENCY_TABLE'), awsSdkV3Client: client }),
   config: idempotency,

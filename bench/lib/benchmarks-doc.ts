@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { PROJECT_ROOT } from '../../lib/constructs/stockade-function';
+import { log, secondsSince } from './progress';
 
 const TITLE = '# Benchmarks\n\nFigures printed by the scripts in bench/. Each section is rewritten by its own script, between its markers; edit around them, not inside.\n';
 
@@ -23,4 +25,13 @@ export function writeDocSection(file: string, name: string, body: string): void 
   }
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, next);
+}
+
+/** docs/benchmarks.md, where every benchmark keeps its own section. */
+export const BENCHMARKS_DOC = path.join(PROJECT_ROOT, 'docs', 'benchmarks.md');
+
+/** Rewrites the `name` section of docs/benchmarks.md and says so, with the seconds the run took. */
+export function publishSection(name: string, body: string, startedAt: number): void {
+  writeDocSection(BENCHMARKS_DOC, name, body);
+  log(`Wrote the ${name} section of ${path.relative(PROJECT_ROOT, BENCHMARKS_DOC)} in ${secondsSince(startedAt)} s.`);
 }

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { DeleteTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { ulid } from 'ulid';
+import { orderItem } from '../../shared/adapters/dynamodb-order-items';
+import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
+import { DEFAULT_HOLD_SECONDS } from '../../shared/domain/orders/saga';
+import { TransientError } from '../../shared/domain/orders/saga-errors';
+import { pool } from '../lib/concurrency';
+import { coresBusy, type CpuSnapshot } from '../lib/process-cpu';
+import { log } from '../lib/progress';
+import { cloneTable, putAll } from '../lib/scratch-tables';
+import { BENCH_STOCK, type BenchContext, localAws } from './context';
+import type { CheckoutOptions } from './options';
+
+/** Orders sent to the single hot SKU in the raw-transaction contention run, at most. */
+const MAX_HOT_TRANSACTIONS = 400;
+
+export interface RawResult {
+  readonly transactions: number;
+  readonly reserved: number;
+  readonly failed: string[];
+  readonly seconds: number;
+  readonly latencyMs: number[];
+  readonly hot: HotResult;
+  readonly cpu: string;
+}
+
+interface HotResult {
+  readonly attempts: number;
+  readonly reserved: number;
+  readonly conflicts: number;
+  readonly seconds: number;
+  readonly other: string[];
+}
+
+/** One reservation to make: a PENDING order of one unit of `sku`. */
+interface Reservation {
+  readonly orderId: string;
+  readonly sku: string;
+}
+
+/** Where the raw run reserves: the ledger on the scratch tables, and the hold's expiry every reservation gets. */
+interface Reserver {
+  readonly ledger: DynamoDbStockLedger;
+  readonly expiresAt: string;
+  readonly concurrency: number;
+}
+
+/**
+ * Phase 4: --transactions of ReserveStock's transaction (the real DynamoDbStockLedger.reserve) against scratch copies
+ * of the catalog and orders tables, on distinct SKUs, then on one hot SKU. The scratch tables are deleted afterwards.
+ */
+export async function rawPhase(ctx: BenchContext, opts: CheckoutOptions, cpu: () => CpuSnapshot): Promise<RawResult> {
+  log(`4/4 ReserveStock's transaction alone on scratch tables...`);
+  const ddb = new DynamoDBClient({ ...localAws(ctx.endpoints.aws.dynamodb), maxAttempts: 1 });
+  const tag = randomBytes(3).toString('hex');
+  const scratch = { catalog: `bench-scratch-catalog-${tag}`, orders: `bench-scratch-orders-${tag}` };
+  const created: string[] = [];
+  try {
+    await cloneTable(ddb, ctx.catalogTable, scratch.catalog);
+    created.push(scratch.catalog);
+    await cloneTable(ddb, ctx.ordersTable, scratch.orders);
+    created.push(scratch.orders);
+    const { distinct, hot } = await seedScratchTables(ddb, ctx, opts, tag, scratch);
+    const reserver: Reserver = {
+      ledger: new DynamoDbStockLedger(ddb, scratch.catalog, scratch.orders),
+      expiresAt: new Date(Date.now() + DEFAULT_HOLD_SECONDS * 1000).toISOString(),
+      concurrency: opts.concurrency,
+    };
+    const spread = await reserveDistinct(reserver, distinct, cpu);
+    return { ...spread, hot: await reserveHot(reserver, hot) };
+  } finally {
+    for (const table of created) await ddb.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
+    ddb.destroy();
+  }
+}
+
+/** Seeds the scratch tables: a SKU per distinct reservation plus the hot one, and a PENDING order per reservation. */
+async function seedScratchTables(ddb: DynamoDBClient, ctx: BenchContext, opts: CheckoutOptions, tag: string, scratch: { catalog: string; orders: string }) {
+  const { skuItem, pendingOrder } = await shapedLikeTheReal(ddb, ctx);
+  const hotCount = Math.min(opts.transactions, MAX_HOT_TRANSACTIONS);
+  const distinct: Reservation[] = Array.from({ length: opts.transactions }, (_, i) => ({ orderId: ulid(), sku: `RAW-${tag}-${i}` }));
+  const hot: Reservation[] = Array.from({ length: hotCount }, () => ({ orderId: ulid(), sku: `RAW-${tag}-HOT` }));
+  log(`  seeding ${distinct.length + 1} SKUs and ${distinct.length + hot.length} PENDING orders in the scratch tables...`);
+  await putAll(ddb, scratch.catalog, [...distinct.map((d) => skuItem(d.sku)), skuItem(`RAW-${tag}-HOT`)]);
+  await putAll(ddb, scratch.orders, [...distinct, ...hot].map((d) => pendingOrder(d.orderId, d.sku)));
+  return { distinct, hot };
+}
+
+/** Items shaped like the real ones: the benchmark SKU's own item, and an order as checkout writes it. */
+async function shapedLikeTheReal(ddb: DynamoDBClient, ctx: BenchContext) {
+  const { Item } = await ddb.send(new GetItemCommand({ TableName: ctx.catalogTable, Key: marshall({ pk: `SKU#${ctx.sku}`, sk: 'SKU' }), ConsistentRead: true }));
+  if (!Item) throw new Error(`SKU ${ctx.sku} is not in the catalog table`);
+  const skuTemplate = unmarshall(Item);
+  const at = new Date().toISOString();
+  const price = { amount: Number(skuTemplate.priceAmount), currency: String(skuTemplate.priceCurrency) };
+  const skuItem = (code: string) => ({ ...skuTemplate, pk: `SKU#${code}`, sku: code, onHand: BENCH_STOCK, reserved: 0, available: BENCH_STOCK, version: 1 });
+  const pendingOrder = (orderId: string, code: string) =>
+    orderItem({
+      orderId,
+      customerId: 'bench-raw-customer',
+      status: 'PENDING',
+      lines: [{ sku: code, productId: String(skuTemplate.productId), vendorId: String(skuTemplate.vendorId), quantity: 1, unitPrice: price, lineTotal: price }],
+      total: price,
+      createdAt: at,
+      updatedAt: at,
+    });
+  return { skuItem, pendingOrder };
+}
+
+/** Reserves every distinct SKU once, `concurrency` at a time, timing each transaction and the cores kept busy. */
+async function reserveDistinct(r: Reserver, distinct: readonly Reservation[], cpu: () => CpuSnapshot): Promise<Omit<RawResult, 'hot'>> {
+  const latencyMs: number[] = [];
+  const failed: string[] = [];
+  let reserved = 0;
+  log(`  ${distinct.length} reservations on distinct SKUs, ${r.concurrency} at a time...`);
+  const cpuBefore = cpu();
+  const t0 = performance.now();
+  await pool(distinct.length, r.concurrency, async (i) => {
+    const d = distinct[i] as Reservation;
+    const started = performance.now();
+    try {
+      const outcome = await r.ledger.reserve(d.orderId, [{ sku: d.sku, quantity: 1 }], r.expiresAt, new Date().toISOString());
+      if (outcome.outcome === 'reserved') reserved += 1;
+      else failed.push(outcome.outcome);
+    } catch (error) {
+      failed.push((error as Error).name);
+    }
+    latencyMs.push(performance.now() - started);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  return { transactions: distinct.length, reserved, failed, seconds, latencyMs, cpu: coresBusy(cpuBefore, cpu()) };
+}
+
+/** Reserves the one hot SKU for every hot order, `concurrency` at a time and without retries, counting conflicts. */
+async function reserveHot(r: Reserver, hot: readonly Reservation[]): Promise<HotResult> {
+  log(`  ${hot.length} reservations on one hot SKU, ${r.concurrency} at a time, no retries...`);
+  let reserved = 0;
+  let conflicts = 0;
+  const other: string[] = [];
+  const t1 = performance.now();
+  await pool(hot.length, r.concurrency, async (i) => {
+    const d = hot[i] as Reservation;
+    try {
+      const outcome = await r.ledger.reserve(d.orderId, [{ sku: d.sku, quantity: 1 }], r.expiresAt, new Date().toISOString());
+      if (outcome.outcome === 'reserved') reserved += 1;
+      else other.push(outcome.outcome);
+    } catch (error) {
+      if (error instanceof TransientError) conflicts += 1;
+      else other.push((error as Error).name);
+    }
+  });
+  return { attempts: hot.length, reserved, conflicts, seconds: (performance.now() - t1) / 1000, other };
+}

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 /** The most lines one webhook may carry (the body size limit usually binds first). */
 export const MAX_INVENTORY_WEBHOOK_LINES = 500;
+/** The smallest non-zero quantity a line may carry. */
+export const MIN_FRACTIONAL_QUANTITY = 0.000_001;
 
 /** `POST /webhooks/inventory/{providerId}`: the provider id as the path carries it; unknown ids are 404. */
 export const InventoryWebhookPathSchema = z.object({ providerId: z.string().min(1).max(64) }).strict();
@@ -10,8 +12,15 @@ const InventoryWebhookLineSchema = z
   .object({
     /** The provider's SKU; the stage's mapping translates it (or quarantines the line). */
     externalSku: z.string().min(1).max(128),
-    /** Absolute stock on hand in `unit`, not a delta. */
-    quantity: z.number().min(0).max(1_000_000_000),
+    /**
+     * Absolute stock on hand in `unit`, not a delta. Zero or at least a millionth: finer fractions say nothing about
+     * stock, and DynamoDB cannot store numbers below 1e-130 (a quarantined line keeps its quantity).
+     */
+    quantity: z
+      .number()
+      .min(0)
+      .max(1_000_000_000)
+      .refine((q) => q === 0 || q >= MIN_FRACTIONAL_QUANTITY, 'zero, or at least 0.000001'),
     /** One of the provider's units; an unknown unit quarantines the line. @default the mapping's defaultUnit */
     unit: z.string().min(1).max(32).optional(),
     /** The provider's version of this SKU's stock; newer wins. @default occurredAt in epoch milliseconds */

@@ -1,0 +1,24 @@
+import { FUNCTION_RUNTIME } from '../../lib/constructs/stockade-function';
+import { machineDescription, measuredAt } from '../lib/machine';
+import { sourceRevision } from '../lib/source-revision';
+import type { ColdStartOptions } from './options';
+import { NETWORK_FREE_ROUTES } from './targets';
+
+/** The "Cold start" section of docs/benchmarks.md: how and where it was measured, the report, and how to read it. */
+export function coldStartSection(report: string, opts: ColdStartOptions): string {
+  return `## Cold start
+
+Measured ${measuredAt()} with \`${opts.command}\`: stage ${opts.stage}, source ${sourceRevision(['bin', 'lib', 'functions', 'shared', 'package.json', 'package-lock.json'])}, ${opts.runs} samples per bundle after one discarded warm-up, interleaved.
+Machine: ${machineDescription()}.
+
+${report}
+
+How to read it:
+
+- *Import* is the time a fresh Node process takes to \`import()\` the bundle as the Lambda runtime does: parse and compile index.mjs, load its source map (the template sets \`NODE_OPTIONS=--enable-source-maps\`; the baseline gets the same), and run module-scope code: Powertools logger/metrics/tracer, SDK clients, verifiers, configuration reads. Node's own bootstrap is excluded.
+- Not included: Lambda's sandbox and runtime start, fetching and unpacking the package, any network (blocked here), X-Ray (tracing is off here; deployed functions trace actively, and the tracer patches http/https when enabled).
+- Lambda runs ${FUNCTION_RUNTIME.name} on arm64 with a CPU share proportional to memory (512 MB is well under one vCPU), so absolute times there are higher than here. Watch the *Δ vs baseline*: what our code and dependencies add on top of an empty handler bundled with the same esbuild options.
+- *First invoke* times one handler call with a minimal API Gateway REST proxy event, only for routes known to answer offline (${[...NETWORK_FREE_ROUTES].join(', ')}); the baseline gets the same event. p90 is nearest-rank: below 10 runs it is the slowest sample. Other load on the machine moves every figure: run twice before trusting a change smaller than the gap between median and p90.
+- Sizes are of index.mjs as deployed; gzip approximates its share of the deployment zip, which also carries index.mjs.map.
+`;
+}

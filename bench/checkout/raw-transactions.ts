@@ -122,7 +122,7 @@ async function reserveDistinct(r: Reserver, distinct: readonly Reservation[], cp
     const d = distinct[i] as Reservation;
     const started = performance.now();
     try {
-      const outcome = await r.ledger.reserve(d.orderId, [{ sku: d.sku, quantity: 1 }], r.expiresAt, new Date().toISOString());
+      const outcome = await reserveOne(r, d);
       if (outcome.outcome === 'reserved') reserved += 1;
       else failed.push(outcome.outcome);
     } catch (error) {
@@ -144,7 +144,7 @@ async function reserveHot(r: Reserver, hot: readonly Reservation[]): Promise<Hot
   await pool(hot.length, r.concurrency, async (i) => {
     const d = hot[i] as Reservation;
     try {
-      const outcome = await r.ledger.reserve(d.orderId, [{ sku: d.sku, quantity: 1 }], r.expiresAt, new Date().toISOString());
+      const outcome = await reserveOne(r, d);
       if (outcome.outcome === 'reserved') reserved += 1;
       else other.push(outcome.outcome);
     } catch (error) {
@@ -153,4 +153,9 @@ async function reserveHot(r: Reserver, hot: readonly Reservation[]): Promise<Hot
     }
   });
   return { attempts: hot.length, reserved, conflicts, seconds: (performance.now() - t1) / 1000, other };
+}
+
+/** ReserveStock's transaction for one reservation: one unit of its SKU, held until the run's expiry. */
+function reserveOne(r: Reserver, d: Reservation) {
+  return r.ledger.reserve(d.orderId, [{ sku: d.sku, quantity: 1 }], r.expiresAt, new Date().toISOString());
 }

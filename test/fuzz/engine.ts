@@ -61,7 +61,7 @@ export interface FuzzOptions {
   readonly seed: number;
   /** Requests in flight at once. @default 12 */
   readonly concurrency?: number;
-  /** Per request. @default 20000 */
+  /** Per request; past API Gateway's 29 s integration timeout, so a slow answer is the gateway's 504, not ours. @default 35000 */
   readonly timeoutMs?: number;
   /** The unique marker of request `index` (shrink attempts use indexes past `requests`). */
   readonly markerFor: (index: number) => string;
@@ -106,7 +106,7 @@ export interface FuzzReport<T> {
 }
 
 const DEFAULT_CONCURRENCY = 12;
-const DEFAULT_TIMEOUT_MS = 20_000;
+const DEFAULT_TIMEOUT_MS = 35_000;
 /** Answers larger than this are cut: no API answer comes close, and a runaway one must not eat the memory. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 

@@ -39,7 +39,7 @@ export interface StockadeFuzzOptions {
   readonly seed?: number;
   /** @default 12 */
   readonly concurrency?: number;
-  /** @default 20000 */
+  /** Per request. @default 35000 */
   readonly timeoutMs?: number;
   /** How long to let queue consumers settle before the tables are scanned. @default 3000 */
   readonly settleMs?: number;

@@ -1,10 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { z } from 'zod';
 import { CognitoAccessTokenVerifier } from '../../shared/adapters/cognito-access-token-verifier';
 import { requiredEnv } from '../../shared/config/env';
 import { decideAccess, principalFrom, type Principal } from '../../shared/domain/access/access-policy';
+import { authorizerHandler, type RequestAuthorizerEvent, UNAUTHORIZED } from '../../shared/handlers/authorizer-handler';
 import { logger } from '../../shared/observability/powertools';
 
 const PolicyConfig = z
@@ -30,13 +29,13 @@ const verifier = new CognitoAccessTokenVerifier({
  * attribute conditions (shared/domain/access). No token or a bad one: 401. Known caller, not allowed: 403.
  * Handlers receive sub, groups and MFA evidence in requestContext.authorizer.
  */
-async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
+async function authorize(event: RequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const route = `${event.httpMethod} ${event.resource}`;
   const principal = await verifiedPrincipal(headerValue(event.headers, 'authorization'));
   const decision = decideAccess(route, principal, { sourceIp: event.requestContext.identity.sourceIp, at: new Date() }, policyConfig);
   logger.info('Authorization decision', { route, sub: principal?.sub, effect: decision.effect, ...(decision.effect === 'deny' ? { reason: decision.reason } : {}) });
   // API Gateway answers 401 when the authorizer fails with exactly this message.
-  if (decision.effect === 'deny' && decision.status === 401) throw new Error('Unauthorized');
+  if (decision.effect === 'deny' && decision.status === 401) throw new Error(UNAUTHORIZED);
   return {
     principalId: principal?.sub ?? 'anonymous',
     policyDocument: {
@@ -48,7 +47,7 @@ async function authorize(event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
 }
 
 /** Header names are case-insensitive (RFC 9110), and API Gateway passes them to the authorizer as the client sent them. */
-function headerValue(headers: APIGatewayRequestAuthorizerEvent['headers'], lowerCaseName: string): string | undefined {
+function headerValue(headers: RequestAuthorizerEvent['headers'], lowerCaseName: string): string | undefined {
   if (!headers) return undefined;
   const name = Object.keys(headers).find((k) => k.toLowerCase() === lowerCaseName);
   return name === undefined ? undefined : (headers[name] ?? undefined);
@@ -66,4 +65,4 @@ async function verifiedPrincipal(header: string | undefined): Promise<Principal 
   }
 }
 
-export const handler = middy(authorize).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = authorizerHandler(authorize);

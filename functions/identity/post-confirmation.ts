@@ -1,20 +1,22 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import middy from '@middy/core';
-import type { PostConfirmationTriggerEvent } from 'aws-lambda';
+import { z } from 'zod';
 import { CognitoUserDirectory } from '../../shared/adapters/cognito-user-directory';
 import { enrolNewMember } from '../../shared/domain/identity/token-claims';
+import { cognitoTriggerHandler } from '../../shared/handlers/cognito-trigger-handler';
 import { logger } from '../../shared/observability/powertools';
 
 const client = new CognitoIdentityProviderClient({});
 
+const PostConfirmationEventSchema = z
+  .object({ triggerSource: z.string().min(1), userPoolId: z.string().min(1), userName: z.string().min(1).max(128) })
+  .loose()
+  .describe('Cognito post confirmation');
+
 /** Cognito post confirmation: a confirmed sign-up joins the customer group (password resets change nothing). */
-async function postConfirmation(event: PostConfirmationTriggerEvent): Promise<PostConfirmationTriggerEvent> {
+export const handler = cognitoTriggerHandler(PostConfirmationEventSchema, async (event) => {
   if (event.triggerSource === 'PostConfirmation_ConfirmSignUp') {
     await enrolNewMember(new CognitoUserDirectory(client, event.userPoolId), event.userName);
     logger.info('New member enrolled as customer');
   }
   return event;
-}
-
-export const handler = middy(postConfirmation).use(injectLambdaContext(logger, { resetKeys: true }));
+});

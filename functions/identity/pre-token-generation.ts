@@ -1,22 +1,38 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import middy from '@middy/core';
-import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
 import { CognitoUserDirectory } from '../../shared/adapters/cognito-user-directory';
 import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
 import { requiredEnv } from '../../shared/config/env';
 import { accessTokenClaims } from '../../shared/domain/identity/token-claims';
+import { cognitoTriggerHandler } from '../../shared/handlers/cognito-trigger-handler';
 import { logger } from '../../shared/observability/powertools';
 
 const client = new CognitoIdentityProviderClient({});
 const audit = new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv('AUDIT_TABLE'));
 
+/** The fields of Cognito's pre token generation (V2) event this trigger reads; the rest passes through. */
+const PreTokenGenerationEventSchema = z
+  .object({
+    triggerSource: z.string().min(1),
+    userPoolId: z.string().min(1),
+    userName: z.string().min(1).max(128),
+    request: z
+      .object({
+        userAttributes: z.record(z.string(), z.string()),
+        groupConfiguration: z.object({ groupsToOverride: z.array(z.string()).nullish() }).loose(),
+      })
+      .loose(),
+    response: z.unknown().optional(),
+  })
+  .loose()
+  .describe('Cognito pre token generation');
+
 /**
  * Cognito pre token generation (V2), at sign-in and refresh: refuses tokens to admins and vendors without an
  * enrolled authenticator app, and adds the MFA-evidence claim to the access token of users who sign in with TOTP.
  */
-async function preTokenGeneration(event: PreTokenGenerationV2TriggerEvent): Promise<PreTokenGenerationV2TriggerEvent> {
+export const handler = cognitoTriggerHandler(PreTokenGenerationEventSchema, async (event) => {
   const directory = new CognitoUserDirectory(client, event.userPoolId);
   const claims = await accessTokenClaims(
     { directory, audit, now: () => new Date() },
@@ -28,13 +44,13 @@ async function preTokenGeneration(event: PreTokenGenerationV2TriggerEvent): Prom
     },
   );
   logger.info('Issuing tokens', { triggerSource: event.triggerSource, mfaEvidence: Object.keys(claims).length > 0 });
-  event.response = {
-    claimsAndScopeOverrideDetails: {
-      accessTokenGeneration: { claimsToAddOrOverride: claims },
-      idTokenGeneration: { claimsToAddOrOverride: claims },
+  return {
+    ...event,
+    response: {
+      claimsAndScopeOverrideDetails: {
+        accessTokenGeneration: { claimsToAddOrOverride: claims },
+        idTokenGeneration: { claimsToAddOrOverride: claims },
+      },
     },
   };
-  return event;
-}
-
-export const handler = middy(preTokenGeneration).use(injectLambdaContext(logger, { resetKeys: true }));
+});

@@ -1,9 +1,5 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { inventoryProviderSecrets } from '../../shared/adapters/cached-secrets';
 import { DynamoDbProviderCircuits } from '../../shared/adapters/dynamodb-provider-circuits';
 import { DynamoDbStockNotificationOutbox } from '../../shared/adapters/dynamodb-stock-notification-outbox';
@@ -12,6 +8,7 @@ import { CockatielProviderChannels } from '../../shared/adapters/provider-channe
 import { integerEnv, requiredEnv } from '../../shared/config/env';
 import { inventoryProviderSecretArns, inventoryProviders } from '../../shared/config/inventory-providers';
 import { relayStockNotifications } from '../../shared/domain/inventory/relay-stock-notifications';
+import { scheduledHandler } from '../../shared/handlers/scheduled-handler';
 import { logger, metrics } from '../../shared/observability/powertools';
 
 const providers = inventoryProviders();
@@ -32,7 +29,7 @@ const now = () => new Date();
  * Scheduled: delivers pending sale and cancellation notices to each provider (outbox relay) through its timeout,
  * retries and circuit breaker, and reports what is still pending and for how long (the pending-notices alarm).
  */
-export const handler = middy(async (_event: unknown, context: Context) => {
+export const handler = scheduledHandler(async (_input, context) => {
   const channels = new CockatielProviderChannels({
     store,
     providers: apis,
@@ -51,6 +48,4 @@ export const handler = middy(async (_event: unknown, context: Context) => {
     else logger.warn('Stock notices left pending', { ...r });
   }
   return { providers: reports };
-})
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+});

@@ -1,9 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import middy from '@middy/core';
 import { integerEnv } from '../../shared/config/env';
 import { sweepExpiredHolds } from '../../shared/domain/orders/saga';
+import { scheduledHandler } from '../../shared/handlers/scheduled-handler';
 import { logger, metrics } from '../../shared/observability/powertools';
 import { now, orderRepository, stockLedger } from '../saga/saga-deps';
 import { paymentGateway } from '../saga/payment-deps';
@@ -15,11 +13,9 @@ const options = { graceSeconds: integerEnv('SWEEP_GRACE_SECONDS', 300), limit: i
  * Scheduled: releases stock holds that outlived their expiry (plus a grace period) because the execution that took
  * them died, and fails their still-open orders with the payment canceled or refunded.
  */
-export const handler = middy(async () => {
+export const handler = scheduledHandler(async () => {
   const result = await sweepExpiredHolds(deps, options);
   metrics.addMetric('ExpiredHoldsReleased', MetricUnit.Count, result.released);
   if (result.released > 0) logger.warn('Released expired stock holds', result);
   return result;
-})
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+});

@@ -1,9 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
+import { scheduledHandler } from '../../shared/handlers/scheduled-handler';
 import { inventoryProviderSecrets } from '../../shared/adapters/cached-secrets';
 import { DynamoDbInventoryQuarantine } from '../../shared/adapters/dynamodb-inventory-quarantine';
 import { DynamoDbProviderHealth } from '../../shared/adapters/dynamodb-provider-circuits';
@@ -34,7 +32,7 @@ const options = { maxPages: integerEnv('SYNC_MAX_PAGES', 500) };
  * the consumer's conflict rules heal what a missed webhook left wrong. A provider that could not be synced fails the
  * run (the function error alarm) after the others were.
  */
-export const handler = middy(async () => {
+export const handler = scheduledHandler(async () => {
   const reports = await syncProviderStock(deps, options);
   metrics.addMetric('InventorySyncLinesQueued', MetricUnit.Count, reports.reduce((n, r) => n + r.queued, 0));
   metrics.addMetric('InventoryLinesQuarantined', MetricUnit.Count, reports.reduce((n, r) => n + r.quarantined, 0));
@@ -42,6 +40,4 @@ export const handler = middy(async () => {
   for (const r of reports) (r.outcome === 'failed' ? logger.error : logger.info).call(logger, 'Inventory provider sync', { ...r });
   if (failed.length > 0) throw new Error(`The stock sync failed for ${failed.map((r) => `${r.providerId} (${r.error ?? 'unknown'})`).join(', ')}`);
   return { providers: reports };
-})
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+});

@@ -1,8 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import { z } from 'zod';
+import { scheduledHandler } from '../../shared/handlers/scheduled-handler';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbReconciliationReports } from '../../shared/adapters/dynamodb-reconciliation-reports';
 import { integerEnv, optionalEnv, requiredEnv } from '../../shared/config/env';
@@ -39,8 +37,7 @@ const RunSchema = z.object({ settleSeconds: z.number().int().min(0).max(3600).op
  * Scheduled (EventBridge, per stage): compares Stripe with Stockade over the window, applies the stage's safe
  * remedies, saves the report served by GET /admin/reconciliation, and emits the discrepancy count the alarm watches.
  */
-export const handler = middy(async (event: unknown) => {
-  const run = RunSchema.parse(event ?? {});
+export const handler = scheduledHandler(async (run) => {
   const options: ReconciliationOptions = { ...defaults, ...(run.settleSeconds !== undefined ? { settleSeconds: run.settleSeconds } : {}), remedies };
   const report = await reconcilePayments(deps, options);
   const failed = report.discrepancies.filter((d) => d.remedy?.outcome === 'failed').length;
@@ -50,6 +47,4 @@ export const handler = middy(async (event: unknown) => {
   if (summary.discrepancies > 0) logger.warn('Reconciliation found discrepancies', { ...summary, kinds: report.discrepancies.map((d) => d.kind) });
   else logger.info('Reconciliation found nothing', summary);
   return summary;
-})
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+}, { schema: RunSchema });

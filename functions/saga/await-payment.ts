@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { awaitPayment } from '../../shared/domain/orders/saga';
 import { now, orderRepository } from './saga-deps';
 import { waitingSteps } from './workflow-deps';
-import { sagaStep, StepInputSchema } from './saga-step';
+import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { orders: orderRepository(), waits: waitingSteps(), now };
 const InputSchema = StepInputSchema.extend({ taskToken: z.string().min(1).max(8192) });

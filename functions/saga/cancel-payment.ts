@@ -1,7 +1,7 @@
 import { cancelOrRefundPayment } from '../../shared/domain/orders/saga';
 import { orderRepository } from './saga-deps';
 import { paymentGateway } from './payment-deps';
-import { sagaStep, StepInputSchema } from './saga-step';
+import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { orders: orderRepository(), payments: paymentGateway() };
 

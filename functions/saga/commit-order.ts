@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { commitOrder } from '../../shared/domain/orders/saga';
 import { metrics } from '../../shared/observability/powertools';
 import { now, stockLedger } from './saga-deps';
-import { sagaStep, StepInputSchema } from './saga-step';
+import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { stock: stockLedger(), now };
 

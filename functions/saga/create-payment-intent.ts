@@ -1,7 +1,7 @@
 import { createPaymentIntent } from '../../shared/domain/orders/saga';
 import { now, orderRepository, paymentRecords } from './saga-deps';
 import { paymentGateway } from './payment-deps';
-import { sagaStep, StepInputSchema } from './saga-step';
+import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { orders: orderRepository(), payments: paymentGateway(), records: paymentRecords(), now };
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { markOrderFailed } from '../../shared/domain/orders/saga';
 import { metrics } from '../../shared/observability/powertools';
 import { now, orderRepository } from './saga-deps';
-import { sagaStep, StepInputSchema } from './saga-step';
+import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { orders: orderRepository(), now };
 const InputSchema = StepInputSchema.extend({

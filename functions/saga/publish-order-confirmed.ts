@@ -1,6 +1,6 @@
 import { publishOrderConfirmed } from '../../shared/domain/orders/saga';
 import { orderEvents } from './event-deps';
-import { sagaStep, StepInputSchema } from './saga-step';
+import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { events: orderEvents() };
 

@@ -1,6 +1,6 @@
 import { releaseStock } from '../../shared/domain/orders/saga';
 import { now, stockLedger } from './saga-deps';
-import { sagaStep, StepInputSchema } from './saga-step';
+import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { stock: stockLedger(), now };
 

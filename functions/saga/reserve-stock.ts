@@ -1,7 +1,7 @@
 import { integerEnv } from '../../shared/config/env';
 import { DEFAULT_HOLD_SECONDS, reserveStock } from '../../shared/domain/orders/saga';
 import { now, orderRepository, stockLedger } from './saga-deps';
-import { sagaStep, StepInputSchema } from './saga-step';
+import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { orders: orderRepository(), stock: stockLedger(), now, holdSeconds: integerEnv('HOLD_SECONDS', DEFAULT_HOLD_SECONDS) };
 

@@ -1,8 +1,4 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { correlationPaths } from '@aws-lambda-powertools/logger/correlationId';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
@@ -10,7 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { z } from 'zod';
 import { integerEnv, optionalEnv } from '../config/env';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
-import { logger, metrics, tracer } from '../observability/powertools';
+import { withPowertools } from '../handlers/powertools';
 import { problemErrorMapper } from './problem-error-mapper';
 import { type WebhookName, webhookRefusals } from './webhook-refusals';
 import { zodFieldErrors } from './zod-errors';
@@ -80,10 +76,7 @@ export function httpHandler<B extends z.ZodType = never, Q extends z.ZodType = n
     };
   };
 
-  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>(core)
-    .use(injectLambdaContext(logger, { correlationIdPath: correlationPaths.API_GATEWAY_REST, resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  const handler = withPowertools(core, { correlationIdPath: correlationPaths.API_GATEWAY_REST })
     .use(httpCors({ origins: corsOrigins, headers: 'Content-Type,Authorization,Idempotency-Key' }))
     .use(httpSecurityHeaders())
     .use(problemErrorMapper())

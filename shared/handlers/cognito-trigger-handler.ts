@@ -1,0 +1,20 @@
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { issuesOf, withPowertools } from './powertools';
+
+/**
+ * The kit for Cognito user pool triggers: the shared observability and the trigger event checked with `schema` (the
+ * fields the trigger reads; Cognito's others pass through). The handler returns the event, with `response` set where
+ * the trigger answers something. A thrown error refuses the Cognito operation (sign-up, sign-in) with its message, so
+ * messages must be fit for the user and never name internals.
+ */
+export function cognitoTriggerHandler<S extends z.ZodType<{ triggerSource: string; userPoolId: string; userName: string }>>(
+  schema: S,
+  handle: (event: z.infer<S>, context: Context) => Promise<z.infer<S>>,
+) {
+  return withPowertools(async (event: unknown, context: Context): Promise<z.infer<S>> => {
+    const parsed = schema.safeParse(event);
+    if (!parsed.success) throw new Error(`Not a ${schema.description ?? 'Cognito trigger'} event: ${issuesOf(parsed.error)}`);
+    return handle(parsed.data as z.infer<S>, context);
+  });
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ROTATION_STEPS, type RotationStep } from '../domain/inventory/rotate-hmac-secret';
+import { logger } from '../observability/powertools';
+import { issuesOf, withPowertools } from './powertools';
+
+/** What Secrets Manager sends for each rotation step (fields it may add later are ignored). */
+const RotationEventSchema = z.object({
+  Step: z.enum(ROTATION_STEPS),
+  SecretId: z.string().min(1).max(2048),
+  ClientRequestToken: z.string().min(32).max(64),
+});
+
+/**
+ * The kit for Secrets Manager rotation functions: the shared observability, the rotation event checked, and the
+ * secret ARN, token and step as log keys (never a secret value). A thrown error fails the step, and Secrets Manager
+ * retries the rotation.
+ */
+export function secretRotationHandler(rotate: (request: { step: RotationStep; secretId: string; token: string }) => Promise<string>) {
+  return withPowertools(async (event: unknown): Promise<void> => {
+    const parsed = RotationEventSchema.safeParse(event);
+    if (!parsed.success) throw new Error(`Not a Secrets Manager rotation event: ${issuesOf(parsed.error)}`);
+    const { Step: step, SecretId: secretId, ClientRequestToken: token } = parsed.data;
+    logger.appendKeys({ secretId, token, step });
+    const outcome = await rotate({ step, secretId, token });
+    logger.info('Rotation step done', { outcome });
+  });
+}

@@ -23,9 +23,11 @@ export class StripeWebhookVerifier implements WebhookVerifier {
   constructor(private readonly loadSecrets: () => Promise<readonly string[]>) {}
 
   async verify(rawBody: string, signatureHeader: string | undefined): Promise<ProviderEvent> {
-    checkSignatureHeaderShape(signatureHeader);
+    const signedAt = signedAtOf(signatureHeader);
+    // Stripe's SDK bounds only the age; a timestamp far ahead is a replay prepared for later, or a broken clock.
+    if (signedAt - Date.now() / 1000 > TOLERANCE_SECONDS) throw new WebhookSignatureError(`The Stripe-Signature timestamp is more than ${TOLERANCE_SECONDS} s ahead of now`);
     const secrets = await this.loadSecrets();
-    if (!secrets.some((secret) => signedWith(rawBody, signatureHeader, secret))) {
+    if (!secrets.some((secret) => signedWith(rawBody, signatureHeader as string, secret))) {
       throw new WebhookSignatureError('The Stripe signature does not match the body, is stale, or was made with an unknown secret');
     }
     return providerEventOf(rawBody);
@@ -33,15 +35,16 @@ export class StripeWebhookVerifier implements WebhookVerifier {
 }
 
 /**
- * Stripe's scheme is `t=<unix seconds>,v1=<64 hex>[,v1=…][,v0=…]`. The SDK's own parser throws plain errors on some
+ * Stripe's scheme is `t=<unix seconds>,v1=<64 hex>[,v1=…][,v0=…]`; returns the timestamp. The SDK's own parser throws plain errors on some
  * malformed headers (an empty v1, say), which would surface as 500s; anything not of this shape is refused first.
  */
-function checkSignatureHeaderShape(header: string | undefined): asserts header is string {
+function signedAtOf(header: string | undefined): number {
   if (!header) throw new WebhookSignatureError('Missing Stripe-Signature header');
   const parts = header.split(',');
   if (header.length > MAX_SIGNATURE_HEADER_LENGTH || parts.length > MAX_SIGNATURE_PARTS) throw new WebhookSignatureError('The Stripe-Signature header is too long');
   let timestamps = 0;
   let signatures = 0;
+  let signedAt = 0;
   for (const part of parts) {
     const match = /^([a-z][a-z0-9]{0,9})=([^=,\s]+)$/.exec(part);
     if (!match) throw new WebhookSignatureError('The Stripe-Signature header is malformed');
@@ -49,12 +52,14 @@ function checkSignatureHeaderShape(header: string | undefined): asserts header i
     if (scheme === 't') {
       if (!/^\d{1,12}$/.test(value)) throw new WebhookSignatureError('The Stripe-Signature timestamp is not unix seconds');
       timestamps++;
+      signedAt = Number(value);
     } else if (scheme === 'v1') {
       if (!/^[0-9a-f]{64}$/.test(value)) throw new WebhookSignatureError('A Stripe-Signature v1 value is not 64 hex characters');
       signatures++;
     }
   }
   if (timestamps !== 1 || signatures === 0) throw new WebhookSignatureError('The Stripe-Signature header needs one t= and at least one v1=');
+  return signedAt;
 }
 
 function signedWith(rawBody: string, header: string, secret: string): boolean {

@@ -100,6 +100,8 @@ describe('Stripe webhook authenticity, end to end', () => {
     ['carrying a garbage Stripe-Signature header', (a) => ({ body: a.body, signature: 'garbage-not-a-signature' })],
     ['tampered (one byte changed after signing)', (a) => ({ body: oneByteChanged(a.body), signature: sign(a.body) })],
     ['stale (correctly signed 301 s ago)', (a) => ({ body: a.body, signature: sign(a.body, { timestamp: nowSeconds() - 301 }) })],
+    // 330 s, not 301: a slow request's travel time must not bring the timestamp back within the tolerance.
+    ['from the future (correctly signed 330 s ahead)', (a) => ({ body: a.body, signature: sign(a.body, { timestamp: nowSeconds() + 330 }) })],
     ['body-swapped (the signature of one event sent with another)', (a, b) => ({ body: b.body, signature: sign(a.body) })],
     ['signed with a wrong secret', (a) => ({ body: a.body, signature: sign(a.body, { secret: `whsec_${randomBytes(24).toString('base64url')}` }) })],
     // The SDK's parser threw a plain Error on an empty signature, which answered 500 without any secret.

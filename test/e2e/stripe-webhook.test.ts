@@ -13,7 +13,7 @@ describe('Stripe webhook intake, end to end', () => {
   const ledgerItem = async (eventId: string) => (await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `EVENT#stripe#${eventId}` }, sk: { S: 'EVENT' } }, ConsistentRead: true }))).Item;
   const post = (body: string, signature?: string) =>
     fetch(`${endpoints.apiUrl}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(signature ? { 'Stripe-Signature': signature } : {}) }, body });
-  const event = (id: string) => JSON.stringify({ id, object: 'event', type: 'payment_intent.succeeded', created: Math.floor(Date.now() / 1000), api_version: '2025-01-01', data: { object: { id: 'pi_e2e', object: 'payment_intent' } } });
+  const event = (id: string) => JSON.stringify({ id, object: 'event', type: 'payment_intent.succeeded', created: Math.floor(Date.now() / 1000), api_version: '2025-01-01', data: { object: { id: 'pi_e2e', object: 'payment_intent', status: 'succeeded', amount: 2100, currency: 'eur', metadata: {} } } });
   const sign = (body: string, key = secret, timestamp = Math.floor(Date.now() / 1000)) => Stripe.webhooks.generateTestHeaderString({ payload: body, secret: key, timestamp });
 
   it('records a signed event once; a duplicate delivery is acknowledged and changes nothing', async () => {

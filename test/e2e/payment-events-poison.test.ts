@@ -4,7 +4,7 @@ import { type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } fr
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import Stripe from 'stripe';
 import { DEAD_LETTER_REASON_ATTRIBUTE } from '../../shared/adapters/sqs-dead-letters';
-import { dynamoDbClient, localCredentials, tableNamed, testEndpoints } from '../support/endpoints';
+import { dynamoDbClient, localCredentials, queueNamed, tableNamed, testEndpoints } from '../support/endpoints';
 import { until } from '../support/until';
 
 /**
@@ -17,11 +17,7 @@ describe('payment events queue: a malformed message does not block its group', (
   const sqs = new SQSClient({ endpoint: endpoints.aws.sqs, region: endpoints.region, credentials: localCredentials });
   const dynamodb = dynamoDbClient(endpoints);
   const paymentsTable = tableNamed(endpoints, 'PaymentsTable');
-  const queueUrl = (prefix: string) => {
-    const logicalId = Object.keys(endpoints.queues).find((id) => id.startsWith(prefix));
-    if (!logicalId) throw new Error(`The runtime has no queue ${prefix}*`);
-    return endpoints.queues[logicalId] as string;
-  };
+  const queueUrl = (prefix: string) => queueNamed(endpoints, prefix);
   const source = queueUrl('PaymentEventsQueue');
   const dlq = queueUrl('PaymentEventsDlq');
   afterAll(() => {

@@ -7,7 +7,7 @@ import { DynamoDbInventoryLedger } from '../../shared/adapters/dynamodb-inventor
 import { DEAD_LETTER_REASON_ATTRIBUTE } from '../../shared/adapters/sqs-dead-letters';
 import type { NormalizedUpdate } from '../../shared/domain/inventory/normalize';
 import { apiCaller } from '../support/api';
-import { dynamoDbClient, localCredentials, tableNamed, testEndpoints } from '../support/endpoints';
+import { dynamoDbClient, localCredentials, queueNamed, tableNamed, testEndpoints } from '../support/endpoints';
 import { cognitoClient, signIn } from '../support/identity';
 import { decodeJwt } from '../support/jwt-forge';
 import { stockedSkus } from '../support/order-builders';
@@ -31,11 +31,7 @@ describe('inventory updates queue: poison message, DLQ and redrive', () => {
   const ledger = new DynamoDbInventoryLedger(dynamodb, catalogTable);
   const sqs = new SQSClient({ endpoint: endpoints.aws.sqs, region: endpoints.region, credentials: localCredentials });
   const call = apiCaller(endpoints.apiUrl);
-  const queueUrl = (prefix: string) => {
-    const logicalId = Object.keys(endpoints.queues).find((id) => id.startsWith(prefix));
-    if (!logicalId) throw new Error(`The runtime has no queue ${prefix}*`);
-    return endpoints.queues[logicalId] as string;
-  };
+  const queueUrl = (prefix: string) => queueNamed(endpoints, prefix);
   const source = queueUrl('InventoryUpdatesQueue');
   const dlq = queueUrl('InventoryUpdatesDlq');
   const tag = randomBytes(4).toString('hex');

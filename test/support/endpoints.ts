@@ -21,6 +21,13 @@ export function tableNamed(endpoints: Endpoints, prefix: string): string {
   return endpoints.tables[logicalId] as string;
 }
 
+/** The URL of the runtime's queue whose logical id starts with `prefix` (e.g. 'PaymentEventsDlq'). */
+export function queueNamed(endpoints: Endpoints, prefix: string): string {
+  const logicalId = Object.keys(endpoints.queues).find((k) => k.startsWith(prefix));
+  if (!logicalId) throw new Error(`The runtime has no queue ${prefix}*`);
+  return endpoints.queues[logicalId] as string;
+}
+
 /** The real DynamoDB client, pointed at the runtime's DynamoDB Local. */
 export function dynamoDbClient(endpoints: Endpoints, options: { maxAttempts?: number } = {}): DynamoDBClient {
   return new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials, ...options });

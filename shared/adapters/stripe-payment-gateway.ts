@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { Money } from '../domain/catalog/catalog';
+import type { Money } from '../domain/model/money';
 import { BusinessRuleError, NotFoundError } from '../domain/errors';
 import { TransientError } from '../domain/orders/saga-errors';
 import type { PaymentGateway, ProviderPayment } from '../ports/payment-gateway';

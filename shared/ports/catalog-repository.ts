@@ -1,4 +1,4 @@
-import type { Money } from '../domain/catalog/catalog';
+import type { Money } from '../domain/model/money';
 
 /** A product as stored (without its SKUs). */
 export interface StoredProduct {

@@ -1,4 +1,4 @@
-import type { StoredOrder } from '../domain/orders/order';
+import type { StoredOrder } from '../domain/model/order';
 
 /** The outside fulfilment service (a warehouse or 3PL). */
 export interface FulfilmentProvider {

@@ -1,4 +1,4 @@
-import type { ProviderStockLine } from '../domain/inventory/normalize';
+import type { ProviderStockLine } from '../domain/model/inventory';
 
 /** A provider line that could not be translated into Stockade's SKU and eaches, kept for an operator. */
 export interface QuarantinedLine {

@@ -1,5 +1,4 @@
-import type { StockDecision } from '../domain/inventory/conflict-rules';
-import type { NormalizedUpdate } from '../domain/inventory/normalize';
+import type { NormalizedUpdate, StockDecision } from '../domain/model/inventory';
 
 /** What applying one update did, as the inventory ledger records it. */
 export type InventoryOutcome = StockDecision['kind'] | 'unknown-sku';

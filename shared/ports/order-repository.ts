@@ -1,4 +1,4 @@
-import type { OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/orders/order';
+import type { OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/model/order';
 import type { ListPosition } from './catalog-repository';
 
 /** The request that created an order, remembered per customer and Idempotency-Key. */

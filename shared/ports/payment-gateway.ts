@@ -1,4 +1,4 @@
-import type { Money } from '../domain/catalog/catalog';
+import type { Money } from '../domain/model/money';
 
 /** A PaymentIntent as Stockade needs to know it. */
 export interface ProviderPayment {

@@ -1,5 +1,5 @@
-import type { Money } from '../domain/catalog/catalog';
-import type { PaymentOutcome } from '../domain/orders/order';
+import type { Money } from '../domain/model/money';
+import type { PaymentOutcome } from '../domain/model/order';
 
 /**
  * A payment's state as Stockade decided it. PENDING until the provider reports it finished; SUCCEEDED and CANCELED

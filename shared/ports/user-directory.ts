@@ -1,4 +1,4 @@
-import type { Group } from '../domain/access/route-policies';
+import type { Group } from '../domain/model/groups';
 
 /** The user pool, as the identity use cases need it. */
 export interface UserDirectory {

@@ -9,7 +9,7 @@ import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-re
 import { DynamoDbPaymentRecords } from '../../shared/adapters/dynamodb-payment-records';
 import { DynamoDbReconciliationReports } from '../../shared/adapters/dynamodb-reconciliation-reports';
 import { StripePaymentGateway } from '../../shared/adapters/stripe-payment-gateway';
-import type { Money } from '../../shared/domain/catalog/catalog';
+import type { Money } from '../../shared/domain/model/money';
 import { cancelOrder } from '../../shared/domain/orders/cancel';
 import type { StoredOrder } from '../../shared/domain/orders/order';
 import { receiveProviderRefund, refundOrder } from '../../shared/domain/orders/refund';

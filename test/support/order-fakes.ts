@@ -1,4 +1,4 @@
-import type { Money } from '../../shared/domain/catalog/catalog';
+import type { Money } from '../../shared/domain/model/money';
 import type { AuditEvent, AuditLog, AuditPage } from '../../shared/ports/audit-log';
 import type { OrderPayment, PaymentOutcome, StoredOrder } from '../../shared/domain/orders/order';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../../shared/ports/order-repository';

@@ -2,8 +2,9 @@
  * The route-by-role matrix of api-contract.md, as data: every route of the API has exactly one entry, and the
  * API stack, the authorizer and the tests all read this table. A route without an entry cannot be deployed.
  */
-export const GROUPS = ['customer', 'vendor', 'admin'] as const;
-export type Group = (typeof GROUPS)[number];
+import { GROUPS, type Group } from '../model/groups';
+
+export { GROUPS, type Group };
 
 export type RouteAccess =
   /** Anyone, no token. */

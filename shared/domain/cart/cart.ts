@@ -1,6 +1,7 @@
 import type { CartRepository, StoredCart } from '../../ports/cart-repository';
 import type { CatalogRepository } from '../../ports/catalog-repository';
-import { available, type Money } from '../catalog/catalog';
+import { available } from '../catalog/catalog';
+import type { Money } from '../model/money';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../errors';
 
 /** A cart expires after this long without a change. */

@@ -1,11 +1,6 @@
 import { BusinessRuleError, NotFoundError, ValidationError } from '../errors';
+import type { Money } from '../model/money';
 import type { CatalogRepository, CursorCodec, ProductRecord, StoredSku } from '../../ports/catalog-repository';
-
-/** Money is an integer in minor units plus an ISO 4217 code (api-contract.md). */
-export interface Money {
-  readonly amount: number;
-  readonly currency: string;
-}
 
 export interface Sku {
   readonly sku: string;

@@ -10,14 +10,9 @@ export interface SkuStockState {
   readonly versions: Readonly<Record<string, number>>;
 }
 
-export type StockDecision =
-  | { readonly kind: 'apply'; readonly onHand: number; readonly clamped: boolean }
-  /** The provider sent this version already. */
-  | { readonly kind: 'duplicate' }
-  /** The provider sent a newer version already. */
-  | { readonly kind: 'stale'; readonly newest: number }
-  /** A provider of higher priority feeds this SKU. */
-  | { readonly kind: 'outranked'; readonly by: string };
+import type { StockDecision } from '../model/inventory';
+
+export type { StockDecision } from '../model/inventory';
 
 /**
  * The conflict rules for one normalized update against a SKU's state: per provider, only a version newer than every

@@ -1,28 +1,8 @@
 import type { ProviderSettings, Rounding } from './provider-config';
 
-/** One line of a provider's webhook or snapshot, as the provider wrote it. */
-export interface ProviderStockLine {
-  readonly externalSku: string;
-  /** Stock on hand, absolute (not a delta), in `unit`. */
-  readonly quantity: number;
-  readonly unit?: string;
-  /** The provider's version of this SKU's stock; newer versions win. */
-  readonly version?: number;
-}
+import type { NormalizedUpdate, ProviderStockLine } from '../model/inventory';
 
-/** A provider's stock for one of Stockade's SKUs, in eaches. */
-export interface NormalizedUpdate {
-  readonly providerId: string;
-  readonly priority: number;
-  readonly eventId: string;
-  readonly externalSku: string;
-  readonly sku: string;
-  /** Whole eaches, >= 0. */
-  readonly onHand: number;
-  /** The line's version, or else the event's occurredAt in epoch milliseconds. */
-  readonly version: number;
-  readonly occurredAt: string;
-}
+export type { NormalizedUpdate, ProviderStockLine } from '../model/inventory';
 
 export type Normalized = { readonly ok: true; readonly update: NormalizedUpdate } | { readonly ok: false; readonly externalSku: string; readonly reason: string };
 

@@ -1,72 +1,7 @@
-import type { Money } from '../catalog/catalog';
+import type { Order, StoredOrder } from '../model/order';
 
-/** PENDING -> RESERVED -> AWAITING_PAYMENT -> CONFIRMED -> FULFILLED; or FAILED, CANCELLED, REFUNDED (api-contract.md). */
-export type OrderStatus = 'PENDING' | 'RESERVED' | 'AWAITING_PAYMENT' | 'CONFIRMED' | 'FULFILLED' | 'FAILED' | 'CANCELLED' | 'REFUNDED';
-
-/** Statuses in which the saga is still deciding: the order may yet be confirmed or failed. */
-export const OPEN_STATUSES: readonly OrderStatus[] = ['PENDING', 'RESERVED', 'AWAITING_PAYMENT'];
-
-export interface OrderLine {
-  readonly sku: string;
-  readonly productId: string;
-  readonly vendorId: string;
-  readonly quantity: number;
-  readonly unitPrice: Money;
-  readonly lineTotal: Money;
-}
-
-export interface OrderPayment {
-  readonly provider: 'stripe';
-  readonly paymentIntentId: string;
-  /** Handed to the owner only while the order awaits payment (Stripe.js confirms with it). */
-  readonly clientSecret?: string;
-  readonly status: string;
-}
-
-/** What the payment provider told us about an order's payment, recorded by the webhook. */
-export interface PaymentOutcome {
-  readonly kind: 'succeeded' | 'failed' | 'canceled';
-  readonly paymentIntentId: string;
-  readonly amount: number;
-  readonly currency: string;
-  /** Provider's reason for a failure (decline code), never card data. */
-  readonly reason?: string;
-}
-
-/** An order as stored. */
-export interface StoredOrder {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly status: OrderStatus;
-  readonly lines: readonly OrderLine[];
-  readonly total: Money;
-  readonly payment?: OrderPayment;
-  readonly paymentOutcome?: PaymentOutcome;
-  /** The saga's task token while it waits for the payment; never leaves the backend. */
-  readonly paymentTaskToken?: string;
-  readonly failureReason?: string;
-  readonly fulfilmentReference?: string;
-  /** Sum of the refunds recorded for the order, minor units. */
-  readonly refundedAmount?: number;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-/** The order as its owner sees it (api-contract.md). */
-export interface Order {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly status: OrderStatus;
-  readonly lines: readonly OrderLine[];
-  readonly total: Money;
-  readonly currency: string;
-  readonly payment?: OrderPayment;
-  readonly failureReason?: string;
-  /** Extension: what has been refunded so far, when anything has. */
-  readonly refunded?: Money;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+export { OPEN_STATUSES } from '../model/order';
+export type { Order, OrderLine, OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../model/order';
 
 /** The contract's view of an order; the client secret only while the order awaits payment. */
 export function orderView(order: StoredOrder): Order {

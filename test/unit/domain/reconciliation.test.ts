@@ -1,4 +1,4 @@
-import type { Money } from '../../../shared/domain/catalog/catalog';
+import type { Money } from '../../../shared/domain/model/money';
 import { BusinessRuleError } from '../../../shared/domain/errors';
 import { cancelOrder } from '../../../shared/domain/orders/cancel';
 import type { StoredOrder } from '../../../shared/domain/orders/order';

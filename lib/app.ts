@@ -1,4 +1,4 @@
-import type { App} from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { loadInventoryProviders } from './config/inventory-providers';

@@ -5,7 +5,8 @@ import { sendInventoryWebhook } from './inventory-webhook-sender';
 import type { Endpoints } from './runtime';
 import { PROJECT_ROOT } from './synth';
 
-const USAGE = 'npm run inventory:push -- --provider <id> --sku <externalSku> --quantity <n> [--unit <unit>] [--version <n>] [--event-id <id>] [--state-dir <dir>]';
+const USAGE =
+  'npm run inventory:push -- --provider <id> --sku <externalSku> --quantity <n> [--unit <unit>] [--version <n>] [--event-id <id>] [--state-dir <dir>]';
 
 /**
  * `npm run inventory:push -- --provider acme-warehouse --sku ACME-10001 --quantity 40`: sends one stock line to the
@@ -33,7 +34,10 @@ async function main(): Promise<number> {
   }
   const endpoints = JSON.parse(readFileSync(path.join(values['state-dir'], 'endpoints.json'), 'utf8')) as Endpoints;
   const secret = endpoints.inventoryProviders[provider]?.secret;
-  if (!secret) throw new Error(`No inventory provider "${provider}" in endpoints.json (${Object.keys(endpoints.inventoryProviders).join(', ') || 'none'}); is npm start running?`);
+  if (!secret)
+    throw new Error(
+      `No inventory provider "${provider}" in endpoints.json (${Object.keys(endpoints.inventoryProviders).join(', ') || 'none'}); is npm start running?`,
+    );
 
   const line = { externalSku: sku, quantity, ...(values.unit ? { unit: values.unit } : {}), ...(version === undefined ? {} : { version }) };
   const response = await sendInventoryWebhook(endpoints.apiUrl, provider, secret, [line], { eventId: values['event-id'] });

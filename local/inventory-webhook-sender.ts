@@ -13,7 +13,11 @@ export async function sendInventoryWebhook(
   lines: readonly ProviderStockLine[],
   event: { eventId?: string | undefined; occurredAt?: string | undefined } = {},
 ): Promise<{ status: number; ok: boolean; text: string }> {
-  const body = JSON.stringify({ eventId: event.eventId ?? `evt_${randomBytes(12).toString('hex')}`, occurredAt: event.occurredAt ?? new Date().toISOString(), updates: lines });
+  const body = JSON.stringify({
+    eventId: event.eventId ?? `evt_${randomBytes(12).toString('hex')}`,
+    occurredAt: event.occurredAt ?? new Date().toISOString(),
+    updates: lines,
+  });
   const response = await fetch(`${apiUrl}/webhooks/inventory/${encodeURIComponent(providerId)}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...inventorySignatureHeaders(secret, body) },

@@ -16,11 +16,22 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
  * users) and prints the access token, for `curl -H "Authorization: Bearer $(npm run -s login -- --user admin)"`.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { user: { type: 'string', default: 'customer' }, 'state-dir': { type: 'string', default: path.join(PROJECT_ROOT, '.stockade') }, id: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      user: { type: 'string', default: 'customer' },
+      'state-dir': { type: 'string', default: path.join(PROJECT_ROOT, '.stockade') },
+      id: { type: 'boolean', default: false },
+    },
+  });
   const endpoints = JSON.parse(readFileSync(path.join(values['state-dir'], 'endpoints.json'), 'utf8')) as Endpoints;
   const user = endpoints.users?.[values.user as keyof DemoUsers];
   if (!endpoints.cognito || !user) throw new Error(`No demo user "${values.user}" (choose customer, vendor or admin); is npm start running?`);
-  const client = new CognitoIdentityProviderClient({ endpoint: endpoints.cognito.endpoint, region: endpoints.region, credentials: localCredentials, maxAttempts: 1 });
+  const client = new CognitoIdentityProviderClient({
+    endpoint: endpoints.cognito.endpoint,
+    region: endpoints.region,
+    credentials: localCredentials,
+    maxAttempts: 1,
+  });
   const tokens = await signInWithPassword(client, endpoints.cognito.clientId, user);
   const token = values.id ? tokens.IdToken : tokens.AccessToken;
   if (!token) throw new Error('Sign-in returned no ID token');

@@ -144,7 +144,10 @@ export class LocalRuntime {
       const stepFunctions = new StepFunctionsService({ invoke: (name, event) => lambdas.byName(name).invoke(event) });
       const stripe = new StripeStandIn();
       const fulfilment = new FulfilmentStandIn();
-      const inventory = new InventoryProviderStandIn({ secretValue: (providerId) => inventorySecretValue(secrets, providerId), graceHours: inventoryGraceHours(assembly) });
+      const inventory = new InventoryProviderStandIn({
+        secretValue: (providerId) => inventorySecretValue(secrets, providerId),
+        graceHours: inventoryGraceHours(assembly),
+      });
       const dataServices: LocalService[] = [dynamodb, sqs, secrets, cognito, stepFunctions];
       for (const s of [...dataServices, lambdas]) for (const t of s.resourceTypes) owner.set(t, s);
 
@@ -186,14 +189,20 @@ export class LocalRuntime {
       await api.start();
       started.push(api);
       // Signed webhooks go to the API once it has the route (until then events are only kept, not sent).
-      if (model.routes.some((r) => r.httpMethod === 'POST' && r.resourcePath === '/webhooks/stripe')) stripe.configure({ webhookUrl: `${api.url}/webhooks/stripe` });
+      if (model.routes.some((r) => r.httpMethod === 'POST' && r.resourcePath === '/webhooks/stripe'))
+        stripe.configure({ webhookUrl: `${api.url}/webhooks/stripe` });
       inventory.configure({ apiUrl: api.url });
 
       const pool = assembly.resourcesOfType('AWS::Cognito::UserPool')[0];
       const appClient = assembly.resourcesOfType('AWS::Cognito::UserPoolClient')[0];
       const identity =
         pool && appClient
-          ? { endpoint: cognito.endpoint, userPoolId: cognito.physical(pool).ref, clientId: cognito.physical(appClient).ref, localDataDirectory: cognito.dataDirectory }
+          ? {
+              endpoint: cognito.endpoint,
+              userPoolId: cognito.physical(pool).ref,
+              clientId: cognito.physical(appClient).ref,
+              localDataDirectory: cognito.dataDirectory,
+            }
           : undefined;
       const users = identity ? await seedDemoUsers(identity) : undefined;
       const products = identity && users && options.seedDemoData !== false ? await seedDemoCatalog({ apiUrl: api.url, cognito: identity, vendors: users }) : 0;
@@ -207,14 +216,29 @@ export class LocalRuntime {
         inventoryProviders: inventoryProviderSecrets(secrets),
         ...(fulfilmentKey ? { fulfilment: { url: fulfilment.url, apiKey: fulfilmentKey } } : {}),
         inventoryStandIn: { url: inventory.url },
-        stateMachines: Object.fromEntries(assembly.resourcesOfType('AWS::StepFunctions::StateMachine').map((m) => [m.logicalId, stepFunctions.physical(m).ref])),
-        aws: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, secretsManager: secrets.endpoint, lambda: invoke.endpoint, stepFunctions: stepFunctions.endpoint },
+        stateMachines: Object.fromEntries(
+          assembly.resourcesOfType('AWS::StepFunctions::StateMachine').map((m) => [m.logicalId, stepFunctions.physical(m).ref]),
+        ),
+        aws: {
+          dynamodb: dynamodb.endpoint,
+          sqs: sqs.endpoint,
+          secretsManager: secrets.endpoint,
+          lambda: invoke.endpoint,
+          stepFunctions: stepFunctions.endpoint,
+        },
         tables: Object.fromEntries(assembly.resourcesOfType('AWS::DynamoDB::Table').map((t) => [t.logicalId, dynamodb.physical(t).ref])),
         queues: Object.fromEntries(assembly.resourcesOfType('AWS::SQS::Queue').map((q) => [q.logicalId, sqs.physical(q).ref])),
       };
       mkdirSync(options.stateDirectory, { recursive: true });
       writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-      return new LocalRuntime(assembly, { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe, fulfilment, inventory, schedules }, api, endpoints, started, products);
+      return new LocalRuntime(
+        assembly,
+        { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe, fulfilment, inventory, schedules },
+        api,
+        endpoints,
+        started,
+        products,
+      );
     } catch (error) {
       await stopAll();
       throw error;
@@ -224,7 +248,11 @@ export class LocalRuntime {
   /** Lines describing what runs where. */
   describe(): string[] {
     const { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources } = this.services;
-    const played = new Set<string>(['AWS::Lambda::EventSourceMapping', 'AWS::Events::Rule', ...[dynamodb, sqs, secrets, cognito, stepFunctions, lambdas].flatMap((s) => [...s.resourceTypes])]);
+    const played = new Set<string>([
+      'AWS::Lambda::EventSourceMapping',
+      'AWS::Events::Rule',
+      ...[dynamodb, sqs, secrets, cognito, stepFunctions, lambdas].flatMap((s) => [...s.resourceTypes]),
+    ]);
     const unplayed = new Set(
       this.assembly.stacks
         .flatMap((s) => s.resources)
@@ -291,7 +319,8 @@ function inventoryProviderSecrets(secrets: SecretsManagerService): Record<string
   const result: Record<string, { secret: string }> = {};
   for (const s of secrets.list()) {
     const providerId = s.tags[PROVIDER_ID_TAG];
-    if (s.tags[SECRET_KIND_TAG] === 'inventory-provider-hmac' && providerId) result[providerId] = { secret: parseInventoryHmacSecret(secrets.currentValue(s.arn)).current };
+    if (s.tags[SECRET_KIND_TAG] === 'inventory-provider-hmac' && providerId)
+      result[providerId] = { secret: parseInventoryHmacSecret(secrets.currentValue(s.arn)).current };
   }
   return result;
 }

@@ -83,7 +83,14 @@ async function capacityPerOrder(ctx: BenchContext, opts: CheckoutOptions, ledger
   } finally {
     client.destroy();
   }
-  const steps = [...new Set(meter.uses.map((u) => u.step))].map((step) => stepCapacity(step, meter.uses.filter((u) => u.step === step), opts.capacity, ledgerEvents));
+  const steps = [...new Set(meter.uses.map((u) => u.step))].map((step) =>
+    stepCapacity(
+      step,
+      meter.uses.filter((u) => u.step === step),
+      opts.capacity,
+      ledgerEvents,
+    ),
+  );
   return {
     orders: opts.capacity,
     steps,
@@ -123,7 +130,12 @@ function paymentGatewayStandIn(): PaymentGateway {
   return {
     createPaymentIntent: ({ amount }) => {
       const id = stripeLikeId('pi');
-      return Promise.resolve({ paymentIntentId: id, status: 'requires_payment_method', amount, clientSecret: `${id}_secret_${stripeLikeId('s', 25).slice(2)}` });
+      return Promise.resolve({
+        paymentIntentId: id,
+        status: 'requires_payment_method',
+        amount,
+        clientSecret: `${id}_secret_${stripeLikeId('s', 25).slice(2)}`,
+      });
     },
     retrieve: unexpected('payments.retrieve'),
     cancel: unexpected('payments.cancel'),
@@ -163,7 +175,12 @@ async function driveOneOrder(meter: CapacityMeter, a: Adapters, placeOrder: () =
   meter.step = 'GET /orders/{id}';
   const order = (await orders.get(orderId)) as StoredOrder;
   meter.step = 'Stripe webhook: outcome';
-  await receivePaymentOutcome({ orders, records, waits, payments, now }, orderId, { kind: 'succeeded', paymentIntentId, amount: order.total.amount, currency: order.total.currency.toLowerCase() });
+  await receivePaymentOutcome({ orders, records, waits, payments, now }, orderId, {
+    kind: 'succeeded',
+    paymentIntentId,
+    amount: order.total.amount,
+    currency: order.total.currency.toLowerCase(),
+  });
   meter.step = 'Stripe webhook: event ledger';
   for (let e = 0; e < ledgerEvents; e++) await a.ledger.record(succeededEvent(orderId, order, paymentIntentId), now());
   meter.step = 'CommitOrder';
@@ -196,6 +213,11 @@ function stepCapacity(step: string, uses: readonly CapacityUse[], orders: number
     readUnits: sum('read', (u) => u.units),
     writeUnits: sum('write', (u) => u.units),
     writeIndexUnits: sum('write', (u) => u.indexUnits),
-    detail: [...calls].map(([call, n]) => `${n / orders === 1 ? '' : `${num(n / orders, n % orders === 0 ? 0 : 1)}× `}${call} (${num(uses.filter((u) => `${u.command} ${u.tables}` === call).reduce((x, u) => x + u.units, 0) / n)})`).join(', '),
+    detail: [...calls]
+      .map(
+        ([call, n]) =>
+          `${n / orders === 1 ? '' : `${num(n / orders, n % orders === 0 ? 0 : 1)}× `}${call} (${num(uses.filter((u) => `${u.command} ${u.tables}` === call).reduce((x, u) => x + u.units, 0) / n)})`,
+      )
+      .join(', '),
   };
 }

@@ -38,12 +38,54 @@ export function costTable(c: CapacityResult, lambda: LambdaPerOrder, transitions
 function costLines(c: CapacityResult, lambda: LambdaPerOrder, transitions: number): CostLine[] {
   const apiRequests = 2 + lambda.webhookDeliveries;
   return [
-    { item: 'DynamoDB writes', perOrder: `${num(c.writeUnits)} WRU`, unitPrice: '$0.625 / million WRU', per1000: 1000 * c.writeUnits * PRICES.writeRequestUnit, basis: 'measured (ConsumedCapacity from DynamoDB Local, indexes included)' },
-    { item: 'DynamoDB reads', perOrder: `${num(c.readUnits)} RRU`, unitPrice: '$0.125 / million RRU', per1000: 1000 * c.readUnits * PRICES.readRequestUnit, basis: 'measured (ConsumedCapacity from DynamoDB Local)' },
-    { item: 'Step Functions Standard', perOrder: `${transitions} transitions`, unitPrice: '$0.025 / 1,000 transitions', per1000: 1000 * transitions * PRICES.stateTransition, basis: 'states of the happy path, +1 for the start (assumption)' },
-    { item: 'Lambda requests', perOrder: `${num(lambda.invocations, 2)} invocations`, unitPrice: '$0.20 / million', per1000: 1000 * lambda.invocations * PRICES.lambdaRequest, basis: 'measured on the paid orders' },
-    { item: 'Lambda duration (arm64)', perOrder: `${num(lambda.gbSeconds, 4)} GB-s`, unitPrice: '$0.0000133334 / GB-s', per1000: 1000 * lambda.gbSeconds * PRICES.lambdaArmGbSecond, basis: 'rough: local durations (x64, worker threads, loopback) at the configured memory' },
-    { item: 'API Gateway REST', perOrder: `${num(apiRequests, 2)} requests`, unitPrice: '$3.50 / million', per1000: 1000 * apiRequests * PRICES.restApiRequest, basis: `POST /checkout, one GET /orders/{id}, ${num(lambda.webhookDeliveries, 2)} Stripe webhook deliveries (measured)` },
-    { item: 'SQS', perOrder: `${SQS_REQUESTS_PER_ORDER} requests`, unitPrice: '$0.40 / million', per1000: 1000 * SQS_REQUESTS_PER_ORDER * PRICES.sqsRequest, basis: 'assumption: send, receive, delete of one OrderConfirmed' },
+    {
+      item: 'DynamoDB writes',
+      perOrder: `${num(c.writeUnits)} WRU`,
+      unitPrice: '$0.625 / million WRU',
+      per1000: 1000 * c.writeUnits * PRICES.writeRequestUnit,
+      basis: 'measured (ConsumedCapacity from DynamoDB Local, indexes included)',
+    },
+    {
+      item: 'DynamoDB reads',
+      perOrder: `${num(c.readUnits)} RRU`,
+      unitPrice: '$0.125 / million RRU',
+      per1000: 1000 * c.readUnits * PRICES.readRequestUnit,
+      basis: 'measured (ConsumedCapacity from DynamoDB Local)',
+    },
+    {
+      item: 'Step Functions Standard',
+      perOrder: `${transitions} transitions`,
+      unitPrice: '$0.025 / 1,000 transitions',
+      per1000: 1000 * transitions * PRICES.stateTransition,
+      basis: 'states of the happy path, +1 for the start (assumption)',
+    },
+    {
+      item: 'Lambda requests',
+      perOrder: `${num(lambda.invocations, 2)} invocations`,
+      unitPrice: '$0.20 / million',
+      per1000: 1000 * lambda.invocations * PRICES.lambdaRequest,
+      basis: 'measured on the paid orders',
+    },
+    {
+      item: 'Lambda duration (arm64)',
+      perOrder: `${num(lambda.gbSeconds, 4)} GB-s`,
+      unitPrice: '$0.0000133334 / GB-s',
+      per1000: 1000 * lambda.gbSeconds * PRICES.lambdaArmGbSecond,
+      basis: 'rough: local durations (x64, worker threads, loopback) at the configured memory',
+    },
+    {
+      item: 'API Gateway REST',
+      perOrder: `${num(apiRequests, 2)} requests`,
+      unitPrice: '$3.50 / million',
+      per1000: 1000 * apiRequests * PRICES.restApiRequest,
+      basis: `POST /checkout, one GET /orders/{id}, ${num(lambda.webhookDeliveries, 2)} Stripe webhook deliveries (measured)`,
+    },
+    {
+      item: 'SQS',
+      perOrder: `${SQS_REQUESTS_PER_ORDER} requests`,
+      unitPrice: '$0.40 / million',
+      per1000: 1000 * SQS_REQUESTS_PER_ORDER * PRICES.sqsRequest,
+      basis: 'assumption: send, receive, delete of one OrderConfirmed',
+    },
   ];
 }

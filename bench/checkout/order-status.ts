@@ -15,7 +15,9 @@ export async function orderStatuses(ddb: DynamoDBClient, table: string, orderIds
   for (let i = 0; i < orderIds.length; i += 100) {
     const keys = orderIds.slice(i, i + 100).map((id) => marshall({ pk: `ORDER#${id}`, sk: 'ORDER' }));
     const out = await ddb.send(
-      new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'orderId, #s', ExpressionAttributeNames: { '#s': 'status' } } } }),
+      new BatchGetItemCommand({
+        RequestItems: { [table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'orderId, #s', ExpressionAttributeNames: { '#s': 'status' } } },
+      }),
     );
     for (const raw of out.Responses?.[table] ?? []) {
       const item = unmarshall(raw);
@@ -26,7 +28,13 @@ export async function orderStatuses(ddb: DynamoDBClient, table: string, orderIds
 }
 
 /** Polls one order until `done(status)` or an ended status, at most `timeoutMs`; returns the last status seen. */
-export async function waitForOrder(ddb: DynamoDBClient, table: string, orderId: string, done: (s: OrderStatus) => boolean, timeoutMs: number): Promise<OrderStatus | undefined> {
+export async function waitForOrder(
+  ddb: DynamoDBClient,
+  table: string,
+  orderId: string,
+  done: (s: OrderStatus) => boolean,
+  timeoutMs: number,
+): Promise<OrderStatus | undefined> {
   let status: OrderStatus | undefined;
   for (let i = 0; i < Math.ceil(timeoutMs / POLL_MS); i++) {
     status = (await orderStatuses(ddb, table, [orderId])).get(orderId);

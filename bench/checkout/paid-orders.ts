@@ -54,7 +54,15 @@ export async function paidPhase(ctx: BenchContext, opts: CheckoutOptions, invoca
 
 /** One warm-up order, then opts.paid measured ones, each under its own invocation phase; then their executions. */
 async function paidOrders(ctx: BenchContext, opts: CheckoutOptions, invocations: InvocationLog): Promise<PaidResult> {
-  const result: PaidResult = { orders: opts.paid, fulfilled: 0, checkoutToFulfilledMs: [], confirmToFulfilledMs: [], statesEntered: [], executionStatuses: [], problems: [] };
+  const result: PaidResult = {
+    orders: opts.paid,
+    fulfilled: 0,
+    checkoutToFulfilledMs: [],
+    confirmToFulfilledMs: [],
+    statesEntered: [],
+    executionStatuses: [],
+    problems: [],
+  };
   const measured: string[] = [];
   for (let k = 0; k <= opts.paid; k++) {
     invocations.phase = k === 0 ? 'paid-warmup' : 'paid';
@@ -83,15 +91,23 @@ async function paidOrders(ctx: BenchContext, opts: CheckoutOptions, invocations:
 async function payOneOrder(ctx: BenchContext): Promise<PaidOrder | { problem: string }> {
   const { api, ddb, ordersTable, customerToken } = ctx;
   const started = performance.now();
-  const accepted = await api('POST', '/checkout', customerToken, { items: [{ sku: ctx.sku, quantity: 1 }] }, { 'Idempotency-Key': `bench-paid-${randomUUID()}` });
+  const accepted = await api(
+    'POST',
+    '/checkout',
+    customerToken,
+    { items: [{ sku: ctx.sku, quantity: 1 }] },
+    { 'Idempotency-Key': `bench-paid-${randomUUID()}` },
+  );
   const orderId = accepted.body.orderId;
-  if (accepted.status !== 202 || typeof orderId !== 'string') return { problem: `checkout answered ${accepted.status} ${JSON.stringify(accepted.body).slice(0, 200)}` };
+  if (accepted.status !== 202 || typeof orderId !== 'string')
+    return { problem: `checkout answered ${accepted.status} ${JSON.stringify(accepted.body).slice(0, 200)}` };
   const awaiting = await waitForOrder(ddb, ordersTable, orderId, (s) => PAST_AWAITING.has(s), 30_000);
   if (awaiting !== 'AWAITING_PAYMENT') return { problem: `order ${orderId} reached ${awaiting ?? 'nothing'} instead of AWAITING_PAYMENT` };
   // What a storefront does next: read the order for the PaymentIntent's client secret, and confirm the payment.
   const order = await api('GET', `/orders/${orderId}`, customerToken);
   const payment = order.body.payment as { paymentIntentId?: string; clientSecret?: string } | undefined;
-  if (order.status !== 200 || !payment?.paymentIntentId || !payment.clientSecret) return { problem: `GET /orders/${orderId} answered ${order.status} without a client secret` };
+  if (order.status !== 200 || !payment?.paymentIntentId || !payment.clientSecret)
+    return { problem: `GET /orders/${orderId} answered ${order.status} without a client secret` };
   const confirmAt = performance.now();
   await ctx.stripe.paymentIntents.confirm(payment.paymentIntentId, { payment_method: 'pm_card_visa' });
   const final = await waitForOrder(ddb, ordersTable, orderId, (s) => s === 'FULFILLED', 60_000);
@@ -134,6 +150,11 @@ function lambdaPerOrder(tallies: Map<string, FunctionTally>, orders: number): La
     .map(([label, t]) => ({ label, perOrder: t.count / orders, medianMs: median(t.ms), memoryMb: t.memoryMb, errors: t.errors }))
     .sort((a, b) => a.label.localeCompare(b.label));
   // Lambda bills each invocation's duration rounded up to the millisecond.
-  const gbSeconds = [...tallies.values()].reduce((sum, t) => sum + t.ms.reduce((s, m) => s + Math.ceil(m), 0) / 1000 * (t.memoryMb / 1024), 0) / orders;
-  return { rows, invocations: rows.reduce((s, r) => s + r.perOrder, 0), gbSeconds, webhookDeliveries: (tallies.get('ReceiveStripeWebhook')?.count ?? 0) / orders };
+  const gbSeconds = [...tallies.values()].reduce((sum, t) => sum + (t.ms.reduce((s, m) => s + Math.ceil(m), 0) / 1000) * (t.memoryMb / 1024), 0) / orders;
+  return {
+    rows,
+    invocations: rows.reduce((s, r) => s + r.perOrder, 0),
+    gbSeconds,
+    webhookDeliveries: (tallies.get('ReceiveStripeWebhook')?.count ?? 0) / orders,
+  };
 }

@@ -85,13 +85,19 @@ async function seedScratchTables(ddb: DynamoDBClient, ctx: BenchContext, opts: C
   const hot: Reservation[] = Array.from({ length: hotCount }, () => ({ orderId: ulid(), sku: `RAW-${tag}-HOT` }));
   log(`  seeding ${distinct.length + 1} SKUs and ${distinct.length + hot.length} PENDING orders in the scratch tables...`);
   await putAll(ddb, scratch.catalog, [...distinct.map((d) => skuItem(d.sku)), skuItem(`RAW-${tag}-HOT`)]);
-  await putAll(ddb, scratch.orders, [...distinct, ...hot].map((d) => pendingOrder(d.orderId, d.sku)));
+  await putAll(
+    ddb,
+    scratch.orders,
+    [...distinct, ...hot].map((d) => pendingOrder(d.orderId, d.sku)),
+  );
   return { distinct, hot };
 }
 
 /** Items shaped like the real ones: the benchmark SKU's own item, and an order as checkout writes it. */
 async function shapedLikeTheReal(ddb: DynamoDBClient, ctx: BenchContext) {
-  const { Item } = await ddb.send(new GetItemCommand({ TableName: ctx.catalogTable, Key: marshall({ pk: `SKU#${ctx.sku}`, sk: 'SKU' }), ConsistentRead: true }));
+  const { Item } = await ddb.send(
+    new GetItemCommand({ TableName: ctx.catalogTable, Key: marshall({ pk: `SKU#${ctx.sku}`, sk: 'SKU' }), ConsistentRead: true }),
+  );
   if (!Item) throw new Error(`SKU ${ctx.sku} is not in the catalog table`);
   const skuTemplate = unmarshall(Item);
   const at = new Date().toISOString();

@@ -59,8 +59,11 @@ export async function throughputPhase(ctx: BenchContext, opts: CheckoutOptions, 
   log(`1/4 warm-up: ${opts.concurrency} checkouts (not counted)...`);
   invocations.phase = 'warmup';
   const warm = await checkoutThroughput(ctx, { ...opts, orders: opts.concurrency });
-  if (warm.reached < warm.accepted || warm.accepted < opts.concurrency) log(`  warm-up: only ${warm.reached} of ${opts.concurrency} orders reached AWAITING_PAYMENT`);
-  log(`1/4 ${opts.orders} checkouts over HTTP, ${opts.concurrency} at a time; waiting (at most ${opts.timeoutSeconds} s) for every order to reach AWAITING_PAYMENT...`);
+  if (warm.reached < warm.accepted || warm.accepted < opts.concurrency)
+    log(`  warm-up: only ${warm.reached} of ${opts.concurrency} orders reached AWAITING_PAYMENT`);
+  log(
+    `1/4 ${opts.orders} checkouts over HTTP, ${opts.concurrency} at a time; waiting (at most ${opts.timeoutSeconds} s) for every order to reach AWAITING_PAYMENT...`,
+  );
   invocations.phase = 'throughput';
   const coldBefore = coldStarts(ctx.runtime);
   const cpuBefore = cpu();
@@ -102,7 +105,8 @@ async function watchOrders(ctx: BenchContext, opts: CheckoutOptions, tally: Tall
       if (PAST_AWAITING.has(status)) tally.reached.set(id, now);
       else if (ENDED.has(status)) tally.ended.set(id, status);
     }
-    if (round % 25 === 0) process.stderr.write(`\r  accepted ${tally.accepted.size}/${opts.orders}, AWAITING_PAYMENT ${tally.reached.size}, failed ${tally.ended.size}   `);
+    if (round % 25 === 0)
+      process.stderr.write(`\r  accepted ${tally.accepted.size}/${opts.orders}, AWAITING_PAYMENT ${tally.reached.size}, failed ${tally.ended.size}   `);
     await sleep(POLL_MS);
   }
 }

@@ -57,7 +57,10 @@ async function bundleContents(target: Target, scratch: string): Promise<Pick<Bun
   }
   const rebuilt = await bundleLikeAFunction(entry, scratch);
   const reproduced = readFileSync(rebuilt.file).equals(readFileSync(target.bundleFile));
-  if (!reproduced) target.notes.push(`rebuilding ${path.relative(PROJECT_ROOT, entry)} with the baseline's options did not reproduce the CDK bundle: bench/lib/bundling.ts has drifted from FUNCTION_BUNDLING`);
+  if (!reproduced)
+    target.notes.push(
+      `rebuilding ${path.relative(PROJECT_ROOT, entry)} with the baseline's options did not reproduce the CDK bundle: bench/lib/bundling.ts has drifted from FUNCTION_BUNDLING`,
+    );
   return { shares: packageShares(rebuilt.metafile), reproduced };
 }
 

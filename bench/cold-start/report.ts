@@ -28,7 +28,9 @@ function table(rows: readonly Measured[], baseline: Measured): string {
     const med = median(m.importMs);
     const delta = m === baseline ? '—' : m.error ? 'failed' : `${med >= base ? '+' : ''}${ms(med - base)}`;
     const invoke = m.invokeMs.length > 0 ? ms(median(m.invokeMs)) : '—';
-    lines.push(`| ${m.target.label} | ${m.target.routes.join(', ') || '—'} | ${bytes(m.bundle.bytes)} | ${bytes(m.bundle.gzipBytes)} | ${ms(med)} | ${ms(percentile(m.importMs, 90))} | ${delta} | ${invoke} |`);
+    lines.push(
+      `| ${m.target.label} | ${m.target.routes.join(', ') || '—'} | ${bytes(m.bundle.bytes)} | ${bytes(m.bundle.gzipBytes)} | ${ms(med)} | ${ms(percentile(m.importMs, 90))} | ${delta} | ${invoke} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -53,7 +55,8 @@ function findings(rows: readonly Measured[], baseline: Measured): string {
     if (m.network.size > 0) lines.push(`- ${m.target.label}: reached for the network at cold start (blocked): ${[...m.network].join(', ')}`);
     for (const note of new Set(m.target.notes)) lines.push(`- ${m.target.label}: ${note}`);
   }
-  if (!rows.some((m) => m.network.size > 0)) lines.push('- No function reached for the network while loading (connections and DNS lookups are blocked and recorded).');
+  if (!rows.some((m) => m.network.size > 0))
+    lines.push('- No function reached for the network while loading (connections and DNS lookups are blocked and recorded).');
   lines.push(`- Node bootstrap before the import (not in the figures): median ${ms(median(baseline.bootstrapMs))} ms.`);
   return lines.join('\n');
 }

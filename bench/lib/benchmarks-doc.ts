@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/constructs/stockade-function';
 import { log, secondsSince } from './progress';
 
-const TITLE = '# Benchmarks\n\nFigures printed by the scripts in bench/. Each section is rewritten by its own script, between its markers; edit around them, not inside.\n';
+const TITLE =
+  '# Benchmarks\n\nFigures printed by the scripts in bench/. Each section is rewritten by its own script, between its markers; edit around them, not inside.\n';
 
 /**
  * Replaces what lies between `<!-- name:begin -->` and `<!-- name:end -->` in `file` with `body`, leaving every

@@ -15,7 +15,9 @@ const TRANSLATED = new Set(['format', 'target', 'platform', 'minify', 'sourceMap
 export function esbuildOptionsFor(bundling: BundlingOptions): BuildOptions {
   const unknown = Object.keys(bundling).filter((key) => !TRANSLATED.has(key));
   if (unknown.length > 0) {
-    throw new Error(`bench/lib/bundling.ts does not translate FUNCTION_BUNDLING.${unknown.join(', .')} to esbuild yet: add it so the baseline stays comparable`);
+    throw new Error(
+      `bench/lib/bundling.ts does not translate FUNCTION_BUNDLING.${unknown.join(', .')} to esbuild yet: add it so the baseline stays comparable`,
+    );
   }
   if (!bundling.target) throw new Error('FUNCTION_BUNDLING.target is not set: the benchmark needs the explicit esbuild target');
   if (!bundling.externalModules) throw new Error('FUNCTION_BUNDLING.externalModules is not set: the benchmark needs the explicit list');
@@ -40,7 +42,14 @@ export const FUNCTION_ESBUILD_OPTIONS = esbuildOptionsFor(FUNCTION_BUNDLING);
 /** Bundles `entry` into `outdir`/index.mjs (or index.js) the way every function is bundled, with a metafile. */
 export async function bundleLikeAFunction(entry: string, outdir: string): Promise<{ file: string; metafile: Metafile }> {
   const file = path.join(outdir, FUNCTION_ESBUILD_OPTIONS.format === 'esm' ? 'index.mjs' : 'index.js');
-  const result = await build({ ...FUNCTION_ESBUILD_OPTIONS, entryPoints: [entry], outfile: file, absWorkingDir: PROJECT_ROOT, metafile: true, logLevel: 'silent' });
+  const result = await build({
+    ...FUNCTION_ESBUILD_OPTIONS,
+    entryPoints: [entry],
+    outfile: file,
+    absWorkingDir: PROJECT_ROOT,
+    metafile: true,
+    logLevel: 'silent',
+  });
   return { file, metafile: result.metafile };
 }
 

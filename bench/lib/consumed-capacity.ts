@@ -39,7 +39,12 @@ export class CapacityMeter {
           const list = consumed === undefined ? [] : Array.isArray(consumed) ? consumed : [consumed];
           if (list.length === 0) this.unmetered.push(`${step}: ${command} returned no ConsumedCapacity`);
           const indexUnits = list.reduce(
-            (sum, c) => sum + [...Object.values(c.GlobalSecondaryIndexes ?? {}), ...Object.values(c.LocalSecondaryIndexes ?? {})].reduce((s, i) => s + (i.CapacityUnits ?? 0), 0),
+            (sum, c) =>
+              sum +
+              [...Object.values(c.GlobalSecondaryIndexes ?? {}), ...Object.values(c.LocalSecondaryIndexes ?? {})].reduce(
+                (s, i) => s + (i.CapacityUnits ?? 0),
+                0,
+              ),
             0,
           );
           this.uses.push({

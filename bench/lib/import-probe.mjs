@@ -23,7 +23,8 @@ function blocked(target) {
 }
 net.Socket.prototype.connect = function connect(...args) {
   const first = Array.isArray(args[0]) ? args[0][0] : args[0];
-  const target = typeof first === 'object' && first !== null ? `${first.host ?? first.path ?? 'localhost'}:${first.port ?? ''}` : `${args[1] ?? 'localhost'}:${first}`;
+  const target =
+    typeof first === 'object' && first !== null ? `${first.host ?? first.path ?? 'localhost'}:${first.port ?? ''}` : `${args[1] ?? 'localhost'}:${first}`;
   const error = blocked(target);
   process.nextTick(() => this.destroy(error));
   return this;

@@ -1,4 +1,11 @@
-import { BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, type DynamoDBClient, type WriteRequest, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type WriteRequest,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { pool, sleep } from './concurrency';
 
@@ -22,7 +29,8 @@ export async function cloneTable(ddb: DynamoDBClient, source: string, name: stri
 /** BatchWriteItem in chunks of 25, four at a time, asking again (bounded) for what DynamoDB leaves unprocessed. */
 export async function putAll(ddb: DynamoDBClient, table: string, items: ReadonlyArray<Record<string, unknown>>): Promise<void> {
   const chunks: WriteRequest[][] = [];
-  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25).map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } })));
+  for (let i = 0; i < items.length; i += 25)
+    chunks.push(items.slice(i, i + 25).map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } })));
   await pool(chunks.length, 4, async (c) => {
     let pending = chunks[c] ?? [];
     for (let attempt = 0; pending.length > 0 && attempt < 8; attempt++) {

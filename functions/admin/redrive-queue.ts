@@ -22,7 +22,10 @@ const MAX_BUDGET_MS = 20_000;
 export const handler = httpHandler({ path: QueueNamePathSchema, body: RedriveBodySchema }, async ({ path, event, context }) => {
   const sourceIp = event.requestContext?.identity?.sourceIp;
   const budgetMs = Math.max(0, Math.min(MAX_BUDGET_MS, context.getRemainingTimeInMillis() - 2_000));
-  const result = await redriveQueue(deps, { sub: principalOf(event).sub, ...(sourceIp ? { sourceIp } : {}) }, path.queueName, { maxMessages: MAX_MESSAGES, budgetMs });
+  const result = await redriveQueue(deps, { sub: principalOf(event).sub, ...(sourceIp ? { sourceIp } : {}) }, path.queueName, {
+    maxMessages: MAX_MESSAGES,
+    budgetMs,
+  });
   const body: RedriveResponse = { moved: result.moved };
   return { status: 200, body, headers: { 'Cache-Control': 'no-store' } };
 });

@@ -12,10 +12,15 @@ const deps = { orders: orderRepository(), payments: paymentGateway(), audit: aud
 export const handler = httpHandler({ path: OrderIdPathSchema, body: RefundBodySchema }, async ({ path, body, headers, event }) => {
   const key = headers['idempotency-key'];
   if (key !== undefined && !IdempotencyKeySchema.safeParse(key).success) {
-    throw new ValidationError('The Idempotency-Key header must be 16 to 64 visible ASCII characters', [{ path: 'headers.Idempotency-Key', message: 'invalid' }]);
+    throw new ValidationError('The Idempotency-Key header must be 16 to 64 visible ASCII characters', [
+      { path: 'headers.Idempotency-Key', message: 'invalid' },
+    ]);
   }
   const principal = principalOf(event);
   const sourceIp = event.requestContext?.identity?.sourceIp;
-  const order = await refundOrder(deps, { sub: principal.sub, ...(sourceIp ? { sourceIp } : {}) }, path.orderId, { ...body, ...(key ? { idempotencyKey: key } : {}) });
+  const order = await refundOrder(deps, { sub: principal.sub, ...(sourceIp ? { sourceIp } : {}) }, path.orderId, {
+    ...body,
+    ...(key ? { idempotencyKey: key } : {}),
+  });
   return { status: 200, body: order, headers: { 'Cache-Control': 'no-store' } };
 });

@@ -5,4 +5,7 @@ import { SkuPathSchema } from '../../shared/schemas/cart';
 import { cartDeps } from './cart-deps';
 
 /** DELETE /cart/items/{sku}: removes a line of the caller's cart. */
-export const handler = httpHandler({ path: SkuPathSchema }, async ({ path, event }) => ({ status: 200, body: await removeCartItem(cartDeps, principalOf(event).sub, path.sku) }));
+export const handler = httpHandler({ path: SkuPathSchema }, async ({ path, event }) => ({
+  status: 200,
+  body: await removeCartItem(cartDeps, principalOf(event).sub, path.sku),
+}));

@@ -4,4 +4,8 @@ import { principalOf } from '../../shared/http/principal';
 import { cartDeps } from './cart-deps';
 
 /** GET /cart: the caller's cart, priced from the catalog now. */
-export const handler = httpHandler({}, async ({ event }) => ({ status: 200, body: await getCart(cartDeps, principalOf(event).sub), headers: { 'Cache-Control': 'no-store' } }));
+export const handler = httpHandler({}, async ({ event }) => ({
+  status: 200,
+  body: await getCart(cartDeps, principalOf(event).sub),
+  headers: { 'Cache-Control': 'no-store' },
+}));

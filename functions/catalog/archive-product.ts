@@ -5,4 +5,7 @@ import { ProductIdPathSchema } from '../../shared/schemas/catalog';
 import { catalog } from './catalog-deps';
 
 /** DELETE /vendor/products/{productId}: the owning vendor archives the product. */
-export const handler = httpHandler({ path: ProductIdPathSchema }, async ({ path, event }) => ({ status: 200, body: await archiveProduct(catalog, principalOf(event).sub, path.productId) }));
+export const handler = httpHandler({ path: ProductIdPathSchema }, async ({ path, event }) => ({
+  status: 200,
+  body: await archiveProduct(catalog, principalOf(event).sub, path.productId),
+}));

@@ -1,8 +1,4 @@
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyValidationError,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -51,7 +47,9 @@ const idempotentCheckout = makeIdempotent((call: CheckoutCall) => checkout(deps,
 export const handler = httpHandler({ body: CheckoutBodySchema }, async ({ body, headers, event, context }) => {
   const key = IdempotencyKeySchema.safeParse(headers['idempotency-key']);
   if (!key.success) {
-    throw new ValidationError('The Idempotency-Key header is required: 16 to 64 visible ASCII characters', [{ path: 'headers.Idempotency-Key', message: key.error.issues[0]?.message ?? 'required' }]);
+    throw new ValidationError('The Idempotency-Key header is required: 16 to 64 visible ASCII characters', [
+      { path: 'headers.Idempotency-Key', message: key.error.issues[0]?.message ?? 'required' },
+    ]);
   }
   idempotency.registerLambdaContext(context);
   const request: CheckoutRequest = body.items ? { items: body.items } : {};

@@ -33,7 +33,12 @@ async function authorize(event: RequestAuthorizerEvent): Promise<APIGatewayAutho
   const route = `${event.httpMethod} ${event.resource}`;
   const principal = await verifiedPrincipal(headerValue(event.headers, 'authorization'));
   const decision = decideAccess(route, principal, { sourceIp: event.requestContext.identity.sourceIp, at: new Date() }, policyConfig);
-  logger.info('Authorization decision', { route, sub: principal?.sub, effect: decision.effect, ...(decision.effect === 'deny' ? { reason: decision.reason } : {}) });
+  logger.info('Authorization decision', {
+    route,
+    sub: principal?.sub,
+    effect: decision.effect,
+    ...(decision.effect === 'deny' ? { reason: decision.reason } : {}),
+  });
   // API Gateway answers 401 when the authorizer fails with exactly this message.
   if (decision.effect === 'deny' && decision.status === 401) throw new Error(UNAUTHORIZED);
   return {

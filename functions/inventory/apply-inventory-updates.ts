@@ -23,7 +23,15 @@ export const handler = sqsBatchHandler({
   handle: async (update) => {
     const entry = await ledger.apply(update, new Date().toISOString());
     if (entry.clamped && !entry.replayed) metrics.addMetric('InventoryClampedToReserved', MetricUnit.Count, 1);
-    logger.info('Inventory update recorded', { sku: entry.sku, providerId: entry.providerId, eventId: entry.eventId, version: entry.version, outcome: entry.outcome, reason: entry.reason, replayed: entry.replayed ?? false });
+    logger.info('Inventory update recorded', {
+      sku: entry.sku,
+      providerId: entry.providerId,
+      eventId: entry.eventId,
+      version: entry.version,
+      outcome: entry.outcome,
+      reason: entry.reason,
+      replayed: entry.replayed ?? false,
+    });
   },
   afterFailures: async (records, failed) => {
     const notDelayed = await backoff.retryLater(records, failed);

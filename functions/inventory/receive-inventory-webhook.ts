@@ -44,7 +44,12 @@ const deps = {
  */
 export const handler = httpHandler({ rawBody: true, webhook: 'inventory', path: InventoryWebhookPathSchema }, async ({ rawBody, headers, path }) => {
   const { providerId } = path;
-  const result = await receiveInventoryWebhook(deps, { providerId, rawBody: rawBody ?? '', timestamp: headers[INVENTORY_TIMESTAMP_HEADER], signature: headers[INVENTORY_SIGNATURE_HEADER] });
+  const result = await receiveInventoryWebhook(deps, {
+    providerId,
+    rawBody: rawBody ?? '',
+    timestamp: headers[INVENTORY_TIMESTAMP_HEADER],
+    signature: headers[INVENTORY_SIGNATURE_HEADER],
+  });
   // One dimension value per kind of reason (not the unit named in it), so a provider cannot grow the metric's cardinality.
   const byReason = new Map<string, number>();
   for (const { reason } of result.quarantined) {
@@ -54,7 +59,11 @@ export const handler = httpHandler({ rawBody: true, webhook: 'inventory', path: 
   for (const [reason, count] of byReason) metrics.singleMetric().addDimension('reason', reason).addMetric('InventoryLinesQuarantined', MetricUnit.Count, count);
   metrics.addMetric('InventoryLinesAccepted', MetricUnit.Count, result.accepted.length);
   if (result.quarantined.length > 0) {
-    logger.warn('Inventory lines quarantined', { providerId, eventId: result.eventId, lines: result.quarantined.map((q) => ({ externalSku: q.externalSku, reason: q.reason })) });
+    logger.warn('Inventory lines quarantined', {
+      providerId,
+      eventId: result.eventId,
+      lines: result.quarantined.map((q) => ({ externalSku: q.externalSku, reason: q.reason })),
+    });
   }
   logger.info('Inventory event received', { providerId, eventId: result.eventId, accepted: result.accepted.length, quarantined: result.quarantined.length });
   const body: InventoryWebhookAccepted = { accepted: result.accepted.length, quarantined: result.quarantined.length };

@@ -14,7 +14,9 @@ import { logger, metrics } from '../../shared/observability/powertools';
 const providers = inventoryProviders();
 const providerIds = Object.keys(providers.providers);
 const secretOf = inventoryProviderSecrets(inventoryProviderSecretArns(providers));
-const apis = new Map(Object.entries(providers.providers).map(([id, p]) => [id, { api: new HttpInventoryProvider(id, p.apiUrl, () => secretOf(id)), outbound: p.outbound }]));
+const apis = new Map(
+  Object.entries(providers.providers).map(([id, p]) => [id, { api: new HttpInventoryProvider(id, p.apiUrl, () => secretOf(id)), outbound: p.outbound }]),
+);
 const client = new DynamoDBClient({});
 const catalogTable = requiredEnv('CATALOG_TABLE');
 const store = new DynamoDbProviderCircuits(client, catalogTable);
@@ -38,8 +40,16 @@ export const handler = scheduledHandler(async (_input, context) => {
   });
   const deadline = new Date(Date.now() + Math.max(0, context.getRemainingTimeInMillis() - RESERVE_MS));
   const reports = await relayStockNotifications({ outbox, channels, now }, providerIds, { batchSize, deadline });
-  metrics.addMetric('StockNoticesSent', MetricUnit.Count, reports.reduce((n, r) => n + r.sent, 0));
-  metrics.addMetric('StockNoticesPending', MetricUnit.Count, reports.reduce((n, r) => n + r.pending, 0));
+  metrics.addMetric(
+    'StockNoticesSent',
+    MetricUnit.Count,
+    reports.reduce((n, r) => n + r.sent, 0),
+  );
+  metrics.addMetric(
+    'StockNoticesPending',
+    MetricUnit.Count,
+    reports.reduce((n, r) => n + r.pending, 0),
+  );
   metrics.addMetric('StockNoticesFailed', MetricUnit.Count, reports.filter((r) => r.outcome === 'failed').length);
   metrics.addMetric('StockNoticePendingAgeSeconds', MetricUnit.Seconds, Math.max(0, ...reports.map((r) => r.oldestPendingSeconds)));
   metrics.addMetric('ProviderCircuitsOpen', MetricUnit.Count, reports.filter((r) => r.outcome === 'circuit-open').length);

@@ -19,7 +19,9 @@ const client = new DynamoDBClient({});
 const catalogTable = requiredEnv('CATALOG_TABLE');
 const deps = {
   providers,
-  apis: new Map(Object.entries(providers.providers).map(([id, p]) => [id, withTimeoutAndRetry(new HttpInventoryProvider(id, p.apiUrl, () => secretOf(id)), p.outbound)])),
+  apis: new Map(
+    Object.entries(providers.providers).map(([id, p]) => [id, withTimeoutAndRetry(new HttpInventoryProvider(id, p.apiUrl, () => secretOf(id)), p.outbound)]),
+  ),
   health: new DynamoDbProviderHealth(client, catalogTable),
   queue: new SqsInventoryUpdateQueue(new SQSClient({}), requiredEnv('INVENTORY_UPDATES_QUEUE_URL')),
   quarantine: new DynamoDbInventoryQuarantine(client, catalogTable),
@@ -34,8 +36,16 @@ const options = { maxPages: integerEnv('SYNC_MAX_PAGES', 500) };
  */
 export const handler = scheduledHandler(async () => {
   const reports = await syncProviderStock(deps, options);
-  metrics.addMetric('InventorySyncLinesQueued', MetricUnit.Count, reports.reduce((n, r) => n + r.queued, 0));
-  metrics.addMetric('InventoryLinesQuarantined', MetricUnit.Count, reports.reduce((n, r) => n + r.quarantined, 0));
+  metrics.addMetric(
+    'InventorySyncLinesQueued',
+    MetricUnit.Count,
+    reports.reduce((n, r) => n + r.queued, 0),
+  );
+  metrics.addMetric(
+    'InventoryLinesQuarantined',
+    MetricUnit.Count,
+    reports.reduce((n, r) => n + r.quarantined, 0),
+  );
   const failed = reports.filter((r) => r.outcome === 'failed');
   for (const r of reports) (r.outcome === 'failed' ? logger.error : logger.info).call(logger, 'Inventory provider sync', { ...r });
   if (failed.length > 0) throw new Error(`The stock sync failed for ${failed.map((r) => `${r.providerId} (${r.error ?? 'unknown'})`).join(', ')}`);

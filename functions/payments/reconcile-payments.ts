@@ -37,14 +37,22 @@ const RunSchema = z.object({ settleSeconds: z.number().int().min(0).max(3600).op
  * Scheduled (EventBridge, per stage): compares Stripe with Stockade over the window, applies the stage's safe
  * remedies, saves the report served by GET /admin/reconciliation, and emits the discrepancy count the alarm watches.
  */
-export const handler = scheduledHandler(async (run) => {
-  const options: ReconciliationOptions = { ...defaults, ...(run.settleSeconds !== undefined ? { settleSeconds: run.settleSeconds } : {}), remedies };
-  const report = await reconcilePayments(deps, options);
-  const failed = report.discrepancies.filter((d) => d.remedy?.outcome === 'failed').length;
-  metrics.addMetric('ReconciliationDiscrepancies', MetricUnit.Count, report.discrepancies.length + (report.omitted ?? 0));
-  metrics.addMetric('ReconciliationRemediesFailed', MetricUnit.Count, failed);
-  const summary = { checked: report.checked, discrepancies: report.discrepancies.length + (report.omitted ?? 0), remediesFailed: failed, window: report.window };
-  if (summary.discrepancies > 0) logger.warn('Reconciliation found discrepancies', { ...summary, kinds: report.discrepancies.map((d) => d.kind) });
-  else logger.info('Reconciliation found nothing', summary);
-  return summary;
-}, { schema: RunSchema });
+export const handler = scheduledHandler(
+  async (run) => {
+    const options: ReconciliationOptions = { ...defaults, ...(run.settleSeconds !== undefined ? { settleSeconds: run.settleSeconds } : {}), remedies };
+    const report = await reconcilePayments(deps, options);
+    const failed = report.discrepancies.filter((d) => d.remedy?.outcome === 'failed').length;
+    metrics.addMetric('ReconciliationDiscrepancies', MetricUnit.Count, report.discrepancies.length + (report.omitted ?? 0));
+    metrics.addMetric('ReconciliationRemediesFailed', MetricUnit.Count, failed);
+    const summary = {
+      checked: report.checked,
+      discrepancies: report.discrepancies.length + (report.omitted ?? 0),
+      remediesFailed: failed,
+      window: report.window,
+    };
+    if (summary.discrepancies > 0) logger.warn('Reconciliation found discrepancies', { ...summary, kinds: report.discrepancies.map((d) => d.kind) });
+    else logger.info('Reconciliation found nothing', summary);
+    return summary;
+  },
+  { schema: RunSchema },
+);

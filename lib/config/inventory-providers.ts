@@ -23,7 +23,9 @@ export function loadInventoryProviders(config: StageConfig): InventoryProviders 
   const mapped = Object.keys(data.providers).sort();
   const declared = [...config.inventoryProviders].sort();
   if (mapped.join(',') !== declared.join(',')) {
-    throw new Error(`${path.relative(process.cwd(), file)} maps providers [${mapped.join(', ')}] but stage ${config.stage} declares inventoryProviders [${declared.join(', ')}]`);
+    throw new Error(
+      `${path.relative(process.cwd(), file)} maps providers [${mapped.join(', ')}] but stage ${config.stage} declares inventoryProviders [${declared.join(', ')}]`,
+    );
   }
   return data;
 }

@@ -31,12 +31,18 @@ export const StageConfigSchema = z
   .object({
     stage: z.enum(STAGES),
     /** Account and region come from the standard CDK environment; undefined means environment-agnostic. */
-    env: z.object({ account: z.string().regex(/^\d{12}$/).optional(), region: z.string().min(1).optional() }).strict(),
+    env: z
+      .object({
+        account: z
+          .string()
+          .regex(/^\d{12}$/)
+          .optional(),
+        region: z.string().min(1).optional(),
+      })
+      .strict(),
     /** `retain` keeps tables, keys, secrets and log groups when a stack is deleted and turns on deletion protection. */
     removalPolicy: z.enum(['destroy', 'retain']),
-    logRetentionDays: z
-      .number()
-      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
+    logRetentionDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
     api: z
       .object({
@@ -82,7 +88,10 @@ export const StageConfigSchema = z
         /** Refuse member routes to requests that carry no source IP (device/IP context). */
         requireSourceIp: z.boolean(),
         /** Optional UTC hours during which admin routes are open, e.g. { from: 6, to: 22 }. */
-        adminHoursUtc: z.object({ from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(24) }).strict().optional(),
+        adminHoursUtc: z
+          .object({ from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(24) })
+          .strict()
+          .optional(),
       })
       .strict(),
     checkout: z
@@ -96,7 +105,10 @@ export const StageConfigSchema = z
     fulfilment: z
       .object({
         /** Base URL of the fulfilment provider's API (POST {apiUrl}/shipments); its API key is a secret. */
-        apiUrl: z.string().url().refine((u) => u.startsWith('https://'), 'must be https'),
+        apiUrl: z
+          .string()
+          .url()
+          .refine((u) => u.startsWith('https://'), 'must be https'),
       })
       .strict(),
     payments: z
@@ -106,11 +118,23 @@ export const StageConfigSchema = z
         reconciliation: z
           .object({
             /** How often the reconciliation job runs (EventBridge rate, minutes). Discrepancies surface within this. */
-            everyMinutes: z.number().int().min(5).max(24 * 60),
+            everyMinutes: z
+              .number()
+              .int()
+              .min(5)
+              .max(24 * 60),
             /** How far back each run compares Stripe with Stockade (PaymentIntents and refunds created since). */
-            windowHours: z.number().int().min(1).max(24 * 31),
+            windowHours: z
+              .number()
+              .int()
+              .min(1)
+              .max(24 * 31),
             /** An order still PENDING or AWAITING_PAYMENT this long after it was placed is reported as stuck. */
-            stuckAfterMinutes: z.number().int().min(5).max(24 * 60),
+            stuckAfterMinutes: z
+              .number()
+              .int()
+              .min(5)
+              .max(24 * 60),
             /**
              * Remedies the job applies by itself, each audited. `cancel-orphaned-payment-intent`: cancel an open
              * PaymentIntent whose order is gone or ended. `apply-missed-payment-outcome`: a payment Stripe finished but
@@ -127,7 +151,11 @@ export const StageConfigSchema = z
         /** Days between automatic rotations of each inventory provider's HMAC secret. */
         inventoryRotationDays: z.number().int().min(1).max(365),
         /** How long the previous inventory HMAC secret is still accepted after a rotation, so in-flight webhooks pass. */
-        inventoryGraceHours: z.number().int().min(1).max(24 * 7),
+        inventoryGraceHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 7),
       })
       .strict(),
     /** Inventory providers that may call POST /webhooks/inventory/{providerId}; each gets its own HMAC secret. */

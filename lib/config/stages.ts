@@ -18,7 +18,12 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     payments: {
       secretCacheSeconds: 60,
-      reconciliation: { everyMinutes: 60, windowHours: 72, stuckAfterMinutes: 30, remedies: ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order'] },
+      reconciliation: {
+        everyMinutes: 60,
+        windowHours: 72,
+        stuckAfterMinutes: 30,
+        remedies: ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order'],
+      },
     },
     secrets: { inventoryRotationDays: 30, inventoryGraceHours: 24 },
     inventoryProviders: ['acme-warehouse', 'north-supply'],
@@ -36,7 +41,12 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     payments: {
       secretCacheSeconds: 60,
-      reconciliation: { everyMinutes: 60, windowHours: 72, stuckAfterMinutes: 30, remedies: ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order'] },
+      reconciliation: {
+        everyMinutes: 60,
+        windowHours: 72,
+        stuckAfterMinutes: 30,
+        remedies: ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order'],
+      },
     },
     secrets: { inventoryRotationDays: 30, inventoryGraceHours: 24 },
     inventoryProviders: ['acme-warehouse'],
@@ -54,7 +64,12 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     payments: {
       secretCacheSeconds: 60,
-      reconciliation: { everyMinutes: 60, windowHours: 72, stuckAfterMinutes: 30, remedies: ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome'] },
+      reconciliation: {
+        everyMinutes: 60,
+        windowHours: 72,
+        stuckAfterMinutes: 30,
+        remedies: ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome'],
+      },
     },
     secrets: { inventoryRotationDays: 30, inventoryGraceHours: 24 },
     inventoryProviders: ['acme-warehouse'],

@@ -105,7 +105,12 @@ export class ApiFirewall extends Construct {
     new CfnLoggingConfiguration(this, 'Logging', {
       resourceArn: this.webAcl.attrArn,
       logDestinationConfigs: [logGroup.logGroupArn],
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { singleHeader: { Name: 'cookie' } }, { singleHeader: { Name: 'stripe-signature' } }, { singleHeader: { Name: 'x-stockade-signature' } }],
+      redactedFields: [
+        { singleHeader: { Name: 'authorization' } },
+        { singleHeader: { Name: 'cookie' } },
+        { singleHeader: { Name: 'stripe-signature' } },
+        { singleHeader: { Name: 'x-stockade-signature' } },
+      ],
     });
   }
 }

@@ -15,7 +15,13 @@ export function runOnSchedule(fn: StockadeFunction, options: { id: string; every
     schedule: Schedule.rate(options.every),
     targets: [new LambdaFunction(fn, { retryAttempts: 2, maxEventAge: options.maxEventAge })],
   });
-  Validations.of(rule).acknowledge({ id: 'Serverless::Serverless-EventBusDLQ', reason: `A scheduled event carries no data: one that could not be delivered is replaced by the next run. ${options.why}` });
-  Validations.of(fn).acknowledge({ id: 'Serverless::Serverless-LambdaDLQ', reason: `Invoked by a schedule: a failed run is retried by EventBridge, redone by the next run and raises the function error alarm. ${options.why}` });
+  Validations.of(rule).acknowledge({
+    id: 'Serverless::Serverless-EventBusDLQ',
+    reason: `A scheduled event carries no data: one that could not be delivered is replaced by the next run. ${options.why}`,
+  });
+  Validations.of(fn).acknowledge({
+    id: 'Serverless::Serverless-LambdaDLQ',
+    reason: `Invoked by a schedule: a failed run is retried by EventBridge, redone by the next run and raises the function error alarm. ${options.why}`,
+  });
   return rule;
 }

@@ -1,11 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
-import {
-  type AddToPrincipalPolicyResult,
-  ManagedPolicy,
-  type PolicyStatement,
-  Role,
-  ServicePrincipal,
-} from 'aws-cdk-lib/aws-iam';
+import { type AddToPrincipalPolicyResult, ManagedPolicy, type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 
 export interface StockadeFunctionRoleProps {

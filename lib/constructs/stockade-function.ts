@@ -103,9 +103,10 @@ export class StockadeFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: props.inventoryProviders === undefined
-        ? FUNCTION_BUNDLING
-        : { ...FUNCTION_BUNDLING, define: { 'process.env.STOCKADE_INVENTORY_PROVIDERS': JSON.stringify(JSON.stringify(props.inventoryProviders)) } },
+      bundling:
+        props.inventoryProviders === undefined
+          ? FUNCTION_BUNDLING
+          : { ...FUNCTION_BUNDLING, define: { 'process.env.STOCKADE_INVENTORY_PROVIDERS': JSON.stringify(JSON.stringify(props.inventoryProviders)) } },
     });
     Validations.of(this).acknowledge({
       id: 'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC',
@@ -165,12 +166,21 @@ export class StockadeFunction extends NodejsFunction {
     const entries = Object.entries(queues);
     this.addEnvironment(
       envVar,
-      Stack.of(this).toJsonString(Object.fromEntries(entries.map(([name, q]) => [name, { queueUrl: q.queue.queueUrl, deadLetterQueueUrl: q.deadLetterQueue.queueUrl }]))),
+      Stack.of(this).toJsonString(
+        Object.fromEntries(entries.map(([name, q]) => [name, { queueUrl: q.queue.queueUrl, deadLetterQueueUrl: q.deadLetterQueue.queueUrl }])),
+      ),
     );
     if (entries.length === 0) return this;
-    this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], resources: entries.map(([, q]) => q.deadLetterQueue.queueArn) }));
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: entries.map(([, q]) => q.deadLetterQueue.queueArn),
+      }),
+    );
     this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: entries.map(([, q]) => q.queue.queueArn) }));
-    const keys = [...new Set(entries.flatMap(([, q]) => [q.queue.encryptionMasterKey, q.deadLetterQueue.encryptionMasterKey]).flatMap((k) => (k ? [k.keyArn] : [])))];
+    const keys = [
+      ...new Set(entries.flatMap(([, q]) => [q.queue.encryptionMasterKey, q.deadLetterQueue.encryptionMasterKey]).flatMap((k) => (k ? [k.keyArn] : []))),
+    ];
     if (keys.length > 0) {
       this.addToRolePolicy(
         new PolicyStatement({
@@ -215,7 +225,7 @@ export class StockadeFunction extends NodejsFunction {
     Validations.of(this).acknowledge({
       id: 'Serverless::Serverless-LambdaDLQ',
       reason:
-        'The SQS event source mapping polls and invokes synchronously: a failed record returns to its queue and, after maxReceiveCount, moves to that queue\'s DLQ (StockadeQueue). A function DLQ would only ever receive async invocations, which this function does not get.',
+        "The SQS event source mapping polls and invokes synchronously: a failed record returns to its queue and, after maxReceiveCount, moves to that queue's DLQ (StockadeQueue). A function DLQ would only ever receive async invocations, which this function does not get.",
     });
     return this;
   }
@@ -228,7 +238,10 @@ export class StockadeFunction extends NodejsFunction {
     this.addEnvironment(envVar, Stack.of(this).toJsonString(Object.fromEntries([...secrets].map(([id, secret]) => [id, secret.secretArn]))));
     if (secrets.size === 0) return this;
     this.addToRolePolicy(
-      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [...secrets.values()].map((s) => s.secretArn) }),
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [...secrets.values()].map((s) => s.secretArn),
+      }),
     );
     const keys = [...new Set([...secrets.values()].flatMap((s) => (s.encryptionKey ? [s.encryptionKey.keyArn] : [])))];
     if (keys.length > 0) {
@@ -251,9 +264,7 @@ export class StockadeFunction extends NodejsFunction {
    */
   bindSecret(envVar: string, secret: ISecret): this {
     this.addEnvironment(envVar, secret.secretArn);
-    this.addToRolePolicy(
-      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secret.secretArn] }),
-    );
+    this.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secret.secretArn] }));
     if (secret.encryptionKey) {
       this.addToRolePolicy(
         new PolicyStatement({

@@ -144,7 +144,9 @@ export class ApiStack extends Stack {
     this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', 'readWrite'));
     this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', 'readWrite'));
     const cart = (id: string, entry: string) =>
-      this.addFunction(id, { entry: `cart/${entry}`, service: 'cart' }).bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite').bindTable('CATALOG_TABLE', props.tables.catalog, 'read');
+      this.addFunction(id, { entry: `cart/${entry}`, service: 'cart' })
+        .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
+        .bindTable('CATALOG_TABLE', props.tables.catalog, 'read');
     this.addRoute('GET /cart', cart('GetCart', 'get-cart'));
     this.addRoute('PUT /cart/items/{sku}', cart('PutCartItem', 'put-cart-item'));
     this.addRoute('DELETE /cart/items/{sku}', cart('DeleteCartItem', 'delete-cart-item'));
@@ -157,7 +159,12 @@ export class ApiStack extends Stack {
     checkout.addEnvironment('ORDER_SAGA_ARN', props.orderSaga.stateMachineArn);
     props.orderSaga.grantStartExecution(checkout);
     this.addRoute('POST /checkout', checkout);
-    this.addRoute('GET /orders', this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' }).bindTable('ORDERS_TABLE', props.tables.orders, 'read').bindSecret('CURSOR_KEY_SECRET_ARN', props.secrets.cursorSigningKey));
+    this.addRoute(
+      'GET /orders',
+      this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' })
+        .bindTable('ORDERS_TABLE', props.tables.orders, 'read')
+        .bindSecret('CURSOR_KEY_SECRET_ARN', props.secrets.cursorSigningKey),
+    );
     // Reading an order awaiting payment may apply a payment Stripe finished (the finalizer), so it may write.
     const getOrder = this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' })
       .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
@@ -180,7 +187,11 @@ export class ApiStack extends Stack {
     );
     this.addRoute(
       'POST /webhooks/inventory/{providerId}',
-      this.addFunction('ReceiveInventoryWebhook', { entry: 'inventory/receive-inventory-webhook', service: 'inventory', inventoryProviders: props.inventoryProviders })
+      this.addFunction('ReceiveInventoryWebhook', {
+        entry: 'inventory/receive-inventory-webhook',
+        service: 'inventory',
+        inventoryProviders: props.inventoryProviders,
+      })
         .bindSecretMap('INVENTORY_PROVIDER_SECRET_ARNS', props.inventoryProviderSecrets)
         .bindQueueProducer('INVENTORY_UPDATES_QUEUE_URL', props.inventoryUpdatesQueue)
         // Quarantined lines only: the webhook may put QUARANTINE# items and nothing else of the catalog.
@@ -206,7 +217,10 @@ export class ApiStack extends Stack {
         .bindQueueRedrive('REDRIVE_QUEUES', props.redriveQueues)
         .bindTable('AUDIT_TABLE', props.tables.audit, 'append'),
     );
-    this.addRoute('GET /admin/audit', this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable('AUDIT_TABLE', props.tables.audit, 'read'));
+    this.addRoute(
+      'GET /admin/audit',
+      this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable('AUDIT_TABLE', props.tables.audit, 'read'),
+    );
   }
 
   /**
@@ -289,7 +303,14 @@ export class ApiStack extends Stack {
     const forbidden = { status: 403, title: 'Forbidden', slug: 'forbidden' } as const;
     const internal = { status: 500, title: 'Internal error', slug: 'internal' } as const;
     const responses: Array<{ id: string; type: ResponseType; status: number; title: string; slug: string; detail?: string }> = [
-      { id: 'NotFound', type: ResponseType.MISSING_AUTHENTICATION_TOKEN, status: 404, title: 'Not found', slug: 'not-found', detail: 'No route matches this method and path' },
+      {
+        id: 'NotFound',
+        type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        status: 404,
+        title: 'Not found',
+        slug: 'not-found',
+        detail: 'No route matches this method and path',
+      },
       { id: 'ResourceNotFound', type: ResponseType.RESOURCE_NOT_FOUND, status: 404, title: 'Not found', slug: 'not-found' },
       { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, status: 401, title: 'Unauthorized', slug: 'unauthorized' },
       { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, ...forbidden },

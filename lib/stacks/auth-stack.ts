@@ -72,7 +72,9 @@ export class AuthStack extends Stack {
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       featurePlan: threat === 'off' ? FeaturePlan.ESSENTIALS : FeaturePlan.PLUS,
-      ...(threat === 'off' ? {} : { standardThreatProtectionMode: threat === 'audit' ? StandardThreatProtectionMode.AUDIT_ONLY : StandardThreatProtectionMode.FULL_FUNCTION }),
+      ...(threat === 'off'
+        ? {}
+        : { standardThreatProtectionMode: threat === 'audit' ? StandardThreatProtectionMode.AUDIT_ONLY : StandardThreatProtectionMode.FULL_FUNCTION }),
       deletionProtection: config.removalPolicy === 'retain',
       removalPolicy: removalPolicyOf(config),
     });
@@ -98,12 +100,18 @@ export class AuthStack extends Stack {
       });
     }
 
-    const preTokenGeneration = new StockadeFunction(this, 'PreTokenGeneration', { stageContext, entry: 'identity/pre-token-generation', service: 'identity', timeout: Duration.seconds(5) }).bindTable(
-      'AUDIT_TABLE',
-      props.auditTable,
-      'append',
-    );
-    const postConfirmation = new StockadeFunction(this, 'PostConfirmation', { stageContext, entry: 'identity/post-confirmation', service: 'identity', timeout: Duration.seconds(5) });
+    const preTokenGeneration = new StockadeFunction(this, 'PreTokenGeneration', {
+      stageContext,
+      entry: 'identity/pre-token-generation',
+      service: 'identity',
+      timeout: Duration.seconds(5),
+    }).bindTable('AUDIT_TABLE', props.auditTable, 'append');
+    const postConfirmation = new StockadeFunction(this, 'PostConfirmation', {
+      stageContext,
+      entry: 'identity/post-confirmation',
+      service: 'identity',
+      timeout: Duration.seconds(5),
+    });
     this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, preTokenGeneration, LambdaVersion.V2_0);
     this.userPool.addTrigger(UserPoolOperation.POST_CONFIRMATION, postConfirmation);
     // The pool names its triggers and the triggers need the pool's ARN: their directory access is a policy of its
@@ -116,7 +124,8 @@ export class AuthStack extends Stack {
     for (const trigger of [preTokenGeneration, postConfirmation]) {
       Validations.of(trigger).acknowledge({
         id: 'Serverless::Serverless-LambdaDLQ',
-        reason: 'Cognito invokes its triggers synchronously during sign-up and sign-in; a failure fails that request, so there is no asynchronous event to dead-letter.',
+        reason:
+          'Cognito invokes its triggers synchronously during sign-up and sign-in; a failure fails that request, so there is no asynchronous event to dead-letter.',
       });
     }
 

@@ -8,7 +8,6 @@ import { PROVIDER_ID_TAG, SECRET_KIND_TAG, type SecretKind } from '../config/tag
 import { StockadeFunction } from '../constructs/stockade-function';
 import { removalPolicyOf } from '../constructs/stage-props';
 
-
 /**
  * Why a secret has no Secrets Manager rotation schedule (AwsSolutions-SMG4), per kind of secret. Inventory provider
  * HMAC secrets are absent: they rotate on a schedule, through the inventory secret rotation function.
@@ -99,7 +98,13 @@ export class SecretsStack extends Stack {
     );
     this.key.grant(new AccountRootPrincipal(), 'kms:DescribeKey');
 
-    const secret = (logicalId: string, kind: SecretKind, name: string, description: string, generate: SecretStringGenerator = { passwordLength: 48, excludePunctuation: true }) => {
+    const secret = (
+      logicalId: string,
+      kind: SecretKind,
+      name: string,
+      description: string,
+      generate: SecretStringGenerator = { passwordLength: 48, excludePunctuation: true },
+    ) => {
       const s = new Secret(this, logicalId, {
         secretName: `stockade/${config.stage}/${name}`,
         description,
@@ -119,8 +124,18 @@ export class SecretsStack extends Stack {
       'stripe/webhook-secrets',
       'JSON array of Stripe webhook signing secrets (whsec_…), newest first; two during a rotation. Set by an operator.',
     );
-    this.cursorSigningKey = secret('CursorSigningKey', 'cursor-signing-key', 'api/cursor-signing-key', 'HMAC key that signs API listing cursors. Generated; replace any time to end open cursors.');
-    this.fulfilmentApiKey = secret('FulfilmentApiKey', 'fulfilment-api-key', 'fulfilment/api-key', 'API key Stockade presents to the fulfilment provider (Authorization: Bearer). Set by an operator.');
+    this.cursorSigningKey = secret(
+      'CursorSigningKey',
+      'cursor-signing-key',
+      'api/cursor-signing-key',
+      'HMAC key that signs API listing cursors. Generated; replace any time to end open cursors.',
+    );
+    this.fulfilmentApiKey = secret(
+      'FulfilmentApiKey',
+      'fulfilment-api-key',
+      'fulfilment/api-key',
+      'API key Stockade presents to the fulfilment provider (Authorization: Bearer). Set by an operator.',
+    );
     const providers = new Map<string, Secret>();
     for (const providerId of config.inventoryProviders) {
       const providerSecret = secret(

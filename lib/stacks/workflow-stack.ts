@@ -65,31 +65,56 @@ export class WorkflowStack extends Stack {
     const holdSeconds = config.checkout.holdMinutes * 60;
     // Named so that functions can be granted SendTask* on its ARN without referring to the resource (a cycle).
     const stateMachineName = `stockade-${config.stage}-order-saga`;
-    const stateMachineArn = this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const stateMachineArn = this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
 
     const fn = (id: string, entry: string) => this.addFunction(`${id}Function`, `saga/${entry}`);
-    const reserveFn = fn('ReserveStock', 'reserve-stock').bindTable('CATALOG_TABLE', tables.catalog, 'readWrite').bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
+    const reserveFn = fn('ReserveStock', 'reserve-stock')
+      .bindTable('CATALOG_TABLE', tables.catalog, 'readWrite')
+      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
     reserveFn.addEnvironment('HOLD_SECONDS', String(holdSeconds));
-    const createPaymentFn = fn('CreatePaymentIntent', 'create-payment-intent').bindTable('ORDERS_TABLE', tables.orders, 'readWrite').bindTable('PAYMENTS_TABLE', tables.payments, 'readWrite').bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
+    const createPaymentFn = fn('CreatePaymentIntent', 'create-payment-intent')
+      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite')
+      .bindTable('PAYMENTS_TABLE', tables.payments, 'readWrite')
+      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
     const awaitPaymentFn = fn('AwaitPayment', 'await-payment').bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
     awaitPaymentFn.addToRolePolicy(sendTaskStatement(stateMachineArn));
-    const commitFn = fn('CommitOrder', 'commit-order').bindTable('CATALOG_TABLE', tables.catalog, 'readWrite').bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
+    const commitFn = fn('CommitOrder', 'commit-order')
+      .bindTable('CATALOG_TABLE', tables.catalog, 'readWrite')
+      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
     const publishFn = fn('PublishOrderConfirmed', 'publish-order-confirmed').bindQueueProducer('FULFILMENT_QUEUE_URL', props.fulfilmentQueue.queue);
-    const releaseFn = fn('ReleaseStock', 'release-stock').bindTable('CATALOG_TABLE', tables.catalog, 'readWrite').bindTable('ORDERS_TABLE', tables.orders, 'read');
-    const cancelPaymentFn = fn('CancelOrRefundPayment', 'cancel-payment').bindTable('ORDERS_TABLE', tables.orders, 'read').bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
+    const releaseFn = fn('ReleaseStock', 'release-stock')
+      .bindTable('CATALOG_TABLE', tables.catalog, 'readWrite')
+      .bindTable('ORDERS_TABLE', tables.orders, 'read');
+    const cancelPaymentFn = fn('CancelOrRefundPayment', 'cancel-payment')
+      .bindTable('ORDERS_TABLE', tables.orders, 'read')
+      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
     const markFailedFn = fn('MarkOrderFailed', 'mark-order-failed').bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
 
     const orderIdOnly = TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId') });
     const step = (id: string, handler: StockadeFunction, resultPath: string, payload: TaskInput = orderIdOnly) => {
       const task = new LambdaInvoke(this, id, { lambdaFunction: handler, payload, payloadResponseOnly: true, resultPath, taskTimeout: STEP_TASK_TIMEOUT });
-      task.addRetry({ errors: ['TransientError', ...LAMBDA_SERVICE_ERRORS], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 6, maxDelay: Duration.seconds(20) });
+      task.addRetry({
+        errors: ['TransientError', ...LAMBDA_SERVICE_ERRORS],
+        interval: Duration.seconds(1),
+        backoffRate: 2,
+        maxAttempts: 6,
+        maxDelay: Duration.seconds(20),
+      });
       task.addRetry({ errors: ['States.Timeout'], interval: Duration.seconds(2), maxAttempts: 2 });
       return task;
     };
 
     // Compensation: every step is idempotent, retried longer, and a compensation that still fails stops the
     // execution as failed (alarmed) rather than leave it looking done.
-    const compensationFailed = new Fail(this, 'CompensationFailed', { error: 'CompensationFailed', cause: 'A compensation step kept failing; see the execution history and the runbook' });
+    const compensationFailed = new Fail(this, 'CompensationFailed', {
+      error: 'CompensationFailed',
+      cause: 'A compensation step kept failing; see the execution history and the runbook',
+    });
     const compensate = (id: string, handler: StockadeFunction, resultPath: string, payload?: TaskInput) => {
       const task = step(id, handler, resultPath, payload);
       task.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, maxDelay: Duration.seconds(60) });
@@ -103,7 +128,11 @@ export class WorkflowStack extends Stack {
           'MarkOrderFailed',
           markFailedFn,
           '$.compensationOrder',
-          TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId'), error: JsonPath.objectAt('$.error'), payment: JsonPath.objectAt('$.compensationPayment') }),
+          TaskInput.fromObject({
+            orderId: JsonPath.stringAt('$.orderId'),
+            error: JsonPath.objectAt('$.error'),
+            payment: JsonPath.objectAt('$.compensationPayment'),
+          }),
         ),
       )
       .next(new Succeed(this, 'OrderFailed', { comment: 'The order failed and everything it took was given back' }));
@@ -123,10 +152,16 @@ export class WorkflowStack extends Stack {
     forward(awaitPayment);
     const commit = forward(step('CommitOrder', commitFn, '$.commit'));
     const publish = step('PublishOrderConfirmed', publishFn, '$.published');
-    publish.addCatch(new Fail(this, 'FulfilmentNotNotified', { error: 'FulfilmentNotNotified', cause: 'The order is CONFIRMED but OrderConfirmed could not be published; redrive per the runbook' }), {
-      errors: ['States.ALL'],
-      resultPath: '$.publishError',
-    });
+    publish.addCatch(
+      new Fail(this, 'FulfilmentNotNotified', {
+        error: 'FulfilmentNotNotified',
+        cause: 'The order is CONFIRMED but OrderConfirmed could not be published; redrive per the runbook',
+      }),
+      {
+        errors: ['States.ALL'],
+        resultPath: '$.publishError',
+      },
+    );
 
     const logs = new StockadeLogGroup(this, 'SagaLogs', { stageContext: this.stageContext, logGroupName: `/aws/vendedlogs/states/${stateMachineName}` });
     this.stateMachine = new StateMachine(this, 'OrderSaga', {
@@ -134,12 +169,7 @@ export class WorkflowStack extends Stack {
       stateMachineType: StateMachineType.STANDARD,
       comment: 'Stockade order saga: reserve stock, take payment, confirm; or give everything back',
       definitionBody: DefinitionBody.fromChainable(
-        reserve
-          .next(createPayment)
-          .next(awaitPayment)
-          .next(commit)
-          .next(publish)
-          .next(new Succeed(this, 'OrderConfirmed')),
+        reserve.next(createPayment).next(awaitPayment).next(commit).next(publish).next(new Succeed(this, 'OrderConfirmed')),
       ),
       // Longest path: the payment wait plus generous room for retries and compensation.
       timeout: Duration.seconds(holdSeconds + 30 * 60),
@@ -173,7 +203,12 @@ export class WorkflowStack extends Stack {
 
     // Reconciliation: Stripe against payments and orders, on the stage's schedule; the report is served to admins.
     const reconciliation = config.payments.reconciliation;
-    const reconcile = new StockadeFunction(this, 'ReconcilePayments', { stageContext: this.stageContext, entry: 'payments/reconcile-payments', service: 'payments', timeout: Duration.minutes(10) })
+    const reconcile = new StockadeFunction(this, 'ReconcilePayments', {
+      stageContext: this.stageContext,
+      entry: 'payments/reconcile-payments',
+      service: 'payments',
+      timeout: Duration.minutes(10),
+    })
       .bindTable('PAYMENTS_TABLE', tables.payments, 'readWrite')
       .bindTable('ORDERS_TABLE', tables.orders, 'readWrite')
       .bindTable('AUDIT_TABLE', tables.audit, 'append')
@@ -204,7 +239,8 @@ export class WorkflowStack extends Stack {
     if (entry.startsWith('saga/')) {
       Validations.of(fn).acknowledge({
         id: 'Serverless::Serverless-LambdaDLQ',
-        reason: 'Saga steps are invoked synchronously by Step Functions, whose Retry and Catch (to compensation) handle every failure; there is no asynchronous event to dead-letter.',
+        reason:
+          'Saga steps are invoked synchronously by Step Functions, whose Retry and Catch (to compensation) handle every failure; there is no asynchronous event to dead-letter.',
       });
     }
     this.functions.push(fn);
@@ -213,16 +249,22 @@ export class WorkflowStack extends Stack {
 
   /** The state machine role may invoke each step function and its versions (`<arn>:*`), and deliver logs and traces. */
   private acknowledgeStateMachineRole(sagaFunctions: readonly StockadeFunction[]): void {
-    const versions = 'lambda:InvokeFunction is granted on the step function ARN and on `<arn>:*` (its versions and aliases, which the CDK grants so a qualified invoke works); it names one function.';
+    const versions =
+      'lambda:InvokeFunction is granted on the step function ARN and on `<arn>:*` (its versions and aliases, which the CDK grants so a qualified invoke works); it names one function.';
     Validations.of(this.stateMachine.role).acknowledge(
-      ...sagaFunctions.map((f) => ({ id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(f.node.defaultChild as CfnElement)}.Arn>:*]`, reason: versions })),
+      ...sagaFunctions.map((f) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(f.node.defaultChild as CfnElement)}.Arn>:*]`,
+        reason: versions,
+      })),
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs vended delivery (CreateLogDelivery, PutResourcePolicy, Describe*) do not support resource-level permissions; AWS documents Resource * for them.',
+        reason:
+          'X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs vended delivery (CreateLogDelivery, PutResourcePolicy, Describe*) do not support resource-level permissions; AWS documents Resource * for them.',
       },
       {
         id: 'PCI.DSS.321::PCI.DSS.321-IAMNoInlinePolicy',
-        reason: 'The state machine role is created and maintained by the CDK StateMachine construct, whose grants (invoke each step, deliver logs and traces) live in its default policy; it is used by nothing else and changes only with this definition.',
+        reason:
+          'The state machine role is created and maintained by the CDK StateMachine construct, whose grants (invoke each step, deliver logs and traces) live in its default policy; it is used by nothing else and changes only with this definition.',
       },
     );
   }

@@ -111,7 +111,12 @@ function contextVariables(type: string, message: string, context: GatewayRequest
  * (whose status code, when set, replaces the built-in one, as in API Gateway), else API Gateway's built-in
  * `{"message": …}`. `message` overrides the built-in $context.error.message.
  */
-export function renderGatewayResponse(responses: ReadonlyMap<string, GatewayResponseTemplate>, type: string, context: GatewayRequestContext, message?: string): GatewayAnswer {
+export function renderGatewayResponse(
+  responses: ReadonlyMap<string, GatewayResponseTemplate>,
+  type: string,
+  context: GatewayRequestContext,
+  message?: string,
+): GatewayAnswer {
   const builtIn = BUILT_IN_RESPONSES.get(type) ?? { status: 500, message: 'Internal server error' };
   const text = message ?? builtIn.message;
   const configured = responses.get(type) ?? responses.get(builtIn.status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
@@ -133,7 +138,12 @@ export function renderGatewayResponse(responses: ReadonlyMap<string, GatewayResp
  * shape: its DEFAULT_4XX (or DEFAULT_5XX) response filled for the request, with the status it answers and, when
  * the body is a JSON object, its `status` member set to that status (a template can only hard-code one).
  */
-export function renderFrontDoorResponse(responses: ReadonlyMap<string, GatewayResponseTemplate>, status: number, context: GatewayRequestContext, message = STATUS_CODES[status] ?? 'Error'): GatewayAnswer {
+export function renderFrontDoorResponse(
+  responses: ReadonlyMap<string, GatewayResponseTemplate>,
+  status: number,
+  context: GatewayRequestContext,
+  message = STATUS_CODES[status] ?? 'Error',
+): GatewayAnswer {
   const type = status >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX';
   const rendered = renderGatewayResponse(responses, type, context, message);
   let body = rendered.body;

@@ -33,7 +33,8 @@ export function lambdaAuthorizer(assembly: CloudAssembly, model: RestApiModel, l
   for (const resource of assembly.resourcesOfType('AWS::ApiGateway::Authorizer').filter((a) => a.stackName === model.stackName)) {
     const p = resource.properties as { Type?: string; AuthorizerUri?: unknown; IdentitySource?: string };
     const functionLogicalId = JSON.stringify(p.AuthorizerUri ?? '').match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/)?.[1];
-    if (!functionLogicalId || !functionIds.has(functionLogicalId)) throw new Error(`${resource.logicalId}: authorizer whose URI names no function of the template`);
+    if (!functionLogicalId || !functionIds.has(functionLogicalId))
+      throw new Error(`${resource.logicalId}: authorizer whose URI names no function of the template`);
     const headers = String(p.IdentitySource ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -71,7 +72,9 @@ export function lambdaAuthorizer(assembly: CloudAssembly, model: RestApiModel, l
     if (!outcome.ok) return { allow: false, responseType: outcome.error.errorMessage === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE' };
 
     const result = outcome.value as { principalId?: unknown; policyDocument?: { Statement?: PolicyStatement[] }; context?: Record<string, unknown> } | null;
-    const statements = (result?.policyDocument?.Statement ?? []).filter((s) => actions(s).some((a) => matches(a, 'execute-api:Invoke')) && resources(s).some((r) => matches(r, methodArn)));
+    const statements = (result?.policyDocument?.Statement ?? []).filter(
+      (s) => actions(s).some((a) => matches(a, 'execute-api:Invoke')) && resources(s).some((r) => matches(r, methodArn)),
+    );
     if (typeof result?.principalId !== 'string' || !result.policyDocument) return { allow: false, responseType: 'AUTHORIZER_FAILURE' };
     if (statements.some((s) => s.Effect === 'Deny') || !statements.some((s) => s.Effect === 'Allow')) return { allow: false, responseType: 'ACCESS_DENIED' };
     const context = dataRecord<string | number | boolean>();

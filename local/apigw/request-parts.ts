@@ -63,7 +63,11 @@ function isBlank(value: string | null | undefined): boolean {
  * The required request parameters a request lacks, as API Gateway's request validator checks them: "included and
  * not blank"; header names match case-insensitively, query names exactly.
  */
-export function missingParameters(required: { readonly headers: readonly string[]; readonly query: readonly string[] }, headers: Readonly<Record<string, string>>, query: URLSearchParams): string[] {
+export function missingParameters(
+  required: { readonly headers: readonly string[]; readonly query: readonly string[] },
+  headers: Readonly<Record<string, string>>,
+  query: URLSearchParams,
+): string[] {
   return [...required.headers.filter((h) => isBlank(headerValue(headers, h))), ...required.query.filter((q) => isBlank(query.get(q)))];
 }
 

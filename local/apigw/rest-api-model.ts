@@ -7,7 +7,9 @@ export interface ApiRoute {
   /** Resource path template, e.g. /products/{productId}. */
   readonly resourcePath: string;
   readonly resourceLogicalId: string;
-  readonly integration: { readonly kind: 'lambda-proxy'; readonly functionLogicalId: string; readonly timeoutMs: number } | { readonly kind: 'mock'; readonly statusCode: number; readonly headers: Record<string, string> };
+  readonly integration:
+    | { readonly kind: 'lambda-proxy'; readonly functionLogicalId: string; readonly timeoutMs: number }
+    | { readonly kind: 'mock'; readonly statusCode: number; readonly headers: Record<string, string> };
   /** NONE, CUSTOM (Lambda authorizer), COGNITO_USER_POOLS, AWS_IAM. */
   readonly authorizationType: string;
   readonly authorizerLogicalId?: string;
@@ -67,7 +69,8 @@ function functionInUri(uri: unknown, functions: ReadonlySet<string>): string | u
 export function readRestApis(assembly: CloudAssembly, resolver: IntrinsicResolver): RestApiModel[] {
   const functionIds = new Set(assembly.resourcesOfType('AWS::Lambda::Function').map((f) => f.logicalId));
   return assembly.resourcesOfType('AWS::ApiGateway::RestApi').map((api) => {
-    const inStack = (type: string) => assembly.resourcesOfType(type).filter((r) => r.stackName === api.stackName && refOf(r.properties.RestApiId) === api.logicalId);
+    const inStack = (type: string) =>
+      assembly.resourcesOfType(type).filter((r) => r.stackName === api.stackName && refOf(r.properties.RestApiId) === api.logicalId);
     const resources = new Map(inStack('AWS::ApiGateway::Resource').map((r) => [r.logicalId, r]));
 
     const pathOf = (resourceId: unknown): { path: string; logicalId: string } => {
@@ -85,7 +88,12 @@ export function readRestApis(assembly: CloudAssembly, resolver: IntrinsicResolve
     const routes: ApiRoute[] = inStack('AWS::ApiGateway::Method').map((method: TemplateResource) => {
       const p = method.properties;
       const { path, logicalId } = pathOf(p.ResourceId);
-      const integration = (p.Integration ?? {}) as { Type?: string; Uri?: unknown; TimeoutInMillis?: number; IntegrationResponses?: Array<{ StatusCode?: string; ResponseParameters?: Record<string, string> }> };
+      const integration = (p.Integration ?? {}) as {
+        Type?: string;
+        Uri?: unknown;
+        TimeoutInMillis?: number;
+        IntegrationResponses?: Array<{ StatusCode?: string; ResponseParameters?: Record<string, string> }>;
+      };
       let routeIntegration: ApiRoute['integration'];
       if (integration.Type === 'AWS_PROXY') {
         const fn = functionInUri(integration.Uri, functionIds);
@@ -117,10 +125,17 @@ export function readRestApis(assembly: CloudAssembly, resolver: IntrinsicResolve
       };
     });
 
-    const stage = assembly.resourcesOfType('AWS::ApiGateway::Stage').find((s) => s.stackName === api.stackName && refOf(s.properties.RestApiId) === api.logicalId);
+    const stage = assembly
+      .resourcesOfType('AWS::ApiGateway::Stage')
+      .find((s) => s.stackName === api.stackName && refOf(s.properties.RestApiId) === api.logicalId);
     const gatewayResponses = new Map<string, GatewayResponseTemplate>();
     for (const gr of inStack('AWS::ApiGateway::GatewayResponse')) {
-      const props = resolver.resolve(gr.properties, gr.stackName) as { ResponseType: string; StatusCode?: string; ResponseTemplates?: Record<string, string>; ResponseParameters?: Record<string, string> };
+      const props = resolver.resolve(gr.properties, gr.stackName) as {
+        ResponseType: string;
+        StatusCode?: string;
+        ResponseTemplates?: Record<string, string>;
+        ResponseParameters?: Record<string, string>;
+      };
       const headers: Record<string, string> = {};
       for (const [key, value] of Object.entries(props.ResponseParameters ?? {})) {
         headers[key.replace(/^gatewayresponse\.header\./, '')] = String(value).replace(/^'(.*)'$/, '$1');

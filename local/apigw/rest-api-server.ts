@@ -167,15 +167,23 @@ export class RestApiServer {
 
     const fn = this.options.lambdas.get(route.integration.functionLogicalId);
     const timeoutMs = route.integration.timeoutMs;
-    const outcome = await Promise.race([
-      fn.invoke(event),
-      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref()),
-    ]);
+    const outcome = await Promise.race([fn.invoke(event), new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref())]);
     if (outcome === 'timeout') return this.gatewayResponse(res, 'INTEGRATION_TIMEOUT', request, route);
     if (!outcome.ok) return this.gatewayResponse(res, 'INTEGRATION_FAILURE', request, route);
 
-    const response = outcome.value as { statusCode?: unknown; headers?: Record<string, unknown>; multiValueHeaders?: Record<string, unknown[]>; body?: unknown; isBase64Encoded?: unknown } | null;
-    if (!response || typeof response !== 'object' || typeof response.statusCode !== 'number' || (response.body !== undefined && typeof response.body !== 'string')) {
+    const response = outcome.value as {
+      statusCode?: unknown;
+      headers?: Record<string, unknown>;
+      multiValueHeaders?: Record<string, unknown[]>;
+      body?: unknown;
+      isBase64Encoded?: unknown;
+    } | null;
+    if (
+      !response ||
+      typeof response !== 'object' ||
+      typeof response.statusCode !== 'number' ||
+      (response.body !== undefined && typeof response.body !== 'string')
+    ) {
       // API Gateway's answer to a malformed Lambda proxy response.
       return this.gatewayResponse(res, 'INTEGRATION_FAILURE', request, route);
     }
@@ -186,7 +194,12 @@ export class RestApiServer {
       if (!Array.isArray(values)) return this.gatewayResponse(res, 'INTEGRATION_FAILURE', request, route);
       headers[k] = values.map(String);
     }
-    const body = response.body === undefined ? Buffer.alloc(0) : response.isBase64Encoded === true ? Buffer.from(response.body, 'base64') : Buffer.from(response.body, 'utf8');
+    const body =
+      response.body === undefined
+        ? Buffer.alloc(0)
+        : response.isBase64Encoded === true
+          ? Buffer.from(response.body, 'base64')
+          : Buffer.from(response.body, 'utf8');
     headers['Content-Length'] = String(body.length);
     res.writeHead(response.statusCode, headers);
     res.end(body);

@@ -40,7 +40,14 @@ export async function seedDemoUsers(options: { endpoint: string; userPoolId: str
   const client = new CognitoIdentityProviderClient({ endpoint: options.endpoint, region: LOCAL_REGION, credentials: localCredentials, maxAttempts: 1 });
   try {
     const customer: DemoUser = { username: 'customer@stockade.test', password: demoPassword() };
-    await client.send(new SignUpCommand({ ClientId: options.clientId, Username: customer.username, Password: customer.password, UserAttributes: [{ Name: 'email', Value: customer.username }] }));
+    await client.send(
+      new SignUpCommand({
+        ClientId: options.clientId,
+        Username: customer.username,
+        Password: customer.password,
+        UserAttributes: [{ Name: 'email', Value: customer.username }],
+      }),
+    );
     await client.send(new AdminConfirmSignUpCommand({ UserPoolId: options.userPoolId, Username: customer.username }));
 
     const vendor = await onboardPrivilegedUser(client, options, 'vendor', 'vendor@stockade.test');
@@ -64,10 +71,28 @@ export async function onboardPrivilegedUser(
 ): Promise<DemoUser> {
   const password = demoPassword();
   const temporary = demoPassword();
-  await client.send(new AdminCreateUserCommand({ UserPoolId: pool.userPoolId, Username: username, TemporaryPassword: temporary, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: username }, { Name: 'email_verified', Value: 'true' }] }));
-  const first = await client.send(new InitiateAuthCommand({ ClientId: pool.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: temporary } }));
+  await client.send(
+    new AdminCreateUserCommand({
+      UserPoolId: pool.userPoolId,
+      Username: username,
+      TemporaryPassword: temporary,
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [
+        { Name: 'email', Value: username },
+        { Name: 'email_verified', Value: 'true' },
+      ],
+    }),
+  );
+  const first = await client.send(
+    new InitiateAuthCommand({ ClientId: pool.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: temporary } }),
+  );
   const changed = await client.send(
-    new RespondToAuthChallengeCommand({ ClientId: pool.clientId, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: first.Session, ChallengeResponses: { USERNAME: username, NEW_PASSWORD: password } }),
+    new RespondToAuthChallengeCommand({
+      ClientId: pool.clientId,
+      ChallengeName: 'NEW_PASSWORD_REQUIRED',
+      Session: first.Session,
+      ChallengeResponses: { USERNAME: username, NEW_PASSWORD: password },
+    }),
   );
   const accessToken = changed.AuthenticationResult?.AccessToken;
   if (!accessToken) throw new Error(`Onboarding ${username}: no tokens after the password change`);

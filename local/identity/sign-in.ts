@@ -1,4 +1,9 @@
-import { type AuthenticationResultType, type CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  type AuthenticationResultType,
+  type CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { totpCode } from './totp';
 
 /** What signing in needs: a password, and for users enrolled in TOTP their authenticator secret. */
@@ -13,12 +18,23 @@ export interface SignInUser {
  * answered with the current TOTP code when the user is enrolled. Returns the tokens; throws if sign-in stops at any
  * other challenge.
  */
-export async function signInWithPassword(client: CognitoIdentityProviderClient, clientId: string, user: SignInUser): Promise<AuthenticationResultType & { AccessToken: string }> {
-  let result = await client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }));
+export async function signInWithPassword(
+  client: CognitoIdentityProviderClient,
+  clientId: string,
+  user: SignInUser,
+): Promise<AuthenticationResultType & { AccessToken: string }> {
+  let result = await client.send(
+    new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }),
+  );
   if (result.ChallengeName === 'SOFTWARE_TOKEN_MFA') {
     if (!user.totpSecret) throw new Error(`${user.username} is asked for a TOTP code but has no authenticator secret`);
     result = await client.send(
-      new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: result.Session, ChallengeResponses: { USERNAME: user.username, SOFTWARE_TOKEN_MFA_CODE: totpCode(user.totpSecret) } }),
+      new RespondToAuthChallengeCommand({
+        ClientId: clientId,
+        ChallengeName: 'SOFTWARE_TOKEN_MFA',
+        Session: result.Session,
+        ChallengeResponses: { USERNAME: user.username, SOFTWARE_TOKEN_MFA_CODE: totpCode(user.totpSecret) },
+      }),
     );
   }
   const tokens = result.AuthenticationResult;

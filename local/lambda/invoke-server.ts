@@ -35,7 +35,8 @@ export class LambdaInvokeServer {
       res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
       res.end(text);
     };
-    if (req.method !== 'POST' || !match?.[1]) return send(404, { Type: 'User', message: 'Unknown operation' }, { 'x-amzn-ErrorType': 'ResourceNotFoundException' });
+    if (req.method !== 'POST' || !match?.[1])
+      return send(404, { Type: 'User', message: 'Unknown operation' }, { 'x-amzn-ErrorType': 'ResourceNotFoundException' });
     let fn;
     try {
       fn = this.lambdas.byName(decodeURIComponent(match[1]));

@@ -72,7 +72,9 @@ export class LocalFunction {
     const outcome = await this.invokeOnce(event);
     if (!outcome.ok) {
       // As Lambda does, a failed invocation leaves its error in the function's log.
-      this.log.write(`${JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', source: 'local-runtime', errorType: outcome.error.errorType, errorMessage: outcome.error.errorMessage })}\n`);
+      this.log.write(
+        `${JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', source: 'local-runtime', errorType: outcome.error.errorType, errorMessage: outcome.error.errorMessage })}\n`,
+      );
     }
     return outcome;
   }

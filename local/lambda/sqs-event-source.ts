@@ -148,7 +148,13 @@ function toRecord(message: Message, queueArn: string): SQSRecord {
     messageAttributes: Object.fromEntries(
       Object.entries(message.MessageAttributes ?? {}).map(([name, a]) => [
         name,
-        { dataType: a.DataType ?? 'String', stringValue: a.StringValue, binaryValue: a.BinaryValue ? Buffer.from(a.BinaryValue).toString('base64') : undefined, stringListValues: [], binaryListValues: [] },
+        {
+          dataType: a.DataType ?? 'String',
+          stringValue: a.StringValue,
+          binaryValue: a.BinaryValue ? Buffer.from(a.BinaryValue).toString('base64') : undefined,
+          stringListValues: [],
+          binaryListValues: [],
+        },
       ]),
     ),
     md5OfBody: message.MD5OfBody ?? '',

@@ -31,7 +31,23 @@ export interface CognitoServiceOptions {
 }
 
 /** Claims a token trigger may not change (as in Cognito). */
-const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'token_use', 'client_id', 'username', 'cognito:username', 'origin_jti', 'event_id', 'scope']);
+const RESERVED_CLAIMS = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'auth_time',
+  'token_use',
+  'client_id',
+  'username',
+  'cognito:username',
+  'origin_jti',
+  'event_id',
+  'scope',
+]);
 
 /**
  * Cognito played by cognito-local (a child process on loopback, state in a fresh directory per run) with the
@@ -79,7 +95,13 @@ export class CognitoService implements LocalService {
     for (const pool of this.pools) {
       // cognito-local names a pool after its db file: an empty one gives the pool the id the template resolves to.
       writeFileSync(path.join(dir, 'db', `${this.physical(pool).ref}.json`), '{}');
-      const config = (resolver.resolve(pool.properties.LambdaConfig ?? {}, pool.stackName) ?? {}) as { PostConfirmation?: string; PreSignUp?: string; PostAuthentication?: string; PreTokenGenerationConfig?: { LambdaArn?: string; LambdaVersion?: string }; PreTokenGeneration?: string };
+      const config = (resolver.resolve(pool.properties.LambdaConfig ?? {}, pool.stackName) ?? {}) as {
+        PostConfirmation?: string;
+        PreSignUp?: string;
+        PostAuthentication?: string;
+        PreTokenGenerationConfig?: { LambdaArn?: string; LambdaVersion?: string };
+        PreTokenGeneration?: string;
+      };
       if (config.PostConfirmation) triggers.PostConfirmation = functionName(config.PostConfirmation);
       if (config.PreSignUp) triggers.PreSignUp = functionName(config.PreSignUp);
       if (config.PostAuthentication) triggers.PostAuthentication = functionName(config.PostAuthentication);
@@ -90,12 +112,27 @@ export class CognitoService implements LocalService {
     this.backendPort = await freePort();
     writeFileSync(
       path.join(dir, 'config.json'),
-      JSON.stringify({ LambdaClient: { endpoint: this.options.lambdaEndpoint(), region: LOCAL_REGION, credentials: localCredentials }, TriggerFunctions: triggers, TokenConfig: { IssuerDomain: this.endpoint } }, null, 2),
+      JSON.stringify(
+        {
+          LambdaClient: { endpoint: this.options.lambdaEndpoint(), region: LOCAL_REGION, credentials: localCredentials },
+          TriggerFunctions: triggers,
+          TokenConfig: { IssuerDomain: this.endpoint },
+        },
+        null,
+        2,
+      ),
     );
     const bin = path.join(path.dirname(require.resolve('cognito-local/package.json')), 'lib', 'bin', 'start.js');
     const child = spawn(process.execPath, [bin], {
       cwd: this.options.workDirectory,
-      env: { ...process.env, HOST: LOOPBACK, PORT: String(this.backendPort), NO_COLOR: '1', FORCE_COLOR: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: {
+        ...process.env,
+        HOST: LOOPBACK,
+        PORT: String(this.backendPort),
+        NO_COLOR: '1',
+        FORCE_COLOR: '0',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -113,8 +150,20 @@ export class CognitoService implements LocalService {
 
   physical(resource: TemplateResource): ResolvedResource {
     if (resource.type === 'AWS::Cognito::UserPool') {
-      const id = `${LOCAL_REGION}_${createHash('sha256').update(`${resource.stackName}/${resource.logicalId}`).digest('base64url').replace(/[^A-Za-z0-9]/g, '').slice(0, 9)}`;
-      return { ref: id, attributes: { Arn: `arn:aws:cognito-idp:${LOCAL_REGION}:${LOCAL_ACCOUNT}:userpool/${id}`, ProviderName: `cognito-idp.${LOCAL_REGION}.amazonaws.com/${id}`, ProviderURL: `${this.endpoint}/${id}`, UserPoolId: id } };
+      const id = `${LOCAL_REGION}_${createHash('sha256')
+        .update(`${resource.stackName}/${resource.logicalId}`)
+        .digest('base64url')
+        .replace(/[^A-Za-z0-9]/g, '')
+        .slice(0, 9)}`;
+      return {
+        ref: id,
+        attributes: {
+          Arn: `arn:aws:cognito-idp:${LOCAL_REGION}:${LOCAL_ACCOUNT}:userpool/${id}`,
+          ProviderName: `cognito-idp.${LOCAL_REGION}.amazonaws.com/${id}`,
+          ProviderURL: `${this.endpoint}/${id}`,
+          UserPoolId: id,
+        },
+      };
     }
     if (resource.type === 'AWS::Cognito::UserPoolClient') {
       const id = this.clientIds.get(`${resource.stackName}/${resource.logicalId}`);
@@ -165,7 +214,9 @@ export class CognitoService implements LocalService {
   }
 
   describe(): string[] {
-    return this.child ? [`${this.name.padEnd(16)} ${this.endpoint}  (cognito-local, ${this.pools.length} pool, pid ${this.child.pid}; V2 token trigger run by the runtime)`] : [];
+    return this.child
+      ? [`${this.name.padEnd(16)} ${this.endpoint}  (cognito-local, ${this.pools.length} pool, pid ${this.child.pid}; V2 token trigger run by the runtime)`]
+      : [];
   }
 
   async stop(): Promise<void> {
@@ -182,7 +233,11 @@ export class CognitoService implements LocalService {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    const upstream = await fetch(`http://${LOOPBACK}:${this.backendPort}${req.url ?? '/'}`, { method: req.method, headers, ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body }) });
+    const upstream = await fetch(`http://${LOOPBACK}:${this.backendPort}${req.url ?? '/'}`, {
+      method: req.method,
+      headers,
+      ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body }),
+    });
     let text = await upstream.text();
     let status = upstream.status;
     const target = headers['x-amz-target'] ?? '';
@@ -206,10 +261,15 @@ export class CognitoService implements LocalService {
     const trigger = this.v2TokenTriggers.get(userPoolId);
     if (!trigger) return { status: 200, text: responseText };
     const request = JSON.parse(requestText || '{}') as { AuthFlow?: string };
-    const userAttributes = Object.fromEntries(Object.entries(id.payload).filter(([k]) => k === 'sub' || k === 'email' || k === 'email_verified' || k.startsWith('custom:')).map(([k, v]) => [k, String(v)]));
+    const userAttributes = Object.fromEntries(
+      Object.entries(id.payload)
+        .filter(([k]) => k === 'sub' || k === 'email' || k === 'email_verified' || k.startsWith('custom:'))
+        .map(([k, v]) => [k, String(v)]),
+    );
     const event = {
       version: '2',
-      triggerSource: request.AuthFlow === 'REFRESH_TOKEN_AUTH' || request.AuthFlow === 'REFRESH_TOKEN' ? 'TokenGeneration_RefreshTokens' : 'TokenGeneration_Authentication',
+      triggerSource:
+        request.AuthFlow === 'REFRESH_TOKEN_AUTH' || request.AuthFlow === 'REFRESH_TOKEN' ? 'TokenGeneration_RefreshTokens' : 'TokenGeneration_Authentication',
       region: LOCAL_REGION,
       userPoolId,
       userName: String(access.payload.username),
@@ -217,16 +277,23 @@ export class CognitoService implements LocalService {
       request: {
         userAttributes,
         groupConfiguration: { groupsToOverride: (access.payload['cognito:groups'] as string[] | undefined) ?? [], iamRolesToOverride: [], preferredRole: null },
-        scopes: String(access.payload.scope ?? '').split(' ').filter(Boolean),
+        scopes: String(access.payload.scope ?? '')
+          .split(' ')
+          .filter(Boolean),
       },
       response: { claimsAndScopeOverrideDetails: null },
     };
     const outcome = await this.options.invoke(trigger, event);
     if (!outcome.ok) {
-      return { status: 400, text: JSON.stringify({ __type: 'UserLambdaValidationException', message: `PreTokenGeneration failed with error ${outcome.error.errorMessage}.` }) };
+      return {
+        status: 400,
+        text: JSON.stringify({ __type: 'UserLambdaValidationException', message: `PreTokenGeneration failed with error ${outcome.error.errorMessage}.` }),
+      };
     }
     type Overrides = { claimsToAddOrOverride?: Record<string, unknown>; claimsToSuppress?: string[] };
-    const details = (outcome.value as { response?: { claimsAndScopeOverrideDetails?: { accessTokenGeneration?: Overrides; idTokenGeneration?: Overrides } | null } } | null)?.response?.claimsAndScopeOverrideDetails;
+    const details = (
+      outcome.value as { response?: { claimsAndScopeOverrideDetails?: { accessTokenGeneration?: Overrides; idTokenGeneration?: Overrides } | null } } | null
+    )?.response?.claimsAndScopeOverrideDetails;
     const apply = (payload: Record<string, unknown>, o: Overrides | undefined) => {
       for (const [k, v] of Object.entries(o?.claimsToAddOrOverride ?? {})) if (!RESERVED_CLAIMS.has(k)) payload[k] = v;
       for (const k of o?.claimsToSuppress ?? []) if (!RESERVED_CLAIMS.has(k)) delete payload[k];
@@ -253,5 +320,8 @@ function b64url(text: string): string {
 
 function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [h, p] = token.split('.');
-  return { header: JSON.parse(Buffer.from(h ?? '', 'base64url').toString('utf8')) as Record<string, unknown>, payload: JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8')) as Record<string, unknown> };
+  return {
+    header: JSON.parse(Buffer.from(h ?? '', 'base64url').toString('utf8')) as Record<string, unknown>,
+    payload: JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8')) as Record<string, unknown>,
+  };
 }

@@ -1,13 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { TemplateResource } from '../assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../intrinsics';
 import { freePort, LOOPBACK, waitForPort } from '../net';
@@ -40,7 +34,16 @@ export class DynamoDbService implements LocalService {
     const home = path.join(libDir, versionDir);
     const child = spawn(
       'java',
-      [`-Djava.library.path=${path.join(home, 'DynamoDBLocal_lib')}`, '-jar', path.join(home, 'DynamoDBLocal.jar'), '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(this.port)],
+      [
+        `-Djava.library.path=${path.join(home, 'DynamoDBLocal_lib')}`,
+        '-jar',
+        path.join(home, 'DynamoDBLocal.jar'),
+        '-inMemory',
+        '-sharedDb',
+        '-disableTelemetry',
+        '-port',
+        String(this.port),
+      ],
       { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
@@ -109,7 +112,9 @@ export class DynamoDbService implements LocalService {
         await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
         const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
         if (ttl?.Enabled && ttl.AttributeName) {
-          await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
+          await client.send(
+            new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }),
+          );
         }
         this.tables.push(tableName);
       }),

@@ -61,10 +61,16 @@ export class FulfilmentStandIn {
     } catch {
       return void send(400, { error: 'body is not JSON' });
     }
-    if (typeof key !== 'string' || key.length === 0 || typeof parsed.orderId !== 'string' || !Array.isArray(parsed.lines)) return void send(400, { error: 'orderId, lines and Idempotency-Key are required' });
+    if (typeof key !== 'string' || key.length === 0 || typeof parsed.orderId !== 'string' || !Array.isArray(parsed.lines))
+      return void send(400, { error: 'orderId, lines and Idempotency-Key are required' });
     const existing = this.shipments.get(key);
     if (existing) return void send(200, { reference: existing.reference });
-    const shipment: Shipment = { reference: `shp_${this.shipments.size + 1}_${parsed.orderId}`, orderId: parsed.orderId, lines: parsed.lines as Shipment['lines'], acceptedAt: new Date().toISOString() };
+    const shipment: Shipment = {
+      reference: `shp_${this.shipments.size + 1}_${parsed.orderId}`,
+      orderId: parsed.orderId,
+      lines: parsed.lines as Shipment['lines'],
+      acceptedAt: new Date().toISOString(),
+    };
     this.shipments.set(key, shipment);
     send(201, { reference: shipment.reference });
   }

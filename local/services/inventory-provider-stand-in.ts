@@ -82,7 +82,15 @@ const pushSchema = z
     occurredAt: z.string().min(1).optional(),
   })
   .strict();
-const pageSchema = z.object({ cursor: z.string().regex(/^\d{1,9}$/, 'not a cursor this provider issued').optional(), limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional() }).strict();
+const pageSchema = z
+  .object({
+    cursor: z
+      .string()
+      .regex(/^\d{1,9}$/, 'not a cursor this provider issued')
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
+  })
+  .strict();
 
 interface ProviderState {
   mode: ProviderMode;
@@ -211,7 +219,11 @@ export class InventoryProviderStandIn {
     const parsed = notificationSchema.safeParse(parseJson(raw));
     if (!parsed.success || parsed.data.providerId !== providerId) {
       state.rejected++;
-      throw new HttpError(400, parsed.success ? `The notification is for ${parsed.data.providerId}, not ${providerId}` : 'Not a StockNotification', parsed.success ? undefined : parsed.error.issues);
+      throw new HttpError(
+        400,
+        parsed.success ? `The notification is for ${parsed.data.providerId}, not ${providerId}` : 'Not a StockNotification',
+        parsed.success ? undefined : parsed.error.issues,
+      );
     }
     const existing = state.notifications.get(parsed.data.notificationId);
     if (existing) {
@@ -220,11 +232,21 @@ export class InventoryProviderStandIn {
       return { received: true, duplicate: true };
     }
     // Recorded as sent, fields beyond the port's included, so a test sees exactly what Stockade told the provider.
-    state.notifications.set(parsed.data.notificationId, { notification: JSON.parse(raw) as StockNotification, receivedAt: new Date().toISOString(), deliveries: 1 });
+    state.notifications.set(parsed.data.notificationId, {
+      notification: JSON.parse(raw) as StockNotification,
+      receivedAt: new Date().toISOString(),
+      deliveries: 1,
+    });
     return { received: true, duplicate: false };
   }
 
-  private stockPage(providerId: string, state: ProviderState, raw: string, req: IncomingMessage, query: URLSearchParams): { lines: ProviderStockLine[]; nextCursor?: string; takenAt: string } {
+  private stockPage(
+    providerId: string,
+    state: ProviderState,
+    raw: string,
+    req: IncomingMessage,
+    query: URLSearchParams,
+  ): { lines: ProviderStockLine[]; nextCursor?: string; takenAt: string } {
     this.verify(providerId, raw, req);
     const page = pageSchema.safeParse(Object.fromEntries(query));
     if (!page.success) throw new HttpError(400, 'Invalid cursor or limit', page.error.issues);

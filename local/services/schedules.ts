@@ -34,8 +34,24 @@ export class ScheduleService {
       for (const target of p.Targets ?? []) {
         const arn = String(resolver.resolve(target.Arn, rule.stackName));
         if (!arn.includes(':function:')) continue;
-        const event = () => ({ version: '0', id: crypto.randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), region: LOCAL_REGION, resources: [rule.logicalId], detail: {} });
-        const timer = setInterval(() => void this.lambdas.byName(arn).invoke(event()).catch(() => undefined), every);
+        const event = () => ({
+          version: '0',
+          id: crypto.randomUUID(),
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          time: new Date().toISOString(),
+          region: LOCAL_REGION,
+          resources: [rule.logicalId],
+          detail: {},
+        });
+        const timer = setInterval(
+          () =>
+            void this.lambdas
+              .byName(arn)
+              .invoke(event())
+              .catch(() => undefined),
+          every,
+        );
         timer.unref();
         this.timers.push(timer);
         this.played.push(`${rule.logicalId} ${p.ScheduleExpression} -> ${arn.split(':').pop() ?? arn}`);

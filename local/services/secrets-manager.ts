@@ -97,11 +97,17 @@ export class SecretsManagerService implements LocalService {
       const name = nameOf(resource);
       const tags = (p.Tags as Array<{ Key: string; Value: string }> | undefined) ?? [];
       const tagMap = Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
-      const value = this.localValue({ name, tags: tagMap }) ?? (typeof p.SecretString === 'string' ? p.SecretString : generate(p.GenerateSecretString as GenerateSpec | undefined));
+      const value =
+        this.localValue({ name, tags: tagMap }) ??
+        (typeof p.SecretString === 'string' ? p.SecretString : generate(p.GenerateSecretString as GenerateSpec | undefined));
       this.create({ Name: name, Description: p.Description as string | undefined, SecretString: value, Tags: tags });
     }
     for (const resource of resources.filter(isSchedule)) {
-      const p = resolver.resolve(resource.properties, resource.stackName) as { SecretId?: unknown; RotationLambdaARN?: unknown; RotationRules?: Record<string, unknown> };
+      const p = resolver.resolve(resource.properties, resource.stackName) as {
+        SecretId?: unknown;
+        RotationLambdaARN?: unknown;
+        RotationRules?: Record<string, unknown>;
+      };
       if (typeof p.RotationLambdaARN !== 'string') continue; // Hosted rotations are not played.
       this.find(String(p.SecretId)).rotation = { lambdaArn: p.RotationLambdaARN, rules: p.RotationRules };
     }
@@ -123,7 +129,9 @@ export class SecretsManagerService implements LocalService {
 
   describe(): string[] {
     const rotated = [...this.secrets.values()].filter((s) => s.rotation).length;
-    return [`${this.name.padEnd(16)} ${this.endpoint}  (${this.secrets.size} secrets, ${rotated} with a rotation function run by RotateSecret, not on a timer; stand-in)`];
+    return [
+      `${this.name.padEnd(16)} ${this.endpoint}  (${this.secrets.size} secrets, ${rotated} with a rotation function run by RotateSecret, not on a timer; stand-in)`,
+    ];
   }
 
   async stop(): Promise<void> {
@@ -153,7 +161,14 @@ export class SecretsManagerService implements LocalService {
       case 'GetSecretValue': {
         const secret = this.find(String(input.SecretId ?? ''));
         const version = this.version(secret, input.VersionId as string | undefined, input.VersionStage as string | undefined);
-        return { ARN: secret.arn, Name: secret.name, VersionId: version.versionId, SecretString: valueOf(version), VersionStages: [...version.stages], CreatedDate: version.createdDate / 1000 };
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          VersionId: version.versionId,
+          SecretString: valueOf(version),
+          VersionStages: [...version.stages],
+          CreatedDate: version.createdDate / 1000,
+        };
       }
       case 'PutSecretValue': {
         const secret = this.find(String(input.SecretId ?? ''));
@@ -190,7 +205,10 @@ export class SecretsManagerService implements LocalService {
         if (moveTo) {
           const holder = secret.versions.find((v) => v.stages.has(stage));
           if (holder && holder.versionId !== moveTo && holder.versionId !== removeFrom) {
-            throw new AwsError('InvalidParameterException', `The staging label ${stage} is attached to version ${holder.versionId}; name it in RemoveFromVersionId`);
+            throw new AwsError(
+              'InvalidParameterException',
+              `The staging label ${stage} is attached to version ${holder.versionId}; name it in RemoveFromVersionId`,
+            );
           }
           this.moveStage(secret, stage, moveTo);
         } else if (removeFrom) {
@@ -205,7 +223,8 @@ export class SecretsManagerService implements LocalService {
 
   private create(input: { Name: string; SecretString?: string; Description?: string; Tags?: Array<{ Key: string; Value: string }> }) {
     if (!input.Name) throw new AwsError('InvalidParameterException', 'Name is required');
-    if ([...this.secrets.values()].some((s) => s.name === input.Name)) throw new AwsError('ResourceExistsException', `The secret ${input.Name} already exists.`);
+    if ([...this.secrets.values()].some((s) => s.name === input.Name))
+      throw new AwsError('ResourceExistsException', `The secret ${input.Name} already exists.`);
     const secret: StoredSecret = { arn: arnFor(input.Name), name: input.Name, description: input.Description, tags: input.Tags ?? [], versions: [] };
     this.secrets.set(secret.arn, secret);
     const version = input.SecretString === undefined ? undefined : this.addVersion(secret, input.SecretString, ['AWSCURRENT']);
@@ -243,7 +262,10 @@ export class SecretsManagerService implements LocalService {
         throw new AwsError('InvalidRequestException', `The rotation function ${lambdaArn} does not exist.`);
       }
       if (!outcome.ok) {
-        throw new AwsError('InvalidRequestException', `Rotation of ${secret.name} failed at ${step} (the pending version stays): ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+        throw new AwsError(
+          'InvalidRequestException',
+          `Rotation of ${secret.name} failed at ${step} (the pending version stays): ${outcome.error.errorType}: ${outcome.error.errorMessage}`,
+        );
       }
     }
     // Once a rotation succeeded, AWSPENDING leaves the version that is now current.
@@ -262,7 +284,8 @@ export class SecretsManagerService implements LocalService {
       return existing;
     }
     if (existing) {
-      if (existing.secretString !== secretString) throw new AwsError('ResourceExistsException', 'A version with this ClientRequestToken already exists with another value');
+      if (existing.secretString !== secretString)
+        throw new AwsError('ResourceExistsException', 'A version with this ClientRequestToken already exists with another value');
       return existing;
     }
     const version: SecretVersion = { versionId: token ?? randomUUID(), secretString, createdDate: Date.now(), stages: new Set() };
@@ -303,7 +326,8 @@ export class SecretsManagerService implements LocalService {
 
 /** A version's value; a rotation's placeholder has none yet, which AWS reports as not found. */
 function valueOf(version: SecretVersion): string {
-  if (version.secretString === undefined) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${version.versionId}`);
+  if (version.secretString === undefined)
+    throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${version.versionId}`);
   return version.secretString;
 }
 
@@ -331,7 +355,11 @@ function generate(spec: GenerateSpec | undefined): string {
 
 /** Secrets Manager ARNs end in a dash and six random characters; locally they are derived from the name. */
 function arnFor(name: string): string {
-  const suffix = createHash('sha256').update(name).digest('base64url').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 6);
+  const suffix = createHash('sha256')
+    .update(name)
+    .digest('base64url')
+    .replace(/[^A-Za-z0-9]/g, 'x')
+    .slice(0, 6);
   return `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${name}-${suffix}`;
 }
 

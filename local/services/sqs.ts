@@ -21,7 +21,8 @@ const FAUXQS_ACCOUNT = '000000000000';
 async function loopbackStores(): Promise<{ sqsStore: unknown; snsStore: unknown; s3Store: unknown }> {
   const packageDir = (require.resolve.paths('fauxqs') ?? []).map((d) => path.join(d, 'fauxqs')).find((d) => existsSync(path.join(d, 'package.json')));
   if (!packageDir) throw new Error('fauxqs is not installed');
-  const load = async <T>(file: string, name: string) => ((await import(pathToFileURL(path.join(packageDir, 'dist', file)).href)) as Record<string, new () => T>)[name] as new () => T;
+  const load = async <T>(file: string, name: string) =>
+    ((await import(pathToFileURL(path.join(packageDir, 'dist', file)).href)) as Record<string, new () => T>)[name] as new () => T;
   const SqsStore = await load<{ host: string }>('sqs/sqsStore.js', 'SqsStore');
   const SnsStore = await load<object>('sns/snsStore.js', 'SnsStore');
   const S3Store = await load<object>('s3/s3Store.js', 'S3Store');
@@ -30,7 +31,11 @@ async function loopbackStores(): Promise<{ sqsStore: unknown; snsStore: unknown;
   return { sqsStore, snsStore: new SnsStore(), s3Store: new S3Store() };
 }
 
-type FauxqsApp = { listen(options: { port: number; host: string }): Promise<string>; close(): Promise<void>; server: { address(): AddressInfo | string | null } };
+type FauxqsApp = {
+  listen(options: { port: number; host: string }): Promise<string>;
+  close(): Promise<void>;
+  server: { address(): AddressInfo | string | null };
+};
 
 /**
  * The SQS emulator (fauxqs, current JSON protocol) with every AWS::SQS::Queue of the template: FIFO, visibility
@@ -63,7 +68,10 @@ export class SqsService implements LocalService {
     const fifo = resource.properties.FifoQueue === true || resource.properties.FifoQueue === 'true';
     const name = typeof resource.properties.QueueName === 'string' ? resource.properties.QueueName : generatedName(resource, 80, fifo ? '.fifo' : '');
     const arn = `arn:aws:sqs:${LOCAL_REGION}:${FAUXQS_ACCOUNT}:${name}`;
-    return { ref: `${this.endpoint}/${FAUXQS_ACCOUNT}/${name}`, attributes: { Arn: arn, QueueName: name, QueueUrl: `${this.endpoint}/${FAUXQS_ACCOUNT}/${name}` } };
+    return {
+      ref: `${this.endpoint}/${FAUXQS_ACCOUNT}/${name}`,
+      attributes: { Arn: arn, QueueName: name, QueueUrl: `${this.endpoint}/${FAUXQS_ACCOUNT}/${name}` },
+    };
   }
 
   async provision(resources: readonly TemplateResource[], resolver: IntrinsicResolver): Promise<void> {
@@ -75,7 +83,17 @@ export class SqsService implements LocalService {
       const p = resolver.resolve(resource.properties, resource.stackName) as Record<string, unknown>;
       const { ref, attributes } = this.physical(resource);
       const queueAttributes: Record<string, string> = {};
-      for (const key of ['FifoQueue', 'ContentBasedDeduplication', 'VisibilityTimeout', 'MessageRetentionPeriod', 'DelaySeconds', 'ReceiveMessageWaitTimeSeconds', 'MaximumMessageSize', 'DeduplicationScope', 'FifoThroughputLimit']) {
+      for (const key of [
+        'FifoQueue',
+        'ContentBasedDeduplication',
+        'VisibilityTimeout',
+        'MessageRetentionPeriod',
+        'DelaySeconds',
+        'ReceiveMessageWaitTimeSeconds',
+        'MaximumMessageSize',
+        'DeduplicationScope',
+        'FifoThroughputLimit',
+      ]) {
         if (p[key] !== undefined) queueAttributes[key] = String(p[key]);
       }
       if (p.RedrivePolicy) queueAttributes.RedrivePolicy = JSON.stringify(p.RedrivePolicy);

@@ -106,7 +106,9 @@ export class StepFunctionsService implements LocalService {
 
   describe(): string[] {
     const names = [...this.machines.values()].map((m) => m.name);
-    return [`${this.name.padEnd(16)} ${this.endpoint}  (${names.length} state machines${names.length ? `: ${names.join(', ')}` : ''}; aws-local-stepfunctions)`];
+    return [
+      `${this.name.padEnd(16)} ${this.endpoint}  (${names.length} state machines${names.length ? `: ${names.join(', ')}` : ''}; aws-local-stepfunctions)`,
+    ];
   }
 
   /** Stops every running execution and closes the API; no timer of this service outlives it. */
@@ -178,17 +180,28 @@ export class StepFunctionsService implements LocalService {
 
   listExecutions(input: { stateMachineArn?: string; statusFilter?: string; maxResults?: number; nextToken?: string }): Record<string, unknown> {
     const machine = this.machine(input.stateMachineArn);
-    const all = [...this.executions.values()]
-      .filter((e) => e.machine === machine && (!input.statusFilter || e.status === input.statusFilter))
-      .reverse();
+    const all = [...this.executions.values()].filter((e) => e.machine === machine && (!input.statusFilter || e.status === input.statusFilter)).reverse();
     const page = paginate(all, input.maxResults, input.nextToken);
     return {
-      executions: page.items.map((e) => ({ executionArn: e.executionArn, stateMachineArn: machine.arn, name: e.name, status: e.status, startDate: e.startDate, stopDate: e.stopDate })),
+      executions: page.items.map((e) => ({
+        executionArn: e.executionArn,
+        stateMachineArn: machine.arn,
+        name: e.name,
+        status: e.status,
+        startDate: e.startDate,
+        stopDate: e.stopDate,
+      })),
       nextToken: page.nextToken,
     };
   }
 
-  getExecutionHistory(input: { executionArn?: string; maxResults?: number; nextToken?: string; reverseOrder?: boolean; includeExecutionData?: boolean }): Record<string, unknown> {
+  getExecutionHistory(input: {
+    executionArn?: string;
+    maxResults?: number;
+    nextToken?: string;
+    reverseOrder?: boolean;
+    includeExecutionData?: boolean;
+  }): Record<string, unknown> {
     const e = this.execution(input.executionArn);
     const events = input.reverseOrder ? [...e.history].reverse() : e.history;
     const page = paginate(events, input.maxResults, input.nextToken);
@@ -246,7 +259,15 @@ export class StepFunctionsService implements LocalService {
         return { stateMachines: [...this.machines.values()].map((m) => ({ stateMachineArn: m.arn, name: m.name, type: m.type, creationDate: m.createdAt })) };
       case 'DescribeStateMachine': {
         const m = this.machine(input.stateMachineArn as string | undefined);
-        return { stateMachineArn: m.arn, name: m.name, status: 'ACTIVE', definition: JSON.stringify(m.definition.asl), roleArn: m.roleArn, type: m.type, creationDate: m.createdAt };
+        return {
+          stateMachineArn: m.arn,
+          name: m.name,
+          status: 'ACTIVE',
+          definition: JSON.stringify(m.definition.asl),
+          roleArn: m.roleArn,
+          type: m.type,
+          creationDate: m.createdAt,
+        };
       }
       default:
         throw new SfnApiError('UnknownOperationException', `The local Step Functions does not implement ${operation || 'this operation'}`);

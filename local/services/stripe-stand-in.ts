@@ -219,9 +219,16 @@ export class StripeStandIn {
     const event = this.account.event(eventId);
     if (!event) throw noSuchObject('event', eventId, 'id');
     const { webhookUrl, enabledEvents = ['*'] } = this.config;
-    if (!webhookUrl) throw new StripeApiError(409, { type: 'invalid_request_error', message: `Cannot resend ${eventId}: the stand-in has no webhook endpoint (webhookUrl) yet.` });
+    if (!webhookUrl)
+      throw new StripeApiError(409, {
+        type: 'invalid_request_error',
+        message: `Cannot resend ${eventId}: the stand-in has no webhook endpoint (webhookUrl) yet.`,
+      });
     if (!receives(enabledEvents, event.type)) {
-      throw new StripeApiError(409, { type: 'invalid_request_error', message: `Cannot resend ${eventId}: the webhook endpoint does not receive ${event.type} events.` });
+      throw new StripeApiError(409, {
+        type: 'invalid_request_error',
+        message: `Cannot resend ${eventId}: the webhook endpoint does not receive ${event.type} events.`,
+      });
     }
     this.deliver(event, paymentIntentOf(event), webhookUrl);
   }
@@ -267,7 +274,15 @@ export class StripeStandIn {
     // Stripe ignores Idempotency-Key on GET and DELETE, which cannot change anything.
     const idempotencyKey = method === 'POST' ? header(req, 'idempotency-key') : undefined;
     const record = (status: ApiRequestRecord['status'], fault?: StripeFault, replayed = false) => {
-      this.requestLog.push({ requestId, method, path: url.pathname, ...(idempotencyKey === undefined ? {} : { idempotencyKey }), status, replayed, ...(fault ? { fault: fault.kind } : {}) });
+      this.requestLog.push({
+        requestId,
+        method,
+        path: url.pathname,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        status,
+        replayed,
+        ...(fault ? { fault: fault.kind } : {}),
+      });
       if (this.requestLog.length > MAX_LOGGED_REQUESTS) this.requestLog.shift();
     };
     let out: Outgoing;
@@ -305,7 +320,15 @@ export class StripeStandIn {
     send(res, out);
   }
 
-  private async respond(req: IncomingMessage, method: string, url: URL, body: string, requestId: string, idempotencyKey: string | undefined, delayMs: number): Promise<Outgoing> {
+  private async respond(
+    req: IncomingMessage,
+    method: string,
+    url: URL,
+    body: string,
+    requestId: string,
+    idempotencyKey: string | undefined,
+    delayMs: number,
+  ): Promise<Outgoing> {
     const apiVersion = header(req, 'stripe-version') ?? this.apiVersion;
     const headers: Record<string, string> = { 'Request-Id': requestId, 'Stripe-Version': apiVersion };
     if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
@@ -345,7 +368,11 @@ export class StripeStandIn {
     const authorization = header(req, 'authorization') ?? '';
     const [scheme = '', credentials = ''] = authorization.split(' ', 2);
     // Stripe takes the key as a Bearer token or as the user name of Basic auth (curl -u sk_test_…:).
-    const key = /^bearer$/i.test(scheme) ? credentials : /^basic$/i.test(scheme) ? Buffer.from(credentials, 'base64').toString('utf8').split(':')[0] ?? '' : '';
+    const key = /^bearer$/i.test(scheme)
+      ? credentials
+      : /^basic$/i.test(scheme)
+        ? (Buffer.from(credentials, 'base64').toString('utf8').split(':')[0] ?? '')
+        : '';
     if (!key) {
       throw new StripeApiError(
         401,
@@ -458,9 +485,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new StripeApiError(413, { type: 'invalid_request_error', message: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.` });
+    if (size > MAX_BODY_BYTES)
+      throw new StripeApiError(413, { type: 'invalid_request_error', message: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.` });
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
-

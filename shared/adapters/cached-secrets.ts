@@ -21,7 +21,9 @@ export interface CachedSecretOptions {
 const DEFAULT_CACHE_SECONDS = 60;
 
 /** Newest first; Stripe signs with every unexpired secret of the endpoint, so two during a roll. */
-const webhookSecretsSchema = z.array(z.string().startsWith('whsec_', 'must be a Stripe signing secret (whsec_…)')).min(1, 'must hold at least one signing secret');
+const webhookSecretsSchema = z
+  .array(z.string().startsWith('whsec_', 'must be a Stripe signing secret (whsec_…)'))
+  .min(1, 'must hold at least one signing secret');
 
 /**
  * The Stripe webhook signing secrets, a JSON array of `whsec_…` strings, read through a cache with a TTL so a
@@ -41,7 +43,8 @@ export function stripeWebhookSecrets(secretArn: string, options: CachedSecretOpt
       throw new Error(`${problem}: it is not JSON`);
     }
     const parsed = webhookSecretsSchema.safeParse(json);
-    if (!parsed.success) throw new Error(`${problem}: ${parsed.error.issues.map((i) => `${i.path.length > 0 ? `[${i.path.join('.')}] ` : ''}${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new Error(`${problem}: ${parsed.error.issues.map((i) => `${i.path.length > 0 ? `[${i.path.join('.')}] ` : ''}${i.message}`).join('; ')}`);
     return parsed.data;
   };
 }
@@ -64,7 +67,10 @@ export function stripeApiKey(secretArn: string, options: CachedSecretOptions = {
  * shared/domain/inventory/hmac-secrets.ts), by provider id, read through a cache with a TTL so a rotation reaches
  * warm functions without a redeploy. `secretArns` maps provider ids to secret ARNs. Call once per cold start.
  */
-export function inventoryProviderSecrets(secretArns: Readonly<Record<string, string>>, options: CachedSecretOptions = {}): (providerId: string) => Promise<string> {
+export function inventoryProviderSecrets(
+  secretArns: Readonly<Record<string, string>>,
+  options: CachedSecretOptions = {},
+): (providerId: string) => Promise<string> {
   const readers = new Map(Object.entries(secretArns).map(([providerId, arn]) => [providerId, cachedSecretString(arn, options)]));
   return async (providerId) => {
     const read = readers.get(providerId);
@@ -87,6 +93,9 @@ function cachedSecretString(secretArn: string, options: CachedSecretOptions): ()
 function cacheSeconds(explicit: number | undefined): number {
   const seconds = explicit ?? integerEnv('POWERTOOLS_PARAMETERS_MAX_AGE', DEFAULT_CACHE_SECONDS);
   // Powertools does not cache at all for 0 or less: every request would call Secrets Manager.
-  if (!Number.isSafeInteger(seconds) || seconds < 1) throw new Error(`Invalid configuration: the secret cache TTL (POWERTOOLS_PARAMETERS_MAX_AGE) must be a whole number of seconds, at least 1; got ${seconds}`);
+  if (!Number.isSafeInteger(seconds) || seconds < 1)
+    throw new Error(
+      `Invalid configuration: the secret cache TTL (POWERTOOLS_PARAMETERS_MAX_AGE) must be a whole number of seconds, at least 1; got ${seconds}`,
+    );
   return seconds;
 }

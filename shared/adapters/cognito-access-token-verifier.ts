@@ -53,7 +53,12 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
         },
       };
     } else {
-      this.verifier = CognitoJwtVerifier.create({ userPoolId: options.userPoolId, tokenUse: 'access', clientId: [...options.clientIds], customJwtCheck: cognitoChecks });
+      this.verifier = CognitoJwtVerifier.create({
+        userPoolId: options.userPoolId,
+        tokenUse: 'access',
+        clientId: [...options.clientIds],
+        customJwtCheck: cognitoChecks,
+      });
     }
   }
 

@@ -17,7 +17,13 @@ export class DynamoDbCartRepository implements CartRepository {
     const item = unmarshall(Item);
     // An expired cart may linger until TTL deletes it; it is gone for the customer from the moment it expires.
     if (Number(item.expiresAt) * 1000 < Date.now()) return undefined;
-    return { customerId, lines: (item.lines as StoredCart['lines']) ?? [], version: Number(item.version), updatedAt: String(item.updatedAt), expiresAt: Number(item.expiresAt) };
+    return {
+      customerId,
+      lines: (item.lines as StoredCart['lines']) ?? [],
+      version: Number(item.version),
+      updatedAt: String(item.updatedAt),
+      expiresAt: Number(item.expiresAt),
+    };
   }
 
   async save(cart: StoredCart, expectedVersion: number): Promise<boolean> {
@@ -25,7 +31,14 @@ export class DynamoDbCartRepository implements CartRepository {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: marshall({ ...cartKey(cart.customerId), entity: 'cart', lines: cart.lines.map((l) => ({ ...l })), version: cart.version, updatedAt: cart.updatedAt, expiresAt: cart.expiresAt }),
+          Item: marshall({
+            ...cartKey(cart.customerId),
+            entity: 'cart',
+            lines: cart.lines.map((l) => ({ ...l })),
+            version: cart.version,
+            updatedAt: cart.updatedAt,
+            expiresAt: cart.expiresAt,
+          }),
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk) OR expiresAt < :now' : 'version = :expected',
           ExpressionAttributeValues: marshall(expectedVersion === 0 ? { ':now': Math.floor(Date.now() / 1000) } : { ':expected': expectedVersion }),
         }),

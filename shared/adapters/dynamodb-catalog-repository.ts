@@ -30,14 +30,22 @@ export class DynamoDbCatalogRepository implements CatalogRepository {
   async create(record: ProductRecord): Promise<void> {
     const { product } = record;
     const items: TransactWriteItem[] = [
-      { Put: { TableName: this.tableName, Item: marshall(productItem(product), { removeUndefinedValues: true }), ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: marshall(productItem(product), { removeUndefinedValues: true }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
       ...record.skus.map((s) => ({ Put: { TableName: this.tableName, Item: marshall(skuItem(s)), ConditionExpression: 'attribute_not_exists(pk)' } })),
     ];
     try {
       await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
-        const taken = (error.CancellationReasons ?? []).map((r, i) => (r.Code === 'ConditionalCheckFailed' && i > 0 ? record.skus[i - 1]?.sku : undefined)).filter(Boolean);
+        const taken = (error.CancellationReasons ?? [])
+          .map((r, i) => (r.Code === 'ConditionalCheckFailed' && i > 0 ? record.skus[i - 1]?.sku : undefined))
+          .filter(Boolean);
         if (taken.length > 0) throw new ConflictError(`SKU ${taken.join(', ')} already exists`);
       }
       throw error;
@@ -77,7 +85,11 @@ export class DynamoDbCatalogRepository implements CatalogRepository {
           KeyConditionExpression: byVendor ? 'gsi2pk = :key' : 'gsi1pk = :key',
           ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
           ...(byVendor ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
-          ExpressionAttributeValues: marshall({ ':key': byVendor ? `VENDOR#${query.vendorId}` : 'STATUS#ACTIVE', ...(byVendor ? { ':active': 'ACTIVE' } : {}), ...(query.q ? { ':q': query.q } : {}) }),
+          ExpressionAttributeValues: marshall({
+            ':key': byVendor ? `VENDOR#${query.vendorId}` : 'STATUS#ACTIVE',
+            ...(byVendor ? { ':active': 'ACTIVE' } : {}),
+            ...(query.q ? { ':q': query.q } : {}),
+          }),
           ScanIndexForward: false,
           Limit: Math.max(query.limit, 25),
           ...(start ? { ExclusiveStartKey: marshall(start) } : {}),
@@ -141,7 +153,12 @@ export class DynamoDbCatalogRepository implements CatalogRepository {
             Key: marshall(skuKey(s.sku)),
             UpdateExpression: `SET ${skuSets.length ? skuSets.join(', ') : 'vendorId = :vendor'}`,
             ConditionExpression: 'attribute_exists(pk) AND vendorId = :vendor AND productId = :product',
-            ExpressionAttributeValues: marshall({ ':vendor': vendorId, ':product': productId, ...(s.name !== undefined ? { ':name': s.name } : {}), ...(s.price ? { ':amount': s.price.amount, ':currency': s.price.currency } : {}) }),
+            ExpressionAttributeValues: marshall({
+              ':vendor': vendorId,
+              ':product': productId,
+              ...(s.name !== undefined ? { ':name': s.name } : {}),
+              ...(s.price ? { ':amount': s.price.amount, ':currency': s.price.currency } : {}),
+            }),
             ...(s.name !== undefined ? { ExpressionAttributeNames: { '#name': 'name' } } : {}),
           },
         };
@@ -198,7 +215,20 @@ function productItem(p: StoredProduct): Record<string, unknown> {
 }
 
 function skuItem(s: StoredSku): Record<string, unknown> {
-  return { ...skuKey(s.sku), entity: 'sku', sku: s.sku, productId: s.productId, vendorId: s.vendorId, name: s.name, priceAmount: s.price.amount, priceCurrency: s.price.currency, onHand: s.onHand, reserved: s.reserved, available: s.onHand - s.reserved, version: s.version };
+  return {
+    ...skuKey(s.sku),
+    entity: 'sku',
+    sku: s.sku,
+    productId: s.productId,
+    vendorId: s.vendorId,
+    name: s.name,
+    priceAmount: s.price.amount,
+    priceCurrency: s.price.currency,
+    onHand: s.onHand,
+    reserved: s.reserved,
+    available: s.onHand - s.reserved,
+    version: s.version,
+  };
 }
 
 function toProduct(i: Record<string, unknown>): StoredProduct {

@@ -79,13 +79,24 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(skuKey(sku)), ConsistentRead: true }));
     if (!Item) return undefined;
     const i = unmarshall(Item);
-    const versions = Object.fromEntries(Object.entries(i).flatMap(([name, value]) => (name.startsWith(VERSION_PREFIX) ? [[name.slice(VERSION_PREFIX.length), Number(value)]] : [])));
+    const versions = Object.fromEntries(
+      Object.entries(i).flatMap(([name, value]) => (name.startsWith(VERSION_PREFIX) ? [[name.slice(VERSION_PREFIX.length), Number(value)]] : [])),
+    );
     const source = typeof i.stockSource === 'string' ? { providerId: i.stockSource, priority: Number(i.stockSourcePriority) } : undefined;
     return { onHand: Number(i.onHand), reserved: Number(i.reserved), versions, ...(source ? { source } : {}) };
   }
 
-  private async write(update: NormalizedUpdate, entry: InventoryLedgerEntry, state: SkuStockState | undefined, decision: StockDecision | undefined): Promise<Written> {
-    const ledgerPut = { TableName: this.tableName, Item: marshall(ledgerItem(update, entry), { removeUndefinedValues: true }), ConditionExpression: 'attribute_not_exists(pk)' };
+  private async write(
+    update: NormalizedUpdate,
+    entry: InventoryLedgerEntry,
+    state: SkuStockState | undefined,
+    decision: StockDecision | undefined,
+  ): Promise<Written> {
+    const ledgerPut = {
+      TableName: this.tableName,
+      Item: marshall(ledgerItem(update, entry), { removeUndefinedValues: true }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
     if (state && decision && decision.kind !== 'apply') {
       // Versions only grow and a SKU's source only moves to a higher priority, so a duplicate, stale or outranked
       // update stays one: its entry needs no condition on the SKU.
@@ -151,7 +162,15 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
 
 /** What applying `update` to a SKU in `state` does, as the ledger records it. */
 function entryOf(update: NormalizedUpdate, at: string, state: SkuStockState | undefined, decision: StockDecision | undefined): InventoryLedgerEntry {
-  const common = { sku: update.sku, at, providerId: update.providerId, eventId: update.eventId, externalSku: update.externalSku, version: update.version, reported: update.onHand };
+  const common = {
+    sku: update.sku,
+    at,
+    providerId: update.providerId,
+    eventId: update.eventId,
+    externalSku: update.externalSku,
+    version: update.version,
+    reported: update.onHand,
+  };
   const entry = (outcome: InventoryOutcome, extra: Partial<InventoryLedgerEntry>): InventoryLedgerEntry => ({ ...common, outcome, ...extra });
   if (!state || !decision) return entry('unknown-sku', { reason: `no SKU ${update.sku} in the catalog` });
   switch (decision.kind) {

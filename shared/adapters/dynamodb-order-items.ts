@@ -131,7 +131,12 @@ export function transientIfContended(error: unknown): unknown {
     return new TransientError(`The transaction lost to a concurrent one (${codes.join(',')})`);
   }
   const name = (error as { name?: string } | undefined)?.name;
-  if (name === 'TransactionConflictException' || name === 'TransactionInProgressException' || name === 'ThrottlingException' || name === 'ProvisionedThroughputExceededException') {
+  if (
+    name === 'TransactionConflictException' ||
+    name === 'TransactionInProgressException' ||
+    name === 'ThrottlingException' ||
+    name === 'ProvisionedThroughputExceededException'
+  ) {
     return new TransientError(`DynamoDB asked to retry (${name})`);
   }
   return error;

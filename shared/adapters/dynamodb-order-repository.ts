@@ -1,9 +1,27 @@
-import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/orders/order';
 import type { ListPosition } from '../ports/catalog-repository';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../ports/order-repository';
-import { cancellationCodes, historyItem, orderItem, orderKey, orderTransitionItems, toOrder, transientIfContended, vendorViewItems } from './dynamodb-order-items';
+import {
+  cancellationCodes,
+  historyItem,
+  orderItem,
+  orderKey,
+  orderTransitionItems,
+  toOrder,
+  transientIfContended,
+  vendorViewItems,
+} from './dynamodb-order-items';
 
 /** How long a checkout key is remembered: well past any client's retry window. */
 const CHECKOUT_KEY_DAYS = 7;
@@ -25,17 +43,26 @@ export class DynamoDbOrderRepository implements OrderRepository {
       createdAt: order.createdAt,
       expiresAt: Math.floor(Date.parse(order.createdAt) / 1000) + CHECKOUT_KEY_DAYS * 86_400,
     };
-    const put = (item: Record<string, unknown>) => ({ Put: { TableName: this.tableName, Item: marshall(item, { removeUndefinedValues: true }), ConditionExpression: 'attribute_not_exists(pk)' } });
+    const put = (item: Record<string, unknown>) => ({
+      Put: { TableName: this.tableName, Item: marshall(item, { removeUndefinedValues: true }), ConditionExpression: 'attribute_not_exists(pk)' },
+    });
     try {
       await this.client.send(
         new TransactWriteItemsCommand({
-          TransactItems: [put(keyItem), put(orderItem(order)), ...vendorViewItems(order).map(put), put(historyItem(order.orderId, order.createdAt, order.status))],
+          TransactItems: [
+            put(keyItem),
+            put(orderItem(order)),
+            ...vendorViewItems(order).map(put),
+            put(historyItem(order.orderId, order.createdAt, order.status)),
+          ],
         }),
       );
       return { created: true };
     } catch (error) {
       if (cancellationCodes(error)?.[0] !== 'ConditionalCheckFailed') throw transientIfContended(error);
-      const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall({ pk: keyItem.pk, sk: keyItem.sk }), ConsistentRead: true }));
+      const { Item } = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: marshall({ pk: keyItem.pk, sk: keyItem.sk }), ConsistentRead: true }),
+      );
       if (!Item) throw transientIfContended(error);
       const existing = unmarshall(Item);
       return { created: false, orderId: String(existing.orderId), requestHash: String(existing.requestHash) };
@@ -94,7 +121,12 @@ export class DynamoDbOrderRepository implements OrderRepository {
 
   async attachPayment(orderId: string, payment: OrderPayment, at: string): Promise<StoredOrder | undefined> {
     return this.update(orderId, {
-      set: { paymentIntentId: payment.paymentIntentId, paymentStatus: payment.status, updatedAt: at, ...(payment.clientSecret ? { paymentClientSecret: payment.clientSecret } : {}) },
+      set: {
+        paymentIntentId: payment.paymentIntentId,
+        paymentStatus: payment.status,
+        updatedAt: at,
+        ...(payment.clientSecret ? { paymentClientSecret: payment.clientSecret } : {}),
+      },
       condition: '#status = :reserved AND (attribute_not_exists(paymentIntentId) OR paymentIntentId = :paymentIntentId)',
       values: { ':reserved': 'RESERVED', ':paymentIntentId': payment.paymentIntentId },
     });
@@ -117,9 +149,13 @@ export class DynamoDbOrderRepository implements OrderRepository {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(orderKey(orderId)),
-          UpdateExpression: 'SET refundedAmount = if_not_exists(refundedAmount, :zero) + :amount, paymentStatus = :paymentStatus, updatedAt = :at ADD refundIds :ids',
+          UpdateExpression:
+            'SET refundedAmount = if_not_exists(refundedAmount, :zero) + :amount, paymentStatus = :paymentStatus, updatedAt = :at ADD refundIds :ids',
           ConditionExpression: 'attribute_exists(pk) AND NOT contains(refundIds, :id)',
-          ExpressionAttributeValues: { ...marshall({ ':zero': 0, ':amount': refund.amount, ':paymentStatus': refund.paymentStatus, ':at': at, ':id': refund.refundId }), ':ids': { SS: [refund.refundId] } },
+          ExpressionAttributeValues: {
+            ...marshall({ ':zero': 0, ':amount': refund.amount, ':paymentStatus': refund.paymentStatus, ':at': at, ':id': refund.refundId }),
+            ':ids': { SS: [refund.refundId] },
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -142,7 +178,10 @@ export class DynamoDbOrderRepository implements OrderRepository {
   }
 
   /** One conditional UpdateItem; undefined when the order is absent or the condition fails. */
-  private async update(orderId: string, change: { set: Record<string, unknown>; condition: string; values: Record<string, unknown> }): Promise<StoredOrder | undefined> {
+  private async update(
+    orderId: string,
+    change: { set: Record<string, unknown>; condition: string; values: Record<string, unknown> },
+  ): Promise<StoredOrder | undefined> {
     const values: Record<string, unknown> = { ...change.values };
     const sets = Object.entries(change.set).map(([attribute, value], i) => {
       values[`:v${i}`] = value;

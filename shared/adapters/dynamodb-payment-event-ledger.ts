@@ -38,7 +38,9 @@ export class DynamoDbPaymentEventLedger implements PaymentEventLedger {
   }
 
   async processed(event: ProviderEvent): Promise<boolean> {
-    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(eventKey(event)), ConsistentRead: true, ProjectionExpression: 'processedAt' }));
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(eventKey(event)), ConsistentRead: true, ProjectionExpression: 'processedAt' }),
+    );
     return Item?.processedAt !== undefined;
   }
 

@@ -39,7 +39,9 @@ export class DynamoDbPaymentRecords implements PaymentRecords {
   }
 
   async get(paymentIntentId: string): Promise<PaymentRecord | undefined> {
-    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(paymentKey(paymentIntentId)), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(paymentKey(paymentIntentId)), ConsistentRead: true }),
+    );
     return Item ? toRecord(unmarshall(Item)) : undefined;
   }
 
@@ -53,7 +55,15 @@ export class DynamoDbPaymentRecords implements PaymentRecords {
       ':entity': 'payment',
       ':pi': outcome.paymentIntentId,
     };
-    const sets = ['#state = :state', 'outcome = :outcome', 'decidedAt = :at', 'decidedBy = :by', 'entity = if_not_exists(entity, :entity)', 'paymentIntentId = :pi', 'createdAt = if_not_exists(createdAt, :at)'];
+    const sets = [
+      '#state = :state',
+      'outcome = :outcome',
+      'decidedAt = :at',
+      'decidedBy = :by',
+      'entity = if_not_exists(entity, :entity)',
+      'paymentIntentId = :pi',
+      'createdAt = if_not_exists(createdAt, :at)',
+    ];
     if (orderId) {
       // A record the webhook creates (it beat CreatePaymentIntent's write) still lands in the order's index.
       values[':orderId'] = orderId;

@@ -1,4 +1,11 @@
-import { ConditionalCheckFailedException, DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ProviderCircuitStore, ProviderHealth } from '../ports/inventory';
 
@@ -37,7 +44,13 @@ export class DynamoDbProviderCircuits extends DynamoDbProviderHealth implements 
           Key: marshall(relayKey(providerId)),
           UpdateExpression: 'SET entity = :entity, providerId = :provider, leaseOwner = :owner, leaseUntil = :until',
           ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
-          ExpressionAttributeValues: marshall({ ':entity': 'provider-relay', ':provider': providerId, ':owner': owner, ':until': leaseUntil.toISOString(), ':now': now.toISOString() }),
+          ExpressionAttributeValues: marshall({
+            ':entity': 'provider-relay',
+            ':provider': providerId,
+            ':owner': owner,
+            ':until': leaseUntil.toISOString(),
+            ':now': now.toISOString(),
+          }),
           ReturnValues: 'ALL_NEW',
         }),
       );

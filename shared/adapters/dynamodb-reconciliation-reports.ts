@@ -18,7 +18,13 @@ export class DynamoDbReconciliationReports implements ReconciliationReports {
       new PutItemCommand({
         TableName: this.tableName,
         Item: marshall(
-          { pk: PARTITION, sk: `REPORT#${report.runAt}`, entity: 'reconciliation-report', report: JSON.stringify(report), expiresAt: Math.floor(Date.parse(report.runAt) / 1000) + REPORT_DAYS * 86_400 },
+          {
+            pk: PARTITION,
+            sk: `REPORT#${report.runAt}`,
+            entity: 'reconciliation-report',
+            report: JSON.stringify(report),
+            expiresAt: Math.floor(Date.parse(report.runAt) / 1000) + REPORT_DAYS * 86_400,
+          },
           { removeUndefinedValues: true },
         ),
       }),

@@ -1,4 +1,11 @@
-import { BatchGetItemCommand, type DynamoDBClient, GetItemCommand, QueryCommand, TransactWriteItemsCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { SagaError, TransientError } from '../domain/orders/saga-errors';
 import type { HeldLine, ReserveResult, StockHold, StockLedger } from '../ports/stock-ledger';
@@ -29,7 +36,18 @@ export class DynamoDbStockLedger implements StockLedger {
       {
         Put: {
           TableName: this.catalogTable,
-          Item: marshall({ ...holdKey(orderId), entity: 'hold', gsi1pk: ACTIVE_HOLDS, gsi1sk: `${expiresAt}#${orderId}`, orderId, lines, expiresAt, status: 'ACTIVE', createdAt: at, updatedAt: at }),
+          Item: marshall({
+            ...holdKey(orderId),
+            entity: 'hold',
+            gsi1pk: ACTIVE_HOLDS,
+            gsi1sk: `${expiresAt}#${orderId}`,
+            orderId,
+            lines,
+            expiresAt,
+            status: 'ACTIVE',
+            createdAt: at,
+            updatedAt: at,
+          }),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -47,7 +65,10 @@ export class DynamoDbStockLedger implements StockLedger {
   async release(orderId: string, at: string): Promise<'released' | 'not-held'> {
     const hold = await this.get(orderId);
     if (!hold || hold.status !== 'ACTIVE') return 'not-held';
-    const codes = await this.transact([this.moveHold(orderId, 'ACTIVE', 'RELEASED', at), ...hold.lines.map((line) => this.stockChange(line, 'reserved = reserved - :q, available = available + :q'))]);
+    const codes = await this.transact([
+      this.moveHold(orderId, 'ACTIVE', 'RELEASED', at),
+      ...hold.lines.map((line) => this.stockChange(line, 'reserved = reserved - :q, available = available + :q')),
+    ]);
     return codes ? 'not-held' : 'released';
   }
 
@@ -113,7 +134,14 @@ export class DynamoDbStockLedger implements StockLedger {
       if (attempt >= 5) throw new TransientError('BatchGetItem kept SKU keys unprocessed');
       const out = await this.client.send(
         new BatchGetItemCommand({
-          RequestItems: { [this.catalogTable]: { Keys: keys, ConsistentRead: true, ProjectionExpression: '#sku, #source', ExpressionAttributeNames: { '#sku': 'sku', '#source': 'stockSource' } } },
+          RequestItems: {
+            [this.catalogTable]: {
+              Keys: keys,
+              ConsistentRead: true,
+              ProjectionExpression: '#sku, #source',
+              ExpressionAttributeNames: { '#sku': 'sku', '#source': 'stockSource' },
+            },
+          },
         }),
       );
       for (const item of (out.Responses?.[this.catalogTable] ?? []).map((i) => unmarshall(i))) {

@@ -1,4 +1,11 @@
-import { BatchGetItemCommand, type DynamoDBClient, QueryCommand, type TransactWriteItem, UpdateItemCommand, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  type DynamoDBClient,
+  QueryCommand,
+  type TransactWriteItem,
+  UpdateItemCommand,
+  ConditionalCheckFailedException,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { StockNotification, StockNotificationOutbox } from '../ports/inventory';
 import type { HeldLine } from '../ports/stock-ledger';
@@ -23,13 +30,26 @@ export function notificationId(kind: StockNotification['kind'], orderId: string,
  * The notices a sale or cancellation of `orderId` owes providers: one per provider owning any of the lines' SKUs
  * (`sources`, SKU -> provider), listing that provider's lines only. SKUs without a source owe nothing.
  */
-export function stockNotifications(kind: StockNotification['kind'], orderId: string, lines: readonly HeldLine[], sources: ReadonlyMap<string, string>, at: string): StockNotification[] {
+export function stockNotifications(
+  kind: StockNotification['kind'],
+  orderId: string,
+  lines: readonly HeldLine[],
+  sources: ReadonlyMap<string, string>,
+  at: string,
+): StockNotification[] {
   const byProvider = new Map<string, HeldLine[]>();
   for (const line of lines) {
     const providerId = sources.get(line.sku);
     if (providerId) byProvider.set(providerId, [...(byProvider.get(providerId) ?? []), { sku: line.sku, quantity: line.quantity }]);
   }
-  return [...byProvider].map(([providerId, providerLines]) => ({ notificationId: notificationId(kind, orderId, providerId), providerId, kind, orderId, lines: providerLines, at }));
+  return [...byProvider].map(([providerId, providerLines]) => ({
+    notificationId: notificationId(kind, orderId, providerId),
+    providerId,
+    kind,
+    orderId,
+    lines: providerLines,
+    at,
+  }));
 }
 
 /** The Put of a new pending notice, for the stock ledger's transaction (docs/data-model.md, catalog: outbox). */

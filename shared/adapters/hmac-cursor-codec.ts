@@ -32,7 +32,9 @@ export class HmacCursorCodec implements CursorCodec {
   }
 
   private async mac(body: string): Promise<string> {
-    return createHmac('sha256', await this.loadKey()).update(body).digest('base64url');
+    return createHmac('sha256', await this.loadKey())
+      .update(body)
+      .digest('base64url');
   }
 }
 

@@ -74,7 +74,10 @@ export class HttpInventoryProvider implements InventoryProviderApi {
       throw new ProviderHttpError(this.providerId, response.status, 'GET stock');
     }
     const parsed = SnapshotPageSchema.safeParse(await response.json());
-    if (!parsed.success) throw new Error(`Inventory provider ${this.providerId} sent a malformed stock page: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new Error(
+        `Inventory provider ${this.providerId} sent a malformed stock page: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      );
     const { lines, nextCursor, takenAt } = parsed.data;
     return { lines, takenAt, ...(nextCursor ? { nextCursor } : {}) };
   }

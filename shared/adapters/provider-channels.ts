@@ -100,7 +100,11 @@ export class CockatielProviderChannels implements ProviderChannels {
  * A provider API with a timeout per attempt (cooperative: the request is aborted) and retries with exponential
  * backoff and jitter, without a circuit breaker: for the full sync, which must not move the relay's breaker.
  */
-export function withTimeoutAndRetry(api: AbortableProviderApi, outbound: ProviderSettings['outbound'], backoff?: CockatielProviderChannelsOptions['backoff']): InventoryProviderApi {
+export function withTimeoutAndRetry(
+  api: AbortableProviderApi,
+  outbound: ProviderSettings['outbound'],
+  backoff?: CockatielProviderChannelsOptions['backoff'],
+): InventoryProviderApi {
   const policy = wrap(retries(outbound, backoff), timeout(outbound.timeoutMs, TimeoutStrategy.Cooperative));
   return {
     notify: (n) => policy.execute(({ signal }) => api.notify(n, signal)),
@@ -113,10 +117,13 @@ const notRetried = (e: Error) => e instanceof BrokenCircuitError || e instanceof
 
 /** outbound.maxAttempts attempts in all, exponential backoff with decorrelated jitter between them. */
 function retries(outbound: ProviderSettings['outbound'], backoff: CockatielProviderChannelsOptions['backoff']) {
-  return retry(handleWhen((e) => !notRetried(e)), {
-    maxAttempts: outbound.maxAttempts - 1,
-    backoff: new ExponentialBackoff({ initialDelay: backoff?.initialDelay ?? 200, maxDelay: backoff?.maxDelay ?? 2_000 }),
-  });
+  return retry(
+    handleWhen((e) => !notRetried(e)),
+    {
+      maxAttempts: outbound.maxAttempts - 1,
+      backoff: new ExponentialBackoff({ initialDelay: backoff?.initialDelay ?? 200, maxDelay: backoff?.maxDelay ?? 2_000 }),
+    },
+  );
 }
 
 /** Open until `halfOpenAfter` has passed since it opened; then the next call is the trial (half-open). */

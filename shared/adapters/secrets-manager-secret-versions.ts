@@ -29,7 +29,9 @@ export class SecretsManagerSecretVersions implements SecretVersions {
   }
 
   async putPending(secretId: string, versionId: string, value: string): Promise<void> {
-    await this.client.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: versionId, SecretString: value, VersionStages: [PENDING_STAGE] }));
+    await this.client.send(
+      new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: versionId, SecretString: value, VersionStages: [PENDING_STAGE] }),
+    );
   }
 
   async promote(secretId: string, versionId: string, fromVersionId: string | undefined): Promise<void> {

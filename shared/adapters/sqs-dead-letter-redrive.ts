@@ -1,4 +1,11 @@
-import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { DeadLetterRedrive, RedriveResult } from '../ports/dead-letter-redrive';
 
 /** A queue an operator may redrive: its URL and its DLQ's. */
@@ -58,12 +65,17 @@ export class SqsDeadLetterRedrive implements DeadLetterRedrive {
       // which sends a malformed message to the DLQ itself (a new message, sent after this run started).
       const batch = messages.filter((m) => !movedHere.has(m.MessageId ?? '') && !(Number(m.Attributes?.SentTimestamp) >= startedAt));
       if (batch.length === 0) continue;
-      const sent = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: batch.map((m, i) => sendEntry(m, String(i), fifo)) }));
+      const sent = await this.client.send(
+        new SendMessageBatchCommand({ QueueUrl: queue.queueUrl, Entries: batch.map((m, i) => sendEntry(m, String(i), fifo)) }),
+      );
       const succeeded = (sent.Successful ?? []).map((s) => ({ message: batch[Number(s.Id)] as Message, newId: s.MessageId ?? '' }));
       for (const s of succeeded) movedHere.add(s.newId);
       if (succeeded.length > 0) {
         await this.client.send(
-          new DeleteMessageBatchCommand({ QueueUrl: queue.deadLetterQueueUrl, Entries: succeeded.map((s, i) => ({ Id: String(i), ReceiptHandle: s.message.ReceiptHandle })) }),
+          new DeleteMessageBatchCommand({
+            QueueUrl: queue.deadLetterQueueUrl,
+            Entries: succeeded.map((s, i) => ({ Id: String(i), ReceiptHandle: s.message.ReceiptHandle })),
+          }),
         );
       }
       moved += succeeded.length;

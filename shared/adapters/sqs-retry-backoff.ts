@@ -27,7 +27,11 @@ export class SqsRetryBackoff {
     const notChanged: string[] = [];
     for (let i = 0; i < failed.length; i += 10) {
       const chunk = failed.slice(i, i + 10);
-      const entries = chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle, VisibilityTimeout: this.delaySeconds(Number(r.attributes.ApproximateReceiveCount)) }));
+      const entries = chunk.map((r, j) => ({
+        Id: String(j),
+        ReceiptHandle: r.receiptHandle,
+        VisibilityTimeout: this.delaySeconds(Number(r.attributes.ApproximateReceiveCount)),
+      }));
       try {
         const result = await this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
         for (const f of result.Failed ?? []) notChanged.push(chunk[Number(f.Id)]?.messageId ?? String(f.Id));

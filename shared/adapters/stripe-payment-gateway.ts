@@ -30,7 +30,12 @@ export class StripePaymentGateway implements PaymentGateway, PaymentHistory {
     const stripe = await this.stripe();
     const pi = await call(() =>
       stripe.paymentIntents.create(
-        { amount: request.amount.amount, currency: request.amount.currency.toLowerCase(), metadata: { orderId: request.orderId }, description: `Stockade order ${request.orderId}` },
+        {
+          amount: request.amount.amount,
+          currency: request.amount.currency.toLowerCase(),
+          metadata: { orderId: request.orderId },
+          description: `Stockade order ${request.orderId}`,
+        },
         { idempotencyKey: `order-${request.orderId}-payment-intent` },
       ),
     );
@@ -42,7 +47,8 @@ export class StripePaymentGateway implements PaymentGateway, PaymentHistory {
     try {
       return toPayment(await call(() => stripe.paymentIntents.retrieve(paymentIntentId)));
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') throw new NotFoundError(`Stripe has no PaymentIntent ${paymentIntentId}`);
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing')
+        throw new NotFoundError(`Stripe has no PaymentIntent ${paymentIntentId}`);
       throw error;
     }
   }
@@ -50,7 +56,9 @@ export class StripePaymentGateway implements PaymentGateway, PaymentHistory {
   async cancel(paymentIntentId: string, orderId: string): Promise<ProviderPayment> {
     const stripe = await this.stripe();
     try {
-      return toPayment(await call(() => stripe.paymentIntents.cancel(paymentIntentId, { cancellation_reason: 'abandoned' }, { idempotencyKey: `order-${orderId}-cancel` })));
+      return toPayment(
+        await call(() => stripe.paymentIntents.cancel(paymentIntentId, { cancellation_reason: 'abandoned' }, { idempotencyKey: `order-${orderId}-cancel` })),
+      );
     } catch (error) {
       // Already canceled, or it moved on meanwhile: report where it is now.
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_intent_unexpected_state') return this.retrieve(paymentIntentId);
@@ -58,18 +66,29 @@ export class StripePaymentGateway implements PaymentGateway, PaymentHistory {
     }
   }
 
-  async refund(paymentIntentId: string, orderId: string, options: { amount?: number; idempotencyKey?: string; reason?: string } = {}): Promise<{ refundId: string; status: string; amount: number }> {
+  async refund(
+    paymentIntentId: string,
+    orderId: string,
+    options: { amount?: number; idempotencyKey?: string; reason?: string } = {},
+  ): Promise<{ refundId: string; status: string; amount: number }> {
     const stripe = await this.stripe();
     try {
       const refund = await call(() =>
         stripe.refunds.create(
-          { payment_intent: paymentIntentId, ...(options.amount !== undefined ? { amount: options.amount } : {}), metadata: { orderId, ...(options.reason ? { reason: options.reason.slice(0, 500) } : {}) } },
+          {
+            payment_intent: paymentIntentId,
+            ...(options.amount !== undefined ? { amount: options.amount } : {}),
+            metadata: { orderId, ...(options.reason ? { reason: options.reason.slice(0, 500) } : {}) },
+          },
           { idempotencyKey: options.idempotencyKey ?? `order-${orderId}-refund` },
         ),
       );
       return { refundId: refund.id, status: refund.status ?? 'pending', amount: refund.amount };
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && (error.code === 'charge_already_refunded' || error.code === 'amount_too_large' || error.param === 'amount')) {
+      if (
+        error instanceof Stripe.errors.StripeInvalidRequestError &&
+        (error.code === 'charge_already_refunded' || error.code === 'amount_too_large' || error.param === 'amount')
+      ) {
         throw new BusinessRuleError(`Stripe refused the refund: ${error.message}`);
       }
       throw error;
@@ -79,7 +98,8 @@ export class StripePaymentGateway implements PaymentGateway, PaymentHistory {
   async refundsOf(paymentIntentId: string): Promise<Array<{ refundId: string; status: string; amount: number }>> {
     const stripe = await this.stripe();
     const refunds: Array<{ refundId: string; status: string; amount: number }> = [];
-    for await (const r of pages(stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }), (r) => r)) refunds.push({ refundId: r.id, status: r.status ?? 'pending', amount: r.amount });
+    for await (const r of pages(stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }), (r) => r))
+      refunds.push({ refundId: r.id, status: r.status ?? 'pending', amount: r.amount });
     return refunds;
   }
 

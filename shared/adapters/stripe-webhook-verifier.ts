@@ -25,7 +25,8 @@ export class StripeWebhookVerifier implements WebhookVerifier {
   async verify(rawBody: string, signatureHeader: string | undefined): Promise<ProviderEvent> {
     const signedAt = signedAtOf(signatureHeader);
     // Stripe's SDK bounds only the age; a timestamp far ahead is a replay prepared for later, or a broken clock.
-    if (signedAt - Date.now() / 1000 > TOLERANCE_SECONDS) throw new WebhookSignatureError(`The Stripe-Signature timestamp is more than ${TOLERANCE_SECONDS} s ahead of now`);
+    if (signedAt - Date.now() / 1000 > TOLERANCE_SECONDS)
+      throw new WebhookSignatureError(`The Stripe-Signature timestamp is more than ${TOLERANCE_SECONDS} s ahead of now`);
     const secrets = await this.loadSecrets();
     if (!secrets.some((secret) => signedWith(rawBody, signatureHeader as string, secret))) {
       throw new WebhookSignatureError('The Stripe signature does not match the body, is stale, or was made with an unknown secret');
@@ -41,7 +42,8 @@ export class StripeWebhookVerifier implements WebhookVerifier {
 function signedAtOf(header: string | undefined): number {
   if (!header) throw new WebhookSignatureError('Missing Stripe-Signature header');
   const parts = header.split(',');
-  if (header.length > MAX_SIGNATURE_HEADER_LENGTH || parts.length > MAX_SIGNATURE_PARTS) throw new WebhookSignatureError('The Stripe-Signature header is too long');
+  if (header.length > MAX_SIGNATURE_HEADER_LENGTH || parts.length > MAX_SIGNATURE_PARTS)
+    throw new WebhookSignatureError('The Stripe-Signature header is too long');
   let timestamps = 0;
   let signatures = 0;
   let signedAt = 0;

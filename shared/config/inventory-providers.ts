@@ -26,6 +26,7 @@ export function inventoryProviderSecretArns(data: InventoryProviders): Record<st
   if (!raw) throw new Error('Missing configuration: INVENTORY_PROVIDER_SECRET_ARNS (bind the function with bindSecretMap)');
   const arns = z.record(z.string(), z.string().startsWith('arn:')).parse(JSON.parse(raw));
   const unbound = Object.keys(data.providers).filter((id) => !Object.hasOwn(arns, id));
-  if (unbound.length > 0) throw new Error(`Missing configuration: no HMAC secret bound for inventory provider(s) ${unbound.join(', ')} (INVENTORY_PROVIDER_SECRET_ARNS)`);
+  if (unbound.length > 0)
+    throw new Error(`Missing configuration: no HMAC secret bound for inventory provider(s) ${unbound.join(', ')} (INVENTORY_PROVIDER_SECRET_ARNS)`);
   return arns;
 }

@@ -72,7 +72,11 @@ export function sqsBatchHandler<S extends z.ZodType>(options: SqsBatchHandlerOpt
     if (response.batchItemFailures.length > 0) {
       // The name and message of each error only: message bodies are not echoed into the logs.
       processor.errors.forEach((error, i) =>
-        logger.warn('Message failed', { messageId: (processor.failureMessages[i] as SQSRecord | undefined)?.messageId, errorName: error.name, errorMessage: error.message }),
+        logger.warn('Message failed', {
+          messageId: (processor.failureMessages[i] as SQSRecord | undefined)?.messageId,
+          errorName: error.name,
+          errorMessage: error.message,
+        }),
       );
       metrics.addMetric('MessagesFailed', MetricUnit.Count, response.batchItemFailures.length);
       await options.afterFailures?.(event.Records, new Set(response.batchItemFailures.map((f) => f.itemIdentifier)));

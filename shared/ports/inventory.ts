@@ -54,7 +54,9 @@ export interface StockNotification {
 export interface InventoryProviderApi {
   notify(notification: StockNotification): Promise<void>;
   /** One page of the provider's stock snapshot. */
-  snapshot(cursor: string | undefined): Promise<{ lines: Array<{ externalSku: string; quantity: number; unit?: string; version?: number }>; nextCursor?: string; takenAt: string }>;
+  snapshot(
+    cursor: string | undefined,
+  ): Promise<{ lines: Array<{ externalSku: string; quantity: number; unit?: string; version?: number }>; nextCursor?: string; takenAt: string }>;
 }
 
 /** Whether a provider can be trusted for live stock right now (its circuit), shared by every function. */

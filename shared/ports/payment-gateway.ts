@@ -23,5 +23,9 @@ export interface PaymentGateway {
    */
   /** Every refund of the PaymentIntent, as the provider has them now. */
   refundsOf(paymentIntentId: string): Promise<Array<{ refundId: string; status: string; amount: number }>>;
-  refund(paymentIntentId: string, orderId: string, options?: { amount?: number; idempotencyKey?: string; reason?: string }): Promise<{ refundId: string; status: string; amount: number }>;
+  refund(
+    paymentIntentId: string,
+    orderId: string,
+    options?: { amount?: number; idempotencyKey?: string; reason?: string },
+  ): Promise<{ refundId: string; status: string; amount: number }>;
 }

@@ -17,7 +17,11 @@ export const CreateProductBodySchema = z
     name: z.string().trim().min(1).max(200),
     description: z.string().max(5_000).default(''),
     skus: z
-      .array(z.object({ sku: SkuCodeSchema, name: z.string().trim().min(1).max(200), price: MoneySchema, initialStock: z.number().int().min(0).max(1_000_000) }).strict())
+      .array(
+        z
+          .object({ sku: SkuCodeSchema, name: z.string().trim().min(1).max(200), price: MoneySchema, initialStock: z.number().int().min(0).max(1_000_000) })
+          .strict(),
+      )
       .min(1)
       .max(50),
   })

@@ -39,7 +39,10 @@ export const StripePaymentIntentSchema = z
     amount: minorUnits,
     currency,
     metadata,
-    last_payment_error: z.object({ decline_code: z.string().max(255).nullish(), code: z.string().max(255).nullish() }).loose().nullish(),
+    last_payment_error: z
+      .object({ decline_code: z.string().max(255).nullish(), code: z.string().max(255).nullish() })
+      .loose()
+      .nullish(),
   })
   .loose();
 

@@ -35,7 +35,11 @@ describe('admin refunds, end to end', () => {
     const vendor = await signIn(client, users.vendor);
     client.destroy();
     sku = `PLATTER-${tag}`;
-    const created = await call('POST', '/vendor/products', vendor, { name: `Platter ${tag}`, description: 'Stoneware', skus: [{ sku, name: 'Large', price: { amount: 4000, currency: 'EUR' }, initialStock: 20 }] });
+    const created = await call('POST', '/vendor/products', vendor, {
+      name: `Platter ${tag}`,
+      description: 'Stoneware',
+      skus: [{ sku, name: 'Large', price: { amount: 4000, currency: 'EUR' }, initialStock: 20 }],
+    });
     expect(created.status).toBe(201);
     productId = String(created.body.productId);
     vendorId = String(created.body.vendorId);
@@ -44,15 +48,22 @@ describe('admin refunds, end to end', () => {
 
   /** A paid CONFIRMED order for 2 x 4000. */
   async function paidOrder(): Promise<{ orderId: string; paymentIntentId: string }> {
-    const { order, paymentIntentId } = await paidConfirmedOrder({ orders, ledger, stripe }, { customerId: `refund-${tag}`, sku, productId, vendorId, unitAmount: 4000, quantity: 2 });
+    const { order, paymentIntentId } = await paidConfirmedOrder(
+      { orders, ledger, stripe },
+      { customerId: `refund-${tag}`, sku, productId, vendorId, unitAmount: 4000, quantity: 2 },
+    );
     return { orderId: order.orderId, paymentIntentId };
   }
-  const amountRefunded = async (paymentIntentId: string) => (await stripe.charges.retrieve((await stripe.paymentIntents.retrieve(paymentIntentId)).latest_charge as string)).amount_refunded;
+  const amountRefunded = async (paymentIntentId: string) =>
+    (await stripe.charges.retrieve((await stripe.paymentIntents.retrieve(paymentIntentId)).latest_charge as string)).amount_refunded;
 
   it('a partial refund sent twice at once refunds once; the rest makes the order REFUNDED; a third is 409', async () => {
     const { orderId, paymentIntentId } = await paidOrder();
     const path = `/admin/orders/${orderId}/refund`;
-    const [a, b] = await Promise.all([call('POST', path, admin, { amount: 1500, reason: 'one chipped' }), call('POST', path, admin, { amount: 1500, reason: 'one chipped' })]);
+    const [a, b] = await Promise.all([
+      call('POST', path, admin, { amount: 1500, reason: 'one chipped' }),
+      call('POST', path, admin, { amount: 1500, reason: 'one chipped' }),
+    ]);
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(a.body).toMatchObject({ status: 'CONFIRMED', refunded: { amount: 1500, currency: 'EUR' }, payment: { status: 'partially_refunded' } });
     expect(await amountRefunded(paymentIntentId)).toBe(1500);
@@ -66,7 +77,11 @@ describe('admin refunds, end to end', () => {
     const audit = (await call('GET', '/admin/audit?limit=50', admin)).body.items as Array<Json>;
     const ours = audit.filter((e) => e.target === `order:${orderId}`);
     expect(ours.map((e) => e.outcome).sort()).toEqual(['denied', 'succeeded', 'succeeded', 'succeeded']);
-    expect(ours.find((e) => String(e.detail).includes('order returned'))).toMatchObject({ action: 'order.refund', actor: expect.any(String), outcome: 'succeeded' });
+    expect(ours.find((e) => String(e.detail).includes('order returned'))).toMatchObject({
+      action: 'order.refund',
+      actor: expect.any(String),
+      outcome: 'succeeded',
+    });
   }, 60_000);
 
   it('refuses more than remains (422), bad input (400) and non-admins (403), refunding nothing', async () => {
@@ -92,7 +107,11 @@ describe('admin refunds, end to end', () => {
     };
     // As an operator would in the dashboard: no metadata, so the order is found through the PaymentIntent.
     await stripe.refunds.create({ payment_intent: paymentIntentId, amount: 3000 });
-    expect(await until((o) => o?.refundedAmount === 3000)).toMatchObject({ status: 'CONFIRMED', refundedAmount: 3000, payment: { status: 'partially_refunded' } });
+    expect(await until((o) => o?.refundedAmount === 3000)).toMatchObject({
+      status: 'CONFIRMED',
+      refundedAmount: 3000,
+      payment: { status: 'partially_refunded' },
+    });
     await stripe.refunds.create({ payment_intent: paymentIntentId });
     expect(await until((o) => o?.status === 'REFUNDED')).toMatchObject({ status: 'REFUNDED', refundedAmount: 8000 });
     expect((await call('GET', `/admin/orders/${orderId}/refund`, admin)).status).not.toBe(200);

@@ -26,7 +26,13 @@ describe('cart, end to end', () => {
     const cart = await call('PUT', '/cart/items/CANDLE-PAIR', { quantity: 3 });
     expect(cart.body).toMatchObject({
       items: [
-        { sku: 'MUG-SLATE', name: 'Stoneware mug (Slate)', quantity: 2, unitPrice: { amount: 1800, currency: 'EUR' }, lineTotal: { amount: 3600, currency: 'EUR' } },
+        {
+          sku: 'MUG-SLATE',
+          name: 'Stoneware mug (Slate)',
+          quantity: 2,
+          unitPrice: { amount: 1800, currency: 'EUR' },
+          lineTotal: { amount: 3600, currency: 'EUR' },
+        },
         { sku: 'CANDLE-PAIR', quantity: 3, lineTotal: { amount: 4350, currency: 'EUR' } },
       ],
       total: { amount: 7950, currency: 'EUR' },

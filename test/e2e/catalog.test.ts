@@ -44,12 +44,23 @@ describe('catalog, end to end', () => {
     expect(created.headers.get('location')).toBe(`/products/${String(created.body.productId)}`);
     const read = await call('GET', `/products/${String(created.body.productId)}`);
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ name: `Tea bowl ${tag} 1`, status: 'ACTIVE', skus: [{ sku: `BOWL-${tag}-1-S`, available: 5 }, { sku: `BOWL-${tag}-1-L`, available: 0 }] });
+    expect(read.body).toMatchObject({
+      name: `Tea bowl ${tag} 1`,
+      status: 'ACTIVE',
+      skus: [
+        { sku: `BOWL-${tag}-1-S`, available: 5 },
+        { sku: `BOWL-${tag}-1-L`, available: 0 },
+      ],
+    });
     expect(read.body).toEqual(created.body);
   });
 
   it('refuses bad input with 400 problem+json naming the field, and creates nothing', async () => {
-    const bad = await call('POST', '/vendor/products', tokens.vendor, { ...newProduct(2), skus: [{ ...newProduct(2).skus[0], price: { amount: 24.5, currency: 'eur' } }], owner: 'admin' });
+    const bad = await call('POST', '/vendor/products', tokens.vendor, {
+      ...newProduct(2),
+      skus: [{ ...newProduct(2).skus[0], price: { amount: 24.5, currency: 'eur' } }],
+      owner: 'admin',
+    });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toBe('application/problem+json');
     expect((bad.body.errors as Array<{ path: string }>).map((e) => e.path).sort()).toEqual(['body', 'body.skus.0.price.amount', 'body.skus.0.price.currency']);
@@ -63,13 +74,15 @@ describe('catalog, end to end', () => {
     expect(again.status).toBe(409);
   });
 
-  it("another vendor can neither change nor archive the product: 404, and nothing changes", async () => {
+  it('another vendor can neither change nor archive the product: 404, and nothing changes', async () => {
     const { body } = await call('POST', '/vendor/products', tokens.vendor, newProduct(4));
     const id = String(body.productId);
     expect((await call('PATCH', `/vendor/products/${id}`, tokens.otherVendor, { name: 'Stolen' })).status).toBe(404);
     expect((await call('DELETE', `/vendor/products/${id}`, tokens.otherVendor)).status).toBe(404);
     expect((await call('GET', `/products/${id}`)).body).toMatchObject({ name: `Tea bowl ${tag} 4`, status: 'ACTIVE' });
-    const patched = await call('PATCH', `/vendor/products/${id}`, tokens.vendor, { skus: [{ sku: `BOWL-${tag}-4-S`, price: { amount: 2600, currency: 'EUR' } }] });
+    const patched = await call('PATCH', `/vendor/products/${id}`, tokens.vendor, {
+      skus: [{ sku: `BOWL-${tag}-4-S`, price: { amount: 2600, currency: 'EUR' } }],
+    });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ skus: [{ price: { amount: 2600 } }, { price: { amount: 3200 } }] });
     const archived = await call('DELETE', `/vendor/products/${id}`, tokens.vendor);

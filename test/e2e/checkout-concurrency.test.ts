@@ -100,7 +100,9 @@ describe('checkout under concurrency, end to end', () => {
     return { onHand: Number(i.onHand), reserved: Number(i.reserved), available: Number(i.available), version: Number(i.version) };
   };
   const holdOf = async (orderId: string) => {
-    const { Item } = await ddb.send(new GetItemCommand({ TableName: catalogTable, Key: marshall({ pk: `HOLD#${orderId}`, sk: 'HOLD' }), ConsistentRead: true }));
+    const { Item } = await ddb.send(
+      new GetItemCommand({ TableName: catalogTable, Key: marshall({ pk: `HOLD#${orderId}`, sk: 'HOLD' }), ConsistentRead: true }),
+    );
     return Item ? (unmarshall(Item) as { status: string; lines: Line[] }) : undefined;
   };
 
@@ -133,7 +135,8 @@ describe('checkout under concurrency, end to end', () => {
     }
   };
 
-  const sumOf = (orders: Iterable<OrderView>, sku: string) => [...orders].reduce((sum, o) => sum + o.lines.filter((l) => l.sku === sku).reduce((s, l) => s + l.quantity, 0), 0);
+  const sumOf = (orders: Iterable<OrderView>, sku: string) =>
+    [...orders].reduce((sum, o) => sum + o.lines.filter((l) => l.sku === sku).reduce((s, l) => s + l.quantity, 0), 0);
 
   describe('one SKU with 50 in stock, 200 concurrent checkouts of 1..5', () => {
     const STOCK = 50;
@@ -172,7 +175,8 @@ describe('checkout under concurrency, end to end', () => {
         const failed = [...views.values()].filter((o) => o.status === 'FAILED');
         expect(held.length + failed.length).toBe(placed.length);
         // Every order is what was asked for, priced from the catalog.
-        for (const p of placed) expect(views.get(p.orderId)).toMatchObject({ lines: p.lines, total: { amount: 1000 * (p.lines[0] as Line).quantity, currency: 'EUR' } });
+        for (const p of placed)
+          expect(views.get(p.orderId)).toMatchObject({ lines: p.lines, total: { amount: 1000 * (p.lines[0] as Line).quantity, currency: 'EUR' } });
         const heldQuantity = sumOf(held, sku);
         expect(heldQuantity).toBeLessThanOrEqual(STOCK);
         for (const o of failed) {
@@ -209,55 +213,68 @@ describe('checkout under concurrency, end to end', () => {
     );
   });
 
-  it(
-    'multi-line orders racing for 5 small SKUs hold all of their lines or none',
-    async () => {
-      const rng = mulberry32(4242);
-      const STOCK = 6;
-      const skus = [1, 2, 3, 4, 5].map((n) => `MULTI-${tag}-${n}`);
-      await createSkus('Multi', skus.map((sku) => ({ sku, stock: STOCK })));
-      const attempts = Array.from({ length: 60 }, (_, i) => {
-        const shuffled = [...skus];
-        for (let j = shuffled.length - 1; j > 0; j--) {
-          const k = between(rng, 0, j);
-          [shuffled[j], shuffled[k]] = [shuffled[k] as string, shuffled[j] as string];
-        }
-        const lines = shuffled.slice(0, between(rng, 2, 4)).map((sku) => ({ sku, quantity: between(rng, 1, 3) }));
-        return { token: customers[between(rng, 0, customers.length - 1)] as string, key: `multi-${tag}-${String(i).padStart(3, '0')}`, lines };
-      });
+  it('multi-line orders racing for 5 small SKUs hold all of their lines or none', async () => {
+    const rng = mulberry32(4242);
+    const STOCK = 6;
+    const skus = [1, 2, 3, 4, 5].map((n) => `MULTI-${tag}-${n}`);
+    await createSkus(
+      'Multi',
+      skus.map((sku) => ({ sku, stock: STOCK })),
+    );
+    const attempts = Array.from({ length: 60 }, (_, i) => {
+      const shuffled = [...skus];
+      for (let j = shuffled.length - 1; j > 0; j--) {
+        const k = between(rng, 0, j);
+        [shuffled[j], shuffled[k]] = [shuffled[k] as string, shuffled[j] as string];
+      }
+      const lines = shuffled.slice(0, between(rng, 2, 4)).map((sku) => ({ sku, quantity: between(rng, 1, 3) }));
+      return { token: customers[between(rng, 0, customers.length - 1)] as string, key: `multi-${tag}-${String(i).padStart(3, '0')}`, lines };
+    });
 
-      const answers = await Promise.all(attempts.map((a) => checkout(a.token, a.key, { items: a.lines })));
-      expect(answers.map((a) => a.status).filter((s) => s !== 202 && s !== 409)).toEqual([]);
-      const placed: Placed[] = answers.flatMap((a, i) => (a.status === 202 ? [{ orderId: String(a.body.orderId), token: (attempts[i] as (typeof attempts)[number]).token, lines: (attempts[i] as (typeof attempts)[number]).lines }] : []));
+    const answers = await Promise.all(attempts.map((a) => checkout(a.token, a.key, { items: a.lines })));
+    expect(answers.map((a) => a.status).filter((s) => s !== 202 && s !== 409)).toEqual([]);
+    const placed: Placed[] = answers.flatMap((a, i) =>
+      a.status === 202
+        ? [
+            {
+              orderId: String(a.body.orderId),
+              token: (attempts[i] as (typeof attempts)[number]).token,
+              lines: (attempts[i] as (typeof attempts)[number]).lines,
+            },
+          ]
+        : [],
+    );
 
-      const views = await settle(placed);
-      const held = [...views.values()].filter((o) => o.status === 'AWAITING_PAYMENT');
-      const failed = [...views.values()].filter((o) => o.status === 'FAILED');
-      expect(held.length + failed.length).toBe(placed.length);
-      for (const p of placed) expect(views.get(p.orderId)?.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }))).toEqual(p.lines);
-      // All or none: an order awaiting payment holds exactly its lines; a failed one holds nothing.
-      for (const o of held) {
-        const hold = await holdOf(o.orderId);
-        expect(hold?.status).toBe('ACTIVE');
-        expect([...(hold?.lines ?? [])].sort((a, b) => a.sku.localeCompare(b.sku))).toEqual(o.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })).sort((a, b) => a.sku.localeCompare(b.sku)));
-      }
-      for (const o of failed) {
-        expect(o.failureReason).toMatch(/^Not enough stock for /);
-        expect((await holdOf(o.orderId))?.status).not.toBe('ACTIVE');
-      }
-      const perSku: string[] = [];
-      for (const sku of skus) {
-        const heldQuantity = sumOf(held, sku);
-        const stock = await stockOf(sku);
-        expect({ sku, ...stock }).toMatchObject({ sku, onHand: STOCK, reserved: heldQuantity, available: STOCK - heldQuantity });
-        expect(heldQuantity).toBeLessThanOrEqual(STOCK);
-        expect(stock.available).toBeGreaterThanOrEqual(0);
-        perSku.push(`${sku.slice(-1)}:${heldQuantity}/${STOCK}`);
-      }
-      console.log(`multi-line: 60 checkouts -> ${placed.length} accepted, ${held.length} hold all their lines, ${failed.length} FAILED holding none; reserved ${perSku.join(' ')}`);
-    },
-    180_000,
-  );
+    const views = await settle(placed);
+    const held = [...views.values()].filter((o) => o.status === 'AWAITING_PAYMENT');
+    const failed = [...views.values()].filter((o) => o.status === 'FAILED');
+    expect(held.length + failed.length).toBe(placed.length);
+    for (const p of placed) expect(views.get(p.orderId)?.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }))).toEqual(p.lines);
+    // All or none: an order awaiting payment holds exactly its lines; a failed one holds nothing.
+    for (const o of held) {
+      const hold = await holdOf(o.orderId);
+      expect(hold?.status).toBe('ACTIVE');
+      expect([...(hold?.lines ?? [])].sort((a, b) => a.sku.localeCompare(b.sku))).toEqual(
+        o.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })).sort((a, b) => a.sku.localeCompare(b.sku)),
+      );
+    }
+    for (const o of failed) {
+      expect(o.failureReason).toMatch(/^Not enough stock for /);
+      expect((await holdOf(o.orderId))?.status).not.toBe('ACTIVE');
+    }
+    const perSku: string[] = [];
+    for (const sku of skus) {
+      const heldQuantity = sumOf(held, sku);
+      const stock = await stockOf(sku);
+      expect({ sku, ...stock }).toMatchObject({ sku, onHand: STOCK, reserved: heldQuantity, available: STOCK - heldQuantity });
+      expect(heldQuantity).toBeLessThanOrEqual(STOCK);
+      expect(stock.available).toBeGreaterThanOrEqual(0);
+      perSku.push(`${sku.slice(-1)}:${heldQuantity}/${STOCK}`);
+    }
+    console.log(
+      `multi-line: 60 checkouts -> ${placed.length} accepted, ${held.length} hold all their lines, ${failed.length} FAILED holding none; reserved ${perSku.join(' ')}`,
+    );
+  }, 180_000);
 
   describe('one Idempotency-Key', () => {
     let token = '';
@@ -272,51 +289,49 @@ describe('checkout under concurrency, end to end', () => {
       await createSkus('Idempotent', [{ sku, stock: 100 }]);
     }, 60_000);
 
-    it(
-      'sent 10 times at once makes one order and one PaymentIntent; another body is 409, no key is 400',
-      async () => {
-        const key = `idem-${tag}-${randomBytes(8).toString('hex')}`;
-        const body = { items: [{ sku, quantity: 2 }] };
-        const answers = await Promise.all(Array.from({ length: 10 }, () => checkout(token, key, body)));
-        expect(answers.map((a) => a.status).filter((s) => s !== 202 && s !== 409)).toEqual([]);
-        const accepted = answers.filter((a) => a.status === 202);
-        expect(accepted.length).toBeGreaterThanOrEqual(1);
-        const orderId = String(accepted[0]?.body.orderId);
-        expect(new Set(accepted.map((a) => a.body.orderId))).toEqual(new Set([orderId]));
-        for (const refused of answers.filter((a) => a.status === 409)) expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    it('sent 10 times at once makes one order and one PaymentIntent; another body is 409, no key is 400', async () => {
+      const key = `idem-${tag}-${randomBytes(8).toString('hex')}`;
+      const body = { items: [{ sku, quantity: 2 }] };
+      const answers = await Promise.all(Array.from({ length: 10 }, () => checkout(token, key, body)));
+      expect(answers.map((a) => a.status).filter((s) => s !== 202 && s !== 409)).toEqual([]);
+      const accepted = answers.filter((a) => a.status === 202);
+      expect(accepted.length).toBeGreaterThanOrEqual(1);
+      const orderId = String(accepted[0]?.body.orderId);
+      expect(new Set(accepted.map((a) => a.body.orderId))).toEqual(new Set([orderId]));
+      for (const refused of answers.filter((a) => a.status === 409)) expect(refused.headers.get('content-type')).toBe('application/problem+json');
 
-        // The in-progress ones, retried one after the other, get the same order.
-        const conflicts = answers.filter((a) => a.status === 409).length;
-        for (let i = 0; i < conflicts + 1; i++) {
-          let retried = await checkout(token, key, body);
-          for (let attempt = 0; retried.status === 409 && attempt < 40; attempt++) {
-            await sleep(250);
-            retried = await checkout(token, key, body);
-          }
-          expect(retried.status).toBe(202);
-          expect(retried.body.orderId).toBe(orderId);
-          expect(retried.headers.get('location')).toBe(`/orders/${orderId}`);
+      // The in-progress ones, retried one after the other, get the same order.
+      const conflicts = answers.filter((a) => a.status === 409).length;
+      for (let i = 0; i < conflicts + 1; i++) {
+        let retried = await checkout(token, key, body);
+        for (let attempt = 0; retried.status === 409 && attempt < 40; attempt++) {
+          await sleep(250);
+          retried = await checkout(token, key, body);
         }
+        expect(retried.status).toBe(202);
+        expect(retried.body.orderId).toBe(orderId);
+        expect(retried.headers.get('location')).toBe(`/orders/${orderId}`);
+      }
 
-        const order = await waitForStatus(token, orderId, ['AWAITING_PAYMENT']);
-        expect(order).toMatchObject({ lines: [{ sku, quantity: 2 }], total: { amount: 2000, currency: 'EUR' } });
-        const list = await call('GET', '/orders?limit=100', token);
-        expect(list.status).toBe(200);
-        expect((list.body.items as OrderView[]).map((o) => o.orderId)).toEqual([orderId]);
-        const intents = (await stripe.paymentIntents.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 })).filter((pi) => pi.metadata.orderId === orderId);
-        expect(intents.map((pi) => pi.id)).toEqual([order.payment?.paymentIntentId]);
-        expect(await stockOf(sku)).toMatchObject({ onHand: 100, reserved: 2, available: 98 });
+      const order = await waitForStatus(token, orderId, ['AWAITING_PAYMENT']);
+      expect(order).toMatchObject({ lines: [{ sku, quantity: 2 }], total: { amount: 2000, currency: 'EUR' } });
+      const list = await call('GET', '/orders?limit=100', token);
+      expect(list.status).toBe(200);
+      expect((list.body.items as OrderView[]).map((o) => o.orderId)).toEqual([orderId]);
+      const intents = (await stripe.paymentIntents.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 })).filter((pi) => pi.metadata.orderId === orderId);
+      expect(intents.map((pi) => pi.id)).toEqual([order.payment?.paymentIntentId]);
+      expect(await stockOf(sku)).toMatchObject({ onHand: 100, reserved: 2, available: 98 });
 
-        const otherBody = await checkout(token, key, { items: [{ sku, quantity: 3 }] });
-        expect(otherBody.status).toBe(409);
-        expect(otherBody.headers.get('content-type')).toBe('application/problem+json');
-        const noKey = await call('POST', '/checkout', token, body);
-        expect(noKey.status).toBe(400);
-        expect(noKey.headers.get('content-type')).toBe('application/problem+json');
-        expect(((await call('GET', '/orders?limit=100', token)).body.items as OrderView[]).map((o) => o.orderId)).toEqual([orderId]);
-        console.log(`idempotency: 10 concurrent -> ${accepted.length} x 202, ${conflicts} x 409 in progress; one order ${orderId}, one PaymentIntent ${intents[0]?.id}`);
-      },
-      180_000,
-    );
+      const otherBody = await checkout(token, key, { items: [{ sku, quantity: 3 }] });
+      expect(otherBody.status).toBe(409);
+      expect(otherBody.headers.get('content-type')).toBe('application/problem+json');
+      const noKey = await call('POST', '/checkout', token, body);
+      expect(noKey.status).toBe(400);
+      expect(noKey.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await call('GET', '/orders?limit=100', token)).body.items as OrderView[]).map((o) => o.orderId)).toEqual([orderId]);
+      console.log(
+        `idempotency: 10 concurrent -> ${accepted.length} x 202, ${conflicts} x 409 in progress; one order ${orderId}, one PaymentIntent ${intents[0]?.id}`,
+      );
+    }, 180_000);
   });
 });

@@ -21,18 +21,27 @@ describe('the local API Gateway answers hostile requests as API Gateway does', (
   function expectProblem(response: RawResponse, status: number, instance: string, by: 'gateway' | 'function' = 'gateway'): Record<string, unknown> {
     expect({ status: response.status, contentType: response.headers['content-type'] }).toEqual({ status, contentType: 'application/problem+json' });
     const problem = JSON.parse(response.text) as Record<string, unknown>;
-    expect(problem).toMatchObject({ type: expect.stringMatching(/^https:\/\/stockade\.dev\/problems\//), title: expect.any(String), status, detail: expect.any(String), instance });
+    expect(problem).toMatchObject({
+      type: expect.stringMatching(/^https:\/\/stockade\.dev\/problems\//),
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+      instance,
+    });
     if (by === 'gateway') expect(problem.correlationId).toBe(response.headers['x-amzn-requestid']);
     expect(response.text).not.toMatch(/secret-marker|\bat [\w.<>]+ \(|\.[cm]?[jt]s:\d|node_modules|\/work\/|Error:/);
     return problem;
   }
 
   describe('query keys and header names are data', () => {
-    it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])('GET /products?%s=… is refused 400 by the strict query schema', async (name) => {
-      const response = await get(`/products?${name}=x&limit=2`);
-      const problem = expectProblem(response, 400, '/products', 'function');
-      expect(problem.errors).toEqual([expect.objectContaining({ message: expect.stringContaining(name) })]);
-    });
+    it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])(
+      'GET /products?%s=… is refused 400 by the strict query schema',
+      async (name) => {
+        const response = await get(`/products?${name}=x&limit=2`);
+        const problem = expectProblem(response, 400, '/products', 'function');
+        expect(problem.errors).toEqual([expect.objectContaining({ message: expect.stringContaining(name) })]);
+      },
+    );
 
     it('a repeated prototype-named query key is refused the same way', async () => {
       expectProblem(await get('/products?constructor=1&constructor=2&toString=3'), 400, '/products', 'function');
@@ -51,10 +60,13 @@ describe('the local API Gateway answers hostile requests as API Gateway does', (
   });
 
   describe('malformed percent-encoding in the path', () => {
-    it.each(['%ff', '%E0%A4%A', '%C0%AF', '%zz'])('GET /products/%s is API Gateway\'s own 400, rendered through the stack\'s gateway responses', async (segment) => {
-      const response = await get(`/products/${segment}?secret-marker=1`);
-      expectProblem(response, 400, `/products/${segment}`);
-    });
+    it.each(['%ff', '%E0%A4%A', '%C0%AF', '%zz'])(
+      "GET /products/%s is API Gateway's own 400, rendered through the stack's gateway responses",
+      async (segment) => {
+        const response = await get(`/products/${segment}?secret-marker=1`);
+        expectProblem(response, 400, `/products/${segment}`);
+      },
+    );
 
     it('the same path on a member route is refused before the authorizer runs', async () => {
       expectProblem(await get('/orders/%E0%A4%A'), 400, '/orders/%E0%A4%A');
@@ -84,11 +96,11 @@ describe('the local API Gateway answers hostile requests as API Gateway does', (
   });
 
   describe('header size', () => {
-    it('header values within API Gateway\'s 10,240 bytes pass', async () => {
+    it("header values within API Gateway's 10,240 bytes pass", async () => {
       expect((await get('/health', [['X-Filler', 'a'.repeat(9_000)]])).status).toBe(200);
     });
 
-    it('a 20 KB header is refused 431 as problem+json, not Node\'s empty 431', async () => {
+    it("a 20 KB header is refused 431 as problem+json, not Node's empty 431", async () => {
       expectProblem(await get('/health?secret-marker=1', [['X-Filler', 'a'.repeat(20 * 1024)]]), 431, '/health');
     });
 

@@ -36,10 +36,14 @@ describe('identity and access, end to end', () => {
     const email = `shopper-${randomBytes(4).toString('hex')}@stockade.test`;
     const password = demoPassword();
     await cognito.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }));
-    await expect(cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }))).rejects.toBeInstanceOf(UserNotConfirmedException);
+    await expect(
+      cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } })),
+    ).rejects.toBeInstanceOf(UserNotConfirmedException);
 
     const code = await confirmationCode(email);
-    await expect(cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code === '000000' ? '111111' : '000000' }))).rejects.toBeInstanceOf(CodeMismatchException);
+    await expect(
+      cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code === '000000' ? '111111' : '000000' })),
+    ).rejects.toBeInstanceOf(CodeMismatchException);
     await cognito.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code }));
 
     const plain = await signIn(cognito, { username: email, password });
@@ -52,12 +56,21 @@ describe('identity and access, end to end', () => {
     await cognito.send(new VerifySoftwareTokenCommand({ AccessToken: plain, UserCode: totpCode(SecretCode as string), FriendlyDeviceName: 'phone' }));
     await cognito.send(new SetUserMFAPreferenceCommand({ AccessToken: plain, SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } }));
 
-    const challenged = await cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }));
+    const challenged = await cognito.send(
+      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }),
+    );
     expect(challenged.ChallengeName).toBe('SOFTWARE_TOKEN_MFA');
     expect(challenged.AuthenticationResult).toBeUndefined();
     const wrong = String((Number(totpCode(SecretCode as string)) + 500_000) % 1_000_000).padStart(6, '0');
     await expect(
-      cognito.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'SOFTWARE_TOKEN_MFA', Session: challenged.Session, ChallengeResponses: { USERNAME: email, SOFTWARE_TOKEN_MFA_CODE: wrong } })),
+      cognito.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: clientId,
+          ChallengeName: 'SOFTWARE_TOKEN_MFA',
+          Session: challenged.Session,
+          ChallengeResponses: { USERNAME: email, SOFTWARE_TOKEN_MFA_CODE: wrong },
+        }),
+      ),
     ).rejects.toBeInstanceOf(CodeMismatchException);
 
     const withMfa = await signIn(cognito, { username: email, password, totpSecret: SecretCode });
@@ -70,12 +83,29 @@ describe('identity and access, end to end', () => {
   it('a vendor without an enrolled authenticator app gets no token, and the refusal is audited', async () => {
     const email = `vendor-${randomBytes(4).toString('hex')}@stockade.test`;
     const temporary = demoPassword();
-    await cognito.send(new AdminCreateUserCommand({ UserPoolId: userPoolId, Username: email, TemporaryPassword: temporary, MessageAction: 'SUPPRESS', UserAttributes: [{ Name: 'email', Value: email }] }));
+    await cognito.send(
+      new AdminCreateUserCommand({
+        UserPoolId: userPoolId,
+        Username: email,
+        TemporaryPassword: temporary,
+        MessageAction: 'SUPPRESS',
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    );
     await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: email, GroupName: 'vendor' }));
-    const first = await cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: temporary } }));
+    const first = await cognito.send(
+      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: temporary } }),
+    );
     expect(first.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
     await expect(
-      cognito.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: first.Session, ChallengeResponses: { USERNAME: email, NEW_PASSWORD: demoPassword() } })),
+      cognito.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: clientId,
+          ChallengeName: 'NEW_PASSWORD_REQUIRED',
+          Session: first.Session,
+          ChallengeResponses: { USERNAME: email, NEW_PASSWORD: demoPassword() },
+        }),
+      ),
     ).rejects.toBeInstanceOf(UserLambdaValidationException);
 
     const admin = await signIn(cognito, users.admin);
@@ -88,7 +118,9 @@ describe('identity and access, end to end', () => {
 
   it('the seeded vendor and admin sign in with a TOTP code and carry the MFA evidence', async () => {
     for (const user of [users.vendor, users.admin]) {
-      const challenged = await cognito.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }));
+      const challenged = await cognito.send(
+        new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }),
+      );
       expect(challenged.ChallengeName).toBe('SOFTWARE_TOKEN_MFA');
       const token = await signIn(cognito, user);
       expect((await me(token)).body).toMatchObject({ mfa: true });

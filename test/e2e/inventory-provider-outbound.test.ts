@@ -46,12 +46,18 @@ describe('inventory providers, outbound: outbox relay, circuit breaker, checkout
 
   /** Runs a scheduled function once, as its schedule does, and returns its result. */
   async function invoke<T>(prefix: string): Promise<T> {
-    const out = await lambda.send(new InvokeCommand({ FunctionName: functionNamed(prefix), Payload: Buffer.from(JSON.stringify({ source: 'aws.events', 'detail-type': 'Scheduled Event' })) }));
+    const out = await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionNamed(prefix),
+        Payload: Buffer.from(JSON.stringify({ source: 'aws.events', 'detail-type': 'Scheduled Event' })),
+      }),
+    );
     const payload = Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8');
     if (out.FunctionError) throw new Error(`${prefix} failed: ${payload}`);
     return JSON.parse(payload) as T;
   }
-  const relay = async () => (await invoke<{ providers: ProviderRelayReport[] }>('RelayStockNotifications')).providers.find((r) => r.providerId === providerId) as ProviderRelayReport;
+  const relay = async () =>
+    (await invoke<{ providers: ProviderRelayReport[] }>('RelayStockNotifications')).providers.find((r) => r.providerId === providerId) as ProviderRelayReport;
 
   const item = async (pk: string, sk: string) => {
     const { Item } = await dynamodb.send(new GetItemCommand({ TableName: catalogTable, Key: marshall({ pk, sk }), ConsistentRead: true }));
@@ -82,7 +88,11 @@ describe('inventory providers, outbound: outbox relay, circuit breaker, checkout
   /** SKUs whose stock north-supply reports (through its signed webhook and the consumer), as in production. */
   async function providerSkus(prefix: string, count: number, stock: number): Promise<ProbeSku[]> {
     const probes = await stockedSkus(catalog, { prefix, count, stock });
-    const event = { eventId: `evt-${randomUUID()}`, occurredAt: new Date().toISOString(), updates: probes.map((p) => ({ externalSku: `NS:${p.sku}`, quantity: stock, version: 1 })) };
+    const event = {
+      eventId: `evt-${randomUUID()}`,
+      occurredAt: new Date().toISOString(),
+      updates: probes.map((p) => ({ externalSku: `NS:${p.sku}`, quantity: stock, version: 1 })),
+    };
     expect(await sendInventoryWebhook(endpoints, providerId, event)).toMatchObject({ status: 202, body: { accepted: count } });
     for (const p of probes) await until(`${p.sku} to follow ${providerId}`, async () => ((await skuItem(p.sku)).stockSource === providerId ? true : undefined));
     return probes;
@@ -93,12 +103,20 @@ describe('inventory providers, outbound: outbox relay, circuit breaker, checkout
     const accepted = await call('POST', '/checkout', customer, { items: [{ sku, quantity }] }, { 'Idempotency-Key': randomUUID() });
     expect(accepted.status).toBe(202);
     const orderId = String(accepted.body.orderId);
-    const awaiting = await until(`order ${orderId} to await payment`, async () => {
-      const order = (await call('GET', `/orders/${orderId}`, customer)).body as { status: string; payment?: { paymentIntentId: string } };
-      return order.status === 'AWAITING_PAYMENT' ? order : undefined;
-    }, 30_000);
+    const awaiting = await until(
+      `order ${orderId} to await payment`,
+      async () => {
+        const order = (await call('GET', `/orders/${orderId}`, customer)).body as { status: string; payment?: { paymentIntentId: string } };
+        return order.status === 'AWAITING_PAYMENT' ? order : undefined;
+      },
+      30_000,
+    );
     await stripe.paymentIntents.confirm(awaiting.payment?.paymentIntentId as string, { payment_method: 'pm_card_visa' });
-    await until(`order ${orderId} to be confirmed`, async () => (['CONFIRMED', 'FULFILLED'].includes(String((await call('GET', `/orders/${orderId}`, customer)).body.status)) ? true : undefined), 30_000);
+    await until(
+      `order ${orderId} to be confirmed`,
+      async () => (['CONFIRMED', 'FULFILLED'].includes(String((await call('GET', `/orders/${orderId}`, customer)).body.status)) ? true : undefined),
+      30_000,
+    );
     return orderId;
   }
 
@@ -121,7 +139,9 @@ describe('inventory providers, outbound: outbox relay, circuit breaker, checkout
     // A sale while the provider is down: its notice waits in the outbox.
     await setProviderMode(endpoints, providerId, 'down');
     const { order: first } = await paidConfirmedOrder({ orders, ledger, stripe }, { ...plain, customerId: 'customer-provider-outbound', quantity: 1 });
-    expect(await outboxOf([first.orderId])).toEqual([expect.objectContaining({ status: 'PENDING', kind: 'sale', notificationId: `sale-${first.orderId}-${providerId}` })]);
+    expect(await outboxOf([first.orderId])).toEqual([
+      expect.objectContaining({ status: 'PENDING', kind: 'sale', notificationId: `sale-${first.orderId}-${providerId}` }),
+    ]);
 
     // Each run tries the oldest notice 3 times (attempts) and stops; 5 consecutive failures open the circuit, so it
     // opens during the second run that reaches the provider (the runtime's own schedule may take one of these runs).
@@ -180,7 +200,9 @@ describe('inventory providers, outbound: outbox relay, circuit breaker, checkout
     const received = sales.notifications.filter((n) => mine.includes(n.notification.orderId));
     const outbox = await outboxOf(mine);
     expect(received.map((r) => r.notification).sort((a, b) => a.at.localeCompare(b.at))).toEqual(
-      outbox.map((i) => ({ notificationId: i.notificationId, providerId, kind: 'sale', orderId: i.orderId, lines: i.lines, at: i.at })).sort((a, b) => String(a.at).localeCompare(String(b.at))),
+      outbox
+        .map((i) => ({ notificationId: i.notificationId, providerId, kind: 'sale', orderId: i.orderId, lines: i.lines, at: i.at }))
+        .sort((a, b) => String(a.at).localeCompare(String(b.at))),
     );
     expect(received.map((r) => r.deliveries)).toEqual([1, 1]);
     expect(sales.duplicates).toBe(0);

@@ -41,7 +41,9 @@ describe('inventory webhook, end to end', () => {
   });
 
   const skuItem = async (sku: string): Promise<Json | undefined> => {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: catalogTable, Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: catalogTable, Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }),
+    );
     return Item ? unmarshall(Item) : undefined;
   };
   const quarantineItem = async (providerId: string, event: InventoryWebhookPayload, externalSku: string): Promise<Json | undefined> => {
@@ -87,30 +89,49 @@ describe('inventory webhook, end to end', () => {
   type Forgery = (event: InventoryWebhookPayload) => { providerId: string; body: InventoryWebhookPayload | string; options: SignOptions };
   const forgeries: Array<[string, number, Forgery]> = [
     ['unsigned', 401, (e) => ({ providerId: 'acme-warehouse', body: e, options: { unsigned: true } })],
-    ['tampered (quantity changed after signing)', 401, (e) => ({ providerId: 'acme-warehouse', body: e, options: { tamper: (raw) => raw.replace('"quantity":77', '"quantity":78') } })],
+    [
+      'tampered (quantity changed after signing)',
+      401,
+      (e) => ({ providerId: 'acme-warehouse', body: e, options: { tamper: (raw) => raw.replace('"quantity":77', '"quantity":78') } }),
+    ],
     ['tampered (one byte added after signing)', 401, (e) => ({ providerId: 'acme-warehouse', body: e, options: { tamper: true } })],
-    ['body-swapped (the signature of another body)', 401, (e) => ({ providerId: 'acme-warehouse', body: e, options: { tamper: () => JSON.stringify({ ...e, eventId: `${e.eventId}-swapped` }) } })],
+    [
+      'body-swapped (the signature of another body)',
+      401,
+      (e) => ({ providerId: 'acme-warehouse', body: e, options: { tamper: () => JSON.stringify({ ...e, eventId: `${e.eventId}-swapped` }) } }),
+    ],
     ['stale (signed 301 s ago)', 401, (e) => ({ providerId: 'acme-warehouse', body: e, options: { timestamp: nowSeconds() - 301 } })],
     // Well past the edge: the request's own travel time counts toward the server's clock, so +301 s may land within 300 s.
     ['from the future (signed 330 s ahead)', 401, (e) => ({ providerId: 'acme-warehouse', body: e, options: { timestamp: nowSeconds() + 330 } })],
-    ["signed with another provider's secret", 401, (e) => ({ providerId: 'acme-warehouse', body: e, options: { secret: providerSecret(endpoints, 'north-supply') } })],
+    [
+      "signed with another provider's secret",
+      401,
+      (e) => ({ providerId: 'acme-warehouse', body: e, options: { secret: providerSecret(endpoints, 'north-supply') } }),
+    ],
     ['for an unknown provider', 404, (e) => ({ providerId: 'nobody-here', body: e, options: { secret: providerSecret(endpoints, 'acme-warehouse') } })],
   ];
 
-  it.each(forgeries)('refuses a request %s with %i problem+json, and nothing is queued or changed', async (_name, status, forge) => {
-    const [sku] = (await newSkus()) as [ProbeSku];
-    // A higher version than the control's: had it been queued, it would win over the control.
-    const refused = payload([{ externalSku: `ACME:${sku.sku}`, quantity: 77, version: 2_000 }, { externalSku: 'ACME-NOT-MAPPED', quantity: 1 }]);
-    const { providerId, body, options } = forge(refused);
+  it.each(forgeries)(
+    'refuses a request %s with %i problem+json, and nothing is queued or changed',
+    async (_name, status, forge) => {
+      const [sku] = (await newSkus()) as [ProbeSku];
+      // A higher version than the control's: had it been queued, it would win over the control.
+      const refused = payload([
+        { externalSku: `ACME:${sku.sku}`, quantity: 77, version: 2_000 },
+        { externalSku: 'ACME-NOT-MAPPED', quantity: 1 },
+      ]);
+      const { providerId, body, options } = forge(refused);
 
-    const response = await sendInventoryWebhook(endpoints, providerId, body, options);
+      const response = await sendInventoryWebhook(endpoints, providerId, body, options);
 
-    expect(response.status).toBe(status);
-    expect(response.contentType).toMatch(/^application\/problem\+json\b/);
-    expect(response.body).toMatchObject({ status, type: expect.stringMatching(/^https:\/\/stockade\.dev\/problems\//) });
-    expect(await quarantineItem('acme-warehouse', refused, 'ACME-NOT-MAPPED')).toBeUndefined();
-    await onlyTheControlGetsThrough(sku, refused);
-  }, 60_000);
+      expect(response.status).toBe(status);
+      expect(response.contentType).toMatch(/^application\/problem\+json\b/);
+      expect(response.body).toMatchObject({ status, type: expect.stringMatching(/^https:\/\/stockade\.dev\/problems\//) });
+      expect(await quarantineItem('acme-warehouse', refused, 'ACME-NOT-MAPPED')).toBeUndefined();
+      await onlyTheControlGetsThrough(sku, refused);
+    },
+    60_000,
+  );
 
   it('refuses a signed body that breaks the schema with 400 problem+json naming the fields, and queues nothing', async () => {
     const [sku] = (await newSkus()) as [ProbeSku];
@@ -143,12 +164,25 @@ describe('inventory webhook, end to end', () => {
     const ns = payload([{ externalSku: `NS:${other.sku}`, quantity: 3, unit: 'box' }]);
     expect(await sendInventoryWebhook(endpoints, 'north-supply', ns)).toMatchObject({ status: 202, body: { accepted: 1, quarantined: 0 } });
 
-    expect(await quarantineItem('acme-warehouse', event, unmapped)).toMatchObject({ entity: 'inventory-quarantine', reason: 'unknown-sku', eventId: event.eventId, quantity: 4, providerId: 'acme-warehouse' });
+    expect(await quarantineItem('acme-warehouse', event, unmapped)).toMatchObject({
+      entity: 'inventory-quarantine',
+      reason: 'unknown-sku',
+      eventId: event.eventId,
+      quantity: 4,
+      providerId: 'acme-warehouse',
+    });
     expect(await quarantineItem('acme-warehouse', event, `ACME:${badUnit.sku}`)).toMatchObject({ reason: 'unknown-unit:pallet', unit: 'pallet', quantity: 1 });
     expect(await quarantineItem('acme-warehouse', event, `ACME:${known.sku}`)).toBeUndefined();
 
     const [applied] = await ledgerOf(known.sku, 1);
-    expect(applied).toMatchObject({ providerId: 'acme-warehouse', eventId: event.eventId, externalSku: `ACME:${known.sku}`, version: Date.parse(event.occurredAt), outcome: 'apply', after: 24 });
+    expect(applied).toMatchObject({
+      providerId: 'acme-warehouse',
+      eventId: event.eventId,
+      externalSku: `ACME:${known.sku}`,
+      version: Date.parse(event.occurredAt),
+      outcome: 'apply',
+      after: 24,
+    });
     const [fromNorth] = await ledgerOf(other.sku, 1);
     expect(fromNorth).toMatchObject({ providerId: 'north-supply', eventId: ns.eventId, externalSku: `NS:${other.sku}`, outcome: 'apply', after: 18 });
     expect(await skuItem(known.sku)).toMatchObject({ onHand: 24, available: 24 });

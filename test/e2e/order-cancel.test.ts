@@ -48,7 +48,11 @@ describe('cancelling an order, end to end', () => {
     other = (await newCustomer(client, 'cancel-peek')).accessToken;
     client.destroy();
     customerId = String((await call('GET', '/me', customer)).body.sub);
-    const created = await call('POST', '/vendor/products', vendor, { name: `Milk jug ${tag}`, description: 'Porcelain', skus: [{ sku, name: 'Half litre', price: { amount: 2200, currency: 'EUR' }, initialStock: 5 }] });
+    const created = await call('POST', '/vendor/products', vendor, {
+      name: `Milk jug ${tag}`,
+      description: 'Porcelain',
+      skus: [{ sku, name: 'Half litre', price: { amount: 2200, currency: 'EUR' }, initialStock: 5 }],
+    });
     expect(created.status).toBe(201);
     productId = String(created.body.productId);
     vendorId = String(created.body.vendorId);
@@ -93,13 +97,17 @@ describe('cancelling an order, end to end', () => {
   }, 60_000);
 
   /** A paid, CONFIRMED order of the customer's (caught before the fulfilment hand-off by building it in the tables). */
-  const confirmedOrder = (quantity: number) => paidConfirmedOrder({ orders, ledger, stripe }, { customerId, sku, productId, vendorId, unitAmount: 2200, quantity });
+  const confirmedOrder = (quantity: number) =>
+    paidConfirmedOrder({ orders, ledger, stripe }, { customerId, sku, productId, vendorId, unitAmount: 2200, quantity });
 
   it('confirmed: 200 CANCELLED, the sold units back on hand, the payment refunded once', async () => {
     const before = await available();
     const { order, paymentIntentId } = await confirmedOrder(1);
     expect(await available()).toBe((before as number) - 1);
-    const [first, second] = await Promise.all([call('POST', `/orders/${order.orderId}/cancel`, customer), call('POST', `/orders/${order.orderId}/cancel`, customer)]);
+    const [first, second] = await Promise.all([
+      call('POST', `/orders/${order.orderId}/cancel`, customer),
+      call('POST', `/orders/${order.orderId}/cancel`, customer),
+    ]);
     expect([first.status, second.status]).toEqual([200, 200]);
     const final = (await call('GET', `/orders/${order.orderId}`, customer)).body;
     expect(final).toMatchObject({ status: 'CANCELLED', payment: { status: 'refunded' } });

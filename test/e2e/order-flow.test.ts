@@ -69,7 +69,11 @@ describe('checkout to a paid, fulfilled order, end to end', () => {
     expect((await call('GET', '/cart', customer)).body.items).toEqual([]);
 
     const awaiting = await orderUntil(orderId, (o) => o.status === 'AWAITING_PAYMENT');
-    expect(awaiting).toMatchObject({ status: 'AWAITING_PAYMENT', total: { amount: 8700, currency: 'EUR' }, lines: [{ sku, quantity: 3, unitPrice: { amount: 2900, currency: 'EUR' }, lineTotal: { amount: 8700 } }] });
+    expect(awaiting).toMatchObject({
+      status: 'AWAITING_PAYMENT',
+      total: { amount: 8700, currency: 'EUR' },
+      lines: [{ sku, quantity: 3, unitPrice: { amount: 2900, currency: 'EUR' }, lineTotal: { amount: 8700 } }],
+    });
     expect(awaiting.payment?.clientSecret).toMatch(/^pi_.+_secret_/);
     expect(await available()).toBe(7);
     // Someone else's order does not exist for them.
@@ -87,8 +91,12 @@ describe('checkout to a paid, fulfilled order, end to end', () => {
     expect(await available()).toBe(7);
 
     const fulfilment = endpoints.fulfilment as NonNullable<typeof endpoints.fulfilment>;
-    const shipments = (await (await fetch(new URL('shipments', fulfilment.url), { headers: { authorization: `Bearer ${fulfilment.apiKey}` } })).json()) as { items: Array<{ orderId: string; lines: Json[] }> };
-    expect(shipments.items.filter((s) => s.orderId === orderId)).toEqual([expect.objectContaining({ orderId, lines: [{ sku, quantity: 3, vendorId: expect.any(String) }] })]);
+    const shipments = (await (await fetch(new URL('shipments', fulfilment.url), { headers: { authorization: `Bearer ${fulfilment.apiKey}` } })).json()) as {
+      items: Array<{ orderId: string; lines: Json[] }>;
+    };
+    expect(shipments.items.filter((s) => s.orderId === orderId)).toEqual([
+      expect.objectContaining({ orderId, lines: [{ sku, quantity: 3, vendorId: expect.any(String) }] }),
+    ]);
   }, 90_000);
 
   it('a declined card ends the order FAILED with the reason, the PaymentIntent canceled and the stock back', async () => {
@@ -100,7 +108,10 @@ describe('checkout to a paid, fulfilled order, end to end', () => {
     expect(await available()).toBe((before as number) - 2);
 
     const paymentIntentId = awaiting.payment?.paymentIntentId as string;
-    await expect(stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_chargeDeclined' })).rejects.toMatchObject({ type: 'StripeCardError', code: 'card_declined' });
+    await expect(stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_chargeDeclined' })).rejects.toMatchObject({
+      type: 'StripeCardError',
+      code: 'card_declined',
+    });
 
     const failed = await orderUntil(orderId, (o) => o.status === 'FAILED');
     expect(failed).toMatchObject({ status: 'FAILED', failureReason: expect.stringContaining('declined') });
@@ -110,7 +121,7 @@ describe('checkout to a paid, fulfilled order, end to end', () => {
     expect(await available()).toBe(before);
   }, 90_000);
 
-  it('lists the caller\'s own orders, newest first', async () => {
+  it("lists the caller's own orders, newest first", async () => {
     const listed = await call('GET', '/orders?limit=10', customer);
     expect(listed.status).toBe(200);
     expect((listed.body.items as OrderBody[]).map((o) => o.status)).toEqual(['FAILED', 'FULFILLED']);

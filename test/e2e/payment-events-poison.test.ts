@@ -26,13 +26,23 @@ describe('payment events queue: a malformed message does not block its group', (
   });
 
   const ledgerItem = async (eventId: string) => {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: paymentsTable, Key: { pk: { S: `EVENT#stripe#${eventId}` }, sk: { S: 'EVENT' } }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: paymentsTable, Key: { pk: { S: `EVENT#stripe#${eventId}` }, sk: { S: 'EVENT' } }, ConsistentRead: true }),
+    );
     return Item ? unmarshall(Item) : undefined;
   };
 
   async function deadLettered(tag: string): Promise<Message | undefined> {
     for (let i = 0; i < 5; i++) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlq,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 0,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
       const found = Messages.find((m) => m.Body?.includes(tag));
       if (found) return found;
     }
@@ -47,16 +57,33 @@ describe('payment events queue: a malformed message does not block its group', (
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: source,
-        MessageBody: JSON.stringify({ provider: 'stripe', eventId: `evt_poison${tag}`, type: 'payment_intent.succeeded', created: 1, objectId: paymentIntentId, paymentIntent: { id: paymentIntentId, status: 'succeeded', amount: '100', currency: 'eur' } }),
+        MessageBody: JSON.stringify({
+          provider: 'stripe',
+          eventId: `evt_poison${tag}`,
+          type: 'payment_intent.succeeded',
+          created: 1,
+          objectId: paymentIntentId,
+          paymentIntent: { id: paymentIntentId, status: 'succeeded', amount: '100', currency: 'eur' },
+        }),
         MessageGroupId: group,
         MessageDeduplicationId: `poison-${tag}`,
       }),
     );
     // Then a real, signed event about the same PaymentIntent, through the webhook: it lands in the same group, behind it.
     const eventId = `evt_after${tag}`;
-    const body = JSON.stringify({ id: eventId, object: 'event', created: Math.floor(Date.now() / 1000), type: 'payment_intent.processing', data: { object: { id: paymentIntentId, object: 'payment_intent', status: 'processing', amount: 100, currency: 'eur', metadata: {} } } });
+    const body = JSON.stringify({
+      id: eventId,
+      object: 'event',
+      created: Math.floor(Date.now() / 1000),
+      type: 'payment_intent.processing',
+      data: { object: { id: paymentIntentId, object: 'payment_intent', status: 'processing', amount: 100, currency: 'eur', metadata: {} } },
+    });
     const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: endpoints.stripe?.webhookSecret as string });
-    const response = await fetch(`${endpoints.apiUrl}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body });
+    const response = await fetch(`${endpoints.apiUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+      body,
+    });
     expect(response.status).toBe(200);
 
     // Within far less than one visibility timeout (180 s): the malformed message did not hold the group.

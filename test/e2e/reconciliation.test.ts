@@ -52,9 +52,14 @@ describe('reconciliation, end to end', () => {
   });
 
   async function reconcile(): Promise<Json> {
-    const out = await lambda.send(new InvokeCommand({ FunctionName: reconcileFunction, Payload: Buffer.from(JSON.stringify({ settleSeconds: SETTLE_SECONDS })) }));
+    const out = await lambda.send(
+      new InvokeCommand({ FunctionName: reconcileFunction, Payload: Buffer.from(JSON.stringify({ settleSeconds: SETTLE_SECONDS })) }),
+    );
     const body = JSON.parse(Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8') || 'null') as Json;
-    expect({ functionError: out.FunctionError, body }).toEqual({ functionError: undefined, body: expect.objectContaining({ checked: expect.any(Number), discrepancies: expect.any(Number) }) });
+    expect({ functionError: out.FunctionError, body }).toEqual({
+      functionError: undefined,
+      body: expect.objectContaining({ checked: expect.any(Number), discrepancies: expect.any(Number) }),
+    });
     return body;
   }
 
@@ -111,12 +116,22 @@ describe('reconciliation, end to end', () => {
     expect((await call('GET', '/admin/reconciliation', customer)).status).toBe(403);
 
     const events = await auditSince(startedAt);
-    expect(events).toContainEqual(expect.objectContaining({ actor: 'system:reconciliation', action: 'reconciliation.run', target: 'payments', outcome: 'succeeded' }));
     expect(events).toContainEqual(
-      expect.objectContaining({ actor: 'system:reconciliation', action: 'reconciliation.refund-paid-without-order', target: `order:${orderId}`, outcome: 'succeeded', detail: expect.stringContaining(intent.id) }),
+      expect.objectContaining({ actor: 'system:reconciliation', action: 'reconciliation.run', target: 'payments', outcome: 'succeeded' }),
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        actor: 'system:reconciliation',
+        action: 'reconciliation.refund-paid-without-order',
+        target: `order:${orderId}`,
+        outcome: 'succeeded',
+        detail: expect.stringContaining(intent.id),
+      }),
     );
     const reads = events.filter((e) => e.action === 'reconciliation.read');
-    expect(reads).toContainEqual(expect.objectContaining({ target: 'payments', outcome: 'succeeded', detail: expect.stringContaining(`report of ${String(served.body.runAt)}`) }));
+    expect(reads).toContainEqual(
+      expect.objectContaining({ target: 'payments', outcome: 'succeeded', detail: expect.stringContaining(`report of ${String(served.body.runAt)}`) }),
+    );
     expect(reads.every((e) => e.actor !== 'system:reconciliation')).toBe(true);
 
     // The next run finds it settled (refunded in full) and refunds nothing more.

@@ -18,7 +18,14 @@ describe('the Stripe stand-in, as endpoints.json publishes it', () => {
     const paid = await stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
     expect(paid.status).toBe('succeeded');
     const declined = await stripe.paymentIntents.create({ amount: 999, currency: 'eur' });
-    await expect(stripe.paymentIntents.confirm(declined.id, { payment_method: 'pm_card_chargeDeclined' })).rejects.toMatchObject({ type: 'StripeCardError', code: 'card_declined' });
-    await expect(new Stripe('sk_test_wrong', { host: config?.host, port: config?.port, protocol: config?.protocol, maxNetworkRetries: 0 }).paymentIntents.retrieve(intent.id)).rejects.toMatchObject({ type: 'StripeAuthenticationError' });
+    await expect(stripe.paymentIntents.confirm(declined.id, { payment_method: 'pm_card_chargeDeclined' })).rejects.toMatchObject({
+      type: 'StripeCardError',
+      code: 'card_declined',
+    });
+    await expect(
+      new Stripe('sk_test_wrong', { host: config?.host, port: config?.port, protocol: config?.protocol, maxNetworkRetries: 0 }).paymentIntents.retrieve(
+        intent.id,
+      ),
+    ).rejects.toMatchObject({ type: 'StripeAuthenticationError' });
   });
 });

@@ -31,7 +31,11 @@ describe('Stripe webhook authenticity, end to end', () => {
   let sku: ProbeSku;
 
   beforeAll(async () => {
-    [sku] = (await stockedSkus(new DynamoDbCatalogRepository(dynamodb, tableNamed(endpoints, 'CatalogTable')), { prefix: 'WHSIG', stock: 100, unitAmount: 2100 })) as [ProbeSku];
+    [sku] = (await stockedSkus(new DynamoDbCatalogRepository(dynamodb, tableNamed(endpoints, 'CatalogTable')), {
+      prefix: 'WHSIG',
+      stock: 100,
+      unitAmount: 2100,
+    })) as [ProbeSku];
   });
   afterAll(() => dynamodb.destroy());
 
@@ -52,7 +56,17 @@ describe('Stripe webhook authenticity, end to end', () => {
     const id = `evt_${randomBytes(12).toString('hex')}`;
     const succeeded = type === 'payment_intent.succeeded';
     const object = { ...intent, status: succeeded ? 'succeeded' : 'processing', amount_received: succeeded ? intent.amount : 0 };
-    const event = { id, object: 'event', api_version: Stripe.API_VERSION, created: nowSeconds(), data: { object }, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type };
+    const event = {
+      id,
+      object: 'event',
+      api_version: Stripe.API_VERSION,
+      created: nowSeconds(),
+      data: { object },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type,
+    };
     return { id, body: JSON.stringify(event) };
   }
 
@@ -60,15 +74,23 @@ describe('Stripe webhook authenticity, end to end', () => {
   const sign = (body: string, options: { secret?: string; timestamp?: number } = {}) =>
     Stripe.webhooks.generateTestHeaderString({ payload: body, secret: options.secret ?? webhookSecret, timestamp: options.timestamp ?? nowSeconds() });
   const post = (body: string, signature: string | undefined) =>
-    fetch(`${endpoints.apiUrl}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(signature === undefined ? {} : { 'Stripe-Signature': signature }) }, body });
+    fetch(`${endpoints.apiUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(signature === undefined ? {} : { 'Stripe-Signature': signature }) },
+      body,
+    });
 
   const ledgerItem = async (eventId: string): Promise<Json | undefined> => {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: paymentsTable, Key: { pk: { S: `EVENT#stripe#${eventId}` }, sk: { S: 'EVENT' } }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: paymentsTable, Key: { pk: { S: `EVENT#stripe#${eventId}` }, sk: { S: 'EVENT' } }, ConsistentRead: true }),
+    );
     return Item ? unmarshall(Item) : undefined;
   };
   /** The order item exactly as stored: any write (status, outcome, updatedAt) shows. */
   const orderItem = async (orderId: string): Promise<Json | undefined> => {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: ordersTable, Key: { pk: { S: `ORDER#${orderId}` }, sk: { S: 'ORDER' } }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: ordersTable, Key: { pk: { S: `ORDER#${orderId}` }, sk: { S: 'ORDER' } }, ConsistentRead: true }),
+    );
     return Item ? unmarshall(Item) : undefined;
   };
 
@@ -157,7 +179,13 @@ describe('Stripe webhook authenticity, end to end', () => {
     };
     const count = (pattern: RegExp) => (readFileSync(logFile(), 'utf8').match(pattern) ?? []).length;
     const marker = () => `evt_malformed${randomBytes(8).toString('hex')}`;
-    const envelope = (id: string) => ({ id, object: 'event', created: nowSeconds(), type: 'payment_intent.succeeded', data: { object: { id: 'pi_x', object: 'payment_intent', status: 'succeeded', amount: 100, currency: 'eur' } } });
+    const envelope = (id: string) => ({
+      id,
+      object: 'event',
+      created: nowSeconds(),
+      type: 'payment_intent.succeeded',
+      data: { object: { id: 'pi_x', object: 'payment_intent', status: 'succeeded', amount: 100, currency: 'eur' } },
+    });
     const cases: Array<[string, (id: string) => string]> = [
       ['not JSON', (id) => `{"id":"${id}", not json`],
       ['a JSON array', (id) => JSON.stringify([1, 2, 3, id])],
@@ -167,7 +195,10 @@ describe('Stripe webhook authenticity, end to end', () => {
       ['an event without id', (id) => JSON.stringify({ ...envelope(id), id: undefined, note: id })],
       ['an event whose id is an object', (id) => JSON.stringify({ ...envelope(id), id: { id } })],
       ['an event without type', (id) => JSON.stringify({ ...envelope(id), type: undefined })],
-      ['a PaymentIntent event whose amount is a string', (id) => JSON.stringify({ ...envelope(id), data: { object: { ...envelope(id).data.object, amount: '100' } } })],
+      [
+        'a PaymentIntent event whose amount is a string',
+        (id) => JSON.stringify({ ...envelope(id), data: { object: { ...envelope(id).data.object, amount: '100' } } }),
+      ],
     ];
 
     it.each(cases)('%s: 400 problem+json, nothing recorded or queued, a WARN without the body', async (_name, make) => {
@@ -183,7 +214,9 @@ describe('Stripe webhook authenticity, end to end', () => {
       expect(JSON.stringify(problem)).not.toContain(id);
       expect(await ledgerItem(id)).toBeUndefined();
       // The function's log shows the refusal as a WARN, with no ERROR and no piece of the body.
-      await until('the refusal to be logged', async () => (count(/"level":"WARN"[^\n]*Webhook event malformed|Webhook event malformed[^\n]*"level":"WARN"/g) > warnings ? true : undefined));
+      await until('the refusal to be logged', async () =>
+        count(/"level":"WARN"[^\n]*Webhook event malformed|Webhook event malformed[^\n]*"level":"WARN"/g) > warnings ? true : undefined,
+      );
       expect(count(/"level":"ERROR"/g)).toBe(errors);
       expect(readFileSync(logFile(), 'utf8')).not.toContain(id);
     });

@@ -10,11 +10,25 @@ describe('Stripe webhook intake, end to end', () => {
   const table = Object.entries(endpoints.tables).find(([id]) => id.startsWith('PaymentsTable'))?.[1] as string;
   afterAll(() => ddb.destroy());
 
-  const ledgerItem = async (eventId: string) => (await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `EVENT#stripe#${eventId}` }, sk: { S: 'EVENT' } }, ConsistentRead: true }))).Item;
+  const ledgerItem = async (eventId: string) =>
+    (await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `EVENT#stripe#${eventId}` }, sk: { S: 'EVENT' } }, ConsistentRead: true }))).Item;
   const post = (body: string, signature?: string) =>
-    fetch(`${endpoints.apiUrl}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(signature ? { 'Stripe-Signature': signature } : {}) }, body });
-  const event = (id: string) => JSON.stringify({ id, object: 'event', type: 'payment_intent.succeeded', created: Math.floor(Date.now() / 1000), api_version: '2025-01-01', data: { object: { id: 'pi_e2e', object: 'payment_intent', status: 'succeeded', amount: 2100, currency: 'eur', metadata: {} } } });
-  const sign = (body: string, key = secret, timestamp = Math.floor(Date.now() / 1000)) => Stripe.webhooks.generateTestHeaderString({ payload: body, secret: key, timestamp });
+    fetch(`${endpoints.apiUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(signature ? { 'Stripe-Signature': signature } : {}) },
+      body,
+    });
+  const event = (id: string) =>
+    JSON.stringify({
+      id,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      created: Math.floor(Date.now() / 1000),
+      api_version: '2025-01-01',
+      data: { object: { id: 'pi_e2e', object: 'payment_intent', status: 'succeeded', amount: 2100, currency: 'eur', metadata: {} } },
+    });
+  const sign = (body: string, key = secret, timestamp = Math.floor(Date.now() / 1000)) =>
+    Stripe.webhooks.generateTestHeaderString({ payload: body, secret: key, timestamp });
 
   it('records a signed event once; a duplicate delivery is acknowledged and changes nothing', async () => {
     const id = `evt_e2e_${Date.now()}`;
@@ -46,7 +60,12 @@ describe('Stripe webhook intake, end to end', () => {
   });
 
   it('receives the signed events the Stripe stand-in delivers for a real payment', async () => {
-    const stripe = new Stripe(endpoints.stripe?.apiKey as string, { host: endpoints.stripe?.host, port: endpoints.stripe?.port, protocol: endpoints.stripe?.protocol, maxNetworkRetries: 0 });
+    const stripe = new Stripe(endpoints.stripe?.apiKey as string, {
+      host: endpoints.stripe?.host,
+      port: endpoints.stripe?.port,
+      protocol: endpoints.stripe?.protocol,
+      maxNetworkRetries: 0,
+    });
     const intent = await stripe.paymentIntents.create({ amount: 4200, currency: 'eur', metadata: { orderId: 'e2e-webhook' } });
     await stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' });
     const deadline = Date.now() + 15_000;

@@ -83,7 +83,14 @@ const PAID_MIX = [
   'payment_intent.created',
 ];
 /** About an order never paid: declines, and types Stockade ignores. */
-const UNPAID_MIX = ['payment_intent.payment_failed', 'payment_intent.processing', 'customer.created', 'payment_intent.created', 'payment_intent.requires_action', 'payment_method.attached'];
+const UNPAID_MIX = [
+  'payment_intent.payment_failed',
+  'payment_intent.processing',
+  'customer.created',
+  'payment_intent.created',
+  'payment_intent.requires_action',
+  'payment_method.attached',
+];
 
 /** Each status an order may move to from another (api-contract.md); a repeated AWAITING_PAYMENT is a retried step. */
 const LEGAL_NEXT: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
@@ -96,7 +103,16 @@ const LEGAL_NEXT: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   FAILED: [],
   REFUNDED: [],
 };
-const RANK: Readonly<Record<OrderStatus, number>> = { PENDING: 0, RESERVED: 1, AWAITING_PAYMENT: 2, CONFIRMED: 3, FULFILLED: 4, CANCELLED: 5, FAILED: 5, REFUNDED: 5 };
+const RANK: Readonly<Record<OrderStatus, number>> = {
+  PENDING: 0,
+  RESERVED: 1,
+  AWAITING_PAYMENT: 2,
+  CONFIRMED: 3,
+  FULFILLED: 4,
+  CANCELLED: 5,
+  FAILED: 5,
+  REFUNDED: 5,
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -198,7 +214,9 @@ describe('Stripe webhook replay, end to end', () => {
   };
 
   const orderItem = async (orderId: string): Promise<Json> => {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: ordersTable, Key: { pk: { S: `ORDER#${orderId}` }, sk: { S: 'ORDER' } }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: ordersTable, Key: { pk: { S: `ORDER#${orderId}` }, sk: { S: 'ORDER' } }, ConsistentRead: true }),
+    );
     return Item ? unmarshall(Item) : {};
   };
 
@@ -243,9 +261,13 @@ describe('Stripe webhook replay, end to end', () => {
   async function unprocessed(ids: readonly string[]): Promise<string[]> {
     const done = new Set<string>();
     for (let i = 0; i < ids.length; i += 100) {
-      let keys: Array<Record<string, AttributeValue>> | undefined = ids.slice(i, i + 100).map((id) => ({ pk: { S: `EVENT#stripe#${id}` }, sk: { S: 'EVENT' } }));
+      let keys: Array<Record<string, AttributeValue>> | undefined = ids
+        .slice(i, i + 100)
+        .map((id) => ({ pk: { S: `EVENT#stripe#${id}` }, sk: { S: 'EVENT' } }));
       while (keys?.length) {
-        const got: BatchGetItemCommandOutput = await dynamodb.send(new BatchGetItemCommand({ RequestItems: { [paymentsTable]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'eventId, processedAt' } } }));
+        const got: BatchGetItemCommandOutput = await dynamodb.send(
+          new BatchGetItemCommand({ RequestItems: { [paymentsTable]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'eventId, processedAt' } } }),
+        );
         for (const item of got.Responses?.[paymentsTable] ?? []) if (item.processedAt?.S) done.add(item.eventId?.S ?? '');
         keys = got.UnprocessedKeys?.[paymentsTable]?.Keys;
       }
@@ -268,7 +290,13 @@ describe('Stripe webhook replay, end to end', () => {
           status: 'requires_payment_method',
           amount_received: 0,
           latest_charge: null,
-          last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.', doc_url: 'https://stripe.com/docs/error-codes/card-declined' },
+          last_payment_error: {
+            type: 'card_error',
+            code: 'card_declined',
+            decline_code: 'generic_decline',
+            message: 'Your card was declined.',
+            doc_url: 'https://stripe.com/docs/error-codes/card-declined',
+          },
         };
         break;
       case 'payment_intent.canceled':
@@ -278,7 +306,14 @@ describe('Stripe webhook replay, end to end', () => {
         object = { ...pi, status: 'processing', amount_received: 0 };
         break;
       case 'payment_intent.requires_action':
-        object = { ...pi, status: 'requires_action', next_action: { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: 'https://hooks.stripe.com/3d_secure_2/hosted' } } };
+        object = {
+          ...pi,
+          status: 'requires_action',
+          next_action: {
+            type: 'use_stripe_sdk',
+            use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: 'https://hooks.stripe.com/3d_secure_2/hosted' },
+          },
+        };
         break;
       case 'payment_intent.created':
         created = pi.created;
@@ -292,15 +327,46 @@ describe('Stripe webhook replay, end to end', () => {
         object = { ...charge, ...(type === 'charge.updated' ? { description: `Order ${order.orderId}` } : {}) };
         break;
       case 'customer.created':
-        object = { id: `cus_replay_${run}_${n}`, object: 'customer', created, email: `replay-${n}@stockade.test`, livemode: false, metadata: {}, description: null, balance: 0, currency: null, delinquent: false };
+        object = {
+          id: `cus_replay_${run}_${n}`,
+          object: 'customer',
+          created,
+          email: `replay-${n}@stockade.test`,
+          livemode: false,
+          metadata: {},
+          description: null,
+          balance: 0,
+          currency: null,
+          delinquent: false,
+        };
         break;
       case 'payment_method.attached':
-        object = { id: `pm_replay_${run}_${n}`, object: 'payment_method', type: 'card', created, customer: `cus_replay_${run}_${n}`, livemode: false, metadata: {}, card: { brand: 'visa', last4: '4242', funding: 'credit', exp_month: 12, exp_year: 2034, country: 'US' }, billing_details: { address: null, email: null, name: null, phone: null } };
+        object = {
+          id: `pm_replay_${run}_${n}`,
+          object: 'payment_method',
+          type: 'card',
+          created,
+          customer: `cus_replay_${run}_${n}`,
+          livemode: false,
+          metadata: {},
+          card: { brand: 'visa', last4: '4242', funding: 'credit', exp_month: 12, exp_year: 2034, country: 'US' },
+          billing_details: { address: null, email: null, name: null, phone: null },
+        };
         break;
       default:
         throw new Error(`No event body for ${type}`);
     }
-    const event = { id, object: 'event', api_version: Stripe.API_VERSION, created, data: { object }, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type };
+    const event = {
+      id,
+      object: 'event',
+      api_version: Stripe.API_VERSION,
+      created,
+      data: { object },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type,
+    };
     return { id, type, orderId: order.orderId, body: JSON.stringify(event) };
   }
 
@@ -311,7 +377,11 @@ describe('Stripe webhook replay, end to end', () => {
     let response: Response;
     let body: string;
     try {
-      response = await fetch(`${endpoints.apiUrl}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body: event.body });
+      response = await fetch(`${endpoints.apiUrl}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+        body: event.body,
+      });
       body = await response.text();
     } catch (error) {
       // No answer at all (a dropped connection) is a failed delivery too, reported with the others.
@@ -337,7 +407,12 @@ describe('Stripe webhook replay, end to end', () => {
     } finally {
       client.destroy();
     }
-    const skus = [0, 1, 2, 3].map((i) => ({ sku: `REPLAY-${tag}-${i}`, name: `Size ${i}`, price: { amount: 1200 + 300 * i, currency: 'EUR' }, initialStock: 20 }));
+    const skus = [0, 1, 2, 3].map((i) => ({
+      sku: `REPLAY-${tag}-${i}`,
+      name: `Size ${i}`,
+      price: { amount: 1200 + 300 * i, currency: 'EUR' },
+      initialStock: 20,
+    }));
     const created = await call('POST', '/vendor/products', vendor, { name: `Replay jug ${tag}`, description: 'Salt glaze', skus });
     expect(created.status).toBe(201);
 
@@ -391,16 +466,27 @@ describe('Stripe webhook replay, end to end', () => {
       events.flatMap((event) => [...Array.from({ length: DELIVERIES_PER_EVENT }, () => ({ event, copies: 1 as const })), { event, copies: 2 as const }]),
       mulberry32(seed),
     );
-    console.log(`webhook replay: seed ${seed} (REPLAY_SEED=${seed} replays this order), run ${run}, ${events.length} events, ${deliveries.length} delivery slots`);
+    console.log(
+      `webhook replay: seed ${seed} (REPLAY_SEED=${seed} replays this order), run ${run}, ${events.length} events, ${deliveries.length} delivery slots`,
+    );
     // Warm the webhook function's execution environments with requests that record nothing (unsigned: 400), so the
     // figures below measure the replay, not ten cold starts on a 2-core machine.
-    const warm = await Promise.all(Array.from({ length: IN_FLIGHT }, () => fetch(`${endpoints.apiUrl}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })));
+    const warm = await Promise.all(
+      Array.from({ length: IN_FLIGHT }, () =>
+        fetch(`${endpoints.apiUrl}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }),
+      ),
+    );
     expect(warm.map((w) => w.status)).toEqual(warm.map(() => 400));
     const deliverStarted = Date.now();
-    await bounded(deliveries, IN_FLIGHT, (d) => d.copies, async ({ event, copies }) => {
-      const got: Answer[] = copies === 2 ? await Promise.all([deliver(event), deliver(event)]) : [await deliver(event)];
-      answers.set(event.id, [...(answers.get(event.id) ?? []), ...got]);
-    });
+    await bounded(
+      deliveries,
+      IN_FLIGHT,
+      (d) => d.copies,
+      async ({ event, copies }) => {
+        const got: Answer[] = copies === 2 ? await Promise.all([deliver(event), deliver(event)]) : [await deliver(event)];
+        answers.set(event.id, [...(answers.get(event.id) ?? []), ...got]);
+      },
+    );
     const delivered = Date.now();
     figures.deliverMs = delivered - deliverStarted;
     figures.deliveries = [...answers.values()].reduce((sum, a) => sum + a.length, 0);
@@ -433,14 +519,17 @@ describe('Stripe webhook replay, end to end', () => {
 
   async function executionEnded(orderId: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(orderId) }))).status === 'RUNNING' && Date.now() < deadline) await sleep(300);
+    while ((await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(orderId) }))).status === 'RUNNING' && Date.now() < deadline)
+      await sleep(300);
   }
 
   async function executionHistory(orderId: string): Promise<HistoryEvent[]> {
     const out: HistoryEvent[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn: executionArn(orderId), maxResults: 1000, ...(nextToken ? { nextToken } : {}) }));
+      const page = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: executionArn(orderId), maxResults: 1000, ...(nextToken ? { nextToken } : {}) }),
+      );
       out.push(...(page.events ?? []));
       nextToken = page.nextToken;
     } while (nextToken);
@@ -470,7 +559,8 @@ describe('Stripe webhook replay, end to end', () => {
       if (typeof processedAt !== 'string' || processedAt < receivedAt) wrong.push(`${event.id}: processedAt ${String(processedAt)} (received ${receivedAt})`);
       if (typeof item.effect !== 'string') wrong.push(`${event.id}: no effect`);
       else if (!OUTCOME_TYPES.has(event.type) && item.effect !== 'ignored') wrong.push(`${event.id} (${event.type}): effect ${item.effect}, expected ignored`);
-      else if (OUTCOME_TYPES.has(event.type) && !['recorded', 'resumed'].includes(item.effect)) wrong.push(`${event.id} (${event.type}): effect ${item.effect}`);
+      else if (OUTCOME_TYPES.has(event.type) && !['recorded', 'resumed'].includes(item.effect))
+        wrong.push(`${event.id} (${event.type}): effect ${item.effect}`);
     }
     expect(wrong).toEqual([]);
 
@@ -487,18 +577,25 @@ describe('Stripe webhook replay, end to end', () => {
     for (const order of orders.filter((o) => o.paid)) {
       const stored = await orderItem(order.orderId);
       if (!['CONFIRMED', 'FULFILLED'].includes(String(stored.status))) findings.push(`${order.orderId}: ${String(stored.status)}`);
-      if ((stored.paymentOutcome as Json | undefined)?.kind !== 'succeeded' || stored.paymentStatus !== 'succeeded') findings.push(`${order.orderId}: payment ${JSON.stringify(stored.paymentOutcome)} / ${String(stored.paymentStatus)}`);
+      if ((stored.paymentOutcome as Json | undefined)?.kind !== 'succeeded' || stored.paymentStatus !== 'succeeded')
+        findings.push(`${order.orderId}: payment ${JSON.stringify(stored.paymentOutcome)} / ${String(stored.paymentStatus)}`);
       const steps = await history(order.orderId);
       const illegal = illegalSteps(steps);
       if (illegal.length) findings.push(`${order.orderId}: history ${illegal.join(', ')}`);
       if (!steps.some((s) => s.status === 'CONFIRMED')) findings.push(`${order.orderId}: never CONFIRMED`);
       for (const before of historyBefore.get(order.orderId) ?? []) {
-        if (!steps.some((s) => s.at === before.at && s.status === before.status)) findings.push(`${order.orderId}: history entry ${before.at} ${before.status} lost`);
+        if (!steps.some((s) => s.at === before.at && s.status === before.status))
+          findings.push(`${order.orderId}: history entry ${before.at} ${before.status} lost`);
       }
       const before = decidedBefore.get(order.orderId);
       const after = await paymentRecords.get(order.intent.id);
       if (before?.state !== 'SUCCEEDED') findings.push(`${order.orderId}: payment record before the replay ${JSON.stringify(before)}`);
-      if (after?.state !== 'SUCCEEDED' || after.decidedAt !== before?.decidedAt || after.decidedBy !== before?.decidedBy || after.outcome?.kind !== 'succeeded') {
+      if (
+        after?.state !== 'SUCCEEDED' ||
+        after.decidedAt !== before?.decidedAt ||
+        after.decidedBy !== before?.decidedBy ||
+        after.outcome?.kind !== 'succeeded'
+      ) {
         findings.push(`${order.orderId}: payment record ${JSON.stringify(before)} became ${JSON.stringify(after)}`);
       }
       const refunds = await stripe.refunds.list({ payment_intent: order.intent.id, limit: 10 });
@@ -513,7 +610,8 @@ describe('Stripe webhook replay, end to end', () => {
     const findings: string[] = [];
     for (const order of orders.filter((o) => !o.paid)) {
       const stored = await orderItem(order.orderId);
-      if (stored.status !== 'FAILED' || !/declined/.test(String(stored.failureReason))) findings.push(`${order.orderId}: ${String(stored.status)} (${String(stored.failureReason)})`);
+      if (stored.status !== 'FAILED' || !/declined/.test(String(stored.failureReason)))
+        findings.push(`${order.orderId}: ${String(stored.status)} (${String(stored.failureReason)})`);
       const steps = await history(order.orderId);
       const illegal = illegalSteps(steps);
       if (illegal.length) findings.push(`${order.orderId}: history ${illegal.join(', ')}`);
@@ -529,7 +627,7 @@ describe('Stripe webhook replay, end to end', () => {
     expect(findings).toEqual([]);
   });
 
-  it('answers each saga\'s payment wait once: one execution per order, its AwaitPayment ended once', async () => {
+  it("answers each saga's payment wait once: one execution per order, its AwaitPayment ended once", async () => {
     const findings: string[] = [];
     // The ledger agrees: an unpaid order's saga is resumed by exactly one event of the replay, a paid one (resumed
     // before the replay) by none.
@@ -547,7 +645,11 @@ describe('Stripe webhook replay, end to end', () => {
       if (execution.status !== 'SUCCEEDED') findings.push(`${order.orderId}: execution ${String(execution.status)}`);
       const events = await executionHistory(order.orderId);
       const waits = events.filter((e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'AwaitPayment').length;
-      const answered = events.filter((e) => (e.type === 'TaskSucceeded' || e.type === 'TaskFailed') && (e.taskSucceededEventDetails ?? e.taskFailedEventDetails)?.resource === 'invoke.waitForTaskToken');
+      const answered = events.filter(
+        (e) =>
+          (e.type === 'TaskSucceeded' || e.type === 'TaskFailed') &&
+          (e.taskSucceededEventDetails ?? e.taskFailedEventDetails)?.resource === 'invoke.waitForTaskToken',
+      );
       if (waits !== 1) findings.push(`${order.orderId}: AwaitPayment entered ${waits} times`);
       const expected = order.paid ? 'TaskSucceeded' : 'TaskFailed:PaymentDeclined';
       const got = answered.map((e) => (e.type === 'TaskFailed' ? `TaskFailed:${String(e.taskFailedEventDetails?.error)}` : String(e.type)));

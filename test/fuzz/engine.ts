@@ -140,7 +140,9 @@ export function sendWire(agent: Agent | false, base: URL, wire: WireRequest, tim
         size += chunk.length;
         if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
       });
-      res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), ms: performance.now() - started })));
+      res.on('end', () =>
+        done(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), ms: performance.now() - started })),
+      );
       res.on('error', (error) => done(() => reject(error)));
     });
     const timer = setTimeout(() => {
@@ -212,7 +214,13 @@ export async function runFuzz<T>(plan: FuzzPlan<T>, options: FuzzOptions): Promi
       const request = requests[index] as T;
       const exchange = await exchangeOnce(index, request);
       const label = plan.label(request);
-      records[index] = { index, marker: exchange.marker, label, request, ...(exchange.response ? { status: exchange.response.status, ms: exchange.response.ms } : {}) };
+      records[index] = {
+        index,
+        marker: exchange.marker,
+        label,
+        request,
+        ...(exchange.response ? { status: exchange.response.status, ms: exchange.response.ms } : {}),
+      };
       for (const violation of violationsOf(exchange)) {
         const key = groupKey(violation.invariant, label, exchange.response?.status);
         const group = groups.get(key);
@@ -284,7 +292,8 @@ export function formatResponse(exchange: Exchange<unknown>, maxBody = 400): stri
 export function formatFigures(report: FuzzReport<unknown>): string {
   const answered = report.records.filter((r) => r?.status !== undefined);
   const latencies = answered.map((r) => r.ms as number).sort((a, b) => a - b);
-  const pct = (p: number) => (latencies.length ? (latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] as number).toFixed(0) : '-');
+  const pct = (p: number) =>
+    latencies.length ? (latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] as number).toFixed(0) : '-';
   const byLabel = new Map<string, Map<string, number>>();
   for (const r of report.records) {
     if (!r) continue;
@@ -316,12 +325,27 @@ export function formatFailures<T>(report: FuzzReport<T>, describe?: (request: T)
     out.push('', `[${group.invariant}] ${group.label}: ${group.count} request(s), first #${group.first.exchange.index}`);
     for (const v of sample.violations) out.push(`  violation: ${v.message}`);
     if (group.shrunk) {
-      out.push(group.shrunk.reproduced ? `  shrunk in ${group.shrunk.attempts} replayed request(s) to:` : `  did not reproduce on replay (${group.shrunk.attempts} attempt(s)); as first sent:`);
+      out.push(
+        group.shrunk.reproduced
+          ? `  shrunk in ${group.shrunk.attempts} replayed request(s) to:`
+          : `  did not reproduce on replay (${group.shrunk.attempts} attempt(s)); as first sent:`,
+      );
     }
     if (describe) out.push(`  built as: ${describe(sample.exchange.request)}`);
-    out.push(...formatWire(sample.exchange.wire).split('\n').map((l) => `    ${l}`));
+    out.push(
+      ...formatWire(sample.exchange.wire)
+        .split('\n')
+        .map((l) => `    ${l}`),
+    );
     out.push(`  -> ${formatResponse(sample.exchange as Exchange<unknown>)}`);
   }
-  if (report.failures.length > maxGroups) out.push('', `… and ${report.failures.length - maxGroups} more group(s): ${report.failures.slice(maxGroups).map((g) => g.key).join('; ')}`);
+  if (report.failures.length > maxGroups)
+    out.push(
+      '',
+      `… and ${report.failures.length - maxGroups} more group(s): ${report.failures
+        .slice(maxGroups)
+        .map((g) => g.key)
+        .join('; ')}`,
+    );
   return out.join('\n');
 }

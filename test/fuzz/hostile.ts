@@ -51,7 +51,28 @@ export const NUMBER_TOKENS = [
   '0.0000001',
   '123456789012345678901234567890',
 ] as const;
-export const NUMBERISH_STRINGS = ['NaN', 'Infinity', '-Infinity', '1e309', '0x10', '0b1', '1_000', ' 1', '1 ', '+1', '', ' ', '--1', '1e', 'null', 'undefined', 'true', '[]', '{}', '١٢'] as const;
+export const NUMBERISH_STRINGS = [
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e309',
+  '0x10',
+  '0b1',
+  '1_000',
+  ' 1',
+  '1 ',
+  '+1',
+  '',
+  ' ',
+  '--1',
+  '1e',
+  'null',
+  'undefined',
+  'true',
+  '[]',
+  '{}',
+  '١٢',
+] as const;
 
 /** Strings a parser, a template or a database might treat specially. */
 export const INJECTION_STRINGS = [
@@ -134,9 +155,17 @@ export function hostileJsonValue(): fc.Arbitrary<unknown> {
     { weight: 2, arbitrary: fc.constantFrom(...NUMBERISH_STRINGS) },
     { weight: 3, arbitrary: hostileString() },
     { weight: 1, arbitrary: fc.constantFrom('\\ud800', '\\udfff', 'a\\udc00b', '\\ud83d').map((s) => new RawJson(`"${s}"`)) },
-    { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...PROTOTYPE_KEYS), fc.constantFrom<unknown>({ polluted: true }, 1, 'x', null, [])).map(([k, v]) => objectOf([[k, v]])) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...PROTOTYPE_KEYS), fc.constantFrom<unknown>({ polluted: true }, 1, 'x', null, []))
+        .map(([k, v]) => objectOf([[k, v]])),
+    },
     { weight: 1, arbitrary: fc.constant(objectOf([['constructor', objectOf([['prototype', { polluted: true }]])]])) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(50, 1_000, 5_000), fc.constantFrom<'array' | 'object'>('array', 'object')).map(([d, k]) => deepNesting(d, k)) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.constantFrom(50, 1_000, 5_000), fc.constantFrom<'array' | 'object'>('array', 'object')).map(([d, k]) => deepNesting(d, k)),
+    },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   );
 }
@@ -225,7 +254,21 @@ export function headerBytes(text: string): string {
 export function hostileHeaderValue(): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 4, arbitrary: hostileString().map(headerBytes) },
-    { weight: 2, arbitrary: fc.constantFrom('10.0.0.1', '127.0.0.1, 10.0.0.1', '::1', 'for=10.0.0.1', 'DELETE', 'null', 'http://evil.example', '*', 'gzip, br', 'a=b; c=d') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        '10.0.0.1',
+        '127.0.0.1, 10.0.0.1',
+        '::1',
+        'for=10.0.0.1',
+        'DELETE',
+        'null',
+        'http://evil.example',
+        '*',
+        'gzip, br',
+        'a=b; c=d',
+      ),
+    },
     { weight: 1, arbitrary: fc.constantFrom(8_000, 20_000).map((n) => 'h'.repeat(n)) },
   );
 }
@@ -238,7 +281,10 @@ export function hostileSegment(): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...PROTOTYPE_KEYS) },
     { weight: 3, arbitrary: fc.constantFrom(...MALFORMED_PERCENT) },
-    { weight: 1, arbitrary: fc.constantFrom('.', '..', '%2e%2e', '%2F', 'a%2Fb', '%5C', '%00', '%20', '+', ';x=1', 'null', 'undefined', '-1', '1e309', 'NaN', '0') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('.', '..', '%2e%2e', '%2F', 'a%2Fb', '%5C', '%00', '%20', '+', ';x=1', 'null', 'undefined', '-1', '1e309', 'NaN', '0'),
+    },
     { weight: 2, arbitrary: fc.constantFrom(...UNICODE_STRINGS).map(encode) },
     { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).map(encode) },
     { weight: 1, arbitrary: fc.constantFrom(65, 200, 2_000).map((n) => 'A'.repeat(n)) },
@@ -284,10 +330,48 @@ export const BAD_IDEMPOTENCY_KEYS = [
 ] as const;
 
 /** Bearer tokens that are not tokens. */
-export const GARBAGE_TOKENS = ['x', 'a.b.c', 'a.b', '...', 'null', 'undefined', 'eyJ', 'e30.e30.', 'e30.e30.e30', '__proto__', 'constructor', '%ff', 'A'.repeat(9_000)] as const;
+export const GARBAGE_TOKENS = [
+  'x',
+  'a.b.c',
+  'a.b',
+  '...',
+  'null',
+  'undefined',
+  'eyJ',
+  'e30.e30.',
+  'e30.e30.e30',
+  '__proto__',
+  'constructor',
+  '%ff',
+  'A'.repeat(9_000),
+] as const;
 
 /** Authorization header values that are malformed as a header, whatever the token. */
-export const MALFORMED_AUTHORIZATION = ['Bearer', 'Bearer ', 'Bearer  ', 'bearer', 'Basic dXNlcjpwYXNz', 'Token abc', 'Bearer\tabc.def.ghi', 'Bearer a.b.c d'] as const;
+export const MALFORMED_AUTHORIZATION = [
+  'Bearer',
+  'Bearer ',
+  'Bearer  ',
+  'bearer',
+  'Basic dXNlcjpwYXNz',
+  'Token abc',
+  'Bearer\tabc.def.ghi',
+  'Bearer a.b.c d',
+] as const;
 
 /** Cursors a client could forge. */
-export const BAD_CURSORS = ['', 'x', 'null', '{}', 'eyJ9', 'e30', '=====', 'AAAA', '__proto__', '%ff', '../', 'a'.repeat(600), 'a'.repeat(2_100), '😀'] as const;
+export const BAD_CURSORS = [
+  '',
+  'x',
+  'null',
+  '{}',
+  'eyJ9',
+  'e30',
+  '=====',
+  'AAAA',
+  '__proto__',
+  '%ff',
+  '../',
+  'a'.repeat(600),
+  'a'.repeat(2_100),
+  '😀',
+] as const;

@@ -120,7 +120,9 @@ export function schemaValue(schema: JsonSchema, options: SchemaArbitraryOptions 
       const required = new Set(schema.required ?? []);
       const keys = Object.keys(properties);
       if (keys.length === 0) return fc.constant({});
-      return fc.record(Object.fromEntries(keys.map((k) => [k, schemaValue(properties[k] as JsonSchema, options)])), { requiredKeys: keys.filter((k) => required.has(k)) });
+      return fc.record(Object.fromEntries(keys.map((k) => [k, schemaValue(properties[k] as JsonSchema, options)])), {
+        requiredKeys: keys.filter((k) => required.has(k)),
+      });
     }
     default:
       return fc.jsonValue({ maxDepth: 2 });
@@ -153,7 +155,11 @@ type Mutation =
   | { readonly kind: 'grow'; readonly pick: number; readonly times: number };
 
 function mutationArbitrary(): fc.Arbitrary<Mutation> {
-  const key = fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS), fc.constantFrom('id', 'vendorId', 'price', 'status', 'isAdmin', 'total', ''), fc.string({ unit: 'grapheme', maxLength: 12 }));
+  const key = fc.oneof(
+    fc.constantFrom(...PROTOTYPE_KEYS),
+    fc.constantFrom('id', 'vendorId', 'price', 'status', 'isAdmin', 'total', ''),
+    fc.string({ unit: 'grapheme', maxLength: 12 }),
+  );
   return fc.oneof(
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('replace' as const), pick: fc.nat(), value: hostileJsonValue() }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('add-key' as const), pick: fc.nat(), key, value: hostileJsonValue() }) },
@@ -187,8 +193,10 @@ function applyMutation(root: unknown, mutation: Mutation): unknown {
       break;
     case 'add-key':
       // Values are copied in: the dictionaries' constants are shared between generated requests.
-      if (isJsonObject(target)) Object.defineProperty(target, mutation.key, { value: cloneJson(mutation.value), enumerable: true, writable: true, configurable: true });
-      else if (isJsonObject(parent)) Object.defineProperty(parent, mutation.key, { value: cloneJson(mutation.value), enumerable: true, writable: true, configurable: true });
+      if (isJsonObject(target))
+        Object.defineProperty(target, mutation.key, { value: cloneJson(mutation.value), enumerable: true, writable: true, configurable: true });
+      else if (isJsonObject(parent))
+        Object.defineProperty(parent, mutation.key, { value: cloneJson(mutation.value), enumerable: true, writable: true, configurable: true });
       break;
     case 'drop':
       if (Array.isArray(parent)) parent.splice(last as number, 1);
@@ -213,5 +221,7 @@ export function schemaMutant(schema: JsonSchema, options: SchemaArbitraryOptions
 
 /** Values of `values`, each broken in one to three places. */
 export function mutantsOf(values: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
-  return fc.tuple(values, fc.array(mutationArbitrary(), { minLength: 1, maxLength: 3 })).map(([value, mutations]) => mutations.reduce(applyMutation, cloneJson(value)));
+  return fc
+    .tuple(values, fc.array(mutationArbitrary(), { minLength: 1, maxLength: 3 }))
+    .map(([value, mutations]) => mutations.reduce(applyMutation, cloneJson(value)));
 }

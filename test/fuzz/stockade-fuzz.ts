@@ -91,7 +91,11 @@ export async function gatherContext(endpoints: Endpoints, cdkOut: string, stage:
   } finally {
     client.destroy();
   }
-  const listed = (await getJson(`${endpoints.apiUrl}/products?limit=100`)).items as Array<{ productId: string; vendorId: string; skus: Array<{ sku: string }> }>;
+  const listed = (await getJson(`${endpoints.apiUrl}/products?limit=100`)).items as Array<{
+    productId: string;
+    vendorId: string;
+    skus: Array<{ sku: string }>;
+  }>;
   const products: DemoProduct[] = listed.map((p) => ({ productId: p.productId, vendorId: p.vendorId, skus: p.skus.map((s) => s.sku) }));
   const cursors: string[] = [];
   for (const [url, token] of [
@@ -132,7 +136,8 @@ export function needlesFor(endpoints: Endpoints, context: StockadeFuzzContext, f
     secrets.push({ label: 'the Stripe API key', value: endpoints.stripe.apiKey });
     secrets.push({ label: 'the Stripe webhook secret', value: endpoints.stripe.webhookSecret });
   }
-  for (const [id, provider] of Object.entries(endpoints.inventoryProviders)) secrets.push({ label: `the ${id} inventory provider secret`, value: provider.secret });
+  for (const [id, provider] of Object.entries(endpoints.inventoryProviders))
+    secrets.push({ label: `the ${id} inventory provider secret`, value: provider.secret });
   if (endpoints.fulfilment) secrets.push({ label: 'the fulfilment API key', value: endpoints.fulfilment.apiKey });
 
   const internal: Needle[] = [
@@ -146,7 +151,12 @@ export function needlesFor(endpoints: Endpoints, context: StockadeFuzzContext, f
     ]),
     ...Object.entries(endpoints.stateMachines).map(([logicalId, arn]) => ({ label: `a state machine (${logicalId})`, value: arn })),
     ...Object.entries(endpoints.aws).map(([service, url]) => ({ label: `the local ${service} endpoint`, value: url })),
-    ...(endpoints.cognito ? [{ label: 'the user pool id', value: endpoints.cognito.userPoolId }, { label: 'the Cognito endpoint', value: endpoints.cognito.endpoint }] : []),
+    ...(endpoints.cognito
+      ? [
+          { label: 'the user pool id', value: endpoints.cognito.userPoolId },
+          { label: 'the Cognito endpoint', value: endpoints.cognito.endpoint },
+        ]
+      : []),
     ...(endpoints.stripe ? [{ label: 'the Stripe stand-in', value: `${endpoints.stripe.host}:${endpoints.stripe.port}` }] : []),
     ...(endpoints.inventoryStandIn ? [{ label: 'the inventory stand-in', value: endpoints.inventoryStandIn.url }] : []),
     { label: 'the runtime state directory', value: stateDirectory },
@@ -171,7 +181,8 @@ export async function fuzzStockade(options: StockadeFuzzOptions): Promise<Stocka
   const endpoints = JSON.parse(readFileSync(options.endpointsFile, 'utf8')) as Endpoints;
   const stateDirectory = path.dirname(path.resolve(options.endpointsFile));
   const logDirectory = path.join(stateDirectory, 'logs');
-  const cdkOut = options.cdkOut ?? (existsSync(path.join(stateDirectory, 'cdk.out')) ? path.join(stateDirectory, 'cdk.out') : path.join(PROJECT_ROOT, 'cdk.out'));
+  const cdkOut =
+    options.cdkOut ?? (existsSync(path.join(stateDirectory, 'cdk.out')) ? path.join(stateDirectory, 'cdk.out') : path.join(PROJECT_ROOT, 'cdk.out'));
   const progress = options.progress ?? (() => undefined);
   const seed = fuzzSeed(options.seed);
   progress(`fuzz: seed ${seed} (FUZZ_SEED=${seed} replays this run), ${options.requests} requests against ${endpoints.apiUrl}`);
@@ -232,8 +243,16 @@ export async function fuzzStockade(options: StockadeFuzzOptions): Promise<Stocka
     const answer = answers.get(index);
     const marker = markerFor(runId, index);
     const response: WireResponse | undefined =
-      answer?.status !== undefined ? { status: answer.status, headers: { 'content-type': answer.contentType ?? '' }, body: Buffer.from(answer.bodyStart, 'utf8'), ms: 0 } : undefined;
-    return { index, marker, request, wire: materializeRequest(request, marker, context, forged), ...(response ? { response } : { transportError: answer?.bodyStart ?? 'not sent' }) };
+      answer?.status !== undefined
+        ? { status: answer.status, headers: { 'content-type': answer.contentType ?? '' }, body: Buffer.from(answer.bodyStart, 'utf8'), ms: 0 }
+        : undefined;
+    return {
+      index,
+      marker,
+      request,
+      wire: materializeRequest(request, marker, context, forged),
+      ...(response ? { response } : { transportError: answer?.bodyStart ?? 'not sent' }),
+    };
   };
   const addFailure = (invariant: string, index: number | undefined, message: string) => {
     const exchange = index === undefined ? undefined : exchangeOf(index);
@@ -247,7 +266,17 @@ export async function fuzzStockade(options: StockadeFuzzOptions): Promise<Stocka
     const placeholder: Exchange<StockadeRequest> = exchange ?? {
       index: -1,
       marker: '',
-      request: { route: label, method: '-', template: '-', params: {}, query: [], caller: 'anonymous', auth: { kind: 'own' }, headers: [], body: { kind: 'none' } },
+      request: {
+        route: label,
+        method: '-',
+        template: '-',
+        params: {},
+        query: [],
+        caller: 'anonymous',
+        auth: { kind: 'own' },
+        headers: [],
+        body: { kind: 'none' },
+      },
       wire: { method: '-', path: '(not tied to one request)', headers: [] },
       transportError: 'see the violation',
     };
@@ -268,7 +297,11 @@ export async function fuzzStockade(options: StockadeFuzzOptions): Promise<Stocka
   }
   const requestIds = new Set(indexOfRequestId.keys());
   for (const finding of scanLogs(logDirectory, needles.secrets, requestIds, offsets)) {
-    addFailure('logs', finding.requestId === undefined ? undefined : indexOfRequestId.get(finding.requestId), `${finding.file}:${finding.line} ${finding.message}`);
+    addFailure(
+      'logs',
+      finding.requestId === undefined ? undefined : indexOfRequestId.get(finding.requestId),
+      `${finding.file}:${finding.line} ${finding.message}`,
+    );
   }
 
   phase('scanned the function logs');

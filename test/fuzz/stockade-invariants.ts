@@ -93,7 +93,13 @@ export function plainRequest(request: StockadeRequest, wire: WireRequest): boole
 function notAnEvent(body: Buffer | undefined): boolean {
   try {
     const parsed = JSON.parse(body?.toString('utf8') ?? '') as unknown;
-    return parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || typeof (parsed as { id?: unknown }).id !== 'string' || typeof (parsed as { type?: unknown }).type !== 'string';
+    return (
+      parsed === null ||
+      typeof parsed !== 'object' ||
+      Array.isArray(parsed) ||
+      typeof (parsed as { id?: unknown }).id !== 'string' ||
+      typeof (parsed as { type?: unknown }).type !== 'string'
+    );
   } catch {
     return true;
   }
@@ -114,11 +120,21 @@ function accessViolations(request: StockadeRequest, exchange: Exchange<StockadeR
   const out: string[] = [];
   const access = routeAccess(request.route);
   if (access?.kind === 'member') {
-    const badToken = request.auth.kind === 'garbage' || request.auth.kind === 'malformed' || request.auth.kind === 'forged' || (request.auth.kind === 'own' && request.caller === 'anonymous');
-    if (badToken && ok) out.push(`a member route answered ${status} to ${request.auth.kind === 'forged' ? `a forged token (${request.auth.variant})` : 'a request without a valid token'}`);
+    const badToken =
+      request.auth.kind === 'garbage' ||
+      request.auth.kind === 'malformed' ||
+      request.auth.kind === 'forged' ||
+      (request.auth.kind === 'own' && request.caller === 'anonymous');
+    if (badToken && ok)
+      out.push(
+        `a member route answered ${status} to ${request.auth.kind === 'forged' ? `a forged token (${request.auth.variant})` : 'a request without a valid token'}`,
+      );
     // Throttling (429) refuses before anything else; any other answer to a plain request is the access rules'.
     if (status !== 429 && plainRequest(request, exchange.wire)) {
-      if (badToken && status !== 401) out.push(`expected 401 for ${request.auth.kind === 'forged' ? `a forged token (${request.auth.variant})` : 'a missing or malformed token'}, got ${status}`);
+      if (badToken && status !== 401)
+        out.push(
+          `expected 401 for ${request.auth.kind === 'forged' ? `a forged token (${request.auth.variant})` : 'a missing or malformed token'}, got ${status}`,
+        );
       if (request.auth.kind === 'own' && request.caller !== 'anonymous') {
         const allowed = access.groups.includes(GROUP_OF[request.caller as Role]);
         if (!allowed && status !== 403) out.push(`expected 403 for ${request.caller} (not in ${access.groups.join('/')}), got ${status}`);
@@ -129,7 +145,8 @@ function accessViolations(request: StockadeRequest, exchange: Exchange<StockadeR
   const idem = request.idempotency;
   if (idem && ok) {
     const required = request.route === 'POST /checkout';
-    if ((idem.kind === 'missing' && required) || (idem.kind === 'value' && !idem.valid) || idem.kind === 'duplicate') out.push(`answered ${status} despite ${idem.kind === 'missing' ? 'no' : 'a bad'} Idempotency-Key`);
+    if ((idem.kind === 'missing' && required) || (idem.kind === 'value' && !idem.valid) || idem.kind === 'duplicate')
+      out.push(`answered ${status} despite ${idem.kind === 'missing' ? 'no' : 'a bad'} Idempotency-Key`);
   }
   if (request.stripeSignature && ok) {
     if (stripeSignatureRefused(request.stripeSignature)) out.push(`the Stripe webhook answered ${status} to a bad signature`);
@@ -137,7 +154,8 @@ function accessViolations(request: StockadeRequest, exchange: Exchange<StockadeR
   }
   if (request.inventorySignature && ok) {
     const provider = safeDecode(request.params.providerId ?? '');
-    if (!inventorySignatureValid(request.inventorySignature) || !providers.includes(provider)) out.push(`the inventory webhook answered ${status} to a bad signature or provider`);
+    if (!inventorySignatureValid(request.inventorySignature) || !providers.includes(provider))
+      out.push(`the inventory webhook answered ${status} to a bad signature or provider`);
     else if (invalidInventoryBody(exchange.wire.body)) out.push(`the inventory webhook answered ${status} to a signed body its schema refuses`);
   }
   return out;
@@ -159,7 +177,11 @@ export function checkHttpAnswer(exchange: Exchange<unknown>, needles: Needles): 
       .split(';')[0]
       ?.trim()
       .toLowerCase();
-    if (type !== 'application/problem+json') violations.push({ invariant: 'problem-json', message: `${status} with Content-Type ${JSON.stringify(response.headers['content-type'] ?? '(none)')}, not application/problem+json` });
+    if (type !== 'application/problem+json')
+      violations.push({
+        invariant: 'problem-json',
+        message: `${status} with Content-Type ${JSON.stringify(response.headers['content-type'] ?? '(none)')}, not application/problem+json`,
+      });
     let problem: unknown;
     try {
       problem = JSON.parse(text);
@@ -167,7 +189,11 @@ export function checkHttpAnswer(exchange: Exchange<unknown>, needles: Needles): 
       problem = undefined;
     }
     const problemStatus = problem !== null && typeof problem === 'object' ? (problem as { status?: unknown }).status : undefined;
-    if (problemStatus !== status) violations.push({ invariant: 'problem-json', message: `${status} whose body has no numeric "status": ${status} (${text.length === 0 ? 'empty body' : `status ${JSON.stringify(problemStatus)}`})` });
+    if (problemStatus !== status)
+      violations.push({
+        invariant: 'problem-json',
+        message: `${status} whose body has no numeric "status": ${status} (${text.length === 0 ? 'empty body' : `status ${JSON.stringify(problemStatus)}`})`,
+      });
   }
   const headerText = Object.entries(response.headers)
     .map(([k, v]) => `${k}: ${String(v)}`)
@@ -215,7 +241,10 @@ export async function markedItems(client: DynamoDBClient, tables: Readonly<Recor
  * What a refused request wrote: any marked item whose request was not answered 2xx. Audit events of refusals
  * (outcome denied or failed) are the one write a refusal is meant to leave.
  */
-export function writesOfRefused(items: readonly MarkedItem[], statusOf: (index: number) => number | undefined): Array<MarkedItem & { status: number | undefined }> {
+export function writesOfRefused(
+  items: readonly MarkedItem[],
+  statusOf: (index: number) => number | undefined,
+): Array<MarkedItem & { status: number | undefined }> {
   return items
     .map((item) => ({ ...item, status: statusOf(item.index) }))
     .filter((item) => !(item.status !== undefined && item.status >= 200 && item.status < 300))
@@ -249,7 +278,12 @@ function safeList(directory: string): string[] {
  * The function logs after a run: no secret anywhere in them (whoever wrote it), and no stack trace logged at ERROR
  * for a fuzzed request (found by its correlation id, the API Gateway request id the answer carried).
  */
-export function scanLogs(logDirectory: string, secrets: readonly Needle[], requestIds: ReadonlySet<string>, offsets: ReadonlyMap<string, number>): LogFinding[] {
+export function scanLogs(
+  logDirectory: string,
+  secrets: readonly Needle[],
+  requestIds: ReadonlySet<string>,
+  offsets: ReadonlyMap<string, number>,
+): LogFinding[] {
   const findings: LogFinding[] = [];
   for (const file of safeList(logDirectory)) {
     const content = readFileSync(path.join(logDirectory, file));

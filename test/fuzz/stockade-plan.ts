@@ -110,10 +110,22 @@ export type AuthPlan =
   | { readonly kind: 'duplicate'; readonly badFirst: boolean; readonly token: string };
 
 export type StripeSignaturePlan =
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'literal'; readonly header: string }
-  | { readonly kind: 'computed'; readonly variant: StripeVariant };
-export type StripeVariant = 'valid' | 'v1-first' | 'spaces' | 'valid-plus-empty-v1' | 'valid-plus-unknown-part' | 'dup-t' | 'stale' | 'future' | 'wrong-secret' | 'other-body' | 'uppercase-hex' | 'v0-only' | 'no-t' | 'many-parts';
+  { readonly kind: 'missing' } | { readonly kind: 'literal'; readonly header: string } | { readonly kind: 'computed'; readonly variant: StripeVariant };
+export type StripeVariant =
+  | 'valid'
+  | 'v1-first'
+  | 'spaces'
+  | 'valid-plus-empty-v1'
+  | 'valid-plus-unknown-part'
+  | 'dup-t'
+  | 'stale'
+  | 'future'
+  | 'wrong-secret'
+  | 'other-body'
+  | 'uppercase-hex'
+  | 'v0-only'
+  | 'no-t'
+  | 'many-parts';
 /**
  * Variants Stripe's scheme refuses whoever parses it; the others are valid or up to the parser, so not asserted.
  * (A timestamp in the future is not among them: Stripe's own SDK bounds only a signature's age.)
@@ -122,7 +134,8 @@ const STRIPE_REFUSED: ReadonlySet<StripeVariant> = new Set(['stale', 'wrong-secr
 
 export type InventorySignaturePlan = {
   readonly timestamp: 'now' | 'stale' | 'future' | 'missing' | { readonly literal: string };
-  readonly signature: 'valid' | 'valid-after-bad' | 'wrong-secret' | 'other-provider' | 'other-body' | 'uppercase' | 'v0' | 'missing' | { readonly literal: string };
+  readonly signature:
+    'valid' | 'valid-after-bad' | 'wrong-secret' | 'other-provider' | 'other-body' | 'uppercase' | 'v0' | 'missing' | { readonly literal: string };
 };
 
 export type BodyPlan =
@@ -134,7 +147,10 @@ export type BodyPlan =
   /** A JSON body past the 16 KiB limit: `{"<field>":"xxxx…"}`. */
   | { readonly kind: 'oversized'; readonly bytes: number; readonly contentTypes: readonly string[] };
 
-export type IdempotencyPlan = { readonly kind: 'missing' } | { readonly kind: 'value'; readonly value: string; readonly valid: boolean } | { readonly kind: 'duplicate'; readonly values: readonly [string, string] };
+export type IdempotencyPlan =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'value'; readonly value: string; readonly valid: boolean }
+  | { readonly kind: 'duplicate'; readonly values: readonly [string, string] };
 
 export interface StockadeRequest {
   /** `METHOD /template` of the route aimed at, `OPTIONS /path`, or `stray`. */
@@ -182,7 +198,14 @@ export interface StockadeFuzzContext {
 }
 
 const STRIPE_HARMLESS_TYPES = ['customer.created', 'invoice.paid', 'product.updated', 'payment_method.attached', 'fuzz.unknown_event'];
-const STRIPE_PAYMENT_TYPES = ['payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled', 'refund.created', 'refund.updated', 'charge.refunded'];
+const STRIPE_PAYMENT_TYPES = [
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.canceled',
+  'refund.created',
+  'refund.updated',
+  'charge.refunded',
+];
 
 const JSON_TYPE = 'application/json';
 
@@ -198,9 +221,31 @@ function contentTypesArbitrary(): fc.Arbitrary<readonly string[]> {
 function hostileBody(): fc.Arbitrary<BodyPlan> {
   return fc.oneof(
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('raw' as const), text: fc.constantFrom(...RAW_BODIES), contentTypes: contentTypesArbitrary() }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('json' as const), origin: fc.constant('hostile' as const), value: hostileJsonValue(), contentTypes: contentTypesArbitrary() }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('bytes' as const), hex: fc.constantFrom('ff', 'c328', 'ed a0 80', 'f4908080', '7b22613a22ff227d', 'efbbbf7b7d').map((h) => h.replace(/ /g, '')), contentTypes: contentTypesArbitrary() }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('oversized' as const), bytes: fc.constantFrom(16_385, 20_000, 100_000, 1_000_000), contentTypes: contentTypesArbitrary() }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('json' as const),
+        origin: fc.constant('hostile' as const),
+        value: hostileJsonValue(),
+        contentTypes: contentTypesArbitrary(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('bytes' as const),
+        hex: fc.constantFrom('ff', 'c328', 'ed a0 80', 'f4908080', '7b22613a22ff227d', 'efbbbf7b7d').map((h) => h.replace(/ /g, '')),
+        contentTypes: contentTypesArbitrary(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('oversized' as const),
+        bytes: fc.constantFrom(16_385, 20_000, 100_000, 1_000_000),
+        contentTypes: contentTypesArbitrary(),
+      }),
+    },
   );
 }
 
@@ -246,9 +291,53 @@ function stripeEnvelope(types: readonly string[]): fc.Arbitrary<unknown> {
 
 function stripeSignature(): fc.Arbitrary<StripeSignaturePlan> {
   const zeros = '0'.repeat(64);
-  const literals = ['t=1,v1=', 't=,v1=', 't=1,v1=,v1=', 't=1,v1=' + zeros, 't=,v1=' + zeros, 't=1', 'v1=', '', ',', '=', ',,,', 't=abc,v1=abc', 't=1,t=2,v1=' + zeros, 't=99999999999999999999,v1=' + zeros, 't=-1,v1=' + zeros, 't=1e309,v1=' + zeros, 't=1,v1=' + 'g'.repeat(64), 't=__proto__,v1=constructor', '__proto__=1', 'constructor', 't=1,v1=' + zeros + ',v1=', ' t=1 , v1= '];
+  const literals = [
+    't=1,v1=',
+    't=,v1=',
+    't=1,v1=,v1=',
+    't=1,v1=' + zeros,
+    't=,v1=' + zeros,
+    't=1',
+    'v1=',
+    '',
+    ',',
+    '=',
+    ',,,',
+    't=abc,v1=abc',
+    't=1,t=2,v1=' + zeros,
+    't=99999999999999999999,v1=' + zeros,
+    't=-1,v1=' + zeros,
+    't=1e309,v1=' + zeros,
+    't=1,v1=' + 'g'.repeat(64),
+    't=__proto__,v1=constructor',
+    '__proto__=1',
+    'constructor',
+    't=1,v1=' + zeros + ',v1=',
+    ' t=1 , v1= ',
+  ];
   return fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('computed' as const), variant: fc.constantFrom<StripeVariant>('valid', 'v1-first', 'spaces', 'valid-plus-empty-v1', 'valid-plus-unknown-part', 'dup-t', 'stale', 'future', 'wrong-secret', 'other-body', 'uppercase-hex', 'v0-only', 'no-t', 'many-parts') }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant('computed' as const),
+        variant: fc.constantFrom<StripeVariant>(
+          'valid',
+          'v1-first',
+          'spaces',
+          'valid-plus-empty-v1',
+          'valid-plus-unknown-part',
+          'dup-t',
+          'stale',
+          'future',
+          'wrong-secret',
+          'other-body',
+          'uppercase-hex',
+          'v0-only',
+          'no-t',
+          'many-parts',
+        ),
+      }),
+    },
     { weight: 2, arbitrary: fc.constant({ kind: 'computed' as const, variant: 'valid' as const }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('literal' as const), header: fc.constantFrom(...literals) }) },
     { weight: 1, arbitrary: fc.constant({ kind: 'missing' as const }) },
@@ -259,12 +348,32 @@ function inventorySignature(): fc.Arbitrary<InventorySignaturePlan> {
   const timestamp = fc.oneof(
     { weight: 6, arbitrary: fc.constant('now' as const) },
     { weight: 1, arbitrary: fc.constantFrom('stale' as const, 'future' as const, 'missing' as const) },
-    { weight: 2, arbitrary: fc.constantFrom('', ' ', 'abc', '-1', '0', '1e309', '1700000000.5', '99999999999999', '0x10', '__proto__', '١٧').map((literal) => ({ literal })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom('', ' ', 'abc', '-1', '0', '1e309', '1700000000.5', '99999999999999', '0x10', '__proto__', '١٧')
+        .map((literal) => ({ literal })),
+    },
   );
   const signature = fc.oneof(
     { weight: 5, arbitrary: fc.constantFrom('valid' as const, 'valid-after-bad' as const) },
-    { weight: 3, arbitrary: fc.constantFrom('wrong-secret' as const, 'other-provider' as const, 'other-body' as const, 'uppercase' as const, 'v0' as const, 'missing' as const) },
-    { weight: 2, arbitrary: fc.constantFrom('v1=', 'v1', '=', '', 'v1=' + '0'.repeat(64), 'v1=' + 'z'.repeat(64), 'v1=,v1=', 'v1=' + '0'.repeat(63), '__proto__', 'constructor=1').map((literal) => ({ literal })) },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        'wrong-secret' as const,
+        'other-provider' as const,
+        'other-body' as const,
+        'uppercase' as const,
+        'v0' as const,
+        'missing' as const,
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .constantFrom('v1=', 'v1', '=', '', 'v1=' + '0'.repeat(64), 'v1=' + 'z'.repeat(64), 'v1=,v1=', 'v1=' + '0'.repeat(63), '__proto__', 'constructor=1')
+        .map((literal) => ({ literal })),
+    },
   );
   return fc.record({ timestamp, signature });
 }
@@ -286,7 +395,10 @@ export function stockadeRequests(context: StockadeFuzzContext): fc.Arbitrary<Sto
   if (missing.length > 0) throw new Error(`The API serves routes the fuzzer has no inputs for; add them to test/fuzz/route-inputs.ts: ${missing.join(', ')}`);
   const preflight = context.routes.filter((r) => r.httpMethod === 'OPTIONS');
 
-  const routeArbitraries = served.map((r) => ({ weight: 10, arbitrary: routeRequest(context, r, ROUTE_INPUTS[`${r.httpMethod} ${r.resourcePath}` as keyof typeof ROUTE_INPUTS] as RouteInputs) }));
+  const routeArbitraries = served.map((r) => ({
+    weight: 10,
+    arbitrary: routeRequest(context, r, ROUTE_INPUTS[`${r.httpMethod} ${r.resourcePath}` as keyof typeof ROUTE_INPUTS] as RouteInputs),
+  }));
   return fc.oneof(
     ...routeArbitraries,
     ...(preflight.length ? [{ weight: 8, arbitrary: fc.oneof(...preflight.map((r) => routeRequest(context, r, {}))) }] : []),
@@ -312,7 +424,11 @@ function authFor(caller: Caller, inputs: RouteInputs): fc.Arbitrary<AuthPlan> {
   // The route that destroys its caller is only ever called with tokens it must refuse.
   if (inputs.destroysCaller) return fc.oneof(fc.constant({ kind: 'own' as const }), bad);
   const duplicate = fc.record({ kind: fc.constant('duplicate' as const), badFirst: fc.boolean(), token: fc.constantFrom(...GARBAGE_TOKENS) });
-  return fc.oneof({ weight: 12, arbitrary: fc.constant({ kind: 'own' as const }) }, { weight: 4, arbitrary: bad }, ...(caller === 'anonymous' ? [] : [{ weight: 1, arbitrary: duplicate }]));
+  return fc.oneof(
+    { weight: 12, arbitrary: fc.constant({ kind: 'own' as const }) },
+    { weight: 4, arbitrary: bad },
+    ...(caller === 'anonymous' ? [] : [{ weight: 1, arbitrary: duplicate }]),
+  );
 }
 
 function paramArbitrary(context: StockadeFuzzContext, name: string, schema: JsonSchema | undefined, method: string, caller: Caller): fc.Arbitrary<string> {
@@ -341,15 +457,26 @@ function queryArbitrary(context: StockadeFuzzContext, schema: JsonSchema | undef
   if (!schema) return fc.oneof({ weight: 4, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: hostile });
   const pieces = (value: unknown): string[] =>
     value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? Object.keys(value).map((k) => `${encode(k)}=${encode(typeof (value as Record<string, unknown>)[k] === 'string' ? ((value as Record<string, unknown>)[k] as string) : jsonText((value as Record<string, unknown>)[k]))}`)
+      ? Object.keys(value).map(
+          (k) =>
+            `${encode(k)}=${encode(typeof (value as Record<string, unknown>)[k] === 'string' ? ((value as Record<string, unknown>)[k] as string) : jsonText((value as Record<string, unknown>)[k]))}`,
+        )
       : [encode(jsonText(value))];
-  const tampered = context.cursors.flatMap((c) => [c, `${c.slice(0, -2)}${c.endsWith('A') ? 'BB' : 'AA'}`, c.slice(0, Math.floor(c.length / 2)), `${c}x`, c.toUpperCase()]);
+  const tampered = context.cursors.flatMap((c) => [
+    c,
+    `${c.slice(0, -2)}${c.endsWith('A') ? 'BB' : 'AA'}`,
+    c.slice(0, Math.floor(c.length / 2)),
+    `${c}x`,
+    c.toUpperCase(),
+  ]);
   const cursor = fc.oneof(fc.constantFrom(...BAD_CURSORS), ...(tampered.length ? [fc.constantFrom(...tampered)] : []));
   const valid = schemaValue(schema, { placeholder: PLACEHOLDER });
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant([]) },
     { weight: 4, arbitrary: valid.map(pieces) },
-    ...(knownKeys.includes('cursor') ? [{ weight: 3, arbitrary: fc.tuple(valid, cursor).map(([v, c]) => [...pieces(v).filter((p) => !p.startsWith('cursor=')), `cursor=${encode(c)}`]) }] : []),
+    ...(knownKeys.includes('cursor')
+      ? [{ weight: 3, arbitrary: fc.tuple(valid, cursor).map(([v, c]) => [...pieces(v).filter((p) => !p.startsWith('cursor=')), `cursor=${encode(c)}`]) }]
+      : []),
     { weight: 3, arbitrary: fc.tuple(valid, hostile).map(([v, h]) => [...pieces(v), ...h]) },
     { weight: 2, arbitrary: schemaMutant(schema, { placeholder: PLACEHOLDER }).map(pieces) },
   );
@@ -383,7 +510,10 @@ function idempotencyArbitrary(inputs: RouteInputs): fc.Arbitrary<IdempotencyPlan
     { weight: 5, arbitrary: valid.map((value) => ({ kind: 'value' as const, value, valid: true })) },
     { weight: 2, arbitrary: fc.constant({ kind: 'missing' as const }) },
     { weight: 4, arbitrary: fc.constantFrom(...BAD_IDEMPOTENCY_KEYS).map((value) => ({ kind: 'value' as const, value, valid: false })) },
-    { weight: 1, arbitrary: fc.tuple(valid, fc.constantFrom(...BAD_IDEMPOTENCY_KEYS)).map(([a, b]) => ({ kind: 'duplicate' as const, values: [a, b] as const })) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(valid, fc.constantFrom(...BAD_IDEMPOTENCY_KEYS)).map(([a, b]) => ({ kind: 'duplicate' as const, values: [a, b] as const })),
+    },
   );
 }
 
@@ -403,30 +533,38 @@ function routeRequest(context: StockadeFuzzContext, route: ServedRoute, inputs: 
   const idempotency = idempotencyArbitrary(inputs);
   const bodies = { unsigned: bodyArbitrary(inputs, undefined), valid: bodyArbitrary(inputs, true), refused: bodyArbitrary(inputs, false) };
   const signatures: fc.Arbitrary<{ stripe?: StripeSignaturePlan; inventory?: InventorySignaturePlan }> =
-    inputs.webhook === 'stripe' ? stripeSignature().map((s) => ({ stripe: s })) : inputs.webhook === 'inventory' ? inventorySignature().map((s) => ({ inventory: s })) : fc.constant({});
+    inputs.webhook === 'stripe'
+      ? stripeSignature().map((s) => ({ stripe: s }))
+      : inputs.webhook === 'inventory'
+        ? inventorySignature().map((s) => ({ inventory: s }))
+        : fc.constant({});
   const forCaller = (caller: Caller): fc.Arbitrary<StockadeRequest> => {
-    const params = fc.record(Object.fromEntries(paramNames.map((name) => [name, paramArbitrary(context, name, pathSchema?.properties?.[name], route.httpMethod, caller)])));
+    const params = fc.record(
+      Object.fromEntries(paramNames.map((name) => [name, paramArbitrary(context, name, pathSchema?.properties?.[name], route.httpMethod, caller)])),
+    );
     const auth = inputs.webhook ? fc.constant<AuthPlan>({ kind: 'own' }) : authFor(caller, inputs);
     const rest = (body: fc.Arbitrary<BodyPlan>) => fc.record({ params, query, auth, headers, idempotency, body });
     const withBody = { unsigned: rest(bodies.unsigned), valid: rest(bodies.valid), refused: rest(bodies.refused) };
     return signatures.chain((signature) => {
-      const signedValid = signature.stripe ? !stripeSignatureRefused(signature.stripe) : signature.inventory ? inventorySignatureValid(signature.inventory) : undefined;
-      return withBody[signedValid === undefined ? 'unsigned' : signedValid ? 'valid' : 'refused'].map(
-        (parts): StockadeRequest => ({
-          route: route.httpMethod === 'OPTIONS' ? `OPTIONS ${route.resourcePath}` : key,
-          method: route.httpMethod,
-          template: route.resourcePath,
-          caller,
-          params: parts.params,
-          query: parts.query,
-          auth: parts.auth,
-          headers: parts.headers,
-          body: parts.body,
-          ...(parts.idempotency ? { idempotency: parts.idempotency } : {}),
-          ...(signature.stripe ? { stripeSignature: signature.stripe } : {}),
-          ...(signature.inventory ? { inventorySignature: signature.inventory } : {}),
-        }),
-      );
+      const signedValid = signature.stripe
+        ? !stripeSignatureRefused(signature.stripe)
+        : signature.inventory
+          ? inventorySignatureValid(signature.inventory)
+          : undefined;
+      return withBody[signedValid === undefined ? 'unsigned' : signedValid ? 'valid' : 'refused'].map((parts): StockadeRequest => ({
+        route: route.httpMethod === 'OPTIONS' ? `OPTIONS ${route.resourcePath}` : key,
+        method: route.httpMethod,
+        template: route.resourcePath,
+        caller,
+        params: parts.params,
+        query: parts.query,
+        auth: parts.auth,
+        headers: parts.headers,
+        body: parts.body,
+        ...(parts.idempotency ? { idempotency: parts.idempotency } : {}),
+        ...(signature.stripe ? { stripeSignature: signature.stripe } : {}),
+        ...(signature.inventory ? { inventorySignature: signature.inventory } : {}),
+      }));
     });
   };
   const byCaller = new Map<Caller, fc.Arbitrary<StockadeRequest>>((['anonymous', ...ROLES] as const).map((c) => [c, forCaller(c)]));
@@ -435,7 +573,10 @@ function routeRequest(context: StockadeFuzzContext, route: ServedRoute, inputs: 
 
 /** Paths no route serves, or serves only by accident of normalization: unknown words, prototype names, bad encodings. */
 function strayRequest(): fc.Arbitrary<StockadeRequest> {
-  const segment = fc.oneof(fc.constantFrom('products', 'cart', 'items', 'orders', 'admin', 'vendor', 'webhooks', 'me', 'health', 'v1', 'HEALTH', 'openapi.json', ''), hostileSegment());
+  const segment = fc.oneof(
+    fc.constantFrom('products', 'cart', 'items', 'orders', 'admin', 'vendor', 'webhooks', 'me', 'health', 'v1', 'HEALTH', 'openapi.json', ''),
+    hostileSegment(),
+  );
   return fc
     .record({
       method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
@@ -445,7 +586,17 @@ function strayRequest(): fc.Arbitrary<StockadeRequest> {
       headers: extraHeaders(),
       body: fc.oneof({ weight: 3, arbitrary: fc.constant<BodyPlan>({ kind: 'none' }) }, { weight: 1, arbitrary: hostileBody() }),
     })
-    .map(({ method, segments, caller, query, headers, body }) => ({ route: 'stray', method, template: `/${segments.join('/')}`, params: {}, query, caller, auth: { kind: 'own' as const }, headers, body }));
+    .map(({ method, segments, caller, query, headers, body }) => ({
+      route: 'stray',
+      method,
+      template: `/${segments.join('/')}`,
+      params: {},
+      query,
+      caller,
+      auth: { kind: 'own' as const },
+      headers,
+      body,
+    }));
 }
 
 /** Builds the forged tokens once per run: each variant from each real token (anonymous forges from the customer's). */
@@ -498,7 +649,12 @@ function bodyBytes(body: BodyPlan, mark: (s: string) => string): Buffer | undefi
 }
 
 /** Turns a generated request into bytes: the marker in, the caller's token on, webhook signatures over the final body. */
-export function materializeRequest(request: StockadeRequest, marker: string, context: StockadeFuzzContext, forged: Record<Role, Record<ForgedVariant, string>>): WireRequest {
+export function materializeRequest(
+  request: StockadeRequest,
+  marker: string,
+  context: StockadeFuzzContext,
+  forged: Record<Role, Record<ForgedVariant, string>>,
+): WireRequest {
   const mark = (s: string) => s.replaceAll(PLACEHOLDER, marker);
   const path = mark(request.template.replace(/\{(\w+)\+?\}/g, (_, name: string) => request.params[name] ?? ''));
   const query = request.query.map(mark).join('&');
@@ -509,7 +665,8 @@ export function materializeRequest(request: StockadeRequest, marker: string, con
   if (auth.kind === 'own' && own) headers.push(['Authorization', `Bearer ${own}`]);
   else if (auth.kind === 'garbage') headers.push(['Authorization', `Bearer ${auth.token}`]);
   else if (auth.kind === 'malformed') headers.push(['Authorization', auth.header]);
-  else if (auth.kind === 'forged') headers.push(['Authorization', `Bearer ${forged[request.caller === 'anonymous' ? 'customer' : request.caller][auth.variant]}`]);
+  else if (auth.kind === 'forged')
+    headers.push(['Authorization', `Bearer ${forged[request.caller === 'anonymous' ? 'customer' : request.caller][auth.variant]}`]);
   else if (auth.kind === 'duplicate' && own) {
     const pair: Array<readonly [string, string]> = [
       ['Authorization', `Bearer ${auth.token}`],
@@ -564,7 +721,16 @@ export function materializeRequest(request: StockadeRequest, marker: string, con
     const secretOf = (id: string | undefined) => (id !== undefined && Object.hasOwn(context.providerSecrets, id) ? context.providerSecrets[id] : undefined);
     const secret = secretOf(providerId) ?? secretOf(providers[0]) ?? 'none';
     const otherSecret = secretOf(providers.find((p) => p !== providerId)) ?? 'other';
-    const ts = plan.timestamp === 'now' ? String(now) : plan.timestamp === 'stale' ? String(now - 400) : plan.timestamp === 'future' ? String(now + 400) : plan.timestamp === 'missing' ? undefined : plan.timestamp.literal;
+    const ts =
+      plan.timestamp === 'now'
+        ? String(now)
+        : plan.timestamp === 'stale'
+          ? String(now - 400)
+          : plan.timestamp === 'future'
+            ? String(now + 400)
+            : plan.timestamp === 'missing'
+              ? undefined
+              : plan.timestamp.literal;
     const sign = (key: string, over = text) => hmacHex(key, `${ts ?? ''}.${over}`);
     const signature =
       typeof plan.signature === 'object'
@@ -583,7 +749,12 @@ export function materializeRequest(request: StockadeRequest, marker: string, con
     if (signature !== undefined) headers.push(['X-Stockade-Signature', signature]);
   }
 
-  return { method: request.method, path: query.length > 0 || request.query.length > 0 ? `${path}?${query}` : path, headers, ...(body !== undefined ? { body } : {}) };
+  return {
+    method: request.method,
+    path: query.length > 0 || request.query.length > 0 ? `${path}?${query}` : path,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  };
 }
 
 export function safeDecode(segment: string): string {
@@ -596,11 +767,20 @@ export function safeDecode(segment: string): string {
 
 /** How a request was built, in one line. */
 export function describeRequest(request: StockadeRequest): string {
-  const auth = request.auth.kind === 'own' ? (request.caller === 'anonymous' ? 'no token' : 'own token') : request.auth.kind === 'forged' ? `forged token (${request.auth.variant})` : `${request.auth.kind} authorization`;
+  const auth =
+    request.auth.kind === 'own'
+      ? request.caller === 'anonymous'
+        ? 'no token'
+        : 'own token'
+      : request.auth.kind === 'forged'
+        ? `forged token (${request.auth.variant})`
+        : `${request.auth.kind} authorization`;
   const body = request.body.kind === 'json' ? `json body (${request.body.origin})` : `${request.body.kind} body`;
   const parts = [`caller ${request.caller}`, auth, body];
-  if (request.idempotency) parts.push(`idempotency ${request.idempotency.kind === 'value' ? (request.idempotency.valid ? 'valid' : 'bad') : request.idempotency.kind}`);
-  if (request.stripeSignature) parts.push(`stripe signature ${request.stripeSignature.kind === 'computed' ? request.stripeSignature.variant : request.stripeSignature.kind}`);
+  if (request.idempotency)
+    parts.push(`idempotency ${request.idempotency.kind === 'value' ? (request.idempotency.valid ? 'valid' : 'bad') : request.idempotency.kind}`);
+  if (request.stripeSignature)
+    parts.push(`stripe signature ${request.stripeSignature.kind === 'computed' ? request.stripeSignature.variant : request.stripeSignature.kind}`);
   if (request.inventorySignature) parts.push(`inventory signature ${JSON.stringify(request.inventorySignature)}`);
   return parts.join(', ');
 }

@@ -86,14 +86,19 @@ describe.each(STAGES)('API edge (%s)', (stage) => {
     const [, association] = only(resourcesOfType(api(), 'AWS::WAFv2::WebACLAssociation'));
     expect(resolveReference(synth(), 'api', association.Properties?.WebACLArn)).toMatchObject({ logicalId: webAcl()[0], attribute: 'Arn' });
     expect(association.Properties?.ResourceArn).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, '::/restapis/', { Ref: restApiId() }, '/stages/', { Ref: apiStage()[0] }]],
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, '::/restapis/', { Ref: restApiId() }, '/stages/', { Ref: apiStage()[0] }],
+      ],
     });
   });
 
   test('WAF logs go to an encrypted aws-waf-logs-* group with credentials redacted', () => {
     const [, logging] = only(resourcesOfType(api(), 'AWS::WAFv2::LoggingConfiguration'));
     expect(resolveReference(synth(), 'api', logging.Properties?.ResourceArn)).toMatchObject({ logicalId: webAcl()[0], attribute: 'Arn' });
-    expect(logging.Properties?.RedactedFields).toEqual(expect.arrayContaining([{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }]));
+    expect(logging.Properties?.RedactedFields).toEqual(
+      expect.arrayContaining([{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }]),
+    );
     const destinations = logging.Properties?.LogDestinationConfigs as unknown[];
     expect(destinations).toHaveLength(1);
     const group = resolveReference(synth(), 'api', destinations[0]);
@@ -147,7 +152,19 @@ describe.each(STAGES)('API edge (%s)', (stage) => {
   test('errors API Gateway answers itself are problem+json with the security headers', () => {
     const responses = Object.values(resourcesOfType(api(), 'AWS::ApiGateway::GatewayResponse')).map((r) => r.Properties ?? {});
     const byType = new Map(responses.map((p) => [String(p.ResponseType), p]));
-    for (const type of ['MISSING_AUTHENTICATION_TOKEN', 'UNAUTHORIZED', 'ACCESS_DENIED', 'WAF_FILTERED', 'THROTTLED', 'REQUEST_TOO_LARGE', 'BAD_REQUEST_PARAMETERS', 'BAD_REQUEST_BODY', 'INTEGRATION_TIMEOUT', 'DEFAULT_4XX', 'DEFAULT_5XX']) {
+    for (const type of [
+      'MISSING_AUTHENTICATION_TOKEN',
+      'UNAUTHORIZED',
+      'ACCESS_DENIED',
+      'WAF_FILTERED',
+      'THROTTLED',
+      'REQUEST_TOO_LARGE',
+      'BAD_REQUEST_PARAMETERS',
+      'BAD_REQUEST_BODY',
+      'INTEGRATION_TIMEOUT',
+      'DEFAULT_4XX',
+      'DEFAULT_5XX',
+    ]) {
       const response = byType.get(type);
       expect({ type, present: response !== undefined }).toEqual({ type, present: true });
       const headers = response?.ResponseParameters as Record<string, string>;
@@ -177,10 +194,18 @@ describe.each(STAGES)('API edge (%s)', (stage) => {
     for (const type of allTypes) {
       const response = byType.get(type);
       const status = Number(response?.StatusCode);
-      const body = JSON.parse(fill(String((response?.ResponseTemplates as Record<string, string> | undefined)?.['application/json']))) as Record<string, unknown>;
+      const body = JSON.parse(fill(String((response?.ResponseTemplates as Record<string, string> | undefined)?.['application/json']))) as Record<
+        string,
+        unknown
+      >;
       expect({ type, status, bodyStatus: body.status }).toEqual({ type, status: expect.any(Number), bodyStatus: status });
       expect(status >= 400 && status < 600).toBe(true);
-      expect(body).toMatchObject({ type: expect.stringMatching(/^https:\/\/stockade\.dev\/problems\//), title: expect.any(String), detail: expect.any(String), instance: '/products/%22%5C%ff' });
+      expect(body).toMatchObject({
+        type: expect.stringMatching(/^https:\/\/stockade\.dev\/problems\//),
+        title: expect.any(String),
+        detail: expect.any(String),
+        instance: '/products/%22%5C%ff',
+      });
     }
     expect(byType.get('DEFAULT_4XX')?.StatusCode).toBe('400');
     expect(byType.get('DEFAULT_5XX')?.StatusCode).toBe('500');

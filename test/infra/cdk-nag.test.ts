@@ -27,7 +27,10 @@ describe('the cdk-nag check itself', () => {
         new CfnLogGroup(data, 'BareLogGroup');
       },
     }));
-  const at = (id: string) => synth().findings.filter((f) => f.constructPath.split('/')[1] === id).map((f: ValidationFinding) => `${f.severity} ${f.rule}`);
+  const at = (id: string) =>
+    synth()
+      .findings.filter((f) => f.constructPath.split('/')[1] === id)
+      .map((f: ValidationFinding) => `${f.severity} ${f.rule}`);
 
   test('reports findings of all three packs for a bare queue and a bare log group', () => {
     expect(at('BareQueue')).toEqual(expect.arrayContaining(['error AwsSolutions-SQS3', 'error AwsSolutions-SQS4', 'error Serverless-SQSRedrivePolicy']));
@@ -48,6 +51,10 @@ describe('the cdk-nag check itself', () => {
 
   test('finds nothing else: the stage itself stays clean', () => {
     const extra = new Set(['BareQueue', 'AcknowledgedQueue', 'TableWithoutPitr', 'BareLogGroup']);
-    expect(synth().findings.filter((f) => !extra.has(f.constructPath.split('/')[1] ?? '')).map(formatFinding)).toEqual([]);
+    expect(
+      synth()
+        .findings.filter((f) => !extra.has(f.constructPath.split('/')[1] ?? ''))
+        .map(formatFinding),
+    ).toEqual([]);
   });
 });

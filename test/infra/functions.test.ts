@@ -21,7 +21,9 @@ interface PolicyStatementJson {
 
 /** Every resource of a type across the stage's stacks. */
 function everywhere(synth: SynthesizedStage, type: string): { stack: StackKey; logicalId: string; resource: CfnResourceJson }[] {
-  return STACK_KEYS.flatMap((stack) => Object.entries(resourcesOfType(synth.templates[stack], type)).map(([logicalId, resource]) => ({ stack, logicalId, resource })));
+  return STACK_KEYS.flatMap((stack) =>
+    Object.entries(resourcesOfType(synth.templates[stack], type)).map(([logicalId, resource]) => ({ stack, logicalId, resource })),
+  );
 }
 
 const SECRET_NAME = /SECRET|KEY|TOKEN|PASSWORD/i;
@@ -95,7 +97,9 @@ describe.each(STAGES)('functions, logs and secrets (%s)', (stage) => {
       expect({ stack, logRetention: Object.keys(resourcesOfType(synth().templates[stack], 'Custom::LogRetention')) }).toEqual({ stack, logRetention: [] });
     }
     // The custom resource's provider function would show up as a Lambda with this well-known handler.
-    expect(functions().filter(({ resource }) => resource.Properties?.Handler === 'index.handler' && JSON.stringify(resource).includes('LogRetention'))).toEqual([]);
+    expect(functions().filter(({ resource }) => resource.Properties?.Handler === 'index.handler' && JSON.stringify(resource).includes('LogRetention'))).toEqual(
+      [],
+    );
   });
 
   test('function permissions live in customer-managed policies, and only X-Ray uses Resource "*"', () => {
@@ -106,9 +110,7 @@ describe.each(STAGES)('functions, logs and secrets (%s)', (stage) => {
     expect(policies.length).toBeGreaterThan(0);
     for (const { logicalId, resource } of policies) {
       const statements = (resource.Properties?.PolicyDocument as { Statement?: PolicyStatementJson[] } | undefined)?.Statement ?? [];
-      const wildcardActions = statements
-        .filter((s) => s.Effect === 'Allow' && [s.Resource].flat().includes('*'))
-        .flatMap((s) => [s.Action ?? []].flat());
+      const wildcardActions = statements.filter((s) => s.Effect === 'Allow' && [s.Resource].flat().includes('*')).flatMap((s) => [s.Action ?? []].flat());
       expect({ logicalId, wildcardActions: wildcardActions.filter((a) => !['xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a)) }).toEqual({
         logicalId,
         wildcardActions: [],
@@ -126,7 +128,12 @@ describe.each(STAGES)('functions, logs and secrets (%s)', (stage) => {
     expect(secrets.length).toBeGreaterThanOrEqual(3);
     for (const { stack, logicalId, resource } of secrets) {
       const p = resource.Properties ?? {};
-      expect({ logicalId, stageKey: isStageKeyArn(synth(), stack, p.KmsKeyId), hasSecretString: 'SecretString' in p, generated: 'GenerateSecretString' in p }).toEqual({
+      expect({
+        logicalId,
+        stageKey: isStageKeyArn(synth(), stack, p.KmsKeyId),
+        hasSecretString: 'SecretString' in p,
+        generated: 'GenerateSecretString' in p,
+      }).toEqual({
         logicalId,
         stageKey: true,
         hasSecretString: false,

@@ -46,14 +46,19 @@ describe.each(STAGES)('inventory outbound (%s)', (stage) => {
     const grants = dynamodbGrants('RelayStockNotifications');
     expect(grants).toHaveLength(1);
     expect(grants[0]?.leadingKeys).toEqual(['OUTBOX#*', 'PROVIDER#*']);
-    expect(grants[0]?.actions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']));
+    expect(grants[0]?.actions).toEqual(
+      expect.arrayContaining(['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']),
+    );
     expect(grants[0]?.actions).not.toContain('dynamodb:Scan');
   });
 
   test('the full sync runs hourly, reads PROVIDER# items, puts QUARANTINE# items and sends to InventoryUpdates', () => {
     expect(schedule('SyncProviderStock')).toBe('rate(1 hour)');
     expect(dynamodbGrants('SyncProviderStock')).toEqual([
-      { actions: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'], leadingKeys: ['PROVIDER#*'] },
+      {
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'],
+        leadingKeys: ['PROVIDER#*'],
+      },
       { actions: ['dynamodb:DescribeTable', 'dynamodb:PutItem'], leadingKeys: ['QUARANTINE#*'] },
     ]);
     const sends = statements('SyncProviderStock').filter((s) => actions(s).includes('sqs:SendMessage'));

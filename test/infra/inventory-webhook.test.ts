@@ -8,7 +8,8 @@ interface StatementJson {
   readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
-const tagOf = (resource: CfnResourceJson | undefined, key: string) => (resource?.Properties?.Tags as Array<{ Key: string; Value: string }> | undefined)?.find((t) => t.Key === key)?.Value;
+const tagOf = (resource: CfnResourceJson | undefined, key: string) =>
+  (resource?.Properties?.Tags as Array<{ Key: string; Value: string }> | undefined)?.find((t) => t.Key === key)?.Value;
 const actions = (s: StatementJson) => [s.Action ?? []].flat().sort();
 
 /**
@@ -26,14 +27,18 @@ describe.each(STAGES)('inventory webhook (%s)', (stage) => {
   const variables = () => (fn()[1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
   const statements = (): StatementJson[] => {
     const policy = Object.entries(resourcesOfType(api(), 'AWS::IAM::ManagedPolicy')).find(([id]) => id.startsWith('ReceiveInventoryWebhookRolePolicy'));
-    return ((policy?.[1].Properties?.PolicyDocument as { Statement?: StatementJson[] } | undefined)?.Statement ?? []);
+    return (policy?.[1].Properties?.PolicyDocument as { Statement?: StatementJson[] } | undefined)?.Statement ?? [];
   };
 
   test('the route is a POST without authorizer, integrated with the webhook function', () => {
     const [fnId] = fn();
-    const methods = Object.values(resourcesOfType(api(), 'AWS::ApiGateway::Method')).filter((m) => JSON.stringify(m.Properties?.Integration ?? {}).includes(`"${fnId}"`));
+    const methods = Object.values(resourcesOfType(api(), 'AWS::ApiGateway::Method')).filter((m) =>
+      JSON.stringify(m.Properties?.Integration ?? {}).includes(`"${fnId}"`),
+    );
     expect(methods.map((m) => ({ method: m.Properties?.HttpMethod, auth: m.Properties?.AuthorizationType }))).toEqual([{ method: 'POST', auth: 'NONE' }]);
-    const resource = Object.entries(resourcesOfType(api(), 'AWS::ApiGateway::Resource')).find(([id]) => JSON.stringify(methods[0]?.Properties?.ResourceId) === JSON.stringify({ Ref: id }));
+    const resource = Object.entries(resourcesOfType(api(), 'AWS::ApiGateway::Resource')).find(
+      ([id]) => JSON.stringify(methods[0]?.Properties?.ResourceId) === JSON.stringify({ Ref: id }),
+    );
     expect(resource?.[1].Properties?.PathPart).toBe('{providerId}');
   });
 

@@ -39,7 +39,9 @@ describe.each(STAGES)('queues (%s)', (stage) => {
     );
 
   test('every queue in the stage is a StockadeQueue queue or DLQ', () => {
-    const stockadeQueues = synth().stacks.messaging.node.findAll().filter((c): c is StockadeQueue => c instanceof StockadeQueue);
+    const stockadeQueues = synth()
+      .stacks.messaging.node.findAll()
+      .filter((c): c is StockadeQueue => c instanceof StockadeQueue);
     expect(stockadeQueues.length).toBeGreaterThanOrEqual(2);
     const owned = new Set(stockadeQueues.flatMap((q) => [logicalIdOf(q.queue), logicalIdOf(q.deadLetterQueue)]));
     expect(Object.keys(queues()).sort()).toEqual([...owned].sort());
@@ -62,7 +64,11 @@ describe.each(STAGES)('queues (%s)', (stage) => {
     for (const [logicalId, queue] of sources) {
       const redrive = redriveOf(queue);
       const target = resolveReference(synth(), 'messaging', redrive?.deadLetterTargetArn);
-      expect({ logicalId, dlqType: target?.resource.Type, dlqAttribute: target?.attribute }).toEqual({ logicalId, dlqType: 'AWS::SQS::Queue', dlqAttribute: 'Arn' });
+      expect({ logicalId, dlqType: target?.resource.Type, dlqAttribute: target?.attribute }).toEqual({
+        logicalId,
+        dlqType: 'AWS::SQS::Queue',
+        dlqAttribute: 'Arn',
+      });
       expect(redrive?.maxReceiveCount).toBeGreaterThanOrEqual(3);
     }
   });
@@ -96,7 +102,9 @@ describe.each(STAGES)('queues (%s)', (stage) => {
           p.Threshold === 0 &&
           p.ComparisonOperator === 'GreaterThanThreshold' &&
           dims.some((d) => d.Name === 'QueueName' && resolveReference(synth(), 'messaging', d.Value)?.logicalId === dlq) &&
-          ((p.AlarmActions as unknown[] | undefined) ?? []).some((action) => resolveReference(synth(), 'messaging', action)?.resource.Type === 'AWS::SNS::Topic')
+          ((p.AlarmActions as unknown[] | undefined) ?? []).some(
+            (action) => resolveReference(synth(), 'messaging', action)?.resource.Type === 'AWS::SNS::Topic',
+          )
         );
       });
       expect({ dlq, alarms: matching.length }).toEqual({ dlq, alarms: 1 });
@@ -106,7 +114,9 @@ describe.each(STAGES)('queues (%s)', (stage) => {
   test('visibility timeout is at least six times the consumer timeout each StockadeQueue was sized for', () => {
     // No function consumes a queue yet, so this checks the declared consumerTimeout; StockadeFunction.consumeQueue
     // refuses a consumer slower than that (tested below), which carries the guarantee over to real consumers.
-    const stockadeQueues = synth().stacks.messaging.node.findAll().filter((c): c is StockadeQueue => c instanceof StockadeQueue);
+    const stockadeQueues = synth()
+      .stacks.messaging.node.findAll()
+      .filter((c): c is StockadeQueue => c instanceof StockadeQueue);
     expect(stockadeQueues.length).toBeGreaterThan(0);
     for (const q of stockadeQueues) {
       const visibility = queues()[logicalIdOf(q.queue)]?.Properties?.VisibilityTimeout as number | undefined;

@@ -10,7 +10,8 @@ interface StatementJson {
   readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
-const tagOf = (resource: CfnResourceJson, key: string) => (resource.Properties?.Tags as Array<{ Key: string; Value: string }> | undefined)?.find((t) => t.Key === key)?.Value;
+const tagOf = (resource: CfnResourceJson, key: string) =>
+  (resource.Properties?.Tags as Array<{ Key: string; Value: string }> | undefined)?.find((t) => t.Key === key)?.Value;
 
 /** Logical ids of the Secrets stack's inventory provider secrets, by provider id. */
 function inventorySecrets(synth: SynthesizedStage): Record<string, string> {
@@ -75,7 +76,12 @@ describe.each(STAGES)('secrets (%s)', (stage) => {
     const { logicalId: fn } = rotationFunction(synth());
     const permissions = Object.entries(resourcesOfType(synth().templates.secrets, 'AWS::Lambda::Permission'));
     expect(permissions.map(([, p]) => p.Properties)).toEqual([
-      { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] }, Principal: 'secretsmanager.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' } },
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
+        Principal: 'secretsmanager.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+      },
     ]);
     const [permissionId] = permissions[0] as [string, CfnResourceJson];
     for (const s of Object.values(resourcesOfType(synth().templates.secrets, 'AWS::SecretsManager::RotationSchedule'))) {
@@ -100,21 +106,29 @@ describe.each(STAGES)('secrets (%s)', (stage) => {
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue secretsmanager:PutSecretValue secretsmanager:UpdateSecretVersionStage',
       'xray:PutTelemetryRecords xray:PutTraceSegments',
     ]);
-    expect(byActions['secretsmanager:DescribeSecret secretsmanager:GetSecretValue secretsmanager:PutSecretValue secretsmanager:UpdateSecretVersionStage']).toEqual({
+    expect(
+      byActions['secretsmanager:DescribeSecret secretsmanager:GetSecretValue secretsmanager:PutSecretValue secretsmanager:UpdateSecretVersionStage'],
+    ).toEqual({
       Effect: 'Allow',
       Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
       Resource: secretResource,
     });
     const kms = byActions['kms:Decrypt kms:GenerateDataKey'];
     expect(kms?.Condition).toEqual({
-      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] }, 'kms:EncryptionContext:SecretARN': secretRefs },
+      StringEquals: {
+        'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+        'kms:EncryptionContext:SecretARN': secretRefs,
+      },
     });
     expect(resolveReference(synth(), 'secrets', kms?.Resource)).toMatchObject({ resource: { Type: 'AWS::KMS::Key' }, attribute: 'Arn' });
   });
 
   test('only the inventory secrets go without an AwsSolutions-SMG4 acknowledgement: their rotation schedule satisfies it', () => {
     const report = JSON.parse(fs.readFileSync(path.join(synth().app.outdir, 'validation-report.json'), 'utf8')) as {
-      pluginReports: Array<{ violations: Array<{ ruleName: string }>; suppressedViolations?: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }> }>;
+      pluginReports: Array<{
+        violations: Array<{ ruleName: string }>;
+        suppressedViolations?: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
+      }>;
     };
     const acknowledged = report.pluginReports
       .flatMap((p) => p.suppressedViolations ?? [])

@@ -16,12 +16,15 @@ function definitionOf(stage: (typeof STAGES)[number]): { StartAt: string; States
   const machines = Object.values(resourcesOfType(synthStage(stage).templates.workflow, 'AWS::StepFunctions::StateMachine'));
   expect(machines).toHaveLength(1);
   const definition = (machines[0]?.Properties as { DefinitionString: unknown }).DefinitionString;
-  const text = typeof definition === 'string' ? definition : ((definition as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'REF')).join(''));
+  const text =
+    typeof definition === 'string'
+      ? definition
+      : (definition as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'REF')).join('');
   return JSON.parse(text) as { StartAt: string; States: Record<string, AslState> };
 }
 
 describe.each(STAGES)('the order saga (%s)', (stage) => {
-  it('runs the architecture\'s steps in order, with compensation in reverse', () => {
+  it("runs the architecture's steps in order, with compensation in reverse", () => {
     const { StartAt, States } = definitionOf(stage);
     const path: string[] = [];
     for (let name: string | undefined = StartAt; name; name = States[name]?.Next) path.push(name);
@@ -44,14 +47,24 @@ describe.each(STAGES)('the order saga (%s)', (stage) => {
 
   it('bounds the payment wait by the hold reserved for it, and leads failures of the forward steps to compensation', () => {
     const { States } = definitionOf(stage);
-    expect(States.AwaitPayment).toMatchObject({ Resource: expect.stringContaining('lambda:invoke.waitForTaskToken'), TimeoutSecondsPath: '$.reservation.holdSeconds' });
+    expect(States.AwaitPayment).toMatchObject({
+      Resource: expect.stringContaining('lambda:invoke.waitForTaskToken'),
+      TimeoutSecondsPath: '$.reservation.holdSeconds',
+    });
     for (const name of ['ReserveStock', 'CreatePaymentIntent', 'AwaitPayment', 'CommitOrder']) expect(States[name]?.Catch?.[0]?.Next).toBe('ReleaseHeldStock');
     for (const name of ['ReleaseHeldStock', 'CancelOrRefundPayment', 'MarkOrderFailed']) expect(States[name]?.Catch?.[0]?.Next).toBe('CompensationFailed');
     expect(States.PublishOrderConfirmed?.Catch?.[0]?.Next).toBe('FulfilmentNotNotified');
   });
 
   it('is a Standard workflow with X-Ray tracing and logging that leaves execution data (task tokens) out', () => {
-    const machine = Object.values(resourcesOfType(synthStage(stage).templates.workflow, 'AWS::StepFunctions::StateMachine'))[0]?.Properties as Record<string, unknown>;
-    expect(machine).toMatchObject({ StateMachineType: 'STANDARD', TracingConfiguration: { Enabled: true }, LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false } });
+    const machine = Object.values(resourcesOfType(synthStage(stage).templates.workflow, 'AWS::StepFunctions::StateMachine'))[0]?.Properties as Record<
+      string,
+      unknown
+    >;
+    expect(machine).toMatchObject({
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+    });
   });
 });

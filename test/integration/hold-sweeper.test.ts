@@ -43,7 +43,9 @@ describe('expired stock holds are released by the sweeper even if the execution 
   }
 
   async function stock(sku: string) {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }),
+    );
     const item = unmarshall(Item ?? {});
     return { onHand: Number(item.onHand), reserved: Number(item.reserved), available: Number(item.available) };
   }
@@ -55,7 +57,9 @@ describe('expired stock holds are released by the sweeper even if the execution 
   const sweeperName = generatedName(sweeperResource, 64);
 
   async function sweep(): Promise<{ released: number; failedOrders: number }> {
-    const out = await lambda.send(new InvokeCommand({ FunctionName: sweeperName, Payload: Buffer.from(JSON.stringify({ source: 'aws.events', 'detail-type': 'Scheduled Event' })) }));
+    const out = await lambda.send(
+      new InvokeCommand({ FunctionName: sweeperName, Payload: Buffer.from(JSON.stringify({ source: 'aws.events', 'detail-type': 'Scheduled Event' })) }),
+    );
     expect(out.FunctionError).toBeUndefined();
     return JSON.parse(Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8')) as { released: number; failedOrders: number };
   }

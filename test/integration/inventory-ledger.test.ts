@@ -35,7 +35,13 @@ describe('inventory ledger (DynamoDB Local)', () => {
   } as const;
   const tag = randomBytes(3).toString('hex');
   let eventCounter = 0;
-  function update(sku: string, from: { providerId: string; priority: number }, version: number, onHand: number, eventId = `evt-${tag}-${++eventCounter}`): NormalizedUpdate {
+  function update(
+    sku: string,
+    from: { providerId: string; priority: number },
+    version: number,
+    onHand: number,
+    eventId = `evt-${tag}-${++eventCounter}`,
+  ): NormalizedUpdate {
     return { ...from, eventId, externalSku: `EXT-${sku}`, sku, onHand, version, occurredAt: '2026-12-01T10:00:00.000Z' };
   }
   /** Timestamps a second apart, so the ledger's order by `at` is the order of the calls. */
@@ -44,9 +50,17 @@ describe('inventory ledger (DynamoDB Local)', () => {
   const at = () => new Date(base + ++tick * 1000).toISOString();
 
   async function skuState(sku: string) {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: catalogTable, Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: catalogTable, Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }),
+    );
     const i = unmarshall(Item ?? {});
-    return { onHand: Number(i.onHand), reserved: Number(i.reserved), available: Number(i.available), stockSource: i.stockSource as string | undefined, version: Number(i.version) };
+    return {
+      onHand: Number(i.onHand),
+      reserved: Number(i.reserved),
+      available: Number(i.available),
+      stockSource: i.stockSource as string | undefined,
+      version: Number(i.version),
+    };
   }
   /** Every ledger item of a SKU, straight from the table (not through the adapter under test). */
   async function ledgerItems(sku: string): Promise<Record<string, unknown>[]> {
@@ -76,13 +90,35 @@ describe('inventory ledger (DynamoDB Local)', () => {
   it('records apply, stale, duplicate, outranked, clamped and unknown-sku with who, what, when and why; history is newest first', async () => {
     const [sku] = (await skus(1, 10)) as [string];
     const applied = await ledger.apply(update(sku, providers.acme, 5, 7), at());
-    expect(applied).toMatchObject({ sku, outcome: 'apply', providerId: 'acme-warehouse', externalSku: `EXT-${sku}`, version: 5, before: 10, after: 7, reported: 7 });
+    expect(applied).toMatchObject({
+      sku,
+      outcome: 'apply',
+      providerId: 'acme-warehouse',
+      externalSku: `EXT-${sku}`,
+      version: 5,
+      before: 10,
+      after: 7,
+      reported: 7,
+    });
     expect(applied.reason).toBeUndefined();
     expect(await skuState(sku)).toMatchObject({ onHand: 7, reserved: 0, available: 7, stockSource: 'acme-warehouse' });
 
-    expect(await ledger.apply(update(sku, providers.acme, 4, 1), at())).toMatchObject({ outcome: 'stale', version: 4, reported: 1, reason: 'newer version 5 from acme-warehouse seen already' });
-    expect(await ledger.apply(update(sku, providers.acme, 5, 3), at())).toMatchObject({ outcome: 'duplicate', version: 5, reason: 'version 5 from acme-warehouse seen already' });
-    expect(await ledger.apply(update(sku, providers.north, 100, 50), at())).toMatchObject({ outcome: 'outranked', providerId: 'north-supply', reason: 'outranked by acme-warehouse' });
+    expect(await ledger.apply(update(sku, providers.acme, 4, 1), at())).toMatchObject({
+      outcome: 'stale',
+      version: 4,
+      reported: 1,
+      reason: 'newer version 5 from acme-warehouse seen already',
+    });
+    expect(await ledger.apply(update(sku, providers.acme, 5, 3), at())).toMatchObject({
+      outcome: 'duplicate',
+      version: 5,
+      reason: 'version 5 from acme-warehouse seen already',
+    });
+    expect(await ledger.apply(update(sku, providers.north, 100, 50), at())).toMatchObject({
+      outcome: 'outranked',
+      providerId: 'north-supply',
+      reason: 'outranked by acme-warehouse',
+    });
     expect(await skuState(sku)).toMatchObject({ onHand: 7, available: 7, stockSource: 'acme-warehouse' });
 
     expect((await checkout(sku, 4)).outcome).toBe('reserved');
@@ -106,7 +142,9 @@ describe('inventory ledger (DynamoDB Local)', () => {
       ['apply', 'acme-warehouse', 5],
     ]);
     expect(history.map((e) => e.at)).toEqual([...history.map((e) => e.at)].sort().reverse());
-    expect(history.every((e) => e.sku === sku && e.eventId.startsWith(`evt-${tag}-`) && e.externalSku === `EXT-${sku}` && typeof e.reported === 'number')).toBe(true);
+    expect(history.every((e) => e.sku === sku && e.eventId.startsWith(`evt-${tag}-`) && e.externalSku === `EXT-${sku}` && typeof e.reported === 'number')).toBe(
+      true,
+    );
     expect(await ledger.history(sku, 2)).toEqual(history.slice(0, 2));
 
     const missing = `NOSUCH-${tag.toUpperCase()}`;
@@ -114,7 +152,9 @@ describe('inventory ledger (DynamoDB Local)', () => {
     expect(unknown).toMatchObject({ sku: missing, outcome: 'unknown-sku', reported: 5, reason: `no SKU ${missing} in the catalog` });
     expect(await ledger.history(missing, 10)).toEqual([expect.objectContaining({ outcome: 'unknown-sku', eventId: unknown.eventId })]);
     // Recorded, not invented: no SKU item appeared.
-    expect((await dynamodb.send(new GetItemCommand({ TableName: catalogTable, Key: { pk: { S: `SKU#${missing}` }, sk: { S: 'SKU' } }, ConsistentRead: true }))).Item).toBeUndefined();
+    expect(
+      (await dynamodb.send(new GetItemCommand({ TableName: catalogTable, Key: { pk: { S: `SKU#${missing}` }, sk: { S: 'SKU' } }, ConsistentRead: true }))).Item,
+    ).toBeUndefined();
   });
 
   it('a replay records nothing new and changes nothing, whatever happened since and however many arrive at once', async () => {
@@ -209,46 +249,63 @@ describe('inventory ledger (DynamoDB Local)', () => {
     });
   });
 
-
-  it.each([7, 42, 2026])('provider updates racing checkouts on the same SKUs never leave available < 0 or onHand < reserved (seed %i)', async (seed) => {
-    const rng = prng(seed);
-    const codes = await skus(3, 20);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
-    const sources = [providers.acme, providers.north];
-    // Distinct versions per provider and SKU, in random order of arrival; some delivered twice.
-    const updates: NormalizedUpdate[] = [];
-    for (const sku of codes) {
-      for (const source of sources) {
-        const versions = [...new Set(Array.from({ length: 8 }, () => 1 + Math.floor(rng() * 1000)))];
-        for (const version of versions) updates.push(update(sku, source, version, Math.floor(rng() * 30)));
+  it.each([7, 42, 2026])(
+    'provider updates racing checkouts on the same SKUs never leave available < 0 or onHand < reserved (seed %i)',
+    async (seed) => {
+      const rng = prng(seed);
+      const codes = await skus(3, 20);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
+      const sources = [providers.acme, providers.north];
+      // Distinct versions per provider and SKU, in random order of arrival; some delivered twice.
+      const updates: NormalizedUpdate[] = [];
+      for (const sku of codes) {
+        for (const source of sources) {
+          const versions = [...new Set(Array.from({ length: 8 }, () => 1 + Math.floor(rng() * 1000)))];
+          for (const version of versions) updates.push(update(sku, source, version, Math.floor(rng() * 30)));
+        }
       }
-    }
-    const deliveries = [...updates, ...updates.filter(() => rng() < 0.2)];
-    const checkouts = Array.from({ length: 60 }, () => ({ sku: pick(codes), quantity: 1 + Math.floor(rng() * 4) }));
-    const orderIds = await Promise.all(checkouts.map((c) => pendingOrder(orders, `customer-${tag}`, [{ ...(probes.get(c.sku) as ProbeSku), quantity: c.quantity }]).then((o) => o.orderId)));
-    const operations = [
-      ...deliveries.map((u) => async () => ({ kind: 'update' as const, entry: await retried(() => ledger.apply(u, new Date().toISOString()), rng, { baseMs: 10, capMs: 500 }) })),
-      ...checkouts.map((c, i) => async () => ({
-        kind: 'checkout' as const,
-        ...c,
-        outcome: (await retried(() => stock.reserve(orderIds[i] as string, [c], new Date(Date.now() + 15 * 60_000).toISOString(), new Date().toISOString()), rng, { baseMs: 10, capMs: 500 })).outcome,
-      })),
-    ].sort(() => rng() - 0.5);
-    const results = await Promise.all(operations.map((run) => run()));
+      const deliveries = [...updates, ...updates.filter(() => rng() < 0.2)];
+      const checkouts = Array.from({ length: 60 }, () => ({ sku: pick(codes), quantity: 1 + Math.floor(rng() * 4) }));
+      const orderIds = await Promise.all(
+        checkouts.map((c) => pendingOrder(orders, `customer-${tag}`, [{ ...(probes.get(c.sku) as ProbeSku), quantity: c.quantity }]).then((o) => o.orderId)),
+      );
+      const operations = [
+        ...deliveries.map((u) => async () => ({
+          kind: 'update' as const,
+          entry: await retried(() => ledger.apply(u, new Date().toISOString()), rng, { baseMs: 10, capMs: 500 }),
+        })),
+        ...checkouts.map((c, i) => async () => ({
+          kind: 'checkout' as const,
+          ...c,
+          outcome: (
+            await retried(() => stock.reserve(orderIds[i] as string, [c], new Date(Date.now() + 15 * 60_000).toISOString(), new Date().toISOString()), rng, {
+              baseMs: 10,
+              capMs: 500,
+            })
+          ).outcome,
+        })),
+      ].sort(() => rng() - 0.5);
+      const results = await Promise.all(operations.map((run) => run()));
 
-    for (const sku of codes) {
-      const state = await skuState(sku);
-      const held = results.reduce((sum, r) => sum + (r.kind === 'checkout' && r.sku === sku && r.outcome === 'reserved' ? r.quantity : 0), 0);
-      expect({ sku, reserved: state.reserved }).toEqual({ sku, reserved: held });
-      expect(state.available).toBe(state.onHand - state.reserved);
-      expect(state.available).toBeGreaterThanOrEqual(0);
-      expect(state.onHand).toBeGreaterThanOrEqual(state.reserved);
-      // acme outranks north: the SKU ends at acme's newest version, raised to what is reserved if that was more.
-      const newest = updates.filter((u) => u.sku === sku && u.providerId === 'acme-warehouse').reduce((a, b) => (b.version > a.version ? b : a));
-      expect({ sku, onHand: state.onHand, stockSource: state.stockSource }).toEqual({ sku, onHand: Math.max(newest.onHand, state.reserved), stockSource: 'acme-warehouse' });
-      // One ledger item per distinct update, however often it was delivered.
-      const items = await ledgerItems(sku);
-      expect(items).toHaveLength(updates.filter((u) => u.sku === sku).length);
-    }
-  }, 120_000);
+      for (const sku of codes) {
+        const state = await skuState(sku);
+        const held = results.reduce((sum, r) => sum + (r.kind === 'checkout' && r.sku === sku && r.outcome === 'reserved' ? r.quantity : 0), 0);
+        expect({ sku, reserved: state.reserved }).toEqual({ sku, reserved: held });
+        expect(state.available).toBe(state.onHand - state.reserved);
+        expect(state.available).toBeGreaterThanOrEqual(0);
+        expect(state.onHand).toBeGreaterThanOrEqual(state.reserved);
+        // acme outranks north: the SKU ends at acme's newest version, raised to what is reserved if that was more.
+        const newest = updates.filter((u) => u.sku === sku && u.providerId === 'acme-warehouse').reduce((a, b) => (b.version > a.version ? b : a));
+        expect({ sku, onHand: state.onHand, stockSource: state.stockSource }).toEqual({
+          sku,
+          onHand: Math.max(newest.onHand, state.reserved),
+          stockSource: 'acme-warehouse',
+        });
+        // One ledger item per distinct update, however often it was delivered.
+        const items = await ledgerItems(sku);
+        expect(items).toHaveLength(updates.filter((u) => u.sku === sku).length);
+      }
+    },
+    120_000,
+  );
 });

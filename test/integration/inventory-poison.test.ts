@@ -44,17 +44,29 @@ describe('inventory updates queue: poison message, DLQ and redrive', () => {
   async function peek(queue: string): Promise<Message[]> {
     const seen = new Map<string, Message>();
     for (let i = 0; i < 5; i++) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 0,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
       for (const m of Messages) seen.set(m.MessageId as string, m);
     }
     return [...seen.values()].filter((m) => m.Body?.includes(tag));
   }
   async function depth(queue: string): Promise<number> {
-    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
     return Number(Attributes.ApproximateNumberOfMessages) + Number(Attributes.ApproximateNumberOfMessagesNotVisible);
   }
   async function onHand(sku: string): Promise<number> {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: catalogTable, Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: catalogTable, Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }),
+    );
     return Number(unmarshall(Item ?? {}).onHand);
   }
 
@@ -87,11 +99,18 @@ describe('inventory updates queue: poison message, DLQ and redrive', () => {
     const good = updates.filter((_, i) => i !== poisonIndex);
     const poisonSku = skus[poisonIndex] as string;
 
-    const recorded = async () => (await Promise.all(good.map((u) => ledger.history(u.sku, 5)))).filter((h) => h.some((e) => e.eventId === `poison-${tag}` && e.outcome === 'apply')).length;
-    const deadLettered = await until('the nine applied and the poison message dead-lettered', async () => {
-      const dead = await peek(dlq);
-      return (await recorded()) === 9 && dead.length === 1 ? dead : undefined;
-    }, 90_000, 500);
+    const recorded = async () =>
+      (await Promise.all(good.map((u) => ledger.history(u.sku, 5)))).filter((h) => h.some((e) => e.eventId === `poison-${tag}` && e.outcome === 'apply'))
+        .length;
+    const deadLettered = await until(
+      'the nine applied and the poison message dead-lettered',
+      async () => {
+        const dead = await peek(dlq);
+        return (await recorded()) === 9 && dead.length === 1 ? dead : undefined;
+      },
+      90_000,
+      500,
+    );
     for (const u of good) expect({ sku: u.sku, onHand: await onHand(u.sku) }).toEqual({ sku: u.sku, onHand: u.onHand });
     expect(await onHand(poisonSku)).toBe(50);
     expect(await ledger.history(poisonSku, 5)).toEqual([]);
@@ -122,10 +141,15 @@ describe('inventory updates queue: poison message, DLQ and redrive', () => {
 
     // Back in its queue with a fresh de-duplication id (not swallowed as a repeat), same group; it fails again,
     // is retried, and returns to the DLQ: nothing is lost, nothing applied twice.
-    const back = await until('the redriven message dead-lettered again', async () => {
-      const again = await peek(dlq);
-      return again.length === 1 ? again : undefined;
-    }, 90_000, 500);
+    const back = await until(
+      'the redriven message dead-lettered again',
+      async () => {
+        const again = await peek(dlq);
+        return again.length === 1 ? again : undefined;
+      },
+      90_000,
+      500,
+    );
     expect(back[0]?.Body).toBe(bodies[poisonIndex]);
     expect(back[0]?.Attributes?.MessageGroupId).toBe(poisonSku);
     expect(back[0]?.MessageId).not.toBe(dead.MessageId);

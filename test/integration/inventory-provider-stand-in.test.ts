@@ -42,12 +42,20 @@ describe('inventory provider stand-in', () => {
       let verified = true;
       try {
         const id = (req.url ?? '').split('/').pop() as string;
-        verifyInventorySignature({ rawBody: body, timestamp: req.headers['x-stockade-timestamp'] as string, signature: req.headers['x-stockade-signature'] as string, secrets: [current(id)], now: new Date() });
+        verifyInventorySignature({
+          rawBody: body,
+          timestamp: req.headers['x-stockade-timestamp'] as string,
+          signature: req.headers['x-stockade-signature'] as string,
+          secrets: [current(id)],
+          now: new Date(),
+        });
       } catch {
         verified = false;
       }
       pushes.push({ path: req.url ?? '', body, verified });
-      res.writeHead(verified ? 202 : 401, { 'content-type': 'application/json' }).end(JSON.stringify(verified ? { accepted: 1, quarantined: 0 } : { status: 401 }));
+      res
+        .writeHead(verified ? 202 : 401, { 'content-type': 'application/json' })
+        .end(JSON.stringify(verified ? { accepted: 1, quarantined: 0 } : { status: 401 }));
     });
   });
   /** endpoints.json as the runtime would write it for this instance. */
@@ -111,9 +119,13 @@ describe('inventory provider stand-in', () => {
       const saved = secrets['north-supply'] as string;
       try {
         secrets['north-supply'] = rotated(23);
-        expect((await callProvider(endpoints, 'north-supply', 'POST', 'sales', notification({ providerId: 'north-supply' }), { secret: old })).status).toBe(200);
+        expect((await callProvider(endpoints, 'north-supply', 'POST', 'sales', notification({ providerId: 'north-supply' }), { secret: old })).status).toBe(
+          200,
+        );
         secrets['north-supply'] = rotated(25);
-        expect((await callProvider(endpoints, 'north-supply', 'POST', 'sales', notification({ providerId: 'north-supply' }), { secret: old })).status).toBe(401);
+        expect((await callProvider(endpoints, 'north-supply', 'POST', 'sales', notification({ providerId: 'north-supply' }), { secret: old })).status).toBe(
+          401,
+        );
       } finally {
         secrets['north-supply'] = saved;
       }
@@ -132,7 +144,12 @@ describe('inventory provider stand-in', () => {
   });
 
   describe('GET /<providerId>/stock', () => {
-    const lines: ProviderStockLine[] = Array.from({ length: 250 }, (_, i) => ({ externalSku: `ACME:PAGED-${i}`, quantity: i, ...(i % 2 ? { unit: 'case' } : {}), ...(i % 3 ? {} : { version: i }) }));
+    const lines: ProviderStockLine[] = Array.from({ length: 250 }, (_, i) => ({
+      externalSku: `ACME:PAGED-${i}`,
+      quantity: i,
+      ...(i % 2 ? { unit: 'case' } : {}),
+      ...(i % 3 ? {} : { version: i }),
+    }));
 
     it('pages the snapshot, 100 lines by default, every page with the same takenAt', async () => {
       const { takenAt } = await setProviderStock(endpoints, 'acme-warehouse', lines);
@@ -208,17 +225,30 @@ describe('inventory provider stand-in', () => {
     });
 
     it('the control API refuses an unknown mode', async () => {
-      await expect(setProviderMode(endpoints, 'acme-warehouse', 'sideways' as 'up')).rejects.toThrow(/answered POST \/_stand-in\/acme-warehouse\/mode with 400/);
+      await expect(setProviderMode(endpoints, 'acme-warehouse', 'sideways' as 'up')).rejects.toThrow(
+        /answered POST \/_stand-in\/acme-warehouse\/mode with 400/,
+      );
     });
   });
 
   describe('push', () => {
     it("signs a stock webhook with the provider's current secret and answers what the API answered", async () => {
-      const result = await pushFromProvider(endpoints, 'north-supply', { externalSku: 'NS:BOARD-OAK-M', quantity: 4, unit: 'box', version: 9, eventId: 'evt-push-1', occurredAt: '2026-03-02T11:59:00.000Z' });
+      const result = await pushFromProvider(endpoints, 'north-supply', {
+        externalSku: 'NS:BOARD-OAK-M',
+        quantity: 4,
+        unit: 'box',
+        version: 9,
+        eventId: 'evt-push-1',
+        occurredAt: '2026-03-02T11:59:00.000Z',
+      });
       expect(result).toEqual({ status: 202, body: { accepted: 1, quarantined: 0 } });
       const pushed = pushes.at(-1);
       expect(pushed).toMatchObject({ path: '/webhooks/inventory/north-supply', verified: true });
-      expect(JSON.parse(pushed?.body as string)).toEqual({ eventId: 'evt-push-1', occurredAt: '2026-03-02T11:59:00.000Z', updates: [{ externalSku: 'NS:BOARD-OAK-M', quantity: 4, unit: 'box', version: 9 }] });
+      expect(JSON.parse(pushed?.body as string)).toEqual({
+        eventId: 'evt-push-1',
+        occurredAt: '2026-03-02T11:59:00.000Z',
+        updates: [{ externalSku: 'NS:BOARD-OAK-M', quantity: 4, unit: 'box', version: 9 }],
+      });
     });
 
     it('makes up an event id and time when not given, a new id each time', async () => {

@@ -43,7 +43,11 @@ describe('inventory provider HMAC secret rotation', () => {
     const secretId = await providerSecretArn();
     const described = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
     // From the template's rotation schedule.
-    expect(described).toMatchObject({ RotationEnabled: true, RotationLambdaARN: expect.stringMatching(/:function:.*RotateInventorySecret/), RotationRules: { AutomaticallyAfterDays: inventoryRotationDays } });
+    expect(described).toMatchObject({
+      RotationEnabled: true,
+      RotationLambdaARN: expect.stringMatching(/:function:.*RotateInventorySecret/),
+      RotationRules: { AutomaticallyAfterDays: inventoryRotationDays },
+    });
 
     const before = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
     const old = parseInventoryHmacSecret(before.SecretString as string);
@@ -75,8 +79,13 @@ describe('inventory provider HMAC secret rotation', () => {
     // Webhooks signed with either secret verify during the grace period; only the new one after it.
     const value = current.SecretString as string;
     expect(acceptedInventoryHmacSecrets(value, { now: new Date(), graceHours: inventoryGraceHours })).toEqual([rotated.current, old.current]);
-    expect(acceptedInventoryHmacSecrets(value, { now: new Date(rotatedAt + inventoryGraceHours * HOUR - 1), graceHours: inventoryGraceHours })).toEqual([rotated.current, old.current]);
-    expect(acceptedInventoryHmacSecrets(value, { now: new Date(rotatedAt + inventoryGraceHours * HOUR), graceHours: inventoryGraceHours })).toEqual([rotated.current]);
+    expect(acceptedInventoryHmacSecrets(value, { now: new Date(rotatedAt + inventoryGraceHours * HOUR - 1), graceHours: inventoryGraceHours })).toEqual([
+      rotated.current,
+      old.current,
+    ]);
+    expect(acceptedInventoryHmacSecrets(value, { now: new Date(rotatedAt + inventoryGraceHours * HOUR), graceHours: inventoryGraceHours })).toEqual([
+      rotated.current,
+    ]);
 
     // The same ClientRequestToken again: every step finds its work done; no second version, nothing changes.
     const stagesAfterFirst = (await client.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages;
@@ -97,7 +106,9 @@ describe('inventory provider HMAC secret rotation', () => {
     const { ARN: secretId } = await client.send(new CreateSecretCommand({ Name: name, SecretString: 'ab'.repeat(32) }));
     const { RotationLambdaARN } = await client.send(new DescribeSecretCommand({ SecretId: await providerSecretArn() }));
     const token = randomUUID();
-    const failure = client.send(new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotationLambdaARN, RotationRules: { AutomaticallyAfterDays: 1 } }));
+    const failure = client.send(
+      new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotationLambdaARN, RotationRules: { AutomaticallyAfterDays: 1 } }),
+    );
     await expect(failure).rejects.toBeInstanceOf(InvalidRequestException);
     await expect(failure).rejects.toThrow(/failed at createSecret.*HMAC secret is malformed: it is not JSON/);
 
@@ -107,7 +118,9 @@ describe('inventory provider HMAC secret rotation', () => {
     expect(described.VersionIdsToStages?.[token]).toEqual(['AWSPENDING']);
     // The pending version is the placeholder RotateSecret made: it has no value.
     await expect(client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSPENDING' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(client.send(new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: randomUUID() }))).rejects.toThrow(/previous rotation isn't complete/);
+    await expect(client.send(new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: randomUUID() }))).rejects.toThrow(
+      /previous rotation isn't complete/,
+    );
   }, 60_000);
 
   /** The rotation function's log, once it holds at least `lines` step records. */

@@ -127,7 +127,9 @@ describe('payment crash recovery: retries reach Stripe once', () => {
 
   /** The refund ids the order item holds (the adapter's set that makes recording a refund happen once). */
   async function recordedRefundIds(orderId: string): Promise<string[]> {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: ordersTable, Key: { pk: { S: `ORDER#${orderId}` }, sk: { S: 'ORDER' } }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: ordersTable, Key: { pk: { S: `ORDER#${orderId}` }, sk: { S: 'ORDER' } }, ConsistentRead: true }),
+    );
     const ids = unmarshall(Item ?? {}).refundIds as Set<string> | undefined;
     return ids ? [...ids] : [];
   }
@@ -154,7 +156,9 @@ describe('payment crash recovery: retries reach Stripe once', () => {
     expect(confirmed).toMatchObject({ status: 'succeeded', amount_received: order.total.amount });
     const charge = await stripe.charges.retrieve(confirmed.latest_charge as string);
     expect(charge).toMatchObject({ status: 'succeeded', paid: true, amount: order.total.amount, payment_intent: paymentIntentId, refunded: false });
-    const charged = standIn.events().filter((e) => e.type === 'charge.succeeded' && (e.data.object as { payment_intent?: string }).payment_intent === paymentIntentId);
+    const charged = standIn
+      .events()
+      .filter((e) => e.type === 'charge.succeeded' && (e.data.object as { payment_intent?: string }).payment_intent === paymentIntentId);
     expect(charged).toHaveLength(1);
     await orders.awaitPayment(order.orderId, 'no-execution-waits', now().toISOString());
     expect(await ledger.commit(order.orderId, now().toISOString())).toBe('committed');
@@ -164,32 +168,36 @@ describe('payment crash recovery: retries reach Stripe once', () => {
     it.each<[string, (deps: { records: PaymentRecords; orders: OrderRepository }) => { records: PaymentRecords; orders: OrderRepository }]>([
       ['PaymentRecords.open', (real) => ({ ...real, records: crashingOnce(real.records, 'open') })],
       ['OrderRepository.attachPayment', (real) => ({ ...real, orders: crashingOnce(real.orders, 'attachPayment') })],
-    ])('a crash after Stripe answered, before %s wrote, then the step retried: one PaymentIntent, attached, PENDING, one charge', async (_where, crashing) => {
-      const order = await reservedOrder();
-      const deps = { ...crashing({ records, orders }), payments, now };
-      const mark = standIn.requests().length;
+    ])(
+      'a crash after Stripe answered, before %s wrote, then the step retried: one PaymentIntent, attached, PENDING, one charge',
+      async (_where, crashing) => {
+        const order = await reservedOrder();
+        const deps = { ...crashing({ records, orders }), payments, now };
+        const mark = standIn.requests().length;
 
-      expect(await failure(createPaymentIntent(deps, order.orderId))).toBeInstanceOf(SimulatedCrash);
-      const [created, ...others] = await intentsOf(order.orderId);
-      expect(others).toHaveLength(0);
-      expect((await orders.get(order.orderId))?.payment).toBeUndefined();
+        expect(await failure(createPaymentIntent(deps, order.orderId))).toBeInstanceOf(SimulatedCrash);
+        const [created, ...others] = await intentsOf(order.orderId);
+        expect(others).toHaveLength(0);
+        expect((await orders.get(order.orderId))?.payment).toBeUndefined();
 
-      // Step Functions retries the step that failed.
-      const { paymentIntentId } = await createPaymentIntent(deps, order.orderId);
+        // Step Functions retries the step that failed.
+        const { paymentIntentId } = await createPaymentIntent(deps, order.orderId);
 
-      expect(paymentIntentId).toBe(created?.id);
-      expect((await intentsOf(order.orderId)).map((pi) => pi.id)).toEqual([paymentIntentId]);
-      const sent = requestsSince(mark, 'POST', '/v1/payment_intents');
-      expect(sent.map((r) => [r.status, r.replayed])).toEqual([
-        [200, false],
-        [200, true],
-      ]);
-      expect(sent[1]?.idempotencyKey).toBe(sent[0]?.idempotencyKey);
-      expect(await orders.get(order.orderId)).toMatchObject({ status: 'RESERVED', payment: { provider: 'stripe', paymentIntentId } });
-      expect(await records.get(paymentIntentId)).toMatchObject({ paymentIntentId, orderId: order.orderId, state: 'PENDING', amount: order.total });
+        expect(paymentIntentId).toBe(created?.id);
+        expect((await intentsOf(order.orderId)).map((pi) => pi.id)).toEqual([paymentIntentId]);
+        const sent = requestsSince(mark, 'POST', '/v1/payment_intents');
+        expect(sent.map((r) => [r.status, r.replayed])).toEqual([
+          [200, false],
+          [200, true],
+        ]);
+        expect(sent[1]?.idempotencyKey).toBe(sent[0]?.idempotencyKey);
+        expect(await orders.get(order.orderId)).toMatchObject({ status: 'RESERVED', payment: { provider: 'stripe', paymentIntentId } });
+        expect(await records.get(paymentIntentId)).toMatchObject({ paymentIntentId, orderId: order.orderId, state: 'PENDING', amount: order.total });
 
-      await payAndExpectOneCharge(order, paymentIntentId);
-    }, 30_000);
+        await payAndExpectOneCharge(order, paymentIntentId);
+      },
+      30_000,
+    );
 
     it("a connection reset after Stripe created the PaymentIntent: the SDK's retry with the same key gets the saved one", async () => {
       const order = await reservedOrder();
@@ -219,79 +227,93 @@ describe('payment crash recovery: retries reach Stripe once', () => {
     it.each<[string, (order: StoredOrder) => RefundRequest]>([
       ['the same amount and reason', (order) => ({ amount: order.total.amount, reason })],
       ['the same Idempotency-Key', () => ({ reason, idempotencyKey: ulid() })],
-    ])('timed out after the refund took effect, then retried with %s: refunded once, recorded once, REFUNDED, both attempts audited', async (_how, requestFor) => {
-      const { order, paymentIntentId } = await paidConfirmedOrder({ orders, ledger, stripe }, { ...(await freshSku()), customerId: `customer-${ulid()}`, quantity: QUANTITY });
-      expect((await orders.get(order.orderId))?.status).toBe('CONFIRMED');
-      const request = requestFor(order);
-      const admin = { sub: `admin-${ulid()}` };
-      const deps = { orders, payments, audit, now };
-      const mark = standIn.requests().length;
-      // Every attempt of the SDK hangs after Stripe made the refund: the call gives up with no answer.
-      const hang = standIn.injectFault({ method: 'POST', path: '/v1/refunds', times: SDK_RETRIES + 1, fault: { kind: 'hang', when: 'after' } });
+    ])(
+      'timed out after the refund took effect, then retried with %s: refunded once, recorded once, REFUNDED, both attempts audited',
+      async (_how, requestFor) => {
+        const { order, paymentIntentId } = await paidConfirmedOrder(
+          { orders, ledger, stripe },
+          { ...(await freshSku()), customerId: `customer-${ulid()}`, quantity: QUANTITY },
+        );
+        expect((await orders.get(order.orderId))?.status).toBe('CONFIRMED');
+        const request = requestFor(order);
+        const admin = { sub: `admin-${ulid()}` };
+        const deps = { orders, payments, audit, now };
+        const mark = standIn.requests().length;
+        // Every attempt of the SDK hangs after Stripe made the refund: the call gives up with no answer.
+        const hang = standIn.injectFault({ method: 'POST', path: '/v1/refunds', times: SDK_RETRIES + 1, fault: { kind: 'hang', when: 'after' } });
 
-      expect(await failure(refundOrder(deps, admin, order.orderId, request))).toBeInstanceOf(TransientError);
-      expect(hang.remaining).toBe(0);
-      const [made, ...more] = await refundsOf(paymentIntentId);
-      expect(more).toHaveLength(0);
-      expect(made).toMatchObject({ status: 'succeeded', amount: order.total.amount });
-      expect(await orders.get(order.orderId)).toMatchObject({ status: 'CONFIRMED' });
+        expect(await failure(refundOrder(deps, admin, order.orderId, request))).toBeInstanceOf(TransientError);
+        expect(hang.remaining).toBe(0);
+        const [made, ...more] = await refundsOf(paymentIntentId);
+        expect(more).toHaveLength(0);
+        expect(made).toMatchObject({ status: 'succeeded', amount: order.total.amount });
+        expect(await orders.get(order.orderId)).toMatchObject({ status: 'CONFIRMED' });
 
-      // The admin tries again.
-      const refunded = await refundOrder(deps, admin, order.orderId, request);
+        // The admin tries again.
+        const refunded = await refundOrder(deps, admin, order.orderId, request);
 
-      expect(refunded).toMatchObject({ status: 'REFUNDED', refunded: order.total });
-      expect((await refundsOf(paymentIntentId)).map((r) => r.id)).toEqual([made?.id]);
-      const sent = requestsSince(mark, 'POST', '/v1/refunds');
-      expect(sent.map((r) => r.status)).toEqual([...Array.from({ length: SDK_RETRIES + 1 }, () => 'hang'), 200]);
-      expect(sent.at(-1)?.replayed).toBe(true);
-      expect(new Set(sent.map((r) => r.idempotencyKey)).size).toBe(1);
-      const charge = await stripe.charges.retrieve((await stripe.paymentIntents.retrieve(paymentIntentId)).latest_charge as string);
-      expect(charge).toMatchObject({ refunded: true, amount_refunded: order.total.amount });
+        expect(refunded).toMatchObject({ status: 'REFUNDED', refunded: order.total });
+        expect((await refundsOf(paymentIntentId)).map((r) => r.id)).toEqual([made?.id]);
+        const sent = requestsSince(mark, 'POST', '/v1/refunds');
+        expect(sent.map((r) => r.status)).toEqual([...Array.from({ length: SDK_RETRIES + 1 }, () => 'hang'), 200]);
+        expect(sent.at(-1)?.replayed).toBe(true);
+        expect(new Set(sent.map((r) => r.idempotencyKey)).size).toBe(1);
+        const charge = await stripe.charges.retrieve((await stripe.paymentIntents.retrieve(paymentIntentId)).latest_charge as string);
+        expect(charge).toMatchObject({ refunded: true, amount_refunded: order.total.amount });
 
-      // Stripe's refund event reports the same refund: still recorded once.
-      expect(await receiveProviderRefund({ orders, payments, now }, { id: made?.id as string, amount: order.total.amount, status: 'succeeded', paymentIntentId, orderId: order.orderId })).toBe(
-        'recorded',
-      );
-      expect(await orders.get(order.orderId)).toMatchObject({ status: 'REFUNDED', refundedAmount: order.total.amount, payment: { status: 'refunded' } });
-      expect(await recordedRefundIds(order.orderId)).toEqual([made?.id]);
+        // Stripe's refund event reports the same refund: still recorded once.
+        expect(
+          await receiveProviderRefund(
+            { orders, payments, now },
+            { id: made?.id as string, amount: order.total.amount, status: 'succeeded', paymentIntentId, orderId: order.orderId },
+          ),
+        ).toBe('recorded');
+        expect(await orders.get(order.orderId)).toMatchObject({ status: 'REFUNDED', refundedAmount: order.total.amount, payment: { status: 'refunded' } });
+        expect(await recordedRefundIds(order.orderId)).toEqual([made?.id]);
 
-      const audited = await auditOf(order.orderId);
-      expect(audited.map((e) => [e.actor, e.action, e.outcome])).toEqual([
-        [admin.sub, 'order.refund', 'failed'],
-        [admin.sub, 'order.refund', 'succeeded'],
-      ]);
-      expect(audited[1]?.detail).toContain(`refund ${made?.id as string}`);
-    }, 30_000);
+        const audited = await auditOf(order.orderId);
+        expect(audited.map((e) => [e.actor, e.action, e.outcome])).toEqual([
+          [admin.sub, 'order.refund', 'failed'],
+          [admin.sub, 'order.refund', 'succeeded'],
+        ]);
+        expect(audited[1]?.detail).toContain(`refund ${made?.id as string}`);
+      },
+      30_000,
+    );
   });
 
   describe('CancelOrRefundPayment (compensation)', () => {
     it.each<[string, { resets: number; stepFails: boolean }]>([
       ["the SDK's retry after a reset gets the saved refund", { resets: 1, stepFails: false }],
       ['every SDK attempt reset: the step fails transiently and its retry gets the saved refund', { resets: SDK_RETRIES + 1, stepFails: true }],
-    ])('a paid order whose saga failed, the refund answer lost: %s; one refund', async (_how, { resets, stepFails }) => {
-      const order = await reservedOrder();
-      const { paymentIntentId } = await createPaymentIntent({ orders, records, payments, now }, order.orderId);
-      await orders.awaitPayment(order.orderId, 'no-execution-waits', now().toISOString());
-      await stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_visa' });
-      // CommitOrder failed: the saga compensates.
-      expect(await releaseStock({ stock: ledger, now }, order.orderId)).toEqual({ released: true });
-      const mark = standIn.requests().length;
-      standIn.injectFault({ method: 'POST', path: '/v1/refunds', times: resets, fault: { kind: 'reset', when: 'after' } });
+    ])(
+      'a paid order whose saga failed, the refund answer lost: %s; one refund',
+      async (_how, { resets, stepFails }) => {
+        const order = await reservedOrder();
+        const { paymentIntentId } = await createPaymentIntent({ orders, records, payments, now }, order.orderId);
+        await orders.awaitPayment(order.orderId, 'no-execution-waits', now().toISOString());
+        await stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_visa' });
+        // CommitOrder failed: the saga compensates.
+        expect(await releaseStock({ stock: ledger, now }, order.orderId)).toEqual({ released: true });
+        const mark = standIn.requests().length;
+        standIn.injectFault({ method: 'POST', path: '/v1/refunds', times: resets, fault: { kind: 'reset', when: 'after' } });
 
-      if (stepFails) expect(await failure(cancelOrRefundPayment({ orders, payments }, order.orderId))).toBeInstanceOf(TransientError);
-      const { paymentStatus } = await cancelOrRefundPayment({ orders, payments }, order.orderId);
+        if (stepFails) expect(await failure(cancelOrRefundPayment({ orders, payments }, order.orderId))).toBeInstanceOf(TransientError);
+        const { paymentStatus } = await cancelOrRefundPayment({ orders, payments }, order.orderId);
 
-      expect(paymentStatus).toBe('refunded');
-      const refunds = await refundsOf(paymentIntentId);
-      expect(refunds.map((r) => [r.status, r.amount])).toEqual([['succeeded', order.total.amount]]);
-      const sent = requestsSince(mark, 'POST', '/v1/refunds');
-      expect(sent.map((r) => r.status)).toEqual([...Array.from({ length: resets }, () => 'reset'), 200]);
-      expect(sent.at(-1)?.replayed).toBe(true);
-      expect(new Set(sent.map((r) => r.idempotencyKey)).size).toBe(1);
-      const charge = await stripe.charges.retrieve((await stripe.paymentIntents.retrieve(paymentIntentId)).latest_charge as string);
-      expect(charge).toMatchObject({ refunded: true, amount_refunded: order.total.amount });
-      expect(await markOrderFailed({ orders, now }, order.orderId, { Error: 'HoldExpired' }, paymentStatus)).toMatchObject({ status: 'FAILED' });
-      expect(await orders.get(order.orderId)).toMatchObject({ status: 'FAILED', payment: { status: 'refunded' } });
-    }, 30_000);
+        expect(paymentStatus).toBe('refunded');
+        const refunds = await refundsOf(paymentIntentId);
+        expect(refunds.map((r) => [r.status, r.amount])).toEqual([['succeeded', order.total.amount]]);
+        const sent = requestsSince(mark, 'POST', '/v1/refunds');
+        expect(sent.map((r) => r.status)).toEqual([...Array.from({ length: resets }, () => 'reset'), 200]);
+        expect(sent.at(-1)?.replayed).toBe(true);
+        expect(new Set(sent.map((r) => r.idempotencyKey)).size).toBe(1);
+        const charge = await stripe.charges.retrieve((await stripe.paymentIntents.retrieve(paymentIntentId)).latest_charge as string);
+        expect(charge).toMatchObject({ refunded: true, amount_refunded: order.total.amount });
+        expect(await markOrderFailed({ orders, now }, order.orderId, { Error: 'HoldExpired' }, paymentStatus)).toMatchObject({ status: 'FAILED' });
+        expect(await orders.get(order.orderId)).toMatchObject({ status: 'FAILED', payment: { status: 'refunded' } });
+      },
+      30_000,
+    );
   });
 });

@@ -20,7 +20,13 @@ describe('resources provisioned from the dev template', () => {
   const queues = assembly.resourcesOfType('AWS::SQS::Queue');
 
   it('the template has the five tables of the architecture and a DLQ per queue', () => {
-    expect(tables.map((t) => t.logicalId.replace(/[A-F0-9]{8}$/, '')).sort()).toEqual(['AuditTable', 'CatalogTable', 'IdempotencyTable', 'OrdersTable', 'PaymentsTable']);
+    expect(tables.map((t) => t.logicalId.replace(/[A-F0-9]{8}$/, '')).sort()).toEqual([
+      'AuditTable',
+      'CatalogTable',
+      'IdempotencyTable',
+      'OrdersTable',
+      'PaymentsTable',
+    ]);
     expect(queues.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -30,7 +36,9 @@ describe('resources provisioned from the dev template', () => {
     const { Table } = await ddb.send(new DescribeTableCommand({ TableName: name }));
     expect(Table?.KeySchema).toEqual(table.properties.KeySchema);
     const byName = (a: { IndexName?: string }, b: { IndexName?: string }) => String(a.IndexName).localeCompare(String(b.IndexName));
-    const expectedIndexes = ((table.properties.GlobalSecondaryIndexes ?? []) as Array<{ IndexName: string; KeySchema: unknown }>).map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema })).sort(byName);
+    const expectedIndexes = ((table.properties.GlobalSecondaryIndexes ?? []) as Array<{ IndexName: string; KeySchema: unknown }>)
+      .map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema }))
+      .sort(byName);
     const actualIndexes = (Table?.GlobalSecondaryIndexes ?? []).map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema })).sort(byName);
     expect(actualIndexes).toEqual(expectedIndexes);
     const ttl = table.properties.TimeToLiveSpecification as { AttributeName: string } | undefined;
@@ -45,7 +53,8 @@ describe('resources provisioned from the dev template', () => {
     const p = queue.properties as { FifoQueue?: boolean; VisibilityTimeout?: number; RedrivePolicy?: { maxReceiveCount: number } };
     expect(Attributes.FifoQueue === 'true').toBe(p.FifoQueue === true);
     if (p.VisibilityTimeout !== undefined) expect(Number(Attributes.VisibilityTimeout)).toBe(p.VisibilityTimeout);
-    if (p.RedrivePolicy) expect(Number((JSON.parse(Attributes.RedrivePolicy ?? '{}') as { maxReceiveCount: number }).maxReceiveCount)).toBe(p.RedrivePolicy.maxReceiveCount);
+    if (p.RedrivePolicy)
+      expect(Number((JSON.parse(Attributes.RedrivePolicy ?? '{}') as { maxReceiveCount: number }).maxReceiveCount)).toBe(p.RedrivePolicy.maxReceiveCount);
   });
 
   it('writes endpoints.json readable only by its owner', () => {

@@ -47,9 +47,20 @@ describe('payment reconciliation against Stripe and DynamoDB', () => {
   const waits = new FakeWaits();
   let gateway: StripePaymentGateway;
   /** The saga's, the admin's and the customer's dependencies; stock is the ledger's business, not reconciliation's. */
-  let deps: { orders: DynamoDbOrderRepository; payments: StripePaymentGateway; records: DynamoDbPaymentRecords; waits: FakeWaits; audit: DynamoDbAuditLog; stock: FakeStock; now: () => Date };
+  let deps: {
+    orders: DynamoDbOrderRepository;
+    payments: StripePaymentGateway;
+    records: DynamoDbPaymentRecords;
+    waits: FakeWaits;
+    audit: DynamoDbAuditLog;
+    stock: FakeStock;
+    now: () => Date;
+  };
   const reconcile = (remedies: readonly RemedyName[]) =>
-    reconcilePayments({ history: gateway, payments: gateway, orders, records, waits, reports, audit, now: () => new Date() }, { windowHours: 72, stuckAfterMinutes: 30, settleSeconds: 0, remedies });
+    reconcilePayments(
+      { history: gateway, payments: gateway, orders, records, waits, reports, audit, now: () => new Date() },
+      { windowHours: 72, stuckAfterMinutes: 30, settleSeconds: 0, remedies },
+    );
 
   /** The key schema and indexes of the template's table, so the copy cannot drift from what is deployed. */
   function definitionOf(prefix: string): Omit<CreateTableCommandInput, 'TableName'> {
@@ -60,7 +71,9 @@ describe('payment reconciliation against Stripe and DynamoDB', () => {
       KeySchema: p.KeySchema,
       AttributeDefinitions: p.AttributeDefinitions,
       BillingMode: 'PAY_PER_REQUEST',
-      ...(p.GlobalSecondaryIndexes?.length ? { GlobalSecondaryIndexes: p.GlobalSecondaryIndexes.map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })) } : {}),
+      ...(p.GlobalSecondaryIndexes?.length
+        ? { GlobalSecondaryIndexes: p.GlobalSecondaryIndexes.map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })) }
+        : {}),
     };
   }
 
@@ -122,11 +135,19 @@ describe('payment reconciliation against Stripe and DynamoDB', () => {
   async function webhook(placed: Placed): Promise<void> {
     const pi = await sdk.paymentIntents.retrieve(placed.paymentIntentId);
     const kind = pi.status === 'succeeded' ? 'succeeded' : pi.status === 'canceled' ? 'canceled' : 'failed';
-    await receivePaymentOutcome(deps, placed.orderId, { kind, paymentIntentId: pi.id, amount: pi.amount, currency: pi.currency, ...(kind === 'failed' ? { reason: pi.last_payment_error?.decline_code ?? 'declined' } : {}) });
+    await receivePaymentOutcome(deps, placed.orderId, {
+      kind,
+      paymentIntentId: pi.id,
+      amount: pi.amount,
+      currency: pi.currency,
+      ...(kind === 'failed' ? { reason: pi.last_payment_error?.decline_code ?? 'declined' } : {}),
+    });
   }
   /** CommitOrder's status change (its stock side is the ledger's). */
   async function confirm(placed: Placed): Promise<void> {
-    expect(await orders.transition(placed.orderId, { from: ['AWAITING_PAYMENT'], to: 'CONFIRMED', at: new Date().toISOString(), paymentStatus: 'succeeded' })).toBeDefined();
+    expect(
+      await orders.transition(placed.orderId, { from: ['AWAITING_PAYMENT'], to: 'CONFIRMED', at: new Date().toISOString(), paymentStatus: 'succeeded' }),
+    ).toBeDefined();
   }
   async function paidOrder(total: Money = EUR(2400)): Promise<Placed> {
     const placed = await awaiting(total);
@@ -176,7 +197,13 @@ describe('payment reconciliation against Stripe and DynamoDB', () => {
     clean.cancelled = await paidOrder();
     await cancelOrder(deps, `reconciliation-${tag}`, clean.cancelled.orderId);
     const [refund] = (await sdk.refunds.list({ payment_intent: clean.cancelled.paymentIntentId })).data;
-    await receiveProviderRefund(deps, { id: refund?.id as string, amount: refund?.amount as number, status: refund?.status as string, paymentIntentId: clean.cancelled.paymentIntentId, orderId: refund?.metadata?.orderId as string });
+    await receiveProviderRefund(deps, {
+      id: refund?.id as string,
+      amount: refund?.amount as number,
+      status: refund?.status as string,
+      paymentIntentId: clean.cancelled.paymentIntentId,
+      orderId: refund?.metadata?.orderId as string,
+    });
     clean.waiting = await awaiting();
 
     const statuses = await Promise.all(Object.values(clean).map(async (p) => (await orders.get(p.orderId))?.status));
@@ -188,7 +215,9 @@ describe('payment reconciliation against Stripe and DynamoDB', () => {
     expect(report.checked).toBe(7 + 7);
     expect(await reports.latest()).toEqual(report);
     const runs = (await audit.list({ limit: 50 })).items.filter((e) => e.action === 'reconciliation.run');
-    expect(runs).toEqual([expect.objectContaining({ actor: RECONCILIATION_ACTOR, outcome: 'succeeded', detail: expect.stringMatching(/^14 checked from .*; 0 discrepancies$/) })]);
+    expect(runs).toEqual([
+      expect.objectContaining({ actor: RECONCILIATION_ACTOR, outcome: 'succeeded', detail: expect.stringMatching(/^14 checked from .*; 0 discrepancies$/) }),
+    ]);
   }, 30_000);
 
   it('reports every kind of discrepancy seeded on top of it, with its order and PaymentIntent', async () => {
@@ -227,7 +256,17 @@ describe('payment reconciliation against Stripe and DynamoDB', () => {
     const orphan = await awaiting();
     await markOrderFailed(deps, orphan.orderId, { Error: 'HoldExpired' });
     const stray = await sdk.paymentIntents.create({ amount: 2400, currency: 'eur', metadata: { orderId: orphan.orderId } });
-    seeded = { failedPaid, confirmedUnpaid, amountOff, currencyOff, refundDrift, stuck, missed, orphan, stray: { orderId: orphan.orderId, paymentIntentId: stray.id } };
+    seeded = {
+      failedPaid,
+      confirmedUnpaid,
+      amountOff,
+      currencyOff,
+      refundDrift,
+      stuck,
+      missed,
+      orphan,
+      stray: { orderId: orphan.orderId, paymentIntentId: stray.id },
+    };
 
     const report = await reconcile([]);
     expect(ids(report.discrepancies)).toEqual(
@@ -245,12 +284,15 @@ describe('payment reconciliation against Stripe and DynamoDB', () => {
         { kind: 'orphaned-payment-intent', orderId: orphan.orderId, paymentIntentId: stray.id, detail: '' },
       ]),
     );
-    const detail = (kind: Discrepancy['kind'], paymentIntentId: string) => report.discrepancies.find((d) => d.kind === kind && d.paymentIntentId === paymentIntentId)?.detail;
+    const detail = (kind: Discrepancy['kind'], paymentIntentId: string) =>
+      report.discrepancies.find((d) => d.kind === kind && d.paymentIntentId === paymentIntentId)?.detail;
     expect(detail('paid-without-order', ghost.paymentIntentId)).toBe(`3100 eur taken; order ${ghost.orderId} does not exist`);
     expect(detail('amount-mismatch', amountOff.paymentIntentId)).toBe('Stripe took 3500; the order total is 4000 (EUR)');
     expect(detail('currency-mismatch', currencyOff.paymentIntentId)).toBe('Stripe took USD; the order is in EUR');
     expect(detail('refund-drift', refundDrift.paymentIntentId)).toBe('Stripe refunded 700; the order records 0 refunded');
-    expect(detail('missed-payment-outcome', missed.paymentIntentId)).toBe("Stripe says succeeded; Stockade's payment record is PENDING (order AWAITING_PAYMENT)");
+    expect(detail('missed-payment-outcome', missed.paymentIntentId)).toBe(
+      "Stripe says succeeded; Stockade's payment record is PENDING (order AWAITING_PAYMENT)",
+    );
     expect(report.discrepancies.every((d) => d.remedy === undefined)).toBe(true);
     // 7 + 8 orders; their 15 PaymentIntents, the ghost's and the stray.
     expect(report.checked).toBe(15 + 17);
@@ -260,7 +302,9 @@ describe('payment reconciliation against Stripe and DynamoDB', () => {
   it("applies the stage's remedies once: the orphans canceled, the money refunded, the missed outcome applied; audited; the next run finds them fixed", async () => {
     const { failedPaid, missed, orphan, stray, confirmedUnpaid, amountOff, currencyOff, refundDrift, stuck } = seeded as Seeded;
     const report = await reconcile(EVERY_REMEDY);
-    const remedies = Object.fromEntries(report.discrepancies.filter((d) => d.remedy).map((d) => [`${d.kind} ${d.paymentIntentId}`, [d.remedy?.name, d.remedy?.outcome, d.remedy?.detail]]));
+    const remedies = Object.fromEntries(
+      report.discrepancies.filter((d) => d.remedy).map((d) => [`${d.kind} ${d.paymentIntentId}`, [d.remedy?.name, d.remedy?.outcome, d.remedy?.detail]]),
+    );
     expect(remedies).toEqual({
       [`paid-without-order ${ghost.paymentIntentId}`]: ['refund-paid-without-order', 'applied', expect.stringMatching(/^refund re_\w+ succeeded$/)],
       [`paid-without-order ${failedPaid.paymentIntentId}`]: ['refund-paid-without-order', 'applied', expect.stringMatching(/^refund re_\w+ succeeded$/)],

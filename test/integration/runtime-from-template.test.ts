@@ -28,14 +28,33 @@ describe('local runtime built from the synthesized template', () => {
     // Bundled: the messaging stack (the test consumer) and the auth stack (its triggers run when users are seeded).
     const app = new App({
       outdir: cdkOut,
-      context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': ['Stockade-dev-Messaging', 'Stockade-dev-Auth'], 'aws:cdk:enable-asset-metadata': true, '@aws-cdk/core:failSynthOnValidationErrors': false },
+      context: {
+        ...cdkJson.context,
+        'aws:cdk:bundling-stacks': ['Stockade-dev-Messaging', 'Stockade-dev-Auth'],
+        'aws:cdk:enable-asset-metadata': true,
+        '@aws-cdk/core:failSynthOnValidationErrors': false,
+      },
     });
     const config = resolveStageConfig({ stage: 'dev' });
     const stacks = addStockadeStage(app, config);
     const stageContext = { config, key: stacks.secrets.key };
-    const extraTable = new StockadeTable(stacks.data, 'ExtraTestTable', { stageContext, indexes: [{ indexName: 'byThing', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }], timeToLiveAttribute: 'expiresAt' });
-    new StockadeQueue(stacks.messaging, 'ExtraTestQueue', { stageContext, alarmTopic: stacks.messaging.alarmTopic, consumerTimeout: Duration.seconds(20), maxReceiveCount: 4 });
-    const consumed = new StockadeQueue(stacks.messaging, 'ExtraConsumed', { stageContext, alarmTopic: stacks.messaging.alarmTopic, consumerTimeout: Duration.seconds(1), maxReceiveCount: 3 });
+    const extraTable = new StockadeTable(stacks.data, 'ExtraTestTable', {
+      stageContext,
+      indexes: [{ indexName: 'byThing', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+      timeToLiveAttribute: 'expiresAt',
+    });
+    new StockadeQueue(stacks.messaging, 'ExtraTestQueue', {
+      stageContext,
+      alarmTopic: stacks.messaging.alarmTopic,
+      consumerTimeout: Duration.seconds(20),
+      maxReceiveCount: 4,
+    });
+    const consumed = new StockadeQueue(stacks.messaging, 'ExtraConsumed', {
+      stageContext,
+      alarmTopic: stacks.messaging.alarmTopic,
+      consumerTimeout: Duration.seconds(1),
+      maxReceiveCount: 3,
+    });
     new StockadeFunction(stacks.messaging, 'ExtraTestConsumer', {
       stageContext,
       entry: path.join(__dirname, '..', 'fixtures', 'functions', 'record-messages.ts'),
@@ -96,18 +115,30 @@ describe('local runtime built from the synthesized template', () => {
     const bodies = ['m1', 'm2', 'm3', 'm4', 'poison', 'm5', 'm6', 'm7', 'm8', 'm9'];
     await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: bodies.map((b, i) => ({ Id: String(i), MessageBody: b })) }));
 
-    const applied = async () => (await ddb.send(new ScanCommand({ TableName: table, FilterExpression: 'sk = :s', ExpressionAttributeValues: { ':s': { S: 'MSG' } } }))).Items ?? [];
-    const inDlq = async () => Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages ?? 0);
+    const applied = async () =>
+      (await ddb.send(new ScanCommand({ TableName: table, FilterExpression: 'sk = :s', ExpressionAttributeValues: { ':s': { S: 'MSG' } } }))).Items ?? [];
+    const inDlq = async () =>
+      Number(
+        (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes
+          ?.ApproximateNumberOfMessages ?? 0,
+      );
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && ((await applied()).length < 9 || (await inDlq()) < 1)) await new Promise((r) => setTimeout(r, 500));
 
     const items = await applied();
-    expect(items.map((i) => i.pk?.S).sort()).toEqual(bodies.filter((b) => b !== 'poison').map((b) => `MSG#${b}`).sort());
+    expect(items.map((i) => i.pk?.S).sort()).toEqual(
+      bodies
+        .filter((b) => b !== 'poison')
+        .map((b) => `MSG#${b}`)
+        .sort(),
+    );
     expect(await inDlq()).toBe(1);
     const dead = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }));
     expect(dead.Messages?.map((m) => m.Body)).toEqual(['poison']);
     expect(Number(dead.Messages?.[0]?.Attributes?.ApproximateReceiveCount)).toBeGreaterThanOrEqual(3);
-    const source = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    const source = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
     expect(Number(source.Attributes?.ApproximateNumberOfMessages) + Number(source.Attributes?.ApproximateNumberOfMessagesNotVisible)).toBe(0);
     sqs.destroy();
     ddb.destroy();

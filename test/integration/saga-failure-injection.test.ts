@@ -30,7 +30,15 @@ type Fault =
   /** Only for ReserveStock: the hold it reports is 2 s, so AwaitPayment times out. */
   | 'short-hold';
 
-type Step = 'ReserveStock' | 'CreatePaymentIntent' | 'AwaitPayment' | 'CommitOrder' | 'PublishOrderConfirmed' | 'ReleaseStock' | 'CancelOrRefundPayment' | 'MarkOrderFailed';
+type Step =
+  | 'ReserveStock'
+  | 'CreatePaymentIntent'
+  | 'AwaitPayment'
+  | 'CommitOrder'
+  | 'PublishOrderConfirmed'
+  | 'ReleaseStock'
+  | 'CancelOrRefundPayment'
+  | 'MarkOrderFailed';
 type Plan = Partial<Record<Step, Fault>>;
 
 const STOCK = 10;
@@ -62,9 +70,18 @@ describe('order saga with a failure injected at every step', () => {
   let sagaArn = '';
 
   const stepOf = (functionName: string): Step | undefined =>
-    (['ReserveStock', 'CreatePaymentIntent', 'AwaitPayment', 'CommitOrder', 'PublishOrderConfirmed', 'ReleaseStock', 'CancelOrRefundPayment', 'MarkOrderFailed'] as const).find((s) =>
-      functionName.includes(`-${s}Function`),
-    );
+    (
+      [
+        'ReserveStock',
+        'CreatePaymentIntent',
+        'AwaitPayment',
+        'CommitOrder',
+        'PublishOrderConfirmed',
+        'ReleaseStock',
+        'CancelOrRefundPayment',
+        'MarkOrderFailed',
+      ] as const
+    ).find((s) => functionName.includes(`-${s}Function`));
   const transient = (message: string): InvokeOutcome => ({ ok: false, error: { errorType: 'TransientError', errorMessage: message } });
 
   /** Calls the runtime's real function, as Step Functions would, through the Lambda Invoke API. */
@@ -121,7 +138,9 @@ describe('order saga with a failure injected at every step', () => {
   }
 
   async function stock(sku: string): Promise<{ onHand: number; reserved: number; available: number }> {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }),
+    );
     const item = unmarshall(Item ?? {});
     return { onHand: Number(item.onHand), reserved: Number(item.reserved), available: Number(item.available) };
   }
@@ -130,7 +149,9 @@ describe('order saga with a failure injected at every step', () => {
   async function run(plan: Plan, card: 'pm_card_visa' | 'none' = 'pm_card_visa') {
     const { order, sku } = await freshOrder();
     plans.set(order.orderId, plan);
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: sagaArn, name: order.orderId, input: JSON.stringify({ orderId: order.orderId }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: sagaArn, name: order.orderId, input: JSON.stringify({ orderId: order.orderId }) }),
+    );
     const deadline = Date.now() + 60_000;
     let paid = false;
     for (;;) {
@@ -150,7 +171,9 @@ describe('order saga with a failure injected at every step', () => {
         const paymentIntentId = current.payment?.paymentIntentId as string;
         await stripe.paymentIntents.confirm(paymentIntentId, { payment_method: card });
         // This test's Step Functions holds the wait; answer it as the webhook does for the runtime's.
-        await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ paymentIntentId, status: 'succeeded' }) })).catch(() => undefined);
+        await sfn
+          .send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ paymentIntentId, status: 'succeeded' }) }))
+          .catch(() => undefined);
       }
       if (Date.now() > deadline) throw new Error(`execution of ${order.orderId} still running`);
       await new Promise((r) => setTimeout(r, 100));
@@ -196,11 +219,15 @@ describe('order saga with a failure injected at every step', () => {
     ['AwaitPayment', 'transient-once'],
     ['CommitOrder', 'lost-answer-once'],
     ['PublishOrderConfirmed', 'lost-answer-once'],
-  ])('%s with %s: retried to the same single effect, CONFIRMED', async (step, fault) => {
-    const r = await run({ [step]: fault });
-    expect(r.execution.status).toBe('SUCCEEDED');
-    expectConfirmed(r);
-  }, 90_000);
+  ])(
+    '%s with %s: retried to the same single effect, CONFIRMED',
+    async (step, fault) => {
+      const r = await run({ [step]: fault });
+      expect(r.execution.status).toBe('SUCCEEDED');
+      expectConfirmed(r);
+    },
+    90_000,
+  );
 
   it.each<[Step, Fault, RegExp]>([
     ['ReserveStock', 'transient-always', internal],
@@ -210,10 +237,14 @@ describe('order saga with a failure injected at every step', () => {
     ['AwaitPayment', 'fatal', internal],
     ['CommitOrder', 'transient-always', internal],
     ['CommitOrder', 'fatal', internal],
-  ])('%s with %s: fully compensated (stock back, payment canceled or refunded, FAILED)', async (step, fault, reason) => {
-    const r = await run({ [step]: fault });
-    expectCompensated(r, reason);
-  }, 90_000);
+  ])(
+    '%s with %s: fully compensated (stock back, payment canceled or refunded, FAILED)',
+    async (step, fault, reason) => {
+      const r = await run({ [step]: fault });
+      expectCompensated(r, reason);
+    },
+    90_000,
+  );
 
   it('AwaitPayment times out when the hold expires unpaid: compensated, the PaymentIntent canceled', async () => {
     const r = await run({ ReserveStock: 'short-hold' }, 'none');

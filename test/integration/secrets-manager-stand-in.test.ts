@@ -43,16 +43,27 @@ describe('Secrets Manager stand-in', () => {
     const own = `stockade/test/rotation-${Date.now()}`;
     await client.send(new CreateSecretCommand({ Name: own, SecretString: 'initial-value-0000' }));
     const secretNames = [own];
-    const created = await client.send(new PutSecretValueCommand({ SecretId: secretNames[0], SecretString: 'rotated-value-0001', ClientRequestToken: '11111111-2222-3333-4444-555555555555' }));
+    const created = await client.send(
+      new PutSecretValueCommand({ SecretId: secretNames[0], SecretString: 'rotated-value-0001', ClientRequestToken: '11111111-2222-3333-4444-555555555555' }),
+    );
     const current = await client.send(new GetSecretValueCommand({ SecretId: secretNames[0] }));
     expect(current.SecretString).toBe('rotated-value-0001');
     expect(current.VersionId).toBe(created.VersionId);
     const previous = await client.send(new GetSecretValueCommand({ SecretId: secretNames[0], VersionStage: 'AWSPREVIOUS' }));
     expect(previous.SecretString).not.toBe('rotated-value-0001');
 
-    const pending = await client.send(new PutSecretValueCommand({ SecretId: secretNames[0], SecretString: 'pending-value-0002', VersionStages: ['AWSPENDING'] }));
+    const pending = await client.send(
+      new PutSecretValueCommand({ SecretId: secretNames[0], SecretString: 'pending-value-0002', VersionStages: ['AWSPENDING'] }),
+    );
     expect((await client.send(new GetSecretValueCommand({ SecretId: secretNames[0] }))).SecretString).toBe('rotated-value-0001');
-    await client.send(new UpdateSecretVersionStageCommand({ SecretId: secretNames[0], VersionStage: 'AWSCURRENT', MoveToVersionId: pending.VersionId, RemoveFromVersionId: created.VersionId }));
+    await client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretNames[0],
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: pending.VersionId,
+        RemoveFromVersionId: created.VersionId,
+      }),
+    );
     expect((await client.send(new GetSecretValueCommand({ SecretId: secretNames[0] }))).SecretString).toBe('pending-value-0002');
     const described = await client.send(new DescribeSecretCommand({ SecretId: secretNames[0] }));
     expect(described.VersionIdsToStages?.[created.VersionId as string]).toEqual(['AWSPREVIOUS']);

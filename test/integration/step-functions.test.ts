@@ -112,7 +112,8 @@ describe('Step Functions played locally from the synthesized template', () => {
     for (;;) {
       const found = reports.find((r) => r.runId === runId && r.step === step);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`No report of step ${step} for ${runId}; got ${JSON.stringify(reports.filter((r) => r.runId === runId).map((r) => r.step))}`);
+      if (Date.now() > deadline)
+        throw new Error(`No report of step ${step} for ${runId}; got ${JSON.stringify(reports.filter((r) => r.runId === runId).map((r) => r.step))}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -179,7 +180,10 @@ describe('Step Functions played locally from the synthesized template', () => {
     const { events = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
     const failedAttempt = events.find((e) => e.type === 'TaskFailed');
     expect(failedAttempt?.taskFailedEventDetails?.error).toBe('RetryableError');
-    expect(JSON.parse(failedAttempt?.taskFailedEventDetails?.cause ?? '{}')).toMatchObject({ errorType: 'RetryableError', errorMessage: 'step A failed transiently' });
+    expect(JSON.parse(failedAttempt?.taskFailedEventDetails?.cause ?? '{}')).toMatchObject({
+      errorType: 'RetryableError',
+      errorMessage: 'step A failed transiently',
+    });
   });
 
   it('does not retry a fatal error: Catch runs the compensation with the error, and the saga ends FAILED', async () => {
@@ -206,7 +210,11 @@ describe('Step Functions played locally from the synthesized template', () => {
     expect(done).toMatchObject({ status: 'FAILED', error: 'SagaFailed', cause: 'card_declined' });
     // The caught failure is the token task's only outcome in the history, as in AWS: no TaskSucceeded beside it.
     const { events = [] } = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
-    const waited = events.filter((e) => (e.type === 'TaskSucceeded' || e.type === 'TaskFailed') && (e.taskSucceededEventDetails ?? e.taskFailedEventDetails)?.resource === 'invoke.waitForTaskToken');
+    const waited = events.filter(
+      (e) =>
+        (e.type === 'TaskSucceeded' || e.type === 'TaskFailed') &&
+        (e.taskSucceededEventDetails ?? e.taskFailedEventDetails)?.resource === 'invoke.waitForTaskToken',
+    );
     expect(waited.map((e) => [e.type, e.taskFailedEventDetails?.error])).toEqual([['TaskFailed', 'PaymentDeclined']]);
   });
 
@@ -268,17 +276,26 @@ describe('Step Functions played locally from the synthesized template', () => {
     expect(running.executions?.map((e) => e.executionArn)).toEqual([executionArn]);
 
     await sfn.send(new StopExecutionCommand({ executionArn, error: 'Test.Stopped', cause: 'stopped by the test' }));
-    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'ABORTED', error: 'Test.Stopped', cause: 'stopped by the test' });
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({
+      status: 'ABORTED',
+      error: 'Test.Stopped',
+      cause: 'stopped by the test',
+    });
     await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: sagaArn, name, input }))).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
     expect(stepsOf(runId)).toEqual(['A', 'B']);
   });
 
   it('answers ExecutionDoesNotExist, InvalidArn and StateMachineDoesNotExist as AWS names them', async () => {
     const unknown = sagaArn.replace(':stateMachine:', ':execution:') + ':no-such-execution';
-    await expect(sfn.send(new DescribeExecutionCommand({ executionArn: unknown }))).rejects.toMatchObject({ name: 'ExecutionDoesNotExist', $metadata: { httpStatusCode: 400 } });
+    await expect(sfn.send(new DescribeExecutionCommand({ executionArn: unknown }))).rejects.toMatchObject({
+      name: 'ExecutionDoesNotExist',
+      $metadata: { httpStatusCode: 400 },
+    });
     await expect(sfn.send(new DescribeExecutionCommand({ executionArn: 'not-an-arn' }))).rejects.toMatchObject({ name: 'InvalidArn' });
     await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: `${sagaArn}-missing` }))).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
-    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: sagaArn, input: '{not json' }))).rejects.toMatchObject({ name: 'InvalidExecutionInput' });
+    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: sagaArn, input: '{not json' }))).rejects.toMatchObject({
+      name: 'InvalidExecutionInput',
+    });
   });
 
   it('refuses, naming the state machine, a JSONata definition and an invalid one', async () => {
@@ -293,8 +310,13 @@ describe('Step Functions played locally from the synthesized template', () => {
     const jsonata = { QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', Output: '{% $states.input %}', End: true } } };
     await expect(service.provision([machine('UsesJsonata', jsonata)], resolver)).rejects.toThrow(/UsesJsonata[\s\S]*JSONata/);
     const invalid = { StartAt: 'Missing', States: { P: { Type: 'Pass', End: true } } };
-    await expect(service.provision([machine('BrokenDefinition', invalid)], resolver)).rejects.toThrow(/BrokenDefinition[\s\S]*invalid definition[\s\S]*Missing/);
-    const sqs = { StartAt: 'Send', States: { Send: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', Parameters: { QueueUrl: 'q', MessageBody: 'm' }, End: true } } };
+    await expect(service.provision([machine('BrokenDefinition', invalid)], resolver)).rejects.toThrow(
+      /BrokenDefinition[\s\S]*invalid definition[\s\S]*Missing/,
+    );
+    const sqs = {
+      StartAt: 'Send',
+      States: { Send: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', Parameters: { QueueUrl: 'q', MessageBody: 'm' }, End: true } },
+    };
     await expect(service.provision([machine('SendsToSqs', sqs)], resolver)).rejects.toThrow(/SendsToSqs[\s\S]*sqs:sendMessage/);
   });
 
@@ -303,7 +325,12 @@ describe('Step Functions played locally from the synthesized template', () => {
     const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
     const app = new App({
       outdir,
-      context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': ['Stockade-dev-Messaging'], 'aws:cdk:enable-asset-metadata': true, '@aws-cdk/core:failSynthOnValidationErrors': false },
+      context: {
+        ...cdkJson.context,
+        'aws:cdk:bundling-stacks': ['Stockade-dev-Messaging'],
+        'aws:cdk:enable-asset-metadata': true,
+        '@aws-cdk/core:failSynthOnValidationErrors': false,
+      },
     });
     const config = resolveStageConfig({ stage: 'dev' });
     const stacks = addStockadeStage(app, config);
@@ -333,7 +360,11 @@ describe('Step Functions played locally from the synthesized template', () => {
       taskTimeout: Timeout.duration(Duration.seconds(3)),
       resultPath: '$.payment',
     }).addCatch(compensate, { errors: ['States.ALL'], resultPath: '$.error' });
-    const commit = step('CommitOrder', 'C', { resultSelector: { 'step.$': '$.Payload.step' }, resultPath: '$.committed', taskTimeout: Timeout.duration(Duration.seconds(1)) });
+    const commit = step('CommitOrder', 'C', {
+      resultSelector: { 'step.$': '$.Payload.step' },
+      resultPath: '$.committed',
+      taskTimeout: Timeout.duration(Duration.seconds(1)),
+    });
     new StateMachine(scope, 'SagaProbe', { definitionBody: DefinitionBody.fromChainable(reserve.next(awaitPayment).next(commit)) });
 
     const heartbeat = step('AwaitHeartbeat', 'H', {

@@ -31,36 +31,48 @@ describe('stock ledger under contention (DynamoDB Local)', () => {
     return created.map((p) => p.sku);
   }
   const order = async (lines: readonly HeldLine[]): Promise<string> =>
-    (await pendingOrder(orders, 'customer-ledger', lines.map((l) => ({ ...(probes.get(l.sku) as ProbeSku), quantity: l.quantity })))).orderId;
+    (
+      await pendingOrder(
+        orders,
+        'customer-ledger',
+        lines.map((l) => ({ ...(probes.get(l.sku) as ProbeSku), quantity: l.quantity })),
+      )
+    ).orderId;
 
   const expiresAt = () => new Date(Date.now() + 15 * 60_000).toISOString();
   const reserve = (orderId: string, lines: readonly HeldLine[], rng: () => number): Promise<ReserveResult> =>
     retried(() => ledger.reserve(orderId, lines, expiresAt(), new Date().toISOString()), rng, { baseMs: 20, capMs: 1000 });
 
   async function stock(sku: string) {
-    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }));
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }),
+    );
     const i = unmarshall(Item ?? {});
     return { onHand: Number(i.onHand), reserved: Number(i.reserved), available: Number(i.available) };
   }
 
-  it.each([11, 2024, 777])('200 simultaneous reservations of 1..5 against 50 in stock never exceed it (seed %i)', async (seed) => {
-    const rng = prng(seed);
-    const [sku] = (await skus(1, 50)) as [string];
-    const wanted = Array.from({ length: 200 }, () => 1 + Math.floor(rng() * 5));
-    const orderIds = await Promise.all(wanted.map((quantity) => order([{ sku, quantity }])));
-    const results = await Promise.all(orderIds.map((id, i) => reserve(id, [{ sku, quantity: wanted[i] as number }], rng)));
+  it.each([11, 2024, 777])(
+    '200 simultaneous reservations of 1..5 against 50 in stock never exceed it (seed %i)',
+    async (seed) => {
+      const rng = prng(seed);
+      const [sku] = (await skus(1, 50)) as [string];
+      const wanted = Array.from({ length: 200 }, () => 1 + Math.floor(rng() * 5));
+      const orderIds = await Promise.all(wanted.map((quantity) => order([{ sku, quantity }])));
+      const results = await Promise.all(orderIds.map((id, i) => reserve(id, [{ sku, quantity: wanted[i] as number }], rng)));
 
-    const reserved = results.reduce((sum, r, i) => sum + (r.outcome === 'reserved' ? (wanted[i] as number) : 0), 0);
-    expect(results.every((r) => r.outcome === 'reserved' || r.outcome === 'insufficient')).toBe(true);
-    expect(reserved).toBeLessThanOrEqual(50);
-    // Greedy completeness: once refused, what is left is less than that order asked for.
-    expect(await stock(sku)).toEqual({ onHand: 50, reserved, available: 50 - reserved });
-    const refused = wanted.filter((_, i) => results[i]?.outcome === 'insufficient');
-    expect(refused.every((q) => q > 50 - reserved)).toBe(true);
-    // Each order's status moved with its stock, in the same transaction.
-    const statuses = await Promise.all(orderIds.map(async (id) => (await orders.get(id))?.status));
-    statuses.forEach((s, i) => expect(s).toBe(results[i]?.outcome === 'reserved' ? 'RESERVED' : 'PENDING'));
-  }, 120_000);
+      const reserved = results.reduce((sum, r, i) => sum + (r.outcome === 'reserved' ? (wanted[i] as number) : 0), 0);
+      expect(results.every((r) => r.outcome === 'reserved' || r.outcome === 'insufficient')).toBe(true);
+      expect(reserved).toBeLessThanOrEqual(50);
+      // Greedy completeness: once refused, what is left is less than that order asked for.
+      expect(await stock(sku)).toEqual({ onHand: 50, reserved, available: 50 - reserved });
+      const refused = wanted.filter((_, i) => results[i]?.outcome === 'insufficient');
+      expect(refused.every((q) => q > 50 - reserved)).toBe(true);
+      // Each order's status moved with its stock, in the same transaction.
+      const statuses = await Promise.all(orderIds.map(async (id) => (await orders.get(id))?.status));
+      statuses.forEach((s, i) => expect(s).toBe(results[i]?.outcome === 'reserved' ? 'RESERVED' : 'PENDING'));
+    },
+    120_000,
+  );
 
   it('multi-line reservations over 5 contended SKUs take every line or none, and release and commit exactly once', async () => {
     const rng = prng(5);

@@ -43,12 +43,30 @@ describe('stock notification outbox (DynamoDB Local)', () => {
 
   /** Every outbox item of a provider, sent or not (consistent). */
   const outboxItems = async (providerId: string) =>
-    ((await dynamodb.send(new QueryCommand({ TableName: catalogTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: marshall({ ':pk': `OUTBOX#${providerId}` }), ConsistentRead: true }))).Items ?? []).map((i) => unmarshall(i));
+    (
+      (
+        await dynamodb.send(
+          new QueryCommand({
+            TableName: catalogTable,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: marshall({ ':pk': `OUTBOX#${providerId}` }),
+            ConsistentRead: true,
+          }),
+        )
+      ).Items ?? []
+    ).map((i) => unmarshall(i));
 
   /** An order of these lines with its stock held (RESERVED). */
   async function heldOrder(lines: ReadonlyArray<ProbeSku & { quantity: number }>): Promise<string> {
     const order = await pendingOrder(orders, `customer-outbox-${tag}`, lines);
-    expect(await ledger.reserve(order.orderId, lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), new Date(Date.now() + 600_000).toISOString(), new Date().toISOString())).toEqual({ outcome: 'reserved' });
+    expect(
+      await ledger.reserve(
+        order.orderId,
+        lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+        new Date(Date.now() + 600_000).toISOString(),
+        new Date().toISOString(),
+      ),
+    ).toEqual({ outcome: 'reserved' });
     return order.orderId;
   }
 
@@ -83,9 +101,21 @@ describe('stock notification outbox (DynamoDB Local)', () => {
     const committedAt = new Date().toISOString();
     expect(await ledger.commit(orderId, committedAt)).toBe('committed');
     expect(await outbox.pending(acme, 10)).toEqual([
-      { notificationId: `sale-${orderId}-${acme}`, providerId: acme, kind: 'sale', orderId, lines: [{ sku: a1.sku, quantity: 1 }, { sku: a2.sku, quantity: 2 }], at: committedAt },
+      {
+        notificationId: `sale-${orderId}-${acme}`,
+        providerId: acme,
+        kind: 'sale',
+        orderId,
+        lines: [
+          { sku: a1.sku, quantity: 1 },
+          { sku: a2.sku, quantity: 2 },
+        ],
+        at: committedAt,
+      },
     ]);
-    expect(await outbox.pending(north, 10)).toEqual([{ notificationId: `sale-${orderId}-${north}`, providerId: north, kind: 'sale', orderId, lines: [{ sku: n1.sku, quantity: 3 }], at: committedAt }]);
+    expect(await outbox.pending(north, 10)).toEqual([
+      { notificationId: `sale-${orderId}-${north}`, providerId: north, kind: 'sale', orderId, lines: [{ sku: n1.sku, quantity: 3 }], at: committedAt },
+    ]);
 
     // A retried commit changes nothing and owes nothing more.
     expect(await ledger.commit(orderId, new Date().toISOString())).toBe('already-committed');
@@ -99,7 +129,10 @@ describe('stock notification outbox (DynamoDB Local)', () => {
       ['sale', `sale-${orderId}-${acme}`],
       ['cancellation', `cancellation-${orderId}-${acme}`],
     ]);
-    expect(pending[1]?.lines).toEqual([{ sku: a1.sku, quantity: 1 }, { sku: a2.sku, quantity: 2 }]);
+    expect(pending[1]?.lines).toEqual([
+      { sku: a1.sku, quantity: 1 },
+      { sku: a2.sku, quantity: 2 },
+    ]);
     expect(await outboxItems(north)).toHaveLength(2);
   });
 
@@ -130,7 +163,9 @@ describe('stock notification outbox (DynamoDB Local)', () => {
     expect(await outbox.markSent(notice, new Date().toISOString())).toBe(true);
     expect(await outbox.markSent(notice, new Date().toISOString())).toBe(false);
     expect(await outbox.pending(providerId, 10)).toEqual([]);
-    expect(await outboxItems(providerId)).toEqual([expect.objectContaining({ status: 'SENT', notificationId: notice.notificationId, sentAt: expect.any(String) })]);
+    expect(await outboxItems(providerId)).toEqual([
+      expect.objectContaining({ status: 'SENT', notificationId: notice.notificationId, sentAt: expect.any(String) }),
+    ]);
   });
 
   it('circuits: the CIRCUIT item decides isOpen until openUntil; a claim excludes a second run until released or expired', async () => {
@@ -149,7 +184,9 @@ describe('stock notification outbox (DynamoDB Local)', () => {
     await circuits.release(providerId, 'run-1', { ownState: { value: 0 }, breakerState: 3 });
     expect(await circuits.claim(providerId, 'run-2', new Date(now.getTime() + 90_000), now)).toEqual({ breaker: { ownState: { value: 0 }, breakerState: 3 } });
     // run-2 never releases (it died): its claim expires.
-    expect(await circuits.claim(providerId, 'run-3', new Date(now.getTime() + 200_000), new Date(now.getTime() + 91_000))).toEqual({ breaker: { ownState: { value: 0 }, breakerState: 3 } });
+    expect(await circuits.claim(providerId, 'run-3', new Date(now.getTime() + 200_000), new Date(now.getTime() + 91_000))).toEqual({
+      breaker: { ownState: { value: 0 }, breakerState: 3 },
+    });
     // A late release by the run that lost its claim does not overwrite the state.
     await circuits.release(providerId, 'run-2', { stale: true });
     await circuits.release(providerId, 'run-3', { ownState: { value: 0 }, breakerState: 0 });

@@ -88,7 +88,11 @@ class Receiver {
 }
 
 function sdk(standIn: StripeStandIn, options: { apiKey?: string; maxNetworkRetries?: number; timeout?: number } = {}): Stripe {
-  return new Stripe(options.apiKey ?? API_KEY, { ...standIn.clientConfig(), maxNetworkRetries: options.maxNetworkRetries ?? 0, ...(options.timeout ? { timeout: options.timeout } : {}) });
+  return new Stripe(options.apiKey ?? API_KEY, {
+    ...standIn.clientConfig(),
+    maxNetworkRetries: options.maxNetworkRetries ?? 0,
+    ...(options.timeout ? { timeout: options.timeout } : {}),
+  });
 }
 
 /** The idempotency keys the SDK sent, one per attempt (the SDK emits `request` for retries too, `response` only for the last). */
@@ -169,9 +173,23 @@ describe('Stripe stand-in', () => {
     });
 
     it('declines pm_card_chargeDeclined with a card error and leaves the PaymentIntent awaiting another payment method', async () => {
-      const error = await rejection(stripe.paymentIntents.create({ amount: 1500, currency: 'eur', metadata: { orderId: 'order-2' }, confirm: true, payment_method: 'pm_card_chargeDeclined' }));
+      const error = await rejection(
+        stripe.paymentIntents.create({
+          amount: 1500,
+          currency: 'eur',
+          metadata: { orderId: 'order-2' },
+          confirm: true,
+          payment_method: 'pm_card_chargeDeclined',
+        }),
+      );
       expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
-      expect(error).toMatchObject({ statusCode: 402, type: 'StripeCardError', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' });
+      expect(error).toMatchObject({
+        statusCode: 402,
+        type: 'StripeCardError',
+        code: 'card_declined',
+        decline_code: 'generic_decline',
+        message: 'Your card was declined.',
+      });
       const declinedId = (error.payment_intent as Stripe.PaymentIntent).id;
       expect(error.payment_intent).toMatchObject({ status: 'requires_payment_method' });
 
@@ -194,7 +212,9 @@ describe('Stripe stand-in', () => {
       const again = await rejection(stripe.paymentIntents.cancel(open.id));
       expect(again).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
       expect(again).toMatchObject({ statusCode: 400, code: 'payment_intent_unexpected_state' });
-      await expect(stripe.paymentIntents.confirm(open.id, { payment_method: 'pm_card_visa' })).rejects.toMatchObject({ code: 'payment_intent_unexpected_state' });
+      await expect(stripe.paymentIntents.confirm(open.id, { payment_method: 'pm_card_visa' })).rejects.toMatchObject({
+        code: 'payment_intent_unexpected_state',
+      });
 
       const paid = await stripe.paymentIntents.create({ amount: 700, currency: 'eur', confirm: true, payment_method: 'pm_card_visa' });
       expect(paid.status).toBe('succeeded');
@@ -206,12 +226,24 @@ describe('Stripe stand-in', () => {
     });
 
     it('authorises with manual capture, then captures part, or releases the authorisation on cancel', async () => {
-      const held = await stripe.paymentIntents.create({ amount: 5000, currency: 'eur', capture_method: 'manual', confirm: true, payment_method: 'pm_card_mastercard' });
+      const held = await stripe.paymentIntents.create({
+        amount: 5000,
+        currency: 'eur',
+        capture_method: 'manual',
+        confirm: true,
+        payment_method: 'pm_card_mastercard',
+      });
       expect(held).toMatchObject({ status: 'requires_capture', amount_capturable: 5000, amount_received: 0 });
       const captured = await stripe.paymentIntents.capture(held.id, { amount_to_capture: 4000 });
       expect(captured).toMatchObject({ status: 'succeeded', amount_received: 4000, amount_capturable: 0 });
 
-      const released = await stripe.paymentIntents.create({ amount: 5000, currency: 'eur', capture_method: 'manual', confirm: true, payment_method: 'pm_card_visa' });
+      const released = await stripe.paymentIntents.create({
+        amount: 5000,
+        currency: 'eur',
+        capture_method: 'manual',
+        confirm: true,
+        payment_method: 'pm_card_visa',
+      });
       expect((await stripe.paymentIntents.cancel(released.id)).status).toBe('canceled');
       expect(await stripe.charges.retrieve(released.latest_charge as string)).toMatchObject({ refunded: true, amount_refunded: 5000, captured: false });
 
@@ -227,8 +259,16 @@ describe('Stripe stand-in', () => {
       expect(updated).toMatchObject({ amount: 1200, metadata: { orderId: 'order-3', attempt: '2' } });
       expect(updated.metadata).not.toHaveProperty('note');
       await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' });
-      await expect(stripe.paymentIntents.update(pi.id, { amount: 1300 })).rejects.toMatchObject({ statusCode: 400, code: 'payment_intent_unexpected_state', param: undefined });
-      expect((await stripe.paymentIntents.update(pi.id, { metadata: { shipped: 'no' } })).metadata).toEqual({ orderId: 'order-3', attempt: '2', shipped: 'no' });
+      await expect(stripe.paymentIntents.update(pi.id, { amount: 1300 })).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'payment_intent_unexpected_state',
+        param: undefined,
+      });
+      expect((await stripe.paymentIntents.update(pi.id, { metadata: { shipped: 'no' } })).metadata).toEqual({
+        orderId: 'order-3',
+        attempt: '2',
+        shipped: 'no',
+      });
     });
 
     it('refunds part of a payment, then the rest, and refuses more', async () => {
@@ -267,9 +307,16 @@ describe('Stripe stand-in', () => {
       expect(wrong).toMatchObject({ statusCode: 401, rawType: 'invalid_request_error' });
       expect(wrong.message).toMatch(/^Invalid API Key provided: sk_test_\*+0000$/);
 
-      const anonymous = await fetch(`${standIn.endpoint}/v1/payment_intents`, { method: 'POST', body: 'amount=100&currency=eur', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+      const anonymous = await fetch(`${standIn.endpoint}/v1/payment_intents`, {
+        method: 'POST',
+        body: 'amount=100&currency=eur',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
       expect(anonymous.status).toBe(401);
-      expect(((await anonymous.json()) as { error: { type: string; message: string } }).error).toMatchObject({ type: 'invalid_request_error', message: expect.stringContaining('You did not provide an API key') });
+      expect(((await anonymous.json()) as { error: { type: string; message: string } }).error).toMatchObject({
+        type: 'invalid_request_error',
+        message: expect.stringContaining('You did not provide an API key'),
+      });
       expect(standIn.paymentIntents().some((pi) => pi.amount === 100)).toBe(false);
     });
 
@@ -278,22 +325,36 @@ describe('Stripe stand-in', () => {
       expect(missing).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
       expect(missing).toMatchObject({ statusCode: 400, code: 'parameter_missing', param: 'amount' });
       await expect(stripe.paymentIntents.create({ amount: 0, currency: 'eur' })).rejects.toMatchObject({ code: 'parameter_invalid_integer', param: 'amount' });
-      await expect(stripe.paymentIntents.create({ amount: 12.5, currency: 'eur' })).rejects.toMatchObject({ code: 'parameter_invalid_integer', param: 'amount' });
+      await expect(stripe.paymentIntents.create({ amount: 12.5, currency: 'eur' })).rejects.toMatchObject({
+        code: 'parameter_invalid_integer',
+        param: 'amount',
+      });
       await expect(stripe.paymentIntents.create({ amount: 100, currency: 'euro' })).rejects.toMatchObject({ statusCode: 400, param: 'currency' });
       await expect(stripe.paymentIntents.create({ amount: 100, currency: 'eur', customerr: 'x' } as Stripe.PaymentIntentCreateParams)).rejects.toMatchObject({
         code: 'parameter_unknown',
         param: 'customerr',
       });
-      await expect(stripe.paymentIntents.create({ amount: 100, currency: 'eur', payment_method: 'pm_card_nonsense' })).rejects.toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'payment_method' });
+      await expect(stripe.paymentIntents.create({ amount: 100, currency: 'eur', payment_method: 'pm_card_nonsense' })).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'resource_missing',
+        param: 'payment_method',
+      });
       const absent = await rejection(stripe.paymentIntents.retrieve('pi_doesnotexist'));
       expect(absent).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
       expect(absent).toMatchObject({ statusCode: 404, code: 'resource_missing', message: "No such payment_intent: 'pi_doesnotexist'" });
-      await expect(stripe.customers.create({})).rejects.toMatchObject({ statusCode: 404, message: expect.stringContaining('Unrecognized request URL (POST: /v1/customers)') });
+      await expect(stripe.customers.create({})).rejects.toMatchObject({
+        statusCode: 404,
+        message: expect.stringContaining('Unrecognized request URL (POST: /v1/customers)'),
+      });
     });
 
     it('parses form bodies in bracket notation: nested hashes, [] and [0] arrays, escapes', async () => {
       const post = async (body: string) => {
-        const res = await fetch(`${standIn.endpoint}/v1/payment_intents`, { method: 'POST', body, headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/x-www-form-urlencoded' } });
+        const res = await fetch(`${standIn.endpoint}/v1/payment_intents`, {
+          method: 'POST',
+          body,
+          headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        });
         return { status: res.status, json: (await res.json()) as Record<string, unknown> };
       };
       const brackets = await post('amount=500&currency=eur&metadata[orderId]=o-1&metadata[note]=a%20b%26c%3D%5Bd%5D&payment_method_types[]=card');
@@ -341,7 +402,9 @@ describe('Stripe stand-in', () => {
       expect(scenarioCount('idempotent-decline')).toBe(1);
 
       const fixKey = randomUUID();
-      await expect(stripe.paymentIntents.create({ amount: -1, currency: 'eur' }, { idempotencyKey: fixKey })).rejects.toMatchObject({ code: 'parameter_invalid_integer' });
+      await expect(stripe.paymentIntents.create({ amount: -1, currency: 'eur' }, { idempotencyKey: fixKey })).rejects.toMatchObject({
+        code: 'parameter_invalid_integer',
+      });
       expect((await stripe.paymentIntents.create({ amount: 1, currency: 'eur' }, { idempotencyKey: fixKey })).amount).toBe(1);
     });
 
@@ -355,7 +418,9 @@ describe('Stripe stand-in', () => {
         const first = await client.paymentIntents.create({ amount: 100, currency: 'eur' }, { idempotencyKey });
         now += 24 * 60 * 60 * 1000 - 1000;
         expect((await client.paymentIntents.create({ amount: 100, currency: 'eur' }, { idempotencyKey })).id).toBe(first.id);
-        await expect(client.paymentIntents.create({ amount: 200, currency: 'eur' }, { idempotencyKey })).rejects.toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
+        await expect(client.paymentIntents.create({ amount: 200, currency: 'eur' }, { idempotencyKey })).rejects.toBeInstanceOf(
+          Stripe.errors.StripeIdempotencyError,
+        );
         now += 2000;
         const later = await client.paymentIntents.create({ amount: 200, currency: 'eur' }, { idempotencyKey });
         expect(later.id).not.toBe(first.id);
@@ -374,7 +439,10 @@ describe('Stripe stand-in', () => {
       standIn.injectFault({ method: 'POST', path: '/v1/payment_intents', fault: { kind: 'delay', ms: 300 } });
       const idempotencyKey = randomUUID();
       const params = { amount: 4200, currency: 'eur', metadata: { scenario: 'concurrent' } };
-      const [one, two] = await Promise.all([client.paymentIntents.create(params, { idempotencyKey }), client.paymentIntents.create(params, { idempotencyKey })]);
+      const [one, two] = await Promise.all([
+        client.paymentIntents.create(params, { idempotencyKey }),
+        client.paymentIntents.create(params, { idempotencyKey }),
+      ]);
       expect(two.id).toBe(one.id);
       const answers = standIn.requests().filter((r) => r.idempotencyKey === idempotencyKey);
       expect(answers.map((r) => [r.status, r.replayed])).toEqual([
@@ -388,7 +456,10 @@ describe('Stripe stand-in', () => {
 
   describe('webhooks', () => {
     it('delivers payment_intent.created then payment_intent.succeeded, signed so constructEvent accepts them with either secret', async () => {
-      const created = await stripe.paymentIntents.create({ amount: 2599, currency: 'eur', metadata: { orderId: 'order-webhook' } }, { idempotencyKey: randomUUID() });
+      const created = await stripe.paymentIntents.create(
+        { amount: 2599, currency: 'eur', metadata: { orderId: 'order-webhook' } },
+        { idempotencyKey: randomUUID() },
+      );
       await stripe.paymentIntents.confirm(created.id, { payment_method: 'pm_card_visa' });
       await standIn.webhooksSettled();
 
@@ -403,7 +474,13 @@ describe('Stripe stand-in', () => {
       const events = await stripe.events.list({ type: 'payment_intent.*', limit: 2 });
       expect(events.data.map((e) => e.type)).toEqual(['payment_intent.succeeded', 'payment_intent.created']);
       const succeeded = events.data[0] as Stripe.Event;
-      expect(succeeded).toMatchObject({ object: 'event', livemode: false, pending_webhooks: 0, api_version: Stripe.API_VERSION, data: { object: { id: created.id, status: 'succeeded' } } });
+      expect(succeeded).toMatchObject({
+        object: 'event',
+        livemode: false,
+        pending_webhooks: 0,
+        api_version: Stripe.API_VERSION,
+        data: { object: { id: created.id, status: 'succeeded' } },
+      });
       expect(succeeded.id).toMatch(/^evt_/);
       expect(events.data[1]?.request).toEqual({ id: created.lastResponse.requestId, idempotency_key: created.lastResponse.idempotencyKey });
       // The event holds the PaymentIntent as it was then, not as it is now.
@@ -411,7 +488,13 @@ describe('Stripe stand-in', () => {
     });
 
     it('retries a receiver answering 500: delivered on the third attempt, later events of the PaymentIntent wait their turn', async () => {
-      const pi = await stripe.paymentIntents.create({ amount: 1800, currency: 'eur', metadata: { scenario: 'flaky' }, confirm: true, payment_method: 'pm_card_visa' });
+      const pi = await stripe.paymentIntents.create({
+        amount: 1800,
+        currency: 'eur',
+        metadata: { scenario: 'flaky' },
+        confirm: true,
+        payment_method: 'pm_card_visa',
+      });
       await standIn.webhooksSettled();
       const createdEvent = standIn.events().find((e) => e.type === 'payment_intent.created' && (e.data.object as { id: string }).id === pi.id);
       const attempts = standIn.deliveries().filter((d) => d.eventId === createdEvent?.id);
@@ -447,7 +530,12 @@ describe('Stripe stand-in', () => {
       expect(sent[0]).toMatch(/^stripe-node-retry-/);
       expect(sent[1]).toBe(sent[0]);
       // The 500 came before anything happened, so the retry really created the PaymentIntent (no replay).
-      expect(standIn.requests().filter((r) => r.idempotencyKey === sent[0]).map((r) => [r.status, r.replayed])).toEqual([
+      expect(
+        standIn
+          .requests()
+          .filter((r) => r.idempotencyKey === sent[0])
+          .map((r) => [r.status, r.replayed]),
+      ).toEqual([
         [500, false],
         [200, false],
       ]);
@@ -472,7 +560,9 @@ describe('Stripe stand-in', () => {
 
     it('a 429 is not retried by the SDK unless Stripe-Should-Retry says so, and creates nothing', async () => {
       standIn.injectFault({ path: '/v1/payment_intents', fault: { kind: 'error', status: 429 } });
-      const limited = await rejection(sdk(standIn, { maxNetworkRetries: 2 }).paymentIntents.create({ amount: 100, currency: 'eur', metadata: { scenario: 'rate-limited' } }));
+      const limited = await rejection(
+        sdk(standIn, { maxNetworkRetries: 2 }).paymentIntents.create({ amount: 100, currency: 'eur', metadata: { scenario: 'rate-limited' } }),
+      );
       expect(limited).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
       expect(limited).toMatchObject({ statusCode: 429, code: 'rate_limit' });
       expect(scenarioCount('rate-limited')).toBe(0);
@@ -529,8 +619,15 @@ describe('Stripe stand-in', () => {
 
       await expect(client.refunds.list({ limit: 0 })).rejects.toMatchObject({ statusCode: 400, code: 'parameter_invalid_integer', param: 'limit' });
       await expect(client.refunds.list({ limit: 101 })).rejects.toMatchObject({ statusCode: 400, code: 'parameter_invalid_integer', param: 'limit' });
-      await expect(client.refunds.list({ starting_after: 're_missing' })).rejects.toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'starting_after' });
-      await expect(client.refunds.list({ starting_after: r[0]?.id, ending_before: r[3]?.id })).rejects.toMatchObject({ statusCode: 400, code: 'parameters_exclusive' });
+      await expect(client.refunds.list({ starting_after: 're_missing' })).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'resource_missing',
+        param: 'starting_after',
+      });
+      await expect(client.refunds.list({ starting_after: r[0]?.id, ending_before: r[3]?.id })).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'parameters_exclusive',
+      });
     });
 
     it('filters refunds by payment_intent, charge and created, paging within the filter', async () => {
@@ -549,9 +646,21 @@ describe('Stripe stand-in', () => {
       expect(ids(await client.refunds.list({ created: T + 99 }))).toEqual([]);
       expect(ids(await client.refunds.list({ payment_intent: a.id, created: { gt: T + 10 } }))).toEqual(refundIds(3, 2));
 
-      await expect(client.refunds.list({ payment_intent: 'pi_missing' })).rejects.toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'payment_intent' });
-      await expect(client.refunds.list({ created: { after: T } } as Stripe.RefundListParams)).rejects.toMatchObject({ statusCode: 400, code: 'parameter_unknown', param: 'created[after]' });
-      await expect(client.refunds.list({ created: 'yesterday' } as unknown as Stripe.RefundListParams)).rejects.toMatchObject({ statusCode: 400, code: 'parameter_invalid_integer', param: 'created' });
+      await expect(client.refunds.list({ payment_intent: 'pi_missing' })).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'resource_missing',
+        param: 'payment_intent',
+      });
+      await expect(client.refunds.list({ created: { after: T } } as Stripe.RefundListParams)).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'parameter_unknown',
+        param: 'created[after]',
+      });
+      await expect(client.refunds.list({ created: 'yesterday' } as unknown as Stripe.RefundListParams)).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'parameter_invalid_integer',
+        param: 'created',
+      });
     });
 
     it('auto-paginates over more than 100 refunds made within one second, forwards and backwards', async () => {
@@ -585,7 +694,10 @@ describe('Stripe stand-in', () => {
       const page1 = await client.paymentIntents.list({ created: { lt: T + 20 }, limit: 1 });
       expect([ids(page1), page1.has_more]).toEqual([[b.id], true]);
       expect(ids(await client.paymentIntents.list({ created: { lt: T + 20 }, starting_after: b.id }))).toEqual([a.id]);
-      await expect(client.paymentIntents.list({ created: { since: T } } as Stripe.PaymentIntentListParams)).rejects.toMatchObject({ code: 'parameter_unknown', param: 'created[since]' });
+      await expect(client.paymentIntents.list({ created: { since: T } } as Stripe.PaymentIntentListParams)).rejects.toMatchObject({
+        code: 'parameter_unknown',
+        param: 'created[since]',
+      });
 
       const atThirteen = await client.events.list({ created: { gte: T + 13, lte: T + 13 } });
       expect(atThirteen.data.map((e) => [e.type, (e.data.object as { id: string }).id])).toEqual([
@@ -627,7 +739,12 @@ describe('Stripe stand-in', () => {
         const stamps = deliveries.map((d) => Number(/^t=(\d+),/.exec(d.signature)?.[1]));
         expect((stamps[1] as number) - (stamps[0] as number)).toBe(90);
         // Each delivery is a job of its own: its attempts count from 1 again.
-        expect(clocked.deliveries().filter((d) => d.eventId === event.id).map((d) => [d.attempt, d.outcome])).toEqual([
+        expect(
+          clocked
+            .deliveries()
+            .filter((d) => d.eventId === event.id)
+            .map((d) => [d.attempt, d.outcome]),
+        ).toEqual([
           [1, 'delivered'],
           [1, 'delivered'],
         ]);
@@ -654,7 +771,11 @@ describe('Stripe stand-in', () => {
         ...(options.body === undefined ? {} : { body: options.body }),
       });
       const text = await res.text();
-      return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : undefined) as { error?: { type: string; message: string } } | undefined };
+      return {
+        status: res.status,
+        headers: res.headers,
+        json: (text ? JSON.parse(text) : undefined) as { error?: { type: string; message: string } } | undefined,
+      };
     };
     const RESET_REFUNDS = JSON.stringify({ path: '/v1/refunds', fault: { kind: 'reset' } });
 
@@ -701,7 +822,9 @@ describe('Stripe stand-in', () => {
 
       const unknown = await call('POST', 'events/evt_unknown/redeliver');
       expect(unknown).toMatchObject({ status: 404, json: { error: { type: 'invalid_request_error', message: "No such event: 'evt_unknown'" } } });
-      await expect(redeliverStripeEvent(control(), 'evt_unknown')).rejects.toThrow("answered POST /_stand-in/events/evt_unknown/redeliver with 404: No such event: 'evt_unknown'");
+      await expect(redeliverStripeEvent(control(), 'evt_unknown')).rejects.toThrow(
+        "answered POST /_stand-in/events/evt_unknown/redeliver with 404: No such event: 'evt_unknown'",
+      );
       expect((await call('POST', `events/${event.id}/redeliver`, { body: '{"now":true}' })).status).toBe(400);
     });
 
@@ -713,7 +836,9 @@ describe('Stripe stand-in', () => {
         expect((await call('GET', 'requests', { apiKey })).status).toBe(401);
         expect((await call('DELETE', 'faults', { apiKey })).status).toBe(401);
       }
-      await expect(injectStripeFault(control('sk_test_wrong'), { path: '/v1/refunds', fault: { kind: 'reset' } })).rejects.toThrow(/ with 401: Invalid API Key provided/);
+      await expect(injectStripeFault(control('sk_test_wrong'), { path: '/v1/refunds', fault: { kind: 'reset' } })).rejects.toThrow(
+        / with 401: Invalid API Key provided/,
+      );
       const paid = await stripe.paymentIntents.create({ amount: 600, currency: 'eur', confirm: true, payment_method: 'pm_card_visa' });
       expect((await stripe.refunds.create({ payment_intent: paid.id })).status).toBe('succeeded');
     });

@@ -27,7 +27,9 @@ describe('Stripe webhook secret rotation through the cached secret read', () => 
 
   /** A secret of this test's own: changing one the template declares would change what the running functions read. */
   async function ownSecret(value: string): Promise<string> {
-    const created = await client.send(new CreateSecretCommand({ Name: `stockade/test/stripe-webhook-rotation-${randomBytes(6).toString('hex')}`, SecretString: value }));
+    const created = await client.send(
+      new CreateSecretCommand({ Name: `stockade/test/stripe-webhook-rotation-${randomBytes(6).toString('hex')}`, SecretString: value }),
+    );
     return created.ARN as string;
   }
   const put = (arn: string, value: string) => client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value }));
@@ -37,7 +39,13 @@ describe('Stripe webhook secret rotation through the cached secret read', () => 
   /** A payment_intent.succeeded event signed now with `secret`, and the verifier's answer to it. */
   function verifyWith(verifier: StripeWebhookVerifier, secret: string) {
     const id = `evt_rotation_${randomBytes(8).toString('hex')}`;
-    const body = JSON.stringify({ id, object: 'event', type: 'payment_intent.succeeded', created: Math.floor(Date.now() / 1000), data: { object: { id: 'pi_rotation', object: 'payment_intent', amount: 2100, currency: 'eur', status: 'succeeded', metadata: {} } } });
+    const body = JSON.stringify({
+      id,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: 'pi_rotation', object: 'payment_intent', amount: 2100, currency: 'eur', status: 'succeeded', metadata: {} } },
+    });
     return { id, result: verifier.verify(body, Stripe.webhooks.generateTestHeaderString({ payload: body, secret })) };
   }
   async function accepts(verifier: StripeWebhookVerifier, secret: string): Promise<void> {

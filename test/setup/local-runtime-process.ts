@@ -14,12 +14,30 @@ export interface RuntimeProcess {
  * Starts `local/start.ts` as its own process over an already synthesized assembly, and resolves once it has
  * written endpoints.json. Tests reach it only over its real protocols.
  */
-export async function startRuntimeProcess(options: { cdkOut: string; stateDirectory: string; stage?: string; timeoutMs?: number; extraArgs?: readonly string[] }): Promise<RuntimeProcess> {
+export async function startRuntimeProcess(options: {
+  cdkOut: string;
+  stateDirectory: string;
+  stage?: string;
+  timeoutMs?: number;
+  extraArgs?: readonly string[];
+}): Promise<RuntimeProcess> {
   const endpointsFile = path.join(options.stateDirectory, 'endpoints.json');
   rmSync(endpointsFile, { force: true });
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(PROJECT_ROOT, 'local', 'start.ts'), '--no-synth', '--stage', options.stage ?? 'dev', '--cdk-out', options.cdkOut, '--state-dir', options.stateDirectory, ...(options.extraArgs ?? [])],
+    [
+      '--import',
+      'tsx',
+      path.join(PROJECT_ROOT, 'local', 'start.ts'),
+      '--no-synth',
+      '--stage',
+      options.stage ?? 'dev',
+      '--cdk-out',
+      options.cdkOut,
+      '--state-dir',
+      options.stateDirectory,
+      ...(options.extraArgs ?? []),
+    ],
     { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
   );
   let output = '';

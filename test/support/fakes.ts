@@ -15,11 +15,18 @@ export class FakeCatalog implements CatalogRepository {
     return r ? structuredClone(r) : undefined;
   }
   async skusWithProducts(codes: readonly string[]) {
-    return [...this.records.values()].flatMap((r) => r.skus.filter((s) => codes.includes(s.sku)).map((sku) => ({ sku: structuredClone(sku), product: structuredClone(r.product) })));
+    return [...this.records.values()].flatMap((r) =>
+      r.skus.filter((s) => codes.includes(s.sku)).map((sku) => ({ sku: structuredClone(sku), product: structuredClone(r.product) })),
+    );
   }
   async listActive(query: { limit: number; vendorId?: string; q?: string; after?: ListPosition }) {
     const all = [...this.records.values()]
-      .filter((r) => r.product.status === 'ACTIVE' && (!query.vendorId || r.product.vendorId === query.vendorId) && (!query.q || r.product.name.toLowerCase().includes(query.q)))
+      .filter(
+        (r) =>
+          r.product.status === 'ACTIVE' &&
+          (!query.vendorId || r.product.vendorId === query.vendorId) &&
+          (!query.q || r.product.name.toLowerCase().includes(query.q)),
+      )
       .sort((a, b) => b.product.createdAt.localeCompare(a.product.createdAt) || b.product.productId.localeCompare(a.product.productId));
     const start = query.after ? all.findIndex((r) => r.product.productId === query.after?.id) + 1 : 0;
     const items = all.slice(start, start + query.limit);

@@ -49,7 +49,12 @@ export async function confirmationCode(email: string): Promise<string> {
  * An HTTP request from a chosen loopback source address (Linux routes all of 127.0.0.0/8 to lo), so a test can
  * call the API from outside the admin network allow-list over a real connection.
  */
-export function httpFrom(localAddress: string, url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+export function httpFrom(
+  localAddress: string,
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, localAddress }, (res) => {
       let body = '';

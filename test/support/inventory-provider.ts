@@ -57,7 +57,12 @@ export function providerSecret(endpoints: Endpoints, providerId: string): string
  * POSTs a stock webhook to `/webhooks/inventory/<providerId>` the way a provider does: the body as JSON (a string
  * is sent as is), signed over its exact bytes with the provider's secret, unless `options` says otherwise.
  */
-export async function sendInventoryWebhook(endpoints: Endpoints, providerId: string, body: InventoryWebhookPayload | string, options: SignOptions = {}): Promise<InventoryResponse> {
+export async function sendInventoryWebhook(
+  endpoints: Endpoints,
+  providerId: string,
+  body: InventoryWebhookPayload | string,
+  options: SignOptions = {},
+): Promise<InventoryResponse> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   const secret = options.secret ?? (endpoints.inventoryProviders[providerId]?.secret || 'no-secret-for-this-provider');
   const headers = options.unsigned ? {} : signedHeaders(secret, raw, options.timestamp);
@@ -110,7 +115,11 @@ export async function providerSales(endpoints: Endpoints, providerId: string): P
 }
 
 /** Replaces a provider's stock snapshot (what GET /<providerId>/stock pages through). */
-export async function setProviderStock(endpoints: Endpoints, providerId: string, lines: readonly ProviderStockLine[]): Promise<{ lines: number; takenAt: string }> {
+export async function setProviderStock(
+  endpoints: Endpoints,
+  providerId: string,
+  lines: readonly ProviderStockLine[],
+): Promise<{ lines: number; takenAt: string }> {
   return (await control(endpoints, 'PUT', providerId, 'stock', { lines })) as { lines: number; takenAt: string };
 }
 

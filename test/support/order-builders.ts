@@ -18,7 +18,10 @@ export interface ProbeSku {
  * One product with `count` fresh SKUs (codes `<prefix>-<random>-<n>`), each with `stock` on hand, written through
  * the real catalog repository, so stock tests never share a SKU with another test or run.
  */
-export async function stockedSkus(catalog: DynamoDbCatalogRepository, options: { prefix: string; count?: number; stock: number; unitAmount?: number }): Promise<ProbeSku[]> {
+export async function stockedSkus(
+  catalog: DynamoDbCatalogRepository,
+  options: { prefix: string; count?: number; stock: number; unitAmount?: number },
+): Promise<ProbeSku[]> {
   const tag = randomBytes(4).toString('hex').toUpperCase();
   const productId = ulid();
   const vendorId = `vendor-${options.prefix.toLowerCase()}`;
@@ -27,19 +30,39 @@ export async function stockedSkus(catalog: DynamoDbCatalogRepository, options: {
   const at = new Date().toISOString();
   await catalog.create({
     product: { productId, vendorId, name: `${options.prefix} probe ${tag}`, description: '', status: 'ACTIVE', skuCodes: codes, createdAt: at, updatedAt: at },
-    skus: codes.map((sku) => ({ sku, productId, vendorId, name: sku, price: { amount: unitAmount, currency: 'EUR' }, onHand: options.stock, reserved: 0, version: 0 })),
+    skus: codes.map((sku) => ({
+      sku,
+      productId,
+      vendorId,
+      name: sku,
+      price: { amount: unitAmount, currency: 'EUR' },
+      onHand: options.stock,
+      reserved: 0,
+      version: 0,
+    })),
   });
   return codes.map((sku) => ({ sku, productId, vendorId, unitAmount }));
 }
 
 /** A PENDING order for these lines, as checkout leaves it (order, vendor views, history and checkout key). */
-export async function pendingOrder(orders: DynamoDbOrderRepository, customerId: string, lines: ReadonlyArray<ProbeSku & { quantity: number }>): Promise<StoredOrder> {
+export async function pendingOrder(
+  orders: DynamoDbOrderRepository,
+  customerId: string,
+  lines: ReadonlyArray<ProbeSku & { quantity: number }>,
+): Promise<StoredOrder> {
   const at = new Date().toISOString();
   const order: StoredOrder = {
     orderId: ulid(),
     customerId,
     status: 'PENDING',
-    lines: lines.map((l) => ({ sku: l.sku, productId: l.productId, vendorId: l.vendorId, quantity: l.quantity, unitPrice: { amount: l.unitAmount, currency: 'EUR' }, lineTotal: { amount: l.unitAmount * l.quantity, currency: 'EUR' } })),
+    lines: lines.map((l) => ({
+      sku: l.sku,
+      productId: l.productId,
+      vendorId: l.vendorId,
+      quantity: l.quantity,
+      unitPrice: { amount: l.unitAmount, currency: 'EUR' },
+      lineTotal: { amount: l.unitAmount * l.quantity, currency: 'EUR' },
+    })),
     total: { amount: lines.reduce((sum, l) => sum + l.unitAmount * l.quantity, 0), currency: 'EUR' },
     createdAt: at,
     updatedAt: at,

@@ -67,7 +67,12 @@ export class FakeOrders implements OrderRepository {
     const order = this.orders.get(orderId);
     if (!order || this.refundIds.has(refund.refundId)) return order;
     this.refundIds.add(refund.refundId);
-    const next: StoredOrder = { ...order, refundedAmount: (order.refundedAmount ?? 0) + refund.amount, updatedAt: at, ...(order.payment ? { payment: { ...order.payment, status: refund.paymentStatus } } : {}) };
+    const next: StoredOrder = {
+      ...order,
+      refundedAmount: (order.refundedAmount ?? 0) + refund.amount,
+      updatedAt: at,
+      ...(order.payment ? { payment: { ...order.payment, status: refund.paymentStatus } } : {}),
+    };
     this.orders.set(orderId, next);
     return next;
   }
@@ -90,7 +95,13 @@ export class FakePayments implements PaymentGateway {
     this.calls.push(`create:${request.orderId}`);
     const existing = [...this.intents.values()].find((i) => i.orderId === request.orderId);
     if (existing) return existing;
-    const intent = { paymentIntentId: `pi_${this.intents.size + 1}`, status: 'requires_payment_method', amount: request.amount, clientSecret: 'secret', orderId: request.orderId };
+    const intent = {
+      paymentIntentId: `pi_${this.intents.size + 1}`,
+      status: 'requires_payment_method',
+      amount: request.amount,
+      clientSecret: 'secret',
+      orderId: request.orderId,
+    };
     this.intents.set(intent.paymentIntentId, intent);
     return intent;
   }
@@ -117,7 +128,11 @@ export class FakePayments implements PaymentGateway {
     const existing = this.refundKeys.get(key);
     if (existing) return existing;
     this.calls.push(`refund:${paymentIntentId}`);
-    const refund = { refundId: `re_${this.refundKeys.size + 1}`, status: 'succeeded', amount: options.amount ?? (this.intents.get(paymentIntentId)?.amount.amount ?? 0) };
+    const refund = {
+      refundId: `re_${this.refundKeys.size + 1}`,
+      status: 'succeeded',
+      amount: options.amount ?? this.intents.get(paymentIntentId)?.amount.amount ?? 0,
+    };
     this.refundKeys.set(key, refund);
     this.refundsByIntent.set(paymentIntentId, [...(this.refundsByIntent.get(paymentIntentId) ?? []), refund]);
     return refund;
@@ -242,7 +257,8 @@ export class FakePaymentHistory extends FakePayments implements PaymentHistory {
   override async refund(paymentIntentId: string, orderId: string, options: { amount?: number; idempotencyKey?: string } = {}) {
     const before = this.refundKeys.size;
     const refund = await super.refund(paymentIntentId, orderId, options);
-    if (this.refundKeys.size > before) this.refundList.push({ refundId: refund.refundId, paymentIntentId, amount: refund.amount, status: refund.status, created: epochSeconds(this.clock()) });
+    if (this.refundKeys.size > before)
+      this.refundList.push({ refundId: refund.refundId, paymentIntentId, amount: refund.amount, status: refund.status, created: epochSeconds(this.clock()) });
     return refund;
   }
 
@@ -263,7 +279,14 @@ export class FakePaymentHistory extends FakePayments implements PaymentHistory {
     for (const intent of [...this.intents.values()].reverse()) {
       const created = this.created.get(intent.paymentIntentId) ?? 0;
       if (created < epochSeconds(from) || created > epochSeconds(to)) continue;
-      yield { paymentIntentId: intent.paymentIntentId, status: intent.status, amount: intent.amount.amount, currency: intent.amount.currency.toLowerCase(), orderId: intent.orderId, created };
+      yield {
+        paymentIntentId: intent.paymentIntentId,
+        status: intent.status,
+        amount: intent.amount.amount,
+        currency: intent.amount.currency.toLowerCase(),
+        orderId: intent.orderId,
+        created,
+      };
     }
   }
 

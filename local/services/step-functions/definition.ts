@@ -55,7 +55,15 @@ const LAMBDA_INVOKE = /^arn:aws[a-z-]*:states:::lambda:invoke$/;
 const LAMBDA_INVOKE_WAIT = /^arn:aws[a-z-]*:states:::lambda:invoke\.waitForTaskToken$/;
 
 /** Map fields of the distributed Map that the interpreter ignores; a definition using them would run differently. */
-const UNPLAYED_MAP_FIELDS = ['ItemReader', 'ItemBatcher', 'ResultWriter', 'ToleratedFailureCount', 'ToleratedFailureCountPath', 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath'];
+const UNPLAYED_MAP_FIELDS = [
+  'ItemReader',
+  'ItemBatcher',
+  'ResultWriter',
+  'ToleratedFailureCount',
+  'ToleratedFailureCountPath',
+  'ToleratedFailurePercentage',
+  'ToleratedFailurePercentagePath',
+];
 
 /**
  * Reads a state machine's definition from its template properties: DefinitionString (what the CDK writes, an
@@ -69,9 +77,12 @@ export function readDefinition(resource: TemplateResource, resolver: IntrinsicRe
   } else if (p.Definition !== undefined) {
     text = JSON.stringify(resolver.resolve(p.Definition, resource.stackName));
   } else {
-    throw new Error(`State machine ${name} (${resource.stackName}/${resource.logicalId}) has no DefinitionString or Definition; DefinitionS3Location is not played locally`);
+    throw new Error(
+      `State machine ${name} (${resource.stackName}/${resource.logicalId}) has no DefinitionString or Definition; DefinitionS3Location is not played locally`,
+    );
   }
-  const substitutions = p.DefinitionSubstitutions === undefined ? {} : (resolver.resolve(p.DefinitionSubstitutions, resource.stackName) as Record<string, unknown>);
+  const substitutions =
+    p.DefinitionSubstitutions === undefined ? {} : (resolver.resolve(p.DefinitionSubstitutions, resource.stackName) as Record<string, unknown>);
   for (const [key, value] of Object.entries(substitutions)) text = text.split(`\${${key}}`).join(String(value));
   try {
     return JSON.parse(text) as AslDefinition;
@@ -92,12 +103,15 @@ export function checkDefinition(asl: AslDefinition, name: string): void {
     const assigns = [state, ...asArray(state.Choices), ...asArray(state.Catch)].some((o) => isObject(o) && 'Assign' in o);
     if (assigns) problems.push(`state ${stateName} assigns variables (Assign), which the local interpreter ignores`);
     if (state.Type === 'Map') {
-      for (const field of UNPLAYED_MAP_FIELDS) if (field in state) problems.push(`Map state ${stateName} uses ${field} (distributed Map), which is not played locally`);
+      for (const field of UNPLAYED_MAP_FIELDS)
+        if (field in state) problems.push(`Map state ${stateName} uses ${field} (distributed Map), which is not played locally`);
     }
     if (state.Type === 'Task') {
       const resource = typeof state.Resource === 'string' ? state.Resource : '';
       if (!integrationOf(resource)) {
-        problems.push(`Task state ${stateName} calls ${resource || '(no Resource)'}: only lambda:invoke, lambda:invoke.waitForTaskToken and Lambda function ARNs are played locally`);
+        problems.push(
+          `Task state ${stateName} calls ${resource || '(no Resource)'}: only lambda:invoke, lambda:invoke.waitForTaskToken and Lambda function ARNs are played locally`,
+        );
       }
       if (integrationOf(resource) === 'lambda-invoke-wait-for-task-token' && !isObject(state.Parameters)) {
         problems.push(`Task state ${stateName} waits for a task token but has no Parameters (FunctionName and a Payload carrying $$.Task.Token)`);
@@ -168,7 +182,14 @@ export function integrationOf(resource: string): TaskIntegration | undefined {
 /** arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>] */
 function isLambdaFunctionArn(resource: string): boolean {
   const parts = resource.split(':');
-  return (parts.length === 7 || parts.length === 8) && parts[0] === 'arn' && /^aws[a-z-]*$/.test(parts[1] ?? '') && parts[2] === 'lambda' && parts[5] === 'function' && /^[A-Za-z0-9_-]+$/.test(parts[6] ?? '');
+  return (
+    (parts.length === 7 || parts.length === 8) &&
+    parts[0] === 'arn' &&
+    /^aws[a-z-]*$/.test(parts[1] ?? '') &&
+    parts[2] === 'lambda' &&
+    parts[5] === 'function' &&
+    /^[A-Za-z0-9_-]+$/.test(parts[6] ?? '')
+  );
 }
 
 /** Visits every state, descending into Parallel branches and Map item processors, with the query language in force. */

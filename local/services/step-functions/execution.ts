@@ -245,7 +245,8 @@ export class LocalExecution {
 function outcomeOf(error: unknown): [ExecutionStatus, { error?: string; cause?: string }] {
   const name = error instanceof Error ? error.name : '';
   if (name === 'ExecutionAbortedError') return ['ABORTED', {}];
-  if (name === 'ExecutionTimeoutError') return ['TIMED_OUT', { error: 'States.Timeout', cause: "The execution ran longer than the state machine's TimeoutSeconds" }];
+  if (name === 'ExecutionTimeoutError')
+    return ['TIMED_OUT', { error: 'States.Timeout', cause: "The execution ran longer than the state machine's TimeoutSeconds" }];
   const failure = error instanceof Error && name === 'ExecutionError' ? error.cause : error;
   if (failure instanceof Error) return ['FAILED', { error: failure.name, cause: failure.message }];
   return ['FAILED', { error: 'States.Runtime', cause: String(failure) }];
@@ -260,10 +261,17 @@ interface InvokeParameters {
 function invokeParameters(spec: TaskSpec, value: unknown): InvokeParameters {
   const p = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (typeof p.FunctionName !== 'string' || p.FunctionName === '') {
-    throw new TaskFailure('States.Runtime', `Task state ${spec.stateName}: Parameters.FunctionName did not resolve to a function name or ARN`, { retryable: false, catchable: false });
+    throw new TaskFailure('States.Runtime', `Task state ${spec.stateName}: Parameters.FunctionName did not resolve to a function name or ARN`, {
+      retryable: false,
+      catchable: false,
+    });
   }
   // Without a Payload, Lambda's Node.js runtime hands the handler an empty object.
-  return { FunctionName: p.FunctionName, Payload: p.Payload === undefined ? {} : p.Payload, InvocationType: typeof p.InvocationType === 'string' ? p.InvocationType : undefined };
+  return {
+    FunctionName: p.FunctionName,
+    Payload: p.Payload === undefined ? {} : p.Payload,
+    InvocationType: typeof p.InvocationType === 'string' ? p.InvocationType : undefined,
+  };
 }
 
 /** What `arn:aws:states:::lambda:invoke` returns: the Invoke response, the handler's value under Payload. */
@@ -273,7 +281,11 @@ function lambdaInvokeResult(payload: unknown, statusCode: number): Record<string
   return {
     ExecutedVersion: '$LATEST',
     Payload: payload,
-    SdkHttpMetadata: { AllHttpHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])), HttpHeaders: headers, HttpStatusCode: statusCode },
+    SdkHttpMetadata: {
+      AllHttpHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+      HttpHeaders: headers,
+      HttpStatusCode: statusCode,
+    },
     SdkResponseMetadata: { RequestId: requestId },
     StatusCode: statusCode,
   };
@@ -326,7 +338,12 @@ function historyOf(event: InterpreterEvent, execution: LocalExecution, taskResul
   const resource = task ? taskResource(task) : undefined;
   switch (event.type) {
     case 'ExecutionStarted':
-      return [['ExecutionStarted', { executionStartedEventDetails: { input: json(event.input), inputDetails: { truncated: false }, roleArn: execution.machine.roleArn } }]];
+      return [
+        [
+          'ExecutionStarted',
+          { executionStartedEventDetails: { input: json(event.input), inputDetails: { truncated: false }, roleArn: execution.machine.roleArn } },
+        ],
+      ];
     case 'ExecutionSucceeded':
       return [['ExecutionSucceeded', { executionSucceededEventDetails: { output: json(event.output), outputDetails: { truncated: false } } }]];
     case 'ExecutionFailed':
@@ -336,11 +353,18 @@ function historyOf(event: InterpreterEvent, execution: LocalExecution, taskResul
     case 'ExecutionTimeout':
       return [['ExecutionTimedOut', { executionTimedOutEventDetails: { error: 'States.Timeout' } }]];
     case 'StateEntered':
-      return state ? [[`${state.type}StateEntered`, { stateEnteredEventDetails: { name: state.name, input: json(state.input), inputDetails: { truncated: false } } }]] : [];
+      return state
+        ? [[`${state.type}StateEntered`, { stateEnteredEventDetails: { name: state.name, input: json(state.input), inputDetails: { truncated: false } } }]]
+        : [];
     case 'StateExited': {
       if (!state) return [];
-      const exited: [string, Record<string, unknown>] = [`${state.type}StateExited`, { stateExitedEventDetails: { name: state.name, output: json(state.output), outputDetails: { truncated: false } } }];
-      return resource && taskResult ? [['TaskSucceeded', { taskSucceededEventDetails: { ...resource, output: json(taskResult.value), outputDetails: { truncated: false } } }], exited] : [exited];
+      const exited: [string, Record<string, unknown>] = [
+        `${state.type}StateExited`,
+        { stateExitedEventDetails: { name: state.name, output: json(state.output), outputDetails: { truncated: false } } },
+      ];
+      return resource && taskResult
+        ? [['TaskSucceeded', { taskSucceededEventDetails: { ...resource, output: json(taskResult.value), outputDetails: { truncated: false } } }], exited]
+        : [exited];
     }
     case 'StateFailed':
       if (!resource) return [];

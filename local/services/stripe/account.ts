@@ -4,13 +4,7 @@ import { randomToken, stripeId } from './ids';
 import { type List, createdFilter, page } from './lists';
 
 export type PaymentIntentStatus =
-  | 'requires_payment_method'
-  | 'requires_confirmation'
-  | 'requires_action'
-  | 'processing'
-  | 'requires_capture'
-  | 'canceled'
-  | 'succeeded';
+  'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'requires_capture' | 'canceled' | 'succeeded';
 
 /** The fields of Stripe's PaymentIntent that this stand-in plays; the rest of Stripe's object is left out. */
 export interface PaymentIntent {
@@ -141,17 +135,42 @@ export const TEST_PAYMENT_METHODS: Readonly<Record<string, TestCard>> = {
   pm_card_visa_debit: { brand: 'visa', last4: '5556', funding: 'debit', outcome: { kind: 'succeed' } },
   pm_card_mastercard: { brand: 'mastercard', last4: '4444', funding: 'credit', outcome: { kind: 'succeed' } },
   pm_card_amex: { brand: 'amex', last4: '8431', funding: 'credit', outcome: { kind: 'succeed' } },
-  pm_card_chargeDeclined: { brand: 'visa', last4: '0002', funding: 'credit', outcome: { kind: 'decline', code: 'card_declined', declineCode: 'generic_decline', message: DECLINED } },
+  pm_card_chargeDeclined: {
+    brand: 'visa',
+    last4: '0002',
+    funding: 'credit',
+    outcome: { kind: 'decline', code: 'card_declined', declineCode: 'generic_decline', message: DECLINED },
+  },
   pm_card_chargeDeclinedInsufficientFunds: {
     brand: 'visa',
     last4: '9995',
     funding: 'credit',
     outcome: { kind: 'decline', code: 'card_declined', declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.' },
   },
-  pm_card_chargeDeclinedLostCard: { brand: 'visa', last4: '9987', funding: 'credit', outcome: { kind: 'decline', code: 'card_declined', declineCode: 'lost_card', message: DECLINED } },
-  pm_card_chargeDeclinedStolenCard: { brand: 'visa', last4: '9979', funding: 'credit', outcome: { kind: 'decline', code: 'card_declined', declineCode: 'stolen_card', message: DECLINED } },
-  pm_card_chargeDeclinedExpiredCard: { brand: 'visa', last4: '0069', funding: 'credit', outcome: { kind: 'decline', code: 'expired_card', message: 'Your card has expired.' } },
-  pm_card_chargeDeclinedIncorrectCvc: { brand: 'visa', last4: '0127', funding: 'credit', outcome: { kind: 'decline', code: 'incorrect_cvc', message: "Your card's security code is incorrect." } },
+  pm_card_chargeDeclinedLostCard: {
+    brand: 'visa',
+    last4: '9987',
+    funding: 'credit',
+    outcome: { kind: 'decline', code: 'card_declined', declineCode: 'lost_card', message: DECLINED },
+  },
+  pm_card_chargeDeclinedStolenCard: {
+    brand: 'visa',
+    last4: '9979',
+    funding: 'credit',
+    outcome: { kind: 'decline', code: 'card_declined', declineCode: 'stolen_card', message: DECLINED },
+  },
+  pm_card_chargeDeclinedExpiredCard: {
+    brand: 'visa',
+    last4: '0069',
+    funding: 'credit',
+    outcome: { kind: 'decline', code: 'expired_card', message: 'Your card has expired.' },
+  },
+  pm_card_chargeDeclinedIncorrectCvc: {
+    brand: 'visa',
+    last4: '0127',
+    funding: 'credit',
+    outcome: { kind: 'decline', code: 'incorrect_cvc', message: "Your card's security code is incorrect." },
+  },
   pm_card_chargeDeclinedProcessingError: {
     brand: 'visa',
     last4: '0119',
@@ -281,12 +300,25 @@ export class StripeAccount {
     p.only(['expand', 'client_secret']);
     const pi = this.paymentIntent(id);
     const secret = p.string('client_secret');
-    if (secret !== undefined && secret !== pi.client_secret) throw invalidRequest('The client_secret provided does not match the client_secret associated with the PaymentIntent.', 'client_secret');
+    if (secret !== undefined && secret !== pi.client_secret)
+      throw invalidRequest('The client_secret provided does not match the client_secret associated with the PaymentIntent.', 'client_secret');
     return this.expandPaymentIntent(pi, readExpand(p, PAYMENT_INTENT_EXPANSIONS));
   }
 
   updatePaymentIntent(id: string, p: Parameters): unknown {
-    p.only(['amount', 'currency', 'metadata', 'description', 'payment_method', 'payment_method_types', 'capture_method', 'receipt_email', 'statement_descriptor', 'statement_descriptor_suffix', 'expand']);
+    p.only([
+      'amount',
+      'currency',
+      'metadata',
+      'description',
+      'payment_method',
+      'payment_method_types',
+      'capture_method',
+      'receipt_email',
+      'statement_descriptor',
+      'statement_descriptor_suffix',
+      'expand',
+    ]);
     const pi = this.paymentIntent(id);
     if (pi.status === 'canceled') throw unexpectedState(`This PaymentIntent could not be updated because it has a status of canceled.`);
     for (const field of ['amount', 'currency', 'payment_method', 'payment_method_types', 'capture_method'] as const) {
@@ -333,7 +365,8 @@ export class StripeAccount {
     p.only(['payment_method', 'return_url', 'receipt_email', 'capture_method', 'expand', 'client_secret']);
     const pi = this.paymentIntent(id);
     const secret = p.string('client_secret');
-    if (secret !== undefined && secret !== pi.client_secret) throw invalidRequest('The client_secret provided does not match the client_secret associated with the PaymentIntent.', 'client_secret');
+    if (secret !== undefined && secret !== pi.client_secret)
+      throw invalidRequest('The client_secret provided does not match the client_secret associated with the PaymentIntent.', 'client_secret');
     if (!CONFIRMABLE.includes(pi.status)) {
       throw unexpectedState(
         `You cannot confirm this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be confirmed: ${CONFIRMABLE.join(', ')}.`,
@@ -361,7 +394,8 @@ export class StripeAccount {
       );
     }
     const amount = p.integer('amount_to_capture', { min: 1 }) ?? pi.amount_capturable;
-    if (amount > pi.amount_capturable) throw invalidRequest(`The amount to capture (${amount}) is greater than the amount capturable (${pi.amount_capturable}).`, 'amount_to_capture');
+    if (amount > pi.amount_capturable)
+      throw invalidRequest(`The amount to capture (${amount}) is greater than the amount capturable (${pi.amount_capturable}).`, 'amount_to_capture');
     const metadata = applyMetadata(pi.metadata, p.metadata());
     const expand = readExpand(p, PAYMENT_INTENT_EXPANSIONS);
     const charge = this.charges.get(pi.latest_charge as string) as Charge;
@@ -430,7 +464,8 @@ export class StripeAccount {
     p.only(['payment_intent', 'charge', 'amount', 'reason', 'metadata', 'expand']);
     const piId = p.string('payment_intent');
     const chargeId = p.string('charge');
-    if (!piId && !chargeId) throw invalidRequest('One of the following params should be provided for this request: payment_intent or charge.', 'payment_intent', 'parameter_missing');
+    if (!piId && !chargeId)
+      throw invalidRequest('One of the following params should be provided for this request: payment_intent or charge.', 'payment_intent', 'parameter_missing');
     let charge: Charge | undefined;
     if (piId) {
       const pi = this.paymentIntents.get(piId);
@@ -441,13 +476,18 @@ export class StripeAccount {
       charge = this.charges.get(chargeId as string);
       if (!charge) throw noSuchObject('charge', chargeId as string, 'charge', 400);
     }
-    if (!charge || charge.status !== 'succeeded' || !charge.captured) throw invalidRequest('This charge has not been captured and cannot be refunded.', 'charge');
+    if (!charge || charge.status !== 'succeeded' || !charge.captured)
+      throw invalidRequest('This charge has not been captured and cannot be refunded.', 'charge');
     // amount_refunded also counts the uncaptured part released at a partial capture; only captured money is refundable.
     const refundable = charge.amount - charge.amount_refunded;
     if (refundable <= 0) throw invalidRequest(`Charge ${charge.id} has already been refunded.`, undefined, 'charge_already_refunded');
     const amount = p.integer('amount', { min: 1 }) ?? refundable;
     if (amount > refundable) {
-      throw invalidRequest(`Refund amount (${amount} ${charge.currency}) is greater than unrefunded amount on charge (${refundable} ${charge.currency})`, 'amount', 'amount_too_large');
+      throw invalidRequest(
+        `Refund amount (${amount} ${charge.currency}) is greater than unrefunded amount on charge (${refundable} ${charge.currency})`,
+        'amount',
+        'amount_too_large',
+      );
     }
     const reason = p.oneOf('reason', ['duplicate', 'fraudulent', 'requested_by_customer'] as const) ?? null;
     const metadata = applyMetadata({}, p.metadata());
@@ -485,7 +525,13 @@ export class StripeAccount {
     if (piId !== undefined && !this.paymentIntents.has(piId)) throw noSuchObject('payment_intent', piId, 'payment_intent', 400);
     if (chargeId !== undefined && !this.charges.has(chargeId)) throw noSuchObject('charge', chargeId, 'charge', 400);
     const created = createdFilter(p);
-    return page([...this.refunds.values()].reverse(), p, '/v1/refunds', 'refund', (refund) => (piId === undefined || refund.payment_intent === piId) && (chargeId === undefined || refund.charge === chargeId) && created(refund));
+    return page(
+      [...this.refunds.values()].reverse(),
+      p,
+      '/v1/refunds',
+      'refund',
+      (refund) => (piId === undefined || refund.payment_intent === piId) && (chargeId === undefined || refund.charge === chargeId) && created(refund),
+    );
   }
 
   retrieveRefund(id: string, p: Parameters): Refund {
@@ -510,7 +556,8 @@ export class StripeAccount {
     readExpand(p, []);
     const type = p.string('type');
     const types = p.stringArray('types');
-    if (type !== undefined && types !== undefined) throw invalidRequest('You may only specify one of these parameters: type, types.', 'types', 'parameters_exclusive');
+    if (type !== undefined && types !== undefined)
+      throw invalidRequest('You may only specify one of these parameters: type, types.', 'types', 'parameters_exclusive');
     if (types && types.length > 20) throw invalidRequest('You may pass at most 20 types.', 'types');
     const matches = (t: string) => (types ? types.includes(t) : type === undefined || (type.endsWith('*') ? t.startsWith(type.slice(0, -1)) : t === type));
     const created = createdFilter(p);
@@ -607,7 +654,14 @@ export class StripeAccount {
       id: stripeId('pm'),
       object: 'payment_method',
       type: 'card',
-      card: { brand: card.brand, last4: card.last4, funding: card.funding, exp_month: 12, exp_year: new Date(this.nowMs()).getUTCFullYear() + 3, country: 'US' },
+      card: {
+        brand: card.brand,
+        last4: card.last4,
+        funding: card.funding,
+        exp_month: 12,
+        exp_year: new Date(this.nowMs()).getUTCFullYear() + 3,
+        country: 'US',
+      },
       billing_details: { address: null, email: null, name: null, phone: null },
       created: this.seconds(),
       customer: null,
@@ -673,7 +727,11 @@ function readPaymentMethodTypes(p: Parameters): { types: string[]; automatic: Pa
   const types = p.stringArray('payment_method_types');
   const automatic = p.hash('automatic_payment_methods');
   if (types && automatic) {
-    throw invalidRequest('You may only specify one of these parameters: automatic_payment_methods, payment_method_types.', 'automatic_payment_methods', 'parameters_exclusive');
+    throw invalidRequest(
+      'You may only specify one of these parameters: automatic_payment_methods, payment_method_types.',
+      'automatic_payment_methods',
+      'parameters_exclusive',
+    );
   }
   if (types) {
     checkPaymentMethodTypes(types);
@@ -682,7 +740,8 @@ function readPaymentMethodTypes(p: Parameters): { types: string[]; automatic: Pa
   if (automatic) {
     automatic.only(['enabled', 'allow_redirects']);
     const enabled = automatic.boolean('enabled');
-    if (enabled === undefined) throw invalidRequest('Missing required param: automatic_payment_methods[enabled].', 'automatic_payment_methods[enabled]', 'parameter_missing');
+    if (enabled === undefined)
+      throw invalidRequest('Missing required param: automatic_payment_methods[enabled].', 'automatic_payment_methods[enabled]', 'parameter_missing');
     const allowRedirects = automatic.oneOf('allow_redirects', ['always', 'never'] as const) ?? 'always';
     return { types: ['card'], automatic: enabled ? { enabled, allow_redirects: allowRedirects } : null };
   }
@@ -694,7 +753,11 @@ function checkPaymentMethodTypes(types: readonly string[]): void {
   if (types.length === 0) throw invalidRequest('Invalid array: payment_method_types must not be empty', 'payment_method_types');
   const unsupported = types.find((t) => t !== 'card');
   if (unsupported) {
-    throw invalidRequest(`The payment method type "${unsupported}" is invalid. The Stripe stand-in supports "card" only.`, 'payment_method_types', 'payment_method_invalid_parameter');
+    throw invalidRequest(
+      `The payment method type "${unsupported}" is invalid. The Stripe stand-in supports "card" only.`,
+      'payment_method_types',
+      'payment_method_invalid_parameter',
+    );
   }
 }
 

@@ -140,5 +140,7 @@ function decode(raw: string): string {
 }
 
 function methodNotAllowed(method: string, path: string, allowed: readonly string[]): StripeApiError {
-  return new StripeApiError(405, { type: 'invalid_request_error', message: `${path} does not take ${method}; it takes ${allowed.join(' or ')}.` }, false, { Allow: allowed.join(', ') });
+  return new StripeApiError(405, { type: 'invalid_request_error', message: `${path} does not take ${method}; it takes ${allowed.join(' or ')}.` }, false, {
+    Allow: allowed.join(', '),
+  });
 }

@@ -33,7 +33,13 @@ export function invalidRequest(message: string, param?: string, code?: string): 
 
 /** The object named in the URL does not exist (404); an id given as a parameter that does not exist is a 400. */
 export function noSuchObject(kind: string, id: string, param: string, status: 400 | 404 = 404): StripeApiError {
-  return new StripeApiError(status, { type: 'invalid_request_error', code: 'resource_missing', doc_url: docUrl('resource_missing'), message: `No such ${kind}: '${id}'`, param });
+  return new StripeApiError(status, {
+    type: 'invalid_request_error',
+    code: 'resource_missing',
+    doc_url: docUrl('resource_missing'),
+    message: `No such ${kind}: '${id}'`,
+    param,
+  });
 }
 
 export function unexpectedState(message: string): StripeApiError {

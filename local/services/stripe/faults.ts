@@ -85,7 +85,11 @@ function matches(pattern: string | RegExp, path: string): boolean {
 /** Stripe's bodies for the statuses a fault can answer. */
 export function faultBody(status: number): { type: string; code?: string; message: string } {
   if (status === 429) {
-    return { type: 'invalid_request_error', code: 'rate_limit', message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.' };
+    return {
+      type: 'invalid_request_error',
+      code: 'rate_limit',
+      message: 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.',
+    };
   }
   if (status >= 500) return { type: 'api_error', message: 'An unknown error occurred (failure injected into the Stripe stand-in).' };
   return { type: 'invalid_request_error', message: `Failure injected into the Stripe stand-in (${status}).` };

@@ -16,8 +16,7 @@ interface Entry {
 
 /** What to do with a request that carries an Idempotency-Key. */
 export type IdempotencyDecision =
-  | { readonly kind: 'replay'; readonly response: SavedResponse }
-  | { readonly kind: 'execute'; save(response: SavedResponse): void; release(): void };
+  { readonly kind: 'replay'; readonly response: SavedResponse } | { readonly kind: 'execute'; save(response: SavedResponse): void; release(): void };
 
 /**
  * Stripe's idempotency rules: a key is scoped to the API key; the first request that starts executing owns it for
@@ -53,10 +52,14 @@ export class IdempotencyKeys {
         });
       }
       if (entry.endpoint !== endpoint) {
-        throw mismatch(`Keys for idempotent requests can only be used for the same endpoint they were first used for ('${entry.endpoint}' vs '${endpoint}'). Try using a key other than '${key}' if you meant to execute a different request.`);
+        throw mismatch(
+          `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${entry.endpoint}' vs '${endpoint}'). Try using a key other than '${key}' if you meant to execute a different request.`,
+        );
       }
       if (entry.parameters !== parameters) {
-        throw mismatch(`Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`);
+        throw mismatch(
+          `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+        );
       }
       return { kind: 'replay', response: entry.response };
     }

@@ -14,11 +14,18 @@ export interface List<T> {
  * `keep` is the endpoint's filters. A cursor is a position in the whole list, not in the filtered one, so an object
  * the filters leave out still marks where a page starts, as with Stripe; only an id that does not exist is refused.
  */
-export function page<T extends { id: string }>(newestFirst: readonly T[], p: Parameters, url: string, kind: string, keep: (item: T) => boolean = () => true): List<T> {
+export function page<T extends { id: string }>(
+  newestFirst: readonly T[],
+  p: Parameters,
+  url: string,
+  kind: string,
+  keep: (item: T) => boolean = () => true,
+): List<T> {
   const limit = p.integer('limit', { min: 1, max: 100 }) ?? 10;
   const after = p.string('starting_after');
   const before = p.string('ending_before');
-  if (after !== undefined && before !== undefined) throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.', 'ending_before', 'parameters_exclusive');
+  if (after !== undefined && before !== undefined)
+    throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.', 'ending_before', 'parameters_exclusive');
   const indexOf = (id: string, param: string) => {
     const i = newestFirst.findIndex((item) => item.id === id);
     if (i < 0) throw noSuchObject(kind, id, param, 400);

@@ -26,9 +26,7 @@ export interface AccessPolicyConfig {
   readonly requireSourceIp?: boolean;
 }
 
-export type AccessDecision =
-  | { readonly effect: 'allow' }
-  | { readonly effect: 'deny'; readonly status: 401 | 403 | 404; readonly reason: string };
+export type AccessDecision = { readonly effect: 'allow' } | { readonly effect: 'deny'; readonly status: 401 | 403 | 404; readonly reason: string };
 
 /** Groups whose members must have signed in with MFA, whatever the route. */
 export const PRIVILEGED_GROUPS: readonly Group[] = ['admin', 'vendor'];

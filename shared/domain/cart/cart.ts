@@ -42,7 +42,16 @@ export async function getCart(deps: CartDeps, customerId: string): Promise<Cart>
     const entry = catalog.get(line.sku);
     if (!entry || entry.product.status !== 'ACTIVE') return [];
     const { sku, product } = entry;
-    return [{ sku: sku.sku, productId: product.productId, name: `${product.name} (${sku.name})`, quantity: line.quantity, unitPrice: sku.price, lineTotal: { amount: sku.price.amount * line.quantity, currency: sku.price.currency } }];
+    return [
+      {
+        sku: sku.sku,
+        productId: product.productId,
+        name: `${product.name} (${sku.name})`,
+        quantity: line.quantity,
+        unitPrice: sku.price,
+        lineTotal: { amount: sku.price.amount * line.quantity, currency: sku.price.currency },
+      },
+    ];
   });
   const currency = items[0]?.unitPrice.currency ?? null;
   return { items, total: currency ? { amount: items.reduce((sum, l) => sum + l.lineTotal.amount, 0), currency } : null, currency, version: stored.version };
@@ -61,7 +70,9 @@ export async function setCartItem(deps: CartDeps, customerId: string, skuCode: s
         throw new BusinessRuleError(`The cart is in ${current.currency}; ${skuCode} is priced in ${entry.sku.price.currency}`);
       }
     }
-    const next = lines.some((l) => l.sku === skuCode) ? lines.map((l) => (l.sku === skuCode ? { sku: skuCode, quantity } : l)) : [...lines, { sku: skuCode, quantity }];
+    const next = lines.some((l) => l.sku === skuCode)
+      ? lines.map((l) => (l.sku === skuCode ? { sku: skuCode, quantity } : l))
+      : [...lines, { sku: skuCode, quantity }];
     if (next.length > MAX_CART_LINES) throw new BusinessRuleError(`A cart holds at most ${MAX_CART_LINES} different items`);
     return next;
   });
@@ -85,7 +96,13 @@ async function change(deps: CartDeps, customerId: string, edit: (lines: StoredCa
     const lines = await edit(stored?.lines ?? []);
     const now = deps.now();
     const saved = await deps.carts.save(
-      { customerId, lines, version: (stored?.version ?? 0) + 1, updatedAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + CART_TTL_DAYS * 86_400 },
+      {
+        customerId,
+        lines,
+        version: (stored?.version ?? 0) + 1,
+        updatedAt: now.toISOString(),
+        expiresAt: Math.floor(now.getTime() / 1000) + CART_TTL_DAYS * 86_400,
+      },
       stored?.version ?? 0,
     );
     if (saved) return;

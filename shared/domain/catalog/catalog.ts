@@ -92,7 +92,12 @@ export async function listProducts(
   const q = query.q?.toLowerCase();
   const scope = `products|${query.vendorId ?? ''}|${q ?? ''}`;
   const after = query.cursor ? await deps.cursors.decode(query.cursor, scope) : undefined;
-  const page = await deps.repository.listActive({ limit: query.limit, ...(query.vendorId ? { vendorId: query.vendorId } : {}), ...(q ? { q } : {}), ...(after ? { after } : {}) });
+  const page = await deps.repository.listActive({
+    limit: query.limit,
+    ...(query.vendorId ? { vendorId: query.vendorId } : {}),
+    ...(q ? { q } : {}),
+    ...(after ? { after } : {}),
+  });
   return { items: page.items.map(toProduct), ...(page.next ? { nextCursor: await deps.cursors.encode(page.next, scope) } : {}) };
 }
 

@@ -25,7 +25,8 @@ export function decideStock(state: SkuStockState, update: NormalizedUpdate): Sto
   const seen = state.versions[update.providerId];
   if (seen !== undefined && update.version === seen) return { kind: 'duplicate' };
   if (seen !== undefined && update.version < seen) return { kind: 'stale', newest: seen };
-  if (state.source && state.source.providerId !== update.providerId && state.source.priority > update.priority) return { kind: 'outranked', by: state.source.providerId };
+  if (state.source && state.source.providerId !== update.providerId && state.source.priority > update.priority)
+    return { kind: 'outranked', by: state.source.providerId };
   const onHand = Math.max(update.onHand, state.reserved);
   return { kind: 'apply', onHand, clamped: onHand !== update.onHand };
 }

@@ -12,7 +12,11 @@ export interface LiveStockPolicy {
  * provider whose circuit is open. Every other SKU sells on Stockade's own stock, whatever its provider's state. Each
  * provider's circuit is read once, and only when one of these SKUs depends on it.
  */
-export async function skusWithoutLiveStock(policy: LiveStockPolicy, skus: ReadonlyArray<{ readonly sku: string; readonly stockSource?: string }>, now: Date): Promise<string[]> {
+export async function skusWithoutLiveStock(
+  policy: LiveStockPolicy,
+  skus: ReadonlyArray<{ readonly sku: string; readonly stockSource?: string }>,
+  now: Date,
+): Promise<string[]> {
   const dependent = skus.filter((s) => s.stockSource !== undefined && requiresLiveStock(policy.providers, s.sku));
   const providers = [...new Set(dependent.map((s) => s.stockSource as string))];
   const open = new Set((await Promise.all(providers.map(async (id) => ((await policy.health.isOpen(id, now)) ? [id] : [])))).flat());

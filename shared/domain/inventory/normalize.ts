@@ -4,7 +4,8 @@ import type { NormalizedUpdate, ProviderStockLine } from '../model/inventory';
 
 export type { NormalizedUpdate, ProviderStockLine } from '../model/inventory';
 
-export type Normalized = { readonly ok: true; readonly update: NormalizedUpdate } | { readonly ok: false; readonly externalSku: string; readonly reason: string };
+export type Normalized =
+  { readonly ok: true; readonly update: NormalizedUpdate } | { readonly ok: false; readonly externalSku: string; readonly reason: string };
 
 /** Quantities are compared to whole numbers with this tolerance, so 0.1 * 30 counts as 3. */
 const EPSILON = 1e-9;
@@ -23,7 +24,9 @@ export function normalizeLine(
   const quarantine = (reason: string): Normalized => ({ ok: false, externalSku: line.externalSku, reason });
   const { settings } = provider;
   const exact = Object.hasOwn(settings.skus, line.externalSku) ? settings.skus[line.externalSku] : undefined;
-  const prefix = exact ? undefined : settings.prefixes.find((p) => line.externalSku.startsWith(p.externalPrefix) && line.externalSku.length > p.externalPrefix.length);
+  const prefix = exact
+    ? undefined
+    : settings.prefixes.find((p) => line.externalSku.startsWith(p.externalPrefix) && line.externalSku.length > p.externalPrefix.length);
   const sku = exact?.sku ?? (prefix ? prefix.skuPrefix + line.externalSku.slice(prefix.externalPrefix.length) : undefined);
   if (!sku || !/^[A-Z0-9][A-Z0-9-]{0,63}$/.test(sku)) return quarantine('unknown-sku');
   const units = exact?.units ?? settings.units;
@@ -38,7 +41,16 @@ export function normalizeLine(
   if (!Number.isSafeInteger(version) || version < 0) return quarantine('invalid-version');
   return {
     ok: true,
-    update: { providerId: provider.id, priority: settings.priority, eventId: event.eventId, externalSku: line.externalSku, sku, onHand: eaches, version, occurredAt: event.occurredAt },
+    update: {
+      providerId: provider.id,
+      priority: settings.priority,
+      eventId: event.eventId,
+      externalSku: line.externalSku,
+      sku,
+      onHand: eaches,
+      version,
+      occurredAt: event.occurredAt,
+    },
   };
 }
 

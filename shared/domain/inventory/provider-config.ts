@@ -28,7 +28,10 @@ const ProviderSchema = z
     /** Where several providers feed one SKU, the highest priority that has reported it decides its stock. */
     priority: z.number().int().min(0).max(1000),
     /** The provider's API (sale notifications POST {apiUrl}/sales, snapshots GET {apiUrl}/stock). */
-    apiUrl: z.string().url().refine((u) => u.startsWith('https://'), 'must be https'),
+    apiUrl: z
+      .string()
+      .url()
+      .refine((u) => u.startsWith('https://'), 'must be https'),
     units: UnitsSchema,
     defaultUnit: z.string().regex(UNIT),
     rounding: z.enum(ROUNDING),
@@ -75,7 +78,8 @@ export type ProviderSettings = InventoryProviders['providers'][string];
 /** Parses the data file's content; throws with every invalid path listed. */
 export function parseInventoryProviders(value: unknown): InventoryProviders {
   const parsed = InventoryProvidersSchema.safeParse(value);
-  if (!parsed.success) throw new Error(`Invalid inventory provider data:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n')}`);
+  if (!parsed.success)
+    throw new Error(`Invalid inventory provider data:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n')}`);
   return parsed.data;
 }
 

@@ -45,7 +45,8 @@ export async function rotateInventoryHmacSecret(
   const stages = description.versionStages[token];
   if (!stages) throw new SecretRotationError(`Secret version ${token} has no stage for rotation of secret ${secretId}`);
   if (stages.includes(CURRENT_STAGE)) return 'already-current';
-  if (!stages.includes(PENDING_STAGE)) throw new SecretRotationError(`Secret version ${token} is not labelled ${PENDING_STAGE} for rotation of secret ${secretId}`);
+  if (!stages.includes(PENDING_STAGE))
+    throw new SecretRotationError(`Secret version ${token} is not labelled ${PENDING_STAGE} for rotation of secret ${secretId}`);
 
   const currentValue = async () => {
     const value = await secrets.value(secretId, { stage: CURRENT_STAGE });
@@ -70,7 +71,8 @@ export async function rotateInventoryHmacSecret(
       const pending = parseInventoryHmacSecret(raw);
       const current = await currentValue();
       if (pending.current === current.current) throw new SecretRotationError(`Secret version ${token} of ${secretId} does not change the current secret`);
-      if (pending.previous !== current.current) throw new SecretRotationError(`Secret version ${token} of ${secretId} does not keep the current secret as previous`);
+      if (pending.previous !== current.current)
+        throw new SecretRotationError(`Secret version ${token} of ${secretId} does not keep the current secret as previous`);
       return 'tested';
     }
     case 'finishSecret': {

@@ -39,7 +39,14 @@ export async function syncProviderStock(deps: SyncDeps, options: { readonly maxP
     let pages = 0;
     let queued = 0;
     let quarantined = 0;
-    const report = (outcome: ProviderSyncReport['outcome'], error?: string): ProviderSyncReport => ({ providerId, outcome, pages, queued, quarantined, ...(error ? { error } : {}) });
+    const report = (outcome: ProviderSyncReport['outcome'], error?: string): ProviderSyncReport => ({
+      providerId,
+      outcome,
+      pages,
+      queued,
+      quarantined,
+      ...(error ? { error } : {}),
+    });
     if (await deps.health.isOpen(providerId, deps.now())) {
       reports.push(report('circuit-open'));
       continue;

@@ -28,7 +28,15 @@ export async function redriveQueue(
   limits: { readonly maxMessages: number; readonly budgetMs: number },
 ): Promise<{ moved: number }> {
   const audit = (outcome: 'succeeded' | 'failed', detail: string) =>
-    deps.audit.append({ at: deps.now().toISOString(), actor: actor.sub, action: 'queue.redrive', target: `queue:${queueName}`, outcome, detail, ...(actor.sourceIp ? { sourceIp: actor.sourceIp } : {}) });
+    deps.audit.append({
+      at: deps.now().toISOString(),
+      actor: actor.sub,
+      action: 'queue.redrive',
+      target: `queue:${queueName}`,
+      outcome,
+      detail,
+      ...(actor.sourceIp ? { sourceIp: actor.sourceIp } : {}),
+    });
   if (!deps.queues.knows(queueName)) {
     await audit('failed', 'no such queue');
     throw new NotFoundError(`There is no queue ${queueName} to redrive`);

@@ -37,7 +37,12 @@ export const MAX_ORDER_LINES = 50;
  * the last unit. While an inventory provider's circuit is open, SKUs that require live stock and follow that provider
  * are refused (422, nothing written; the same key may be used again later); every other SKU sells on our stock.
  */
-export async function checkout(deps: CheckoutDeps, customerId: string, idempotencyKey: string, request: CheckoutRequest): Promise<{ orderId: string; status: OrderStatus }> {
+export async function checkout(
+  deps: CheckoutDeps,
+  customerId: string,
+  idempotencyKey: string,
+  request: CheckoutRequest,
+): Promise<{ orderId: string; status: OrderStatus }> {
   const fromCart = request.items === undefined;
   const cart = fromCart ? await deps.carts.get(customerId) : undefined;
   const wanted = request.items ?? cart?.lines ?? [];
@@ -53,7 +58,14 @@ export async function checkout(deps: CheckoutDeps, customerId: string, idempoten
     if (!entry || entry.product.status !== 'ACTIVE') throw new BusinessRuleError(`SKU ${code} is not for sale`);
     if (quantity > available(entry.sku)) throw new ConflictError(`Only ${available(entry.sku)} of ${code} available`);
     const { price } = entry.sku;
-    return { sku: code, productId: entry.product.productId, vendorId: entry.product.vendorId, quantity, unitPrice: price, lineTotal: { amount: price.amount * quantity, currency: price.currency } };
+    return {
+      sku: code,
+      productId: entry.product.productId,
+      vendorId: entry.product.vendorId,
+      quantity,
+      unitPrice: price,
+      lineTotal: { amount: price.amount * quantity, currency: price.currency },
+    };
   });
   const currencies = new Set(lines.map((l) => l.unitPrice.currency));
   if (currencies.size > 1) throw new BusinessRuleError(`An order is paid in one currency; these items are priced in ${[...currencies].join(', ')}`);
@@ -62,7 +74,11 @@ export async function checkout(deps: CheckoutDeps, customerId: string, idempoten
   if (amount <= 0) throw new BusinessRuleError('The order total must be above zero');
   const now = deps.now();
   if (deps.liveStock) {
-    const refused = await skusWithoutLiveStock(deps.liveStock, [...catalog.values()].map((e) => e.sku), now);
+    const refused = await skusWithoutLiveStock(
+      deps.liveStock,
+      [...catalog.values()].map((e) => e.sku),
+      now,
+    );
     if (refused.length > 0) throw new BusinessRuleError(`live stock unavailable for SKU ${refused.join(', ')}, try again later`);
   }
 

@@ -21,7 +21,14 @@ export async function getOrder(deps: { orders: OrderRepository }, customerId: st
  * be asked, the stored order is served (`onProviderError` is told): the webhook still finishes the job.
  */
 export async function pollOrder(
-  deps: { orders: OrderRepository; records: PaymentRecords; waits: WaitingSteps; payments: PaymentGateway; now: () => Date; onProviderError: (error: unknown) => void },
+  deps: {
+    orders: OrderRepository;
+    records: PaymentRecords;
+    waits: WaitingSteps;
+    payments: PaymentGateway;
+    now: () => Date;
+    onProviderError: (error: unknown) => void;
+  },
   customerId: string,
   orderId: string,
 ): Promise<Order> {
@@ -31,7 +38,12 @@ export async function pollOrder(
   try {
     const pi = await deps.payments.retrieve(order.payment.paymentIntentId);
     if (pi.status !== 'succeeded' && pi.status !== 'canceled') return orderView(order);
-    await receivePaymentOutcome(deps, orderId, { kind: pi.status, paymentIntentId: pi.paymentIntentId, amount: pi.amount.amount, currency: pi.amount.currency.toLowerCase() }, 'poll');
+    await receivePaymentOutcome(
+      deps,
+      orderId,
+      { kind: pi.status, paymentIntentId: pi.paymentIntentId, amount: pi.amount.amount, currency: pi.amount.currency.toLowerCase() },
+      'poll',
+    );
   } catch (error) {
     deps.onProviderError(error);
     return orderView(order);

@@ -31,7 +31,15 @@ export async function refundOrder(
   request: RefundRequest,
 ): Promise<Order> {
   const audit = (outcome: 'succeeded' | 'failed' | 'denied', detail: string) =>
-    deps.audit.append({ at: deps.now().toISOString(), actor: admin.sub, action: 'order.refund', target: `order:${orderId}`, outcome, detail, ...(admin.sourceIp ? { sourceIp: admin.sourceIp } : {}) });
+    deps.audit.append({
+      at: deps.now().toISOString(),
+      actor: admin.sub,
+      action: 'order.refund',
+      target: `order:${orderId}`,
+      outcome,
+      detail,
+      ...(admin.sourceIp ? { sourceIp: admin.sourceIp } : {}),
+    });
   const order = await deps.orders.get(orderId);
   if (!order) throw new NotFoundError(`Order ${orderId} not found`);
   const before = order.refundedAmount ?? 0;

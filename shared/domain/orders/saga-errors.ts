@@ -3,14 +3,7 @@
  * machine's Retry and Catch match on it: TransientError is retried, the others go straight to compensation.
  */
 export type SagaErrorName =
-  | 'OutOfStock'
-  | 'OrderNotFound'
-  | 'InvalidOrderState'
-  | 'PaymentDeclined'
-  | 'PaymentCanceled'
-  | 'PaymentMismatch'
-  | 'HoldExpired'
-  | 'TransientError';
+  'OutOfStock' | 'OrderNotFound' | 'InvalidOrderState' | 'PaymentDeclined' | 'PaymentCanceled' | 'PaymentMismatch' | 'HoldExpired' | 'TransientError';
 
 export class SagaError extends Error {
   // Set explicitly: bundles are minified, so class names do not survive.

@@ -73,7 +73,12 @@ export async function createPaymentIntent(
   await deps.records.open({ paymentIntentId: payment.paymentIntentId, orderId, amount: order.total, createdAt: at });
   const attached = await deps.orders.attachPayment(
     orderId,
-    { provider: 'stripe', paymentIntentId: payment.paymentIntentId, status: payment.status, ...(payment.clientSecret ? { clientSecret: payment.clientSecret } : {}) },
+    {
+      provider: 'stripe',
+      paymentIntentId: payment.paymentIntentId,
+      status: payment.status,
+      ...(payment.clientSecret ? { clientSecret: payment.clientSecret } : {}),
+    },
     at,
   );
   if (!attached) {
@@ -119,7 +124,12 @@ export async function receivePaymentOutcome(
   if (reported.kind === 'failed') {
     const current = await deps.payments.retrieve(reported.paymentIntentId);
     if (current.status === 'succeeded' || current.status === 'canceled') {
-      outcome = { kind: current.status, paymentIntentId: current.paymentIntentId, amount: current.amount.amount, currency: current.amount.currency.toLowerCase() };
+      outcome = {
+        kind: current.status,
+        paymentIntentId: current.paymentIntentId,
+        amount: current.amount.amount,
+        currency: current.amount.currency.toLowerCase(),
+      };
     }
   }
   if (isTerminal(outcome)) {
@@ -157,7 +167,11 @@ async function settle(waits: WaitingSteps, order: StoredOrder, taskToken: string
     return waits.succeed(taskToken, { paymentIntentId: outcome.paymentIntentId, status: 'succeeded' });
   }
   if (outcome.kind === 'failed') {
-    return waits.fail(taskToken, 'PaymentDeclined', JSON.stringify({ errorType: 'PaymentDeclined', errorMessage: `The payment was declined${outcome.reason ? ` (${outcome.reason})` : ''}` }));
+    return waits.fail(
+      taskToken,
+      'PaymentDeclined',
+      JSON.stringify({ errorType: 'PaymentDeclined', errorMessage: `The payment was declined${outcome.reason ? ` (${outcome.reason})` : ''}` }),
+    );
   }
   return waits.fail(taskToken, 'PaymentCanceled', 'The PaymentIntent was canceled');
 }
@@ -217,7 +231,13 @@ export async function markOrderFailed(
   paymentStatus?: string,
 ): Promise<{ status: string; failureReason?: string }> {
   const reason = failureReason(error);
-  const order = await deps.orders.transition(orderId, { from: OPEN_STATUSES, to: 'FAILED', at: deps.now().toISOString(), failureReason: reason, ...(paymentStatus ? { paymentStatus } : {}) });
+  const order = await deps.orders.transition(orderId, {
+    from: OPEN_STATUSES,
+    to: 'FAILED',
+    at: deps.now().toISOString(),
+    failureReason: reason,
+    ...(paymentStatus ? { paymentStatus } : {}),
+  });
   if (order) return { status: order.status, failureReason: reason };
   const current = await deps.orders.get(orderId);
   return { status: current?.status ?? 'UNKNOWN', ...(current?.failureReason ? { failureReason: current.failureReason } : {}) };

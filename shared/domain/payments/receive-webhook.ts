@@ -14,7 +14,13 @@ export function paymentOutcomeOf(event: ProviderEvent): { orderId: string; outco
   if (!kind || !pi?.orderId) return undefined;
   return {
     orderId: pi.orderId,
-    outcome: { kind, paymentIntentId: pi.id, amount: pi.amount, currency: pi.currency, ...(kind === 'failed' && pi.failureCode ? { reason: pi.failureCode } : {}) },
+    outcome: {
+      kind,
+      paymentIntentId: pi.id,
+      amount: pi.amount,
+      currency: pi.currency,
+      ...(kind === 'failed' && pi.failureCode ? { reason: pi.failureCode } : {}),
+    },
   };
 }
 

@@ -65,7 +65,8 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
   // Refunds up to now: a refund of a PaymentIntent in the window may be younger than the window's end.
   const refunded = new Map<string, number>();
   for await (const refund of deps.history.refunds(from, runAt)) {
-    if (refund.status === 'succeeded' && refund.paymentIntentId) refunded.set(refund.paymentIntentId, (refunded.get(refund.paymentIntentId) ?? 0) + refund.amount);
+    if (refund.status === 'succeeded' && refund.paymentIntentId)
+      refunded.set(refund.paymentIntentId, (refunded.get(refund.paymentIntentId) ?? 0) + refund.amount);
   }
   const orders = new Map<string, StoredOrder>();
   for (const status of ALL_STATUSES) {
@@ -98,7 +99,11 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
           kind: 'paid-without-order',
           paymentIntentId: pi.paymentIntentId,
           ...(pi.orderId ? { orderId: pi.orderId } : {}),
-          detail: !order ? `${money} taken; ${pi.orderId ? `order ${pi.orderId} does not exist` : 'no order in its metadata'}` : !ours ? `${money} taken; order ${order.orderId} is paid by another PaymentIntent` : `${money} taken; order is ${order.status}, ${back} refunded`,
+          detail: !order
+            ? `${money} taken; ${pi.orderId ? `order ${pi.orderId} does not exist` : 'no order in its metadata'}`
+            : !ours
+              ? `${money} taken; order ${order.orderId} is paid by another PaymentIntent`
+              : `${money} taken; order is ${order.status}, ${back} refunded`,
         });
       }
       // Also for an order that failed: the lost webhook is a fact of its own (applying it refunds, as the webhook
@@ -106,13 +111,23 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
       if (order && ours) {
         const record = await deps.records.get(pi.paymentIntentId);
         if (!record || record.state === 'PENDING') {
-          report({ kind: 'missed-payment-outcome', orderId: order.orderId, paymentIntentId: pi.paymentIntentId, detail: `Stripe says succeeded; Stockade's payment record is ${record?.state ?? 'missing'} (order ${order.status})` });
+          report({
+            kind: 'missed-payment-outcome',
+            orderId: order.orderId,
+            paymentIntentId: pi.paymentIntentId,
+            detail: `Stripe says succeeded; Stockade's payment record is ${record?.state ?? 'missing'} (order ${order.status})`,
+          });
         }
       }
     } else if (pi.status === 'canceled' && order && ours && OPEN_STATUSES.includes(order.status)) {
       const record = await deps.records.get(pi.paymentIntentId);
       if (!record || record.state === 'PENDING') {
-        report({ kind: 'missed-payment-outcome', orderId: order.orderId, paymentIntentId: pi.paymentIntentId, detail: `Stripe says canceled; the order is still ${order.status}` });
+        report({
+          kind: 'missed-payment-outcome',
+          orderId: order.orderId,
+          paymentIntentId: pi.paymentIntentId,
+          detail: `Stripe says canceled; the order is still ${order.status}`,
+        });
       }
     } else if (OPEN_INTENT_STATUSES.includes(pi.status) && !live) {
       // Orphaned means no order wants it. A confirmed order's own open PaymentIntent is confirmed-without-payment
@@ -130,7 +145,12 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
   for (const order of orders.values()) {
     if (OPEN_STATUSES.includes(order.status)) {
       if (order.createdAt < stuckBefore) {
-        report({ kind: 'stuck-awaiting-payment', orderId: order.orderId, ...(order.payment ? { paymentIntentId: order.payment.paymentIntentId } : {}), detail: `${order.status} since ${order.createdAt}` });
+        report({
+          kind: 'stuck-awaiting-payment',
+          orderId: order.orderId,
+          ...(order.payment ? { paymentIntentId: order.payment.paymentIntentId } : {}),
+          detail: `${order.status} since ${order.createdAt}`,
+        });
       }
       continue;
     }
@@ -138,26 +158,47 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
     if (PAID_STATUSES.includes(order.status) || (order.status === 'CANCELLED' && payment !== undefined && payment.status !== 'canceled')) {
       const pi = payment ? (intents.get(payment.paymentIntentId) ?? (await summaryOf(deps.payments, payment.paymentIntentId))) : undefined;
       if (PAID_STATUSES.includes(order.status) && (!pi || pi.status !== 'succeeded')) {
-        report({ kind: 'confirmed-without-payment', orderId: order.orderId, ...(payment ? { paymentIntentId: payment.paymentIntentId } : {}), detail: `order is ${order.status}; ${pi ? `its PaymentIntent is ${pi.status}` : payment ? `Stripe has no PaymentIntent ${payment.paymentIntentId}` : 'it has no PaymentIntent'}` });
+        report({
+          kind: 'confirmed-without-payment',
+          orderId: order.orderId,
+          ...(payment ? { paymentIntentId: payment.paymentIntentId } : {}),
+          detail: `order is ${order.status}; ${pi ? `its PaymentIntent is ${pi.status}` : payment ? `Stripe has no PaymentIntent ${payment.paymentIntentId}` : 'it has no PaymentIntent'}`,
+        });
         continue;
       }
       if (!pi || pi.status !== 'succeeded') continue;
       if (pi.amount !== order.total.amount) {
-        report({ kind: 'amount-mismatch', orderId: order.orderId, paymentIntentId: pi.paymentIntentId, detail: `Stripe took ${pi.amount}; the order total is ${order.total.amount} (${order.total.currency})` });
+        report({
+          kind: 'amount-mismatch',
+          orderId: order.orderId,
+          paymentIntentId: pi.paymentIntentId,
+          detail: `Stripe took ${pi.amount}; the order total is ${order.total.amount} (${order.total.currency})`,
+        });
       }
       if (pi.currency.toLowerCase() !== order.total.currency.toLowerCase()) {
-        report({ kind: 'currency-mismatch', orderId: order.orderId, paymentIntentId: pi.paymentIntentId, detail: `Stripe took ${pi.currency.toUpperCase()}; the order is in ${order.total.currency.toUpperCase()}` });
+        report({
+          kind: 'currency-mismatch',
+          orderId: order.orderId,
+          paymentIntentId: pi.paymentIntentId,
+          detail: `Stripe took ${pi.currency.toUpperCase()}; the order is in ${order.total.currency.toUpperCase()}`,
+        });
       }
       const theirs = refunded.get(pi.paymentIntentId) ?? 0;
       const mine = order.refundedAmount ?? 0;
       if (theirs !== mine) {
-        report({ kind: 'refund-drift', orderId: order.orderId, paymentIntentId: pi.paymentIntentId, detail: `Stripe refunded ${theirs}; the order records ${mine} refunded` });
+        report({
+          kind: 'refund-drift',
+          orderId: order.orderId,
+          paymentIntentId: pi.paymentIntentId,
+          detail: `Stripe refunded ${theirs}; the order records ${mine} refunded`,
+        });
       }
     }
   }
 
   const discrepancies: Discrepancy[] = [];
-  for (const d of found) discrepancies.push(await remedy(deps, options.remedies, d, intents.get(d.paymentIntentId ?? ''), ownPayments.get(d.paymentIntentId ?? '')));
+  for (const d of found)
+    discrepancies.push(await remedy(deps, options.remedies, d, intents.get(d.paymentIntentId ?? ''), ownPayments.get(d.paymentIntentId ?? '')));
   const result: ReconciliationReport = {
     runAt: runAt.toISOString(),
     window: { from: from.toISOString(), to: to.toISOString() },
@@ -182,7 +223,13 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
  * The remedy the stage allows for a discrepancy, applied and audited; the discrepancy says what happened. `owner` is
  * the order whose own payment the PaymentIntent is, if any.
  */
-async function remedy(deps: ReconciliationDeps, allowed: readonly RemedyName[], d: Discrepancy, pi: ProviderPaymentSummary | undefined, owner: string | undefined): Promise<Discrepancy> {
+async function remedy(
+  deps: ReconciliationDeps,
+  allowed: readonly RemedyName[],
+  d: Discrepancy,
+  pi: ProviderPaymentSummary | undefined,
+  owner: string | undefined,
+): Promise<Discrepancy> {
   const name = REMEDY_FOR[d.kind];
   if (!name || !allowed.includes(name) || !d.paymentIntentId) return d;
   const paymentIntentId = d.paymentIntentId;
@@ -207,7 +254,12 @@ async function remedy(deps: ReconciliationDeps, allowed: readonly RemedyName[], 
       }
       case 'apply-missed-payment-outcome': {
         if (!d.orderId || !pi || (pi.status !== 'succeeded' && pi.status !== 'canceled')) return d;
-        const effect = await receivePaymentOutcome(deps, d.orderId, { kind: pi.status, paymentIntentId, amount: pi.amount, currency: pi.currency }, 'reconciliation');
+        const effect = await receivePaymentOutcome(
+          deps,
+          d.orderId,
+          { kind: pi.status, paymentIntentId, amount: pi.amount, currency: pi.currency },
+          'reconciliation',
+        );
         detail = `applied as the webhook would have been: ${effect}`;
         break;
       }
@@ -247,7 +299,14 @@ async function summaryOf(payments: PaymentGateway, paymentIntentId: string): Pro
     if (error instanceof NotFoundError) return undefined;
     throw error;
   }
-  return { paymentIntentId, status: pi.status, amount: pi.amount.amount, currency: pi.amount.currency.toLowerCase(), created: 0, ...(pi.orderId ? { orderId: pi.orderId } : {}) };
+  return {
+    paymentIntentId,
+    status: pi.status,
+    amount: pi.amount.amount,
+    currency: pi.amount.currency.toLowerCase(),
+    created: 0,
+    ...(pi.orderId ? { orderId: pi.orderId } : {}),
+  };
 }
 
 function countByKind(discrepancies: readonly Discrepancy[]): string {

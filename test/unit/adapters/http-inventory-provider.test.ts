@@ -13,7 +13,10 @@ describe('HttpInventoryProvider against the provider stand-in', () => {
   const secret = serializeInventoryHmacSecret({ current: randomBytes(32).toString('hex') });
   const standIn = new InventoryProviderStandIn({ secretValue: (id) => (id === 'acme' ? secret : undefined), graceHours: 24 });
   const control = (path: string, method: string, body?: unknown) =>
-    fetch(`${standIn.url}/_stand-in/acme/${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    fetch(`${standIn.url}/_stand-in/acme/${path}`, {
+      method,
+      ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    }).then((r) => r.json() as Promise<Record<string, unknown>>);
   const provider = (value = secret, pageLimit = 2) => new HttpInventoryProvider('acme', `${standIn.url}/acme/`, async () => value, { pageLimit });
 
   beforeAll(async () => {
@@ -34,7 +37,9 @@ describe('HttpInventoryProvider against the provider stand-in', () => {
 
   it('a notice signed with another secret is refused (401) and not recorded', async () => {
     const wrong = serializeInventoryHmacSecret({ current: randomBytes(32).toString('hex') });
-    const error = await provider(wrong).notify(saleNotice('acme', '01JOTHER', new Date().toISOString())).catch((e: unknown) => e);
+    const error = await provider(wrong)
+      .notify(saleNotice('acme', '01JOTHER', new Date().toISOString()))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderHttpError);
     expect(error).toMatchObject({ status: 401, message: 'Inventory provider acme answered 401 to POST sales' });
     expect(standIn.sales('acme')).toMatchObject({ notifications: [], rejected: 1 });

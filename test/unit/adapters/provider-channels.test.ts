@@ -21,7 +21,13 @@ describe('provider channels (timeout, retry with backoff, circuit breaker)', () 
     let run = 0;
     /** One relay run, as the scheduled function does it: a fresh channels object with its own owner. */
     const relay = () => {
-      const channels = new CockatielProviderChannels({ store, providers: new Map([['acme', { api, outbound }]]), owner: `run-${++run}`, leaseSeconds: 90, backoff });
+      const channels = new CockatielProviderChannels({
+        store,
+        providers: new Map([['acme', { api, outbound }]]),
+        owner: `run-${++run}`,
+        leaseSeconds: 90,
+        backoff,
+      });
       return relayStockNotifications({ outbox, channels, now: () => new Date() }, ['acme'], { batchSize: 10, deadline: new Date(Date.now() + 60_000) });
     };
     return { store, api, outbox, relay };
@@ -117,7 +123,13 @@ describe('provider channels (timeout, retry with backoff, circuit breaker)', () 
     const store = new FakeCircuitStore();
     const api = new FakeProviderApi();
     api.mode = 'down';
-    const channel = await new CockatielProviderChannels({ store, providers: new Map([['acme', { api, outbound: { ...outbound, failureThreshold: 1, maxAttempts: 1 } }]]), owner: 'a', leaseSeconds: 90, backoff }).open('acme');
+    const channel = await new CockatielProviderChannels({
+      store,
+      providers: new Map([['acme', { api, outbound: { ...outbound, failureThreshold: 1, maxAttempts: 1 } }]]),
+      owner: 'a',
+      leaseSeconds: 90,
+      backoff,
+    }).open('acme');
     await expect(channel?.api.notify(saleNotice('acme', 'O1', new Date().toISOString()))).rejects.toThrow('provider down');
     expect(channel?.circuit()).toBe('open');
     await expect(channel?.api.notify(saleNotice('acme', 'O1', new Date().toISOString()))).rejects.toBeInstanceOf(ProviderUnavailableError);

@@ -50,12 +50,21 @@ describe('SqsInventoryUpdateQueue', () => {
     const a = inventoryUpdateDeduplicationId({ providerId: 'p', eventId: 'e', externalSku: 'x' });
     expect(a).toBe(inventoryUpdateDeduplicationId({ providerId: 'p', eventId: 'e', externalSku: 'x' }));
     expect(a).toMatch(/^[0-9a-f]{64}$/);
-    expect(new Set([a, inventoryUpdateDeduplicationId({ providerId: 'p', eventId: 'e2', externalSku: 'x' }), inventoryUpdateDeduplicationId({ providerId: 'p2', eventId: 'e', externalSku: 'x' }), inventoryUpdateDeduplicationId({ providerId: 'p', eventId: 'e', externalSku: 'y' })]).size).toBe(4);
+    expect(
+      new Set([
+        a,
+        inventoryUpdateDeduplicationId({ providerId: 'p', eventId: 'e2', externalSku: 'x' }),
+        inventoryUpdateDeduplicationId({ providerId: 'p2', eventId: 'e', externalSku: 'x' }),
+        inventoryUpdateDeduplicationId({ providerId: 'p', eventId: 'e', externalSku: 'y' }),
+      ]).size,
+    ).toBe(4);
   });
 
   test('throws when any entry of a batch failed, naming how many, and sends no later batch', async () => {
     const { sqs, batches } = client((id) => id === '12');
-    await expect(new SqsInventoryUpdateQueue(sqs, 'https://queue').enqueue(Array.from({ length: 25 }, (_, i) => update(i)))).rejects.toThrow(/failed for 1 of 10 entries: InternalError/);
+    await expect(new SqsInventoryUpdateQueue(sqs, 'https://queue').enqueue(Array.from({ length: 25 }, (_, i) => update(i)))).rejects.toThrow(
+      /failed for 1 of 10 entries: InternalError/,
+    );
     expect(batches).toHaveLength(2);
   });
 

@@ -2,8 +2,25 @@ import Stripe from 'stripe';
 import { StripeWebhookVerifier } from '../../../shared/adapters/stripe-webhook-verifier';
 import { ValidationError, WebhookSignatureError } from '../../../shared/domain/errors';
 
-const payload = JSON.stringify({ id: 'evt_1', object: 'event', type: 'payment_intent.succeeded', created: 1_790_000_000, data: { object: { id: 'pi_1', object: 'payment_intent', status: 'succeeded', amount: 3600, currency: 'eur', metadata: { orderId: '01ORDER' }, last_payment_error: null } } });
-const sign = (secret: string, body = payload, timestamp = Math.floor(Date.now() / 1000)) => Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp });
+const payload = JSON.stringify({
+  id: 'evt_1',
+  object: 'event',
+  type: 'payment_intent.succeeded',
+  created: 1_790_000_000,
+  data: {
+    object: {
+      id: 'pi_1',
+      object: 'payment_intent',
+      status: 'succeeded',
+      amount: 3600,
+      currency: 'eur',
+      metadata: { orderId: '01ORDER' },
+      last_payment_error: null,
+    },
+  },
+});
+const sign = (secret: string, body = payload, timestamp = Math.floor(Date.now() / 1000)) =>
+  Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp });
 
 describe('StripeWebhookVerifier', () => {
   it('accepts a body signed with the current secret and returns the event essentials', async () => {
@@ -75,8 +92,14 @@ describe('StripeWebhookVerifier', () => {
     ['an id without evt_', JSON.stringify({ ...event, id: 'pi_1' })],
     ['no type', JSON.stringify({ ...event, type: undefined })],
     ['no created', JSON.stringify({ ...event, created: undefined })],
-    ['a PaymentIntent without amount', JSON.stringify({ ...event, data: { object: { id: 'pi_1', object: 'payment_intent', status: 'succeeded', currency: 'eur' } } })],
-    ['a PaymentIntent with a negative amount', JSON.stringify({ ...event, data: { object: { id: 'pi_1', object: 'payment_intent', status: 'succeeded', amount: -1, currency: 'eur' } } })],
+    [
+      'a PaymentIntent without amount',
+      JSON.stringify({ ...event, data: { object: { id: 'pi_1', object: 'payment_intent', status: 'succeeded', currency: 'eur' } } }),
+    ],
+    [
+      'a PaymentIntent with a negative amount',
+      JSON.stringify({ ...event, data: { object: { id: 'pi_1', object: 'payment_intent', status: 'succeeded', amount: -1, currency: 'eur' } } }),
+    ],
     ['a refund without amount', JSON.stringify({ ...event, type: 'refund.created', data: { object: { id: 're_1', object: 'refund', status: 'succeeded' } } })],
   ])('refuses a correctly signed body that is %s as malformed (400), not as a signature failure', async (_name, body) => {
     const verifier = new StripeWebhookVerifier(async () => ['whsec_current']);
@@ -90,6 +113,12 @@ describe('StripeWebhookVerifier', () => {
   it('accepts an event about an object it does not act on, with only its id', async () => {
     const body = JSON.stringify({ ...event, type: 'customer.created', data: { object: { id: 'cus_1', object: 'customer', email: 'x@example.com' } } });
     const verifier = new StripeWebhookVerifier(async () => ['whsec_current']);
-    await expect(verifier.verify(body, sign('whsec_current', body))).resolves.toEqual({ provider: 'stripe', eventId: 'evt_1', type: 'customer.created', created: 1_790_000_000, objectId: 'cus_1' });
+    await expect(verifier.verify(body, sign('whsec_current', body))).resolves.toEqual({
+      provider: 'stripe',
+      eventId: 'evt_1',
+      type: 'customer.created',
+      created: 1_790_000_000,
+      objectId: 'cus_1',
+    });
   });
 });

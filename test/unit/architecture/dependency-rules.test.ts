@@ -21,7 +21,11 @@ function cruise(files: Record<string, string>): { ok: boolean; output: string } 
       writeFileSync(path.join(dir, file), text);
     }
     try {
-      const output = execFileSync(process.execPath, [CLI, '--config', CONFIG, '--no-progress', ...new Set(Object.keys(files).map((f) => f.split('/')[0] as string))], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+      const output = execFileSync(
+        process.execPath,
+        [CLI, '--config', CONFIG, '--no-progress', ...new Set(Object.keys(files).map((f) => f.split('/')[0] as string))],
+        { cwd: dir, encoding: 'utf8', stdio: 'pipe' },
+      );
       return { ok: true, output };
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string };
@@ -36,8 +40,10 @@ const clean = {
   'shared/domain/model/money.ts': 'export interface Money { amount: number }\n',
   'shared/ports/prices.ts': "import type { Money } from '../domain/model/money';\nexport interface Prices { of(sku: string): Promise<Money> }\n",
   'shared/domain/pricing.ts': "import type { Prices } from '../ports/prices';\nexport const price = (p: Prices, sku: string) => p.of(sku);\n",
-  'shared/adapters/table-prices.ts': "import type { Prices } from '../ports/prices';\nexport class TablePrices implements Prices { async of() { return { amount: 1 }; } }\n",
-  'functions/get-price.ts': "import { TablePrices } from '../shared/adapters/table-prices';\nimport { price } from '../shared/domain/pricing';\nexport const handler = () => price(new TablePrices(), 'x');\n",
+  'shared/adapters/table-prices.ts':
+    "import type { Prices } from '../ports/prices';\nexport class TablePrices implements Prices { async of() { return { amount: 1 }; } }\n",
+  'functions/get-price.ts':
+    "import { TablePrices } from '../shared/adapters/table-prices';\nimport { price } from '../shared/domain/pricing';\nexport const handler = () => price(new TablePrices(), 'x');\n",
 };
 
 describe('dependency rules', () => {
@@ -49,9 +55,18 @@ describe('dependency rules', () => {
   });
 
   it.each([
-    ['domain-is-pure', { 'shared/domain/pricing.ts': "import { TablePrices } from '../adapters/table-prices';\nexport const price = () => new TablePrices().of();\n" }],
-    ['no-circular', { 'shared/domain/model/money.ts': "import type { Prices } from '../../ports/prices';\nexport interface Money { amount: number; p?: Prices }\n" }],
-    ['ports-speak-in-model-types', { 'shared/ports/prices.ts': "import type { price } from '../domain/pricing';\nexport interface Prices { of(sku: string): ReturnType<typeof price> }\n" }],
+    [
+      'domain-is-pure',
+      { 'shared/domain/pricing.ts': "import { TablePrices } from '../adapters/table-prices';\nexport const price = () => new TablePrices().of();\n" },
+    ],
+    [
+      'no-circular',
+      { 'shared/domain/model/money.ts': "import type { Prices } from '../../ports/prices';\nexport interface Money { amount: number; p?: Prices }\n" },
+    ],
+    [
+      'ports-speak-in-model-types',
+      { 'shared/ports/prices.ts': "import type { price } from '../domain/pricing';\nexport interface Prices { of(sku: string): ReturnType<typeof price> }\n" },
+    ],
     ['adapters-below-handlers', { 'shared/adapters/table-prices.ts': "import { handler } from '../../functions/get-price';\nexport const x = handler;\n" }],
     ['lib-names-functions-by-path', { 'lib/stack.ts': "import { handler } from '../functions/get-price';\nexport const h = handler;\n" }],
   ])('refuse a tree that breaks %s', (rule, change) => {

@@ -6,14 +6,26 @@ import { FakeCatalog } from '../../support/fakes';
 
 let clock = 0;
 let ids = 0;
-const deps = () => ({ repository: new FakeCatalog(), now: () => new Date(Date.UTC(2026, 10, 22, 0, 0, clock++)), newId: () => `01JPRODUCT${String(ids++).padStart(16, '0')}` });
-const mug = { name: 'Stoneware mug', description: 'Handmade', skus: [{ sku: 'MUG-BLUE', name: 'Blue', price: { amount: 1800, currency: 'EUR' }, initialStock: 12 }] };
+const deps = () => ({
+  repository: new FakeCatalog(),
+  now: () => new Date(Date.UTC(2026, 10, 22, 0, 0, clock++)),
+  newId: () => `01JPRODUCT${String(ids++).padStart(16, '0')}`,
+});
+const mug = {
+  name: 'Stoneware mug',
+  description: 'Handmade',
+  skus: [{ sku: 'MUG-BLUE', name: 'Blue', price: { amount: 1800, currency: 'EUR' }, initialStock: 12 }],
+};
 
 describe('catalog use cases', () => {
   it('creates a product whose SKUs show their full stock as available', async () => {
     const d = deps();
     const product = await createProduct(d, 'vendor-1', mug);
-    expect(product).toMatchObject({ vendorId: 'vendor-1', status: 'ACTIVE', skus: [{ sku: 'MUG-BLUE', price: { amount: 1800, currency: 'EUR' }, available: 12 }] });
+    expect(product).toMatchObject({
+      vendorId: 'vendor-1',
+      status: 'ACTIVE',
+      skus: [{ sku: 'MUG-BLUE', price: { amount: 1800, currency: 'EUR' }, available: 12 }],
+    });
     expect(await getProduct(d, product.productId)).toEqual(product);
   });
 
@@ -22,7 +34,13 @@ describe('catalog use cases', () => {
     await expect(createProduct(d, 'v', { ...mug, skus: [...mug.skus, ...mug.skus] })).rejects.toBeInstanceOf(ValidationError);
     await createProduct(d, 'v', mug);
     await expect(createProduct(d, 'v2', mug)).rejects.toBeInstanceOf(ConflictError);
-    const mixed = { ...mug, skus: [{ ...mug.skus[0]!, sku: 'A' }, { ...mug.skus[0]!, sku: 'B', price: { amount: 1, currency: 'USD' } }] };
+    const mixed = {
+      ...mug,
+      skus: [
+        { ...mug.skus[0]!, sku: 'A' },
+        { ...mug.skus[0]!, sku: 'B', price: { amount: 1, currency: 'USD' } },
+      ],
+    };
     await expect(createProduct(d, 'v', mixed)).rejects.toBeInstanceOf(BusinessRuleError);
   });
 
@@ -61,12 +79,16 @@ describe('catalog use cases', () => {
     const second = await listProducts({ repository: d.repository, cursors }, { limit: 2, cursor: first.nextCursor as string });
     expect(second.items.map((p) => p.name)).toEqual(['Mug 2', 'Mug 1']);
     // The same cursor with other filters, or altered, is refused.
-    await expect(listProducts({ repository: d.repository, cursors }, { limit: 2, cursor: first.nextCursor as string, q: 'mug' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(listProducts({ repository: d.repository, cursors }, { limit: 2, cursor: first.nextCursor as string, q: 'mug' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
     const [body, mac] = (first.nextCursor as string).split('.');
     const forged = `${Buffer.from(JSON.stringify({ p: { id: 'x' }, s: 'products||' })).toString('base64url')}.${mac}`;
     await expect(listProducts({ repository: d.repository, cursors }, { limit: 2, cursor: forged })).rejects.toBeInstanceOf(ValidationError);
     await expect(listProducts({ repository: d.repository, cursors }, { limit: 2, cursor: `${body}.AAAA` })).rejects.toBeInstanceOf(ValidationError);
     const otherKey = new HmacCursorCodec(async () => 'z'.repeat(32));
-    await expect(listProducts({ repository: d.repository, cursors: otherKey }, { limit: 2, cursor: first.nextCursor as string })).rejects.toBeInstanceOf(ValidationError);
+    await expect(listProducts({ repository: d.repository, cursors: otherKey }, { limit: 2, cursor: first.nextCursor as string })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 });

@@ -40,7 +40,11 @@ describe('checkout: live stock while a provider is unavailable', () => {
       { sku: 'MUG', source: 'acme' }, // acme, not live
     ];
     for (const { sku } of skus) {
-      await createProduct(catalogDeps, 'v1', { name: sku, description: '', skus: [{ sku, name: sku, price: { amount: 1000, currency: 'EUR' }, initialStock: 5 }] });
+      await createProduct(catalogDeps, 'v1', {
+        name: sku,
+        description: '',
+        skus: [{ sku, name: sku, price: { amount: 1000, currency: 'EUR' }, initialStock: 5 }],
+      });
     }
     // The inventory ledger sets stockSource when it applies a provider's stock.
     for (const record of catalog.records.values()) {
@@ -50,21 +54,39 @@ describe('checkout: live stock while a provider is unavailable', () => {
     const orders = new FakeOrders();
     const started: string[] = [];
     const health = new FakeHealth();
-    const deps = { orders, carts: new FakeCarts(), catalog, workflow: { start: async (id: string) => void started.push(id) }, now, newId, liveStock: { providers, health } };
+    const deps = {
+      orders,
+      carts: new FakeCarts(),
+      catalog,
+      workflow: { start: async (id: string) => void started.push(id) },
+      now,
+      newId,
+      liveStock: { providers, health },
+    };
     return { deps, orders, started, health };
   }
 
-  it("refuses a live-stock SKU of the open provider with 422 and writes nothing; the same key works once it recovers", async () => {
+  it('refuses a live-stock SKU of the open provider with 422 and writes nothing; the same key works once it recovers', async () => {
     const { deps, orders, started, health } = await setup();
     health.open.add('acme');
-    const attempt = checkout(deps, 'c1', 'key-live-000000000001', { items: [{ sku: 'MUG', quantity: 1 }, { sku: 'BOWL', quantity: 1 }] });
+    const attempt = checkout(deps, 'c1', 'key-live-000000000001', {
+      items: [
+        { sku: 'MUG', quantity: 1 },
+        { sku: 'BOWL', quantity: 1 },
+      ],
+    });
     await expect(attempt).rejects.toBeInstanceOf(BusinessRuleError);
     await expect(attempt).rejects.toThrow('live stock unavailable for SKU BOWL, try again later');
     expect(orders.orders.size).toBe(0);
     expect(started).toEqual([]);
 
     health.open.delete('acme');
-    const accepted = await checkout(deps, 'c1', 'key-live-000000000001', { items: [{ sku: 'MUG', quantity: 1 }, { sku: 'BOWL', quantity: 1 }] });
+    const accepted = await checkout(deps, 'c1', 'key-live-000000000001', {
+      items: [
+        { sku: 'MUG', quantity: 1 },
+        { sku: 'BOWL', quantity: 1 },
+      ],
+    });
     expect(accepted.status).toBe('PENDING');
     expect(started).toEqual([accepted.orderId]);
   });
@@ -73,7 +95,12 @@ describe('checkout: live stock while a provider is unavailable', () => {
     const { deps, orders, health } = await setup();
     health.open.add('acme');
     await checkout(deps, 'c1', 'key-live-000000000002', { items: [{ sku: 'MUG', quantity: 2 }] });
-    await checkout(deps, 'c1', 'key-live-000000000003', { items: [{ sku: 'LIVE-JUG', quantity: 1 }, { sku: 'LIVE-CUP', quantity: 1 }] });
+    await checkout(deps, 'c1', 'key-live-000000000003', {
+      items: [
+        { sku: 'LIVE-JUG', quantity: 1 },
+        { sku: 'LIVE-CUP', quantity: 1 },
+      ],
+    });
     expect(orders.orders.size).toBe(2);
     // Only the providers live SKUs follow are asked about, each once.
     expect(health.asked).toEqual(['north']);
@@ -82,9 +109,15 @@ describe('checkout: live stock while a provider is unavailable', () => {
   it('names every refused SKU', async () => {
     const { deps, health } = await setup();
     health.open.add('acme').add('north');
-    await expect(checkout(deps, 'c1', 'key-live-000000000004', { items: [{ sku: 'BOWL', quantity: 1 }, { sku: 'LIVE-JUG', quantity: 1 }, { sku: 'LIVE-CUP', quantity: 1 }] })).rejects.toThrow(
-      'live stock unavailable for SKU BOWL, LIVE-JUG, try again later',
-    );
+    await expect(
+      checkout(deps, 'c1', 'key-live-000000000004', {
+        items: [
+          { sku: 'BOWL', quantity: 1 },
+          { sku: 'LIVE-JUG', quantity: 1 },
+          { sku: 'LIVE-CUP', quantity: 1 },
+        ],
+      }),
+    ).rejects.toThrow('live stock unavailable for SKU BOWL, LIVE-JUG, try again later');
   });
 
   it('asks about no provider when no SKU needs live stock', async () => {

@@ -20,7 +20,9 @@ describe('parseInventoryHmacSecret', () => {
   });
 
   test('accepts a rotation time with an offset', () => {
-    expect(parseInventoryHmacSecret(JSON.stringify({ current: CURRENT, previous: PREVIOUS, rotatedAt: '2026-03-01T13:00:00+01:00' })).rotatedAt).toBe('2026-03-01T13:00:00+01:00');
+    expect(parseInventoryHmacSecret(JSON.stringify({ current: CURRENT, previous: PREVIOUS, rotatedAt: '2026-03-01T13:00:00+01:00' })).rotatedAt).toBe(
+      '2026-03-01T13:00:00+01:00',
+    );
   });
 
   test.each([
@@ -30,12 +32,28 @@ describe('parseInventoryHmacSecret', () => {
     ['a current that is too short', JSON.stringify({ current: 'ab'.repeat(16) }), /current: must be 64 lowercase hex characters/],
     ['a current in upper case', JSON.stringify({ current: 'A'.repeat(64) }), /current: must be 64 lowercase hex characters/],
     ['a current that is not hex', JSON.stringify({ current: 'g'.repeat(64) }), /current: must be 64 lowercase hex characters/],
-    ['a previous that is not whole bytes of hex', JSON.stringify({ current: CURRENT, previous: 'abc', rotatedAt: ROTATED_AT }), /previous: must be lowercase hex of at least 16 bytes/],
-    ['a previous of half a byte more', JSON.stringify({ current: CURRENT, previous: `${PREVIOUS}0`, rotatedAt: ROTATED_AT }), /previous: must be lowercase hex of at least 16 bytes/],
-    ['a previous of fewer than 16 bytes', JSON.stringify({ current: CURRENT, previous: 'ab'.repeat(15), rotatedAt: ROTATED_AT }), /previous: must be lowercase hex of at least 16 bytes/],
+    [
+      'a previous that is not whole bytes of hex',
+      JSON.stringify({ current: CURRENT, previous: 'abc', rotatedAt: ROTATED_AT }),
+      /previous: must be lowercase hex of at least 16 bytes/,
+    ],
+    [
+      'a previous of half a byte more',
+      JSON.stringify({ current: CURRENT, previous: `${PREVIOUS}0`, rotatedAt: ROTATED_AT }),
+      /previous: must be lowercase hex of at least 16 bytes/,
+    ],
+    [
+      'a previous of fewer than 16 bytes',
+      JSON.stringify({ current: CURRENT, previous: 'ab'.repeat(15), rotatedAt: ROTATED_AT }),
+      /previous: must be lowercase hex of at least 16 bytes/,
+    ],
     ['a previous without rotatedAt', JSON.stringify({ current: CURRENT, previous: PREVIOUS }), /rotatedAt: is required with previous/],
     ['a previous equal to current', JSON.stringify({ current: CURRENT, previous: CURRENT, rotatedAt: ROTATED_AT }), /previous: must differ from current/],
-    ['a rotatedAt that is not a date-time', JSON.stringify({ current: CURRENT, previous: PREVIOUS, rotatedAt: 'yesterday' }), /rotatedAt: must be an ISO 8601 date-time/],
+    [
+      'a rotatedAt that is not a date-time',
+      JSON.stringify({ current: CURRENT, previous: PREVIOUS, rotatedAt: 'yesterday' }),
+      /rotatedAt: must be an ISO 8601 date-time/,
+    ],
     ['a date without a time', JSON.stringify({ current: CURRENT, previous: PREVIOUS, rotatedAt: '2026-03-01' }), /rotatedAt: must be an ISO 8601 date-time/],
     ['an unknown field', JSON.stringify({ current: CURRENT, next: PREVIOUS }), /malformed: .*"next"/],
   ])('rejects %s with a message that names the problem', (_case, value, message) => {
@@ -45,7 +63,11 @@ describe('parseInventoryHmacSecret', () => {
 
   test('never quotes the value in its error', () => {
     const secretLooking = `not json ${CURRENT}`;
-    for (const value of [secretLooking, JSON.stringify({ current: `${CURRENT}0` }), JSON.stringify({ current: CURRENT, previous: 'zz'.repeat(20), rotatedAt: ROTATED_AT })]) {
+    for (const value of [
+      secretLooking,
+      JSON.stringify({ current: `${CURRENT}0` }),
+      JSON.stringify({ current: CURRENT, previous: 'zz'.repeat(20), rotatedAt: ROTATED_AT }),
+    ]) {
       let message = '';
       try {
         parseInventoryHmacSecret(value);

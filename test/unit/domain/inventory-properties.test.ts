@@ -17,7 +17,10 @@ const settings: fc.Arbitrary<ProviderSettings> = fc
     rounding,
     skus: fc.dictionary(
       fc.stringMatching(/^[A-Za-z0-9:_-]{1,12}$/),
-      fc.record({ sku: fc.stringMatching(/^[A-Z0-9][A-Z0-9-]{0,11}$/), units: fc.option(units, { nil: undefined }), rounding: fc.option(rounding, { nil: undefined }) }, { requiredKeys: ['sku'] }),
+      fc.record(
+        { sku: fc.stringMatching(/^[A-Z0-9][A-Z0-9-]{0,11}$/), units: fc.option(units, { nil: undefined }), rounding: fc.option(rounding, { nil: undefined }) },
+        { requiredKeys: ['sku'] },
+      ),
       { maxKeys: 4 },
     ),
     prefixes: fc.array(fc.record({ externalPrefix: fc.stringMatching(/^[A-Z]{1,4}:$/), skuPrefix: fc.stringMatching(/^[A-Z0-9-]{0,6}$/) }), { maxLength: 2 }),
@@ -31,7 +34,10 @@ const settings: fc.Arbitrary<ProviderSettings> = fc
       rounding: s.rounding,
       // A per-SKU defaultUnit must be one of that SKU's units.
       skus: Object.fromEntries(
-        Object.entries(s.skus).map(([ext, m]) => [ext, { sku: m.sku, ...(m.units ? { units: m.units, defaultUnit: Object.keys(m.units)[0] } : {}), ...(m.rounding ? { rounding: m.rounding } : {}) }]),
+        Object.entries(s.skus).map(([ext, m]) => [
+          ext,
+          { sku: m.sku, ...(m.units ? { units: m.units, defaultUnit: Object.keys(m.units)[0] } : {}), ...(m.rounding ? { rounding: m.rounding } : {}) },
+        ]),
       ),
       prefixes: s.prefixes,
       outbound: { timeoutMs: 1000, maxAttempts: 3, failureThreshold: 5, openSeconds: 30 },
@@ -98,7 +104,12 @@ function fold(state: SkuStockState, u: Versioned): SkuStockState {
   const decision = decideStock(state, update);
   expect(decision.kind !== 'apply' || decision.onHand >= state.reserved).toBe(true);
   if (decision.kind !== 'apply') return state;
-  return { ...state, onHand: decision.onHand, source: { providerId: u.providerId, priority: u.priority }, versions: { ...state.versions, [u.providerId]: u.version } };
+  return {
+    ...state,
+    onHand: decision.onHand,
+    source: { providerId: u.providerId, priority: u.priority },
+    versions: { ...state.versions, [u.providerId]: u.version },
+  };
 }
 
 /** Two to four providers with distinct priorities, each with one to five updates of distinct versions. */
@@ -109,7 +120,13 @@ const updateSets = fc
       ...priorities.map((priority, p) =>
         fc
           .uniqueArray(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 5 })
-          .chain((versions) => fc.tuple(...versions.map((version) => fc.integer({ min: 0, max: 500 }).map((onHand): Versioned => ({ providerId: `provider-${p}`, priority, version, onHand }))))),
+          .chain((versions) =>
+            fc.tuple(
+              ...versions.map((version) =>
+                fc.integer({ min: 0, max: 500 }).map((onHand): Versioned => ({ providerId: `provider-${p}`, priority, version, onHand })),
+              ),
+            ),
+          ),
       ),
     ),
   )

@@ -19,7 +19,10 @@ const verify = (overrides: Partial<Parameters<typeof verifyInventorySignature>[0
 describe('inventory webhook signatures', () => {
   test('v1 is the hex HMAC-SHA256 of "{timestamp}.{rawBody}" (computed independently here)', () => {
     expect(inventorySignature(SECRET, T, body)).toBe(`v1=${createHmac('sha256', SECRET).update(`${T}.${body}`).digest('hex')}`);
-    expect(inventorySignatureHeaders(SECRET, body, NOW)).toEqual({ 'X-Stockade-Timestamp': String(T), 'X-Stockade-Signature': inventorySignature(SECRET, T, body) });
+    expect(inventorySignatureHeaders(SECRET, body, NOW)).toEqual({
+      'X-Stockade-Timestamp': String(T),
+      'X-Stockade-Signature': inventorySignature(SECRET, T, body),
+    });
   });
 
   test('accepts a body signed now with an accepted secret, and at either edge of the tolerance', () => {

@@ -23,9 +23,21 @@ const newId = () => `01JORDER${String(ids++).padStart(18, '0')}`;
 async function setup() {
   const catalog = new FakeCatalog();
   const catalogDeps = { repository: catalog, now, newId };
-  await createProduct(catalogDeps, 'v1', { name: 'Mug', description: '', skus: [{ sku: 'MUG', name: 'Blue', price: { amount: 1800, currency: 'EUR' }, initialStock: 3 }] });
-  await createProduct(catalogDeps, 'v2', { name: 'Candle', description: '', skus: [{ sku: 'CANDLE', name: 'Pair', price: { amount: 1450, currency: 'EUR' }, initialStock: 10 }] });
-  await createProduct(catalogDeps, 'v3', { name: 'Hat', description: '', skus: [{ sku: 'HAT', name: 'Wool', price: { amount: 3000, currency: 'USD' }, initialStock: 10 }] });
+  await createProduct(catalogDeps, 'v1', {
+    name: 'Mug',
+    description: '',
+    skus: [{ sku: 'MUG', name: 'Blue', price: { amount: 1800, currency: 'EUR' }, initialStock: 3 }],
+  });
+  await createProduct(catalogDeps, 'v2', {
+    name: 'Candle',
+    description: '',
+    skus: [{ sku: 'CANDLE', name: 'Pair', price: { amount: 1450, currency: 'EUR' }, initialStock: 10 }],
+  });
+  await createProduct(catalogDeps, 'v3', {
+    name: 'Hat',
+    description: '',
+    skus: [{ sku: 'HAT', name: 'Wool', price: { amount: 3000, currency: 'USD' }, initialStock: 10 }],
+  });
   const orders = new FakeOrders();
   const carts = new FakeCarts();
   const started: string[] = [];
@@ -36,7 +48,12 @@ async function setup() {
 describe('checkout', () => {
   it('prices every line from the catalog, creates the order PENDING and starts the saga named by the order id', async () => {
     const { deps, orders, started } = await setup();
-    const result = await checkout(deps, 'c1', 'key-0000000000000001', { items: [{ sku: 'MUG', quantity: 2 }, { sku: 'CANDLE', quantity: 1 }] });
+    const result = await checkout(deps, 'c1', 'key-0000000000000001', {
+      items: [
+        { sku: 'MUG', quantity: 2 },
+        { sku: 'CANDLE', quantity: 1 },
+      ],
+    });
     expect(result.status).toBe('PENDING');
     expect(started).toEqual([result.orderId]);
     const order = orders.orders.get(result.orderId) as StoredOrder;
@@ -72,8 +89,22 @@ describe('checkout', () => {
   it('refuses unknown SKUs, two currencies, duplicate lines and more than is available, creating nothing', async () => {
     const { deps, orders, started } = await setup();
     await expect(checkout(deps, 'c1', 'key-0000000000000005', { items: [{ sku: 'NOPE', quantity: 1 }] })).rejects.toBeInstanceOf(BusinessRuleError);
-    await expect(checkout(deps, 'c1', 'key-0000000000000006', { items: [{ sku: 'MUG', quantity: 1 }, { sku: 'HAT', quantity: 1 }] })).rejects.toBeInstanceOf(BusinessRuleError);
-    await expect(checkout(deps, 'c1', 'key-0000000000000007', { items: [{ sku: 'MUG', quantity: 1 }, { sku: 'MUG', quantity: 1 }] })).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      checkout(deps, 'c1', 'key-0000000000000006', {
+        items: [
+          { sku: 'MUG', quantity: 1 },
+          { sku: 'HAT', quantity: 1 },
+        ],
+      }),
+    ).rejects.toBeInstanceOf(BusinessRuleError);
+    await expect(
+      checkout(deps, 'c1', 'key-0000000000000007', {
+        items: [
+          { sku: 'MUG', quantity: 1 },
+          { sku: 'MUG', quantity: 1 },
+        ],
+      }),
+    ).rejects.toBeInstanceOf(ValidationError);
     await expect(checkout(deps, 'c1', 'key-0000000000000008', { items: [{ sku: 'MUG', quantity: 4 }] })).rejects.toBeInstanceOf(ConflictError);
     expect(orders.orders.size).toBe(0);
     expect(started).toEqual([]);
@@ -118,7 +149,15 @@ describe('the saga steps around the payment', () => {
     const late = await reservedOrder();
     const pi = await createPaymentIntent(late.stepDeps, late.orderId);
     await awaitPayment(late.stepDeps, late.orderId, 'token-late');
-    expect(await receivePaymentOutcome(late.stepDeps, late.orderId, { kind: 'failed', paymentIntentId: pi.paymentIntentId, amount: 1800, currency: 'eur', reason: 'card_declined' })).toBe('resumed');
+    expect(
+      await receivePaymentOutcome(late.stepDeps, late.orderId, {
+        kind: 'failed',
+        paymentIntentId: pi.paymentIntentId,
+        amount: 1800,
+        currency: 'eur',
+        reason: 'card_declined',
+      }),
+    ).toBe('resumed');
     expect(late.waits.answers).toEqual([{ token: 'token-late', kind: 'fail', error: 'PaymentDeclined', cause: expect.stringContaining('card_declined') }]);
     // The first outcome stands: a later one changes nothing.
     await receivePaymentOutcome(late.stepDeps, late.orderId, { kind: 'succeeded', paymentIntentId: pi.paymentIntentId, amount: 1800, currency: 'eur' });
@@ -140,8 +179,12 @@ describe('the saga steps around the payment', () => {
     const { orderId, stepDeps, waits } = await reservedOrder();
     const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
     await awaitPayment(stepDeps, orderId, 't');
-    expect(await receivePaymentOutcome(stepDeps, 'unknown-order', { kind: 'succeeded', paymentIntentId: 'pi_of_no_order', amount: 1800, currency: 'eur' })).toBe('unknown-order');
-    expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId: 'pi_other', amount: 1800, currency: 'eur' })).toBe('other-payment');
+    expect(
+      await receivePaymentOutcome(stepDeps, 'unknown-order', { kind: 'succeeded', paymentIntentId: 'pi_of_no_order', amount: 1800, currency: 'eur' }),
+    ).toBe('unknown-order');
+    expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId: 'pi_other', amount: 1800, currency: 'eur' })).toBe(
+      'other-payment',
+    );
     await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId, amount: 100, currency: 'eur' });
     expect(waits.answers).toEqual([{ token: 't', kind: 'fail', error: 'PaymentMismatch', cause: expect.any(String) }]);
   });
@@ -197,7 +240,9 @@ describe('the saga steps around the payment', () => {
     const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
     await awaitPayment(stepDeps, orderId, 't');
     payments.succeed(paymentIntentId);
-    expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'failed', paymentIntentId, amount: 1800, currency: 'eur', reason: 'card_declined' })).toBe('resumed');
+    expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'failed', paymentIntentId, amount: 1800, currency: 'eur', reason: 'card_declined' })).toBe(
+      'resumed',
+    );
     expect(waits.answers).toEqual([{ token: 't', kind: 'succeed' }]);
     expect(records.records.get(paymentIntentId)?.state).toBe('SUCCEEDED');
   });
@@ -261,9 +306,14 @@ describe('the saga steps around the payment', () => {
 
 describe('failure reasons and webhook outcomes', () => {
   it('passes through only messages written for customers; internals become a generic reason', () => {
-    expect(failureReason({ Error: 'OutOfStock', Cause: JSON.stringify({ errorType: 'OutOfStock', errorMessage: 'Not enough stock for MUG' }) })).toBe('Not enough stock for MUG');
+    expect(failureReason({ Error: 'OutOfStock', Cause: JSON.stringify({ errorType: 'OutOfStock', errorMessage: 'Not enough stock for MUG' }) })).toBe(
+      'Not enough stock for MUG',
+    );
     expect(failureReason({ Error: 'States.Timeout', Cause: 'x' })).toBe('The payment was not completed before the stock hold expired');
-    const internal = failureReason({ Error: 'TransientError', Cause: JSON.stringify({ errorMessage: 'ECONNREFUSED 10.0.0.1 at handler (/var/task/index.mjs:1:2)' }) });
+    const internal = failureReason({
+      Error: 'TransientError',
+      Cause: JSON.stringify({ errorMessage: 'ECONNREFUSED 10.0.0.1 at handler (/var/task/index.mjs:1:2)' }),
+    });
     expect(internal).not.toContain('ECONNREFUSED');
     expect(failureReason({ Error: 'OutOfStock', Cause: 'not json' })).toBe(internal);
   });
@@ -276,7 +326,10 @@ describe('failure reasons and webhook outcomes', () => {
       created: 1,
       paymentIntent: { id: 'pi_1', status: 'x', amount: 10, currency: 'eur', failureCode: 'card_declined', ...(orderId ? { orderId } : {}) },
     });
-    expect(paymentOutcomeOf(event('payment_intent.succeeded', 'o1'))).toEqual({ orderId: 'o1', outcome: { kind: 'succeeded', paymentIntentId: 'pi_1', amount: 10, currency: 'eur' } });
+    expect(paymentOutcomeOf(event('payment_intent.succeeded', 'o1'))).toEqual({
+      orderId: 'o1',
+      outcome: { kind: 'succeeded', paymentIntentId: 'pi_1', amount: 10, currency: 'eur' },
+    });
     expect(paymentOutcomeOf(event('payment_intent.payment_failed', 'o1'))?.outcome).toMatchObject({ kind: 'failed', reason: 'card_declined' });
     expect(paymentOutcomeOf(event('payment_intent.canceled', 'o1'))?.outcome.kind).toBe('canceled');
     expect(paymentOutcomeOf(event('payment_intent.created', 'o1'))).toBeUndefined();
@@ -326,7 +379,7 @@ describe('cancelling an order', () => {
     expect(o.payments.calls).toContain(`refund:${o.paymentIntentId}`);
   });
 
-  it('a fulfilled order cannot be cancelled (409) and someone else\'s is not found (404); nothing changes', async () => {
+  it("a fulfilled order cannot be cancelled (409) and someone else's is not found (404); nothing changes", async () => {
     const o = await orderAt('FULFILLED', true);
     await expect(cancelOrder(o.cancelDeps, 'c1', o.orderId)).rejects.toBeInstanceOf(ConflictError);
     await expect(cancelOrder(o.cancelDeps, 'c2', o.orderId)).rejects.toThrow('not found');
@@ -381,7 +434,10 @@ describe('admin refunds', () => {
 
   it('the same request retried is the same refund; more than remains is refused and audited', async () => {
     const o = await paidOrder();
-    await Promise.all([refundOrder(o.refundDeps, admin, o.orderId, { amount: 500, reason: 'late' }), refundOrder(o.refundDeps, admin, o.orderId, { amount: 500, reason: 'late' })]);
+    await Promise.all([
+      refundOrder(o.refundDeps, admin, o.orderId, { amount: 500, reason: 'late' }),
+      refundOrder(o.refundDeps, admin, o.orderId, { amount: 500, reason: 'late' }),
+    ]);
     expect(o.orders.orders.get(o.orderId)?.refundedAmount).toBe(500);
     expect(o.payments.calls.filter((c) => c.startsWith('refund'))).toHaveLength(1);
     await expect(refundOrder(o.refundDeps, admin, o.orderId, { amount: 2401, reason: 'too much' })).rejects.toBeInstanceOf(BusinessRuleError);
@@ -417,7 +473,12 @@ describe('payment events: intake and application', () => {
   it('intake records and queues every delivery, duplicates too (the queue and the consumer drop repeats)', async () => {
     const ledger = new MemoryLedger();
     const queued: string[] = [];
-    const deps = { verifier: { verify: async (raw: string) => event(raw) }, ledger, queue: { enqueue: async (e: ProviderEvent) => void queued.push(e.eventId) }, now };
+    const deps = {
+      verifier: { verify: async (raw: string) => event(raw) },
+      ledger,
+      queue: { enqueue: async (e: ProviderEvent) => void queued.push(e.eventId) },
+      now,
+    };
     expect(await receiveWebhook(deps, 'evt_1', 'sig')).toMatchObject({ duplicate: false });
     expect(await receiveWebhook(deps, 'evt_1', 'sig')).toMatchObject({ duplicate: true });
     expect(queued).toEqual(['evt_1', 'evt_1']);
@@ -426,12 +487,20 @@ describe('payment events: intake and application', () => {
   it('applies each event once, ignores types the saga does not wait for, and records what it did', async () => {
     const ledger = new MemoryLedger();
     const applied: string[] = [];
-    const deps = { ledger, now, onPaymentOutcome: async (orderId: string) => (applied.push(orderId), 'resumed'), onRefund: async () => 'recorded', onChargeRefunded: async () => 'recorded' };
+    const deps = {
+      ledger,
+      now,
+      onPaymentOutcome: async (orderId: string) => (applied.push(orderId), 'resumed'),
+      onRefund: async () => 'recorded',
+      onChargeRefunded: async () => 'recorded',
+    };
     expect(await applyPaymentEvent(deps, event('evt_1'))).toBe('resumed');
     expect(await applyPaymentEvent(deps, event('evt_1'))).toBe('already-applied');
     expect(await applyPaymentEvent(deps, event('evt_2', 'charge.succeeded'))).toBe('ignored');
     expect(applied).toEqual(['o1']);
-    expect([...ledger.applied]).toEqual([['evt_1', 'resumed'], ['evt_2', 'ignored']]);
+    expect([...ledger.applied]).toEqual([
+      ['evt_1', 'resumed'],
+      ['evt_2', 'ignored'],
+    ]);
   });
-
 });

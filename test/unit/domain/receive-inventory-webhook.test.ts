@@ -7,7 +7,9 @@ import { type InventoryEvent, receiveInventoryWebhook } from '../../../shared/do
 import { inventorySignature } from '../../../shared/domain/inventory/webhook-signature';
 import type { QuarantinedLine } from '../../../shared/ports/inventory-quarantine';
 
-const providers = parseInventoryProviders(JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'config', 'inventory-providers', 'dev.json'), 'utf8')));
+const providers = parseInventoryProviders(
+  JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'config', 'inventory-providers', 'dev.json'), 'utf8')),
+);
 const CURRENT = 'c'.repeat(64);
 const PREVIOUS = 'd'.repeat(64);
 const NOW = new Date('2026-03-02T12:00:00.000Z');
@@ -33,7 +35,12 @@ function harness(secretValue = JSON.stringify({ current: CURRENT })) {
 }
 
 const event = (updates: InventoryEvent['updates']) => JSON.stringify({ eventId: 'evt-1', occurredAt: '2026-03-02T11:59:00.000Z', updates });
-const request = (rawBody: string, providerId = 'acme-warehouse', secret = CURRENT) => ({ providerId, rawBody, timestamp: String(T), signature: inventorySignature(secret, T, rawBody) });
+const request = (rawBody: string, providerId = 'acme-warehouse', secret = CURRENT) => ({
+  providerId,
+  rawBody,
+  timestamp: String(T),
+  signature: inventorySignature(secret, T, rawBody),
+});
 
 describe('receiveInventoryWebhook', () => {
   test('queues translated lines and quarantines the rest without holding them back', async () => {
@@ -55,7 +62,13 @@ describe('receiveInventoryWebhook', () => {
       ['ACME-UNKNOWN', 'unknown-sku'],
       ['ACME-10002', 'unknown-unit:pallet'],
     ]);
-    expect(h.quarantined[0]).toMatchObject({ providerId: 'acme-warehouse', eventId: 'evt-1', occurredAt: '2026-03-02T11:59:00.000Z', line: { externalSku: 'ACME-UNKNOWN', quantity: 1 }, receivedAt: NOW.toISOString() });
+    expect(h.quarantined[0]).toMatchObject({
+      providerId: 'acme-warehouse',
+      eventId: 'evt-1',
+      occurredAt: '2026-03-02T11:59:00.000Z',
+      line: { externalSku: 'ACME-UNKNOWN', quantity: 1 },
+      receivedAt: NOW.toISOString(),
+    });
     expect(result.accepted).toHaveLength(3);
     expect(result.quarantined).toHaveLength(2);
   });
@@ -89,7 +102,12 @@ describe('receiveInventoryWebhook', () => {
   test("a signature made with another provider's secret does not verify", async () => {
     const h = harness();
     const raw = event([{ externalSku: 'NS-APRON-OLIVE', quantity: 1 }]);
-    await expect(receiveInventoryWebhook({ ...h.deps, secretOf: async (id: string) => JSON.stringify({ current: id === 'north-supply' ? CURRENT : PREVIOUS }) }, request(raw, 'acme-warehouse'))).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(
+      receiveInventoryWebhook(
+        { ...h.deps, secretOf: async (id: string) => JSON.stringify({ current: id === 'north-supply' ? CURRENT : PREVIOUS }) },
+        request(raw, 'acme-warehouse'),
+      ),
+    ).rejects.toBeInstanceOf(UnauthorizedError);
   });
 
   test('a body that fails validation after a good signature is the parser’s error, and nothing is queued', async () => {
@@ -104,7 +122,10 @@ describe('receiveInventoryWebhook', () => {
   test('a failing queue fails the request, after the quarantine was recorded (the retry finds it recorded)', async () => {
     const h = harness();
     const queue = { enqueue: async () => Promise.reject(new Error('SQS down')) };
-    const raw = event([{ externalSku: 'ACME-10001', quantity: 1 }, { externalSku: 'ACME-UNKNOWN', quantity: 1 }]);
+    const raw = event([
+      { externalSku: 'ACME-10001', quantity: 1 },
+      { externalSku: 'ACME-UNKNOWN', quantity: 1 },
+    ]);
     await expect(receiveInventoryWebhook({ ...h.deps, queue }, request(raw))).rejects.toThrow('SQS down');
     expect(h.quarantined.map((q) => q.externalSku)).toEqual(['ACME-UNKNOWN']);
   });

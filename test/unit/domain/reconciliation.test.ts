@@ -42,7 +42,8 @@ function world() {
     at(minutesBeforeRun: number) {
       clock = new Date(RUN_AT.getTime() - minutesBeforeRun * 60_000);
     },
-    reconcile: (options: Partial<ReconciliationOptions> = {}) => reconcilePayments({ history: stripe, payments: stripe, orders, records, waits, reports, audit, now: () => RUN_AT }, { ...OPTIONS, ...options }),
+    reconcile: (options: Partial<ReconciliationOptions> = {}) =>
+      reconcilePayments({ history: stripe, payments: stripe, orders, records, waits, reports, audit, now: () => RUN_AT }, { ...OPTIONS, ...options }),
     order: (orderId: string) => orders.orders.get(orderId) as StoredOrder,
     paymentOf: (orderId: string) => w.order(orderId).payment?.paymentIntentId as string,
     /** An order as checkout makes it and the saga leaves it waiting for payment: stock held, PaymentIntent made and recorded. */
@@ -50,7 +51,10 @@ function world() {
       const orderId = `01ORDER${String(++count).padStart(19, '0')}`;
       const at = clock.toISOString();
       const line = { sku: `MUG-${count}`, productId: 'p-mug', vendorId: 'v1', quantity: 1, unitPrice: total, lineTotal: total };
-      await orders.createOnce({ orderId, customerId: 'c1', status: 'PENDING', lines: [line], total, createdAt: at, updatedAt: at }, { idempotencyKey: `key-${orderId}`, requestHash: 'h' });
+      await orders.createOnce(
+        { orderId, customerId: 'c1', status: 'PENDING', lines: [line], total, createdAt: at, updatedAt: at },
+        { idempotencyKey: `key-${orderId}`, requestHash: 'h' },
+      );
       await orders.transition(orderId, { from: ['PENDING'], to: 'RESERVED', at });
       const { paymentIntentId } = await createPaymentIntent(saga, orderId);
       const token = `token-${orderId}`;
@@ -62,7 +66,12 @@ function world() {
       const paymentIntentId = w.paymentOf(orderId);
       stripe.succeed(paymentIntentId);
       const intent = await stripe.retrieve(paymentIntentId);
-      await receivePaymentOutcome(saga, orderId, { kind: 'succeeded', paymentIntentId, amount: intent.amount.amount, currency: intent.amount.currency.toLowerCase() });
+      await receivePaymentOutcome(saga, orderId, {
+        kind: 'succeeded',
+        paymentIntentId,
+        amount: intent.amount.amount,
+        currency: intent.amount.currency.toLowerCase(),
+      });
     },
     /** CommitOrder's status change (its stock side is the ledger's business). */
     async confirm(orderId: string): Promise<void> {
@@ -93,7 +102,13 @@ async function cleanHistory(w: World): Promise<void> {
   w.at(150);
   // Declined first, then paid with another card.
   const retried = await w.awaiting();
-  await receivePaymentOutcome(w.saga, retried.orderId, { kind: 'failed', paymentIntentId: retried.paymentIntentId, amount: 2400, currency: 'eur', reason: 'card_declined' });
+  await receivePaymentOutcome(w.saga, retried.orderId, {
+    kind: 'failed',
+    paymentIntentId: retried.paymentIntentId,
+    amount: 2400,
+    currency: 'eur',
+    reason: 'card_declined',
+  });
   await w.pay(retried.orderId);
   await w.confirm(retried.orderId);
   w.at(140);
@@ -107,7 +122,13 @@ async function cleanHistory(w: World): Promise<void> {
   const cancelled = await w.paidOrder();
   await cancelOrder(w.saga, 'c1', cancelled.orderId);
   const refund = w.stripe.refundList.at(-1);
-  await receiveProviderRefund(w.saga, { id: refund?.refundId as string, amount: refund?.amount as number, status: 'succeeded', paymentIntentId: cancelled.paymentIntentId, orderId: cancelled.orderId });
+  await receiveProviderRefund(w.saga, {
+    id: refund?.refundId as string,
+    amount: refund?.amount as number,
+    status: 'succeeded',
+    paymentIntentId: cancelled.paymentIntentId,
+    orderId: cancelled.orderId,
+  });
   w.at(10);
   // Waiting for its payment, well within the stuck threshold.
   await w.awaiting();
@@ -121,7 +142,15 @@ describe('reconciliation of Stripe with Stockade', () => {
   it('finds nothing on a clean history (paid, partly and wholly refunded, retried, abandoned, cancelled, waiting)', async () => {
     const w = world();
     await cleanHistory(w);
-    expect([...w.orders.orders.values()].map((o) => o.status).sort()).toEqual(['AWAITING_PAYMENT', 'CANCELLED', 'CONFIRMED', 'CONFIRMED', 'CONFIRMED', 'FAILED', 'REFUNDED']);
+    expect([...w.orders.orders.values()].map((o) => o.status).sort()).toEqual([
+      'AWAITING_PAYMENT',
+      'CANCELLED',
+      'CONFIRMED',
+      'CONFIRMED',
+      'CONFIRMED',
+      'FAILED',
+      'REFUNDED',
+    ]);
     const calls = w.stripe.calls.length;
 
     const report = await w.reconcile({ remedies: EVERY_REMEDY });
@@ -145,7 +174,12 @@ describe('reconciliation of Stripe with Stockade', () => {
       await markOrderFailed(w.saga, failed.orderId, { Error: 'HoldExpired' });
       w.stripe.succeed(failed.paymentIntentId);
       // Its webhook came and decided the payment; the refund it owed did not go through.
-      await w.records.decide({ kind: 'succeeded', paymentIntentId: failed.paymentIntentId, amount: 2400, currency: 'eur' }, 'webhook', new Date().toISOString(), failed.orderId);
+      await w.records.decide(
+        { kind: 'succeeded', paymentIntentId: failed.paymentIntentId, amount: 2400, currency: 'eur' },
+        'webhook',
+        new Date().toISOString(),
+        failed.orderId,
+      );
 
       const report = await w.reconcile();
       expect(ids(report.discrepancies).sort()).toEqual(
@@ -224,7 +258,10 @@ describe('reconciliation of Stripe with Stockade', () => {
       const waiting = await w.awaiting();
       w.at(50);
       const at = new Date(RUN_AT.getTime() - 50 * 60_000).toISOString();
-      await w.orders.createOnce({ orderId: '01ORDERSTUCKPENDING0000000', customerId: 'c1', status: 'PENDING', lines: [], total: EUR(1200), createdAt: at, updatedAt: at }, { idempotencyKey: 'k-stuck', requestHash: 'h' });
+      await w.orders.createOnce(
+        { orderId: '01ORDERSTUCKPENDING0000000', customerId: 'c1', status: 'PENDING', lines: [], total: EUR(1200), createdAt: at, updatedAt: at },
+        { idempotencyKey: 'k-stuck', requestHash: 'h' },
+      );
 
       const report = await w.reconcile();
       expect(ids(report.discrepancies).sort()).toEqual(
@@ -233,7 +270,9 @@ describe('reconciliation of Stripe with Stockade', () => {
           ['stuck-awaiting-payment', '01ORDERSTUCKPENDING0000000', undefined],
         ].sort(),
       );
-      expect(report.discrepancies.find((d) => d.orderId === waiting.orderId)?.detail).toBe(`AWAITING_PAYMENT since ${new Date(RUN_AT.getTime() - 45 * 60_000).toISOString()}`);
+      expect(report.discrepancies.find((d) => d.orderId === waiting.orderId)?.detail).toBe(
+        `AWAITING_PAYMENT since ${new Date(RUN_AT.getTime() - 45 * 60_000).toISOString()}`,
+      );
     });
 
     it('missed-payment-outcome: Stripe finished a payment (succeeded or canceled) whose webhook never arrived', async () => {
@@ -249,7 +288,9 @@ describe('reconciliation of Stripe with Stockade', () => {
           ['missed-payment-outcome', canceled.orderId, canceled.paymentIntentId],
         ].sort(),
       );
-      expect(report.discrepancies.find((d) => d.orderId === paid.orderId)?.detail).toBe("Stripe says succeeded; Stockade's payment record is PENDING (order AWAITING_PAYMENT)");
+      expect(report.discrepancies.find((d) => d.orderId === paid.orderId)?.detail).toBe(
+        "Stripe says succeeded; Stockade's payment record is PENDING (order AWAITING_PAYMENT)",
+      );
       expect(report.discrepancies.find((d) => d.orderId === canceled.orderId)?.detail).toBe('Stripe says canceled; the order is still AWAITING_PAYMENT');
     });
 
@@ -268,8 +309,12 @@ describe('reconciliation of Stripe with Stockade', () => {
           ['orphaned-payment-intent', paid.orderId, 'pi_ext_second'],
         ].sort(),
       );
-      expect(report.discrepancies.find((d) => d.paymentIntentId === failed.paymentIntentId)?.detail).toBe('PaymentIntent for 2400 eur is requires_payment_method; order is FAILED');
-      expect(report.discrepancies.find((d) => d.paymentIntentId === 'pi_ext_second')?.detail).toBe(`PaymentIntent for 2400 eur is requires_confirmation; order ${paid.orderId} uses another PaymentIntent`);
+      expect(report.discrepancies.find((d) => d.paymentIntentId === failed.paymentIntentId)?.detail).toBe(
+        'PaymentIntent for 2400 eur is requires_payment_method; order is FAILED',
+      );
+      expect(report.discrepancies.find((d) => d.paymentIntentId === 'pi_ext_second')?.detail).toBe(
+        `PaymentIntent for 2400 eur is requires_confirmation; order ${paid.orderId} uses another PaymentIntent`,
+      );
     });
   });
 
@@ -353,7 +398,11 @@ describe('reconciliation of Stripe with Stockade', () => {
       expect(w.order(missed.orderId).paymentOutcome).toMatchObject({ kind: 'succeeded', paymentIntentId: missed.paymentIntentId });
       expect(w.waits.answers).toContainEqual({ token: missed.token, kind: 'succeed' });
 
-      expect(remedyEvents(w).map((e) => [e.actor, e.action, e.target, e.outcome]).sort()).toEqual(
+      expect(
+        remedyEvents(w)
+          .map((e) => [e.actor, e.action, e.target, e.outcome])
+          .sort(),
+      ).toEqual(
         [
           [RECONCILIATION_ACTOR, 'reconciliation.cancel-orphaned-payment-intent', `order:${orphan.orderId}`, 'succeeded'],
           [RECONCILIATION_ACTOR, 'reconciliation.refund-paid-without-order', 'order:ORDER-THAT-NEVER-WAS', 'succeeded'],
@@ -406,13 +455,15 @@ describe('reconciliation of Stripe with Stockade', () => {
       expect((await w.reconcile()).discrepancies).toEqual([]);
     });
 
-    it('a second PaymentIntent paid for a live order is refunded under keys of its own: the order\'s own refund later is not taken for it', async () => {
+    it("a second PaymentIntent paid for a live order is refunded under keys of its own: the order's own refund later is not taken for it", async () => {
       const w = world();
       const paid = await w.paidOrder();
       w.stripe.add({ paymentIntentId: 'pi_ext_twice', status: 'succeeded', amount: EUR(2400), orderId: paid.orderId });
 
       const report = await w.reconcile({ remedies: EVERY_REMEDY });
-      expect(report.discrepancies.map((d) => [d.kind, d.orderId, d.paymentIntentId, d.remedy?.outcome])).toEqual([['paid-without-order', paid.orderId, 'pi_ext_twice', 'applied']]);
+      expect(report.discrepancies.map((d) => [d.kind, d.orderId, d.paymentIntentId, d.remedy?.outcome])).toEqual([
+        ['paid-without-order', paid.orderId, 'pi_ext_twice', 'applied'],
+      ]);
       expect(report.discrepancies[0]?.detail).toBe(`2400 eur taken; order ${paid.orderId} is paid by another PaymentIntent`);
       // The customer then cancels: the order's own payment is refunded too, not answered with the second one's refund.
       await cancelOrder(w.saga, 'c1', paid.orderId);
@@ -441,7 +492,11 @@ describe('reconciliation of Stripe with Stockade', () => {
       expect(failed.map((e) => [e.actor, e.action, e.detail]).sort()).toEqual(
         [
           [RECONCILIATION_ACTOR, 'reconciliation.cancel-orphaned-payment-intent', `orphaned-payment-intent ${orphan.paymentIntentId}: Error: socket hang up`],
-          [RECONCILIATION_ACTOR, 'reconciliation.refund-paid-without-order', 'paid-without-order pi_ext_ghost: Stripe refused the refund: Charge has already been refunded.'],
+          [
+            RECONCILIATION_ACTOR,
+            'reconciliation.refund-paid-without-order',
+            'paid-without-order pi_ext_ghost: Stripe refused the refund: Charge has already been refunded.',
+          ],
         ].sort(),
       );
       expect(w.reports.saved).toEqual([report]);
@@ -464,8 +519,18 @@ describe('reconciliation of Stripe with Stockade', () => {
       window: { from: '2026-11-19T10:00:00.000Z', to: '2026-11-22T09:55:00.000Z' },
       checked: CLEAN_CHECKED + 4,
       discrepancies: [
-        { kind: 'stuck-awaiting-payment', orderId: stuck.orderId, paymentIntentId: stuck.paymentIntentId, detail: expect.stringContaining('AWAITING_PAYMENT since') },
-        { kind: 'refund-drift', orderId: drifted.orderId, paymentIntentId: drifted.paymentIntentId, detail: 'Stripe refunded 700; the order records 0 refunded' },
+        {
+          kind: 'stuck-awaiting-payment',
+          orderId: stuck.orderId,
+          paymentIntentId: stuck.paymentIntentId,
+          detail: expect.stringContaining('AWAITING_PAYMENT since'),
+        },
+        {
+          kind: 'refund-drift',
+          orderId: drifted.orderId,
+          paymentIntentId: drifted.paymentIntentId,
+          detail: 'Stripe refunded 700; the order records 0 refunded',
+        },
       ],
     });
     const runs = w.audit.events.filter((e) => e.action === 'reconciliation.run');

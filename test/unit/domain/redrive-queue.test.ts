@@ -28,7 +28,14 @@ describe('redriveQueue', () => {
     await expect(redriveQueue({ queues, audit, now }, admin, 'inventory-updates', limits)).resolves.toEqual({ moved: 3 });
     expect(queues.calls).toEqual([{ queueName: 'inventory-updates', maxMessages: 1000, deadline: new Date('2026-12-02T10:00:08.000Z') }]);
     expect(audit.events).toEqual([
-      expect.objectContaining({ actor: 'admin-sub', action: 'queue.redrive', target: 'queue:inventory-updates', outcome: 'succeeded', sourceIp: '10.0.0.1', detail: expect.stringContaining('moved 3 message(s)') }),
+      expect.objectContaining({
+        actor: 'admin-sub',
+        action: 'queue.redrive',
+        target: 'queue:inventory-updates',
+        outcome: 'succeeded',
+        sourceIp: '10.0.0.1',
+        detail: expect.stringContaining('moved 3 message(s)'),
+      }),
     ]);
   });
 

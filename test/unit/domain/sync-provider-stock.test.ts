@@ -50,7 +50,13 @@ describe('full stock sync', () => {
     const { apis, queue, quarantine, deps } = setup();
     (apis.get('acme') as FakeProviderApi).pages = [
       { lines: [{ externalSku: 'A-1', quantity: 7 }], nextCursor: '1', takenAt },
-      { lines: [{ externalSku: 'A-2', quantity: 2, version: 42 }, { externalSku: 'NOPE', quantity: 1 }], takenAt },
+      {
+        lines: [
+          { externalSku: 'A-2', quantity: 2, version: 42 },
+          { externalSku: 'NOPE', quantity: 1 },
+        ],
+        takenAt,
+      },
     ];
     (apis.get('north') as FakeProviderApi).pages = [{ lines: [], takenAt }];
     const reports = await syncProviderStock(deps, { maxPages: 10 });
@@ -59,11 +65,28 @@ describe('full stock sync', () => {
       { providerId: 'north', outcome: 'synced', pages: 1, queued: 0, quarantined: 0 },
     ]);
     expect(queue.updates).toEqual([
-      { providerId: 'acme', priority: 20, eventId: `sync-acme-${takenAt}`, externalSku: 'A-1', sku: 'MUG', onHand: 7, version: Date.parse(takenAt), occurredAt: takenAt },
+      {
+        providerId: 'acme',
+        priority: 20,
+        eventId: `sync-acme-${takenAt}`,
+        externalSku: 'A-1',
+        sku: 'MUG',
+        onHand: 7,
+        version: Date.parse(takenAt),
+        occurredAt: takenAt,
+      },
       { providerId: 'acme', priority: 20, eventId: `sync-acme-${takenAt}`, externalSku: 'A-2', sku: 'CANDLE', onHand: 24, version: 42, occurredAt: takenAt },
     ]);
     expect(quarantine.lines).toEqual([
-      { providerId: 'acme', eventId: `sync-acme-${takenAt}`, occurredAt: takenAt, externalSku: 'NOPE', reason: 'unknown-sku', line: { externalSku: 'NOPE', quantity: 1 }, receivedAt: now().toISOString() },
+      {
+        providerId: 'acme',
+        eventId: `sync-acme-${takenAt}`,
+        occurredAt: takenAt,
+        externalSku: 'NOPE',
+        reason: 'unknown-sku',
+        line: { externalSku: 'NOPE', quantity: 1 },
+        receivedAt: now().toISOString(),
+      },
     ]);
   });
 

@@ -42,8 +42,18 @@ describe('accessTokenClaims', () => {
 
   it.each([['admin'], ['vendor'], ['customer', 'vendor']])('refuses tokens to %s without TOTP and audits the refusal', async (...groups) => {
     const audit = new FakeAudit();
-    await expect(accessTokenClaims({ directory: new FakeDirectory({ u1: ['SMS_MFA'] }), audit, now }, input(groups))).rejects.toBeInstanceOf(PrivilegedMfaRequiredError);
-    expect(audit.events).toEqual([{ at: '2026-11-22T10:00:00.000Z', actor: 'sub-1', action: 'auth.sign-in', target: `groups:${groups.filter((g) => g !== 'customer').join(',')}`, outcome: 'denied' }]);
+    await expect(accessTokenClaims({ directory: new FakeDirectory({ u1: ['SMS_MFA'] }), audit, now }, input(groups))).rejects.toBeInstanceOf(
+      PrivilegedMfaRequiredError,
+    );
+    expect(audit.events).toEqual([
+      {
+        at: '2026-11-22T10:00:00.000Z',
+        actor: 'sub-1',
+        action: 'auth.sign-in',
+        target: `groups:${groups.filter((g) => g !== 'customer').join(',')}`,
+        outcome: 'denied',
+      },
+    ]);
   });
 
   it('audits a privileged sign-in and a refresh as succeeded', async () => {

@@ -99,7 +99,10 @@ async function listening(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function fuzz(options: { flawed: boolean; hangOn?: string }, extra: { requests?: number; timeoutMs?: number; seed?: number } = {}): Promise<FuzzReport<TinyRequest>> {
+async function fuzz(
+  options: { flawed: boolean; hangOn?: string },
+  extra: { requests?: number; timeoutMs?: number; seed?: number } = {},
+): Promise<FuzzReport<TinyRequest>> {
   const server = tinyApi(options);
   try {
     return await runFuzz(plan, {

@@ -84,7 +84,10 @@ describe('the Stockade fuzz checks', () => {
 
   it('calls a stack, a path or an internal name in an answer a leak, unless the request sent it', () => {
     const wire: WireRequest = { method: 'POST', path: '/vendor/products', headers: [], body: Buffer.from('{"name":"see node_modules"}') };
-    const needles = { secrets: [{ label: 'the Stripe API key', value: 'sk_test_123456' }], internal: [{ label: 'a table name', value: 'Stockade-dev-Data-Catalog' }] };
+    const needles = {
+      secrets: [{ label: 'the Stripe API key', value: 'sk_test_123456' }],
+      internal: [{ label: 'a table name', value: 'Stockade-dev-Data-Catalog' }],
+    };
     expect(leaksIn('{"detail":"TypeError: x\\n    at run (/work/main/a.ts:3:9)"}', wire, needles)).toEqual([
       'shows a stack trace: "\\\\n    at run"',
       'shows a stack frame: "(/work/main/a.ts:3:9)"',

@@ -25,7 +25,9 @@ describe('handler kits', () => {
   });
 
   it('no function composes middy or Powertools middleware by hand', () => {
-    const byHand = sources.filter((s) => /from '@middy\/core'|@aws-lambda-powertools\/[a-z]+\/middleware|processPartialResponse/.test(s.text)).map((s) => s.file);
+    const byHand = sources
+      .filter((s) => /from '@middy\/core'|@aws-lambda-powertools\/[a-z]+\/middleware|processPartialResponse/.test(s.text))
+      .map((s) => s.file);
     expect(byHand).toEqual([]);
   });
 

@@ -48,7 +48,10 @@ describe('sqsBatchHandler', () => {
         applied.push(n);
       },
     });
-    const response = await handler({ Records: [record('a', '{"n":1}'), record('b', 'not json'), record('c', '{"n":"2"}'), record('d', '{"n":13}'), record('e', '{"n":3}')] }, context);
+    const response = await handler(
+      { Records: [record('a', '{"n":1}'), record('b', 'not json'), record('c', '{"n":"2"}'), record('d', '{"n":13}'), record('e', '{"n":3}')] },
+      context,
+    );
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'd' }]);
     expect(applied).toEqual([1, 3]);
     expect(deadLettered).toEqual([
@@ -72,7 +75,18 @@ describe('sqsBatchHandler', () => {
         applied.push(r.messageId);
       },
     });
-    const response = await handler({ Records: [record('a1', '{"n":13}', 'a'), record('b1', '{"n":1}', 'b'), record('a2', '{"n":2}', 'a'), record('c1', 'oops', 'c'), record('b2', '{"n":3}', 'b')] }, context);
+    const response = await handler(
+      {
+        Records: [
+          record('a1', '{"n":13}', 'a'),
+          record('b1', '{"n":1}', 'b'),
+          record('a2', '{"n":2}', 'a'),
+          record('c1', 'oops', 'c'),
+          record('b2', '{"n":3}', 'b'),
+        ],
+      },
+      context,
+    );
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['a1', 'a2', 'c1']);
     expect(applied).toEqual(['b1', 'b2']);
   });
@@ -97,15 +111,27 @@ describe('the other kits check their input', () => {
   it('authorizerHandler answers a malformed event as Unauthorized (401), never as a failure (500)', async () => {
     const handler = authorizerHandler(async () => ({ principalId: 'p', policyDocument: { Version: '2012-10-17', Statement: [] } }));
     await expect(handler({ type: 'TOKEN', authorizationToken: 'x' }, context)).rejects.toThrow(/^Unauthorized$/);
-    const event = { type: 'REQUEST', methodArn: 'arn:x', resource: '/me', httpMethod: 'GET', headers: null, requestContext: { identity: { sourceIp: '127.0.0.1' } } };
+    const event = {
+      type: 'REQUEST',
+      methodArn: 'arn:x',
+      resource: '/me',
+      httpMethod: 'GET',
+      headers: null,
+      requestContext: { identity: { sourceIp: '127.0.0.1' } },
+    };
     await expect(handler(event, context)).resolves.toMatchObject({ principalId: 'p' });
     // A long path (the fuzz suite's 2,000-character ids) is the route policy's to judge, not a malformed event.
     const long = `/cart/items/${'A'.repeat(5000)}`;
-    await expect(handler({ ...event, methodArn: `arn:aws:execute-api:eu-west-1:0:api/v1/PUT${long}`, resource: '/cart/items/{sku}' }, context)).resolves.toMatchObject({ principalId: 'p' });
+    await expect(
+      handler({ ...event, methodArn: `arn:aws:execute-api:eu-west-1:0:api/v1/PUT${long}`, resource: '/cart/items/{sku}' }, context),
+    ).resolves.toMatchObject({ principalId: 'p' });
   });
 
   it('cognitoTriggerHandler refuses an event without the fields the trigger reads', async () => {
-    const handler = cognitoTriggerHandler(z.object({ triggerSource: z.string(), userPoolId: z.string(), userName: z.string() }).loose().describe('test trigger'), async (e) => e);
+    const handler = cognitoTriggerHandler(
+      z.object({ triggerSource: z.string(), userPoolId: z.string(), userName: z.string() }).loose().describe('test trigger'),
+      async (e) => e,
+    );
     await expect(handler({ triggerSource: 'X', userPoolId: 'p' }, context)).rejects.toThrow('Not a test trigger event: userName: invalid_type');
   });
 });

@@ -37,7 +37,7 @@ describe('gateway responses as the local API Gateway renders them', () => {
       ['DEFAULT_5XX', problemResponse(500, 'internal')],
     ]);
 
-    it('fills the type\'s own response: status, headers, a JSON body whose status is the HTTP status', () => {
+    it("fills the type's own response: status, headers, a JSON body whose status is the HTTP status", () => {
       const answer = renderGatewayResponse(responses, 'MISSING_AUTHENTICATION_TOKEN', context);
       expect(answer.status).toBe(404);
       expect(answer.headers['Content-Type']).toBe('application/problem+json');
@@ -74,11 +74,16 @@ describe('gateway responses as the local API Gateway renders them', () => {
   describe('renderFrontDoorResponse', () => {
     const responses = new Map([['DEFAULT_4XX', problemResponse(400, 'client-error')]]);
 
-    it('answers in the API\'s DEFAULT_4XX shape with the front door\'s own status in the body', () => {
+    it("answers in the API's DEFAULT_4XX shape with the front door's own status in the body", () => {
       const answer = renderFrontDoorResponse(responses, 431, context);
       expect(answer.status).toBe(431);
       expect(answer.headers['Content-Type']).toBe('application/problem+json');
-      expect(JSON.parse(answer.body)).toMatchObject({ type: 'https://stockade.dev/problems/client-error', status: 431, detail: 'Request Header Fields Too Large', instance: '/products/%ff' });
+      expect(JSON.parse(answer.body)).toMatchObject({
+        type: 'https://stockade.dev/problems/client-error',
+        status: 431,
+        detail: 'Request Header Fields Too Large',
+        instance: '/products/%ff',
+      });
     });
 
     it('keeps a 400 as the template states it', () => {

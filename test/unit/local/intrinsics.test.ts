@@ -29,7 +29,9 @@ describe('IntrinsicResolver', () => {
   writeFileSync(path.join(dir, 'prod.json'), JSON.stringify({ Resources: {} }));
 
   const assembly = CloudAssembly.load(dir, 'dev');
-  const resolver = new IntrinsicResolver(assembly, (r) => (r.type === 'AWS::DynamoDB::Table' ? { ref: `table-${r.logicalId}`, attributes: { Arn: `arn:table/${r.logicalId}` } } : undefined));
+  const resolver = new IntrinsicResolver(assembly, (r) =>
+    r.type === 'AWS::DynamoDB::Table' ? { ref: `table-${r.logicalId}`, attributes: { Arn: `arn:table/${r.logicalId}` } } : undefined,
+  );
 
   it('reads only the stacks of the requested stage', () => {
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['Stockade-dev-Api', 'Stockade-dev-Data']);
@@ -52,7 +54,12 @@ describe('IntrinsicResolver', () => {
   });
 
   it('follows Fn::GetStackOutput across stacks, as newer CDK versions wire references', () => {
-    expect(resolver.resolve({ 'Fn::GetStackOutput': { StackName: 'Stockade-dev-Data', Region: { Ref: 'AWS::Region' }, OutputName: 'TableArnOut' } }, 'Stockade-dev-Api')).toBe('arn:table/Table1');
+    expect(
+      resolver.resolve(
+        { 'Fn::GetStackOutput': { StackName: 'Stockade-dev-Data', Region: { Ref: 'AWS::Region' }, OutputName: 'TableArnOut' } },
+        'Stockade-dev-Api',
+      ),
+    ).toBe('arn:table/Table1');
   });
 
   it('refuses an intrinsic function it does not know instead of passing it through', () => {

@@ -52,11 +52,17 @@ describe('request parts as the local API Gateway reads them', () => {
     });
 
     it('counts a blank value as missing, as API Gateway validates "included and not blank"', () => {
-      expect(missingParameters(required, headerParameters(['Idempotency-Key', '  ']).single, new URLSearchParams('orderId='))).toEqual(['Idempotency-Key', 'orderId']);
+      expect(missingParameters(required, headerParameters(['Idempotency-Key', '  ']).single, new URLSearchParams('orderId='))).toEqual([
+        'Idempotency-Key',
+        'orderId',
+      ]);
     });
 
     it('is not satisfied by a prototype property', () => {
-      expect(missingParameters({ headers: ['constructor'], query: ['toString'] }, headerParameters([]).single, new URLSearchParams())).toEqual(['constructor', 'toString']);
+      expect(missingParameters({ headers: ['constructor'], query: ['toString'] }, headerParameters([]).single, new URLSearchParams())).toEqual([
+        'constructor',
+        'toString',
+      ]);
     });
   });
 

@@ -28,16 +28,28 @@ function problemResponse(type: string, status: number) {
   };
 }
 
-const lambdaUri = (fn: string) => ({ 'Fn::Join': ['', ['arn:aws:apigateway:us-east-1:lambda:path/functions/', { 'Fn::GetAtt': [fn, 'Arn'] }, '/invocations']] });
+const lambdaUri = (fn: string) => ({
+  'Fn::Join': ['', ['arn:aws:apigateway:us-east-1:lambda:path/functions/', { 'Fn::GetAtt': [fn, 'Arn'] }, '/invocations']],
+});
 
 function method(resource: string, httpMethod: string, fn: string, extra: Record<string, unknown> = {}) {
   return {
     Type: 'AWS::ApiGateway::Method',
-    Properties: { RestApiId: { Ref: 'Api' }, ResourceId: { Ref: resource }, HttpMethod: httpMethod, AuthorizationType: 'NONE', Integration: { Type: 'AWS_PROXY', Uri: lambdaUri(fn) }, ...extra },
+    Properties: {
+      RestApiId: { Ref: 'Api' },
+      ResourceId: { Ref: resource },
+      HttpMethod: httpMethod,
+      AuthorizationType: 'NONE',
+      Integration: { Type: 'AWS_PROXY', Uri: lambdaUri(fn) },
+      ...extra,
+    },
   };
 }
 
-const resource = (parent: unknown, pathPart: string) => ({ Type: 'AWS::ApiGateway::Resource', Properties: { RestApiId: { Ref: 'Api' }, ParentId: parent, PathPart: pathPart } });
+const resource = (parent: unknown, pathPart: string) => ({
+  Type: 'AWS::ApiGateway::Resource',
+  Properties: { RestApiId: { Ref: 'Api' }, ParentId: parent, PathPart: pathPart },
+});
 
 /** A GET with the given headers (names as written, in order) over a fresh connection. */
 const get = (port: number, target: string, headers: Array<[string, string]> = []) => rawHttp(port, 'GET', target, headers);
@@ -53,7 +65,10 @@ function expectGatewayProblem(response: RawResponse, status: number, instance: s
 
 describe('the local API Gateway server', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'stockade-apigw-'));
-  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ artifacts: { [STACK]: { type: 'aws:cloudformation:stack', properties: { templateFile: 'api.json', stackName: STACK } } } }));
+  writeFileSync(
+    path.join(dir, 'manifest.json'),
+    JSON.stringify({ artifacts: { [STACK]: { type: 'aws:cloudformation:stack', properties: { templateFile: 'api.json', stackName: STACK } } } }),
+  );
   writeFileSync(
     path.join(dir, 'api.json'),
     JSON.stringify({
@@ -67,7 +82,10 @@ describe('the local API Gateway server', () => {
         Crash: resource({ 'Fn::GetAtt': ['Api', 'RootResourceId'] }, 'crash'),
         GetItems: method('Items', 'GET', 'EchoFn'),
         GetItem: method('Item', 'GET', 'EchoFn'),
-        PostItems: method('Items', 'POST', 'EchoFn', { RequestValidatorId: { Ref: 'Validator' }, RequestParameters: { 'method.request.header.Idempotency-Key': true } }),
+        PostItems: method('Items', 'POST', 'EchoFn', {
+          RequestValidatorId: { Ref: 'Validator' },
+          RequestParameters: { 'method.request.header.Idempotency-Key': true },
+        }),
         GetMe: method('Me', 'GET', 'EchoFn', { AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: 'Authorizer' } }),
         GetCrash: method('Crash', 'GET', 'CrashFn'),
         Authorizer: {
@@ -96,12 +114,21 @@ describe('the local API Gateway server', () => {
     }),
     AuthFn: async (event) => {
       authorizerCalls.push(event.headers as Record<string, string>);
-      return { principalId: 'user-1', policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] }, context: { sub: 'user-1' } };
+      return {
+        principalId: 'user-1',
+        policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] },
+        context: { sub: 'user-1' },
+      };
     },
     CrashFn: () => Promise.reject(new Error('boom at /work/secret.ts:12')),
   };
   const lambdas = {
-    get: (logicalId: string) => ({ invoke: async (event: APIGatewayProxyEvent) => ({ ok: true, value: await (functions[logicalId] as (e: APIGatewayProxyEvent) => Promise<unknown>)(event) }) }),
+    get: (logicalId: string) => ({
+      invoke: async (event: APIGatewayProxyEvent) => ({
+        ok: true,
+        value: await (functions[logicalId] as (e: APIGatewayProxyEvent) => Promise<unknown>)(event),
+      }),
+    }),
   } as unknown as LambdaService;
 
   let server: RestApiServer;
@@ -169,10 +196,18 @@ describe('the local API Gateway server', () => {
     expect(authorizerCalls).toHaveLength(1);
   });
 
-  it('answers header values beyond API Gateway\'s 10,240 bytes with a 431 problem', async () => {
+  it("answers header values beyond API Gateway's 10,240 bytes with a 431 problem", async () => {
     expect((await get(port, '/items', [['X-Filler', 'a'.repeat(9_000)]])).status).toBe(200);
     expectGatewayProblem(await get(port, '/items?secret=1', [['X-Filler', 'a'.repeat(20 * 1024)]]), 431, '/items');
-    expectGatewayProblem(await get(port, '/items', Array.from({ length: 6 }, (_, i): [string, string] => [`X-Part-${i}`, 'b'.repeat(2_000)])), 431, '/items');
+    expectGatewayProblem(
+      await get(
+        port,
+        '/items',
+        Array.from({ length: 6 }, (_, i): [string, string] => [`X-Part-${i}`, 'b'.repeat(2_000)]),
+      ),
+      431,
+      '/items',
+    );
   });
 
   it('answers a header section too large for the HTTP parser with a 431 problem instead of an empty reply', async () => {

@@ -1,14 +1,31 @@
 import { InventoryWebhookBodySchema, MAX_INVENTORY_WEBHOOK_LINES } from '../../../shared/schemas/inventory';
 
-const valid = { eventId: 'evt_01HX-1:a.b', occurredAt: '2026-03-02T11:59:00Z', updates: [{ externalSku: 'ACME-10001', quantity: 3, unit: 'case', version: 7 }, { externalSku: 'ACME:X', quantity: 0 }] };
+const valid = {
+  eventId: 'evt_01HX-1:a.b',
+  occurredAt: '2026-03-02T11:59:00Z',
+  updates: [
+    { externalSku: 'ACME-10001', quantity: 3, unit: 'case', version: 7 },
+    { externalSku: 'ACME:X', quantity: 0 },
+  ],
+};
 const line = (i: number) => ({ externalSku: `ACME-${i}`, quantity: 1 });
 
 describe('InventoryWebhookBodySchema', () => {
   test('accepts the contract body, optional unit and version, offsets in occurredAt', () => {
     expect(InventoryWebhookBodySchema.safeParse(valid).success).toBe(true);
     expect(InventoryWebhookBodySchema.safeParse({ ...valid, occurredAt: '2026-03-02T12:59:00+01:00' }).success).toBe(true);
-    expect(InventoryWebhookBodySchema.safeParse({ ...valid, updates: Array.from({ length: MAX_INVENTORY_WEBHOOK_LINES }, (_, i) => line(i)) }).success).toBe(true);
-    expect(InventoryWebhookBodySchema.safeParse({ ...valid, updates: [{ externalSku: 'A', quantity: 0.5, unit: 'case' }, { externalSku: 'B', quantity: 0.000001 }] }).success).toBe(true);
+    expect(InventoryWebhookBodySchema.safeParse({ ...valid, updates: Array.from({ length: MAX_INVENTORY_WEBHOOK_LINES }, (_, i) => line(i)) }).success).toBe(
+      true,
+    );
+    expect(
+      InventoryWebhookBodySchema.safeParse({
+        ...valid,
+        updates: [
+          { externalSku: 'A', quantity: 0.5, unit: 'case' },
+          { externalSku: 'B', quantity: 0.000001 },
+        ],
+      }).success,
+    ).toBe(true);
   });
 
   test.each<[string, unknown, string]>([
@@ -21,7 +38,11 @@ describe('InventoryWebhookBodySchema', () => {
     ['a quantity as a string', { ...valid, updates: [{ externalSku: 'A', quantity: '3' }] }, 'updates.0.quantity'],
     ['a fractional version', { ...valid, updates: [{ externalSku: 'A', quantity: 1, version: 1.5 }] }, 'updates.0.version'],
     ['no updates', { ...valid, updates: [] }, 'updates'],
-    [`more than ${MAX_INVENTORY_WEBHOOK_LINES} updates`, { ...valid, updates: Array.from({ length: MAX_INVENTORY_WEBHOOK_LINES + 1 }, (_, i) => line(i)) }, 'updates'],
+    [
+      `more than ${MAX_INVENTORY_WEBHOOK_LINES} updates`,
+      { ...valid, updates: Array.from({ length: MAX_INVENTORY_WEBHOOK_LINES + 1 }, (_, i) => line(i)) },
+      'updates',
+    ],
     ['the same externalSku twice', { ...valid, updates: [line(1), line(2), line(1)] }, 'updates.2.externalSku'],
     ['an eventId with a key separator', { ...valid, eventId: 'evt#1' }, 'eventId'],
     ['an occurredAt without a time', { ...valid, occurredAt: '2026-03-02' }, 'occurredAt'],

@@ -25,6 +25,7 @@ import { ScheduleService } from './services/schedules';
 import { StripeStandIn } from './services/stripe-stand-in';
 import { localSecretValue } from './local-values';
 import { usePidFile } from './process';
+import { ENV } from '../shared/config/env-names';
 
 export interface LocalRuntimeOptions {
   /** The synthesized cloud assembly directory. */
@@ -127,9 +128,9 @@ export class LocalRuntime {
         sdkEnvironment: (): Record<string, string> =>
           Object.assign({}, ...dataServices.map((s) => s.sdkEnvironment()), {
             AWS_ENDPOINT_URL_LAMBDA: invoke.endpoint,
-            STOCKADE_STRIPE_API_URL: stripe.endpoint,
-            FULFILMENT_API_URL: fulfilment.url,
-            STOCKADE_INVENTORY_API_URL: inventory.url,
+            [ENV.STOCKADE_STRIPE_API_URL]: stripe.endpoint,
+            [ENV.FULFILMENT_API_URL]: fulfilment.url,
+            [ENV.STOCKADE_INVENTORY_API_URL]: inventory.url,
           }) as Record<string, string>,
         echoLogs: options.echoLogs,
       });

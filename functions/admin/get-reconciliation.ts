@@ -5,10 +5,11 @@ import { requiredEnv } from '../../shared/config/env';
 import { NotFoundError } from '../../shared/domain/errors';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
+import { ENV } from '../../shared/config/env-names';
 
 const dynamodb = new DynamoDBClient({});
-const reports = new DynamoDbReconciliationReports(dynamodb, requiredEnv('PAYMENTS_TABLE'));
-const audit = new DynamoDbAuditLog(dynamodb, requiredEnv('AUDIT_TABLE'));
+const reports = new DynamoDbReconciliationReports(dynamodb, requiredEnv(ENV.PAYMENTS_TABLE));
+const audit = new DynamoDbAuditLog(dynamodb, requiredEnv(ENV.AUDIT_TABLE));
 
 /** GET /admin/reconciliation: the latest reconciliation report; 404 before the first run. Each read is audited. */
 export const handler = httpHandler({}, async ({ event }) => {

@@ -8,10 +8,11 @@ import { redriveQueue } from '../../shared/domain/operations/redrive-queue';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { QueueNamePathSchema, RedriveBodySchema, type RedriveResponse } from '../../shared/schemas/queues';
+import { ENV } from '../../shared/config/env-names';
 
 const deps = {
   queues: new SqsDeadLetterRedrive(new SQSClient({}), redriveQueues()),
-  audit: new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv('AUDIT_TABLE')),
+  audit: new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv(ENV.AUDIT_TABLE)),
   now: () => new Date(),
 };
 /** At most this many messages, and this long (less the time the function needs to answer), per call. */

@@ -18,15 +18,16 @@ import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { metrics } from '../../shared/observability/powertools';
 import { CheckoutBodySchema, IdempotencyKeySchema } from '../../shared/schemas/orders';
+import { ENV } from '../../shared/config/env-names';
 
 const client = new DynamoDBClient({});
-const ordersTable = requiredEnv('ORDERS_TABLE');
-const catalogTable = requiredEnv('CATALOG_TABLE');
+const ordersTable = requiredEnv(ENV.ORDERS_TABLE);
+const catalogTable = requiredEnv(ENV.CATALOG_TABLE);
 const deps: CheckoutDeps = {
   orders: new DynamoDbOrderRepository(client, ordersTable),
   carts: new DynamoDbCartRepository(client, ordersTable),
   catalog: new DynamoDbCatalogRepository(client, catalogTable),
-  workflow: new SfnOrderWorkflow(new SFNClient({}), requiredEnv('ORDER_SAGA_ARN')),
+  workflow: new SfnOrderWorkflow(new SFNClient({}), requiredEnv(ENV.ORDER_SAGA_ARN)),
   now: () => new Date(),
   newId: () => ulid(),
   // Providers' circuits (PROVIDER#<id> / CIRCUIT items, written by the outbox relay) decide live-stock SKUs.
@@ -36,7 +37,7 @@ const deps: CheckoutDeps = {
 // Powertools idempotency: the key is the caller plus their Idempotency-Key; the body is the payload that must match.
 const idempotency = checkoutIdempotencyConfig();
 const idempotentCheckout = makeIdempotent((call: CheckoutCall) => checkout(deps, call.customerId, call.idempotencyKey, call.request), {
-  persistenceStore: new DynamoDBPersistenceLayer({ tableName: requiredEnv('IDEMPOTENCY_TABLE'), awsSdkV3Client: client }),
+  persistenceStore: new DynamoDBPersistenceLayer({ tableName: requiredEnv(ENV.IDEMPOTENCY_TABLE), awsSdkV3Client: client }),
   config: idempotency,
 });
 

@@ -6,11 +6,12 @@ import { handOffOrder } from '../../shared/domain/orders/fulfilment';
 import { sqsBatchHandler } from '../../shared/handlers/sqs-batch-handler';
 import { logger } from '../../shared/observability/powertools';
 import { now, orderRepository } from '../saga/saga-deps';
+import { ENV } from '../../shared/config/env-names';
 
-const apiKeyArn = requiredEnv('FULFILMENT_API_KEY_SECRET_ARN');
+const apiKeyArn = requiredEnv(ENV.FULFILMENT_API_KEY_SECRET_ARN);
 const deps = {
   orders: orderRepository(),
-  provider: new HttpFulfilmentProvider(requiredEnv('FULFILMENT_API_URL'), async () => {
+  provider: new HttpFulfilmentProvider(requiredEnv(ENV.FULFILMENT_API_URL), async () => {
     const key = await getSecret(apiKeyArn, { maxAge: 300 });
     if (typeof key !== 'string' || key.length === 0) throw new Error('The fulfilment API key secret is empty');
     return key;

@@ -5,6 +5,7 @@ import { requiredEnv } from '../../shared/config/env';
 import { decideAccess, principalFrom, type Principal } from '../../shared/domain/access/access-policy';
 import { authorizerHandler, type RequestAuthorizerEvent, UNAUTHORIZED } from '../../shared/handlers/authorizer-handler';
 import { logger } from '../../shared/observability/powertools';
+import { ENV } from '../../shared/config/env-names';
 
 const PolicyConfig = z
   .object({
@@ -16,10 +17,10 @@ const PolicyConfig = z
   .strict();
 
 // Created once per cold start: the verifier caches the pool's key set across invocations.
-const policyConfig = PolicyConfig.parse(JSON.parse(requiredEnv('STOCKADE_ACCESS_POLICY')));
+const policyConfig = PolicyConfig.parse(JSON.parse(requiredEnv(ENV.STOCKADE_ACCESS_POLICY)));
 const verifier = new CognitoAccessTokenVerifier({
-  userPoolId: requiredEnv('COGNITO_USER_POOL_ID'),
-  clientIds: requiredEnv('COGNITO_CLIENT_IDS').split(','),
+  userPoolId: requiredEnv(ENV.COGNITO_USER_POOL_ID),
+  clientIds: requiredEnv(ENV.COGNITO_CLIENT_IDS).split(','),
   localEndpoint: process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
   maxTokenAgeSeconds: policyConfig.accessTokenMaxAgeSeconds,
 });

@@ -7,9 +7,10 @@ import { requiredEnv } from '../../shared/config/env';
 import { accessTokenClaims } from '../../shared/domain/identity/token-claims';
 import { cognitoTriggerHandler } from '../../shared/handlers/cognito-trigger-handler';
 import { logger } from '../../shared/observability/powertools';
+import { ENV } from '../../shared/config/env-names';
 
 const client = new CognitoIdentityProviderClient({});
-const audit = new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv('AUDIT_TABLE'));
+const audit = new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv(ENV.AUDIT_TABLE));
 
 /** The fields of Cognito's pre token generation (V2) event this trigger reads; the rest passes through. */
 const PreTokenGenerationEventSchema = z

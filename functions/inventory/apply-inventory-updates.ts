@@ -7,9 +7,10 @@ import { requiredEnv } from '../../shared/config/env';
 import { sqsBatchHandler } from '../../shared/handlers/sqs-batch-handler';
 import { logger, metrics } from '../../shared/observability/powertools';
 import { NormalizedUpdateSchema } from '../../shared/schemas/normalized-update';
+import { ENV } from '../../shared/config/env-names';
 
-const ledger = new DynamoDbInventoryLedger(new DynamoDBClient({}), requiredEnv('CATALOG_TABLE'));
-const backoff = new SqsRetryBackoff(new SQSClient({}), requiredEnv('INVENTORY_UPDATES_QUEUE_URL'));
+const ledger = new DynamoDbInventoryLedger(new DynamoDBClient({}), requiredEnv(ENV.CATALOG_TABLE));
+const backoff = new SqsRetryBackoff(new SQSClient({}), requiredEnv(ENV.INVENTORY_UPDATES_QUEUE_URL));
 
 /**
  * Consumer of the inventory updates queue: each normalized provider update applied to its SKU under the conflict

@@ -13,6 +13,7 @@ import { httpHandler } from '../../shared/http/http-handler';
 import { zodFieldErrors } from '../../shared/http/zod-errors';
 import { logger, metrics } from '../../shared/observability/powertools';
 import { type InventoryWebhookAccepted, InventoryWebhookBodySchema, InventoryWebhookPathSchema } from '../../shared/schemas/inventory';
+import { ENV } from '../../shared/config/env-names';
 
 const providers = inventoryProviders();
 const secretArns = inventoryProviderSecretArns(providers);
@@ -21,7 +22,7 @@ const deps = {
   providers,
   // Cached for POWERTOOLS_PARAMETERS_MAX_AGE: a rotated secret is picked up without a redeploy.
   secretOf: inventoryProviderSecrets(secretArns),
-  graceHours: integerEnv('INVENTORY_HMAC_GRACE_HOURS', 24),
+  graceHours: integerEnv(ENV.INVENTORY_HMAC_GRACE_HOURS, 24),
   parse: (rawBody: string) => {
     let json: unknown;
     try {
@@ -33,8 +34,8 @@ const deps = {
     if (!parsed.success) throw new ValidationError('The request body is invalid', zodFieldErrors(parsed.error, 'body'));
     return parsed.data;
   },
-  queue: new SqsInventoryUpdateQueue(new SQSClient({}), requiredEnv('INVENTORY_UPDATES_QUEUE_URL')),
-  quarantine: new DynamoDbInventoryQuarantine(new DynamoDBClient({}), requiredEnv('CATALOG_TABLE')),
+  queue: new SqsInventoryUpdateQueue(new SQSClient({}), requiredEnv(ENV.INVENTORY_UPDATES_QUEUE_URL)),
+  quarantine: new DynamoDbInventoryQuarantine(new DynamoDBClient({}), requiredEnv(ENV.CATALOG_TABLE)),
   now: () => new Date(),
 };
 

@@ -10,6 +10,7 @@ import { inventoryProviderSecretArns, inventoryProviders } from '../../shared/co
 import { relayStockNotifications } from '../../shared/domain/inventory/relay-stock-notifications';
 import { scheduledHandler } from '../../shared/handlers/scheduled-handler';
 import { logger, metrics } from '../../shared/observability/powertools';
+import { ENV } from '../../shared/config/env-names';
 
 const providers = inventoryProviders();
 const providerIds = Object.keys(providers.providers);
@@ -18,11 +19,11 @@ const apis = new Map(
   Object.entries(providers.providers).map(([id, p]) => [id, { api: new HttpInventoryProvider(id, p.apiUrl, () => secretOf(id)), outbound: p.outbound }]),
 );
 const client = new DynamoDBClient({});
-const catalogTable = requiredEnv('CATALOG_TABLE');
+const catalogTable = requiredEnv(ENV.CATALOG_TABLE);
 const store = new DynamoDbProviderCircuits(client, catalogTable);
 const outbox = new DynamoDbStockNotificationOutbox(client, catalogTable);
-const leaseSeconds = integerEnv('RELAY_LEASE_SECONDS', 90);
-const batchSize = integerEnv('RELAY_BATCH_SIZE', 25);
+const leaseSeconds = integerEnv(ENV.RELAY_LEASE_SECONDS, 90);
+const batchSize = integerEnv(ENV.RELAY_BATCH_SIZE, 25);
 /** Time kept back from the function's timeout to finish the notice in flight and release the claims. */
 const RESERVE_MS = 15_000;
 const now = () => new Date();

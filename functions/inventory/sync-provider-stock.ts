@@ -12,22 +12,23 @@ import { integerEnv, requiredEnv } from '../../shared/config/env';
 import { inventoryProviderSecretArns, inventoryProviders } from '../../shared/config/inventory-providers';
 import { syncProviderStock } from '../../shared/domain/inventory/sync-provider-stock';
 import { logger, metrics } from '../../shared/observability/powertools';
+import { ENV } from '../../shared/config/env-names';
 
 const providers = inventoryProviders();
 const secretOf = inventoryProviderSecrets(inventoryProviderSecretArns(providers));
 const client = new DynamoDBClient({});
-const catalogTable = requiredEnv('CATALOG_TABLE');
+const catalogTable = requiredEnv(ENV.CATALOG_TABLE);
 const deps = {
   providers,
   apis: new Map(
     Object.entries(providers.providers).map(([id, p]) => [id, withTimeoutAndRetry(new HttpInventoryProvider(id, p.apiUrl, () => secretOf(id)), p.outbound)]),
   ),
   health: new DynamoDbProviderHealth(client, catalogTable),
-  queue: new SqsInventoryUpdateQueue(new SQSClient({}), requiredEnv('INVENTORY_UPDATES_QUEUE_URL')),
+  queue: new SqsInventoryUpdateQueue(new SQSClient({}), requiredEnv(ENV.INVENTORY_UPDATES_QUEUE_URL)),
   quarantine: new DynamoDbInventoryQuarantine(client, catalogTable),
   now: () => new Date(),
 };
-const options = { maxPages: integerEnv('SYNC_MAX_PAGES', 500) };
+const options = { maxPages: integerEnv(ENV.SYNC_MAX_PAGES, 500) };
 
 /**
  * Scheduled: the full sync. Every provider's stock snapshot goes through the webhook's translation and queue, so

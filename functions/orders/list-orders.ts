@@ -6,10 +6,11 @@ import { listOrders } from '../../shared/domain/orders/queries';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { ListQuerySchema } from '../../shared/schemas/audit';
+import { ENV } from '../../shared/config/env-names';
 
 const deps = {
-  orders: new DynamoDbOrderRepository(new DynamoDBClient({}), requiredEnv('ORDERS_TABLE')),
-  cursors: cursorCodecFromSecret(requiredEnv('CURSOR_KEY_SECRET_ARN')),
+  orders: new DynamoDbOrderRepository(new DynamoDBClient({}), requiredEnv(ENV.ORDERS_TABLE)),
+  cursors: cursorCodecFromSecret(requiredEnv(ENV.CURSOR_KEY_SECRET_ARN)),
 };
 
 /** GET /orders: the caller's orders, newest first, with a cursor only valid for them. */

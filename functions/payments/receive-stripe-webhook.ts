@@ -8,12 +8,13 @@ import { requiredEnv } from '../../shared/config/env';
 import { receiveWebhook } from '../../shared/domain/payments/receive-webhook';
 import { httpHandler } from '../../shared/http/http-handler';
 import { logger } from '../../shared/observability/powertools';
+import { ENV } from '../../shared/config/env-names';
 
 const deps = {
   // Cached for POWERTOOLS_PARAMETERS_MAX_AGE: a rotated secret is picked up without a redeploy.
-  verifier: new StripeWebhookVerifier(stripeWebhookSecrets(requiredEnv('STRIPE_WEBHOOK_SECRETS_ARN'))),
-  ledger: new DynamoDbPaymentEventLedger(new DynamoDBClient({}), requiredEnv('PAYMENTS_TABLE')),
-  queue: new SqsPaymentEventQueue(new SQSClient({}), requiredEnv('PAYMENT_EVENTS_QUEUE_URL')),
+  verifier: new StripeWebhookVerifier(stripeWebhookSecrets(requiredEnv(ENV.STRIPE_WEBHOOK_SECRETS_ARN))),
+  ledger: new DynamoDbPaymentEventLedger(new DynamoDBClient({}), requiredEnv(ENV.PAYMENTS_TABLE)),
+  queue: new SqsPaymentEventQueue(new SQSClient({}), requiredEnv(ENV.PAYMENT_EVENTS_QUEUE_URL)),
   now: () => new Date(),
 };
 

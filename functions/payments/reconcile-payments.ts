@@ -10,9 +10,10 @@ import { logger, metrics } from '../../shared/observability/powertools';
 import { auditLog, now, orderRepository, paymentRecords } from '../saga/saga-deps';
 import { paymentGateway } from '../saga/payment-deps';
 import { waitingSteps } from '../saga/workflow-deps';
+import { ENV } from '../../shared/config/env-names';
 
 const REMEDIES = z.array(z.enum(['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order']));
-const remedies: readonly RemedyName[] = REMEDIES.parse(optionalEnv('RECONCILIATION_REMEDIES', '').split(',').filter(Boolean));
+const remedies: readonly RemedyName[] = REMEDIES.parse(optionalEnv(ENV.RECONCILIATION_REMEDIES, '').split(',').filter(Boolean));
 const stripe = paymentGateway();
 const deps = {
   history: stripe,
@@ -20,13 +21,13 @@ const deps = {
   orders: orderRepository(),
   records: paymentRecords(),
   waits: waitingSteps(),
-  reports: new DynamoDbReconciliationReports(new DynamoDBClient({}), requiredEnv('PAYMENTS_TABLE')),
+  reports: new DynamoDbReconciliationReports(new DynamoDBClient({}), requiredEnv(ENV.PAYMENTS_TABLE)),
   audit: auditLog(),
   now,
 };
 const defaults = {
-  windowHours: integerEnv('RECONCILIATION_WINDOW_HOURS', 72),
-  stuckAfterMinutes: integerEnv('RECONCILIATION_STUCK_AFTER_MINUTES', 30),
+  windowHours: integerEnv(ENV.RECONCILIATION_WINDOW_HOURS, 72),
+  stuckAfterMinutes: integerEnv(ENV.RECONCILIATION_STUCK_AFTER_MINUTES, 30),
   settleSeconds: 300,
 };
 

@@ -5,6 +5,7 @@ import { DynamoDbPaymentEventLedger } from '../../shared/adapters/dynamodb-payme
 import { DynamoDbPaymentRecords } from '../../shared/adapters/dynamodb-payment-records';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { requiredEnv } from '../../shared/config/env';
+import { ENV } from '../../shared/config/env-names';
 
 /**
  * DynamoDB adapter factories (one client) for the order saga and the handlers around it. Each handler calls the ones it needs at
@@ -15,8 +16,8 @@ import { requiredEnv } from '../../shared/config/env';
 const dynamodb = new DynamoDBClient({});
 
 export const now = () => new Date();
-export const orderRepository = () => new DynamoDbOrderRepository(dynamodb, requiredEnv('ORDERS_TABLE'));
-export const stockLedger = () => new DynamoDbStockLedger(dynamodb, requiredEnv('CATALOG_TABLE'), requiredEnv('ORDERS_TABLE'));
-export const paymentEventLedger = () => new DynamoDbPaymentEventLedger(dynamodb, requiredEnv('PAYMENTS_TABLE'));
-export const paymentRecords = () => new DynamoDbPaymentRecords(dynamodb, requiredEnv('PAYMENTS_TABLE'));
-export const auditLog = () => new DynamoDbAuditLog(dynamodb, requiredEnv('AUDIT_TABLE'));
+export const orderRepository = () => new DynamoDbOrderRepository(dynamodb, requiredEnv(ENV.ORDERS_TABLE));
+export const stockLedger = () => new DynamoDbStockLedger(dynamodb, requiredEnv(ENV.CATALOG_TABLE), requiredEnv(ENV.ORDERS_TABLE));
+export const paymentEventLedger = () => new DynamoDbPaymentEventLedger(dynamodb, requiredEnv(ENV.PAYMENTS_TABLE));
+export const paymentRecords = () => new DynamoDbPaymentRecords(dynamodb, requiredEnv(ENV.PAYMENTS_TABLE));
+export const auditLog = () => new DynamoDbAuditLog(dynamodb, requiredEnv(ENV.AUDIT_TABLE));

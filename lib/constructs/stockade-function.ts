@@ -10,7 +10,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageContext } from './stage-props';
 import type { StockadeQueue } from './stockade-queue';
-import { DEAD_LETTER_QUEUE_URL_ENV } from '../../shared/config/env-names';
+import { DEAD_LETTER_QUEUE_URL_ENV, ENV, type EnvName } from '../../shared/config/env-names';
 import { StockadeFunctionRole } from './stockade-function-role';
 import { StockadeLogGroup } from './stockade-log-group';
 
@@ -99,7 +99,7 @@ export class StockadeFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: props.service,
         POWERTOOLS_METRICS_NAMESPACE: 'Stockade',
         // Powertools' default cache age for secrets read through it: how long a rotated secret may lag.
-        POWERTOOLS_PARAMETERS_MAX_AGE: String(config.payments.secretCacheSeconds),
+        [ENV.POWERTOOLS_PARAMETERS_MAX_AGE]: String(config.payments.secretCacheSeconds),
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
@@ -121,7 +121,7 @@ export class StockadeFunction extends NodejsFunction {
    * with Query (docs/data-model.md), and IAM holds every function to that. `leadingKeys` narrows the grant to items
    * whose partition key matches one of the patterns (IAM `dynamodb:LeadingKeys`, `*` wildcards).
    */
-  bindTable(envVar: string, table: StockadeTable, access: TableAccess, options: { leadingKeys?: readonly string[] } = {}): this {
+  bindTable(envVar: EnvName, table: StockadeTable, access: TableAccess, options: { leadingKeys?: readonly string[] } = {}): this {
     this.addEnvironment(envVar, table.tableName);
     const actions = new Set<string>(['dynamodb:DescribeTable']);
     if (access === 'read' || access === 'readWrite') TABLE_READ_ACTIONS.forEach((a) => actions.add(a));
@@ -142,7 +142,7 @@ export class StockadeFunction extends NodejsFunction {
    * needs of the key for a producer (GenerateDataKey and Decrypt, through SQS only), instead of the CDK grant's
    * `kms:GenerateDataKey*` / `kms:ReEncrypt*` wildcards.
    */
-  bindQueueProducer(envVar: string, queue: IQueue): this {
+  bindQueueProducer(envVar: EnvName, queue: IQueue): this {
     this.addEnvironment(envVar, queue.queueUrl);
     this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: [queue.queueArn] }));
     if (queue.encryptionMasterKey) {
@@ -162,7 +162,7 @@ export class StockadeFunction extends NodejsFunction {
    * (shared/config/redrive-queues.ts), and grants exactly what moving messages back takes: receive and delete on the
    * DLQs, send on the source queues, and of their KMS keys what SQS needs for both (through SQS only).
    */
-  bindQueueRedrive(envVar: string, queues: Readonly<Record<string, StockadeQueue>>): this {
+  bindQueueRedrive(envVar: EnvName, queues: Readonly<Record<string, StockadeQueue>>): this {
     const entries = Object.entries(queues);
     this.addEnvironment(
       envVar,
@@ -234,7 +234,7 @@ export class StockadeFunction extends NodejsFunction {
    * Sets `envVar` to a JSON map of ids to secret ARNs (never values), e.g. `{"acme-warehouse": "arn:…"}`, and grants
    * read of each secret as bindSecret does, for a function that reads one secret per partner.
    */
-  bindSecretMap(envVar: string, secrets: ReadonlyMap<string, ISecret>): this {
+  bindSecretMap(envVar: EnvName, secrets: ReadonlyMap<string, ISecret>): this {
     this.addEnvironment(envVar, Stack.of(this).toJsonString(Object.fromEntries([...secrets].map(([id, secret]) => [id, secret.secretArn]))));
     if (secrets.size === 0) return this;
     this.addToRolePolicy(
@@ -262,7 +262,7 @@ export class StockadeFunction extends NodejsFunction {
    * the stage key's policy, which the Secrets stack owns, making it depend on this function's stack (a cycle). The
    * key policy already delegates to IAM in the account, so the role statement is enough.
    */
-  bindSecret(envVar: string, secret: ISecret): this {
+  bindSecret(envVar: EnvName, secret: ISecret): this {
     this.addEnvironment(envVar, secret.secretArn);
     this.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secret.secretArn] }));
     if (secret.encryptionKey) {

@@ -29,6 +29,7 @@ import type { StageContext } from '../constructs/stage-props';
 import { StockadeFunction } from '../constructs/stockade-function';
 import { StockadeLogGroup } from '../constructs/stockade-log-group';
 import type { StockadeQueue } from '../constructs/stockade-queue';
+import { ENV } from '../../shared/config/env-names';
 
 /** The API Gateway stage name; clients call https://…/v1/products. */
 export const API_STAGE_NAME = 'v1';
@@ -137,53 +138,53 @@ export class ApiStack extends Stack {
     this.addRoute('GET /health', this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' }));
     this.addRoute('GET /me', this.addFunction('GetMe', { entry: 'identity/get-me', service: 'identity' }));
     const catalog = (id: string, entry: string, access: 'read' | 'readWrite') =>
-      this.addFunction(id, { entry: `catalog/${entry}`, service: 'catalog' }).bindTable('CATALOG_TABLE', props.tables.catalog, access);
-    this.addRoute('GET /products', catalog('ListProducts', 'list-products', 'read').bindSecret('CURSOR_KEY_SECRET_ARN', props.secrets.cursorSigningKey));
+      this.addFunction(id, { entry: `catalog/${entry}`, service: 'catalog' }).bindTable(ENV.CATALOG_TABLE, props.tables.catalog, access);
+    this.addRoute('GET /products', catalog('ListProducts', 'list-products', 'read').bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey));
     this.addRoute('GET /products/{productId}', catalog('GetProduct', 'get-product', 'read'));
     this.addRoute('POST /vendor/products', catalog('CreateProduct', 'create-product', 'readWrite'));
     this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', 'readWrite'));
     this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', 'readWrite'));
     const cart = (id: string, entry: string) =>
       this.addFunction(id, { entry: `cart/${entry}`, service: 'cart' })
-        .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
-        .bindTable('CATALOG_TABLE', props.tables.catalog, 'read');
+        .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
+        .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'read');
     this.addRoute('GET /cart', cart('GetCart', 'get-cart'));
     this.addRoute('PUT /cart/items/{sku}', cart('PutCartItem', 'put-cart-item'));
     this.addRoute('DELETE /cart/items/{sku}', cart('DeleteCartItem', 'delete-cart-item'));
     this.addRoute('DELETE /cart', cart('ClearCart', 'clear-cart'));
     // The provider data tells checkout which SKUs sell only on live stock (refused while their provider's circuit is open).
     const checkout = this.addFunction('CreateCheckout', { entry: 'checkout/create-checkout', service: 'orders', inventoryProviders: props.inventoryProviders })
-      .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
-      .bindTable('CATALOG_TABLE', props.tables.catalog, 'read')
-      .bindTable('IDEMPOTENCY_TABLE', props.tables.idempotency, 'readWrite');
-    checkout.addEnvironment('ORDER_SAGA_ARN', props.orderSaga.stateMachineArn);
+      .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'read')
+      .bindTable(ENV.IDEMPOTENCY_TABLE, props.tables.idempotency, 'readWrite');
+    checkout.addEnvironment(ENV.ORDER_SAGA_ARN, props.orderSaga.stateMachineArn);
     props.orderSaga.grantStartExecution(checkout);
     this.addRoute('POST /checkout', checkout);
     this.addRoute(
       'GET /orders',
       this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' })
-        .bindTable('ORDERS_TABLE', props.tables.orders, 'read')
-        .bindSecret('CURSOR_KEY_SECRET_ARN', props.secrets.cursorSigningKey),
+        .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'read')
+        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
     );
     // Reading an order awaiting payment may apply a payment Stripe finished (the finalizer), so it may write.
     const getOrder = this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' })
-      .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
-      .bindTable('PAYMENTS_TABLE', props.tables.payments, 'readWrite')
-      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
+      .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
+      .bindTable(ENV.PAYMENTS_TABLE, props.tables.payments, 'readWrite')
+      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
     props.orderSaga.grantTaskResponse(getOrder);
     this.addRoute('GET /orders/{orderId}', getOrder);
     const cancelOrder = this.addFunction('CancelOrder', { entry: 'orders/cancel-order', service: 'orders' })
-      .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
-      .bindTable('CATALOG_TABLE', props.tables.catalog, 'readWrite')
-      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
+      .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite')
+      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
     props.orderSaga.grantTaskResponse(cancelOrder);
     this.addRoute('POST /orders/{orderId}/cancel', cancelOrder);
     this.addRoute(
       'POST /webhooks/stripe',
       this.addFunction('ReceiveStripeWebhook', { entry: 'payments/receive-stripe-webhook', service: 'payments' })
-        .bindTable('PAYMENTS_TABLE', props.tables.payments, 'append')
-        .bindSecret('STRIPE_WEBHOOK_SECRETS_ARN', props.secrets.stripeWebhookSecrets)
-        .bindQueueProducer('PAYMENT_EVENTS_QUEUE_URL', props.paymentEventsQueue),
+        .bindTable(ENV.PAYMENTS_TABLE, props.tables.payments, 'append')
+        .bindSecret(ENV.STRIPE_WEBHOOK_SECRETS_ARN, props.secrets.stripeWebhookSecrets)
+        .bindQueueProducer(ENV.PAYMENT_EVENTS_QUEUE_URL, props.paymentEventsQueue),
     );
     this.addRoute(
       'POST /webhooks/inventory/{providerId}',
@@ -192,34 +193,34 @@ export class ApiStack extends Stack {
         service: 'inventory',
         inventoryProviders: props.inventoryProviders,
       })
-        .bindSecretMap('INVENTORY_PROVIDER_SECRET_ARNS', props.inventoryProviderSecrets)
-        .bindQueueProducer('INVENTORY_UPDATES_QUEUE_URL', props.inventoryUpdatesQueue)
+        .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.inventoryProviderSecrets)
+        .bindQueueProducer(ENV.INVENTORY_UPDATES_QUEUE_URL, props.inventoryUpdatesQueue)
         // Quarantined lines only: the webhook may put QUARANTINE# items and nothing else of the catalog.
-        .bindTable('CATALOG_TABLE', props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
-        .addEnvironment('INVENTORY_HMAC_GRACE_HOURS', String(config.secrets.inventoryGraceHours)),
+        .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
+        .addEnvironment(ENV.INVENTORY_HMAC_GRACE_HOURS, String(config.secrets.inventoryGraceHours)),
     );
     this.addRoute(
       'POST /admin/orders/{orderId}/refund',
       this.addFunction('RefundOrder', { entry: 'admin/refund-order', service: 'admin' })
-        .bindTable('ORDERS_TABLE', props.tables.orders, 'readWrite')
-        .bindTable('AUDIT_TABLE', props.tables.audit, 'append')
-        .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey),
+        .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
+        .bindTable(ENV.AUDIT_TABLE, props.tables.audit, 'append')
+        .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey),
     );
     this.addRoute(
       'GET /admin/reconciliation',
       this.addFunction('GetReconciliation', { entry: 'admin/get-reconciliation', service: 'admin' })
-        .bindTable('PAYMENTS_TABLE', props.tables.payments, 'read')
-        .bindTable('AUDIT_TABLE', props.tables.audit, 'append'),
+        .bindTable(ENV.PAYMENTS_TABLE, props.tables.payments, 'read')
+        .bindTable(ENV.AUDIT_TABLE, props.tables.audit, 'append'),
     );
     this.addRoute(
       'POST /admin/queues/{queueName}/redrive',
       this.addFunction('RedriveQueue', { entry: 'admin/redrive-queue', service: 'admin' })
-        .bindQueueRedrive('REDRIVE_QUEUES', props.redriveQueues)
-        .bindTable('AUDIT_TABLE', props.tables.audit, 'append'),
+        .bindQueueRedrive(ENV.REDRIVE_QUEUES, props.redriveQueues)
+        .bindTable(ENV.AUDIT_TABLE, props.tables.audit, 'append'),
     );
     this.addRoute(
       'GET /admin/audit',
-      this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable('AUDIT_TABLE', props.tables.audit, 'read'),
+      this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable(ENV.AUDIT_TABLE, props.tables.audit, 'read'),
     );
   }
 
@@ -263,9 +264,9 @@ export class ApiStack extends Stack {
       service: 'identity',
       timeout: Duration.seconds(5),
       environment: {
-        COGNITO_USER_POOL_ID: props.userPool.userPoolId,
-        COGNITO_CLIENT_IDS: props.userPoolClients.map((c) => c.userPoolClientId).join(','),
-        STOCKADE_ACCESS_POLICY: JSON.stringify({
+        [ENV.COGNITO_USER_POOL_ID]: props.userPool.userPoolId,
+        [ENV.COGNITO_CLIENT_IDS]: props.userPoolClients.map((c) => c.userPoolClientId).join(','),
+        [ENV.STOCKADE_ACCESS_POLICY]: JSON.stringify({
           adminAllowedCidrs: config.admin.allowedCidrs,
           requireSourceIp: config.auth.requireSourceIp,
           accessTokenMaxAgeSeconds: config.auth.accessTokenMinutes * 60,
@@ -384,8 +385,8 @@ export class ApiStack extends Stack {
       stageContext: this.stageContext,
       ...props,
       environment: {
-        STOCKADE_MAX_BODY_BYTES: String(this.stageContext.config.api.maxBodyBytes),
-        STOCKADE_CORS_ORIGINS: this.stageContext.config.api.corsAllowOrigins.join(','),
+        [ENV.STOCKADE_MAX_BODY_BYTES]: String(this.stageContext.config.api.maxBodyBytes),
+        [ENV.STOCKADE_CORS_ORIGINS]: this.stageContext.config.api.corsAllowOrigins.join(','),
       },
     });
     Validations.of(fn).acknowledge({

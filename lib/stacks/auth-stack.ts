@@ -19,6 +19,7 @@ import { GROUPS, type Group } from '../../shared/domain/access/route-policies';
 import type { StageConfig } from '../config/stage-config';
 import { removalPolicyOf, type StageContext } from '../constructs/stage-props';
 import { StockadeFunction } from '../constructs/stockade-function';
+import { ENV } from '../../shared/config/env-names';
 
 export interface AuthStackProps extends StackProps {
   readonly config: StageConfig;
@@ -105,7 +106,7 @@ export class AuthStack extends Stack {
       entry: 'identity/pre-token-generation',
       service: 'identity',
       timeout: Duration.seconds(5),
-    }).bindTable('AUDIT_TABLE', props.auditTable, 'append');
+    }).bindTable(ENV.AUDIT_TABLE, props.auditTable, 'append');
     const postConfirmation = new StockadeFunction(this, 'PostConfirmation', {
       stageContext,
       entry: 'identity/post-confirmation',

@@ -9,6 +9,7 @@ import type { StageContext } from '../constructs/stage-props';
 import { StockadeFunction } from '../constructs/stockade-function';
 import type { StockadeQueue } from '../constructs/stockade-queue';
 import type { StockadeTable } from '../constructs/stockade-table';
+import { ENV } from '../../shared/config/env-names';
 
 /** How often every provider's whole stock is synced. */
 const FULL_SYNC_EVERY = Duration.minutes(60);
@@ -54,7 +55,7 @@ export class InventoryStack extends Stack {
       // source's consume grant includes sqs:ChangeMessageVisibility on this queue.
       environment: { INVENTORY_UPDATES_QUEUE_URL: queue.queue.queueUrl },
     })
-      .bindTable('CATALOG_TABLE', props.tables.catalog, 'readWrite')
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite')
       .consumeQueue(queue, { batchSize: 10 });
     this.functions.push(fn);
   }
@@ -75,8 +76,8 @@ export class InventoryStack extends Stack {
       // A claim on a provider outlives the longest run, so only a run that died leaves one behind to expire.
       environment: { RELAY_LEASE_SECONDS: String(timeout.toSeconds() + 30) },
     })
-      .bindTable('CATALOG_TABLE', props.tables.catalog, 'readWrite', { leadingKeys: ['OUTBOX#*', 'PROVIDER#*'] })
-      .bindSecretMap('INVENTORY_PROVIDER_SECRET_ARNS', props.providerSecrets);
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite', { leadingKeys: ['OUTBOX#*', 'PROVIDER#*'] })
+      .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.providerSecrets);
     runOnSchedule(fn, {
       id: 'RelayStockNotificationsSchedule',
       every: Duration.minutes(1),
@@ -99,10 +100,10 @@ export class InventoryStack extends Stack {
       timeout: Duration.minutes(5),
       inventoryProviders: props.providers,
     })
-      .bindTable('CATALOG_TABLE', props.tables.catalog, 'read', { leadingKeys: ['PROVIDER#*'] })
-      .bindTable('CATALOG_TABLE', props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
-      .bindQueueProducer('INVENTORY_UPDATES_QUEUE_URL', props.inventoryUpdatesQueue.queue)
-      .bindSecretMap('INVENTORY_PROVIDER_SECRET_ARNS', props.providerSecrets);
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'read', { leadingKeys: ['PROVIDER#*'] })
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
+      .bindQueueProducer(ENV.INVENTORY_UPDATES_QUEUE_URL, props.inventoryUpdatesQueue.queue)
+      .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.providerSecrets);
     runOnSchedule(fn, {
       id: 'SyncProviderStockSchedule',
       every: FULL_SYNC_EVERY,

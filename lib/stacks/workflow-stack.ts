@@ -24,6 +24,7 @@ import { StockadeFunction } from '../constructs/stockade-function';
 import { StockadeLogGroup } from '../constructs/stockade-log-group';
 import type { StockadeQueue } from '../constructs/stockade-queue';
 import type { StockadeTable } from '../constructs/stockade-table';
+import { ENV } from '../../shared/config/env-names';
 
 export interface WorkflowStackProps extends StackProps {
   readonly config: StageConfig;
@@ -74,26 +75,26 @@ export class WorkflowStack extends Stack {
 
     const fn = (id: string, entry: string) => this.addFunction(`${id}Function`, `saga/${entry}`);
     const reserveFn = fn('ReserveStock', 'reserve-stock')
-      .bindTable('CATALOG_TABLE', tables.catalog, 'readWrite')
-      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
-    reserveFn.addEnvironment('HOLD_SECONDS', String(holdSeconds));
+      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
+    reserveFn.addEnvironment(ENV.HOLD_SECONDS, String(holdSeconds));
     const createPaymentFn = fn('CreatePaymentIntent', 'create-payment-intent')
-      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite')
-      .bindTable('PAYMENTS_TABLE', tables.payments, 'readWrite')
-      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
-    const awaitPaymentFn = fn('AwaitPayment', 'await-payment').bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
+      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
+    const awaitPaymentFn = fn('AwaitPayment', 'await-payment').bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
     awaitPaymentFn.addToRolePolicy(sendTaskStatement(stateMachineArn));
     const commitFn = fn('CommitOrder', 'commit-order')
-      .bindTable('CATALOG_TABLE', tables.catalog, 'readWrite')
-      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
-    const publishFn = fn('PublishOrderConfirmed', 'publish-order-confirmed').bindQueueProducer('FULFILMENT_QUEUE_URL', props.fulfilmentQueue.queue);
+      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
+    const publishFn = fn('PublishOrderConfirmed', 'publish-order-confirmed').bindQueueProducer(ENV.FULFILMENT_QUEUE_URL, props.fulfilmentQueue.queue);
     const releaseFn = fn('ReleaseStock', 'release-stock')
-      .bindTable('CATALOG_TABLE', tables.catalog, 'readWrite')
-      .bindTable('ORDERS_TABLE', tables.orders, 'read');
+      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read');
     const cancelPaymentFn = fn('CancelOrRefundPayment', 'cancel-payment')
-      .bindTable('ORDERS_TABLE', tables.orders, 'read')
-      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
-    const markFailedFn = fn('MarkOrderFailed', 'mark-order-failed').bindTable('ORDERS_TABLE', tables.orders, 'readWrite');
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read')
+      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
+    const markFailedFn = fn('MarkOrderFailed', 'mark-order-failed').bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
 
     const orderIdOnly = TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId') });
     const step = (id: string, handler: StockadeFunction, resultPath: string, payload: TaskInput = orderIdOnly) => {
@@ -181,10 +182,10 @@ export class WorkflowStack extends Stack {
 
     // The sweeper: holds whose execution died are released after expiry + grace.
     const sweeper = this.addFunction('SweepExpiredHolds', 'inventory/sweep-expired-holds', Duration.seconds(60))
-      .bindTable('CATALOG_TABLE', tables.catalog, 'readWrite')
-      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite')
-      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
-    sweeper.addEnvironment('SWEEP_GRACE_SECONDS', String(config.checkout.sweepGraceMinutes * 60));
+      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
+    sweeper.addEnvironment(ENV.SWEEP_GRACE_SECONDS, String(config.checkout.sweepGraceMinutes * 60));
     runOnSchedule(sweeper, {
       id: 'SweepSchedule',
       every: Duration.minutes(5),
@@ -195,9 +196,9 @@ export class WorkflowStack extends Stack {
 
     // Payment events: the webhook queues verified Stripe events; this applies them to orders and the saga.
     const applyPayments = this.addFunction('ApplyPaymentEvents', 'payments/apply-payment-events', Duration.seconds(25))
-      .bindTable('PAYMENTS_TABLE', tables.payments, 'readWrite')
-      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite')
-      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey)
+      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey)
       .consumeQueue(props.paymentEventsQueue, { batchSize: 10 });
     applyPayments.addToRolePolicy(sendTaskStatement(stateMachineArn));
 
@@ -209,15 +210,15 @@ export class WorkflowStack extends Stack {
       service: 'payments',
       timeout: Duration.minutes(10),
     })
-      .bindTable('PAYMENTS_TABLE', tables.payments, 'readWrite')
-      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite')
-      .bindTable('AUDIT_TABLE', tables.audit, 'append')
-      .bindSecret('STRIPE_API_KEY_SECRET_ARN', props.secrets.stripeApiKey);
+      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindTable(ENV.AUDIT_TABLE, tables.audit, 'append')
+      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
     this.functions.push(reconcile);
     reconcile.addToRolePolicy(sendTaskStatement(stateMachineArn));
-    reconcile.addEnvironment('RECONCILIATION_WINDOW_HOURS', String(reconciliation.windowHours));
-    reconcile.addEnvironment('RECONCILIATION_STUCK_AFTER_MINUTES', String(reconciliation.stuckAfterMinutes));
-    reconcile.addEnvironment('RECONCILIATION_REMEDIES', reconciliation.remedies.join(','));
+    reconcile.addEnvironment(ENV.RECONCILIATION_WINDOW_HOURS, String(reconciliation.windowHours));
+    reconcile.addEnvironment(ENV.RECONCILIATION_STUCK_AFTER_MINUTES, String(reconciliation.stuckAfterMinutes));
+    reconcile.addEnvironment(ENV.RECONCILIATION_REMEDIES, reconciliation.remedies.join(','));
     runOnSchedule(reconcile, {
       id: 'ReconciliationSchedule',
       every: Duration.minutes(reconciliation.everyMinutes),
@@ -228,10 +229,10 @@ export class WorkflowStack extends Stack {
 
     // Fulfilment hand-off: OrderConfirmed -> the provider -> FULFILLED.
     this.addFunction('HandOffFulfilment', 'fulfilment/hand-off-orders', Duration.seconds(25))
-      .bindTable('ORDERS_TABLE', tables.orders, 'readWrite')
-      .bindSecret('FULFILMENT_API_KEY_SECRET_ARN', props.secrets.fulfilmentApiKey)
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindSecret(ENV.FULFILMENT_API_KEY_SECRET_ARN, props.secrets.fulfilmentApiKey)
       .consumeQueue(props.fulfilmentQueue, { batchSize: 10 })
-      .addEnvironment('FULFILMENT_API_URL', config.fulfilment.apiUrl);
+      .addEnvironment(ENV.FULFILMENT_API_URL, config.fulfilment.apiUrl);
   }
 
   private addFunction(id: string, entry: string, timeout: Duration = STEP_FUNCTION_TIMEOUT): StockadeFunction {

@@ -1,3 +1,4 @@
+import { ENV } from '../config/env-names';
 import { getSecret, SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
@@ -91,7 +92,7 @@ function cachedSecretString(secretArn: string, options: CachedSecretOptions): ()
 }
 
 function cacheSeconds(explicit: number | undefined): number {
-  const seconds = explicit ?? integerEnv('POWERTOOLS_PARAMETERS_MAX_AGE', DEFAULT_CACHE_SECONDS);
+  const seconds = explicit ?? integerEnv(ENV.POWERTOOLS_PARAMETERS_MAX_AGE, DEFAULT_CACHE_SECONDS);
   // Powertools does not cache at all for 0 or less: every request would call Secrets Manager.
   if (!Number.isSafeInteger(seconds) || seconds < 1)
     throw new Error(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type InventoryProviders, parseInventoryProviders } from '../domain/inventory/provider-config';
 import { optionalEnv } from './env';
+import { ENV } from './env-names';
 
 /**
  * The stage's inventory provider data, inlined at build time (StockadeFunction's `inventoryProviders`) and checked
@@ -11,7 +12,7 @@ export function inventoryProviders(): InventoryProviders {
   const raw = process.env.STOCKADE_INVENTORY_PROVIDERS;
   if (!raw) throw new Error('Missing configuration: STOCKADE_INVENTORY_PROVIDERS (bind the function with inventoryProviders)');
   const data = parseInventoryProviders(JSON.parse(raw) as unknown);
-  const override = optionalEnv('STOCKADE_INVENTORY_API_URL', '');
+  const override = optionalEnv(ENV.STOCKADE_INVENTORY_API_URL, '');
   if (!override) return data;
   const base = override.endsWith('/') ? override : `${override}/`;
   return { ...data, providers: Object.fromEntries(Object.entries(data.providers).map(([id, p]) => [id, { ...p, apiUrl: `${base}${id}/` }])) };

@@ -10,6 +10,7 @@ import { withPowertools } from '../handlers/powertools';
 import { problemErrorMapper } from './problem-error-mapper';
 import { type WebhookName, webhookRefusals } from './webhook-refusals';
 import { zodFieldErrors } from './zod-errors';
+import { ENV } from '../config/env-names';
 
 /** What a route declares about its input; each part is a strict zod schema. */
 export interface RouteSchemas<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
@@ -42,8 +43,8 @@ export interface HttpResult {
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
 
-const maxBodyBytes = integerEnv('STOCKADE_MAX_BODY_BYTES', 16_384);
-const corsOrigins = optionalEnv('STOCKADE_CORS_ORIGINS', '')
+const maxBodyBytes = integerEnv(ENV.STOCKADE_MAX_BODY_BYTES, 16_384);
+const corsOrigins = optionalEnv(ENV.STOCKADE_CORS_ORIGINS, '')
   .split(',')
   .map((o) => o.trim())
   .filter(Boolean);

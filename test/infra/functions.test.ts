@@ -1,3 +1,4 @@
+import { ENV } from '../../shared/config/env-names';
 import { StockadeFunction } from '../../lib/constructs/stockade-function';
 import {
   buildStage,
@@ -150,7 +151,7 @@ describe('a stage with functions that bind a secret, consume a queue and leak a 
       extend: ({ api, secrets, messaging }) => {
         const stageContext = { config: synthStage('dev').config, key: secrets.key };
         new StockadeFunction(api, 'BindsSecret', { stageContext, entry: 'platform/get-health', service: 'test' })
-          .bindSecret('STRIPE_API_KEY_ARN', secrets.stripeApiKey)
+          .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey)
           .consumeQueue(messaging.fulfilment);
         new StockadeFunction(api, 'LeaksSecret', {
           stageContext,
@@ -168,7 +169,7 @@ describe('a stage with functions that bind a secret, consume a queue and leak a 
     // A function that is neither a route nor a queue consumer gets no LambdaDLQ acknowledgement.
     expect(findings).toEqual([expect.stringMatching(/^error Serverless-LambdaDLQ at Stockade-dev-Api\/LeaksSecret\/Resource/)]);
     const fn = Object.entries(resourcesOfType(synth().templates.api, 'AWS::Lambda::Function')).find(([id]) => id.startsWith('BindsSecret'));
-    const value = (fn?.[1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables.STRIPE_API_KEY_ARN;
+    const value = (fn?.[1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables.STRIPE_API_KEY_SECRET_ARN;
     expect(resolveReference(synth(), 'api', value)).toMatchObject({ stack: 'secrets', attribute: 'Ref', resource: { Type: 'AWS::SecretsManager::Secret' } });
   });
 

@@ -1,3 +1,4 @@
+import type { EnvName } from '../../shared/config/env-names';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -61,7 +62,7 @@ describe('local runtime built from the synthesized template', () => {
       service: 'test-consumer',
       timeout: Duration.seconds(1),
     })
-      .bindTable('RECORD_TABLE', extraTable, 'readWrite')
+      .bindTable('RECORD_TABLE' as EnvName, extraTable, 'readWrite') // the test fixture's own variable
       .consumeQueue(consumed, { batchSize: 10 });
     app.synth();
     // The API stack is not bundled here, so no demo catalog (it is created through the API).

@@ -1,7 +1,8 @@
 import type { APIGatewayAuthorizerResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { logger } from '../observability/powertools';
-import { issuesOf, withPowertools } from './powertools';
+import { issuesOf } from '../http/zod-errors';
+import { withPowertools } from './powertools';
 
 /** The fields of API Gateway's REQUEST authorizer event an authorizer may read; the rest passes through. */
 export const RequestAuthorizerEventSchema = z

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { issuesOf, withPowertools } from './powertools';
+import { issuesOf } from '../http/zod-errors';
+import { withPowertools } from './powertools';
 
 /**
  * The kit for Cognito user pool triggers: the shared observability and the trigger event checked with `schema` (the

@@ -16,8 +16,3 @@ export function withPowertools<E, R>(core: (event: E, context: Context) => Promi
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
-
-/** Parses a handler's input with its schema; the error names the fields and rules at fault, never their values. */
-export function issuesOf(error: { issues: ReadonlyArray<{ path: PropertyKey[]; code: string }> }): string {
-  return error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.code}`).join('; ');
-}

@@ -2,7 +2,8 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { SagaError, TransientError } from '../domain/orders/saga-errors';
 import { logger } from '../observability/powertools';
-import { issuesOf, withPowertools } from './powertools';
+import { issuesOf } from '../http/zod-errors';
+import { withPowertools } from './powertools';
 
 /** What every saga step receives from the state machine: at least the order id. */
 export const StepInputSchema = z.object({ orderId: z.string().min(1).max(64) });

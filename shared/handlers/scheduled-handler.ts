@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { issuesOf, withPowertools } from './powertools';
+import { issuesOf } from '../http/zod-errors';
+import { withPowertools } from './powertools';
 
 /**
  * What a scheduled function accepts: EventBridge's scheduled event, or an operator's manual run (`aws lambda

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ROTATION_STEPS, type RotationStep } from '../domain/inventory/rotate-hmac-secret';
 import { logger } from '../observability/powertools';
-import { issuesOf, withPowertools } from './powertools';
+import { issuesOf } from '../http/zod-errors';
+import { withPowertools } from './powertools';
 
 /** What Secrets Manager sends for each rotation step (fields it may add later are ignored). */
 const RotationEventSchema = z.object({

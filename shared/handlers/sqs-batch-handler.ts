@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { SqsDeadLetters } from '../adapters/sqs-dead-letters';
 import { requiredEnv } from '../config/env';
 import { DEAD_LETTER_QUEUE_URL_ENV } from '../config/env-names';
+import { issuesOf } from '../http/zod-errors';
 import { logger, metrics } from '../observability/powertools';
 
 export interface SqsBatchHandlerOptions<S extends z.ZodType> {
@@ -37,7 +38,7 @@ export function parseMessage<S extends z.ZodType>(body: string, schema: S): { ok
   }
   const result = schema.safeParse(json);
   if (result.success) return { ok: true, message: result.data };
-  return { ok: false, reason: `The message body is malformed: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`).join('; ')}` };
+  return { ok: false, reason: `The message body is malformed: ${issuesOf(result.error)}` };
 }
 
 /**

@@ -11,3 +11,8 @@ export function zodFieldErrors(error: z.ZodError, root: string): FieldError[] {
     return { path, message: issue.message };
   });
 }
+
+/** A one-line summary of zod issues for logs and dead-letter reasons: field and rule, never the values. */
+export function issuesOf(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.code}`).join('; ');
+}

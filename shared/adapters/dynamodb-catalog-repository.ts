@@ -1,5 +1,4 @@
 import {
-  BatchGetItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
@@ -10,6 +9,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../domain/errors';
 import type { CatalogRepository, ListPosition, ProductChanges, ProductRecord, StoredProduct, StoredSku } from '../ports/catalog-repository';
+import { batchGetItems } from './dynamodb-batch-get';
 
 /** Index reads one listing page may take before it returns what it has (with a cursor to continue). */
 const MAX_READS_PER_PAGE = 10;
@@ -62,7 +62,7 @@ export class DynamoDbCatalogRepository implements CatalogRepository {
   async skusWithProducts(codes: readonly string[]): Promise<Array<{ sku: StoredSku; product: StoredProduct }>> {
     const skus = await this.skus(codes);
     const productIds = [...new Set(skus.map((s) => s.productId))];
-    const products = new Map((await this.batchGet(productIds.map(productKey))).map((i) => [String(i.productId), toProduct(i)]));
+    const products = new Map((await batchGetItems(this.client, this.tableName, productIds.map(productKey))).map((i) => [String(i.productId), toProduct(i)]));
     return skus.flatMap((sku) => {
       const product = products.get(sku.productId);
       return product ? [{ sku, product }] : [];
@@ -174,22 +174,7 @@ export class DynamoDbCatalogRepository implements CatalogRepository {
   }
 
   private async skus(codes: readonly string[]): Promise<StoredSku[]> {
-    return (await this.batchGet(codes.map(skuKey))).map(toSku);
-  }
-
-  /** Strongly consistent BatchGetItem in chunks of 100, asking again for keys DynamoDB leaves unprocessed. */
-  private async batchGet(keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<Array<Record<string, unknown>>> {
-    const result: Array<Record<string, unknown>> = [];
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending = keys.slice(i, i + 100).map((k) => marshall(k));
-      for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
-        const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-        result.push(...(out.Responses?.[this.tableName] ?? []).map((item) => unmarshall(item)));
-        pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
-      if (pending.length > 0) throw new Error('BatchGetItem kept keys unprocessed');
-    }
-    return result;
+    return (await batchGetItems(this.client, this.tableName, codes.map(skuKey))).map(toSku);
   }
 }
 

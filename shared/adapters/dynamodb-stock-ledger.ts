@@ -1,14 +1,8 @@
-import {
-  BatchGetItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  QueryCommand,
-  TransactWriteItemsCommand,
-  type TransactWriteItem,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, QueryCommand, TransactWriteItemsCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { SagaError, TransientError } from '../domain/orders/saga-errors';
 import type { HeldLine, ReserveResult, StockHold, StockLedger } from '../ports/stock-ledger';
+import { batchGetItems, UnprocessedKeysError } from './dynamodb-batch-get';
 import { cancellationCodes, orderTransitionItems, transientIfContended } from './dynamodb-order-items';
 import { outboxPut, stockNotifications, stockSourceOf } from './dynamodb-stock-notification-outbox';
 
@@ -127,30 +121,16 @@ export class DynamoDbStockLedger implements StockLedger {
 
   /** SKU -> the provider owning its stock, for the SKUs that have one (strongly consistent). */
   private async stockSources(skus: readonly string[]): Promise<Map<string, string>> {
-    const sources = new Map<string, string>();
-    // A hold has at most 50 lines (MAX_ORDER_LINES), within one BatchGetItem of 100 keys.
-    let keys = skus.map((sku) => marshall(skuKey(sku)));
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt >= 5) throw new TransientError('BatchGetItem kept SKU keys unprocessed');
-      const out = await this.client.send(
-        new BatchGetItemCommand({
-          RequestItems: {
-            [this.catalogTable]: {
-              Keys: keys,
-              ConsistentRead: true,
-              ProjectionExpression: '#sku, #source',
-              ExpressionAttributeNames: { '#sku': 'sku', '#source': 'stockSource' },
-            },
-          },
-        }),
-      );
-      for (const item of (out.Responses?.[this.catalogTable] ?? []).map((i) => unmarshall(i))) {
+    const items = await batchGetItems(this.client, this.catalogTable, skus.map(skuKey), { projection: ['sku', 'stockSource'] }).catch((error: unknown) => {
+      // A saga step: the state machine retries a TransientError.
+      throw error instanceof UnprocessedKeysError ? new TransientError(error.message) : error;
+    });
+    return new Map(
+      items.flatMap((item) => {
         const source = stockSourceOf(item);
-        if (source) sources.set(String(item.sku), source);
-      }
-      keys = out.UnprocessedKeys?.[this.catalogTable]?.Keys ?? [];
-    }
-    return sources;
+        return source ? [[String(item.sku), source] as const] : [];
+      }),
+    );
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { CloudAssembly } from '../local/assembly';
+import { CloudAssembly } from '../local/runtime/assembly';
 import { bundlesToMeasure } from './cold-start/bundles';
 import { coldStartOptions } from './cold-start/options';
 import { measure } from './cold-start/probe';

@@ -4,11 +4,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import Stripe from 'stripe';
 import { apiCaller } from '../../local/clients/api-client';
-import type { DemoUsers } from '../../local/identity/demo-users';
-import { signInWithPassword } from '../../local/identity/sign-in';
-import { LOCAL_REGION } from '../../local/intrinsics';
-import type { Endpoints, LocalRuntime } from '../../local/runtime';
-import { localCredentials } from '../../local/services/credentials';
+import type { DemoUsers } from '../../local/demo/demo-users';
+import { signInWithPassword } from '../../local/clients/sign-in';
+import { LOCAL_REGION } from '../../local/runtime/intrinsics';
+import type { Endpoints, LocalRuntime } from '../../local/runtime/local-runtime';
+import { localCredentials } from '../../local/aws/credentials';
 import { log } from '../lib/progress';
 
 /** Stock of the benchmark SKU: far more than any run sells. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/intrinsics';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/runtime/intrinsics';
 
 /** A Lambda context as the runtime hands one to a handler, 20 s before its deadline. */
 export function lambdaContext(name: string): Context {

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { LocalRuntime } from '../../local/runtime';
+import { LocalRuntime } from '../../local/runtime/local-runtime';
 import { log, secondsSince } from '../lib/progress';
 import { synthesizeFresh } from '../lib/synthesis';
 import { CHECKOUT_OUT, type CheckoutOptions } from './options';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ApiResponse } from '../../local/clients/api-client';
-import type { LocalRuntime } from '../../local/runtime';
+import type { LocalRuntime } from '../../local/runtime/local-runtime';
 import type { OrderStatus } from '../../shared/domain/orders/order';
 import { pool, sleep } from '../lib/concurrency';
 import type { InvocationLog } from '../lib/lambda-invocations';

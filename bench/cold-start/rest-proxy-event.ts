@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { LOCAL_ACCOUNT } from '../../local/intrinsics';
+import { LOCAL_ACCOUNT } from '../../local/runtime/intrinsics';
 
 /** A minimal API Gateway REST proxy event, as the stage would send it for `method path`. */
 export function restProxyEvent(method: string, resourcePath: string, stage: string): APIGatewayProxyEvent {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { readRestApis } from '../../local/apigw/rest-api-model';
-import type { CloudAssembly, TemplateResource } from '../../local/assembly';
-import type { IntrinsicResolver } from '../../local/intrinsics';
+import { readRestApis } from '../../local/aws/apigw/rest-api-model';
+import type { CloudAssembly, TemplateResource } from '../../local/runtime/assembly';
+import type { IntrinsicResolver } from '../../local/runtime/intrinsics';
 import { bundleLikeAFunction, packageShares, type PackageShare } from '../lib/bundling';
 import { benchResolver, functionDefinition, lambdaRuntimeEnvironment } from '../lib/function-environment';
 import { BENCH_OUT } from '../lib/paths';

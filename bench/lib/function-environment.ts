@@ -1,7 +1,7 @@
-import type { CloudAssembly, TemplateResource } from '../../local/assembly';
-import { IntrinsicResolver, LOCAL_ACCOUNT, LOCAL_REGION, type PhysicalLookup, type ResolvedResource } from '../../local/intrinsics';
-import { localCredentials } from '../../local/services/credentials';
-import { generatedName } from '../../local/services/service';
+import type { CloudAssembly, TemplateResource } from '../../local/runtime/assembly';
+import { IntrinsicResolver, LOCAL_ACCOUNT, LOCAL_REGION, type PhysicalLookup, type ResolvedResource } from '../../local/runtime/intrinsics';
+import { localCredentials } from '../../local/aws/credentials';
+import { generatedName } from '../../local/aws/service';
 import { FUNCTION_RUNTIME } from '../../lib/constructs/stockade-function';
 
 /**
@@ -60,7 +60,7 @@ export function benchResolver(assembly: CloudAssembly): IntrinsicResolver {
   return new IntrinsicResolver(assembly, deployedLikeNames);
 }
 
-/** What the Lambda service itself sets in every execution environment (values as in local/lambda/lambda-service.ts). */
+/** What the Lambda service itself sets in every execution environment (values as in local/aws/lambda/lambda-service.ts). */
 export function lambdaRuntimeEnvironment(options: { functionName: string; memoryMb: number; handler: string; codeDirectory: string }): Record<string, string> {
   return {
     AWS_REGION: LOCAL_REGION,

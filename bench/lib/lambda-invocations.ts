@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { LambdaService } from '../../local/lambda/lambda-service';
+import type { LambdaService } from '../../local/aws/lambda/lambda-service';
 
 /** One function's invocations in one phase; durations in ms, wall time around invoke(). */
 export interface FunctionTally {

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../../lib/constructs/stockade-function';
-import { synthesizeStage } from '../../local/synth';
+import { synthesizeStage } from '../../local/runtime/synth';
 import { log } from './progress';
 
 /** Synthesizes `stage` into an emptied `cdkOut`, with the real CDK bundling of every function. */

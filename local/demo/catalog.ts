@@ -1,8 +1,8 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import type { DemoUser } from '../identity/demo-users';
-import { signInWithPassword } from '../identity/sign-in';
-import { LOCAL_REGION } from '../intrinsics';
-import { localCredentials } from '../services/credentials';
+import type { DemoUser } from './demo-users';
+import { signInWithPassword } from '../clients/sign-in';
+import { LOCAL_REGION } from '../runtime/intrinsics';
+import { localCredentials } from '../aws/credentials';
 
 interface DemoProduct {
   readonly name: string;

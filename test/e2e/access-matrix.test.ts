@@ -1,6 +1,6 @@
-import { readRestApis } from '../../local/apigw/rest-api-model';
-import { CloudAssembly } from '../../local/assembly';
-import { IntrinsicResolver } from '../../local/intrinsics';
+import { readRestApis } from '../../local/aws/apigw/rest-api-model';
+import { CloudAssembly } from '../../local/runtime/assembly';
+import { IntrinsicResolver } from '../../local/runtime/intrinsics';
 import { resolveStageConfig } from '../../lib/config/stages';
 import { decideAccess, type Principal } from '../../shared/domain/access/access-policy';
 import { routeAccess } from '../../shared/domain/access/route-policies';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { onboardPrivilegedUser } from '../../local/identity/demo-users';
+import { onboardPrivilegedUser } from '../../local/demo/demo-users';
 import { testEndpoints } from '../support/endpoints';
 import { cognitoClient, signIn } from '../support/identity';
 

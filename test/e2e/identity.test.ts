@@ -13,7 +13,7 @@ import {
   UserNotConfirmedException,
   VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { demoPassword } from '../../local/identity/demo-users';
+import { demoPassword } from '../../local/demo/demo-users';
 import { testEndpoints } from '../support/endpoints';
 import { cognitoClient, confirmationCode, httpFrom, signIn, totpCode } from '../support/identity';
 

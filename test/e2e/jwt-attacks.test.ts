@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { CognitoIdentityProviderClient, InitiateAuthCommand, RespondToAuthChallengeCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { totpCode } from '../../local/identity/totp';
+import { totpCode } from '../../local/clients/totp';
 import { localCredentials, testEndpoints } from '../support/endpoints';
 import { assemble, b64url, cognitoLocalKey, decodeJwt, freshRsaKey, type JwtPayload, signHs256, signRs256 } from '../support/jwt-forge';
 

@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ulid } from 'ulid';
-import { CloudAssembly, type TemplateResource } from '../../local/assembly';
-import { generatedName } from '../../local/services/service';
+import { CloudAssembly, type TemplateResource } from '../../local/runtime/assembly';
+import { generatedName } from '../../local/aws/service';
 import { DynamoDbPaymentRecords } from '../../shared/adapters/dynamodb-payment-records';
 import type { Discrepancy } from '../../shared/ports/reconciliation-reports';
 import { apiCaller } from '../support/api';

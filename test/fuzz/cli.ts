@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT, synthesizeStage } from '../../local/synth';
+import { PROJECT_ROOT, synthesizeStage } from '../../local/runtime/synth';
 import { type RuntimeProcess, startRuntimeProcess, stopRuntimeProcess } from '../setup/local-runtime-process';
 import { fuzzStockade } from './stockade-fuzz';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InventoryProviderStandIn } from '../../local/services/inventory-provider-stand-in';
-import type { Endpoints } from '../../local/runtime';
+import { InventoryProviderStandIn } from '../../local/partners/inventory-provider/inventory-provider-stand-in';
+import type { Endpoints } from '../../local/runtime/local-runtime';
 import { verifyInventorySignature } from '../../shared/domain/inventory/webhook-signature';
 import type { StockNotification } from '../../shared/ports/inventory';
 import { testEndpoints } from '../support/endpoints';

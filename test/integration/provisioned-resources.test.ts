@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CloudAssembly } from '../../local/assembly';
+import { CloudAssembly } from '../../local/runtime/assembly';
 import { localCredentials, testEndpoints } from '../support/endpoints';
 
 /** Every table and queue of the synthesized dev stage exists locally with the template's keys and settings. */

@@ -12,7 +12,7 @@ import { StockadeQueue } from '../../lib/constructs/stockade-queue';
 import { StockadeTable } from '../../lib/constructs/stockade-table';
 import { readEndpoints, startRuntimeProcess, stopRuntimeProcess, type RuntimeProcess } from '../setup/local-runtime-process';
 import { localCredentials } from '../support/endpoints';
-import type { Endpoints } from '../../local/runtime';
+import type { Endpoints } from '../../local/runtime/local-runtime';
 
 /**
  * The local runtime has no list of its own: a table or queue added to a stack appears locally with no other edit,

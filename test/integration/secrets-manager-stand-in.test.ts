@@ -7,7 +7,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { CloudAssembly } from '../../local/assembly';
+import { CloudAssembly } from '../../local/runtime/assembly';
 import { localCredentials, testEndpoints } from '../support/endpoints';
 
 /** The Secrets Manager stand-in, driven by the real SDK client, holding the secrets the template declares. */

@@ -21,11 +21,11 @@ import { LambdaInvoke, type LambdaInvokeProps } from 'aws-cdk-lib/aws-stepfuncti
 import { addStockadeStage } from '../../lib/app';
 import { resolveStageConfig } from '../../lib/config/stages';
 import { StockadeFunction } from '../../lib/constructs/stockade-function';
-import { CloudAssembly, type TemplateResource } from '../../local/assembly';
-import { IntrinsicResolver } from '../../local/intrinsics';
-import { LambdaService } from '../../local/lambda/lambda-service';
-import { localCredentials } from '../../local/services/credentials';
-import { StepFunctionsService } from '../../local/services/step-functions';
+import { CloudAssembly, type TemplateResource } from '../../local/runtime/assembly';
+import { IntrinsicResolver } from '../../local/runtime/intrinsics';
+import { LambdaService } from '../../local/aws/lambda/lambda-service';
+import { localCredentials } from '../../local/aws/credentials';
+import { StepFunctionsService } from '../../local/aws/step-functions/step-functions';
 
 /** One invocation of the fixture function, as it reported it. */
 interface Report {

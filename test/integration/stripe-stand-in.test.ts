@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import Stripe from 'stripe';
-import { StripeStandIn } from '../../local/services/stripe-stand-in';
+import { StripeStandIn } from '../../local/partners/stripe/stripe-stand-in';
 import { type StripeControlConfig, clearStripeFaults, injectStripeFault, redeliverStripeEvent, stripeRequests } from '../support/stripe-control';
 
 /**
@@ -889,7 +889,7 @@ describe('Stripe stand-in', () => {
 /** Starts a stand-in with a webhook retry pending for 60 s and a request hung by an injected fault, then stops it. */
 const EXIT_PROBE = `
 const http = require('node:http');
-const { StripeStandIn } = require('./local/services/stripe-stand-in.ts');
+const { StripeStandIn } = require('./local/partners/stripe/stripe-stand-in.ts');
 const post = (port, body) => new Promise((resolve) => {
   const req = http.request({ host: '127.0.0.1', port, path: '/v1/payment_intents', method: 'POST', agent: false,
     headers: { Authorization: 'Bearer sk_test_exit', 'Content-Type': 'application/x-www-form-urlencoded' } },

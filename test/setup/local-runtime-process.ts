@@ -11,7 +11,7 @@ export interface RuntimeProcess {
 }
 
 /**
- * Starts `local/start.ts` as its own process over an already synthesized assembly, and resolves once it has
+ * Starts `local/cli/start.ts` as its own process over an already synthesized assembly, and resolves once it has
  * written endpoints.json. Tests reach it only over its real protocols.
  */
 export async function startRuntimeProcess(options: {
@@ -28,7 +28,7 @@ export async function startRuntimeProcess(options: {
     [
       '--import',
       'tsx',
-      path.join(PROJECT_ROOT, 'local', 'start.ts'),
+      path.join(PROJECT_ROOT, 'local', 'cli', 'start.ts'),
       '--no-synth',
       '--stage',
       options.stage ?? 'dev',

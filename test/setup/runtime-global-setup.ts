@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { synthesizeStage } from '../../local/synth';
+import { synthesizeStage } from '../../local/runtime/synth';
 import { PROJECT_ROOT, type RuntimeProcess, startRuntimeProcess } from './local-runtime-process';
 
 /** Where the test runtime keeps its state; STOCKADE_TEST_STATE_DIR lets two test runs share a machine. */

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import Stripe from 'stripe';
-import type { Endpoints } from '../../local/runtime';
+import type { Endpoints } from '../../local/runtime/local-runtime';
 
-import { localCredentials } from '../../local/services/credentials';
+import { localCredentials } from '../../local/aws/credentials';
 
 export { localCredentials };
 

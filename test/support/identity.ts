@@ -3,9 +3,9 @@ import { request } from 'node:http';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CognitoIdentityProviderClient, ConfirmSignUpCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { type DemoUser, demoPassword } from '../../local/identity/demo-users';
-import { signInWithPassword } from '../../local/identity/sign-in';
-import { totpCode } from '../../local/identity/totp';
+import { type DemoUser, demoPassword } from '../../local/demo/demo-users';
+import { signInWithPassword } from '../../local/clients/sign-in';
+import { totpCode } from '../../local/clients/totp';
 import { localCredentials, testEndpoints } from './endpoints';
 
 export { totpCode };

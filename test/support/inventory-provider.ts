@@ -1,4 +1,4 @@
-import type { Endpoints } from '../../local/runtime';
+import type { Endpoints } from '../../local/runtime/local-runtime';
 import {
   INVENTORY_CONTROL_PREFIX,
   type ProviderMode,
@@ -6,7 +6,7 @@ import {
   type ProviderStockLine,
   type PushResult,
   type RecordedNotification,
-} from '../../local/services/inventory-provider-stand-in';
+} from '../../local/partners/inventory-provider/inventory-provider-stand-in';
 import { inventorySignatureHeaders } from '../../shared/domain/inventory/webhook-signature';
 
 export type { ProviderMode, ProviderSales, ProviderStockLine, PushResult, RecordedNotification };

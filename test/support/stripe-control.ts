@@ -1,6 +1,6 @@
-import type { Endpoints } from '../../local/runtime';
-import type { ApiRequestRecord, ControlFaultRule } from '../../local/services/stripe-stand-in';
-import { CONTROL_PREFIX } from '../../local/services/stripe/control';
+import type { Endpoints } from '../../local/runtime/local-runtime';
+import type { ApiRequestRecord, ControlFaultRule } from '../../local/partners/stripe/stripe-stand-in';
+import { CONTROL_PREFIX } from '../../local/partners/stripe/control';
 
 export type { ApiRequestRecord, ControlFaultRule };
 

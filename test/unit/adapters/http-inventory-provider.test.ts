@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { HttpInventoryProvider, ProviderHttpError } from '../../../shared/adapters/http-inventory-provider';
 import { serializeInventoryHmacSecret } from '../../../shared/domain/inventory/hmac-secrets';
-import { InventoryProviderStandIn } from '../../../local/services/inventory-provider-stand-in';
+import { InventoryProviderStandIn } from '../../../local/partners/inventory-provider/inventory-provider-stand-in';
 import { saleNotice } from '../../support/inventory-fakes';
 
 /**

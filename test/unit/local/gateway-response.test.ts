@@ -1,5 +1,5 @@
-import { fillTemplate, renderFrontDoorResponse, renderGatewayResponse } from '../../../local/apigw/gateway-response';
-import type { GatewayResponseTemplate } from '../../../local/apigw/rest-api-model';
+import { fillTemplate, renderFrontDoorResponse, renderGatewayResponse } from '../../../local/aws/apigw/gateway-response';
+import type { GatewayResponseTemplate } from '../../../local/aws/apigw/rest-api-model';
 
 /** A problem+json gateway response in the shape lib/stacks/api-stack.ts gives every type. */
 function problemResponse(status: number, slug: string): GatewayResponseTemplate {

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CloudAssembly } from '../../../local/assembly';
-import { IntrinsicResolver } from '../../../local/intrinsics';
+import { CloudAssembly } from '../../../local/runtime/assembly';
+import { IntrinsicResolver } from '../../../local/runtime/intrinsics';
 
 describe('IntrinsicResolver', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'stockade-asm-'));

@@ -9,7 +9,7 @@ import {
   pathOf,
   queryParameters,
   targetOfRawRequest,
-} from '../../../local/apigw/request-parts';
+} from '../../../local/aws/apigw/request-parts';
 
 describe('request parts as the local API Gateway reads them', () => {
   describe('query parameters and headers are data', () => {

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { lambdaAuthorizer } from '../../../local/apigw/lambda-authorizer';
-import { readRestApis } from '../../../local/apigw/rest-api-model';
-import { RestApiServer } from '../../../local/apigw/rest-api-server';
-import { CloudAssembly } from '../../../local/assembly';
-import { IntrinsicResolver } from '../../../local/intrinsics';
-import type { LambdaService } from '../../../local/lambda/lambda-service';
+import { lambdaAuthorizer } from '../../../local/aws/apigw/lambda-authorizer';
+import { readRestApis } from '../../../local/aws/apigw/rest-api-model';
+import { RestApiServer } from '../../../local/aws/apigw/rest-api-server';
+import { CloudAssembly } from '../../../local/runtime/assembly';
+import { IntrinsicResolver } from '../../../local/runtime/intrinsics';
+import type { LambdaService } from '../../../local/aws/lambda/lambda-service';
 import { type RawResponse, rawHttp, rawRequest } from '../../support/raw-http';
 
 const STACK = 'Stockade-dev-Api';

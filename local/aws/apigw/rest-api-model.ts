@@ -1,0 +1,151 @@
+import type { CloudAssembly, TemplateResource } from '../../runtime/assembly';
+import type { IntrinsicResolver } from '../../runtime/intrinsics';
+
+/** One method of the synthesized REST API. */
+export interface ApiRoute {
+  readonly httpMethod: string;
+  /** Resource path template, e.g. /products/{productId}. */
+  readonly resourcePath: string;
+  readonly resourceLogicalId: string;
+  readonly integration:
+    | { readonly kind: 'lambda-proxy'; readonly functionLogicalId: string; readonly timeoutMs: number }
+    | { readonly kind: 'mock'; readonly statusCode: number; readonly headers: Record<string, string> };
+  /** NONE, CUSTOM (Lambda authorizer), COGNITO_USER_POOLS, AWS_IAM. */
+  readonly authorizationType: string;
+  readonly authorizerLogicalId?: string;
+  /** Request parameters the method marks as required, checked when its validator validates parameters. */
+  readonly requiredHeaders: readonly string[];
+  readonly requiredQuery: readonly string[];
+}
+
+export interface GatewayResponseTemplate {
+  readonly statusCode?: number;
+  readonly template?: string;
+  readonly headers: Record<string, string>;
+}
+
+/** The REST API of a stage, read from the template: routes, stage name and gateway responses. */
+export interface RestApiModel {
+  readonly restApiLogicalId: string;
+  readonly stackName: string;
+  readonly stageName: string;
+  readonly routes: readonly ApiRoute[];
+  readonly gatewayResponses: ReadonlyMap<string, GatewayResponseTemplate>;
+}
+
+function refOf(value: unknown): string | undefined {
+  if (value && typeof value === 'object' && 'Ref' in value) return String((value as { Ref: unknown }).Ref);
+  return undefined;
+}
+
+function getAttOf(value: unknown): [string, string] | undefined {
+  if (value && typeof value === 'object' && 'Fn::GetAtt' in value) {
+    const arg = (value as { 'Fn::GetAtt': unknown })['Fn::GetAtt'];
+    const [id, attr] = Array.isArray(arg) ? (arg as string[]) : String(arg).split('.');
+    return [String(id), String(attr)];
+  }
+  return undefined;
+}
+
+/** Finds the Lambda function an integration URI points at (Fn::GetAtt [Function, Arn] somewhere inside it). */
+function functionInUri(uri: unknown, functions: ReadonlySet<string>): string | undefined {
+  const att = getAttOf(uri);
+  if (att && functions.has(att[0])) return att[0];
+  if (Array.isArray(uri)) {
+    for (const item of uri) {
+      const found = functionInUri(item, functions);
+      if (found) return found;
+    }
+  } else if (uri && typeof uri === 'object') {
+    for (const item of Object.values(uri)) {
+      const found = functionInUri(item, functions);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Reads every AWS::ApiGateway::RestApi of the assembly into route models. */
+export function readRestApis(assembly: CloudAssembly, resolver: IntrinsicResolver): RestApiModel[] {
+  const functionIds = new Set(assembly.resourcesOfType('AWS::Lambda::Function').map((f) => f.logicalId));
+  return assembly.resourcesOfType('AWS::ApiGateway::RestApi').map((api) => {
+    const inStack = (type: string) =>
+      assembly.resourcesOfType(type).filter((r) => r.stackName === api.stackName && refOf(r.properties.RestApiId) === api.logicalId);
+    const resources = new Map(inStack('AWS::ApiGateway::Resource').map((r) => [r.logicalId, r]));
+
+    const pathOf = (resourceId: unknown): { path: string; logicalId: string } => {
+      const att = getAttOf(resourceId);
+      if (att && att[0] === api.logicalId && att[1] === 'RootResourceId') return { path: '/', logicalId: 'root' };
+      const id = refOf(resourceId);
+      const resource = id ? resources.get(id) : undefined;
+      if (!id || !resource) throw new Error(`Unresolvable API resource ${JSON.stringify(resourceId)} in ${api.stackName}`);
+      const parent = pathOf(resource.properties.ParentId).path;
+      return { path: `${parent === '/' ? '' : parent}/${String(resource.properties.PathPart)}`, logicalId: id };
+    };
+
+    const validators = new Map(inStack('AWS::ApiGateway::RequestValidator').map((v) => [v.logicalId, v.properties.ValidateRequestParameters === true]));
+
+    const routes: ApiRoute[] = inStack('AWS::ApiGateway::Method').map((method: TemplateResource) => {
+      const p = method.properties;
+      const { path, logicalId } = pathOf(p.ResourceId);
+      const integration = (p.Integration ?? {}) as {
+        Type?: string;
+        Uri?: unknown;
+        TimeoutInMillis?: number;
+        IntegrationResponses?: Array<{ StatusCode?: string; ResponseParameters?: Record<string, string> }>;
+      };
+      let routeIntegration: ApiRoute['integration'];
+      if (integration.Type === 'AWS_PROXY') {
+        const fn = functionInUri(integration.Uri, functionIds);
+        if (!fn) throw new Error(`${method.logicalId}: AWS_PROXY integration whose URI names no function of the template`);
+        routeIntegration = { kind: 'lambda-proxy', functionLogicalId: fn, timeoutMs: integration.TimeoutInMillis ?? 29_000 };
+      } else if (integration.Type === 'MOCK') {
+        const response = integration.IntegrationResponses?.[0];
+        const headers: Record<string, string> = {};
+        for (const [key, value] of Object.entries(response?.ResponseParameters ?? {})) {
+          const header = key.replace(/^method\.response\.header\./, '');
+          headers[header] = String(resolver.resolve(value, method.stackName)).replace(/^'(.*)'$/, '$1');
+        }
+        routeIntegration = { kind: 'mock', statusCode: Number(response?.StatusCode ?? 200), headers };
+      } else {
+        throw new Error(`${method.logicalId}: integration type ${String(integration.Type)} is not emulated locally`);
+      }
+      const validatorId = refOf(p.RequestValidatorId);
+      const validates = validatorId ? validators.get(validatorId) === true : false;
+      const required = Object.entries((p.RequestParameters ?? {}) as Record<string, boolean>).filter(([, isRequired]) => isRequired === true && validates);
+      return {
+        httpMethod: String(p.HttpMethod).toUpperCase(),
+        resourcePath: path,
+        resourceLogicalId: logicalId,
+        integration: routeIntegration,
+        authorizationType: String(p.AuthorizationType ?? 'NONE'),
+        ...(refOf(p.AuthorizerId) ? { authorizerLogicalId: refOf(p.AuthorizerId) } : {}),
+        requiredHeaders: required.filter(([k]) => k.startsWith('method.request.header.')).map(([k]) => k.slice('method.request.header.'.length)),
+        requiredQuery: required.filter(([k]) => k.startsWith('method.request.querystring.')).map(([k]) => k.slice('method.request.querystring.'.length)),
+      };
+    });
+
+    const stage = assembly
+      .resourcesOfType('AWS::ApiGateway::Stage')
+      .find((s) => s.stackName === api.stackName && refOf(s.properties.RestApiId) === api.logicalId);
+    const gatewayResponses = new Map<string, GatewayResponseTemplate>();
+    for (const gr of inStack('AWS::ApiGateway::GatewayResponse')) {
+      const props = resolver.resolve(gr.properties, gr.stackName) as {
+        ResponseType: string;
+        StatusCode?: string;
+        ResponseTemplates?: Record<string, string>;
+        ResponseParameters?: Record<string, string>;
+      };
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(props.ResponseParameters ?? {})) {
+        headers[key.replace(/^gatewayresponse\.header\./, '')] = String(value).replace(/^'(.*)'$/, '$1');
+      }
+      gatewayResponses.set(props.ResponseType, {
+        ...(props.StatusCode ? { statusCode: Number(props.StatusCode) } : {}),
+        ...(props.ResponseTemplates?.['application/json'] ? { template: props.ResponseTemplates['application/json'] } : {}),
+        headers,
+      });
+    }
+    return { restApiLogicalId: api.logicalId, stackName: api.stackName, stageName: String(stage?.properties.StageName ?? 'prod'), routes, gatewayResponses };
+  });
+}

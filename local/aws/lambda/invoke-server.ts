@@ -1,0 +1,56 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeServer, listenOnLoopback, LOOPBACK, readBody } from '../../runtime/net';
+import type { LambdaService } from './lambda-service';
+
+/**
+ * The Lambda Invoke API (POST /2015-03-31/functions/{FunctionName}/invocations) on loopback, so that callers
+ * that invoke functions the AWS way (cognito-local's triggers, @aws-sdk/client-lambda) reach the local functions.
+ * A handler error answers 200 with X-Amz-Function-Error: Unhandled, as Lambda does.
+ */
+export class LambdaInvokeServer {
+  private server?: Server;
+  private port = 0;
+
+  constructor(private readonly lambdas: LambdaService) {}
+
+  get endpoint(): string {
+    return `http://${LOOPBACK}:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.port = await listenOnLoopback(server);
+    this.server = server;
+  }
+
+  async stop(): Promise<void> {
+    await closeServer(this.server);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+      res.end(text);
+    };
+    if (req.method !== 'POST' || !match?.[1])
+      return send(404, { Type: 'User', message: 'Unknown operation' }, { 'x-amzn-ErrorType': 'ResourceNotFoundException' });
+    let fn;
+    try {
+      fn = this.lambdas.byName(decodeURIComponent(match[1]));
+    } catch {
+      return send(404, { Type: 'User', message: `Function not found: ${match[1]}` }, { 'x-amzn-ErrorType': 'ResourceNotFoundException' });
+    }
+    let event: unknown;
+    try {
+      event = JSON.parse(body.toString('utf8') || 'null');
+    } catch {
+      return send(400, { Type: 'User', message: 'Could not parse request body into json' }, { 'x-amzn-ErrorType': 'InvalidRequestContentException' });
+    }
+    const outcome = await fn.invoke(event);
+    if (outcome.ok) return send(200, outcome.value, { 'X-Amz-Executed-Version': '$LATEST' });
+    return send(200, outcome.error, { 'X-Amz-Function-Error': 'Unhandled', 'X-Amz-Executed-Version': '$LATEST' });
+  }
+}

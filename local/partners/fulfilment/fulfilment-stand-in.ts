@@ -1,0 +1,83 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeServer, LOOPBACK, listenOnLoopback, readBody } from '../../runtime/net';
+
+/** A shipment the stand-in accepted. */
+export interface Shipment {
+  readonly reference: string;
+  readonly orderId: string;
+  readonly lines: ReadonlyArray<{ sku: string; quantity: number; vendorId?: string }>;
+  readonly acceptedAt: string;
+}
+
+/**
+ * A fulfilment provider (warehouse / 3PL), played locally: `POST /shipments` with `Authorization: Bearer <key>`
+ * and an `Idempotency-Key` (the order id) answers `201 { reference }`; the same key again answers the same
+ * reference. `GET /shipments` lists what it accepted (for tests and the curious).
+ */
+export class FulfilmentStandIn {
+  readonly name = 'Fulfilment';
+  private server?: Server;
+  private port = 0;
+  private apiKey = '';
+  private readonly shipments = new Map<string, Shipment>();
+
+  get url(): string {
+    return `http://${LOOPBACK}:${this.port}/`;
+  }
+
+  configure(apiKey: string): void {
+    this.apiKey = apiKey;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.port = await listenOnLoopback(this.server);
+  }
+
+  async stop(): Promise<void> {
+    await closeServer(this.server);
+  }
+
+  accepted(): Shipment[] {
+    return [...this.shipments.values()];
+  }
+
+  describe(): string[] {
+    return [`${this.name.padEnd(16)} ${this.url}  (stand-in: POST /shipments, GET /shipments)`];
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const body = await readBody(req);
+    if (!this.authorized(req.headers.authorization)) return void send(401, { error: 'unauthorized' });
+    const path = new URL(req.url ?? '/', this.url).pathname;
+    if (req.method === 'GET' && path === '/shipments') return void send(200, { items: this.accepted() });
+    if (req.method !== 'POST' || path !== '/shipments') return void send(404, { error: 'not found' });
+    const key = req.headers['idempotency-key'];
+    let parsed: { orderId?: unknown; lines?: unknown };
+    try {
+      parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
+    } catch {
+      return void send(400, { error: 'body is not JSON' });
+    }
+    if (typeof key !== 'string' || key.length === 0 || typeof parsed.orderId !== 'string' || !Array.isArray(parsed.lines))
+      return void send(400, { error: 'orderId, lines and Idempotency-Key are required' });
+    const existing = this.shipments.get(key);
+    if (existing) return void send(200, { reference: existing.reference });
+    const shipment: Shipment = {
+      reference: `shp_${this.shipments.size + 1}_${parsed.orderId}`,
+      orderId: parsed.orderId,
+      lines: parsed.lines as Shipment['lines'],
+      acceptedAt: new Date().toISOString(),
+    };
+    this.shipments.set(key, shipment);
+    send(201, { reference: shipment.reference });
+  }
+
+  private authorized(header: string | undefined): boolean {
+    const expected = Buffer.from(`Bearer ${this.apiKey}`);
+    const given = Buffer.from(header ?? '');
+    return this.apiKey.length > 0 && given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}

@@ -1,0 +1,342 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { PROVIDER_ID_TAG, SECRET_KIND_TAG, type SecretKind } from '../../lib/config/tags';
+import { parseInventoryHmacSecret } from '../../shared/domain/inventory/hmac-secrets';
+import { readRestApis } from '../aws/apigw/rest-api-model';
+import { RestApiServer } from '../aws/apigw/rest-api-server';
+import { CloudAssembly, type TemplateResource } from './assembly';
+import { IntrinsicResolver, LOCAL_REGION } from './intrinsics';
+import { lambdaAuthorizer } from '../aws/apigw/lambda-authorizer';
+import { seedDemoCatalog } from '../demo/catalog';
+import { type DemoUsers, seedDemoUsers } from '../demo/demo-users';
+import { LambdaInvokeServer } from '../aws/lambda/invoke-server';
+import { CognitoService } from '../aws/cognito/cognito';
+import { LambdaService } from '../aws/lambda/lambda-service';
+import { SqsEventSourceService } from '../aws/lambda/sqs-event-source';
+import { DynamoDbService } from '../aws/dynamodb/dynamodb';
+import { SecretsManagerService } from '../aws/secrets-manager/secrets-manager';
+import type { LocalService } from '../aws/service';
+import { SqsService } from '../aws/sqs/sqs';
+import { StepFunctionsService } from '../aws/step-functions/step-functions';
+import { FulfilmentStandIn } from '../partners/fulfilment/fulfilment-stand-in';
+import { InventoryProviderStandIn } from '../partners/inventory-provider/inventory-provider-stand-in';
+import { ScheduleService } from '../aws/eventbridge/schedules';
+import { StripeStandIn } from '../partners/stripe/stripe-stand-in';
+import { localSecretValue } from './local-values';
+import { usePidFile } from './process';
+import { ENV } from '../../shared/config/env-names';
+
+export interface LocalRuntimeOptions {
+  /** The synthesized cloud assembly directory. */
+  readonly cdkOut: string;
+  readonly stage: string;
+  /** Where endpoints.json and function logs go. @default .stockade */
+  readonly stateDirectory: string;
+  /** @default 0 (a free port) */
+  readonly apiPort?: number;
+  /** Print function output on stderr as well as to its log file. @default false */
+  readonly echoLogs?: boolean;
+  /** Seed the demo catalog through the API. @default true */
+  readonly seedDemoData?: boolean;
+}
+
+/** Written to .stockade/endpoints.json; its shape is part of the API contract. */
+export interface Endpoints {
+  apiUrl: string;
+  region: string;
+  /** Sign in here with the real Cognito API (USER_PASSWORD_AUTH, then SOFTWARE_TOKEN_MFA where enrolled). */
+  cognito?: { endpoint: string; userPoolId: string; clientId: string; localDataDirectory: string };
+  /** Demo users seeded at start; passwords and TOTP secrets are random per run. */
+  users?: DemoUsers;
+  /** The Stripe stand-in: `new Stripe(apiKey, { host, port, protocol })`; webhooks are signed with webhookSecret. */
+  stripe?: { host: string; port: number; protocol: 'http'; apiKey: string; webhookSecret: string };
+  /** Local AWS endpoints for tools and tests that use the real SDK clients. */
+  aws: { dynamodb: string; sqs: string; secretsManager: string; lambda: string; stepFunctions: string };
+  tables: Record<string, string>;
+  queues: Record<string, string>;
+  /** Each provider's current HMAC secret (the `current` field of its secret's JSON value when the runtime started). */
+  inventoryProviders: Record<string, { secret: string }>;
+  /** The fulfilment provider stand-in (GET /shipments lists accepted orders, with the bearer key). */
+  fulfilment?: { url: string; apiKey: string };
+  /**
+   * The inventory provider stand-in: every provider of the stage at `<url>/<providerId>/` (POST sales, GET stock),
+   * controlled under `<url>/_stand-in/<providerId>/` (mode, sales, stock, push). test/support/inventory-provider.ts.
+   */
+  inventoryStandIn?: { url: string };
+  /** State machines by logical id (ARNs for the real @aws-sdk/client-sfn). */
+  stateMachines: Record<string, string>;
+}
+
+/** CloudFormation types whose settings are asserted on the template (test/infra) rather than played locally. */
+export const TEMPLATE_ONLY_TYPES = new Set([
+  'AWS::KMS::Key',
+  'AWS::KMS::Alias',
+  'AWS::IAM::Role',
+  'AWS::IAM::Policy',
+  'AWS::IAM::ManagedPolicy',
+  'AWS::Logs::LogGroup',
+  'AWS::WAFv2::WebACL',
+  'AWS::WAFv2::WebACLAssociation',
+  'AWS::WAFv2::LoggingConfiguration',
+  'AWS::CloudWatch::Alarm',
+  'AWS::CloudWatch::Dashboard',
+  'AWS::SNS::Topic',
+  'AWS::SNS::TopicPolicy',
+  'AWS::SQS::QueuePolicy',
+  'AWS::Lambda::Permission',
+  'AWS::ApiGateway::Account',
+  'AWS::ApiGateway::Deployment',
+  'AWS::ApiGateway::Stage',
+  'AWS::CDK::Metadata',
+]);
+
+/**
+ * The cloud, played on one machine from the synthesized template: every table, queue, secret and function the
+ * template declares, and its REST API, on 127.0.0.1. Nothing here is a second list of resources.
+ */
+export class LocalRuntime {
+  private constructor(
+    readonly assembly: CloudAssembly,
+    readonly services: RuntimeServices,
+    readonly api: RestApiServer,
+    readonly endpoints: Endpoints,
+    private readonly started: Array<{ stop(): Promise<void> }>,
+    /** Demo products seeded at start. */
+    readonly demoProducts: number = 0,
+  ) {}
+
+  static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    const assembly = CloudAssembly.load(options.cdkOut, options.stage);
+    usePidFile(path.join(options.stateDirectory, 'pids.json'));
+    const started: Array<{ stop(): Promise<void> }> = [];
+    const stopAll = async () => {
+      for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    };
+    try {
+      const dynamodb = new DynamoDbService();
+      const sqs = new SqsService();
+      // RotateSecret runs the rotation function's steps through the Lambda service, as Secrets Manager invokes Lambda.
+      const secrets = new SecretsManagerService(localSecretValue, { invoke: (arn, event) => lambdas.byName(arn).invoke(event) });
+      // References resolve lazily through the service that owns each resource type, filled in below.
+      const owner = new Map<string, LocalService>();
+      const resolver = new IntrinsicResolver(assembly, (r: TemplateResource) => owner.get(r.type)?.physical(r));
+      const lambdas: LambdaService = new LambdaService({
+        assembly,
+        logDirectory: path.join(options.stateDirectory, 'logs'),
+        // Outside services are redirected to their stand-ins the way AWS endpoints are: by environment.
+        sdkEnvironment: (): Record<string, string> =>
+          Object.assign({}, ...dataServices.map((s) => s.sdkEnvironment()), {
+            AWS_ENDPOINT_URL_LAMBDA: invoke.endpoint,
+            [ENV.STOCKADE_STRIPE_API_URL]: stripe.endpoint,
+            [ENV.FULFILMENT_API_URL]: fulfilment.url,
+            [ENV.STOCKADE_INVENTORY_API_URL]: inventory.url,
+          }) as Record<string, string>,
+        echoLogs: options.echoLogs,
+      });
+      const invoke: LambdaInvokeServer = new LambdaInvokeServer(lambdas);
+      const cognito = new CognitoService({
+        assembly,
+        workDirectory: mkdtempSync(path.join(tmpdir(), 'stockade-cognito-')),
+        resolver: () => resolver,
+        lambdaEndpoint: () => invoke.endpoint,
+        invoke: (arn, event) => lambdas.byName(arn).invoke(event),
+      });
+      const stepFunctions = new StepFunctionsService({ invoke: (name, event) => lambdas.byName(name).invoke(event) });
+      const stripe = new StripeStandIn();
+      const fulfilment = new FulfilmentStandIn();
+      const inventory = new InventoryProviderStandIn({
+        secretValue: (providerId) => inventorySecretValue(secrets, providerId),
+        graceHours: inventoryGraceHours(assembly),
+      });
+      const dataServices: LocalService[] = [dynamodb, sqs, secrets, cognito, stepFunctions];
+      for (const s of [...dataServices, lambdas]) for (const t of s.resourceTypes) owner.set(t, s);
+
+      await lambdas.start();
+      started.push(lambdas);
+      await invoke.start();
+      started.push(invoke);
+      await Promise.all(dataServices.map(async (s) => (await s.start(), started.push(s))));
+      await Promise.all(dataServices.map((s) => s.provision(resourcesFor(assembly, s), resolver)));
+
+      // Stripe and the fulfilment provider are outside AWS: their stand-ins use the keys the template's secrets
+      // hold locally, and start before the functions, whose environment points at them.
+      await stripe.start();
+      started.push(stripe);
+      const stripeKeys = stripeKeysFrom(secrets);
+      if (stripeKeys) stripe.configure(stripeKeys);
+      await fulfilment.start();
+      started.push(fulfilment);
+      const fulfilmentKey = secretOfKind(secrets, 'fulfilment-api-key');
+      if (fulfilmentKey) fulfilment.configure(fulfilmentKey);
+      await inventory.start();
+      started.push(inventory);
+      inventory.configure({ providers: Object.keys(inventoryProviderSecrets(secrets)) });
+
+      await lambdas.provision(resourcesFor(assembly, lambdas), resolver);
+      const schedules = new ScheduleService(lambdas);
+      schedules.start(assembly, resolver);
+      started.push(schedules);
+
+      const eventSources = new SqsEventSourceService(sqs, lambdas);
+      eventSources.configure(assembly, resolver);
+      eventSources.start();
+      started.push(eventSources);
+
+      const models = readRestApis(assembly, resolver);
+      if (models.length !== 1) throw new Error(`Expected one REST API in stage ${options.stage}, found ${models.length}`);
+      const model = models[0] as NonNullable<(typeof models)[0]>;
+      const api = new RestApiServer({ model, lambdas, authorizer: lambdaAuthorizer(assembly, model, lambdas), port: options.apiPort });
+      await api.start();
+      started.push(api);
+      // Signed webhooks go to the API once it has the route (until then events are only kept, not sent).
+      if (model.routes.some((r) => r.httpMethod === 'POST' && r.resourcePath === '/webhooks/stripe'))
+        stripe.configure({ webhookUrl: `${api.url}/webhooks/stripe` });
+      inventory.configure({ apiUrl: api.url });
+
+      const pool = assembly.resourcesOfType('AWS::Cognito::UserPool')[0];
+      const appClient = assembly.resourcesOfType('AWS::Cognito::UserPoolClient')[0];
+      const identity =
+        pool && appClient
+          ? {
+              endpoint: cognito.endpoint,
+              userPoolId: cognito.physical(pool).ref,
+              clientId: cognito.physical(appClient).ref,
+              localDataDirectory: cognito.dataDirectory,
+            }
+          : undefined;
+      const users = identity ? await seedDemoUsers(identity) : undefined;
+      const products = identity && users && options.seedDemoData !== false ? await seedDemoCatalog({ apiUrl: api.url, cognito: identity, vendors: users }) : 0;
+
+      const endpoints: Endpoints = {
+        apiUrl: api.url,
+        region: LOCAL_REGION,
+        ...(identity ? { cognito: identity } : {}),
+        ...(users ? { users } : {}),
+        ...(stripeKeys ? { stripe: { ...stripe.clientConfig(), apiKey: stripeKeys.apiKey, webhookSecret: stripeKeys.webhookSecrets[0] ?? '' } } : {}),
+        inventoryProviders: inventoryProviderSecrets(secrets),
+        ...(fulfilmentKey ? { fulfilment: { url: fulfilment.url, apiKey: fulfilmentKey } } : {}),
+        inventoryStandIn: { url: inventory.url },
+        stateMachines: Object.fromEntries(
+          assembly.resourcesOfType('AWS::StepFunctions::StateMachine').map((m) => [m.logicalId, stepFunctions.physical(m).ref]),
+        ),
+        aws: {
+          dynamodb: dynamodb.endpoint,
+          sqs: sqs.endpoint,
+          secretsManager: secrets.endpoint,
+          lambda: invoke.endpoint,
+          stepFunctions: stepFunctions.endpoint,
+        },
+        tables: Object.fromEntries(assembly.resourcesOfType('AWS::DynamoDB::Table').map((t) => [t.logicalId, dynamodb.physical(t).ref])),
+        queues: Object.fromEntries(assembly.resourcesOfType('AWS::SQS::Queue').map((q) => [q.logicalId, sqs.physical(q).ref])),
+      };
+      mkdirSync(options.stateDirectory, { recursive: true });
+      writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+      return new LocalRuntime(
+        assembly,
+        { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe, fulfilment, inventory, schedules },
+        api,
+        endpoints,
+        started,
+        products,
+      );
+    } catch (error) {
+      await stopAll();
+      throw error;
+    }
+  }
+
+  /** Lines describing what runs where. */
+  describe(): string[] {
+    const { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources } = this.services;
+    const played = new Set<string>([
+      'AWS::Lambda::EventSourceMapping',
+      'AWS::Events::Rule',
+      ...[dynamodb, sqs, secrets, cognito, stepFunctions, lambdas].flatMap((s) => [...s.resourceTypes]),
+    ]);
+    const unplayed = new Set(
+      this.assembly.stacks
+        .flatMap((s) => s.resources)
+        .map((r) => r.type)
+        .filter((t) => !played.has(t) && !t.startsWith('AWS::ApiGateway::') && !TEMPLATE_ONLY_TYPES.has(t)),
+    );
+    return [
+      `${'REST API'.padEnd(16)} ${this.api.url}  (${this.api.routes.length} methods of API stage ${this.api.stageName})`,
+      ...cognito.describe(),
+      ...dynamodb.describe(),
+      ...sqs.describe(),
+      ...secrets.describe(),
+      ...stepFunctions.describe(),
+      ...lambdas.describe(),
+      ...eventSources.describe(),
+      ...this.services.stripe.describe(),
+      ...this.services.fulfilment.describe(),
+      ...this.services.inventory.describe(),
+      ...this.services.schedules.describe(),
+      ...(unplayed.size ? [`${'Not played'.padEnd(16)} ${[...unplayed].sort().join(', ')}`] : []),
+    ];
+  }
+
+  /** Stops every server and process the runtime started, newest first. */
+  async stop(): Promise<void> {
+    for (const s of [...this.started].reverse()) await s.stop().catch(() => undefined);
+  }
+}
+
+export interface RuntimeServices {
+  readonly dynamodb: DynamoDbService;
+  readonly sqs: SqsService;
+  readonly secrets: SecretsManagerService;
+  readonly cognito: CognitoService;
+  readonly stepFunctions: StepFunctionsService;
+  readonly lambdas: LambdaService;
+  readonly eventSources: SqsEventSourceService;
+  readonly stripe: StripeStandIn;
+  readonly fulfilment: FulfilmentStandIn;
+  readonly inventory: InventoryProviderStandIn;
+  readonly schedules: ScheduleService;
+}
+
+function resourcesFor(assembly: CloudAssembly, service: LocalService): TemplateResource[] {
+  return service.resourceTypes.flatMap((t) => assembly.resourcesOfType(t));
+}
+
+/** The local value of the (first) secret of this kind the template declares. */
+function secretOfKind(secrets: SecretsManagerService, kind: SecretKind): string | undefined {
+  const secret = secrets.list().find((s) => s.tags[SECRET_KIND_TAG] === kind);
+  return secret ? secrets.currentValue(secret.arn) : undefined;
+}
+
+/** The Stripe API key and webhook signing secrets the template's secrets hold locally. */
+function stripeKeysFrom(secrets: SecretsManagerService): { apiKey: string; webhookSecrets: string[] } | undefined {
+  const apiKey = secretOfKind(secrets, 'stripe-api-key');
+  const webhook = secretOfKind(secrets, 'stripe-webhook-secrets');
+  if (apiKey === undefined || webhook === undefined) return undefined;
+  return { apiKey, webhookSecrets: JSON.parse(webhook) as string[] };
+}
+
+/** The secret each inventory provider signs with: the `current` field of its secret's value. */
+function inventoryProviderSecrets(secrets: SecretsManagerService): Record<string, { secret: string }> {
+  const result: Record<string, { secret: string }> = {};
+  for (const s of secrets.list()) {
+    const providerId = s.tags[PROVIDER_ID_TAG];
+    if (s.tags[SECRET_KIND_TAG] === 'inventory-provider-hmac' && providerId)
+      result[providerId] = { secret: parseInventoryHmacSecret(secrets.currentValue(s.arn)).current };
+  }
+  return result;
+}
+
+/** The value the runtime's Secrets Manager holds now for an inventory provider's HMAC secret (after any rotation). */
+function inventorySecretValue(secrets: SecretsManagerService, providerId: string): string | undefined {
+  const secret = secrets.list().find((s) => s.tags[SECRET_KIND_TAG] === 'inventory-provider-hmac' && s.tags[PROVIDER_ID_TAG] === providerId);
+  return secret ? secrets.currentValue(secret.arn) : undefined;
+}
+
+/** The grace period the template gives the inventory webhook for a rotated secret (INVENTORY_HMAC_GRACE_HOURS), else 24 h. */
+function inventoryGraceHours(assembly: CloudAssembly): number {
+  for (const fn of assembly.resourcesOfType('AWS::Lambda::Function')) {
+    const value = (fn.properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.INVENTORY_HMAC_GRACE_HOURS;
+    if (value !== undefined && Number.isFinite(Number(value))) return Number(value);
+  }
+  return 24;
+}

@@ -68,8 +68,12 @@ export type TableAccess = 'read' | 'write' | 'readWrite' | 'append';
  * only to that log group, and bind helpers that add an environment variable and its least-privilege grant together.
  */
 export class StockadeFunction extends NodejsFunction {
+  /** The absolute path of the function's entry file (what esbuild bundles). */
+  readonly entryFile: string;
+
   constructor(scope: Construct, id: string, props: StockadeFunctionProps) {
     const { config } = props.stageContext;
+    const entryFile = path.isAbsolute(props.entry) ? props.entry : path.join(PROJECT_ROOT, 'functions', `${props.entry}.ts`);
     const logGroup = new StockadeLogGroup(scope, `${id}Logs`, { stageContext: props.stageContext });
     const role = new StockadeFunctionRole(scope, `${id}Role`, { description: `Execution role of ${id} (Stockade ${config.stage})` });
     role.addToPrincipalPolicy(
@@ -80,7 +84,7 @@ export class StockadeFunction extends NodejsFunction {
       }),
     );
     super(scope, id, {
-      entry: path.isAbsolute(props.entry) ? props.entry : path.join(PROJECT_ROOT, 'functions', `${props.entry}.ts`),
+      entry: entryFile,
       handler: 'handler',
       runtime: FUNCTION_RUNTIME,
       architecture: Architecture.ARM_64,
@@ -108,6 +112,7 @@ export class StockadeFunction extends NodejsFunction {
           ? FUNCTION_BUNDLING
           : { ...FUNCTION_BUNDLING, define: { 'process.env.STOCKADE_INVENTORY_PROVIDERS': JSON.stringify(JSON.stringify(props.inventoryProviders)) } },
     });
+    this.entryFile = entryFile;
     Validations.of(this).acknowledge({
       id: 'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC',
       reason:

@@ -63,6 +63,52 @@ export interface ApiStackProps extends StackProps {
   readonly redriveQueues: Readonly<Record<string, StockadeQueue>>;
 }
 
+/** An error API Gateway answers itself, as problem+json: `id` names its GatewayResponse (`Problem<id>`). */
+interface ProblemResponse {
+  readonly id: string;
+  readonly type: ResponseType;
+  readonly status: number;
+  readonly title: string;
+  readonly slug: string;
+  readonly detail?: string;
+}
+
+const FORBIDDEN = { status: 403, title: 'Forbidden', slug: 'forbidden' } as const;
+const INTERNAL = { status: 500, title: 'Internal error', slug: 'internal' } as const;
+
+/** Every response type API Gateway may answer, with the status and problem type Stockade answers it with. */
+const PROBLEM_RESPONSES: readonly ProblemResponse[] = [
+  {
+    id: 'NotFound',
+    type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    status: 404,
+    title: 'Not found',
+    slug: 'not-found',
+    detail: 'No route matches this method and path',
+  },
+  { id: 'ResourceNotFound', type: ResponseType.RESOURCE_NOT_FOUND, status: 404, title: 'Not found', slug: 'not-found' },
+  { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, status: 401, title: 'Unauthorized', slug: 'unauthorized' },
+  { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, ...FORBIDDEN },
+  { id: 'WafFiltered', type: ResponseType.WAF_FILTERED, ...FORBIDDEN },
+  { id: 'ExpiredToken', type: ResponseType.EXPIRED_TOKEN, ...FORBIDDEN },
+  { id: 'InvalidSignature', type: ResponseType.INVALID_SIGNATURE, ...FORBIDDEN },
+  { id: 'InvalidApiKey', type: ResponseType.INVALID_API_KEY, ...FORBIDDEN },
+  { id: 'Throttled', type: ResponseType.THROTTLED, status: 429, title: 'Too many requests', slug: 'throttled' },
+  { id: 'QuotaExceeded', type: ResponseType.QUOTA_EXCEEDED, status: 429, title: 'Too many requests', slug: 'throttled' },
+  { id: 'TooLarge', type: ResponseType.REQUEST_TOO_LARGE, status: 413, title: 'Payload too large', slug: 'payload-too-large' },
+  { id: 'UnsupportedMediaType', type: ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415, title: 'Unsupported media type', slug: 'unsupported-media-type' },
+  { id: 'BadParameters', type: ResponseType.BAD_REQUEST_PARAMETERS, status: 400, title: 'Invalid request', slug: 'validation' },
+  { id: 'BadBody', type: ResponseType.BAD_REQUEST_BODY, status: 400, title: 'Invalid request', slug: 'validation' },
+  { id: 'Default4xx', type: ResponseType.DEFAULT_4XX, status: 400, title: 'Request refused', slug: 'client-error' },
+  { id: 'AuthorizerFailure', type: ResponseType.AUTHORIZER_FAILURE, ...INTERNAL },
+  { id: 'AuthorizerConfigurationError', type: ResponseType.AUTHORIZER_CONFIGURATION_ERROR, ...INTERNAL },
+  { id: 'ApiConfigurationError', type: ResponseType.API_CONFIGURATION_ERROR, ...INTERNAL },
+  // A Lambda proxy integration that fails or answers malformed output: 502, as API Gateway answers it by default.
+  { id: 'IntegrationFailure', type: ResponseType.INTEGRATION_FAILURE, status: 502, title: 'Bad gateway', slug: 'bad-gateway' },
+  { id: 'Timeout', type: ResponseType.INTEGRATION_TIMEOUT, status: 504, title: 'Gateway timeout', slug: 'timeout' },
+  { id: 'Default5xx', type: ResponseType.DEFAULT_5XX, ...INTERNAL },
+];
+
 /** Stateless: the REST API, its WAF and the functions behind its routes. */
 export class ApiStack extends Stack {
   readonly api: RestApi;
@@ -76,152 +122,20 @@ export class ApiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    this.stageContext = { config, key: props.key };
-
-    const accessLogs = new StockadeLogGroup(this, 'AccessLogs', { stageContext: this.stageContext });
-    this.api = new RestApi(this, 'RestApi', {
-      restApiName: `stockade-${config.stage}`,
-      description: `Stockade ${config.stage} commerce API`,
-      endpointConfiguration: { types: [EndpointType.REGIONAL] },
-      cloudWatchRole: true,
-      deployOptions: {
-        stageName: API_STAGE_NAME,
-        tracingEnabled: true,
-        metricsEnabled: true,
-        loggingLevel: MethodLoggingLevel.INFO,
-        dataTraceEnabled: false,
-        throttlingRateLimit: config.api.throttleRateLimit,
-        throttlingBurstLimit: config.api.throttleBurstLimit,
-        accessLogDestination: new LogGroupLogDestination(accessLogs),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields({
-          caller: false,
-          httpMethod: true,
-          ip: true,
-          protocol: true,
-          requestTime: true,
-          resourcePath: true,
-          responseLength: true,
-          status: true,
-          user: false,
-        }),
-      },
-      defaultCorsPreflightOptions: {
-        allowOrigins: config.api.corsAllowOrigins,
-        allowMethods: Cors.ALL_METHODS,
-        allowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key'],
-      },
-    });
+    this.stageContext = { config: props.config, key: props.key };
+    this.api = this.createRestApi();
     this.acknowledgeApiFindings();
-
-    // Execution logs go to a group we create (KMS, retention, removal policy) instead of one API Gateway would
-    // create on first write, unencrypted and kept forever. The name is the one API Gateway writes to.
-    const executionLogs = new StockadeLogGroup(this, 'ExecutionLogs', {
-      stageContext: this.stageContext,
-      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${API_STAGE_NAME}`,
-    });
-    this.api.deploymentStage.node.addDependency(executionLogs);
-
-    // Both flags on (cdk-nag AwsSolutions-APIG2 requires both): API Gateway validates a body only against a method's
-    // request model, so routes without one are unaffected, and routes that declare one are checked at the edge
-    // before the handler's zod schema sees them.
-    this.requestValidator = new RequestValidator(this, 'RequestValidator', {
-      restApi: this.api,
-      validateRequestBody: true,
-      validateRequestParameters: true,
-    });
+    this.addExecutionLogs();
+    this.requestValidator = this.createRequestValidator();
     this.addProblemGatewayResponses();
     this.firewall = new ApiFirewall(this, 'Firewall', { stageContext: this.stageContext, stageArn: this.api.deploymentStage.stageArn });
-
     this.authorizer = this.createAuthorizer(props);
-
-    this.addRoute('GET /health', this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' }));
-    this.addRoute('GET /me', this.addFunction('GetMe', { entry: 'identity/get-me', service: 'identity' }));
-    const catalog = (id: string, entry: string, access: 'read' | 'readWrite') =>
-      this.addFunction(id, { entry: `catalog/${entry}`, service: 'catalog' }).bindTable(ENV.CATALOG_TABLE, props.tables.catalog, access);
-    this.addRoute('GET /products', catalog('ListProducts', 'list-products', 'read').bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey));
-    this.addRoute('GET /products/{productId}', catalog('GetProduct', 'get-product', 'read'));
-    this.addRoute('POST /vendor/products', catalog('CreateProduct', 'create-product', 'readWrite'));
-    this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', 'readWrite'));
-    this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', 'readWrite'));
-    const cart = (id: string, entry: string) =>
-      this.addFunction(id, { entry: `cart/${entry}`, service: 'cart' })
-        .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
-        .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'read');
-    this.addRoute('GET /cart', cart('GetCart', 'get-cart'));
-    this.addRoute('PUT /cart/items/{sku}', cart('PutCartItem', 'put-cart-item'));
-    this.addRoute('DELETE /cart/items/{sku}', cart('DeleteCartItem', 'delete-cart-item'));
-    this.addRoute('DELETE /cart', cart('ClearCart', 'clear-cart'));
-    // The provider data tells checkout which SKUs sell only on live stock (refused while their provider's circuit is open).
-    const checkout = this.addFunction('CreateCheckout', { entry: 'checkout/create-checkout', service: 'orders', inventoryProviders: props.inventoryProviders })
-      .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
-      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'read')
-      .bindTable(ENV.IDEMPOTENCY_TABLE, props.tables.idempotency, 'readWrite');
-    checkout.addEnvironment(ENV.ORDER_SAGA_ARN, props.orderSaga.stateMachineArn);
-    props.orderSaga.grantStartExecution(checkout);
-    this.addRoute('POST /checkout', checkout);
-    this.addRoute(
-      'GET /orders',
-      this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' })
-        .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'read')
-        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
-    );
-    // Reading an order awaiting payment may apply a payment Stripe finished (the finalizer), so it may write.
-    const getOrder = this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' })
-      .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
-      .bindTable(ENV.PAYMENTS_TABLE, props.tables.payments, 'readWrite')
-      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
-    props.orderSaga.grantTaskResponse(getOrder);
-    this.addRoute('GET /orders/{orderId}', getOrder);
-    const cancelOrder = this.addFunction('CancelOrder', { entry: 'orders/cancel-order', service: 'orders' })
-      .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
-      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite')
-      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
-    props.orderSaga.grantTaskResponse(cancelOrder);
-    this.addRoute('POST /orders/{orderId}/cancel', cancelOrder);
-    this.addRoute(
-      'POST /webhooks/stripe',
-      this.addFunction('ReceiveStripeWebhook', { entry: 'payments/receive-stripe-webhook', service: 'payments' })
-        .bindTable(ENV.PAYMENTS_TABLE, props.tables.payments, 'append')
-        .bindSecret(ENV.STRIPE_WEBHOOK_SECRETS_ARN, props.secrets.stripeWebhookSecrets)
-        .bindQueueProducer(ENV.PAYMENT_EVENTS_QUEUE_URL, props.paymentEventsQueue),
-    );
-    this.addRoute(
-      'POST /webhooks/inventory/{providerId}',
-      this.addFunction('ReceiveInventoryWebhook', {
-        entry: 'inventory/receive-inventory-webhook',
-        service: 'inventory',
-        inventoryProviders: props.inventoryProviders,
-      })
-        .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.inventoryProviderSecrets)
-        .bindQueueProducer(ENV.INVENTORY_UPDATES_QUEUE_URL, props.inventoryUpdatesQueue)
-        // Quarantined lines only: the webhook may put QUARANTINE# items and nothing else of the catalog.
-        .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
-        .addEnvironment(ENV.INVENTORY_HMAC_GRACE_HOURS, String(config.secrets.inventoryGraceHours)),
-    );
-    this.addRoute(
-      'POST /admin/orders/{orderId}/refund',
-      this.addFunction('RefundOrder', { entry: 'admin/refund-order', service: 'admin' })
-        .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
-        .bindTable(ENV.AUDIT_TABLE, props.tables.audit, 'append')
-        .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey),
-    );
-    this.addRoute(
-      'GET /admin/reconciliation',
-      this.addFunction('GetReconciliation', { entry: 'admin/get-reconciliation', service: 'admin' })
-        .bindTable(ENV.PAYMENTS_TABLE, props.tables.payments, 'read')
-        .bindTable(ENV.AUDIT_TABLE, props.tables.audit, 'append'),
-    );
-    this.addRoute(
-      'POST /admin/queues/{queueName}/redrive',
-      this.addFunction('RedriveQueue', { entry: 'admin/redrive-queue', service: 'admin' })
-        .bindQueueRedrive(ENV.REDRIVE_QUEUES, props.redriveQueues)
-        .bindTable(ENV.AUDIT_TABLE, props.tables.audit, 'append'),
-    );
-    this.addRoute(
-      'GET /admin/audit',
-      this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }).bindTable(ENV.AUDIT_TABLE, props.tables.audit, 'read'),
-    );
+    this.addPlatformRoutes();
+    this.addCatalogRoutes(props);
+    this.addCartRoutes(props);
+    this.addOrderRoutes(props);
+    this.addWebhookRoutes(props);
+    this.addAdminRoutes(props);
   }
 
   /**
@@ -254,6 +168,69 @@ export class ApiStack extends Stack {
       });
     }
     return method;
+  }
+
+  /** The regional REST API with its stage: X-Ray, INFO execution logs, JSON access logs, the stage's throttling and CORS. */
+  private createRestApi(): RestApi {
+    const { config } = this.stageContext;
+    const accessLogs = new StockadeLogGroup(this, 'AccessLogs', { stageContext: this.stageContext });
+    return new RestApi(this, 'RestApi', {
+      restApiName: `stockade-${config.stage}`,
+      description: `Stockade ${config.stage} commerce API`,
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: API_STAGE_NAME,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: MethodLoggingLevel.INFO,
+        dataTraceEnabled: false,
+        throttlingRateLimit: config.api.throttleRateLimit,
+        throttlingBurstLimit: config.api.throttleBurstLimit,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: false,
+        }),
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: config.api.corsAllowOrigins,
+        allowMethods: Cors.ALL_METHODS,
+        allowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key'],
+      },
+    });
+  }
+
+  /**
+   * Execution logs go to a group we create (KMS, retention, removal policy) instead of one API Gateway would create
+   * on first write, unencrypted and kept forever. The name is the one API Gateway writes to.
+   */
+  private addExecutionLogs(): void {
+    const executionLogs = new StockadeLogGroup(this, 'ExecutionLogs', {
+      stageContext: this.stageContext,
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${API_STAGE_NAME}`,
+    });
+    this.api.deploymentStage.node.addDependency(executionLogs);
+  }
+
+  /**
+   * Both flags on (cdk-nag AwsSolutions-APIG2 requires both): API Gateway validates a body only against a method's
+   * request model, so routes without one are unaffected, and routes that declare one are checked at the edge before
+   * the handler's zod schema sees them.
+   */
+  private createRequestValidator(): RequestValidator {
+    return new RequestValidator(this, 'RequestValidator', {
+      restApi: this.api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
   }
 
   private createAuthorizer(props: ApiStackProps): RequestAuthorizer {
@@ -289,6 +266,121 @@ export class ApiStack extends Stack {
     });
   }
 
+  /** Liveness and the caller's own identity. */
+  private addPlatformRoutes(): void {
+    this.addRoute('GET /health', this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' }));
+    this.addRoute('GET /me', this.addFunction('GetMe', { entry: 'identity/get-me', service: 'identity' }));
+  }
+
+  /** The public catalog and the vendor's product management, each function bound to the catalog table. */
+  private addCatalogRoutes(props: ApiStackProps): void {
+    const catalog = (id: string, entry: string, access: 'read' | 'readWrite') =>
+      this.addFunction(id, { entry: `catalog/${entry}`, service: 'catalog' }).bindTable(ENV.CATALOG_TABLE, props.tables.catalog, access);
+    this.addRoute('GET /products', catalog('ListProducts', 'list-products', 'read').bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey));
+    this.addRoute('GET /products/{productId}', catalog('GetProduct', 'get-product', 'read'));
+    this.addRoute('POST /vendor/products', catalog('CreateProduct', 'create-product', 'readWrite'));
+    this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', 'readWrite'));
+    this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', 'readWrite'));
+  }
+
+  /** The member's cart: kept in the orders table, priced from the catalog. */
+  private addCartRoutes(props: ApiStackProps): void {
+    const cart = (id: string, entry: string) =>
+      this.addFunction(id, { entry: `cart/${entry}`, service: 'cart' })
+        .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
+        .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'read');
+    this.addRoute('GET /cart', cart('GetCart', 'get-cart'));
+    this.addRoute('PUT /cart/items/{sku}', cart('PutCartItem', 'put-cart-item'));
+    this.addRoute('DELETE /cart/items/{sku}', cart('DeleteCartItem', 'delete-cart-item'));
+    this.addRoute('DELETE /cart', cart('ClearCart', 'clear-cart'));
+  }
+
+  /** Checkout (starts the order saga) and the member's orders: list, read (may finalize a payment), cancel. */
+  private addOrderRoutes(props: ApiStackProps): void {
+    const { tables, secrets, orderSaga } = props;
+    // The provider data tells checkout which SKUs sell only on live stock (refused while their provider's circuit is open).
+    const checkout = this.addFunction('CreateCheckout', { entry: 'checkout/create-checkout', service: 'orders', inventoryProviders: props.inventoryProviders })
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'read')
+      .bindTable(ENV.IDEMPOTENCY_TABLE, tables.idempotency, 'readWrite');
+    checkout.addEnvironment(ENV.ORDER_SAGA_ARN, orderSaga.stateMachineArn);
+    orderSaga.grantStartExecution(checkout);
+    this.addRoute('POST /checkout', checkout);
+    this.addRoute(
+      'GET /orders',
+      this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' })
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read')
+        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
+    );
+    // Reading an order awaiting payment may apply a payment Stripe finished (the finalizer), so it may write.
+    const getOrder = this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' })
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
+      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey);
+    orderSaga.grantTaskResponse(getOrder);
+    this.addRoute('GET /orders/{orderId}', getOrder);
+    const cancelOrder = this.addFunction('CancelOrder', { entry: 'orders/cancel-order', service: 'orders' })
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
+      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey);
+    orderSaga.grantTaskResponse(cancelOrder);
+    this.addRoute('POST /orders/{orderId}/cancel', cancelOrder);
+  }
+
+  /** Partner webhooks: each verifies its sender's signature and queues what it accepted. */
+  private addWebhookRoutes(props: ApiStackProps): void {
+    this.addRoute(
+      'POST /webhooks/stripe',
+      this.addFunction('ReceiveStripeWebhook', { entry: 'payments/receive-stripe-webhook', service: 'payments' })
+        .bindTable(ENV.PAYMENTS_TABLE, props.tables.payments, 'append')
+        .bindSecret(ENV.STRIPE_WEBHOOK_SECRETS_ARN, props.secrets.stripeWebhookSecrets)
+        .bindQueueProducer(ENV.PAYMENT_EVENTS_QUEUE_URL, props.paymentEventsQueue),
+    );
+    this.addRoute(
+      'POST /webhooks/inventory/{providerId}',
+      this.addFunction('ReceiveInventoryWebhook', {
+        entry: 'inventory/receive-inventory-webhook',
+        service: 'inventory',
+        inventoryProviders: props.inventoryProviders,
+      })
+        .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.inventoryProviderSecrets)
+        .bindQueueProducer(ENV.INVENTORY_UPDATES_QUEUE_URL, props.inventoryUpdatesQueue)
+        // Quarantined lines only: the webhook may put QUARANTINE# items and nothing else of the catalog.
+        .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
+        .addEnvironment(ENV.INVENTORY_HMAC_GRACE_HOURS, String(this.stageContext.config.secrets.inventoryGraceHours)),
+    );
+  }
+
+  /** Operator routes: refunds, reconciliation, dead-letter redrive and the audit trail; each action is audited. */
+  private addAdminRoutes(props: ApiStackProps): void {
+    const { tables } = props;
+    this.addRoute(
+      'POST /admin/orders/{orderId}/refund',
+      this.addFunction('RefundOrder', { entry: 'admin/refund-order', service: 'admin' })
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+        .bindTable(ENV.AUDIT_TABLE, tables.audit, 'append')
+        .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey),
+    );
+    this.addRoute(
+      'GET /admin/reconciliation',
+      this.addFunction('GetReconciliation', { entry: 'admin/get-reconciliation', service: 'admin' })
+        .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'read')
+        .bindTable(ENV.AUDIT_TABLE, tables.audit, 'append'),
+    );
+    this.addRoute(
+      'POST /admin/queues/{queueName}/redrive',
+      this.addFunction('RedriveQueue', { entry: 'admin/redrive-queue', service: 'admin' })
+        .bindQueueRedrive(ENV.REDRIVE_QUEUES, props.redriveQueues)
+        .bindTable(ENV.AUDIT_TABLE, tables.audit, 'append'),
+    );
+    this.addRoute(
+      'GET /admin/audit',
+      this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' })
+        .bindTable(ENV.AUDIT_TABLE, tables.audit, 'read')
+        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
+    );
+  }
+
   /**
    * Errors API Gateway answers itself (unknown route, throttling, oversized body, timeouts) are RFC 9457
    * problem+json like every handler error, with the request id as correlation id and the same security headers.
@@ -301,40 +393,7 @@ export class ApiStack extends Stack {
    * request path without the query string, percent-encoded as sent) and $context.requestId.
    */
   private addProblemGatewayResponses(): void {
-    const forbidden = { status: 403, title: 'Forbidden', slug: 'forbidden' } as const;
-    const internal = { status: 500, title: 'Internal error', slug: 'internal' } as const;
-    const responses: Array<{ id: string; type: ResponseType; status: number; title: string; slug: string; detail?: string }> = [
-      {
-        id: 'NotFound',
-        type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
-        status: 404,
-        title: 'Not found',
-        slug: 'not-found',
-        detail: 'No route matches this method and path',
-      },
-      { id: 'ResourceNotFound', type: ResponseType.RESOURCE_NOT_FOUND, status: 404, title: 'Not found', slug: 'not-found' },
-      { id: 'Unauthorized', type: ResponseType.UNAUTHORIZED, status: 401, title: 'Unauthorized', slug: 'unauthorized' },
-      { id: 'AccessDenied', type: ResponseType.ACCESS_DENIED, ...forbidden },
-      { id: 'WafFiltered', type: ResponseType.WAF_FILTERED, ...forbidden },
-      { id: 'ExpiredToken', type: ResponseType.EXPIRED_TOKEN, ...forbidden },
-      { id: 'InvalidSignature', type: ResponseType.INVALID_SIGNATURE, ...forbidden },
-      { id: 'InvalidApiKey', type: ResponseType.INVALID_API_KEY, ...forbidden },
-      { id: 'Throttled', type: ResponseType.THROTTLED, status: 429, title: 'Too many requests', slug: 'throttled' },
-      { id: 'QuotaExceeded', type: ResponseType.QUOTA_EXCEEDED, status: 429, title: 'Too many requests', slug: 'throttled' },
-      { id: 'TooLarge', type: ResponseType.REQUEST_TOO_LARGE, status: 413, title: 'Payload too large', slug: 'payload-too-large' },
-      { id: 'UnsupportedMediaType', type: ResponseType.UNSUPPORTED_MEDIA_TYPE, status: 415, title: 'Unsupported media type', slug: 'unsupported-media-type' },
-      { id: 'BadParameters', type: ResponseType.BAD_REQUEST_PARAMETERS, status: 400, title: 'Invalid request', slug: 'validation' },
-      { id: 'BadBody', type: ResponseType.BAD_REQUEST_BODY, status: 400, title: 'Invalid request', slug: 'validation' },
-      { id: 'Default4xx', type: ResponseType.DEFAULT_4XX, status: 400, title: 'Request refused', slug: 'client-error' },
-      { id: 'AuthorizerFailure', type: ResponseType.AUTHORIZER_FAILURE, ...internal },
-      { id: 'AuthorizerConfigurationError', type: ResponseType.AUTHORIZER_CONFIGURATION_ERROR, ...internal },
-      { id: 'ApiConfigurationError', type: ResponseType.API_CONFIGURATION_ERROR, ...internal },
-      // A Lambda proxy integration that fails or answers malformed output: 502, as API Gateway answers it by default.
-      { id: 'IntegrationFailure', type: ResponseType.INTEGRATION_FAILURE, status: 502, title: 'Bad gateway', slug: 'bad-gateway' },
-      { id: 'Timeout', type: ResponseType.INTEGRATION_TIMEOUT, status: 504, title: 'Gateway timeout', slug: 'timeout' },
-      { id: 'Default5xx', type: ResponseType.DEFAULT_5XX, ...internal },
-    ];
-    for (const r of responses) {
+    for (const r of PROBLEM_RESPONSES) {
       const body = [
         `"type":"https://stockade.dev/problems/${r.slug}"`,
         `"title":"${r.title}"`,

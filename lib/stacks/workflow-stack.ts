@@ -36,6 +36,18 @@ export interface WorkflowStackProps extends StackProps {
   readonly secrets: { readonly stripeApiKey: ISecret; readonly fulfilmentApiKey: ISecret };
 }
 
+/** The function behind each task of the order saga, forward steps first, then compensation. */
+interface SagaStepFunctions {
+  readonly reserve: StockadeFunction;
+  readonly createPayment: StockadeFunction;
+  readonly awaitPayment: StockadeFunction;
+  readonly commit: StockadeFunction;
+  readonly publish: StockadeFunction;
+  readonly release: StockadeFunction;
+  readonly cancelPayment: StockadeFunction;
+  readonly markFailed: StockadeFunction;
+}
+
 /** Errors a Lambda task may be retried on: the Lambda service's own, and Stockade's TransientError. */
 const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 /** Longest a step's function may run; the Task's TimeoutSeconds is a little longer. */
@@ -61,88 +73,80 @@ export class WorkflowStack extends Stack {
 
   constructor(scope: Construct, id: string, props: WorkflowStackProps) {
     super(scope, id, props);
-    const { config, tables } = props;
-    this.stageContext = { config, key: props.key };
-    const holdSeconds = config.checkout.holdMinutes * 60;
+    this.stageContext = { config: props.config, key: props.key };
     // Named so that functions can be granted SendTask* on its ARN without referring to the resource (a cycle).
-    const stateMachineName = `stockade-${config.stage}-order-saga`;
+    const stateMachineName = `stockade-${props.config.stage}-order-saga`;
     const stateMachineArn = this.formatArn({
       service: 'states',
       resource: 'stateMachine',
       resourceName: stateMachineName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
+    const steps = this.addSagaStepFunctions(props, stateMachineArn);
+    this.stateMachine = this.createOrderSaga(stateMachineName, steps);
+    this.acknowledgeStateMachineRole(Object.values(steps));
+    this.addHoldSweeper(props);
+    this.addPaymentEventsConsumer(props, stateMachineArn);
+    this.addReconciliation(props, stateMachineArn);
+    this.addFulfilmentHandOff(props);
+  }
 
+  /** One function per saga step, each bound to exactly the tables, secret or queue its step uses. */
+  private addSagaStepFunctions(props: WorkflowStackProps, stateMachineArn: string): SagaStepFunctions {
+    const { tables } = props;
     const fn = (id: string, entry: string) => this.addFunction(`${id}Function`, `saga/${entry}`);
-    const reserveFn = fn('ReserveStock', 'reserve-stock')
+    const reserve = fn('ReserveStock', 'reserve-stock')
       .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
       .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
-    reserveFn.addEnvironment(ENV.HOLD_SECONDS, String(holdSeconds));
-    const createPaymentFn = fn('CreatePaymentIntent', 'create-payment-intent')
+    reserve.addEnvironment(ENV.HOLD_SECONDS, String(this.holdSeconds));
+    const createPayment = fn('CreatePaymentIntent', 'create-payment-intent')
       .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
       .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
-    const awaitPaymentFn = fn('AwaitPayment', 'await-payment').bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
-    awaitPaymentFn.addToRolePolicy(sendTaskStatement(stateMachineArn));
-    const commitFn = fn('CommitOrder', 'commit-order')
+    const awaitPayment = fn('AwaitPayment', 'await-payment').bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
+    awaitPayment.addToRolePolicy(sendTaskStatement(stateMachineArn));
+    const commit = fn('CommitOrder', 'commit-order')
       .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
       .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
-    const publishFn = fn('PublishOrderConfirmed', 'publish-order-confirmed').bindQueueProducer(ENV.FULFILMENT_QUEUE_URL, props.fulfilmentQueue.queue);
-    const releaseFn = fn('ReleaseStock', 'release-stock')
+    const publish = fn('PublishOrderConfirmed', 'publish-order-confirmed').bindQueueProducer(ENV.FULFILMENT_QUEUE_URL, props.fulfilmentQueue.queue);
+    const release = fn('ReleaseStock', 'release-stock')
       .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
       .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read');
-    const cancelPaymentFn = fn('CancelOrRefundPayment', 'cancel-payment')
+    const cancelPayment = fn('CancelOrRefundPayment', 'cancel-payment')
       .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read')
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
-    const markFailedFn = fn('MarkOrderFailed', 'mark-order-failed').bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
+    const markFailed = fn('MarkOrderFailed', 'mark-order-failed').bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
+    return { reserve, createPayment, awaitPayment, commit, publish, release, cancelPayment, markFailed };
+  }
 
-    const orderIdOnly = TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId') });
-    const step = (id: string, handler: StockadeFunction, resultPath: string, payload: TaskInput = orderIdOnly) => {
-      const task = new LambdaInvoke(this, id, { lambdaFunction: handler, payload, payloadResponseOnly: true, resultPath, taskTimeout: STEP_TASK_TIMEOUT });
-      task.addRetry({
-        errors: ['TransientError', ...LAMBDA_SERVICE_ERRORS],
-        interval: Duration.seconds(1),
-        backoffRate: 2,
-        maxAttempts: 6,
-        maxDelay: Duration.seconds(20),
-      });
-      task.addRetry({ errors: ['States.Timeout'], interval: Duration.seconds(2), maxAttempts: 2 });
-      return task;
-    };
-
-    // Compensation: every step is idempotent, retried longer, and a compensation that still fails stops the
-    // execution as failed (alarmed) rather than leave it looking done.
-    const compensationFailed = new Fail(this, 'CompensationFailed', {
-      error: 'CompensationFailed',
-      cause: 'A compensation step kept failing; see the execution history and the runbook',
+  /** The saga itself: the forward path, its compensation, and the state machine that runs them with logs and traces. */
+  private createOrderSaga(stateMachineName: string, steps: SagaStepFunctions): StateMachine {
+    const forward = this.forwardPath(steps, this.compensation(steps));
+    const logs = new StockadeLogGroup(this, 'SagaLogs', { stageContext: this.stageContext, logGroupName: `/aws/vendedlogs/states/${stateMachineName}` });
+    return new StateMachine(this, 'OrderSaga', {
+      stateMachineName,
+      stateMachineType: StateMachineType.STANDARD,
+      comment: 'Stockade order saga: reserve stock, take payment, confirm; or give everything back',
+      definitionBody: DefinitionBody.fromChainable(forward.next(new Succeed(this, 'OrderConfirmed'))),
+      // Longest path: the payment wait plus generous room for retries and compensation.
+      timeout: Duration.seconds(this.holdSeconds + 30 * 60),
+      tracingEnabled: true,
+      // Execution data would put task tokens and payment references in the logs; state transitions are enough.
+      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
     });
-    const compensate = (id: string, handler: StockadeFunction, resultPath: string, payload?: TaskInput) => {
-      const task = step(id, handler, resultPath, payload);
-      task.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, maxDelay: Duration.seconds(60) });
-      task.addCatch(compensationFailed, { errors: ['States.ALL'], resultPath: '$.compensationError' });
-      return task;
-    };
-    const compensation: Chain = compensate('ReleaseHeldStock', releaseFn, '$.compensationStock')
-      .next(compensate('CancelOrRefundPayment', cancelPaymentFn, '$.compensationPayment'))
-      .next(
-        compensate(
-          'MarkOrderFailed',
-          markFailedFn,
-          '$.compensationOrder',
-          TaskInput.fromObject({
-            orderId: JsonPath.stringAt('$.orderId'),
-            error: JsonPath.objectAt('$.error'),
-            payment: JsonPath.objectAt('$.compensationPayment'),
-          }),
-        ),
-      )
-      .next(new Succeed(this, 'OrderFailed', { comment: 'The order failed and everything it took was given back' }));
+  }
 
+  /**
+   * Reserve, take payment, wait for it (as long as the stock is held), commit, publish. A failure in any of the first
+   * four goes to `compensation`; a failed publish stops the execution as failed (alarmed): the order is confirmed but
+   * fulfilment was not told.
+   */
+  private forwardPath(steps: SagaStepFunctions, compensation: Chain): Chain {
     const forward = (task: LambdaInvoke) => task.addCatch(compensation, { errors: ['States.ALL'], resultPath: '$.error' });
-    const reserve = forward(step('ReserveStock', reserveFn, '$.reservation'));
-    const createPayment = forward(step('CreatePaymentIntent', createPaymentFn, '$.payment'));
+    const reserve = forward(this.sagaTask('ReserveStock', steps.reserve, '$.reservation'));
+    const createPayment = forward(this.sagaTask('CreatePaymentIntent', steps.createPayment, '$.payment'));
     const awaitPayment = new LambdaInvoke(this, 'AwaitPayment', {
-      lambdaFunction: awaitPaymentFn,
+      lambdaFunction: steps.awaitPayment,
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
       payload: TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId'), taskToken: JsonPath.taskToken }),
       // The payment may take as long as the stock is held, and no longer.
@@ -151,8 +155,8 @@ export class WorkflowStack extends Stack {
     });
     awaitPayment.addRetry({ errors: ['TransientError', ...LAMBDA_SERVICE_ERRORS], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 });
     forward(awaitPayment);
-    const commit = forward(step('CommitOrder', commitFn, '$.commit'));
-    const publish = step('PublishOrderConfirmed', publishFn, '$.published');
+    const commit = forward(this.sagaTask('CommitOrder', steps.commit, '$.commit'));
+    const publish = this.sagaTask('PublishOrderConfirmed', steps.publish, '$.published');
     publish.addCatch(
       new Fail(this, 'FulfilmentNotNotified', {
         error: 'FulfilmentNotNotified',
@@ -163,29 +167,68 @@ export class WorkflowStack extends Stack {
         resultPath: '$.publishError',
       },
     );
+    return reserve.next(createPayment).next(awaitPayment).next(commit).next(publish);
+  }
 
-    const logs = new StockadeLogGroup(this, 'SagaLogs', { stageContext: this.stageContext, logGroupName: `/aws/vendedlogs/states/${stateMachineName}` });
-    this.stateMachine = new StateMachine(this, 'OrderSaga', {
-      stateMachineName,
-      stateMachineType: StateMachineType.STANDARD,
-      comment: 'Stockade order saga: reserve stock, take payment, confirm; or give everything back',
-      definitionBody: DefinitionBody.fromChainable(
-        reserve.next(createPayment).next(awaitPayment).next(commit).next(publish).next(new Succeed(this, 'OrderConfirmed')),
-      ),
-      // Longest path: the payment wait plus generous room for retries and compensation.
-      timeout: Duration.seconds(holdSeconds + 30 * 60),
-      tracingEnabled: true,
-      // Execution data would put task tokens and payment references in the logs; state transitions are enough.
-      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
+  /**
+   * Gives back what a failed order took: release the stock, cancel or refund the payment, mark the order failed, and
+   * end in `OrderFailed` (a business outcome, not a failed execution). Every step is idempotent and retried longer;
+   * a compensation that still fails stops the execution as failed (alarmed) rather than leave it looking done.
+   */
+  private compensation(steps: SagaStepFunctions): Chain {
+    const compensationFailed = new Fail(this, 'CompensationFailed', {
+      error: 'CompensationFailed',
+      cause: 'A compensation step kept failing; see the execution history and the runbook',
     });
-    this.acknowledgeStateMachineRole([reserveFn, createPaymentFn, awaitPaymentFn, commitFn, publishFn, releaseFn, cancelPaymentFn, markFailedFn]);
+    const compensate = (id: string, handler: StockadeFunction, resultPath: string, payload?: TaskInput) => {
+      const task = this.sagaTask(id, handler, resultPath, payload);
+      task.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5, maxDelay: Duration.seconds(60) });
+      task.addCatch(compensationFailed, { errors: ['States.ALL'], resultPath: '$.compensationError' });
+      return task;
+    };
+    return compensate('ReleaseHeldStock', steps.release, '$.compensationStock')
+      .next(compensate('CancelOrRefundPayment', steps.cancelPayment, '$.compensationPayment'))
+      .next(
+        compensate(
+          'MarkOrderFailed',
+          steps.markFailed,
+          '$.compensationOrder',
+          TaskInput.fromObject({
+            orderId: JsonPath.stringAt('$.orderId'),
+            error: JsonPath.objectAt('$.error'),
+            payment: JsonPath.objectAt('$.compensationPayment'),
+          }),
+        ),
+      )
+      .next(new Succeed(this, 'OrderFailed', { comment: 'The order failed and everything it took was given back' }));
+  }
 
-    // The sweeper: holds whose execution died are released after expiry + grace.
+  /** A synchronous saga step: bounded by STEP_TASK_TIMEOUT, retried on transient and Lambda service errors and on its own timeout. */
+  private sagaTask(
+    id: string,
+    handler: StockadeFunction,
+    resultPath: string,
+    payload: TaskInput = TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId') }),
+  ): LambdaInvoke {
+    const task = new LambdaInvoke(this, id, { lambdaFunction: handler, payload, payloadResponseOnly: true, resultPath, taskTimeout: STEP_TASK_TIMEOUT });
+    task.addRetry({
+      errors: ['TransientError', ...LAMBDA_SERVICE_ERRORS],
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxAttempts: 6,
+      maxDelay: Duration.seconds(20),
+    });
+    task.addRetry({ errors: ['States.Timeout'], interval: Duration.seconds(2), maxAttempts: 2 });
+    return task;
+  }
+
+  /** The sweeper: holds whose execution died are released after expiry + grace. */
+  private addHoldSweeper(props: WorkflowStackProps): void {
     const sweeper = this.addFunction('SweepExpiredHolds', 'inventory/sweep-expired-holds', Duration.seconds(60))
-      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite')
+      .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
-    sweeper.addEnvironment(ENV.SWEEP_GRACE_SECONDS, String(config.checkout.sweepGraceMinutes * 60));
+    sweeper.addEnvironment(ENV.SWEEP_GRACE_SECONDS, String(this.stageContext.config.checkout.sweepGraceMinutes * 60));
     runOnSchedule(sweeper, {
       id: 'SweepSchedule',
       every: Duration.minutes(5),
@@ -193,17 +236,22 @@ export class WorkflowStack extends Stack {
       maxEventAge: Duration.minutes(5),
       why: 'The sweep releases every expired hold it finds and is idempotent.',
     });
+  }
 
-    // Payment events: the webhook queues verified Stripe events; this applies them to orders and the saga.
+  /** Payment events: the webhook queues verified Stripe events; this applies them to orders and the saga. */
+  private addPaymentEventsConsumer(props: WorkflowStackProps, stateMachineArn: string): void {
     const applyPayments = this.addFunction('ApplyPaymentEvents', 'payments/apply-payment-events', Duration.seconds(25))
-      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindTable(ENV.PAYMENTS_TABLE, props.tables.payments, 'readWrite')
+      .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey)
       .consumeQueue(props.paymentEventsQueue, { batchSize: 10 });
     applyPayments.addToRolePolicy(sendTaskStatement(stateMachineArn));
+  }
 
-    // Reconciliation: Stripe against payments and orders, on the stage's schedule; the report is served to admins.
-    const reconciliation = config.payments.reconciliation;
+  /** Reconciliation: Stripe against payments and orders, on the stage's schedule; the report is served to admins. */
+  private addReconciliation(props: WorkflowStackProps, stateMachineArn: string): void {
+    const { tables } = props;
+    const reconciliation = this.stageContext.config.payments.reconciliation;
     const reconcile = new StockadeFunction(this, 'ReconcilePayments', {
       stageContext: this.stageContext,
       entry: 'payments/reconcile-payments',
@@ -226,13 +274,20 @@ export class WorkflowStack extends Stack {
       maxEventAge: Duration.minutes(30),
       why: 'Each run compares the whole window again and its remedies are idempotent.',
     });
+  }
 
-    // Fulfilment hand-off: OrderConfirmed -> the provider -> FULFILLED.
+  /** Fulfilment hand-off: OrderConfirmed -> the provider -> FULFILLED. */
+  private addFulfilmentHandOff(props: WorkflowStackProps): void {
     this.addFunction('HandOffFulfilment', 'fulfilment/hand-off-orders', Duration.seconds(25))
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
       .bindSecret(ENV.FULFILMENT_API_KEY_SECRET_ARN, props.secrets.fulfilmentApiKey)
       .consumeQueue(props.fulfilmentQueue, { batchSize: 10 })
-      .addEnvironment(ENV.FULFILMENT_API_URL, config.fulfilment.apiUrl);
+      .addEnvironment(ENV.FULFILMENT_API_URL, this.stageContext.config.fulfilment.apiUrl);
+  }
+
+  /** How long checkout holds stock: the payment wait's bound, and the saga's timeout with room for compensation. */
+  private get holdSeconds(): number {
+    return this.stageContext.config.checkout.holdMinutes * 60;
   }
 
   private addFunction(id: string, entry: string, timeout: Duration = STEP_FUNCTION_TIMEOUT): StockadeFunction {

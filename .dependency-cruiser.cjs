@@ -2,7 +2,8 @@
  * The dependency direction of docs/architecture (../shared/design/architecture.md), checked in `npm test`:
  * functions -> shared/{handlers,http,schemas,domain,adapters}; shared/adapters -> shared/ports; shared/domain ->
  * shared/ports; ports speak only in the domain's value types (shared/domain/model), which depend on nothing.
- * lib/ refers to functions only by entry path, never by import; nothing imports from test/.
+ * lib/ refers to functions only by entry path, never by import; nothing imports from test/. In local/ (local/README.md)
+ * the AWS emulators and the partner stand-ins stay apart, below the runtime that composes them and the CLIs.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -17,13 +18,14 @@ module.exports = {
     {
       name: 'domain-is-pure',
       severity: 'error',
-      comment: 'The domain depends on ports only: no adapter, handler, HTTP layer, configuration, SDK or framework.',
+      comment:
+        'The domain depends on ports only: no adapter, handler, HTTP layer, configuration, SDK or framework. zod is allowed: it has no I/O, and the domain parses its own value shapes with it (provider settings, the versions of an HMAC secret).',
       from: { path: '^shared/domain/' },
       to: {
         path: [
           '^shared/(adapters|handlers|http|config|observability|schemas)/',
           '^(functions|lib|local|bin|bench|test)/',
-          '^node_modules/(@aws-sdk|stripe|@middy|@aws-lambda-powertools|aws-cdk-lib|cockatiel|zod)/',
+          '^node_modules/(@aws-sdk|stripe|@middy|@aws-lambda-powertools|aws-cdk-lib|cockatiel)/',
         ],
       },
     },
@@ -56,11 +58,41 @@ module.exports = {
       to: { path: '^(functions|lib|local|bin|bench)/' },
     },
     {
+      name: 'handlers-take-from-their-root',
+      severity: 'error',
+      comment:
+        "A function entry takes its adapters, clients and configuration from its area's root.ts (built from functions/wiring/), never builds them itself: one place per area decides how a dependency is made.",
+      from: { path: '^functions/[^/]+/[^/]+[.]ts$', pathNot: '^functions/([^/]+/root|wiring/[^/]+)[.]ts$' },
+      to: { path: '^(shared/adapters/|shared/config/env[.]ts$|node_modules/(@aws-sdk|stripe)/)' },
+    },
+    {
       name: 'lib-names-functions-by-path',
       severity: 'error',
       comment: 'The CDK app refers to functions by entry path; importing one would run its cold start at synth.',
       from: { path: '^(lib|bin)/' },
       to: { path: '^(functions|local|bench|shared/(adapters|handlers|http))/' },
+    },
+    {
+      name: 'local-emulators-and-partners-apart',
+      comment:
+        'local/README.md: the AWS emulators (local/aws) play only what the template declares and the partner stand-ins (local/partners) only a third party; neither reaches into the other, and each partner stands alone.',
+      severity: 'error',
+      from: { path: '^local/(aws|partners/[^/]+)/' },
+      to: { path: '^local/(aws|partners)/', pathNot: '^local/$1/' },
+    },
+    {
+      name: 'local-pieces-below-the-runtime',
+      severity: 'error',
+      comment: 'Emulators, stand-ins, clients and demo data are composed by local/runtime/local-runtime.ts; none of them imports it or a CLI.',
+      from: { path: '^local/(aws|partners|clients|demo)/' },
+      to: { path: '^local/(runtime/local-runtime[.]ts|cli/)' },
+    },
+    {
+      name: 'local-clis-are-entry-points',
+      severity: 'error',
+      comment: 'local/cli holds what npm scripts run; code shared by CLIs lives beside what it serves, never in a CLI file.',
+      from: {},
+      to: { path: '^local/cli/' },
     },
     {
       name: 'nothing-imports-tests',
@@ -72,7 +104,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|cdk[.]out|[.]stockade)/' },
+    exclude: { path: '(^|/)(cdk[.]out|[.]stockade)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] },

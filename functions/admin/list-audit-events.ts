@@ -1,14 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
-import { requiredEnv } from '../../shared/config/env';
+import { listAuditEvents } from '../../shared/domain/operations/audit-trail';
 import { httpHandler } from '../../shared/http/http-handler';
-import { ListQuerySchema } from '../../shared/schemas/audit';
-import { ENV } from '../../shared/config/env-names';
+import { principalOf } from '../../shared/http/principal';
+import { ListAuditEventsQuerySchema } from '../../shared/schemas/audit';
+import { auditLog, cursorCodec } from './root';
 
-const audit = new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv(ENV.AUDIT_TABLE));
+const deps = { audit: auditLog(), cursors: cursorCodec() };
 
-/** GET /admin/audit: audit events, newest first, paginated with an opaque cursor. */
-export const handler = httpHandler({ query: ListQuerySchema }, async ({ query }) => {
-  const page = await audit.list({ limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
-  return { status: 200, body: page, headers: { 'Cache-Control': 'no-store' } };
-});
+/** GET /admin/audit: audit events, newest first, with a cursor only valid for the admin who listed them. */
+export const handler = httpHandler({ query: ListAuditEventsQuerySchema }, async ({ query, event }) => ({
+  status: 200,
+  body: await listAuditEvents(deps, principalOf(event).sub, query),
+  headers: { 'Cache-Control': 'no-store' },
+}));

@@ -1,19 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
-import { SqsDeadLetterRedrive } from '../../shared/adapters/sqs-dead-letter-redrive';
-import { requiredEnv } from '../../shared/config/env';
-import { redriveQueues } from '../../shared/config/redrive-queues';
 import { redriveQueue } from '../../shared/domain/operations/redrive-queue';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { QueueNamePathSchema, RedriveBodySchema, type RedriveResponse } from '../../shared/schemas/queues';
-import { ENV } from '../../shared/config/env-names';
+import { auditLog, deadLetterRedrive, now } from './root';
 
 const deps = {
-  queues: new SqsDeadLetterRedrive(new SQSClient({}), redriveQueues()),
-  audit: new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv(ENV.AUDIT_TABLE)),
-  now: () => new Date(),
+  queues: deadLetterRedrive(),
+  audit: auditLog(),
+  now,
 };
 /** At most this many messages, and this long (less the time the function needs to answer), per call. */
 const MAX_MESSAGES = 1000;

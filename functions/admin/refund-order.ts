@@ -3,8 +3,7 @@ import { refundOrder } from '../../shared/domain/orders/refund';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { IdempotencyKeySchema, OrderIdPathSchema, RefundBodySchema } from '../../shared/schemas/orders';
-import { auditLog, now, orderRepository } from '../saga/saga-deps';
-import { paymentGateway } from '../saga/payment-deps';
+import { auditLog, now, orderRepository, paymentGateway } from './root';
 
 const deps = { orders: orderRepository(), payments: paymentGateway(), audit: auditLog(), now };
 

@@ -2,7 +2,9 @@ import { createProduct } from '../../shared/domain/catalog/catalog';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { CreateProductBodySchema } from '../../shared/schemas/catalog';
-import { catalog } from './catalog-deps';
+import { catalogDeps } from './root';
+
+const catalog = catalogDeps();
 
 /** POST /vendor/products: the calling vendor lists a product with its SKUs and initial stock. */
 export const handler = httpHandler({ body: CreateProductBodySchema }, async ({ body, event }) => {

@@ -1,7 +1,9 @@
 import { getProduct } from '../../shared/domain/catalog/catalog';
 import { httpHandler } from '../../shared/http/http-handler';
 import { ProductIdPathSchema } from '../../shared/schemas/catalog';
-import { catalog } from './catalog-deps';
+import { catalogDeps } from './root';
+
+const catalog = catalogDeps();
 
 /** GET /products/{productId}. */
 export const handler = httpHandler({ path: ProductIdPathSchema }, async ({ path }) => ({ status: 200, body: await getProduct(catalog, path.productId) }));

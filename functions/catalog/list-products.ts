@@ -1,12 +1,12 @@
 import { listProducts } from '../../shared/domain/catalog/catalog';
 import { httpHandler } from '../../shared/http/http-handler';
 import { ListProductsQuerySchema } from '../../shared/schemas/catalog';
-import { catalog, cursorCodec } from './catalog-deps';
+import { productListingDeps } from './root';
 
-const cursors = cursorCodec();
+const deps = productListingDeps();
 
 /** GET /products: active products, newest first, with a signed cursor. */
 export const handler = httpHandler({ query: ListProductsQuerySchema }, async ({ query }) => ({
   status: 200,
-  body: await listProducts({ repository: catalog.repository, cursors }, query),
+  body: await listProducts(deps, query),
 }));

@@ -1,43 +1,20 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { ulid } from 'ulid';
-import { DynamoDbCartRepository } from '../../shared/adapters/dynamodb-cart-repository';
-import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
-import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
-import { DynamoDbProviderHealth } from '../../shared/adapters/dynamodb-provider-circuits';
-import { SfnOrderWorkflow } from '../../shared/adapters/sfn-order-workflow';
 import { type CheckoutCall, checkoutIdempotencyConfig } from '../../shared/config/checkout-idempotency';
-import { requiredEnv } from '../../shared/config/env';
-import { inventoryProviders } from '../../shared/config/inventory-providers';
 import { ConflictError, ValidationError } from '../../shared/domain/errors';
-import { checkout, type CheckoutDeps, type CheckoutRequest } from '../../shared/domain/orders/checkout';
+import { checkout, type CheckoutRequest } from '../../shared/domain/orders/checkout';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { metrics } from '../../shared/observability/powertools';
 import { CheckoutBodySchema, IdempotencyKeySchema } from '../../shared/schemas/orders';
-import { ENV } from '../../shared/config/env-names';
+import { checkoutDeps, idempotencyStore } from '../orders/root';
 
-const client = new DynamoDBClient({});
-const ordersTable = requiredEnv(ENV.ORDERS_TABLE);
-const catalogTable = requiredEnv(ENV.CATALOG_TABLE);
-const deps: CheckoutDeps = {
-  orders: new DynamoDbOrderRepository(client, ordersTable),
-  carts: new DynamoDbCartRepository(client, ordersTable),
-  catalog: new DynamoDbCatalogRepository(client, catalogTable),
-  workflow: new SfnOrderWorkflow(new SFNClient({}), requiredEnv(ENV.ORDER_SAGA_ARN)),
-  now: () => new Date(),
-  newId: () => ulid(),
-  // Providers' circuits (PROVIDER#<id> / CIRCUIT items, written by the outbox relay) decide live-stock SKUs.
-  liveStock: { providers: inventoryProviders(), health: new DynamoDbProviderHealth(client, catalogTable) },
-};
+const deps = checkoutDeps();
 
 // Powertools idempotency: the key is the caller plus their Idempotency-Key; the body is the payload that must match.
 const idempotency = checkoutIdempotencyConfig();
 const idempotentCheckout = makeIdempotent((call: CheckoutCall) => checkout(deps, call.customerId, call.idempotencyKey, call.request), {
-  persistenceStore: new DynamoDBPersistenceLayer({ tableName: requiredEnv(ENV.IDEMPOTENCY_TABLE), awsSdkV3Client: client }),
+  persistenceStore: idempotencyStore(),
   config: idempotency,
 });
 

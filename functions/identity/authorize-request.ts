@@ -1,29 +1,12 @@
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import { z } from 'zod';
-import { CognitoAccessTokenVerifier } from '../../shared/adapters/cognito-access-token-verifier';
-import { requiredEnv } from '../../shared/config/env';
 import { decideAccess, principalFrom, type Principal } from '../../shared/domain/access/access-policy';
 import { authorizerHandler, type RequestAuthorizerEvent, UNAUTHORIZED } from '../../shared/handlers/authorizer-handler';
 import { logger } from '../../shared/observability/powertools';
-import { ENV } from '../../shared/config/env-names';
-
-const PolicyConfig = z
-  .object({
-    adminAllowedCidrs: z.array(z.string()),
-    adminHoursUtc: z.object({ from: z.number(), to: z.number() }).strict().optional(),
-    requireSourceIp: z.boolean().optional(),
-    accessTokenMaxAgeSeconds: z.number().int().positive(),
-  })
-  .strict();
+import { accessPolicy, accessTokenVerifier, now } from './root';
 
 // Created once per cold start: the verifier caches the pool's key set across invocations.
-const policyConfig = PolicyConfig.parse(JSON.parse(requiredEnv(ENV.STOCKADE_ACCESS_POLICY)));
-const verifier = new CognitoAccessTokenVerifier({
-  userPoolId: requiredEnv(ENV.COGNITO_USER_POOL_ID),
-  clientIds: requiredEnv(ENV.COGNITO_CLIENT_IDS).split(','),
-  localEndpoint: process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
-  maxTokenAgeSeconds: policyConfig.accessTokenMaxAgeSeconds,
-});
+const policyConfig = accessPolicy();
+const verifier = accessTokenVerifier(policyConfig.accessTokenMaxAgeSeconds);
 
 /**
  * The REST API's Lambda authorizer: verifies the bearer access token, then applies the route matrix and its
@@ -33,7 +16,7 @@ const verifier = new CognitoAccessTokenVerifier({
 async function authorize(event: RequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const route = `${event.httpMethod} ${event.resource}`;
   const principal = await verifiedPrincipal(headerValue(event.headers, 'authorization'));
-  const decision = decideAccess(route, principal, { sourceIp: event.requestContext.identity.sourceIp, at: new Date() }, policyConfig);
+  const decision = decideAccess(route, principal, { sourceIp: event.requestContext.identity.sourceIp, at: now() }, policyConfig);
   logger.info('Authorization decision', {
     route,
     sub: principal?.sub,

@@ -1,11 +1,8 @@
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { z } from 'zod';
-import { CognitoUserDirectory } from '../../shared/adapters/cognito-user-directory';
 import { enrolNewMember } from '../../shared/domain/identity/token-claims';
 import { cognitoTriggerHandler } from '../../shared/handlers/cognito-trigger-handler';
 import { logger } from '../../shared/observability/powertools';
-
-const client = new CognitoIdentityProviderClient({});
+import { userDirectory } from './root';
 
 const PostConfirmationEventSchema = z
   .object({ triggerSource: z.string().min(1), userPoolId: z.string().min(1), userName: z.string().min(1).max(128) })
@@ -15,7 +12,7 @@ const PostConfirmationEventSchema = z
 /** Cognito post confirmation: a confirmed sign-up joins the customer group (password resets change nothing). */
 export const handler = cognitoTriggerHandler(PostConfirmationEventSchema, async (event) => {
   if (event.triggerSource === 'PostConfirmation_ConfirmSignUp') {
-    await enrolNewMember(new CognitoUserDirectory(client, event.userPoolId), event.userName);
+    await enrolNewMember(userDirectory(event.userPoolId), event.userName);
     logger.info('New member enrolled as customer');
   }
   return event;

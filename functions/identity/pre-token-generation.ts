@@ -1,16 +1,10 @@
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { CognitoUserDirectory } from '../../shared/adapters/cognito-user-directory';
-import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
-import { requiredEnv } from '../../shared/config/env';
 import { accessTokenClaims } from '../../shared/domain/identity/token-claims';
 import { cognitoTriggerHandler } from '../../shared/handlers/cognito-trigger-handler';
 import { logger } from '../../shared/observability/powertools';
-import { ENV } from '../../shared/config/env-names';
+import { auditLog, now, userDirectory } from './root';
 
-const client = new CognitoIdentityProviderClient({});
-const audit = new DynamoDbAuditLog(new DynamoDBClient({}), requiredEnv(ENV.AUDIT_TABLE));
+const audit = auditLog();
 
 /** The fields of Cognito's pre token generation (V2) event this trigger reads; the rest passes through. */
 const PreTokenGenerationEventSchema = z
@@ -34,9 +28,8 @@ const PreTokenGenerationEventSchema = z
  * enrolled authenticator app, and adds the MFA-evidence claim to the access token of users who sign in with TOTP.
  */
 export const handler = cognitoTriggerHandler(PreTokenGenerationEventSchema, async (event) => {
-  const directory = new CognitoUserDirectory(client, event.userPoolId);
   const claims = await accessTokenClaims(
-    { directory, audit, now: () => new Date() },
+    { directory: userDirectory(event.userPoolId), audit, now },
     {
       username: event.userName,
       sub: event.request.userAttributes.sub ?? event.userName,

@@ -1,16 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbInventoryLedger } from '../../shared/adapters/dynamodb-inventory-ledger';
-import { SqsRetryBackoff } from '../../shared/adapters/sqs-retry-backoff';
-import { requiredEnv } from '../../shared/config/env';
 import { sqsBatchHandler } from '../../shared/handlers/sqs-batch-handler';
 import { logger, metrics } from '../../shared/observability/powertools';
+import { inventoryLedger, inventoryRetryBackoff, now } from './root';
 import { NormalizedUpdateSchema } from '../../shared/schemas/normalized-update';
-import { ENV } from '../../shared/config/env-names';
 
-const ledger = new DynamoDbInventoryLedger(new DynamoDBClient({}), requiredEnv(ENV.CATALOG_TABLE));
-const backoff = new SqsRetryBackoff(new SQSClient({}), requiredEnv(ENV.INVENTORY_UPDATES_QUEUE_URL));
+const ledger = inventoryLedger();
+const backoff = inventoryRetryBackoff();
 
 /**
  * Consumer of the inventory updates queue: each normalized provider update applied to its SKU under the conflict
@@ -22,7 +17,7 @@ export const handler = sqsBatchHandler({
   queue: 'fifo',
   schema: NormalizedUpdateSchema,
   handle: async (update) => {
-    const entry = await ledger.apply(update, new Date().toISOString());
+    const entry = await ledger.apply(update, now().toISOString());
     if (entry.clamped && !entry.replayed) metrics.addMetric('InventoryClampedToReserved', MetricUnit.Count, 1);
     logger.info('Inventory update recorded', {
       sku: entry.sku,

@@ -1,28 +1,16 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { inventoryProviderSecrets } from '../../shared/adapters/cached-secrets';
-import { DynamoDbInventoryQuarantine } from '../../shared/adapters/dynamodb-inventory-quarantine';
-import { SqsInventoryUpdateQueue } from '../../shared/adapters/sqs-inventory-update-queue';
-import { integerEnv, requiredEnv } from '../../shared/config/env';
-import { inventoryProviderSecretArns, inventoryProviders } from '../../shared/config/inventory-providers';
 import { ValidationError } from '../../shared/domain/errors';
 import { receiveInventoryWebhook } from '../../shared/domain/inventory/receive-inventory-webhook';
 import { INVENTORY_SIGNATURE_HEADER, INVENTORY_TIMESTAMP_HEADER } from '../../shared/domain/inventory/webhook-signature';
 import { httpHandler } from '../../shared/http/http-handler';
 import { zodFieldErrors } from '../../shared/http/zod-errors';
 import { logger, metrics } from '../../shared/observability/powertools';
+import { inventoryWebhookDeps } from './root';
 import { type InventoryWebhookAccepted, InventoryWebhookBodySchema, InventoryWebhookPathSchema } from '../../shared/schemas/inventory';
-import { ENV } from '../../shared/config/env-names';
-
-const providers = inventoryProviders();
-const secretArns = inventoryProviderSecretArns(providers);
 
 const deps = {
-  providers,
-  // Cached for POWERTOOLS_PARAMETERS_MAX_AGE: a rotated secret is picked up without a redeploy.
-  secretOf: inventoryProviderSecrets(secretArns),
-  graceHours: integerEnv(ENV.INVENTORY_HMAC_GRACE_HOURS, 24),
+  // The providers' secrets come through the secret store: a rotated secret is picked up without a redeploy.
+  ...inventoryWebhookDeps(),
   parse: (rawBody: string) => {
     let json: unknown;
     try {
@@ -34,9 +22,6 @@ const deps = {
     if (!parsed.success) throw new ValidationError('The request body is invalid', zodFieldErrors(parsed.error, 'body'));
     return parsed.data;
   },
-  queue: new SqsInventoryUpdateQueue(new SQSClient({}), requiredEnv(ENV.INVENTORY_UPDATES_QUEUE_URL)),
-  quarantine: new DynamoDbInventoryQuarantine(new DynamoDBClient({}), requiredEnv(ENV.CATALOG_TABLE)),
-  now: () => new Date(),
 };
 
 /**

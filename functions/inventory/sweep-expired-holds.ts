@@ -1,14 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { integerEnv } from '../../shared/config/env';
 import { sweepExpiredHolds } from '../../shared/domain/orders/saga';
 import { scheduledHandler } from '../../shared/handlers/scheduled-handler';
 import { logger, metrics } from '../../shared/observability/powertools';
-import { now, orderRepository, stockLedger } from '../saga/saga-deps';
-import { paymentGateway } from '../saga/payment-deps';
-import { ENV } from '../../shared/config/env-names';
+import { now, orderRepository, paymentGateway, stockLedger, sweepSettings } from './root';
 
 const deps = { stock: stockLedger(), orders: orderRepository(), payments: paymentGateway(), now };
-const options = { graceSeconds: integerEnv(ENV.SWEEP_GRACE_SECONDS, 300), limit: integerEnv(ENV.SWEEP_BATCH_SIZE, 100) };
+const options = sweepSettings();
 
 /**
  * Scheduled: releases stock holds that outlived their expiry (plus a grace period) because the execution that took

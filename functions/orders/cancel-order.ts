@@ -2,9 +2,7 @@ import { cancelOrder } from '../../shared/domain/orders/cancel';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { OrderIdPathSchema } from '../../shared/schemas/orders';
-import { now, orderRepository, stockLedger } from '../saga/saga-deps';
-import { paymentGateway } from '../saga/payment-deps';
-import { waitingSteps } from '../saga/workflow-deps';
+import { now, orderRepository, paymentGateway, stockLedger, waitingSteps } from './root';
 
 const deps = { orders: orderRepository(), stock: stockLedger(), payments: paymentGateway(), waits: waitingSteps(), now };
 

@@ -3,16 +3,10 @@ import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { logger } from '../../shared/observability/powertools';
 import { OrderIdPathSchema } from '../../shared/schemas/orders';
-import { paymentGateway } from '../saga/payment-deps';
-import { now, orderRepository, paymentRecords } from '../saga/saga-deps';
-import { waitingSteps } from '../saga/workflow-deps';
+import { paymentOutcomeDeps } from './root';
 
 const deps = {
-  orders: orderRepository(),
-  records: paymentRecords(),
-  waits: waitingSteps(),
-  payments: paymentGateway(),
-  now,
+  ...paymentOutcomeDeps(),
   onProviderError: (error: unknown) => logger.warn('Could not ask Stripe about the payment; serving the stored order', { error: (error as Error).name }),
 };
 

@@ -4,11 +4,9 @@ import { receivePaymentOutcome } from '../../shared/domain/orders/saga';
 import { applyPaymentEvent } from '../../shared/domain/payments/receive-webhook';
 import { logger } from '../../shared/observability/powertools';
 import { ProviderEventSchema } from '../../shared/schemas/payment-events';
-import { now, orderRepository, paymentEventLedger, paymentRecords } from '../saga/saga-deps';
-import { paymentGateway } from '../saga/payment-deps';
-import { waitingSteps } from '../saga/workflow-deps';
+import { now, paymentEventLedger, paymentOutcomeDeps } from './root';
 
-const payment = { orders: orderRepository(), records: paymentRecords(), waits: waitingSteps(), payments: paymentGateway(), now };
+const payment = paymentOutcomeDeps();
 const deps = {
   ledger: paymentEventLedger(),
   now,

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { awaitPayment } from '../../shared/domain/orders/saga';
-import { now, orderRepository } from './saga-deps';
-import { waitingSteps } from './workflow-deps';
+import { now, orderRepository, waitingSteps } from '../orders/root';
 import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { orders: orderRepository(), waits: waitingSteps(), now };

@@ -1,6 +1,5 @@
 import { cancelOrRefundPayment } from '../../shared/domain/orders/saga';
-import { orderRepository } from './saga-deps';
-import { paymentGateway } from './payment-deps';
+import { orderRepository, paymentGateway } from '../orders/root';
 import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { orders: orderRepository(), payments: paymentGateway() };

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { commitOrder } from '../../shared/domain/orders/saga';
 import { metrics } from '../../shared/observability/powertools';
-import { now, stockLedger } from './saga-deps';
+import { now, stockLedger } from '../orders/root';
 import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { stock: stockLedger(), now };

@@ -1,6 +1,5 @@
 import { createPaymentIntent } from '../../shared/domain/orders/saga';
-import { now, orderRepository, paymentRecords } from './saga-deps';
-import { paymentGateway } from './payment-deps';
+import { now, orderRepository, paymentGateway, paymentRecords } from '../orders/root';
 import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { orders: orderRepository(), payments: paymentGateway(), records: paymentRecords(), now };

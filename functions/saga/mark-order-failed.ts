@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { markOrderFailed } from '../../shared/domain/orders/saga';
 import { metrics } from '../../shared/observability/powertools';
-import { now, orderRepository } from './saga-deps';
+import { now, orderRepository } from '../orders/root';
 import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { orders: orderRepository(), now };

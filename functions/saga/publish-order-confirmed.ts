@@ -1,5 +1,5 @@
 import { publishOrderConfirmed } from '../../shared/domain/orders/saga';
-import { orderEvents } from './event-deps';
+import { orderEvents } from '../orders/root';
 import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { events: orderEvents() };

@@ -1,5 +1,5 @@
 import { releaseStock } from '../../shared/domain/orders/saga';
-import { now, stockLedger } from './saga-deps';
+import { now, stockLedger } from '../orders/root';
 import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { stock: stockLedger(), now };

@@ -1,14 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretsManagerSecretVersions } from '../../shared/adapters/secrets-manager-secret-versions';
 import { rotateInventoryHmacSecret } from '../../shared/domain/inventory/rotate-hmac-secret';
 import { secretRotationHandler } from '../../shared/handlers/secret-rotation-handler';
+import { secretRotationDeps } from '../inventory/root';
 
-const deps = {
-  secrets: new SecretsManagerSecretVersions(new SecretsManagerClient({})),
-  now: () => new Date(),
-  newSecret: () => randomBytes(32).toString('hex'),
-};
+const deps = secretRotationDeps();
 
 /**
  * Secrets Manager rotation function of the inventory providers' HMAC secrets, invoked once per step (createSecret,

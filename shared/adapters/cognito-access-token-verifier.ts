@@ -4,6 +4,8 @@ import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { checkAccessTokenClaims } from '../domain/identity/access-token-claims';
 import { MFA_CLAIM } from '../domain/identity/mfa-evidence';
 import type { AccessTokenVerifier, VerifiedAccessToken } from '../ports/access-token-verifier';
+import type { Clock } from '../ports/clock';
+import { systemClock } from './system-clock';
 
 export interface CognitoVerifierOptions {
   readonly userPoolId: string;
@@ -16,8 +18,8 @@ export interface CognitoVerifierOptions {
   readonly localEndpoint?: string;
   /** The pool's access token validity: older tokens, or tokens minted to live longer, are refused. */
   readonly maxTokenAgeSeconds: number;
-  /** @default () => new Date() */
-  readonly now?: () => Date;
+  /** @default the system clock */
+  readonly now?: Clock;
 }
 
 /**
@@ -31,7 +33,7 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
 
   constructor(private readonly options: CognitoVerifierOptions) {
     if (options.clientIds.length === 0) throw new Error('CognitoAccessTokenVerifier needs at least one client id');
-    const now = options.now ?? (() => new Date());
+    const now = options.now ?? systemClock;
     const cognitoChecks = ({ payload }: { payload: JwtPayload }) => {
       validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: [...options.clientIds] });
       checkAccessTokenClaims(payload, { now: now(), maxAgeSeconds: options.maxTokenAgeSeconds });

@@ -2,22 +2,27 @@ import { type AttributeValue, type DynamoDBClient, PutItemCommand, QueryCommand 
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors';
-import type { AuditEvent, AuditLog, AuditPage } from '../ports/audit-log';
+import type { AuditEvent, AuditLog } from '../ports/audit-log';
+import type { Clock } from '../ports/clock';
+import type { ListPosition, PositionedPage } from '../ports/cursor-codec';
+import { systemClock } from './system-clock';
 
 /** How many months back a listing looks for older events before it stops. */
 const MONTHS_SEARCHED = 24;
 
-const Cursor = z.object({ m: z.string().regex(/^\d{4}-\d{2}$/), sk: z.string().max(80).optional() }).strict();
+/** Where a listing stopped: the month partition and, within it, the last sort key returned. */
+const Position = z.object({ m: z.string().regex(/^\d{4}-\d{2}$/), sk: z.string().max(80).optional() }).strict();
 
 /**
  * The audit table (docs/data-model.md): pk AUDIT#<yyyy-mm>, sk <at>#<ulid>, gsi1 by actor. Appends are
  * conditional on the item not existing, so nothing ever overwrites an event; listing walks month partitions
- * newest first with a cursor that names the month and the last key.
+ * newest first from a position that names the month and the last key (signed into a cursor by the caller).
  */
 export class DynamoDbAuditLog implements AuditLog {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly now: Clock = systemClock,
   ) {}
 
   async append(event: AuditEvent): Promise<void> {
@@ -38,8 +43,8 @@ export class DynamoDbAuditLog implements AuditLog {
     await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
   }
 
-  async list(query: { limit: number; cursor?: string }): Promise<AuditPage> {
-    const start = query.cursor ? decodeCursor(query.cursor) : { m: new Date().toISOString().slice(0, 7) };
+  async list(query: { limit: number; after?: ListPosition }): Promise<PositionedPage<AuditEvent>> {
+    const start = query.after ? positionOf(query.after) : { m: this.now().toISOString().slice(0, 7) };
     const items: AuditEvent[] = [];
     let month = start.m;
     let exclusiveSk = start.sk;
@@ -55,10 +60,10 @@ export class DynamoDbAuditLog implements AuditLog {
         }),
       );
       items.push(...(page.Items ?? []).map(toEvent));
-      if (page.LastEvaluatedKey?.sk?.S) return { items, nextCursor: encodeCursor({ m: month, sk: page.LastEvaluatedKey.sk.S }) };
+      if (page.LastEvaluatedKey?.sk?.S) return { items, next: { m: month, sk: page.LastEvaluatedKey.sk.S } };
       month = previousMonth(month);
       exclusiveSk = undefined;
-      if (items.length === query.limit) return { items, nextCursor: encodeCursor({ m: month }) };
+      if (items.length === query.limit) return { items, next: { m: month } };
     }
     return { items };
   }
@@ -81,14 +86,9 @@ function previousMonth(month: string): string {
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
 
-function encodeCursor(cursor: z.infer<typeof Cursor>): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(raw: string): z.infer<typeof Cursor> {
-  try {
-    return Cursor.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
-  } catch {
-    throw new ValidationError('The cursor is not one this API issued', [{ path: 'query.cursor', message: 'invalid cursor' }]);
-  }
+function positionOf(after: ListPosition): z.infer<typeof Position> {
+  const parsed = Position.safeParse(after);
+  if (!parsed.success)
+    throw new ValidationError('The cursor is not one this API issued for this listing', [{ path: 'query.cursor', message: 'invalid cursor' }]);
+  return parsed.data;
 }

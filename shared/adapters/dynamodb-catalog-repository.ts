@@ -8,7 +8,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../domain/errors';
-import type { CatalogRepository, ListPosition, ProductChanges, ProductRecord, StoredProduct, StoredSku } from '../ports/catalog-repository';
+import type { CatalogRepository, ProductChanges, ProductRecord, StoredProduct, StoredSku } from '../ports/catalog-repository';
+import type { ListPosition } from '../ports/cursor-codec';
 import { batchGetItems } from './dynamodb-batch-get';
 
 /** Index reads one listing page may take before it returns what it has (with a cursor to continue). */

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/orders/order';
-import type { ListPosition } from '../ports/catalog-repository';
+import type { ListPosition } from '../ports/cursor-codec';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../ports/order-repository';
 import {
   cancellationCodes,

@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors';
-import type { CursorCodec, ListPosition } from '../ports/catalog-repository';
+import type { CursorCodec, ListPosition } from '../ports/cursor-codec';
+import type { SecretStore } from '../ports/secret-store';
+import { secretText } from './secrets-manager-secret-store';
 
 const Payload = z.object({ p: z.record(z.string(), z.string().max(300)), s: z.string().max(400) }).strict();
 
@@ -38,11 +39,10 @@ export class HmacCursorCodec implements CursorCodec {
   }
 }
 
-/** A codec whose key is the Secrets Manager secret `secretArn`, re-read at most every 5 minutes (rotation). */
-export function cursorCodecFromSecret(secretArn: string): HmacCursorCodec {
-  return new HmacCursorCodec(async () => {
-    const key = await getSecret(secretArn, { maxAge: 300 });
-    if (typeof key !== 'string' || key.length < 32) throw new Error('The cursor signing key is missing or too short');
-    return key;
-  });
+/** The shortest signing key accepted: 256 bits of hex or base64 text. */
+const MIN_KEY_LENGTH = 32;
+
+/** A codec whose key is the secret `secretArn`, read through the function's secret store (rotation ends open cursors). */
+export function cursorCodecFromSecret(store: SecretStore, secretArn: string): HmacCursorCodec {
+  return new HmacCursorCodec(secretText(store, secretArn, 'cursor signing key', MIN_KEY_LENGTH));
 }

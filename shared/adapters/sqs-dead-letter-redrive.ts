@@ -7,6 +7,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { DeadLetterRedrive, RedriveResult } from '../ports/dead-letter-redrive';
+import type { Clock } from '../ports/clock';
+import { systemClock } from './system-clock';
 
 /** A queue an operator may redrive: its URL and its DLQ's. */
 export interface RedrivableQueue {
@@ -32,7 +34,7 @@ export class SqsDeadLetterRedrive implements DeadLetterRedrive {
   constructor(
     private readonly client: SQSClient,
     private readonly queues: Readonly<Record<string, RedrivableQueue>>,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: Clock = systemClock,
   ) {}
 
   knows(queueName: string): boolean {

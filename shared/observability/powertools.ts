@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
@@ -11,3 +11,13 @@ export const logger = new Logger({ correlationIdSearchFn: search });
 // Metrics' own warnings go through the logger: structured, correlated and filtered by log level.
 export const metrics = new Metrics({ logger });
 export const tracer = new Tracer({ captureHTTPsRequests: true });
+
+/** Adds one Count metric per name, each the sum of `count` over the run's reports (a scheduled job's totals). */
+export function addTotals<T>(reports: readonly T[], totals: Readonly<Record<string, (report: T) => number>>): void {
+  for (const [name, count] of Object.entries(totals))
+    metrics.addMetric(
+      name,
+      MetricUnit.Count,
+      reports.reduce((sum, report) => sum + count(report), 0),
+    );
+}

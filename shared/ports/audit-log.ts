@@ -1,3 +1,5 @@
+import type { ListPosition, PositionedPage } from './cursor-codec';
+
 /** One append-only admin or security event (api-contract.md: GET /admin/audit). */
 export interface AuditEvent {
   readonly at: string;
@@ -11,14 +13,9 @@ export interface AuditEvent {
   readonly detail?: string;
 }
 
-export interface AuditPage {
-  readonly items: readonly AuditEvent[];
-  readonly nextCursor?: string;
-}
-
 /** The audit trail: events are appended, never changed. */
 export interface AuditLog {
   append(event: AuditEvent): Promise<void>;
-  /** Newest first. */
-  list(query: { limit: number; cursor?: string }): Promise<AuditPage>;
+  /** Newest first, from `after` (where the page before stopped) or from now. */
+  list(query: { limit: number; after?: ListPosition }): Promise<PositionedPage<AuditEvent>>;
 }

@@ -1,4 +1,5 @@
 import type { Money } from '../domain/model/money';
+import type { ListPosition } from './cursor-codec';
 
 /** A product as stored (without its SKUs). */
 export interface StoredProduct {
@@ -31,9 +32,6 @@ export interface ProductRecord {
   readonly skus: readonly StoredSku[];
 }
 
-/** Where a listing continues; opaque to everything but the repository and the cursor codec. */
-export type ListPosition = Readonly<Record<string, string>>;
-
 export interface CatalogRepository {
   /** Creates the product and its SKUs atomically; ConflictError if any SKU code exists already. */
   create(record: ProductRecord): Promise<void>;
@@ -55,14 +53,4 @@ export interface ProductChanges {
   readonly description?: string;
   readonly status?: 'ACTIVE' | 'ARCHIVED';
   readonly skus?: ReadonlyArray<{ readonly sku: string; readonly name?: string; readonly price?: Money }>;
-}
-
-/**
- * Signs and checks listing cursors so that a client cannot forge or alter one. `scope` names the listing (its
- * filters): a cursor is only valid for the listing that issued it.
- */
-export interface CursorCodec {
-  encode(position: ListPosition, scope: string): Promise<string>;
-  /** ValidationError when the cursor was not issued by this API for this scope, or was altered. */
-  decode(cursor: string, scope: string): Promise<ListPosition>;
 }

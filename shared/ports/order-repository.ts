@@ -1,5 +1,5 @@
 import type { OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/model/order';
-import type { ListPosition } from './catalog-repository';
+import type { ListPosition } from './cursor-codec';
 
 /** The request that created an order, remembered per customer and Idempotency-Key. */
 export interface CheckoutKey {

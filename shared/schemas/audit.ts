@@ -1,8 +1,5 @@
 import { z } from 'zod';
+import { PageQueryShape } from './listing';
 
-export const ListQuerySchema = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().min(1).max(512).optional(),
-  })
-  .strict();
+/** GET /admin/audit: audit events, newest first. */
+export const ListAuditEventsQuerySchema = z.object(PageQueryShape).strict();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PageQueryShape } from './listing';
 
 /** Crockford base32, 26 characters: the shape of every Stockade id. */
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -44,8 +45,7 @@ export const ProductIdPathSchema = z.object({ productId: z.string().regex(ULID, 
 
 export const ListProductsQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().min(1).max(2_048).optional(),
+    ...PageQueryShape,
     vendorId: z.string().min(1).max(64).optional(),
     q: z.string().trim().min(1).max(100).optional(),
   })

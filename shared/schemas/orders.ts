@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SkuCodeSchema, ULID } from './catalog';
+import { PageQueryShape } from './listing';
 
 /** `{}` checks out the cart; `{ items }` names the lines. Quantities only: prices come from the catalog. */
 export const CheckoutBodySchema = z
@@ -24,3 +25,6 @@ export const RefundBodySchema = z
     reason: z.string().trim().min(3).max(500),
   })
   .strict();
+
+/** GET /orders: the caller's orders, newest first. */
+export const ListOrdersQuerySchema = z.object(PageQueryShape).strict();

@@ -3,8 +3,8 @@ import type { KnownRoute } from '../../shared/domain/access/route-policies';
 import { CartItemBodySchema, SkuPathSchema } from '../../shared/schemas/cart';
 import { CreateProductBodySchema, ListProductsQuerySchema, ProductIdPathSchema, UpdateProductBodySchema } from '../../shared/schemas/catalog';
 import { InventoryWebhookBodySchema, InventoryWebhookPathSchema } from '../../shared/schemas/inventory';
-import { CheckoutBodySchema, IdempotencyKeySchema, OrderIdPathSchema, RefundBodySchema } from '../../shared/schemas/orders';
-import { ListQuerySchema } from '../../shared/schemas/audit';
+import { CheckoutBodySchema, IdempotencyKeySchema, ListOrdersQuerySchema, OrderIdPathSchema, RefundBodySchema } from '../../shared/schemas/orders';
+import { ListAuditEventsQuerySchema } from '../../shared/schemas/audit';
 import { QueueNamePathSchema, RedriveBodySchema } from '../../shared/schemas/queues';
 
 /**
@@ -39,7 +39,7 @@ export const ROUTE_INPUTS: Partial<Record<KnownRoute, RouteInputs>> = {
   'DELETE /cart/items/{sku}': { path: SkuPathSchema },
   'DELETE /cart': {},
   'POST /checkout': { body: CheckoutBodySchema, idempotencyKey: { schema: IdempotencyKeySchema, required: true } },
-  'GET /orders': { query: ListQuerySchema },
+  'GET /orders': { query: ListOrdersQuerySchema },
   'GET /orders/{orderId}': { path: OrderIdPathSchema },
   'POST /orders/{orderId}/cancel': { path: OrderIdPathSchema },
   'GET /me': {},
@@ -49,11 +49,11 @@ export const ROUTE_INPUTS: Partial<Record<KnownRoute, RouteInputs>> = {
   'POST /vendor/products': { body: CreateProductBodySchema, markAllStrings: true },
   'PATCH /vendor/products/{productId}': { path: ProductIdPathSchema, body: UpdateProductBodySchema, markAllStrings: true },
   'DELETE /vendor/products/{productId}': { path: ProductIdPathSchema },
-  'GET /vendor/orders': { query: ListQuerySchema },
+  'GET /vendor/orders': { query: ListOrdersQuerySchema },
 
-  'GET /admin/orders': { query: ListQuerySchema },
+  'GET /admin/orders': { query: ListOrdersQuerySchema },
   'POST /admin/orders/{orderId}/refund': { path: OrderIdPathSchema, body: RefundBodySchema, idempotencyKey: { schema: IdempotencyKeySchema, required: false } },
-  'GET /admin/audit': { query: ListQuerySchema },
+  'GET /admin/audit': { query: ListAuditEventsQuerySchema },
   'GET /admin/reconciliation': {},
   'POST /admin/queues/{queueName}/redrive': { path: QueueNamePathSchema, body: RedriveBodySchema },
 

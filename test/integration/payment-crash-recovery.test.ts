@@ -3,7 +3,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import Stripe from 'stripe';
 import { ulid } from 'ulid';
-import { type ApiRequestRecord, StripeStandIn } from '../../local/services/stripe-stand-in';
+import { type ApiRequestRecord, StripeStandIn } from '../../local/partners/stripe/stripe-stand-in';
 import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
@@ -17,6 +17,7 @@ import { TransientError } from '../../shared/domain/orders/saga-errors';
 import type { AuditEvent } from '../../shared/ports/audit-log';
 import type { OrderRepository } from '../../shared/ports/order-repository';
 import type { PaymentRecords } from '../../shared/ports/payment-records';
+import type { ListPosition } from '../../shared/ports/cursor-codec';
 import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { paidConfirmedOrder, pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 
@@ -137,12 +138,12 @@ describe('payment crash recovery: retries reach Stripe once', () => {
   /** The audit events about one order, oldest first (the log lists newest first, month by month). */
   async function auditOf(orderId: string): Promise<AuditEvent[]> {
     const events: AuditEvent[] = [];
-    let cursor: string | undefined;
+    let after: ListPosition | undefined;
     for (let page = 0; page < 10; page++) {
-      const listed = await audit.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+      const listed = await audit.list({ limit: 100, ...(after ? { after } : {}) });
       events.push(...listed.items.filter((e) => e.target === `order:${orderId}`));
-      cursor = listed.nextCursor;
-      if (!cursor) break;
+      after = listed.next;
+      if (!after) break;
     }
     return events.reverse();
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import Stripe from 'stripe';
-import { stripeApiKey, stripeWebhookSecrets } from '../../shared/adapters/cached-secrets';
+import { SecretsManagerSecretStore, secretText, stripeWebhookSecrets } from '../../shared/adapters/secrets-manager-secret-store';
 import { StripeWebhookVerifier } from '../../shared/adapters/stripe-webhook-verifier';
 import { ValidationError } from '../../shared/domain/errors';
 import { localCredentials, testEndpoints } from '../support/endpoints';
@@ -58,7 +58,7 @@ describe('Stripe webhook secret rotation through the cached secret read', () => 
 
   it('accepts the old secret, then both during the overlap, then refuses the old one once it is removed', async () => {
     const arn = await ownSecret('["whsec_old"]');
-    const verifier = new StripeWebhookVerifier(stripeWebhookSecrets(arn, { maxAge: 1, client }));
+    const verifier = new StripeWebhookVerifier(stripeWebhookSecrets(new SecretsManagerSecretStore({ maxAge: 1, client }), arn));
     await accepts(verifier, 'whsec_old');
     await refuses(verifier, 'whsec_new');
 
@@ -75,7 +75,7 @@ describe('Stripe webhook secret rotation through the cached secret read', () => 
 
   it('does not read a changed secret again within the TTL: one Secrets Manager call per TTL, the cached value in use', async () => {
     const arn = await ownSecret('["whsec_old"]');
-    const verifier = new StripeWebhookVerifier(stripeWebhookSecrets(arn, { maxAge: 3, client }));
+    const verifier = new StripeWebhookVerifier(stripeWebhookSecrets(new SecretsManagerSecretStore({ maxAge: 3, client }), arn));
     const callsBefore = getSecretValueCalls;
     await accepts(verifier, 'whsec_old');
     await accepts(verifier, 'whsec_old');
@@ -94,7 +94,7 @@ describe('Stripe webhook secret rotation through the cached secret read', () => 
 
   it('reads the Stripe API key through the same cache: a rolled key is used after the TTL, not before', async () => {
     const arn = await ownSecret('sk_test_old');
-    const apiKey = stripeApiKey(arn, { maxAge: 1, client });
+    const apiKey = secretText(new SecretsManagerSecretStore({ maxAge: 1, client }), arn, 'Stripe API key');
     expect(await apiKey()).toBe('sk_test_old');
     await put(arn, 'sk_test_rolled');
     expect(await apiKey()).toBe('sk_test_old');
@@ -111,7 +111,7 @@ describe('Stripe webhook secret rotation through the cached secret read', () => 
     ];
     for (const [value, mustNotShow] of malformed) {
       const arn = await ownSecret(value);
-      const error = (await stripeWebhookSecrets(arn, { client })().catch((e: unknown) => e)) as Error;
+      const error = (await stripeWebhookSecrets(new SecretsManagerSecretStore({ client }), arn)().catch((e: unknown) => e)) as Error;
       expect(error).toBeInstanceOf(Error);
       expect(error).not.toBeInstanceOf(ValidationError);
       expect(error.message).toContain(`The Stripe webhook secret ${arn} must be a JSON array of signing secrets`);
@@ -120,6 +120,6 @@ describe('Stripe webhook secret rotation through the cached secret read', () => 
   });
 
   it('refuses a cache TTL that would not cache', () => {
-    expect(() => stripeWebhookSecrets('arn:aws:secretsmanager:us-east-1:000000000000:secret:x', { maxAge: 0, client })).toThrow(/at least 1/);
+    expect(() => new SecretsManagerSecretStore({ maxAge: 0, client })).toThrow(/at least 1/);
   });
 });

@@ -1,6 +1,7 @@
 import { ConflictError } from '../../shared/domain/errors';
 import type { CartRepository, StoredCart } from '../../shared/ports/cart-repository';
-import type { CatalogRepository, ListPosition, ProductChanges, ProductRecord } from '../../shared/ports/catalog-repository';
+import type { CatalogRepository, ProductChanges, ProductRecord } from '../../shared/ports/catalog-repository';
+import type { ListPosition } from '../../shared/ports/cursor-codec';
 
 /** In-memory catalog with the repository's contract: atomic create, SKU codes unique, owner-checked updates. */
 export class FakeCatalog implements CatalogRepository {

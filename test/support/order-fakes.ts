@@ -1,5 +1,6 @@
 import type { Money } from '../../shared/domain/model/money';
-import type { AuditEvent, AuditLog, AuditPage } from '../../shared/ports/audit-log';
+import type { AuditEvent, AuditLog } from '../../shared/ports/audit-log';
+import type { ListPosition, PositionedPage } from '../../shared/ports/cursor-codec';
 import type { OrderPayment, PaymentOutcome, StoredOrder } from '../../shared/domain/orders/order';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../../shared/ports/order-repository';
 import type { PaymentGateway, ProviderPayment } from '../../shared/ports/payment-gateway';
@@ -312,10 +313,10 @@ export class FakeAuditLog implements AuditLog {
   async append(event: AuditEvent) {
     this.events.push({ ...event });
   }
-  async list(query: { limit: number; cursor?: string }): Promise<AuditPage> {
+  async list(query: { limit: number; after?: ListPosition }): Promise<PositionedPage<AuditEvent>> {
     const newestFirst = [...this.events].reverse();
-    const start = query.cursor ? Number(query.cursor) : 0;
+    const start = query.after?.index ? Number(query.after.index) : 0;
     const end = start + query.limit;
-    return { items: newestFirst.slice(start, end), ...(end < newestFirst.length ? { nextCursor: String(end) } : {}) };
+    return { items: newestFirst.slice(start, end), ...(end < newestFirst.length ? { next: { index: String(end) } } : {}) };
   }
 }

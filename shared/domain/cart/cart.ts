@@ -3,6 +3,7 @@ import type { CatalogRepository } from '../../ports/catalog-repository';
 import { available } from '../catalog/catalog';
 import type { Money } from '../model/money';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../errors';
+import type { Clock } from '../../ports/clock';
 
 /** A cart expires after this long without a change. */
 export const CART_TTL_DAYS = 30;
@@ -27,7 +28,7 @@ export interface Cart {
 export interface CartDeps {
   readonly carts: CartRepository;
   readonly catalog: CatalogRepository;
-  readonly now: () => Date;
+  readonly now: Clock;
 }
 
 /**

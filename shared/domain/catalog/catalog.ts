@@ -1,6 +1,10 @@
 import { BusinessRuleError, NotFoundError, ValidationError } from '../errors';
 import type { Money } from '../model/money';
-import type { CatalogRepository, CursorCodec, ProductRecord, StoredSku } from '../../ports/catalog-repository';
+import type { CatalogRepository, ProductRecord, StoredSku } from '../../ports/catalog-repository';
+import type { Clock } from '../../ports/clock';
+import type { CursorCodec } from '../../ports/cursor-codec';
+import type { IdGenerator } from '../../ports/id-generator';
+import { listPage, type ListPage } from '../listing';
 
 export interface Sku {
   readonly sku: string;
@@ -35,8 +39,8 @@ export interface ProductPatch {
 
 export interface CatalogDeps {
   readonly repository: CatalogRepository;
-  readonly now: () => Date;
-  readonly newId: () => string;
+  readonly now: Clock;
+  readonly newId: IdGenerator;
 }
 
 /** Available stock of a SKU: what can still be reserved. */
@@ -88,17 +92,20 @@ export async function getProduct(deps: Pick<CatalogDeps, 'repository'>, productI
 export async function listProducts(
   deps: { repository: CatalogRepository; cursors: CursorCodec },
   query: { limit: number; cursor?: string; vendorId?: string; q?: string },
-): Promise<{ items: Product[]; nextCursor?: string }> {
+): Promise<ListPage<Product>> {
   const q = query.q?.toLowerCase();
-  const scope = `products|${query.vendorId ?? ''}|${q ?? ''}`;
-  const after = query.cursor ? await deps.cursors.decode(query.cursor, scope) : undefined;
-  const page = await deps.repository.listActive({
-    limit: query.limit,
-    ...(query.vendorId ? { vendorId: query.vendorId } : {}),
-    ...(q ? { q } : {}),
-    ...(after ? { after } : {}),
-  });
-  return { items: page.items.map(toProduct), ...(page.next ? { nextCursor: await deps.cursors.encode(page.next, scope) } : {}) };
+  return listPage(
+    deps.cursors,
+    { scope: `products|${query.vendorId ?? ''}|${q ?? ''}`, cursor: query.cursor },
+    (after) =>
+      deps.repository.listActive({
+        limit: query.limit,
+        ...(query.vendorId ? { vendorId: query.vendorId } : {}),
+        ...(q ? { q } : {}),
+        ...(after ? { after } : {}),
+      }),
+    toProduct,
+  );
 }
 
 /** A vendor changes their own product; someone else's product is 404, as if it did not exist. */

@@ -2,6 +2,7 @@ import type { AuditLog } from '../../ports/audit-log';
 import type { UserDirectory } from '../../ports/user-directory';
 import { MFA_CLAIM, MFA_TOTP } from './mfa-evidence';
 import { knownGroups, PRIVILEGED_GROUPS } from '../access/access-policy';
+import type { Clock } from '../../ports/clock';
 
 export { MFA_CLAIM, MFA_TOTP };
 
@@ -23,7 +24,7 @@ export class PrivilegedMfaRequiredError extends Error {
  * every privileged issue or refusal is written to the audit log.
  */
 export async function accessTokenClaims(
-  ports: { directory: UserDirectory; audit: AuditLog; now: () => Date },
+  ports: { directory: UserDirectory; audit: AuditLog; now: Clock },
   input: { username: string; sub: string; groups: readonly string[]; refresh: boolean },
 ): Promise<Record<string, string>> {
   const groups = knownGroups(input.groups);

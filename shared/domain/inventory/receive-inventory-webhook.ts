@@ -5,6 +5,7 @@ import { acceptedInventoryHmacSecrets } from './hmac-secrets';
 import { type NormalizedUpdate, normalizeLine, type ProviderStockLine } from './normalize';
 import type { InventoryProviders } from './provider-config';
 import { verifyInventorySignature } from './webhook-signature';
+import type { Clock } from '../../ports/clock';
 
 /** A provider's stock event, once its signature is verified and its body validated. */
 export interface InventoryEvent {
@@ -24,7 +25,7 @@ export interface ReceiveInventoryWebhookDeps {
   readonly parse: (rawBody: string) => InventoryEvent;
   readonly queue: InventoryUpdateQueue;
   readonly quarantine: InventoryQuarantine;
-  readonly now: () => Date;
+  readonly now: Clock;
 }
 
 export interface InventoryWebhookRequest {

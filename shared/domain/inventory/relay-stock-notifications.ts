@@ -1,10 +1,11 @@
 import type { ProviderChannels, StockNotification, StockNotificationOutbox } from '../../ports/inventory';
 import { ProviderUnavailableError } from './provider-unavailable';
+import type { Clock } from '../../ports/clock';
 
 export interface RelayDeps {
   readonly outbox: StockNotificationOutbox;
   readonly channels: ProviderChannels;
-  readonly now: () => Date;
+  readonly now: Clock;
 }
 
 export interface RelayOptions {

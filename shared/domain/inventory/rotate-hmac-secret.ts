@@ -1,5 +1,6 @@
 import { CURRENT_STAGE, PENDING_STAGE, type SecretVersions } from '../../ports/secret-versions';
 import { parseInventoryHmacSecret, rotatedInventoryHmacSecret, serializeInventoryHmacSecret } from './hmac-secrets';
+import type { Clock } from '../../ports/clock';
 
 /** The four steps Secrets Manager asks a rotation function to take, in this order. */
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -35,7 +36,7 @@ export class SecretRotationError extends Error {
  * Secret values never appear in errors or outcomes.
  */
 export async function rotateInventoryHmacSecret(
-  deps: { secrets: SecretVersions; now: () => Date; newSecret: () => string },
+  deps: { secrets: SecretVersions; now: Clock; newSecret: () => string },
   request: RotationRequest,
 ): Promise<RotationStepOutcome> {
   const { secrets } = deps;

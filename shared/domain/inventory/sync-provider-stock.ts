@@ -2,6 +2,7 @@ import type { InventoryProviderApi, InventoryUpdateQueue, ProviderHealth } from 
 import type { InventoryQuarantine, QuarantinedLine } from '../../ports/inventory-quarantine';
 import { type NormalizedUpdate, normalizeLine } from './normalize';
 import type { InventoryProviders } from './provider-config';
+import type { Clock } from '../../ports/clock';
 
 export interface SyncDeps {
   readonly providers: InventoryProviders;
@@ -11,7 +12,7 @@ export interface SyncDeps {
   readonly health: ProviderHealth;
   readonly queue: InventoryUpdateQueue;
   readonly quarantine: InventoryQuarantine;
-  readonly now: () => Date;
+  readonly now: Clock;
 }
 
 export interface ProviderSyncReport {

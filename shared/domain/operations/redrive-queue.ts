@@ -2,11 +2,12 @@ import type { AuditLog } from '../../ports/audit-log';
 import type { DeadLetterRedrive } from '../../ports/dead-letter-redrive';
 import { NotFoundError } from '../errors';
 import { TransientError } from '../orders/saga-errors';
+import type { Clock } from '../../ports/clock';
 
 export interface RedriveQueueDeps {
   readonly queues: DeadLetterRedrive;
   readonly audit: AuditLog;
-  readonly now: () => Date;
+  readonly now: Clock;
 }
 
 /** Who asked: the admin's Cognito sub and the address the request came from. */

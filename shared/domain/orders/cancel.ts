@@ -5,6 +5,7 @@ import type { WaitingSteps } from '../../ports/workflow';
 import { ConflictError, NotFoundError } from '../errors';
 import { OPEN_STATUSES, type Order, type OrderStatus, orderView } from './order';
 import { voidPayment } from './saga';
+import type { Clock } from '../../ports/clock';
 
 /** Statuses an owner may cancel from: anything before the order is handed to fulfilment. */
 const CANCELLABLE: readonly OrderStatus[] = [...OPEN_STATUSES, 'CONFIRMED'];
@@ -16,7 +17,7 @@ const CANCELLABLE: readonly OrderStatus[] = [...OPEN_STATUSES, 'CONFIRMED'];
  * told to end. Cancelling a cancelled order answers it again; a fulfilled, failed or refunded one is a 409.
  */
 export async function cancelOrder(
-  deps: { orders: OrderRepository; stock: StockLedger; payments: PaymentGateway; waits: WaitingSteps; now: () => Date },
+  deps: { orders: OrderRepository; stock: StockLedger; payments: PaymentGateway; waits: WaitingSteps; now: Clock },
   customerId: string,
   orderId: string,
 ): Promise<Order> {

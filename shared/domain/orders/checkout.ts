@@ -7,14 +7,16 @@ import { available } from '../catalog/catalog';
 import { type LiveStockPolicy, skusWithoutLiveStock } from '../inventory/live-stock';
 import { BusinessRuleError, ConflictError, ValidationError } from '../errors';
 import type { OrderLine, OrderStatus, StoredOrder } from './order';
+import type { Clock } from '../../ports/clock';
+import type { IdGenerator } from '../../ports/id-generator';
 
 export interface CheckoutDeps {
   readonly orders: OrderRepository;
   readonly carts: CartRepository;
   readonly catalog: CatalogRepository;
   readonly workflow: OrderWorkflow;
-  readonly now: () => Date;
-  readonly newId: () => string;
+  readonly now: Clock;
+  readonly newId: IdGenerator;
   /**
    * Refuses SKUs that may be sold only on live stock while their provider's circuit is open.
    * @default none: every SKU sells on Stockade's own stock

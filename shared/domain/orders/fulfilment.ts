@@ -1,12 +1,13 @@
 import type { FulfilmentProvider } from '../../ports/fulfilment-provider';
 import type { OrderRepository } from '../../ports/order-repository';
+import type { Clock } from '../../ports/clock';
 
 /**
  * Fulfilment hand-off for one OrderConfirmed event: a CONFIRMED order goes to the provider and becomes FULFILLED
  * once accepted. Redelivery is harmless (FULFILLED orders are skipped; the provider is idempotent per order).
  */
 export async function handOffOrder(
-  deps: { orders: OrderRepository; provider: FulfilmentProvider; now: () => Date },
+  deps: { orders: OrderRepository; provider: FulfilmentProvider; now: Clock },
   orderId: string,
 ): Promise<'fulfilled' | 'already-fulfilled' | 'not-confirmed' | 'unknown-order'> {
   const order = await deps.orders.get(orderId);

@@ -1,9 +1,11 @@
-import type { CursorCodec } from '../../ports/catalog-repository';
+import type { Clock } from '../../ports/clock';
+import type { CursorCodec } from '../../ports/cursor-codec';
 import type { OrderRepository } from '../../ports/order-repository';
 import type { PaymentGateway } from '../../ports/payment-gateway';
 import type { PaymentRecords } from '../../ports/payment-records';
 import type { WaitingSteps } from '../../ports/workflow';
 import { NotFoundError } from '../errors';
+import { listPage, type ListPage } from '../listing';
 import { type Order, orderView } from './order';
 import { receivePaymentOutcome } from './saga';
 
@@ -26,7 +28,7 @@ export async function pollOrder(
     records: PaymentRecords;
     waits: WaitingSteps;
     payments: PaymentGateway;
-    now: () => Date;
+    now: Clock;
     onProviderError: (error: unknown) => void;
   },
   customerId: string,
@@ -56,9 +58,11 @@ export async function listOrders(
   deps: { orders: OrderRepository; cursors: CursorCodec },
   customerId: string,
   query: { limit: number; cursor?: string },
-): Promise<{ items: Order[]; nextCursor?: string }> {
-  const scope = `orders|${customerId}`;
-  const after = query.cursor ? await deps.cursors.decode(query.cursor, scope) : undefined;
-  const page = await deps.orders.listByCustomer(customerId, { limit: query.limit, ...(after ? { after } : {}) });
-  return { items: page.items.map(orderView), ...(page.next ? { nextCursor: await deps.cursors.encode(page.next, scope) } : {}) };
+): Promise<ListPage<Order>> {
+  return listPage(
+    deps.cursors,
+    { scope: `orders|${customerId}`, cursor: query.cursor },
+    (after) => deps.orders.listByCustomer(customerId, { limit: query.limit, ...(after ? { after } : {}) }),
+    orderView,
+  );
 }

@@ -5,6 +5,7 @@ import type { PaymentGateway } from '../../ports/payment-gateway';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../errors';
 import type { ProviderEvent } from '../../ports/payment-events';
 import { type Order, type OrderStatus, orderView, type StoredOrder } from './order';
+import type { Clock } from '../../ports/clock';
 
 /** Orders whose payment was taken and not yet fully refunded. */
 const REFUNDABLE: readonly OrderStatus[] = ['CONFIRMED', 'FULFILLED'];
@@ -25,7 +26,7 @@ export interface RefundRequest {
  * per provider refund id; a full refund makes it REFUNDED.
  */
 export async function refundOrder(
-  deps: { orders: OrderRepository; payments: PaymentGateway; audit: AuditLog; now: () => Date },
+  deps: { orders: OrderRepository; payments: PaymentGateway; audit: AuditLog; now: Clock },
   admin: { sub: string; sourceIp?: string },
   orderId: string,
   request: RefundRequest,
@@ -74,7 +75,7 @@ export async function refundOrder(
  * event); a paid order refunded in full becomes REFUNDED. Orders that failed or were cancelled keep their status.
  */
 export async function recordRefundOnOrder(
-  deps: { orders: OrderRepository; now: () => Date },
+  deps: { orders: OrderRepository; now: Clock },
   orderId: string,
   refund: { refundId: string; amount: number },
 ): Promise<StoredOrder | undefined> {
@@ -94,7 +95,7 @@ export async function recordRefundOnOrder(
  * the refund events arrive in.
  */
 export async function receiveChargeRefunded(
-  deps: { orders: OrderRepository; payments: PaymentGateway; now: () => Date },
+  deps: { orders: OrderRepository; payments: PaymentGateway; now: Clock },
   charge: NonNullable<ProviderEvent['charge']>,
 ): Promise<'recorded' | 'unknown-order'> {
   if (!charge.paymentIntentId) return 'unknown-order';
@@ -111,7 +112,7 @@ export async function receiveChargeRefunded(
  * on its order once it succeeded. The order is found from the refund's metadata, or else the PaymentIntent's.
  */
 export async function receiveProviderRefund(
-  deps: { orders: OrderRepository; payments: PaymentGateway; now: () => Date },
+  deps: { orders: OrderRepository; payments: PaymentGateway; now: Clock },
   refund: NonNullable<ProviderEvent['refund']>,
 ): Promise<'recorded' | 'not-succeeded' | 'unknown-order'> {
   if (refund.status !== 'succeeded') return 'not-succeeded';

@@ -7,6 +7,7 @@ import type { WaitingSteps } from '../../ports/workflow';
 import { OPEN_STATUSES, type PaymentOutcome, type StoredOrder } from './order';
 import { BusinessRuleError } from '../errors';
 import { failureReason, SagaError } from './saga-errors';
+import type { Clock } from '../../ports/clock';
 
 /**
  * The order saga's steps (architecture.md). Step Functions runs them in order and retries a step that failed
@@ -34,7 +35,7 @@ export function heldLines(order: Pick<StoredOrder, 'lines'>): HeldLine[] {
  * hold still runs, which bounds the payment wait.
  */
 export async function reserveStock(
-  deps: { orders: OrderRepository; stock: StockLedger; now: () => Date; holdSeconds: number },
+  deps: { orders: OrderRepository; stock: StockLedger; now: Clock; holdSeconds: number },
   orderId: string,
 ): Promise<{ holdExpiresAt: string; holdSeconds: number }> {
   const order = await load(deps.orders, orderId);
@@ -62,7 +63,7 @@ export async function reserveStock(
  * gets the same PaymentIntent back, and writes what the first attempt did not.
  */
 export async function createPaymentIntent(
-  deps: { orders: OrderRepository; payments: PaymentGateway; records: PaymentRecords; now: () => Date },
+  deps: { orders: OrderRepository; payments: PaymentGateway; records: PaymentRecords; now: Clock },
   orderId: string,
 ): Promise<{ paymentIntentId: string }> {
   const order = await load(deps.orders, orderId);
@@ -93,7 +94,7 @@ export async function createPaymentIntent(
  * AwaitPayment (a .waitForTaskToken step): stores the task token on the order and shows the customer the client
  * secret. If the provider's outcome arrived first, the wait is answered at once.
  */
-export async function awaitPayment(deps: { orders: OrderRepository; waits: WaitingSteps; now: () => Date }, orderId: string, taskToken: string): Promise<void> {
+export async function awaitPayment(deps: { orders: OrderRepository; waits: WaitingSteps; now: Clock }, orderId: string, taskToken: string): Promise<void> {
   const order = await deps.orders.awaitPayment(orderId, taskToken, deps.now().toISOString());
   if (!order) throw new SagaError('InvalidOrderState', `Order ${orderId} cannot await payment`);
   if (order.paymentOutcome) await settle(deps.waits, order, taskToken, order.paymentOutcome);
@@ -112,7 +113,7 @@ export type PaymentOutcomeEffect = 'resumed' | 'recorded' | 'refunded' | 'unknow
  * an order that already failed or was cancelled is refunded.
  */
 export async function receivePaymentOutcome(
-  deps: { orders: OrderRepository; records: PaymentRecords; waits: WaitingSteps; payments: PaymentGateway; now: () => Date },
+  deps: { orders: OrderRepository; records: PaymentRecords; waits: WaitingSteps; payments: PaymentGateway; now: Clock },
   orderId: string,
   reported: PaymentOutcome,
   by: PaymentReporter = 'webhook',
@@ -177,7 +178,7 @@ async function settle(waits: WaitingSteps, order: StoredOrder, taskToken: string
 }
 
 /** CommitOrder: the hold becomes a sale and the order CONFIRMED, in one transaction. */
-export async function commitOrder(deps: { stock: StockLedger; now: () => Date }, orderId: string): Promise<{ status: 'CONFIRMED' }> {
+export async function commitOrder(deps: { stock: StockLedger; now: Clock }, orderId: string): Promise<{ status: 'CONFIRMED' }> {
   const result = await deps.stock.commit(orderId, deps.now().toISOString());
   if (result === 'not-held') throw new SagaError('HoldExpired', `Order ${orderId} has no active stock hold to commit`);
   return { status: 'CONFIRMED' };
@@ -189,7 +190,7 @@ export async function publishOrderConfirmed(deps: { events: OrderEvents }, order
 }
 
 /** ReleaseStock (compensation): gives back whatever the order still holds. */
-export async function releaseStock(deps: { stock: StockLedger; now: () => Date }, orderId: string): Promise<{ released: boolean }> {
+export async function releaseStock(deps: { stock: StockLedger; now: Clock }, orderId: string): Promise<{ released: boolean }> {
   return { released: (await deps.stock.release(orderId, deps.now().toISOString())) === 'released' };
 }
 
@@ -225,7 +226,7 @@ export async function voidPayment(payments: PaymentGateway, paymentIntentId: str
 
 /** MarkOrderFailed (compensation): the order ends FAILED with a reason the customer may read. */
 export async function markOrderFailed(
-  deps: { orders: OrderRepository; now: () => Date },
+  deps: { orders: OrderRepository; now: Clock },
   orderId: string,
   error: { Error?: string; Cause?: string } | undefined,
   paymentStatus?: string,
@@ -248,7 +249,7 @@ export async function markOrderFailed(
  * released even if the execution that took them died; their open orders are compensated like a failed saga.
  */
 export async function sweepExpiredHolds(
-  deps: { stock: StockLedger; orders: OrderRepository; payments: PaymentGateway; now: () => Date },
+  deps: { stock: StockLedger; orders: OrderRepository; payments: PaymentGateway; now: Clock },
   options: { graceSeconds: number; limit: number },
 ): Promise<{ released: number; failedOrders: number }> {
   const cutoff = new Date(deps.now().getTime() - options.graceSeconds * 1000);

@@ -1,5 +1,6 @@
 import type { PaymentEventLedger, PaymentEventQueue, ProviderEvent, WebhookVerifier } from '../../ports/payment-events';
 import type { PaymentOutcome } from '../orders/order';
+import type { Clock } from '../../ports/clock';
 
 const OUTCOME_BY_TYPE: Readonly<Record<string, PaymentOutcome['kind']>> = {
   'payment_intent.succeeded': 'succeeded',
@@ -31,7 +32,7 @@ export function paymentOutcomeOf(event: ProviderEvent): { orderId: string; outco
  * retries. The answer is 2xx only once the event is both recorded and queued.
  */
 export async function receiveWebhook(
-  deps: { verifier: WebhookVerifier; ledger: PaymentEventLedger; queue: PaymentEventQueue; now: () => Date },
+  deps: { verifier: WebhookVerifier; ledger: PaymentEventLedger; queue: PaymentEventQueue; now: Clock },
   rawBody: string,
   signatureHeader: string | undefined,
 ): Promise<{ eventId: string; type: string; duplicate: boolean }> {
@@ -48,7 +49,7 @@ export async function receiveWebhook(
 export async function applyPaymentEvent(
   deps: {
     ledger: PaymentEventLedger;
-    now: () => Date;
+    now: Clock;
     onPaymentOutcome: (orderId: string, outcome: PaymentOutcome) => Promise<string>;
     onRefund: (refund: NonNullable<ProviderEvent['refund']>) => Promise<string>;
     onChargeRefunded: (charge: NonNullable<ProviderEvent['charge']>) => Promise<string>;

@@ -1,4 +1,5 @@
 import type { AuditLog } from '../../ports/audit-log';
+import type { Clock } from '../../ports/clock';
 import type { OrderRepository } from '../../ports/order-repository';
 import type { PaymentGateway } from '../../ports/payment-gateway';
 import type { PaymentHistory, ProviderPaymentSummary } from '../../ports/payment-history';
@@ -31,7 +32,7 @@ export interface ReconciliationDeps {
   readonly waits: WaitingSteps;
   readonly reports: ReconciliationReports;
   readonly audit: AuditLog;
-  readonly now: () => Date;
+  readonly now: Clock;
 }
 
 /** Discrepancies listed in one report; a DynamoDB item holds at most 400 KB. */
@@ -57,152 +58,245 @@ const OPEN_INTENT_STATUSES = ['requires_payment_method', 'requires_confirmation'
  */
 export async function reconcilePayments(deps: ReconciliationDeps, options: ReconciliationOptions): Promise<ReconciliationReport> {
   const runAt = deps.now();
-  const from = new Date(runAt.getTime() - options.windowHours * 3_600_000);
-  const to = new Date(runAt.getTime() - options.settleSeconds * 1000);
+  const window = windowOf(runAt, options);
+  const books = await collect(deps, window, runAt);
+  const found = new Findings();
+  const ownPayments = await compareIntents(deps, books, found);
+  const stuckBefore = new Date(runAt.getTime() - options.stuckAfterMinutes * 60_000).toISOString();
+  await compareOrders(deps, books, stuckBefore, found);
+  const discrepancies = await applyRemedies(deps, options.remedies, found.list, books.intents, ownPayments);
+  return saveReport(deps, runAt, window, books, discrepancies);
+}
 
-  const intents = new Map<string, ProviderPaymentSummary>();
-  for await (const pi of deps.history.paymentIntents(from, to)) intents.set(pi.paymentIntentId, pi);
+/** The span of creation times compared. */
+interface Window {
+  readonly from: Date;
+  readonly to: Date;
+}
+
+/** Stripe's and Stockade's records of the window, side by side. */
+interface Books {
+  /** Stripe's PaymentIntents, by id. */
+  readonly intents: ReadonlyMap<string, ProviderPaymentSummary>;
+  /** The amount Stripe refunded (succeeded refunds), by PaymentIntent id. */
+  readonly refunded: ReadonlyMap<string, number>;
+  /** Stockade's orders of every status, by id. */
+  readonly orders: ReadonlyMap<string, StoredOrder>;
+}
+
+/** The discrepancies found, in the order found, each kind of an order or PaymentIntent once. */
+class Findings {
+  readonly list: Discrepancy[] = [];
+  private readonly seen = new Set<string>();
+
+  add(d: Discrepancy | undefined): void {
+    if (!d) return;
+    const key = `${d.kind}|${d.orderId ?? ''}|${d.paymentIntentId ?? ''}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.list.push(d);
+  }
+}
+
+/** From `windowHours` before the run to `settleSeconds` before it. */
+function windowOf(runAt: Date, options: ReconciliationOptions): Window {
+  return { from: new Date(runAt.getTime() - options.windowHours * 3_600_000), to: new Date(runAt.getTime() - options.settleSeconds * 1000) };
+}
+
+async function collect(deps: ReconciliationDeps, window: Window, runAt: Date): Promise<Books> {
+  const intents = await paymentIntentsIn(deps.history, window);
   // Refunds up to now: a refund of a PaymentIntent in the window may be younger than the window's end.
+  const refunded = await refundedSince(deps.history, window.from, runAt);
+  const orders = await ordersIn(deps.orders, window);
+  return { intents, refunded, orders };
+}
+
+async function paymentIntentsIn(history: PaymentHistory, window: Window): Promise<Map<string, ProviderPaymentSummary>> {
+  const intents = new Map<string, ProviderPaymentSummary>();
+  for await (const pi of history.paymentIntents(window.from, window.to)) intents.set(pi.paymentIntentId, pi);
+  return intents;
+}
+
+/** The amount of succeeded refunds created in [from, to], by PaymentIntent id. */
+async function refundedSince(history: PaymentHistory, from: Date, to: Date): Promise<Map<string, number>> {
   const refunded = new Map<string, number>();
-  for await (const refund of deps.history.refunds(from, runAt)) {
+  for await (const refund of history.refunds(from, to)) {
     if (refund.status === 'succeeded' && refund.paymentIntentId)
       refunded.set(refund.paymentIntentId, (refunded.get(refund.paymentIntentId) ?? 0) + refund.amount);
   }
-  const orders = new Map<string, StoredOrder>();
+  return refunded;
+}
+
+async function ordersIn(orders: OrderRepository, window: Window): Promise<Map<string, StoredOrder>> {
+  const found = new Map<string, StoredOrder>();
   for (const status of ALL_STATUSES) {
-    for await (const order of deps.orders.listByStatusCreated(status, from.toISOString(), to.toISOString())) orders.set(order.orderId, order);
+    for await (const order of orders.listByStatusCreated(status, window.from.toISOString(), window.to.toISOString())) found.set(order.orderId, order);
   }
+  return found;
+}
 
-  const found: Discrepancy[] = [];
-  /** PaymentIntents that are their order's own payment, by id: the order's id. */
+/**
+ * Each of Stripe's PaymentIntents against the order it names (read from the table when it is older than the window).
+ * Returns the PaymentIntents that are their order's own payment, by id: the order's id.
+ */
+async function compareIntents(deps: ReconciliationDeps, books: Books, found: Findings): Promise<Map<string, string>> {
   const ownPayments = new Map<string, string>();
-  const seen = new Set<string>();
-  const report = (d: Discrepancy) => {
-    const key = `${d.kind}|${d.orderId ?? ''}|${d.paymentIntentId ?? ''}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      found.push(d);
-    }
-  };
-
-  for (const pi of intents.values()) {
-    const order = pi.orderId ? (orders.get(pi.orderId) ?? (await deps.orders.get(pi.orderId))) : undefined;
+  for (const pi of books.intents.values()) {
+    const order = pi.orderId ? (books.orders.get(pi.orderId) ?? (await deps.orders.get(pi.orderId))) : undefined;
     const ours = order?.payment?.paymentIntentId === pi.paymentIntentId;
     if (order && ours) ownPayments.set(pi.paymentIntentId, order.orderId);
-    const money = `${pi.amount} ${pi.currency}`;
-    // The PaymentIntent of an order that still wants it (the order's own, and the order not failed or cancelled).
-    const live = order && ours && !ENDED_STATUSES.includes(order.status);
-    if (pi.status === 'succeeded') {
-      const back = refunded.get(pi.paymentIntentId) ?? 0;
-      if (!live && back < pi.amount) {
-        report({
-          kind: 'paid-without-order',
-          paymentIntentId: pi.paymentIntentId,
-          ...(pi.orderId ? { orderId: pi.orderId } : {}),
-          detail: !order
-            ? `${money} taken; ${pi.orderId ? `order ${pi.orderId} does not exist` : 'no order in its metadata'}`
-            : !ours
-              ? `${money} taken; order ${order.orderId} is paid by another PaymentIntent`
-              : `${money} taken; order is ${order.status}, ${back} refunded`,
-        });
-      }
+    for (const d of await classifyIntent(deps, pi, order, ours, books.refunded.get(pi.paymentIntentId) ?? 0)) found.add(d);
+  }
+  return ownPayments;
+}
+
+/**
+ * What is wrong with one PaymentIntent, given the order it names (if that order exists), whether it is that order's own
+ * payment, and what Stripe refunded of it.
+ */
+async function classifyIntent(
+  deps: ReconciliationDeps,
+  pi: ProviderPaymentSummary,
+  order: StoredOrder | undefined,
+  ours: boolean,
+  refunded: number,
+): Promise<Array<Discrepancy | undefined>> {
+  // The PaymentIntent of an order that still wants it (the order's own, and the order not failed or cancelled).
+  const live = order !== undefined && ours && !ENDED_STATUSES.includes(order.status);
+  if (pi.status === 'succeeded') {
+    return [
+      live || refunded >= pi.amount ? undefined : paidWithoutOrder(pi, order, ours, refunded),
       // Also for an order that failed: the lost webhook is a fact of its own (applying it refunds, as the webhook
       // would have), and the report must not change kind once the money is back.
-      if (order && ours) {
-        const record = await deps.records.get(pi.paymentIntentId);
-        if (!record || record.state === 'PENDING') {
-          report({
-            kind: 'missed-payment-outcome',
-            orderId: order.orderId,
-            paymentIntentId: pi.paymentIntentId,
-            detail: `Stripe says succeeded; Stockade's payment record is ${record?.state ?? 'missing'} (order ${order.status})`,
-          });
-        }
-      }
-    } else if (pi.status === 'canceled' && order && ours && OPEN_STATUSES.includes(order.status)) {
-      const record = await deps.records.get(pi.paymentIntentId);
-      if (!record || record.state === 'PENDING') {
-        report({
-          kind: 'missed-payment-outcome',
-          orderId: order.orderId,
-          paymentIntentId: pi.paymentIntentId,
-          detail: `Stripe says canceled; the order is still ${order.status}`,
-        });
-      }
-    } else if (OPEN_INTENT_STATUSES.includes(pi.status) && !live) {
-      // Orphaned means no order wants it. A confirmed order's own open PaymentIntent is confirmed-without-payment
-      // (found below), for an operator: cancelling it would only make sure that order is never paid.
-      report({
-        kind: 'orphaned-payment-intent',
-        paymentIntentId: pi.paymentIntentId,
-        ...(pi.orderId ? { orderId: pi.orderId } : {}),
-        detail: `PaymentIntent for ${money} is ${pi.status}; ${!order ? 'its order does not exist' : !ours ? `order ${order.orderId} uses another PaymentIntent` : `order is ${order.status}`}`,
-      });
-    }
+      order && ours
+        ? await missedOutcome(deps, pi, order, (state) => `Stripe says succeeded; Stockade's payment record is ${state} (order ${order.status})`)
+        : undefined,
+    ];
   }
-
-  const stuckBefore = new Date(runAt.getTime() - options.stuckAfterMinutes * 60_000).toISOString();
-  for (const order of orders.values()) {
-    if (OPEN_STATUSES.includes(order.status)) {
-      if (order.createdAt < stuckBefore) {
-        report({
-          kind: 'stuck-awaiting-payment',
-          orderId: order.orderId,
-          ...(order.payment ? { paymentIntentId: order.payment.paymentIntentId } : {}),
-          detail: `${order.status} since ${order.createdAt}`,
-        });
-      }
-      continue;
-    }
-    const payment = order.payment;
-    if (PAID_STATUSES.includes(order.status) || (order.status === 'CANCELLED' && payment !== undefined && payment.status !== 'canceled')) {
-      const pi = payment ? (intents.get(payment.paymentIntentId) ?? (await summaryOf(deps.payments, payment.paymentIntentId))) : undefined;
-      if (PAID_STATUSES.includes(order.status) && (!pi || pi.status !== 'succeeded')) {
-        report({
-          kind: 'confirmed-without-payment',
-          orderId: order.orderId,
-          ...(payment ? { paymentIntentId: payment.paymentIntentId } : {}),
-          detail: `order is ${order.status}; ${pi ? `its PaymentIntent is ${pi.status}` : payment ? `Stripe has no PaymentIntent ${payment.paymentIntentId}` : 'it has no PaymentIntent'}`,
-        });
-        continue;
-      }
-      if (!pi || pi.status !== 'succeeded') continue;
-      if (pi.amount !== order.total.amount) {
-        report({
-          kind: 'amount-mismatch',
-          orderId: order.orderId,
-          paymentIntentId: pi.paymentIntentId,
-          detail: `Stripe took ${pi.amount}; the order total is ${order.total.amount} (${order.total.currency})`,
-        });
-      }
-      if (pi.currency.toLowerCase() !== order.total.currency.toLowerCase()) {
-        report({
-          kind: 'currency-mismatch',
-          orderId: order.orderId,
-          paymentIntentId: pi.paymentIntentId,
-          detail: `Stripe took ${pi.currency.toUpperCase()}; the order is in ${order.total.currency.toUpperCase()}`,
-        });
-      }
-      const theirs = refunded.get(pi.paymentIntentId) ?? 0;
-      const mine = order.refundedAmount ?? 0;
-      if (theirs !== mine) {
-        report({
-          kind: 'refund-drift',
-          orderId: order.orderId,
-          paymentIntentId: pi.paymentIntentId,
-          detail: `Stripe refunded ${theirs}; the order records ${mine} refunded`,
-        });
-      }
-    }
+  if (pi.status === 'canceled') {
+    if (!order || !ours || !OPEN_STATUSES.includes(order.status)) return [];
+    return [await missedOutcome(deps, pi, order, () => `Stripe says canceled; the order is still ${order.status}`)];
   }
+  // Orphaned means no order wants it. A confirmed order's own open PaymentIntent is confirmed-without-payment
+  // (found with the orders), for an operator: cancelling it would only make sure that order is never paid.
+  return OPEN_INTENT_STATUSES.includes(pi.status) && !live ? [orphanedIntent(pi, order, ours)] : [];
+}
 
+const moneyOf = (pi: ProviderPaymentSummary) => `${pi.amount} ${pi.currency}`;
+
+function paidWithoutOrder(pi: ProviderPaymentSummary, order: StoredOrder | undefined, ours: boolean, refunded: number): Discrepancy {
+  const money = moneyOf(pi);
+  return {
+    kind: 'paid-without-order',
+    paymentIntentId: pi.paymentIntentId,
+    ...(pi.orderId ? { orderId: pi.orderId } : {}),
+    detail: !order
+      ? `${money} taken; ${pi.orderId ? `order ${pi.orderId} does not exist` : 'no order in its metadata'}`
+      : !ours
+        ? `${money} taken; order ${order.orderId} is paid by another PaymentIntent`
+        : `${money} taken; order is ${order.status}, ${refunded} refunded`,
+  };
+}
+
+/** A final outcome Stripe has for the order's own PaymentIntent that its payment record never received. */
+async function missedOutcome(
+  deps: ReconciliationDeps,
+  pi: ProviderPaymentSummary,
+  order: StoredOrder,
+  detail: (recordState: string) => string,
+): Promise<Discrepancy | undefined> {
+  const record = await deps.records.get(pi.paymentIntentId);
+  if (record && record.state !== 'PENDING') return undefined;
+  return { kind: 'missed-payment-outcome', orderId: order.orderId, paymentIntentId: pi.paymentIntentId, detail: detail(record?.state ?? 'missing') };
+}
+
+function orphanedIntent(pi: ProviderPaymentSummary, order: StoredOrder | undefined, ours: boolean): Discrepancy {
+  return {
+    kind: 'orphaned-payment-intent',
+    paymentIntentId: pi.paymentIntentId,
+    ...(pi.orderId ? { orderId: pi.orderId } : {}),
+    detail: `PaymentIntent for ${moneyOf(pi)} is ${pi.status}; ${!order ? 'its order does not exist' : !ours ? `order ${order.orderId} uses another PaymentIntent` : `order is ${order.status}`}`,
+  };
+}
+
+/** Each of Stockade's orders against Stripe: stuck before payment, or paid otherwise than Stripe says. */
+async function compareOrders(deps: ReconciliationDeps, books: Books, stuckBefore: string, found: Findings): Promise<void> {
+  for (const order of books.orders.values()) {
+    if (OPEN_STATUSES.includes(order.status)) found.add(stuckAwaitingPayment(order, stuckBefore));
+    else if (chargedFor(order)) for (const d of await comparePayment(deps, order, books)) found.add(d);
+  }
+}
+
+function stuckAwaitingPayment(order: StoredOrder, stuckBefore: string): Discrepancy | undefined {
+  if (order.createdAt >= stuckBefore) return undefined;
+  return {
+    kind: 'stuck-awaiting-payment',
+    orderId: order.orderId,
+    ...(order.payment ? { paymentIntentId: order.payment.paymentIntentId } : {}),
+    detail: `${order.status} since ${order.createdAt}`,
+  };
+}
+
+/** An order whose money Stockade took, or a cancelled one whose PaymentIntent was not cancelled (it may have been paid). */
+function chargedFor(order: StoredOrder): boolean {
+  const payment = order.payment;
+  return PAID_STATUSES.includes(order.status) || (order.status === 'CANCELLED' && payment !== undefined && payment.status !== 'canceled');
+}
+
+/** The order's payment as Stripe has it (from the window, or asked for): missing, or differing in amount, currency or refunds. */
+async function comparePayment(deps: ReconciliationDeps, order: StoredOrder, books: Books): Promise<Array<Discrepancy | undefined>> {
+  const payment = order.payment;
+  const pi = payment ? (books.intents.get(payment.paymentIntentId) ?? (await summaryOf(deps.payments, payment.paymentIntentId))) : undefined;
+  if (PAID_STATUSES.includes(order.status) && (!pi || pi.status !== 'succeeded')) {
+    return [
+      {
+        kind: 'confirmed-without-payment',
+        orderId: order.orderId,
+        ...(payment ? { paymentIntentId: payment.paymentIntentId } : {}),
+        detail: `order is ${order.status}; ${pi ? `its PaymentIntent is ${pi.status}` : payment ? `Stripe has no PaymentIntent ${payment.paymentIntentId}` : 'it has no PaymentIntent'}`,
+      },
+    ];
+  }
+  if (!pi || pi.status !== 'succeeded') return [];
+  const theirs = books.refunded.get(pi.paymentIntentId) ?? 0;
+  const mine = order.refundedAmount ?? 0;
+  const of = { orderId: order.orderId, paymentIntentId: pi.paymentIntentId };
+  return [
+    pi.amount === order.total.amount
+      ? undefined
+      : { kind: 'amount-mismatch', ...of, detail: `Stripe took ${pi.amount}; the order total is ${order.total.amount} (${order.total.currency})` },
+    pi.currency.toLowerCase() === order.total.currency.toLowerCase()
+      ? undefined
+      : { kind: 'currency-mismatch', ...of, detail: `Stripe took ${pi.currency.toUpperCase()}; the order is in ${order.total.currency.toUpperCase()}` },
+    theirs === mine ? undefined : { kind: 'refund-drift', ...of, detail: `Stripe refunded ${theirs}; the order records ${mine} refunded` },
+  ];
+}
+
+/** Each discrepancy with the remedy the stage allows applied, one after another. */
+async function applyRemedies(
+  deps: ReconciliationDeps,
+  allowed: readonly RemedyName[],
+  found: readonly Discrepancy[],
+  intents: Books['intents'],
+  ownPayments: ReadonlyMap<string, string>,
+): Promise<Discrepancy[]> {
   const discrepancies: Discrepancy[] = [];
-  for (const d of found)
-    discrepancies.push(await remedy(deps, options.remedies, d, intents.get(d.paymentIntentId ?? ''), ownPayments.get(d.paymentIntentId ?? '')));
+  for (const d of found) discrepancies.push(await remedy(deps, allowed, d, intents.get(d.paymentIntentId ?? ''), ownPayments.get(d.paymentIntentId ?? '')));
+  return discrepancies;
+}
+
+/** The run's report, saved and audited. */
+async function saveReport(
+  deps: ReconciliationDeps,
+  runAt: Date,
+  window: Window,
+  books: Books,
+  discrepancies: readonly Discrepancy[],
+): Promise<ReconciliationReport> {
   const result: ReconciliationReport = {
     runAt: runAt.toISOString(),
-    window: { from: from.toISOString(), to: to.toISOString() },
-    checked: intents.size + orders.size,
+    window: { from: window.from.toISOString(), to: window.to.toISOString() },
+    checked: books.intents.size + books.orders.size,
     // A report is one item: past the cap, the rest are counted (and were remedied, audited and logged all the same).
     discrepancies: discrepancies.slice(0, MAX_LISTED),
     ...(discrepancies.length > MAX_LISTED ? { omitted: discrepancies.length - MAX_LISTED } : {}),

@@ -23,7 +23,13 @@ function cruise(files: Record<string, string>): { ok: boolean; output: string } 
     try {
       const output = execFileSync(
         process.execPath,
-        [CLI, '--config', CONFIG, '--no-progress', ...new Set(Object.keys(files).map((f) => f.split('/')[0] as string))],
+        [
+          CLI,
+          '--config',
+          CONFIG,
+          '--no-progress',
+          ...[...new Set(Object.keys(files).map((f) => f.split('/')[0] as string))].filter((d) => d !== 'node_modules'),
+        ],
         { cwd: dir, encoding: 'utf8', stdio: 'pipe' },
       );
       return { ok: true, output };
@@ -42,8 +48,9 @@ const clean = {
   'shared/domain/pricing.ts': "import type { Prices } from '../ports/prices';\nexport const price = (p: Prices, sku: string) => p.of(sku);\n",
   'shared/adapters/table-prices.ts':
     "import type { Prices } from '../ports/prices';\nexport class TablePrices implements Prices { async of() { return { amount: 1 }; } }\n",
-  'functions/get-price.ts':
-    "import { TablePrices } from '../shared/adapters/table-prices';\nimport { price } from '../shared/domain/pricing';\nexport const handler = () => price(new TablePrices(), 'x');\n",
+  'functions/pricing/root.ts': "import { TablePrices } from '../../shared/adapters/table-prices';\nexport const prices = new TablePrices();\n",
+  'functions/pricing/get-price.ts':
+    "import { price } from '../../shared/domain/pricing';\nimport { prices } from './root';\nexport const handler = () => price(prices, 'x');\n",
 };
 
 describe('dependency rules', () => {
@@ -67,8 +74,26 @@ describe('dependency rules', () => {
       'ports-speak-in-model-types',
       { 'shared/ports/prices.ts': "import type { price } from '../domain/pricing';\nexport interface Prices { of(sku: string): ReturnType<typeof price> }\n" },
     ],
-    ['adapters-below-handlers', { 'shared/adapters/table-prices.ts': "import { handler } from '../../functions/get-price';\nexport const x = handler;\n" }],
-    ['lib-names-functions-by-path', { 'lib/stack.ts': "import { handler } from '../functions/get-price';\nexport const h = handler;\n" }],
+    [
+      'domain-is-pure',
+      {
+        'node_modules/@aws-sdk/client-prices/package.json': '{"name":"@aws-sdk/client-prices","main":"index.js"}',
+        'node_modules/@aws-sdk/client-prices/index.js': 'exports.PricesClient = class {};\n',
+        'shared/domain/pricing.ts': "import { PricesClient } from '@aws-sdk/client-prices';\nexport const price = () => new PricesClient();\n",
+      },
+    ],
+    [
+      'adapters-below-handlers',
+      { 'shared/adapters/table-prices.ts': "import { handler } from '../../functions/pricing/get-price';\nexport const x = handler;\n" },
+    ],
+    ['lib-names-functions-by-path', { 'lib/stack.ts': "import { handler } from '../functions/pricing/get-price';\nexport const h = handler;\n" }],
+    [
+      'handlers-take-from-their-root',
+      {
+        'functions/pricing/get-price.ts':
+          "import { TablePrices } from '../../shared/adapters/table-prices';\nimport { price } from '../../shared/domain/pricing';\nexport const handler = () => price(new TablePrices(), 'x');\n",
+      },
+    ],
   ])('refuse a tree that breaks %s', (rule, change) => {
     const result = cruise({ ...clean, ...change });
     expect(result.ok).toBe(false);

@@ -1,5 +1,6 @@
 import { accessTokenClaims, enrolNewMember, MFA_CLAIM, PrivilegedMfaRequiredError } from '../../../shared/domain/identity/token-claims';
-import type { AuditEvent, AuditLog, AuditPage } from '../../../shared/ports/audit-log';
+import type { AuditEvent, AuditLog } from '../../../shared/ports/audit-log';
+import type { PositionedPage } from '../../../shared/ports/cursor-codec';
 import type { UserDirectory } from '../../../shared/ports/user-directory';
 
 /** In-memory fakes of the ports. */
@@ -20,7 +21,7 @@ class FakeAudit implements AuditLog {
   async append(event: AuditEvent) {
     this.events.push(event);
   }
-  async list(): Promise<AuditPage> {
+  async list(): Promise<PositionedPage<AuditEvent>> {
     return { items: [...this.events].reverse() };
   }
 }

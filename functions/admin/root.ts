@@ -1,0 +1,5 @@
+/** The admin area's composition root (refunds, the audit trail, reconciliation reports, dead-letter redrive), once per cold start. */
+export { cursorCodec, now } from '../wiring/platform';
+export { auditLog, orderRepository, reconciliationReports } from '../wiring/dynamodb';
+export { deadLetterRedrive } from '../wiring/sqs';
+export { paymentGateway } from '../wiring/stripe';

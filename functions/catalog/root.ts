@@ -1,0 +1,9 @@
+import type { CatalogDeps } from '../../shared/domain/catalog/catalog';
+import { catalogRepository } from '../wiring/dynamodb';
+import { cursorCodec, newId, now } from '../wiring/platform';
+
+/** The catalog area's composition root: what its handlers are wired with, once per cold start. */
+export const catalogDeps = (): CatalogDeps => ({ repository: catalogRepository(), now, newId });
+
+/** The product listing: the catalog and the cursor signing key (only GET /products is bound to it). */
+export const productListingDeps = () => ({ repository: catalogRepository(), cursors: cursorCodec() });

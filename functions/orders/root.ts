@@ -1,0 +1,46 @@
+import { integerEnv } from '../../shared/config/env';
+import { ENV } from '../../shared/config/env-names';
+import type { CheckoutDeps } from '../../shared/domain/orders/checkout';
+import { DEFAULT_HOLD_SECONDS } from '../../shared/domain/orders/saga';
+import { cartRepository, catalogRepository, orderRepository, paymentRecords, providerHealth } from '../wiring/dynamodb';
+import { inventoryProviders } from '../wiring/inventory-providers';
+import { cursorCodec, newId, now } from '../wiring/platform';
+import { orderWorkflow, waitingSteps } from '../wiring/step-functions';
+import { paymentGateway } from '../wiring/stripe';
+
+/**
+ * The orders area's composition root (checkout, the order saga's steps, the order routes and the fulfilment hand-off):
+ * what its handlers are wired with, once per cold start. Each export builds only the adapters it names, so a function
+ * reads only the environment it was bound to and bundles only the SDKs it calls.
+ */
+export { now, newId } from '../wiring/platform';
+export { orderRepository, paymentRecords, stockLedger } from '../wiring/dynamodb';
+export { paymentGateway } from '../wiring/stripe';
+export { waitingSteps } from '../wiring/step-functions';
+export { orderEvents } from '../wiring/sqs';
+export { fulfilmentProvider } from '../wiring/fulfilment';
+export { idempotencyStore } from '../wiring/idempotency';
+
+/** POST /checkout: the cart, the catalog and the providers' circuits (live-stock SKUs), and the saga it starts. */
+export const checkoutDeps = (): CheckoutDeps => ({
+  orders: orderRepository(),
+  carts: cartRepository(),
+  catalog: catalogRepository(),
+  workflow: orderWorkflow(),
+  now,
+  newId,
+  // Providers' circuits (PROVIDER#<id> / CIRCUIT items, written by the outbox relay) decide live-stock SKUs.
+  liveStock: { providers: inventoryProviders(), health: providerHealth() },
+});
+
+/** How long a reservation holds stock (HOLD_SECONDS, the stage's `orders.holdSeconds`). */
+export const holdSeconds = () => integerEnv(ENV.HOLD_SECONDS, DEFAULT_HOLD_SECONDS);
+
+/** The caller's order listing, with cursors signed for them. */
+export const orderListingDeps = () => ({ orders: orderRepository(), cursors: cursorCodec() });
+
+/**
+ * What reporting a payment's outcome needs (the single finalizer: webhook, poll and reconciliation all go through it):
+ * the order, its payment record, the saga's waiting step and Stripe.
+ */
+export const paymentOutcomeDeps = () => ({ orders: orderRepository(), records: paymentRecords(), waits: waitingSteps(), payments: paymentGateway(), now });

@@ -1,0 +1,40 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
+import { DynamoDbCartRepository } from '../../shared/adapters/dynamodb-cart-repository';
+import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
+import { DynamoDbInventoryLedger } from '../../shared/adapters/dynamodb-inventory-ledger';
+import { DynamoDbInventoryQuarantine } from '../../shared/adapters/dynamodb-inventory-quarantine';
+import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
+import { DynamoDbPaymentEventLedger } from '../../shared/adapters/dynamodb-payment-event-ledger';
+import { DynamoDbPaymentRecords } from '../../shared/adapters/dynamodb-payment-records';
+import { DynamoDbProviderCircuits, DynamoDbProviderHealth } from '../../shared/adapters/dynamodb-provider-circuits';
+import { DynamoDbReconciliationReports } from '../../shared/adapters/dynamodb-reconciliation-reports';
+import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
+import { DynamoDbStockNotificationOutbox } from '../../shared/adapters/dynamodb-stock-notification-outbox';
+import { requiredEnv } from '../../shared/config/env';
+import { ENV } from '../../shared/config/env-names';
+import { once } from './once';
+
+/**
+ * Every DynamoDB adapter, each bound to the table its environment variable names (set, with the grant, by the stack's
+ * bind helper). One client per function; a function only reads the variables of the adapters it builds.
+ */
+export const dynamoDbClient = /* @__PURE__ */ once(() => new DynamoDBClient({}));
+
+const catalogTable = () => requiredEnv(ENV.CATALOG_TABLE);
+const ordersTable = () => requiredEnv(ENV.ORDERS_TABLE);
+const paymentsTable = () => requiredEnv(ENV.PAYMENTS_TABLE);
+
+export const catalogRepository = () => new DynamoDbCatalogRepository(dynamoDbClient(), catalogTable());
+export const stockLedger = () => new DynamoDbStockLedger(dynamoDbClient(), catalogTable(), ordersTable());
+export const inventoryLedger = () => new DynamoDbInventoryLedger(dynamoDbClient(), catalogTable());
+export const inventoryQuarantine = () => new DynamoDbInventoryQuarantine(dynamoDbClient(), catalogTable());
+export const providerHealth = () => new DynamoDbProviderHealth(dynamoDbClient(), catalogTable());
+export const providerCircuits = () => new DynamoDbProviderCircuits(dynamoDbClient(), catalogTable());
+export const stockNotificationOutbox = () => new DynamoDbStockNotificationOutbox(dynamoDbClient(), catalogTable());
+export const cartRepository = () => new DynamoDbCartRepository(dynamoDbClient(), ordersTable());
+export const orderRepository = () => new DynamoDbOrderRepository(dynamoDbClient(), ordersTable());
+export const paymentEventLedger = () => new DynamoDbPaymentEventLedger(dynamoDbClient(), paymentsTable());
+export const paymentRecords = () => new DynamoDbPaymentRecords(dynamoDbClient(), paymentsTable());
+export const reconciliationReports = () => new DynamoDbReconciliationReports(dynamoDbClient(), paymentsTable());
+export const auditLog = () => new DynamoDbAuditLog(dynamoDbClient(), requiredEnv(ENV.AUDIT_TABLE));

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
-import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
-import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { apiCaller } from '../support/api';
-import { dynamoDbClient, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
+import { stripeClient, testEndpoints } from '../support/endpoints';
+import { runtimeStores } from '../support/runtime-stores';
 import { cognitoClient, signIn } from '../support/identity';
 import { paidConfirmedOrder } from '../support/order-builders';
 
@@ -15,10 +14,7 @@ describe('admin refunds, end to end', () => {
   const { apiUrl } = endpoints;
   const users = endpoints.users as NonNullable<typeof endpoints.users>;
   const stripe = stripeClient(endpoints);
-  const tableName = (prefix: string) => tableNamed(endpoints, prefix);
-  const dynamodb = dynamoDbClient(endpoints);
-  const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
-  const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));
+  const { dynamodb, orders, ledger } = runtimeStores(endpoints);
   const tag = randomBytes(3).toString('hex').toUpperCase();
   let admin = '';
   let customer = '';

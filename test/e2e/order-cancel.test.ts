@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
-import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { apiCaller } from '../support/api';
-import { dynamoDbClient, localCredentials, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
+import { localCredentials, stripeClient, testEndpoints } from '../support/endpoints';
+import { runtimeStores } from '../support/runtime-stores';
 import { cognitoClient, newCustomer, signIn } from '../support/identity';
 import { paidConfirmedOrder } from '../support/order-builders';
 
@@ -18,11 +17,8 @@ describe('cancelling an order, end to end', () => {
   const { apiUrl } = endpoints;
   const users = endpoints.users as NonNullable<typeof endpoints.users>;
   const stripe = stripeClient(endpoints);
-  const tableName = (prefix: string) => tableNamed(endpoints, prefix);
-  const dynamodb = dynamoDbClient(endpoints);
+  const { dynamodb, orders, ledger } = runtimeStores(endpoints);
   const sfn = new SFNClient({ endpoint: endpoints.aws.stepFunctions, region: endpoints.region, credentials: localCredentials });
-  const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
-  const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));
   const tag = randomBytes(3).toString('hex').toUpperCase();
   const sku = `JUG-${tag}`;
   let customer = '';

@@ -1,13 +1,9 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { CloudAssembly, type TemplateResource } from '../../local/runtime/assembly';
 import { generatedName } from '../../local/aws/service';
-import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
-import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
-import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import type { StoredOrder } from '../../shared/domain/orders/order';
-import { dynamoDbClient, localCredentials, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
+import { localCredentials, stripeClient, testEndpoints } from '../support/endpoints';
+import { runtimeStores } from '../support/runtime-stores';
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 
 /**
@@ -17,13 +13,9 @@ import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-build
  */
 describe('expired stock holds are released by the sweeper even if the execution died', () => {
   const endpoints = testEndpoints();
-  const tableName = (prefix: string) => tableNamed(endpoints, prefix);
-  const dynamodb = dynamoDbClient(endpoints);
+  const { dynamodb, orders, catalog, ledger, stock } = runtimeStores(endpoints);
   const lambda = new LambdaClient({ endpoint: endpoints.aws.lambda, region: endpoints.region, credentials: localCredentials });
   const stripe = stripeClient(endpoints);
-  const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
-  const catalog = new DynamoDbCatalogRepository(dynamodb, tableName('CatalogTable'));
-  const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));
 
   afterAll(() => {
     dynamodb.destroy();
@@ -40,14 +32,6 @@ describe('expired stock holds are released by the sweeper even if the execution 
     const intent = await stripe.paymentIntents.create({ amount: order.total.amount, currency: 'eur', metadata: { orderId: order.orderId } });
     await orders.attachPayment(order.orderId, { provider: 'stripe', paymentIntentId: intent.id, status: intent.status }, at);
     return { order, sku, paymentIntentId: intent.id };
-  }
-
-  async function stock(sku: string) {
-    const { Item } = await dynamodb.send(
-      new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }),
-    );
-    const item = unmarshall(Item ?? {});
-    return { onHand: Number(item.onHand), reserved: Number(item.reserved), available: Number(item.available) };
   }
 
   // The runtime names functions from the template, as CloudFormation would.

@@ -1,20 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { CloudAssembly, type TemplateResource } from '../../local/runtime/assembly';
 import { IntrinsicResolver } from '../../local/runtime/intrinsics';
 import { LambdaService } from '../../local/aws/lambda/lambda-service';
 import type { InvokeOutcome } from '../../local/aws/lambda/local-function';
 import { StepFunctionsService } from '../../local/aws/step-functions/step-functions';
-import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
-import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
-import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import type { StoredOrder } from '../../shared/domain/orders/order';
-import { dynamoDbClient, localCredentials, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
+import { localCredentials, stripeClient, testEndpoints } from '../support/endpoints';
+import { runtimeStores } from '../support/runtime-stores';
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 
 /** What to do to one saga step's invocations. */
@@ -54,13 +50,9 @@ describe('order saga with a failure injected at every step', () => {
   const endpoints = testEndpoints();
   const workDir = mkdtempSync(path.join(tmpdir(), 'stockade-saga-faults-'));
   const assembly = CloudAssembly.load(process.env.STOCKADE_TEST_CDK_OUT as string, 'dev');
-  const tableName = (prefix: string) => tableNamed(endpoints, prefix);
-  const dynamodb = dynamoDbClient(endpoints);
+  const { dynamodb, orders, catalog, ledger, stock } = runtimeStores(endpoints);
   const lambda = new LambdaClient({ endpoint: endpoints.aws.lambda, region: endpoints.region, credentials: localCredentials });
   const stripe = stripeClient(endpoints);
-  const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
-  const catalog = new DynamoDbCatalogRepository(dynamodb, tableName('CatalogTable'));
-  const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));
   /** Fault plans by order id (the execution name), and how often each step was invoked. */
   const plans = new Map<string, Plan>();
   const attempts = new Map<string, number>();
@@ -135,14 +127,6 @@ describe('order saga with a failure injected at every step', () => {
   async function freshOrder(): Promise<{ order: StoredOrder; sku: string }> {
     const [probe] = (await stockedSkus(catalog, { prefix: 'FAULT', stock: STOCK, unitAmount: 1500 })) as [ProbeSku];
     return { order: await pendingOrder(orders, `customer-${probe.sku}`, [{ ...probe, quantity: QUANTITY }]), sku: probe.sku };
-  }
-
-  async function stock(sku: string): Promise<{ onHand: number; reserved: number; available: number }> {
-    const { Item } = await dynamodb.send(
-      new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }),
-    );
-    const item = unmarshall(Item ?? {});
-    return { onHand: Number(item.onHand), reserved: Number(item.reserved), available: Number(item.available) };
   }
 
   /** Runs one order through the saga under `plan`; pays with a real confirmation when the saga waits for payment. */

@@ -1,10 +1,6 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
-import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
-import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import type { HeldLine, ReserveResult } from '../../shared/ports/stock-ledger';
-import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
+import { testEndpoints } from '../support/endpoints';
+import { runtimeStores } from '../support/runtime-stores';
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 import { mulberry32 as prng } from '../support/random';
 import { retried } from '../support/retried';
@@ -16,11 +12,7 @@ import { retried } from '../support/retried';
  */
 describe('stock ledger under contention (DynamoDB Local)', () => {
   const endpoints = testEndpoints();
-  const tableName = (prefix: string) => tableNamed(endpoints, prefix);
-  const dynamodb = dynamoDbClient(endpoints, { maxAttempts: 5 });
-  const catalog = new DynamoDbCatalogRepository(dynamodb, tableName('CatalogTable'));
-  const orders = new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'));
-  const ledger = new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'));
+  const { dynamodb, catalog, orders, ledger, stock } = runtimeStores(endpoints, { maxAttempts: 5 });
   afterAll(() => dynamodb.destroy());
 
   /** Fresh SKUs with `stock` each; the probes, by code, for building orders. */
@@ -42,14 +34,6 @@ describe('stock ledger under contention (DynamoDB Local)', () => {
   const expiresAt = () => new Date(Date.now() + 15 * 60_000).toISOString();
   const reserve = (orderId: string, lines: readonly HeldLine[], rng: () => number): Promise<ReserveResult> =>
     retried(() => ledger.reserve(orderId, lines, expiresAt(), new Date().toISOString()), rng, { baseMs: 20, capMs: 1000 });
-
-  async function stock(sku: string) {
-    const { Item } = await dynamodb.send(
-      new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }),
-    );
-    const i = unmarshall(Item ?? {});
-    return { onHand: Number(i.onHand), reserved: Number(i.reserved), available: Number(i.available) };
-  }
 
   it.each([11, 2024, 777])(
     '200 simultaneous reservations of 1..5 against 50 in stock never exceed it (seed %i)',

@@ -1,29 +1,13 @@
 import { clearCart, getCart, removeCartItem, setCartItem } from '../../../shared/domain/cart/cart';
-import { createProduct } from '../../../shared/domain/catalog/catalog';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../../../shared/domain/errors';
-import { FakeCarts, FakeCatalog } from '../../support/fakes';
+import { shopCatalog } from '../../support/catalog-fixtures';
+import { FakeCarts } from '../../support/fakes';
 
 const now = () => new Date('2026-11-22T10:00:00Z');
 let ids = 0;
 
 async function setup() {
-  const catalog = new FakeCatalog();
-  const catalogDeps = { repository: catalog, now, newId: () => `01JCART${String(ids++).padStart(19, '0')}` };
-  const mug = await createProduct(catalogDeps, 'v1', {
-    name: 'Mug',
-    description: '',
-    skus: [{ sku: 'MUG', name: 'Blue', price: { amount: 1800, currency: 'EUR' }, initialStock: 3 }],
-  });
-  await createProduct(catalogDeps, 'v2', {
-    name: 'Candle',
-    description: '',
-    skus: [{ sku: 'CANDLE', name: 'Pair', price: { amount: 1450, currency: 'EUR' }, initialStock: 10 }],
-  });
-  await createProduct(catalogDeps, 'v3', {
-    name: 'Hat',
-    description: '',
-    skus: [{ sku: 'HAT', name: 'Wool', price: { amount: 3000, currency: 'USD' }, initialStock: 10 }],
-  });
+  const { catalog, mug } = await shopCatalog(now, () => `01JCART${String(ids++).padStart(19, '0')}`);
   const carts = new FakeCarts();
   return { deps: { carts, catalog, now }, carts, catalog, mug };
 }

@@ -1,5 +1,4 @@
 import { setCartItem } from '../../../shared/domain/cart/cart';
-import { createProduct } from '../../../shared/domain/catalog/catalog';
 import { BusinessRuleError, ConflictError, NotFoundError, ValidationError } from '../../../shared/domain/errors';
 import { checkout, fingerprint } from '../../../shared/domain/orders/checkout';
 import { handOffOrder } from '../../../shared/domain/orders/fulfilment';
@@ -9,7 +8,8 @@ import { awaitPayment, cancelOrRefundPayment, createPaymentIntent, markOrderFail
 import { failureReason } from '../../../shared/domain/orders/saga-errors';
 import { applyPaymentEvent, paymentOutcomeOf, receiveWebhook } from '../../../shared/domain/payments/receive-webhook';
 import type { PaymentEventLedger, ProviderEvent } from '../../../shared/ports/payment-events';
-import { FakeCarts, FakeCatalog } from '../../support/fakes';
+import { shopCatalog } from '../../support/catalog-fixtures';
+import { FakeCarts } from '../../support/fakes';
 import { FakeOrders, FakePayments, FakeStock, FakeWaits, FakePaymentRecords } from '../../support/order-fakes';
 import { cancelOrder } from '../../../shared/domain/orders/cancel';
 import { receiveChargeRefunded, refundOrder } from '../../../shared/domain/orders/refund';
@@ -21,23 +21,7 @@ let ids = 0;
 const newId = () => `01JORDER${String(ids++).padStart(18, '0')}`;
 
 async function setup() {
-  const catalog = new FakeCatalog();
-  const catalogDeps = { repository: catalog, now, newId };
-  await createProduct(catalogDeps, 'v1', {
-    name: 'Mug',
-    description: '',
-    skus: [{ sku: 'MUG', name: 'Blue', price: { amount: 1800, currency: 'EUR' }, initialStock: 3 }],
-  });
-  await createProduct(catalogDeps, 'v2', {
-    name: 'Candle',
-    description: '',
-    skus: [{ sku: 'CANDLE', name: 'Pair', price: { amount: 1450, currency: 'EUR' }, initialStock: 10 }],
-  });
-  await createProduct(catalogDeps, 'v3', {
-    name: 'Hat',
-    description: '',
-    skus: [{ sku: 'HAT', name: 'Wool', price: { amount: 3000, currency: 'USD' }, initialStock: 10 }],
-  });
+  const { catalog } = await shopCatalog(now, newId);
   const orders = new FakeOrders();
   const carts = new FakeCarts();
   const started: string[] = [];

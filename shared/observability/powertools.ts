@@ -1,16 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
- * The one logger, metrics and tracer of a function, created once per cold start. Service name and namespace come
- * from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE, set by the function construct.
+ * The one logger and metrics of a function, created once per cold start. Service name and namespace come from
+ * POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE, set by the function construct.
+ *
+ * No tracer: Lambda's active tracing records each invocation without an SDK in the bundle, the AWS SDK forwards the
+ * trace header on every call, and the logger writes the trace id (xray_trace_id) on every line (docs/operations.md,
+ * "Tracing").
  */
 export const logger = new Logger({ correlationIdSearchFn: search });
 // Metrics' own warnings go through the logger: structured, correlated and filtered by log level.
 export const metrics = new Metrics({ logger });
-export const tracer = new Tracer({ captureHTTPsRequests: true });
 
 /** Adds one Count metric per name, each the sum of `count` over the run's reports (a scheduled job's totals). */
 export function addTotals<T>(reports: readonly T[], totals: Readonly<Record<string, (report: T) => number>>): void {

@@ -5,7 +5,6 @@ import 'core-js/actual/promise/with-resolvers';
 process.env.POWERTOOLS_SERVICE_NAME ??= 'stockade-test';
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'StockadeTest';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 // Handlers imported by unit tests log nothing; tests that care spy on the logger.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 // Lambda runs Node 24; the SDK's warning about this machine's Node 20 is noise in test output.

@@ -57,9 +57,8 @@ export class LambdaService implements LocalService {
         AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
         TZ: 'UTC',
-        // Local differences: SDK clients reach the local services; there is no X-Ray daemon.
+        // Local differences: SDK clients reach the local services (and there is no X-Ray daemon: the bundles hold no tracer to need one).
         ...this.options.sdkEnvironment(),
-        POWERTOOLS_TRACE_ENABLED: 'false',
         // Lambda runs Node 24; the SDK's warning about this machine's Node 20 would only add noise to every log.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         POWERTOOLS_DEV: 'false',

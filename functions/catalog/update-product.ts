@@ -2,9 +2,9 @@ import { updateProduct } from '../../shared/domain/catalog/catalog';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { ProductIdPathSchema, UpdateProductBodySchema } from '../../shared/schemas/catalog';
-import { catalogDeps } from './root';
+import { productDeps } from './root';
 
-const catalog = catalogDeps();
+const catalog = productDeps();
 
 /** PATCH /vendor/products/{productId}: the owning vendor changes names, description or prices. */
 export const handler = httpHandler({ path: ProductIdPathSchema, body: UpdateProductBodySchema }, async ({ path, body, event }) => ({

@@ -109,7 +109,7 @@ export async function listProducts(
 }
 
 /** A vendor changes their own product; someone else's product is 404, as if it did not exist. */
-export async function updateProduct(deps: CatalogDeps, vendorId: string, productId: string, patch: ProductPatch): Promise<Product> {
+export async function updateProduct(deps: Pick<CatalogDeps, 'repository' | 'now'>, vendorId: string, productId: string, patch: ProductPatch): Promise<Product> {
   const current = await deps.repository.get(productId);
   if (!current || current.product.vendorId !== vendorId) throw new NotFoundError(`Product ${productId} not found`);
   if (current.product.status === 'ARCHIVED') throw new BusinessRuleError('An archived product cannot be changed');
@@ -124,7 +124,7 @@ export async function updateProduct(deps: CatalogDeps, vendorId: string, product
 }
 
 /** A vendor archives their own product: it leaves listings; archiving twice is harmless. */
-export async function archiveProduct(deps: CatalogDeps, vendorId: string, productId: string): Promise<Product> {
+export async function archiveProduct(deps: Pick<CatalogDeps, 'repository' | 'now'>, vendorId: string, productId: string): Promise<Product> {
   const current = await deps.repository.get(productId);
   if (!current || current.product.vendorId !== vendorId) throw new NotFoundError(`Product ${productId} not found`);
   if (current.product.status !== 'ARCHIVED') {

@@ -374,6 +374,12 @@ export class ApiStack extends Stack {
         .bindTable(ENV.AUDIT_TABLE, tables.audit, 'append'),
     );
     this.addRoute(
+      'GET /admin/orders',
+      this.addFunction('AdminListOrders', { entry: 'admin/list-orders', service: 'admin' })
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read')
+        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
+    );
+    this.addRoute(
       'GET /admin/audit',
       this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' })
         .bindTable(ENV.AUDIT_TABLE, tables.audit, 'read')

@@ -5,12 +5,13 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/orders/order';
-import type { ListPosition } from '../ports/cursor-codec';
+import type { ListPosition, PositionedPage } from '../ports/cursor-codec';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../ports/order-repository';
 import {
   cancellationCodes,
@@ -74,20 +75,38 @@ export class DynamoDbOrderRepository implements OrderRepository {
     return Item ? toOrder(unmarshall(Item)) : undefined;
   }
 
-  async listByCustomer(customerId: string, query: { limit: number; after?: ListPosition }): Promise<{ items: StoredOrder[]; next?: ListPosition }> {
-    const page = await this.client.send(
+  async listByCustomer(customerId: string, query: { limit: number; after?: ListPosition }): Promise<PositionedPage<StoredOrder>> {
+    return this.newestFirst(query, {
+      IndexName: 'byCustomer',
+      KeyConditionExpression: 'gsi1pk = :customer',
+      ExpressionAttributeValues: marshall({ ':customer': `CUSTOMER#${customerId}` }),
+    });
+  }
+
+  async listByStatus(status: OrderStatus, query: { from: string; to: string; limit: number; after?: ListPosition }): Promise<PositionedPage<StoredOrder>> {
+    return this.newestFirst(query, {
+      IndexName: 'byStatus',
+      KeyConditionExpression: 'gsi2pk = :status AND gsi2sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: marshall(statusRange(status, query.from, query.to)),
+    });
+  }
+
+  /** One page of an index query, newest first, from the position the previous page ended at. */
+  private async newestFirst(
+    page: { limit: number; after?: ListPosition },
+    query: Pick<QueryCommandInput, 'IndexName' | 'KeyConditionExpression' | 'ExpressionAttributeValues'>,
+  ): Promise<PositionedPage<StoredOrder>> {
+    const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: 'byCustomer',
-        KeyConditionExpression: 'gsi1pk = :customer',
-        ExpressionAttributeValues: marshall({ ':customer': `CUSTOMER#${customerId}` }),
+        ...query,
         ScanIndexForward: false,
-        Limit: query.limit,
-        ...(query.after ? { ExclusiveStartKey: marshall(query.after) } : {}),
+        Limit: page.limit,
+        ...(page.after ? { ExclusiveStartKey: marshall(page.after) } : {}),
       }),
     );
-    const items = (page.Items ?? []).map((i) => toOrder(unmarshall(i)));
-    const next = page.LastEvaluatedKey ? Object.fromEntries(Object.entries(unmarshall(page.LastEvaluatedKey)).map(([k, v]) => [k, String(v)])) : undefined;
+    const items = (result.Items ?? []).map((i) => toOrder(unmarshall(i)));
+    const next = result.LastEvaluatedKey ? Object.fromEntries(Object.entries(unmarshall(result.LastEvaluatedKey)).map(([k, v]) => [k, String(v)])) : undefined;
     return { items, ...(next ? { next } : {}) };
   }
 
@@ -98,9 +117,8 @@ export class DynamoDbOrderRepository implements OrderRepository {
         new QueryCommand({
           TableName: this.tableName,
           IndexName: 'byStatus',
-          // The index sort key is `<createdAt>#<orderId>`: '#' sorts before every id character and '~' after.
           KeyConditionExpression: 'gsi2pk = :status AND gsi2sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: marshall({ ':status': `STATUS#${status}`, ':from': `${from}#`, ':to': `${to}#~` }),
+          ExpressionAttributeValues: marshall(statusRange(status, from, to)),
           ...(after ? { ExclusiveStartKey: after } : {}),
         }),
       );
@@ -207,4 +225,9 @@ export class DynamoDbOrderRepository implements OrderRepository {
       throw transientIfContended(error);
     }
   }
+}
+
+/** Key values for the byStatus index between two creation times: its sort key is `<createdAt>#<orderId>`, and '#' sorts before every id character and '~' after. */
+function statusRange(status: OrderStatus, from: string, to: string): Record<string, string> {
+  return { ':status': `STATUS#${status}`, ':from': `${from}#`, ':to': `${to}#~` };
 }

@@ -1,5 +1,5 @@
 import type { OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/model/order';
-import type { ListPosition } from './cursor-codec';
+import type { ListPosition, PositionedPage } from './cursor-codec';
 
 /** The request that created an order, remembered per customer and Idempotency-Key. */
 export interface CheckoutKey {
@@ -28,7 +28,9 @@ export interface OrderRepository {
   createOnce(order: StoredOrder, key: CheckoutKey): Promise<CreateOnceResult>;
   get(orderId: string): Promise<StoredOrder | undefined>;
   /** The customer's orders, newest first. */
-  listByCustomer(customerId: string, query: { limit: number; after?: ListPosition }): Promise<{ items: StoredOrder[]; next?: ListPosition }>;
+  listByCustomer(customerId: string, query: { limit: number; after?: ListPosition }): Promise<PositionedPage<StoredOrder>>;
+  /** One page of the orders in `status` created in [from, to] (ISO times), newest first. */
+  listByStatus(status: OrderStatus, query: { from: string; to: string; limit: number; after?: ListPosition }): Promise<PositionedPage<StoredOrder>>;
   /** Every order in `status` created in [from, to] (ISO times), oldest first, page by page. */
   listByStatusCreated(status: OrderStatus, from: string, to: string): AsyncIterable<StoredOrder>;
   /** Applies the transition and records it in the history; undefined when the order is not in `from` (or absent). */

@@ -1,30 +1,36 @@
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { SkuCodeSchema, ULID } from './catalog';
+import { ORDER_STATUSES } from '../domain/model/order';
 import { PageQueryShape } from './listing';
 
 /** `{}` checks out the cart; `{ items }` names the lines. Quantities only: prices come from the catalog. */
-export const CheckoutBodySchema = z
-  .object({
-    items: z
-      .array(z.object({ sku: SkuCodeSchema, quantity: z.number().int().min(1).max(99) }).strict())
-      .min(1)
-      .max(50)
-      .optional(),
-  })
-  .strict();
+export const CheckoutBodySchema = z.strictObject({
+  items: z.optional(
+    z.array(z.strictObject({ sku: SkuCodeSchema, quantity: z.number().check(z.int(), z.minimum(1), z.maximum(99)) })).check(z.minLength(1), z.maxLength(50)),
+  ),
+});
 
 /** 16..64 visible ASCII characters (a UUID or ULID fits). */
-export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{16,64}$/, '16 to 64 visible ASCII characters');
+export const IdempotencyKeySchema = z.string().check(z.regex(/^[\x21-\x7e]{16,64}$/, '16 to 64 visible ASCII characters'));
 
-export const OrderIdPathSchema = z.object({ orderId: z.string().regex(ULID, 'an order id') }).strict();
+export const OrderIdPathSchema = z.strictObject({ orderId: z.string().check(z.regex(ULID, 'an order id')) });
 
 /** An admin refund: the amount in minor units (the whole remaining amount when absent) and why. */
-export const RefundBodySchema = z
-  .object({
-    amount: z.number().int().min(1).max(100_000_000).optional(),
-    reason: z.string().trim().min(3).max(500),
-  })
-  .strict();
+export const RefundBodySchema = z.strictObject({
+  amount: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000_000))),
+  reason: z.string().check(z.trim(), z.minLength(3), z.maxLength(500)),
+});
 
 /** GET /orders: the caller's orders, newest first. */
-export const ListOrdersQuerySchema = z.object(PageQueryShape).strict();
+export const ListOrdersQuerySchema = z.strictObject(PageQueryShape);
+
+/**
+ * GET /admin/orders: every order in one status, newest first, created in [from, to] (ISO 8601 times with an offset;
+ * from the beginning and up to now when absent). The status is required: orders are indexed by status.
+ */
+export const AdminListOrdersQuerySchema = z.strictObject({
+  ...PageQueryShape,
+  status: z.enum(ORDER_STATUSES),
+  from: z.optional(z.iso.datetime({ offset: true })),
+  to: z.optional(z.iso.datetime({ offset: true })),
+});

@@ -1,9 +1,16 @@
-import type { z } from 'zod';
+import type * as z from '../../shared/validation/zod';
 import type { KnownRoute } from '../../shared/domain/access/route-policies';
 import { CartItemBodySchema, SkuPathSchema } from '../../shared/schemas/cart';
 import { CreateProductBodySchema, ListProductsQuerySchema, ProductIdPathSchema, UpdateProductBodySchema } from '../../shared/schemas/catalog';
 import { InventoryWebhookBodySchema, InventoryWebhookPathSchema } from '../../shared/schemas/inventory';
-import { CheckoutBodySchema, IdempotencyKeySchema, ListOrdersQuerySchema, OrderIdPathSchema, RefundBodySchema } from '../../shared/schemas/orders';
+import {
+  AdminListOrdersQuerySchema,
+  CheckoutBodySchema,
+  IdempotencyKeySchema,
+  ListOrdersQuerySchema,
+  OrderIdPathSchema,
+  RefundBodySchema,
+} from '../../shared/schemas/orders';
 import { ListAuditEventsQuerySchema } from '../../shared/schemas/audit';
 import { QueueNamePathSchema, RedriveBodySchema } from '../../shared/schemas/queues';
 
@@ -13,11 +20,11 @@ import { QueueNamePathSchema, RedriveBodySchema } from '../../shared/schemas/que
  * the synthesized API serves a route that has no entry here, so a new route is fuzzed from the day it ships.
  */
 export interface RouteInputs {
-  readonly path?: z.ZodType;
-  readonly query?: z.ZodType;
-  readonly body?: z.ZodType;
+  readonly path?: z.ZodMiniType;
+  readonly query?: z.ZodMiniType;
+  readonly body?: z.ZodMiniType;
   /** The route reads `Idempotency-Key` (required when `required`). */
-  readonly idempotencyKey?: { readonly schema: z.ZodType; readonly required: boolean };
+  readonly idempotencyKey?: { readonly schema: z.ZodMiniType; readonly required: boolean };
   /** A signed webhook: the body is verified raw before it is parsed. */
   readonly webhook?: 'stripe' | 'inventory';
   /**
@@ -51,7 +58,7 @@ export const ROUTE_INPUTS: Partial<Record<KnownRoute, RouteInputs>> = {
   'DELETE /vendor/products/{productId}': { path: ProductIdPathSchema },
   'GET /vendor/orders': { query: ListOrdersQuerySchema },
 
-  'GET /admin/orders': { query: ListOrdersQuerySchema },
+  'GET /admin/orders': { query: AdminListOrdersQuerySchema },
   'POST /admin/orders/{orderId}/refund': { path: OrderIdPathSchema, body: RefundBodySchema, idempotencyKey: { schema: IdempotencyKeySchema, required: false } },
   'GET /admin/audit': { query: ListAuditEventsQuerySchema },
   'GET /admin/reconciliation': {},

@@ -21,6 +21,21 @@ export class FakeOrders implements OrderRepository {
     yield* matching.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
+  /** Newest first by `<createdAt>#<orderId>`, like the byStatus index; the position is the last key read. */
+  async listByStatus(
+    status: StoredOrder['status'],
+    query: { from: string; to: string; limit: number; after?: ListPosition },
+  ): Promise<PositionedPage<StoredOrder>> {
+    const key = (o: StoredOrder) => `${o.createdAt}#${o.orderId}`;
+    const matching = [...this.orders.values()]
+      .filter((o) => o.status === status && o.createdAt >= query.from && o.createdAt <= query.to)
+      .filter((o) => !query.after || key(o) < (query.after.key as string))
+      .sort((a, b) => key(b).localeCompare(key(a)));
+    const items = matching.slice(0, query.limit);
+    const last = items.at(-1);
+    return { items, ...(matching.length > query.limit && last ? { next: { key: key(last) } } : {}) };
+  }
+
   async createOnce(order: StoredOrder, key: CheckoutKey): Promise<CreateOnceResult> {
     const id = `${order.customerId}#${key.idempotencyKey}`;
     const existing = this.keys.get(id);

@@ -1,7 +1,8 @@
 import type { Money } from './money';
 
 /** PENDING -> RESERVED -> AWAITING_PAYMENT -> CONFIRMED -> FULFILLED; or FAILED, CANCELLED, REFUNDED (api-contract.md). */
-export type OrderStatus = 'PENDING' | 'RESERVED' | 'AWAITING_PAYMENT' | 'CONFIRMED' | 'FULFILLED' | 'FAILED' | 'CANCELLED' | 'REFUNDED';
+export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'AWAITING_PAYMENT', 'CONFIRMED', 'FULFILLED', 'FAILED', 'CANCELLED', 'REFUNDED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** Statuses in which the saga is still deciding: the order may yet be confirmed or failed. */
 export const OPEN_STATUSES: readonly OrderStatus[] = ['PENDING', 'RESERVED', 'AWAITING_PAYMENT'];

@@ -4,9 +4,9 @@ import type { OrderRepository } from '../../ports/order-repository';
 import type { PaymentGateway } from '../../ports/payment-gateway';
 import type { PaymentRecords } from '../../ports/payment-records';
 import type { WaitingSteps } from '../../ports/workflow';
-import { NotFoundError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { listPage, type ListPage } from '../listing';
-import { type Order, orderView } from './order';
+import { type Order, type OrderStatus, orderView } from './order';
 import { receivePaymentOutcome } from './saga';
 
 /** The caller's own order; anyone else's is 404, as if it did not exist. */
@@ -63,6 +63,39 @@ export async function listOrders(
     deps.cursors,
     { scope: `orders|${customerId}`, cursor: query.cursor },
     (after) => deps.orders.listByCustomer(customerId, { limit: query.limit, ...(after ? { after } : {}) }),
+    orderView,
+  );
+}
+
+/** The query of the admins' order listing (GET /admin/orders). */
+export interface OrdersByStatusQuery {
+  readonly status: OrderStatus;
+  /** ISO 8601 times; from the beginning and up to now when absent. */
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+/** The earliest creation time the listing starts from when no `from` is given. */
+const BEGINNING = '1970-01-01T00:00:00.000Z';
+
+/**
+ * Every order in one status created in [from, to], newest first, for an admin. The cursor is signed for this admin
+ * and these filters: another admin's cursor, or one of another status or window, is a 400.
+ */
+export async function listOrdersByStatus(
+  deps: { orders: OrderRepository; cursors: CursorCodec; now: Clock },
+  adminSub: string,
+  query: OrdersByStatusQuery,
+): Promise<ListPage<Order>> {
+  const from = query.from ? new Date(query.from).toISOString() : BEGINNING;
+  const to = query.to ? new Date(query.to).toISOString() : deps.now().toISOString();
+  if (from > to) throw new ValidationError('from must not be later than to', [{ path: 'query.from', message: 'must not be later than to' }]);
+  return listPage(
+    deps.cursors,
+    { scope: `admin-orders|${adminSub}|${query.status}|${query.from ?? ''}|${query.to ?? ''}`, cursor: query.cursor },
+    (after) => deps.orders.listByStatus(query.status, { from, to, limit: query.limit, ...(after ? { after } : {}) }),
     orderView,
   );
 }

@@ -7,7 +7,7 @@ import type { PaymentRecords } from '../../ports/payment-records';
 import type { Discrepancy, ReconciliationReport, ReconciliationReports, RemedyName } from '../../ports/reconciliation-reports';
 import type { WaitingSteps } from '../../ports/workflow';
 import { BusinessRuleError, NotFoundError } from '../errors';
-import { OPEN_STATUSES, type OrderStatus, type StoredOrder } from '../orders/order';
+import { OPEN_STATUSES, ORDER_STATUSES, type OrderStatus, type StoredOrder } from '../orders/order';
 import { receivePaymentOutcome } from '../orders/saga';
 
 export interface ReconciliationOptions {
@@ -41,7 +41,6 @@ const MAX_LISTED = 500;
 /** The actor reconciliation's audit events carry. */
 export const RECONCILIATION_ACTOR = 'system:reconciliation';
 
-const ALL_STATUSES: readonly OrderStatus[] = ['PENDING', 'RESERVED', 'AWAITING_PAYMENT', 'CONFIRMED', 'FULFILLED', 'FAILED', 'CANCELLED', 'REFUNDED'];
 /** Orders whose money Stockade has taken (and may since have refunded). */
 const PAID_STATUSES: readonly OrderStatus[] = ['CONFIRMED', 'FULFILLED', 'REFUNDED'];
 /** Orders that no longer want a payment. */
@@ -129,7 +128,7 @@ async function refundedSince(history: PaymentHistory, from: Date, to: Date): Pro
 
 async function ordersIn(orders: OrderRepository, window: Window): Promise<Map<string, StoredOrder>> {
   const found = new Map<string, StoredOrder>();
-  for (const status of ALL_STATUSES) {
+  for (const status of ORDER_STATUSES) {
     for await (const order of orders.listByStatusCreated(status, window.from.toISOString(), window.to.toISOString())) found.set(order.orderId, order);
   }
   return found;

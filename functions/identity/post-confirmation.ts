@@ -1,13 +1,16 @@
-import { z } from 'zod';
+import * as z from '../../shared/validation/zod';
 import { enrolNewMember } from '../../shared/domain/identity/token-claims';
 import { cognitoTriggerHandler } from '../../shared/handlers/cognito-trigger-handler';
 import { logger } from '../../shared/observability/powertools';
 import { userDirectory } from './root';
 
 const PostConfirmationEventSchema = z
-  .object({ triggerSource: z.string().min(1), userPoolId: z.string().min(1), userName: z.string().min(1).max(128) })
-  .loose()
-  .describe('Cognito post confirmation');
+  .looseObject({
+    triggerSource: z.string().check(z.minLength(1)),
+    userPoolId: z.string().check(z.minLength(1)),
+    userName: z.string().check(z.minLength(1), z.maxLength(128)),
+  })
+  .check(z.describe('Cognito post confirmation'));
 
 /** Cognito post confirmation: a confirmed sign-up joins the customer group (password resets change nothing). */
 export const handler = cognitoTriggerHandler(PostConfirmationEventSchema, async (event) => {

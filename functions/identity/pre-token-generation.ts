@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../shared/validation/zod';
 import { accessTokenClaims } from '../../shared/domain/identity/token-claims';
 import { cognitoTriggerHandler } from '../../shared/handlers/cognito-trigger-handler';
 import { logger } from '../../shared/observability/powertools';
@@ -8,20 +8,17 @@ const audit = auditLog();
 
 /** The fields of Cognito's pre token generation (V2) event this trigger reads; the rest passes through. */
 const PreTokenGenerationEventSchema = z
-  .object({
-    triggerSource: z.string().min(1),
-    userPoolId: z.string().min(1),
-    userName: z.string().min(1).max(128),
-    request: z
-      .object({
-        userAttributes: z.record(z.string(), z.string()),
-        groupConfiguration: z.object({ groupsToOverride: z.array(z.string()).nullish() }).loose(),
-      })
-      .loose(),
-    response: z.unknown().optional(),
+  .looseObject({
+    triggerSource: z.string().check(z.minLength(1)),
+    userPoolId: z.string().check(z.minLength(1)),
+    userName: z.string().check(z.minLength(1), z.maxLength(128)),
+    request: z.looseObject({
+      userAttributes: z.record(z.string(), z.string()),
+      groupConfiguration: z.looseObject({ groupsToOverride: z.nullish(z.array(z.string())) }),
+    }),
+    response: z.optional(z.unknown()),
   })
-  .loose()
-  .describe('Cognito pre token generation');
+  .check(z.describe('Cognito pre token generation'));
 
 /**
  * Cognito pre token generation (V2), at sign-in and refresh: refuses tokens to admins and vendors without an

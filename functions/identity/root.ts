@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../shared/validation/zod';
 import { CognitoAccessTokenVerifier } from '../../shared/adapters/cognito-access-token-verifier';
 import { requiredEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
@@ -8,14 +8,12 @@ export { now } from '../wiring/platform';
 export { auditLog } from '../wiring/dynamodb';
 export { userDirectory } from '../wiring/cognito';
 
-const AccessPolicySchema = z
-  .object({
-    adminAllowedCidrs: z.array(z.string()),
-    adminHoursUtc: z.object({ from: z.number(), to: z.number() }).strict().optional(),
-    requireSourceIp: z.boolean().optional(),
-    accessTokenMaxAgeSeconds: z.number().int().positive(),
-  })
-  .strict();
+const AccessPolicySchema = z.strictObject({
+  adminAllowedCidrs: z.array(z.string()),
+  adminHoursUtc: z.optional(z.strictObject({ from: z.number(), to: z.number() })),
+  requireSourceIp: z.optional(z.boolean()),
+  accessTokenMaxAgeSeconds: z.number().check(z.int(), z.positive()),
+});
 
 /** The stage's access policy (STOCKADE_ACCESS_POLICY): admin networks and hours, the source-IP rule, the token age bound. */
 export const accessPolicy = () => AccessPolicySchema.parse(JSON.parse(requiredEnv(ENV.STOCKADE_ACCESS_POLICY)));

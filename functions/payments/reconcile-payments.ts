@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from '../../shared/validation/zod';
 import { scheduledHandler } from '../../shared/handlers/scheduled-handler';
 import { reconcilePayments, type ReconciliationOptions } from '../../shared/domain/payments/reconciliation';
 import { logger, metrics } from '../../shared/observability/powertools';
@@ -12,7 +12,7 @@ const deps = { ...outcomes, history: outcomes.payments, reports: reconciliationR
 const defaults = { ...window, settleSeconds: 300 };
 
 /** A manual run (aws lambda invoke, or a test) may narrow the settle time; the schedule's event carries none of these. */
-const RunSchema = z.object({ settleSeconds: z.number().int().min(0).max(3600).optional() }).passthrough();
+const RunSchema = z.looseObject({ settleSeconds: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(3600))) });
 
 /**
  * Scheduled (EventBridge, per stage): compares Stripe with Stockade over the window, applies the stage's safe

@@ -1,6 +1,6 @@
 import { integerEnv, optionalEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
-import { z } from 'zod';
+import * as z from '../../shared/validation/zod';
 import type { RemedyName } from '../../shared/ports/reconciliation-reports';
 
 const REMEDIES = ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order'] as const satisfies readonly RemedyName[];

@@ -1,14 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from '../../shared/validation/zod';
 import { markOrderFailed } from '../../shared/domain/orders/saga';
 import { metrics } from '../../shared/observability/powertools';
 import { now, orderRepository } from '../orders/root';
 import { sagaStep, StepInputSchema } from '../../shared/handlers/saga-step-handler';
 
 const deps = { orders: orderRepository(), now };
-const InputSchema = StepInputSchema.extend({
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-  payment: z.object({ paymentStatus: z.string().optional() }).optional(),
+const InputSchema = z.extend(StepInputSchema, {
+  error: z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
+  payment: z.optional(z.object({ paymentStatus: z.optional(z.string()) })),
 });
 
 /** MarkOrderFailed (compensation): the order ends FAILED with a reason fit for the customer. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../shared/validation/zod';
 import { STAGES, type Stage, type StageConfig, StageConfigSchema } from './stage-config';
 
 type StageDefaults = Omit<StageConfig, 'stage' | 'env'>;

@@ -1,6 +1,6 @@
 import { type AttributeValue, type DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { ValidationError } from '../domain/errors';
 import type { AuditEvent, AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
@@ -11,7 +11,7 @@ import { systemClock } from './system-clock';
 const MONTHS_SEARCHED = 24;
 
 /** Where a listing stopped: the month partition and, within it, the last sort key returned. */
-const Position = z.object({ m: z.string().regex(/^\d{4}-\d{2}$/), sk: z.string().max(80).optional() }).strict();
+const Position = z.strictObject({ m: z.string().check(z.regex(/^\d{4}-\d{2}$/)), sk: z.optional(z.string().check(z.maxLength(80))) });
 
 /**
  * The audit table (docs/data-model.md): pk AUDIT#<yyyy-mm>, sk <at>#<ulid>, gsi1 by actor. Appends are

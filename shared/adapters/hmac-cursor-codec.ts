@@ -1,11 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { ValidationError } from '../domain/errors';
 import type { CursorCodec, ListPosition } from '../ports/cursor-codec';
 import type { SecretStore } from '../ports/secret-store';
 import { secretText } from './secrets-manager-secret-store';
 
-const Payload = z.object({ p: z.record(z.string(), z.string().max(300)), s: z.string().max(400) }).strict();
+const Payload = z.strictObject({ p: z.record(z.string(), z.string().check(z.maxLength(300))), s: z.string().check(z.maxLength(400)) });
 
 const invalid = () => new ValidationError('The cursor is not one this API issued for this listing', [{ path: 'query.cursor', message: 'invalid cursor' }]);
 

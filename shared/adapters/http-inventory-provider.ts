@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { parseInventoryHmacSecret } from '../domain/inventory/hmac-secrets';
 import { inventorySignatureHeaders } from '../domain/inventory/webhook-signature';
 import type { InventoryProviderApi, StockNotification } from '../ports/inventory';
@@ -9,13 +9,13 @@ const SNAPSHOT_PAGE_LIMIT = 200;
 const SnapshotPageSchema = z.object({
   lines: z.array(
     z.object({
-      externalSku: z.string().min(1).max(128),
+      externalSku: z.string().check(z.minLength(1), z.maxLength(128)),
       quantity: z.number(),
-      unit: z.string().max(32).optional(),
-      version: z.number().optional(),
+      unit: z.optional(z.string().check(z.maxLength(32))),
+      version: z.optional(z.number()),
     }),
   ),
-  nextCursor: z.string().min(1).max(2048).optional(),
+  nextCursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   takenAt: z.iso.datetime({ offset: true }),
 });
 

@@ -1,6 +1,6 @@
 import { getSecret, SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { integerEnv } from '../config/env';
 import { ENV } from '../config/env-names';
 import type { SecretStore } from '../ports/secret-store';
@@ -44,8 +44,8 @@ export class SecretsManagerSecretStore implements SecretStore {
 
 /** Newest first; Stripe signs with every unexpired secret of the endpoint, so two during a roll. */
 const webhookSecretsSchema = z
-  .array(z.string().startsWith('whsec_', 'must be a Stripe signing secret (whsec_…)'))
-  .min(1, 'must hold at least one signing secret');
+  .array(z.string().check(z.startsWith('whsec_', 'must be a Stripe signing secret (whsec_…)')))
+  .check(z.minLength(1, 'must hold at least one signing secret'));
 
 /**
  * The Stripe webhook signing secrets, a JSON array of `whsec_…` strings. The returned loader is what

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { z } from 'zod';
+import type * as z from '../validation/zod';
 import { ValidationError, WebhookSignatureError } from '../domain/errors';
 
 import { zodFieldErrors } from '../http/zod-errors';
@@ -96,7 +96,7 @@ function providerEventOf(rawBody: string): ProviderEvent {
   };
 }
 
-function parsed<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+function parsed<S extends z.ZodMiniType>(schema: S, value: unknown, where: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw new ValidationError('The event is not a well-formed Stripe event', zodFieldErrors(result.error, where));
   return result.data;

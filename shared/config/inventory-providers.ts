@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { type InventoryProviders, parseInventoryProviders } from '../domain/inventory/provider-config';
 import { optionalEnv } from './env';
 import { ENV } from './env-names';
@@ -25,7 +25,7 @@ export function inventoryProviders(): InventoryProviders {
 export function inventoryProviderSecretArns(data: InventoryProviders): Record<string, string> {
   const raw = process.env.INVENTORY_PROVIDER_SECRET_ARNS;
   if (!raw) throw new Error('Missing configuration: INVENTORY_PROVIDER_SECRET_ARNS (bind the function with bindSecretMap)');
-  const arns = z.record(z.string(), z.string().startsWith('arn:')).parse(JSON.parse(raw));
+  const arns = z.record(z.string(), z.string().check(z.startsWith('arn:'))).parse(JSON.parse(raw));
   const unbound = Object.keys(data.providers).filter((id) => !Object.hasOwn(arns, id));
   if (unbound.length > 0)
     throw new Error(`Missing configuration: no HMAC secret bound for inventory provider(s) ${unbound.join(', ')} (INVENTORY_PROVIDER_SECRET_ARNS)`);

@@ -1,12 +1,9 @@
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import type { RedrivableQueue } from '../adapters/sqs-dead-letter-redrive';
 import { requiredEnv } from './env';
 import { ENV, type EnvName } from './env-names';
 
-const RedriveQueuesSchema = z.record(
-  z.string().regex(/^[a-z0-9-]{1,64}$/),
-  z.object({ queueUrl: z.string().url(), deadLetterQueueUrl: z.string().url() }).strict(),
-);
+const RedriveQueuesSchema = z.record(z.string().check(z.regex(/^[a-z0-9-]{1,64}$/)), z.strictObject({ queueUrl: z.url(), deadLetterQueueUrl: z.url() }));
 
 /**
  * The stage's queues an admin may redrive, by name, from `envVar` (StockadeFunction.bindQueueRedrive):

@@ -1,21 +1,19 @@
 import type { APIGatewayAuthorizerResult, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { logger } from '../observability/powertools';
 import { issuesOf } from '../http/zod-errors';
 import { withPowertools } from './powertools';
 
 /** The fields of API Gateway's REQUEST authorizer event an authorizer may read; the rest passes through. */
-export const RequestAuthorizerEventSchema = z
-  .object({
-    type: z.literal('REQUEST'),
-    // Paths may be long (API Gateway passes URLs of up to 8 KB): the route policy decides on the resource, not these.
-    methodArn: z.string().min(1),
-    resource: z.string().min(1),
-    httpMethod: z.string().min(1).max(16),
-    headers: z.record(z.string(), z.string()).nullish(),
-    requestContext: z.object({ identity: z.object({ sourceIp: z.string().max(64) }).loose() }).loose(),
-  })
-  .loose();
+export const RequestAuthorizerEventSchema = z.looseObject({
+  type: z.literal('REQUEST'),
+  // Paths may be long (API Gateway passes URLs of up to 8 KB): the route policy decides on the resource, not these.
+  methodArn: z.string().check(z.minLength(1)),
+  resource: z.string().check(z.minLength(1)),
+  httpMethod: z.string().check(z.minLength(1), z.maxLength(16)),
+  headers: z.nullish(z.record(z.string(), z.string())),
+  requestContext: z.looseObject({ identity: z.looseObject({ sourceIp: z.string().check(z.maxLength(64)) }) }),
+});
 export type RequestAuthorizerEvent = z.infer<typeof RequestAuthorizerEventSchema>;
 
 /** What API Gateway answers 401 for: an authorizer that fails with exactly this message. */

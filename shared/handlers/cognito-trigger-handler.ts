@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from '../validation/zod';
 import { issuesOf } from '../http/zod-errors';
 import { withPowertools } from './powertools';
 
@@ -9,13 +9,13 @@ import { withPowertools } from './powertools';
  * the trigger answers something. A thrown error refuses the Cognito operation (sign-up, sign-in) with its message, so
  * messages must be fit for the user and never name internals.
  */
-export function cognitoTriggerHandler<S extends z.ZodType<{ triggerSource: string; userPoolId: string; userName: string }>>(
+export function cognitoTriggerHandler<S extends z.ZodMiniType<{ triggerSource: string; userPoolId: string; userName: string }>>(
   schema: S,
   handle: (event: z.infer<S>, context: Context) => Promise<z.infer<S>>,
 ) {
   return withPowertools(async (event: unknown, context: Context): Promise<z.infer<S>> => {
     const parsed = schema.safeParse(event);
-    if (!parsed.success) throw new Error(`Not a ${schema.description ?? 'Cognito trigger'} event: ${issuesOf(parsed.error)}`);
+    if (!parsed.success) throw new Error(`Not a ${z.globalRegistry.get(schema)?.description ?? 'Cognito trigger'} event: ${issuesOf(parsed.error)}`);
     return handle(parsed.data as z.infer<S>, context);
   });
 }

@@ -1,12 +1,12 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { SagaError, TransientError } from '../domain/orders/saga-errors';
 import { logger } from '../observability/powertools';
 import { issuesOf } from '../http/zod-errors';
 import { withPowertools } from './powertools';
 
 /** What every saga step receives from the state machine: at least the order id. */
-export const StepInputSchema = z.object({ orderId: z.string().min(1).max(64) });
+export const StepInputSchema = z.object({ orderId: z.string().check(z.minLength(1), z.maxLength(64)) });
 
 /**
  * The kit for Step Functions tasks (the order saga's steps): Powertools logger (order id as a key, never the event: it can carry a task
@@ -14,7 +14,7 @@ export const StepInputSchema = z.object({ orderId: z.string().min(1).max(64) });
  * so the state machine's Catch sees it; any other error is logged and becomes TransientError, which the state
  * machine retries a bounded number of times before compensating.
  */
-export function sagaStep<S extends z.ZodType<{ orderId: string }>, R>(step: string, schema: S, run: (input: z.infer<S>, context: Context) => Promise<R>) {
+export function sagaStep<S extends z.ZodMiniType<{ orderId: string }>, R>(step: string, schema: S, run: (input: z.infer<S>, context: Context) => Promise<R>) {
   return withPowertools(async (event: unknown, context: Context): Promise<R> => {
     const parsed = schema.safeParse(event);
     if (!parsed.success) throw new SagaError('InvalidOrderState', `${step} received an invalid input: ${issuesOf(parsed.error)}`);

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { issuesOf } from '../http/zod-errors';
 import { withPowertools } from './powertools';
 
@@ -14,7 +14,7 @@ export const ScheduledInputSchema = z.record(z.string(), z.unknown());
  * with `schema` (default: any JSON object). A result is returned to the caller (useful for a manual run); a thrown
  * error fails the invocation, which the function's error alarm reports.
  */
-export function scheduledHandler<S extends z.ZodType = typeof ScheduledInputSchema, R = unknown>(
+export function scheduledHandler<S extends z.ZodMiniType = typeof ScheduledInputSchema, R = unknown>(
   run: (input: z.infer<S>, context: Context) => Promise<R>,
   options: { schema?: S } = {},
 ) {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { ROTATION_STEPS, type RotationStep } from '../domain/inventory/rotate-hmac-secret';
 import { logger } from '../observability/powertools';
 import { issuesOf } from '../http/zod-errors';
@@ -7,8 +7,8 @@ import { withPowertools } from './powertools';
 /** What Secrets Manager sends for each rotation step (fields it may add later are ignored). */
 const RotationEventSchema = z.object({
   Step: z.enum(ROTATION_STEPS),
-  SecretId: z.string().min(1).max(2048),
-  ClientRequestToken: z.string().min(32).max(64),
+  SecretId: z.string().check(z.minLength(1), z.maxLength(2048)),
+  ClientRequestToken: z.string().check(z.minLength(32), z.maxLength(64)),
 });
 
 /**

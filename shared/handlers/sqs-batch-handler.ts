@@ -5,14 +5,14 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../validation/zod';
 import { SqsDeadLetters } from '../adapters/sqs-dead-letters';
 import { requiredEnv } from '../config/env';
 import { DEAD_LETTER_QUEUE_URL_ENV } from '../config/env-names';
 import { issuesOf } from '../http/zod-errors';
 import { logger, metrics } from '../observability/powertools';
 
-export interface SqsBatchHandlerOptions<S extends z.ZodType> {
+export interface SqsBatchHandlerOptions<S extends z.ZodMiniType> {
   /**
    * 'fifo': records are processed in order and a failed record fails the rest of its message group in the batch (other
    * groups go on); 'standard': each record on its own.
@@ -29,7 +29,7 @@ export interface SqsBatchHandlerOptions<S extends z.ZodType> {
 }
 
 /** A message body parsed with its schema, or the fault, named by field and rule: never its values. */
-export function parseMessage<S extends z.ZodType>(body: string, schema: S): { ok: true; message: z.infer<S> } | { ok: false; reason: string } {
+export function parseMessage<S extends z.ZodMiniType>(body: string, schema: S): { ok: true; message: z.infer<S> } | { ok: false; reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -47,7 +47,7 @@ export function parseMessage<S extends z.ZodType>(body: string, schema: S): { ok
  * the reason (`MessagesDeadLettered` metric, a WARN log without the body) and acknowledged, so it neither blocks its
  * FIFO group for maxReceiveCount visibility timeouts nor is lost; if that send fails, the record fails as usual.
  */
-export function sqsBatchHandler<S extends z.ZodType>(options: SqsBatchHandlerOptions<S>) {
+export function sqsBatchHandler<S extends z.ZodMiniType>(options: SqsBatchHandlerOptions<S>) {
   const deadLetters = options.deadLetters ?? new SqsDeadLetters(new SQSClient({}), requiredEnv(DEAD_LETTER_QUEUE_URL_ENV));
   const fifo = new SqsFifoPartialProcessorAsync();
   const standard = new BatchProcessor(EventType.SQS);

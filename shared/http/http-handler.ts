@@ -3,7 +3,7 @@ import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../validation/zod';
 import { integerEnv, optionalEnv } from '../config/env';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
 import { withPowertools } from '../handlers/powertools';
@@ -13,7 +13,7 @@ import { zodFieldErrors } from './zod-errors';
 import { ENV } from '../config/env-names';
 
 /** What a route declares about its input; each part is a strict zod schema. */
-export interface RouteSchemas<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+export interface RouteSchemas<B extends z.ZodMiniType, Q extends z.ZodMiniType, P extends z.ZodMiniType> {
   readonly body?: B;
   /** Hand the handler the body as received (webhooks verify signatures over the exact bytes). */
   readonly rawBody?: true;
@@ -41,7 +41,7 @@ export interface HttpResult {
   readonly headers?: Record<string, string>;
 }
 
-type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+type Infer<T> = T extends z.ZodMiniType ? z.infer<T> : undefined;
 
 const maxBodyBytes = integerEnv(ENV.STOCKADE_MAX_BODY_BYTES, 16_384);
 const corsOrigins = optionalEnv(ENV.STOCKADE_CORS_ORIGINS, '')
@@ -54,7 +54,7 @@ const corsOrigins = optionalEnv(ENV.STOCKADE_CORS_ORIGINS, '')
  * metrics; header normalization; body size limit and strict JSON parsing; zod validation of body, query and path;
  * problem+json for every error (no internals in 5xx); security and CORS headers on every response.
  */
-export function httpHandler<B extends z.ZodType = never, Q extends z.ZodType = never, P extends z.ZodType = never>(
+export function httpHandler<B extends z.ZodMiniType = never, Q extends z.ZodMiniType = never, P extends z.ZodMiniType = never>(
   schemas: RouteSchemas<B, Q, P>,
   handle: (request: HttpRequest<Infer<B>, Infer<Q>, Infer<P>>) => Promise<HttpResult>,
 ) {
@@ -86,7 +86,7 @@ export function httpHandler<B extends z.ZodType = never, Q extends z.ZodType = n
   return schemas.webhook ? handler.use(webhookRefusals(schemas.webhook)) : handler;
 }
 
-function parseBody(schema: z.ZodType | undefined, event: APIGatewayProxyEvent, headers: Record<string, string | undefined>): unknown {
+function parseBody(schema: z.ZodMiniType | undefined, event: APIGatewayProxyEvent, headers: Record<string, string | undefined>): unknown {
   const raw = event.body ?? '';
   const size = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw, 'utf8');
   if (size > maxBodyBytes) throw new PayloadTooLargeError(`The body is ${size} bytes; the limit is ${maxBodyBytes}`);
@@ -115,7 +115,7 @@ function rawBodyOf(event: APIGatewayProxyEvent): string {
   return text;
 }
 
-function parsePart(schema: z.ZodType | undefined, value: unknown, where: 'body' | 'query' | 'path'): unknown {
+function parsePart(schema: z.ZodMiniType | undefined, value: unknown, where: 'body' | 'query' | 'path'): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (!result.success) throw new ValidationError(`The request ${where} is invalid`, zodFieldErrors(result.error, where));

@@ -1,8 +1,8 @@
-import type { z } from 'zod';
+import type * as z from '../validation/zod';
 import type { FieldError } from '../domain/errors';
 
 /** Turns zod issues into contract field errors, e.g. `{ path: "body.items.0.quantity", message }`. */
-export function zodFieldErrors(error: z.ZodError, root: string): FieldError[] {
+export function zodFieldErrors(error: z.core.$ZodError, root: string): FieldError[] {
   return error.issues.map((issue) => {
     const path = [root, ...issue.path.map(String)].join('.');
     if (issue.code === 'unrecognized_keys') {
@@ -13,6 +13,6 @@ export function zodFieldErrors(error: z.ZodError, root: string): FieldError[] {
 }
 
 /** A one-line summary of zod issues for logs and dead-letter reasons: field and rule, never the values. */
-export function issuesOf(error: z.ZodError): string {
+export function issuesOf(error: z.core.$ZodError): string {
   return error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.code}`).join('; ');
 }

@@ -1,5 +1,5 @@
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { PageQueryShape } from './listing';
 
 /** GET /admin/audit: audit events, newest first. */
-export const ListAuditEventsQuerySchema = z.object(PageQueryShape).strict();
+export const ListAuditEventsQuerySchema = z.strictObject(PageQueryShape);

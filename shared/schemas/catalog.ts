@@ -1,52 +1,43 @@
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { PageQueryShape } from './listing';
 
 /** Crockford base32, 26 characters: the shape of every Stockade id. */
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-export const MoneySchema = z
-  .object({
-    amount: z.number().int().min(1).max(100_000_000),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR'),
-  })
-  .strict();
+export const MoneySchema = z.strictObject({
+  amount: z.number().check(z.int(), z.minimum(1), z.maximum(100_000_000)),
+  currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')),
+});
 
-export const SkuCodeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore; at most 64');
+export const SkuCodeSchema = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore; at most 64'));
 
-export const CreateProductBodySchema = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    description: z.string().max(5_000).default(''),
-    skus: z
-      .array(
-        z
-          .object({ sku: SkuCodeSchema, name: z.string().trim().min(1).max(200), price: MoneySchema, initialStock: z.number().int().min(0).max(1_000_000) })
-          .strict(),
-      )
-      .min(1)
-      .max(50),
-  })
-  .strict();
+/** A product or SKU name: trimmed, 1 to 200 characters. */
+const NameSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
+
+export const CreateProductBodySchema = z.strictObject({
+  name: NameSchema,
+  description: z._default(z.string().check(z.maxLength(5_000)), ''),
+  skus: z
+    .array(
+      z.strictObject({ sku: SkuCodeSchema, name: NameSchema, price: MoneySchema, initialStock: z.number().check(z.int(), z.minimum(0), z.maximum(1_000_000)) }),
+    )
+    .check(z.minLength(1), z.maxLength(50)),
+});
 
 export const UpdateProductBodySchema = z
-  .object({
-    name: z.string().trim().min(1).max(200).optional(),
-    description: z.string().max(5_000).optional(),
-    skus: z
-      .array(z.object({ sku: SkuCodeSchema, name: z.string().trim().min(1).max(200).optional(), price: MoneySchema.optional() }).strict())
-      .min(1)
-      .max(50)
-      .optional(),
+  .strictObject({
+    name: z.optional(NameSchema),
+    description: z.optional(z.string().check(z.maxLength(5_000))),
+    skus: z.optional(
+      z.array(z.strictObject({ sku: SkuCodeSchema, name: z.optional(NameSchema), price: z.optional(MoneySchema) })).check(z.minLength(1), z.maxLength(50)),
+    ),
   })
-  .strict()
-  .refine((b) => b.name !== undefined || b.description !== undefined || b.skus !== undefined, 'change at least one of name, description, skus');
+  .check(z.refine((b) => b.name !== undefined || b.description !== undefined || b.skus !== undefined, 'change at least one of name, description, skus'));
 
-export const ProductIdPathSchema = z.object({ productId: z.string().regex(ULID, 'a product id') }).strict();
+export const ProductIdPathSchema = z.strictObject({ productId: z.string().check(z.regex(ULID, 'a product id')) });
 
-export const ListProductsQuerySchema = z
-  .object({
-    ...PageQueryShape,
-    vendorId: z.string().min(1).max(64).optional(),
-    q: z.string().trim().min(1).max(100).optional(),
-  })
-  .strict();
+export const ListProductsQuerySchema = z.strictObject({
+  ...PageQueryShape,
+  vendorId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  q: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+});

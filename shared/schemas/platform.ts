@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../validation/zod';
 
-export const HealthResponseSchema = z.object({ status: z.literal('ok') }).strict();
+export const HealthResponseSchema = z.strictObject({ status: z.literal('ok') });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;

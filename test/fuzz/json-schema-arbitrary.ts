@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from '../../shared/validation/zod';
 import { hostileJsonValue, jsonText, objectOf, PROTOTYPE_KEYS, RawJson, UNICODE_STRINGS } from './hostile';
 
 /**
@@ -33,7 +33,7 @@ export interface JsonSchema {
   readonly allOf?: readonly JsonSchema[];
 }
 
-export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+export function jsonSchemaOf(schema: z.ZodMiniType): JsonSchema {
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
 }
 

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from '../../../shared/validation/zod';
 import { acceptedInventoryHmacSecrets, parseInventoryHmacSecret } from '../../../shared/domain/inventory/hmac-secrets';
 import { INVENTORY_SIGNATURE_HEADER, INVENTORY_TIMESTAMP_HEADER, verifyInventorySignature } from '../../../shared/domain/inventory/webhook-signature';
 import { sendInventoryWebhook } from './inventory-webhook-sender';
@@ -51,46 +51,39 @@ const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1_000;
 const MAX_BODY_BYTES = 1024 * 1024;
 
-const stockLineSchema = z
-  .object({
-    externalSku: z.string().min(1).max(128),
-    // Any number: tests seed lines the normalization must quarantine (negative, fractional, huge) as well as good ones.
-    quantity: z.number(),
-    unit: z.string().min(1).max(32).optional(),
-    version: z.number().int().min(0).optional(),
-  })
-  .strict();
+const text = (max?: number) => z.string().check(z.minLength(1), ...(max === undefined ? [] : [z.maxLength(max)]));
 
-const notificationSchema = z.object({
-  notificationId: z.string().min(1).max(256),
-  providerId: z.string().min(1),
-  kind: z.enum(['sale', 'cancellation']),
-  orderId: z.string().min(1),
-  lines: z.array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1) })).min(1),
-  at: z.string().min(1),
+const stockLineSchema = z.strictObject({
+  externalSku: text(128),
+  // Any number: tests seed lines the normalization must quarantine (negative, fractional, huge) as well as good ones.
+  quantity: z.number(),
+  unit: z.optional(text(32)),
+  version: z.optional(z.number().check(z.int(), z.minimum(0))),
 });
 
-const modeSchema = z.object({ mode: z.enum(PROVIDER_MODES), delayMs: z.int().min(0).max(MAX_DELAY_MS).optional() }).strict();
-const stockSchema = z.object({ lines: z.array(stockLineSchema).max(100_000) }).strict();
-const pushSchema = z
-  .object({
-    externalSku: z.string().min(1),
-    quantity: z.number(),
-    unit: z.string().min(1).optional(),
-    version: z.number().int().min(0).optional(),
-    eventId: z.string().min(1).optional(),
-    occurredAt: z.string().min(1).optional(),
-  })
-  .strict();
-const pageSchema = z
-  .object({
-    cursor: z
-      .string()
-      .regex(/^\d{1,9}$/, 'not a cursor this provider issued')
-      .optional(),
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
-  })
-  .strict();
+const notificationSchema = z.object({
+  notificationId: text(256),
+  providerId: text(),
+  kind: z.enum(['sale', 'cancellation']),
+  orderId: text(),
+  lines: z.array(z.object({ sku: text(), quantity: z.number().check(z.int(), z.minimum(1)) })).check(z.minLength(1)),
+  at: text(),
+});
+
+const modeSchema = z.strictObject({ mode: z.enum(PROVIDER_MODES), delayMs: z.optional(z.int().check(z.minimum(0), z.maximum(MAX_DELAY_MS))) });
+const stockSchema = z.strictObject({ lines: z.array(stockLineSchema).check(z.maxLength(100_000)) });
+const pushSchema = z.strictObject({
+  externalSku: text(),
+  quantity: z.number(),
+  unit: z.optional(text()),
+  version: z.optional(z.number().check(z.int(), z.minimum(0))),
+  eventId: z.optional(text()),
+  occurredAt: z.optional(text()),
+});
+const pageSchema = z.strictObject({
+  cursor: z.optional(z.string().check(z.regex(/^\d{1,9}$/, 'not a cursor this provider issued'))),
+  limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_PAGE))),
+});
 
 interface ProviderState {
   mode: ProviderMode;
@@ -259,7 +252,7 @@ export class InventoryProviderStandIn {
 
   private async control(method: string, providerId: string, action: string, body: unknown): Promise<[number, unknown]> {
     const state = this.state(providerId);
-    const input = <T>(schema: z.ZodType<T>): T => {
+    const input = <T>(schema: z.ZodMiniType<T>): T => {
       const parsed = schema.safeParse(body ?? {});
       if (!parsed.success) throw new HttpError(400, `Invalid ${action} request`, parsed.error.issues);
       return parsed.data;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../../shared/validation/zod';
 import { StripeApiError, invalidRequest } from './errors';
 import type { ArmedFault, FaultRule, StripeFault } from './faults';
 
@@ -21,34 +21,37 @@ export interface ControlResponse {
 
 /** Longer than any SDK timeout worth testing, short enough that a typo does not park a request for an hour. */
 const MAX_DELAY_MS = 5 * 60 * 1000;
-const when = z.enum(['before', 'after']).optional();
+const when = z.optional(z.enum(['before', 'after']));
 
 // `satisfies` keeps the schema and the StripeFault type in step: a new kind of fault must be added to both.
 const faultSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('error'), status: z.int().min(400).max(599), when, shouldRetry: z.boolean().optional() }),
+  z.strictObject({ kind: z.literal('error'), status: z.int().check(z.minimum(400), z.maximum(599)), when, shouldRetry: z.optional(z.boolean()) }),
   z.strictObject({ kind: z.literal('reset'), when }),
   z.strictObject({ kind: z.literal('hang'), when }),
-  z.strictObject({ kind: z.literal('delay'), ms: z.int().min(1).max(MAX_DELAY_MS) }),
-]) satisfies z.ZodType<StripeFault>;
+  z.strictObject({ kind: z.literal('delay'), ms: z.int().check(z.minimum(1), z.maximum(MAX_DELAY_MS)) }),
+]) satisfies z.ZodMiniType<StripeFault>;
 
 const faultRuleSchema = z
   .strictObject({
-    method: z
-      .string()
-      .regex(/^[A-Za-z]+$/, 'method must be an HTTP method such as GET or POST')
-      .optional(),
-    path: z.string().startsWith('/', 'path must be a URL path such as /v1/payment_intents').optional(),
-    pathPattern: z.string().min(1).optional(),
-    times: z.int().min(1).max(10_000).optional(),
+    method: z.optional(z.string().check(z.regex(/^[A-Za-z]+$/, 'method must be an HTTP method such as GET or POST'))),
+    path: z.optional(z.string().check(z.startsWith('/', 'path must be a URL path such as /v1/payment_intents'))),
+    pathPattern: z.optional(z.string().check(z.minLength(1))),
+    times: z.optional(z.int().check(z.minimum(1), z.maximum(10_000))),
     fault: faultSchema,
   })
-  .superRefine((rule, ctx) => {
-    if ((rule.path === undefined) === (rule.pathPattern === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['path'], message: 'give exactly one of path (the exact URL path) and pathPattern (a regular expression source)' });
-    }
-    const pattern = rule.pathPattern === undefined ? undefined : compile(rule.pathPattern);
-    if (pattern instanceof Error) ctx.addIssue({ code: 'custom', path: ['pathPattern'], message: `not a valid regular expression: ${pattern.message}` });
-  });
+  .check(
+    z.superRefine((rule, ctx) => {
+      if ((rule.path === undefined) === (rule.pathPattern === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['path'],
+          message: 'give exactly one of path (the exact URL path) and pathPattern (a regular expression source)',
+        });
+      }
+      const pattern = rule.pathPattern === undefined ? undefined : compile(rule.pathPattern);
+      if (pattern instanceof Error) ctx.addIssue({ code: 'custom', path: ['pathPattern'], message: `not a valid regular expression: ${pattern.message}` });
+    }),
+  );
 
 /** A fault rule as JSON carries it: `pathPattern` is a RegExp's source (`^/v1/payment_intents/[^/]+/confirm$`). */
 export type ControlFaultRule = z.infer<typeof faultRuleSchema>;
@@ -106,7 +109,7 @@ export function control(target: ControlTarget, method: string, path: string, bod
 }
 
 /** An empty body counts as `{}`, so a bodiless POST works where nothing needs saying. */
-function parse<T>(schema: z.ZodType<T>, body: string, what: string): T {
+function parse<T>(schema: z.ZodMiniType<T>, body: string, what: string): T {
   let json: unknown;
   try {
     json = body.trim() === '' ? {} : JSON.parse(body);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../validation/zod';
 
 /** A freshly generated secret: 32 random bytes as lowercase hex. */
 const CURRENT_SECRET = /^[0-9a-f]{64}$/;
@@ -6,17 +6,18 @@ const CURRENT_SECRET = /^[0-9a-f]{64}$/;
 const isPreviousSecret = (value: string) => value.length >= 32 && value.length % 2 === 0 && /^[0-9a-f]+$/.test(value);
 
 const schema = z
-  .object({
-    current: z.string().regex(CURRENT_SECRET, 'must be 64 lowercase hex characters (32 random bytes)'),
-    previous: z.string().refine(isPreviousSecret, 'must be lowercase hex of at least 16 bytes').optional(),
-    rotatedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-01-31T12:00:00.000Z' }).optional(),
+  .strictObject({
+    current: z.string().check(z.regex(CURRENT_SECRET, 'must be 64 lowercase hex characters (32 random bytes)')),
+    previous: z.optional(z.string().check(z.refine(isPreviousSecret, 'must be lowercase hex of at least 16 bytes'))),
+    rotatedAt: z.optional(z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2026-01-31T12:00:00.000Z' })),
   })
-  .strict()
-  .refine((s) => s.previous === undefined || s.rotatedAt !== undefined, {
-    message: 'is required with previous: it bounds how long previous is accepted',
-    path: ['rotatedAt'],
-  })
-  .refine((s) => s.previous === undefined || s.previous !== s.current, { message: 'must differ from current', path: ['previous'] });
+  .check(
+    z.refine((s) => s.previous === undefined || s.rotatedAt !== undefined, {
+      message: 'is required with previous: it bounds how long previous is accepted',
+      path: ['rotatedAt'],
+    }),
+    z.refine((s) => s.previous === undefined || s.previous !== s.current, { message: 'must differ from current', path: ['previous'] }),
+  );
 
 /**
  * The value of an inventory provider's HMAC secret (kind `inventory-provider-hmac`): the secret providers sign with

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../validation/zod';
 
 const PROVIDER_ID = /^[a-z0-9-]{3,40}$/;
 const SKU = /^[A-Z0-9][A-Z0-9-]{0,63}$/;
@@ -9,50 +9,44 @@ export const ROUNDING = ['down', 'up', 'nearest', 'reject'] as const;
 export type Rounding = (typeof ROUNDING)[number];
 
 /** Units a provider counts in, as eaches per unit: `{ "each": 1, "case": 12 }`. */
-const UnitsSchema = z.record(z.string().regex(UNIT), z.number().int().min(1).max(1_000_000)).refine((u) => Object.keys(u).length > 0, 'at least one unit');
+const UnitsSchema = z
+  .record(z.string().check(z.regex(UNIT)), z.number().check(z.int(), z.minimum(1), z.maximum(1_000_000)))
+  .check(z.refine((u) => Object.keys(u).length > 0, 'at least one unit'));
 
-const SkuMappingSchema = z
-  .object({
-    /** Stockade's SKU. */
-    sku: z.string().regex(SKU),
-    /** Overrides the provider's units for this SKU. */
-    units: UnitsSchema.optional(),
-    /** The unit an update without `unit` is in. @default the provider's defaultUnit */
-    defaultUnit: z.string().regex(UNIT).optional(),
-    rounding: z.enum(ROUNDING).optional(),
-  })
-  .strict();
+const SkuMappingSchema = z.strictObject({
+  /** Stockade's SKU. */
+  sku: z.string().check(z.regex(SKU)),
+  /** Overrides the provider's units for this SKU. */
+  units: z.optional(UnitsSchema),
+  /** The unit an update without `unit` is in. @default the provider's defaultUnit */
+  defaultUnit: z.optional(z.string().check(z.regex(UNIT))),
+  rounding: z.optional(z.enum(ROUNDING)),
+});
 
 const ProviderSchema = z
-  .object({
+  .strictObject({
     /** Where several providers feed one SKU, the highest priority that has reported it decides its stock. */
-    priority: z.number().int().min(0).max(1000),
+    priority: z.number().check(z.int(), z.minimum(0), z.maximum(1000)),
     /** The provider's API (sale notifications POST {apiUrl}/sales, snapshots GET {apiUrl}/stock). */
-    apiUrl: z
-      .string()
-      .url()
-      .refine((u) => u.startsWith('https://'), 'must be https'),
+    apiUrl: z.url().check(z.refine((u) => u.startsWith('https://'), 'must be https')),
     units: UnitsSchema,
-    defaultUnit: z.string().regex(UNIT),
+    defaultUnit: z.string().check(z.regex(UNIT)),
     rounding: z.enum(ROUNDING),
     /** External SKU -> Stockade SKU, one by one. */
-    skus: z.record(z.string().min(1).max(128), SkuMappingSchema),
+    skus: z.record(z.string().check(z.minLength(1), z.maxLength(128)), SkuMappingSchema),
     /** External SKUs starting with `externalPrefix` map to `skuPrefix` + the rest, for families of SKUs. */
-    prefixes: z.array(z.object({ externalPrefix: z.string().min(1).max(64), skuPrefix: z.string().max(64) }).strict()),
-    outbound: z
-      .object({
-        timeoutMs: z.number().int().min(100).max(30_000),
-        /** Attempts per notification within one relay run, with exponential backoff and jitter between them. */
-        maxAttempts: z.number().int().min(1).max(10),
-        /** Consecutive failures that open the circuit. */
-        failureThreshold: z.number().int().min(1).max(100),
-        /** How long an open circuit stays open before one trial call (half-open). */
-        openSeconds: z.number().int().min(1).max(3600),
-      })
-      .strict(),
+    prefixes: z.array(z.strictObject({ externalPrefix: z.string().check(z.minLength(1), z.maxLength(64)), skuPrefix: z.string().check(z.maxLength(64)) })),
+    outbound: z.strictObject({
+      timeoutMs: z.number().check(z.int(), z.minimum(100), z.maximum(30_000)),
+      /** Attempts per notification within one relay run, with exponential backoff and jitter between them. */
+      maxAttempts: z.number().check(z.int(), z.minimum(1), z.maximum(10)),
+      /** Consecutive failures that open the circuit. */
+      failureThreshold: z.number().check(z.int(), z.minimum(1), z.maximum(100)),
+      /** How long an open circuit stays open before one trial call (half-open). */
+      openSeconds: z.number().check(z.int(), z.minimum(1), z.maximum(3600)),
+    }),
   })
-  .strict()
-  .refine((p) => p.defaultUnit in p.units, { message: 'defaultUnit must be one of units', path: ['defaultUnit'] });
+  .check(z.refine((p) => p.defaultUnit in p.units, { message: 'defaultUnit must be one of units', path: ['defaultUnit'] }));
 
 /**
  * Per-stage inventory provider data (config/inventory-providers/<stage>.json): how each provider's SKUs and units
@@ -60,17 +54,18 @@ const ProviderSchema = z
  * stock. Data, not code: a new provider SKU is a line in that file. Validated at synth and at cold start.
  */
 export const InventoryProvidersSchema = z
-  .object({
-    providers: z.record(z.string().regex(PROVIDER_ID), ProviderSchema),
+  .strictObject({
+    providers: z.record(z.string().check(z.regex(PROVIDER_ID)), ProviderSchema),
     /** SKUs (or SKU prefixes) refused at checkout while their provider's circuit is open; the rest sell on our stock. */
-    requireLiveStock: z.object({ skus: z.array(z.string().regex(SKU)), prefixes: z.array(z.string().min(1).max(64)) }).strict(),
+    requireLiveStock: z.strictObject({ skus: z.array(z.string().check(z.regex(SKU))), prefixes: z.array(z.string().check(z.minLength(1), z.maxLength(64))) }),
   })
-  .strict()
-  .refine((c) => new Set(Object.values(c.providers).map((p) => p.priority)).size === Object.keys(c.providers).length, {
-    // Equal priorities would let the last update win, and then the order of arrival would decide the stock.
-    message: 'every provider needs its own priority',
-    path: ['providers'],
-  });
+  .check(
+    z.refine((c) => new Set(Object.values(c.providers).map((p) => p.priority)).size === Object.keys(c.providers).length, {
+      // Equal priorities would let the last update win, and then the order of arrival would decide the stock.
+      message: 'every provider needs its own priority',
+      path: ['providers'],
+    }),
+  );
 
 export type InventoryProviders = z.infer<typeof InventoryProvidersSchema>;
 export type ProviderSettings = InventoryProviders['providers'][string];

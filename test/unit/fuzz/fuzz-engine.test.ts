@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from '../../../shared/validation/zod';
 import { type FuzzPlan, type FuzzReport, formatFailures, runFuzz } from '../../fuzz/engine';
 import { CONTENT_TYPES, hostileQueryPiece, jsonText } from '../../fuzz/hostile';
 import { jsonSchemaOf, schemaMutant, schemaValue } from '../../fuzz/json-schema-arbitrary';
@@ -14,7 +14,7 @@ import { checkHttpAnswer } from '../../fuzz/stockade-invariants';
  * request, and shrink it; against the same server without the flaw they find nothing.
  */
 
-const ItemBody = z.object({ name: z.string().min(1).max(40), quantity: z.number().int().min(1).max(99) }).strict();
+const ItemBody = z.strictObject({ name: z.string().check(z.minLength(1), z.maxLength(40)), quantity: z.number().check(z.int(), z.minimum(1), z.maximum(99)) });
 
 const problem = (res: ServerResponse, status: number, detail: string) => {
   res.writeHead(status, { 'Content-Type': 'application/problem+json' });

@@ -1,5 +1,5 @@
 import type { Context, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../../../shared/validation/zod';
 import { authorizerHandler } from '../../../shared/handlers/authorizer-handler';
 import { cognitoTriggerHandler } from '../../../shared/handlers/cognito-trigger-handler';
 import { scheduledHandler } from '../../../shared/handlers/scheduled-handler';
@@ -34,7 +34,7 @@ const record = (messageId: string, body: string, group = 'g1'): SQSRecord => ({
 });
 
 describe('sqsBatchHandler', () => {
-  const Message = z.object({ n: z.number().int() }).strict();
+  const Message = z.strictObject({ n: z.number().check(z.int()) });
 
   it('sends a malformed message to the DLQ with its reason and acknowledges it; a failed one is reported; the rest are applied', async () => {
     const deadLettered: Array<{ id: string; reason: string }> = [];
@@ -94,7 +94,7 @@ describe('sqsBatchHandler', () => {
 
 describe('the other kits check their input', () => {
   it('scheduledHandler accepts an object and refuses anything else', async () => {
-    const handler = scheduledHandler(async (input) => Object.keys(input).length, { schema: z.object({ settle: z.number().optional() }).loose() });
+    const handler = scheduledHandler(async (input) => Object.keys(input).length, { schema: z.looseObject({ settle: z.optional(z.number()) }) });
     await expect(handler({ 'detail-type': 'Scheduled Event' }, context)).resolves.toBe(1);
     await expect(handler([1, 2], context)).rejects.toThrow('Not a scheduled run');
     await expect(handler({ settle: 'soon' }, context)).rejects.toThrow('settle: invalid_type');
@@ -129,7 +129,7 @@ describe('the other kits check their input', () => {
 
   it('cognitoTriggerHandler refuses an event without the fields the trigger reads', async () => {
     const handler = cognitoTriggerHandler(
-      z.object({ triggerSource: z.string(), userPoolId: z.string(), userName: z.string() }).loose().describe('test trigger'),
+      z.looseObject({ triggerSource: z.string(), userPoolId: z.string(), userName: z.string() }).check(z.describe('test trigger')),
       async (e) => e,
     );
     await expect(handler({ triggerSource: 'X', userPoolId: 'p' }, context)).rejects.toThrow('Not a test trigger event: userName: invalid_type');

@@ -1,6 +1,6 @@
 import { TransientError } from '../../../shared/domain/orders/saga-errors';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../../../shared/validation/zod';
 import { ConflictError, NotFoundError } from '../../../shared/domain/errors';
 import { httpHandler } from '../../../shared/http/http-handler';
 import { logger } from '../../../shared/observability/powertools';
@@ -25,7 +25,7 @@ function event(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEv
   };
 }
 
-const Body = z.object({ name: z.string().min(1), quantity: z.number().int().min(1).max(99) }).strict();
+const Body = z.strictObject({ name: z.string().check(z.minLength(1)), quantity: z.number().check(z.int(), z.minimum(1), z.maximum(99)) });
 const handler = httpHandler({ body: Body }, async ({ body }) => ({ status: 201, body: { received: body } }));
 
 async function call(h: (e: APIGatewayProxyEvent, c: Context) => Promise<APIGatewayProxyResult>, e: APIGatewayProxyEvent) {

@@ -1,8 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { build } from 'esbuild';
-import { FUNCTION_ESBUILD_OPTIONS } from '../../bench/lib/bundling';
-import { PROJECT_ROOT, StockadeFunction } from '../../lib/constructs/stockade-function';
+import { bundleOf, stageFunctions } from '../support/function-bundles';
 import { STAGES, type SynthesizedStage, synthStage } from './synth-stage';
 
 /**
@@ -11,8 +9,8 @@ import { STAGES, type SynthesizedStage, synthStage } from './synth-stage';
  * the template sets is read by the bundle (or is one the runtime or Powertools reads). Without this, a binding
  * forgotten in a stack fails a cold start in AWS; here it fails the first test.
  *
- * The bundles are built the way CDK builds them (same esbuild options, tree-shaken), unminified so the names stay,
- * so a variable read only by code the function does not ship is not required of it.
+ * The bundles are built the way CDK builds them (same esbuild options, tree-shaken), unminified so the names stay
+ * (test/support/function-bundles.ts), so a variable read only by code the function does not ship is not required of it.
  */
 
 /** Set on every function for the Lambda runtime or Powertools, not read through ENV by our code. */
@@ -47,25 +45,9 @@ export function environmentProblems(reads: EnvReads, variables: ReadonlySet<stri
   return [...missing, ...unused];
 }
 
-const bundles = new Map<string, Promise<EnvReads>>();
-
-/** The env reads of an entry's bundle, built once per entry for the whole file. */
-function readsOf(entryFile: string): Promise<EnvReads> {
-  let reads = bundles.get(entryFile);
-  if (!reads) {
-    reads = build({
-      ...FUNCTION_ESBUILD_OPTIONS,
-      entryPoints: [entryFile],
-      outfile: 'index.mjs',
-      absWorkingDir: PROJECT_ROOT,
-      minify: false,
-      sourcemap: false,
-      write: false,
-      logLevel: 'silent',
-    }).then((result) => envReadsOf(result.outputFiles.map((f) => f.text).join('\n')));
-    bundles.set(entryFile, reads);
-  }
-  return reads;
+/** The env reads of an entry's bundle (test/support/function-bundles.ts builds each entry once per file). */
+async function readsOf(entryFile: string): Promise<EnvReads> {
+  return envReadsOf((await bundleOf(entryFile)).text);
 }
 
 interface DeployedFunction {
@@ -75,14 +57,11 @@ interface DeployedFunction {
 }
 
 function functionsOf(synth: SynthesizedStage): DeployedFunction[] {
-  return synth.app.node
-    .findAll()
-    .filter((c): c is StockadeFunction => c instanceof StockadeFunction)
-    .map((fn) => {
-      const cfn = fn.node.defaultChild as CfnFunction;
-      const environment = Stack.of(fn).resolve(cfn.environment) as { variables?: object } | undefined;
-      return { name: fn.node.id, entryFile: fn.entryFile, variables: new Set(Object.keys(environment?.variables ?? {})) };
-    });
+  return stageFunctions(synth).map(({ fn, name, entryFile }) => {
+    const cfn = fn.node.defaultChild as CfnFunction;
+    const environment = Stack.of(fn).resolve(cfn.environment) as { variables?: object } | undefined;
+    return { name, entryFile, variables: new Set(Object.keys(environment?.variables ?? {})) };
+  });
 }
 
 jest.setTimeout(180_000);

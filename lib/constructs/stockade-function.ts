@@ -104,7 +104,8 @@ export class StockadeFunction extends NodejsFunction {
         POWERTOOLS_METRICS_NAMESPACE: 'Stockade',
         // Powertools' default cache age for secrets read through it: how long a rotated secret may lag.
         [ENV.POWERTOOLS_PARAMETERS_MAX_AGE]: String(config.payments.secretCacheSeconds),
-        NODE_OPTIONS: '--enable-source-maps',
+        // No NODE_OPTIONS=--enable-source-maps: it parses the whole source map at every cold start (docs/operations.md);
+        // the handler kits map stack frames when an error is first logged instead (shared/observability/source-mapped-stacks.ts).
         ...props.environment,
       },
       bundling:

@@ -3,6 +3,8 @@ import * as z from '../validation/zod';
 import { logger } from '../observability/powertools';
 import { issuesOf } from '../http/zod-errors';
 import { withPowertools } from './powertools';
+// Readable stack traces in the logs, paid for at the first logged error rather than at every cold start.
+import '../observability/source-mapped-stacks';
 
 /** The fields of API Gateway's REQUEST authorizer event an authorizer may read; the rest passes through. */
 export const RequestAuthorizerEventSchema = z.looseObject({

@@ -4,6 +4,8 @@ import { SagaError, TransientError } from '../domain/orders/saga-errors';
 import { logger } from '../observability/powertools';
 import { issuesOf } from '../http/zod-errors';
 import { withPowertools } from './powertools';
+// Readable stack traces in the logs, paid for at the first logged error rather than at every cold start.
+import '../observability/source-mapped-stacks';
 
 /** What every saga step receives from the state machine: at least the order id. */
 export const StepInputSchema = z.object({ orderId: z.string().check(z.minLength(1), z.maxLength(64)) });

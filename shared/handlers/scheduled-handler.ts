@@ -2,6 +2,8 @@ import type { Context } from 'aws-lambda';
 import * as z from '../validation/zod';
 import { issuesOf } from '../http/zod-errors';
 import { withPowertools } from './powertools';
+// Readable stack traces in the logs, paid for at the first logged error rather than at every cold start.
+import '../observability/source-mapped-stacks';
 
 /**
  * What a scheduled function accepts: EventBridge's scheduled event, or an operator's manual run (`aws lambda

@@ -3,6 +3,8 @@ import { ROTATION_STEPS, type RotationStep } from '../domain/inventory/rotate-hm
 import { logger } from '../observability/powertools';
 import { issuesOf } from '../http/zod-errors';
 import { withPowertools } from './powertools';
+// Readable stack traces in the logs, paid for at the first logged error rather than at every cold start.
+import '../observability/source-mapped-stacks';
 
 /** What Secrets Manager sends for each rotation step (fields it may add later are ignored). */
 const RotationEventSchema = z.object({

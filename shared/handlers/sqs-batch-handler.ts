@@ -11,6 +11,8 @@ import { requiredEnv } from '../config/env';
 import { DEAD_LETTER_QUEUE_URL_ENV } from '../config/env-names';
 import { issuesOf } from '../http/zod-errors';
 import { logger, metrics } from '../observability/powertools';
+// Readable stack traces in the logs, paid for at the first logged error rather than at every cold start.
+import '../observability/source-mapped-stacks';
 
 export interface SqsBatchHandlerOptions<S extends z.ZodMiniType> {
   /**

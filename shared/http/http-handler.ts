@@ -11,6 +11,8 @@ import { problemErrorMapper } from './problem-error-mapper';
 import { type WebhookName, webhookRefusals } from './webhook-refusals';
 import { zodFieldErrors } from './zod-errors';
 import { ENV } from '../config/env-names';
+// Readable stack traces in the logs, paid for at the first logged error rather than at every cold start.
+import '../observability/source-mapped-stacks';
 
 /** What a route declares about its input; each part is a strict zod schema. */
 export interface RouteSchemas<B extends z.ZodMiniType, Q extends z.ZodMiniType, P extends z.ZodMiniType> {

@@ -2,9 +2,9 @@ import * as path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { StockadeTable } from './stockade-table';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { ApplicationLogLevel, Architecture, Code, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -13,6 +13,7 @@ import type { StockadeQueue } from './stockade-queue';
 import { DEAD_LETTER_QUEUE_URL_ENV, ENV, type EnvName } from '../../shared/config/env-names';
 import { StockadeFunctionRole } from './stockade-function-role';
 import { StockadeLogGroup } from './stockade-log-group';
+import { type BundleRequest, FunctionBundleCache, handlerEntries } from './function-bundles';
 
 /** Repository root: lib/ refers to functions only by entry path below it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -56,6 +57,45 @@ export interface StockadeFunctionProps {
   readonly inventoryProviders?: unknown;
 }
 
+/** Context key: where function bundles are cached (`off`: let NodejsFunction bundle every function itself). */
+export const BUNDLE_CACHE_CONTEXT = 'stockade:bundleCache';
+/** Context key: a file the bundle cache keeps its counts and time in, for whoever started the synthesis. */
+export const BUNDLING_REPORT_CONTEXT = 'stockade:bundlingReport';
+
+/** The default bundle cache, beside other tools' caches: a fresh clone starts without one. */
+export const DEFAULT_BUNDLE_CACHE_DIRECTORY = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'stockade-bundles');
+
+const bundleCaches = new Map<string, FunctionBundleCache>();
+
+/**
+ * The code of a function: its bundle from the bundle cache (built by esbuild with the same options as NodejsFunction
+ * would, and only when an input changed), or, with the cache off or bundling skipped for this stack (infra tests),
+ * NodejsFunction's own bundling. Either way the asset is the `index.mjs` bundle and its source map.
+ */
+function functionCode(
+  scope: Construct,
+  request: BundleRequest,
+): Pick<NodejsFunctionProps, 'code' | 'handler' | 'entry' | 'bundling' | 'projectRoot' | 'depsLockFilePath'> {
+  const setting = scope.node.tryGetContext(BUNDLE_CACHE_CONTEXT) as string | undefined;
+  if (setting === 'off' || !Stack.of(scope).bundlingRequired) {
+    return {
+      entry: request.entryFile,
+      handler: 'handler',
+      bundling: request.bundling,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    };
+  }
+  const directory = path.resolve(setting ?? DEFAULT_BUNDLE_CACHE_DIRECTORY);
+  let cache = bundleCaches.get(directory);
+  if (!cache) {
+    const reportFile = scope.node.tryGetContext(BUNDLING_REPORT_CONTEXT) as string | undefined;
+    cache = new FunctionBundleCache(directory, PROJECT_ROOT, () => handlerEntries(PROJECT_ROOT), reportFile);
+    bundleCaches.set(directory, cache);
+  }
+  return { code: Code.fromAsset(cache.bundle(request)), handler: 'index.handler' };
+}
+
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
 const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'];
 
@@ -83,9 +123,11 @@ export class StockadeFunction extends NodejsFunction {
         resources: [logGroup.logGroupArn],
       }),
     );
+    const bundling: BundlingOptions =
+      props.inventoryProviders === undefined
+        ? FUNCTION_BUNDLING
+        : { ...FUNCTION_BUNDLING, define: { 'process.env.STOCKADE_INVENTORY_PROVIDERS': JSON.stringify(JSON.stringify(props.inventoryProviders)) } };
     super(scope, id, {
-      entry: entryFile,
-      handler: 'handler',
       runtime: FUNCTION_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
@@ -96,8 +138,6 @@ export class StockadeFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel[config.logLevel],
       systemLogLevelV2: SystemLogLevel.WARN,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
         STOCKADE_STAGE: config.stage,
         POWERTOOLS_SERVICE_NAME: props.service,
@@ -108,10 +148,7 @@ export class StockadeFunction extends NodejsFunction {
         // the handler kits map stack frames when an error is first logged instead (shared/observability/source-mapped-stacks.ts).
         ...props.environment,
       },
-      bundling:
-        props.inventoryProviders === undefined
-          ? FUNCTION_BUNDLING
-          : { ...FUNCTION_BUNDLING, define: { 'process.env.STOCKADE_INVENTORY_PROVIDERS': JSON.stringify(JSON.stringify(props.inventoryProviders)) } },
+      ...functionCode(scope, { entryFile, bundling }),
     });
     this.entryFile = entryFile;
     Validations.of(this).acknowledge({

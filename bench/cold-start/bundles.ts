@@ -1,9 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { loadInventoryProviders } from '../../lib/config/inventory-providers';
+import { resolveStageConfig } from '../../lib/config/stages';
 import { PROJECT_ROOT } from '../../lib/constructs/stockade-function';
 import { bundleLikeAFunction, packageShares, type PackageShare } from '../lib/bundling';
 import { BENCH_OUT } from '../lib/paths';
+import { floorName, floorTarget, sdkClientsOf } from './floors';
 import { baselineTarget, type Target } from './targets';
 
 export interface BundleFacts {
@@ -13,6 +16,8 @@ export interface BundleFacts {
   readonly shares: readonly PackageShare[];
   /** Whether rebuilding the entry with the baseline's options reproduced the CDK bundle byte for byte. */
   readonly reproduced?: boolean;
+  /** The AWS SDK client packages in the bundle (undefined when its contents are unknown). */
+  readonly sdkClients?: readonly string[];
 }
 
 /** A target, what its bundle is made of, and the samples taken of it so far. */
@@ -23,19 +28,42 @@ export interface Measured {
   readonly invokeMs: number[];
   readonly bootstrapMs: number[];
   readonly network: Set<string>;
+  /** A function's floor: a bundle of only its AWS SDK clients (the baseline for a function without any). */
+  floor?: Measured;
   error?: string;
 }
 
-/** The baseline and every function with the facts of its bundle, ready to sample; the baseline comes first. */
+/**
+ * The baseline, the floors and every function with the facts of its bundle, ready to sample; the baseline comes
+ * first, then the floors (one per distinct set of SDK clients), then the functions.
+ */
 export async function bundlesToMeasure(functions: readonly Target[], stage: string): Promise<{ baseline: Measured; measured: Measured[] }> {
   const newMeasured = (target: Target, bundle: BundleFacts): Measured => ({ target, bundle, importMs: [], invokeMs: [], bootstrapMs: [], network: new Set() });
   const base = await baselineTarget(functions, stage);
-  const baseline = newMeasured(base.target, { ...bundleSizes(base.target), shares: base.shares });
-  const measured = [baseline];
+  const baseline = newMeasured(base.target, { ...bundleSizes(base.target), shares: base.shares, sdkClients: [] });
+  const inventoryProviders = JSON.stringify(JSON.stringify(loadInventoryProviders(resolveStageConfig({ stage }))));
+  const measuredFunctions: Measured[] = [];
   for (const [index, target] of functions.entries()) {
-    measured.push(newMeasured(target, { ...bundleSizes(target), ...(await bundleContents(target, path.join(BENCH_OUT, 'rebuilt', String(index)))) }));
+    const contents = await bundleContents(target, path.join(BENCH_OUT, 'rebuilt', String(index)), inventoryProviders);
+    measuredFunctions.push(newMeasured(target, { ...bundleSizes(target), ...contents }));
   }
-  return { baseline, measured };
+  const floors = new Map<string, Measured>();
+  for (const m of measuredFunctions) {
+    const clients = m.bundle.sdkClients;
+    if (!clients) continue;
+    if (clients.length === 0) {
+      m.floor = baseline;
+      continue;
+    }
+    const key = floorName(clients);
+    if (!floors.has(key)) {
+      const floor = await floorTarget(clients, base.target.environment);
+      floors.set(key, newMeasured(floor.target, { ...bundleSizes(floor.target), shares: floor.shares, sdkClients: clients }));
+    }
+    m.floor = floors.get(key);
+  }
+  const sortedFloors = [...floors.values()].sort((a, b) => a.target.label.localeCompare(b.target.label));
+  return { baseline, measured: [baseline, ...sortedFloors, ...measuredFunctions] };
 }
 
 /** Sizes of a bundle as deployed: index.mjs, its gzip size, and the source map shipped beside it. */
@@ -45,34 +73,46 @@ function bundleSizes(target: Target): Pick<BundleFacts, 'bytes' | 'gzipBytes' | 
 }
 
 /**
- * What a function's bundle is made of: its entry (the one source under functions/ in the source map; handlers never
- * import each other) rebuilt with the baseline's esbuild options plus a metafile. The rebuild must reproduce the CDK
- * bundle byte for byte, which also proves the baseline is bundled exactly like the functions.
+ * What a function's bundle is made of: its entry rebuilt with the baseline's esbuild options plus a metafile (and,
+ * when the bundle reads the inlined inventory provider data, the stage's data defined as StockadeFunction defines
+ * it). The rebuild must reproduce the CDK bundle byte for byte, which also proves the baseline is bundled exactly
+ * like the functions.
  */
-async function bundleContents(target: Target, scratch: string): Promise<Pick<BundleFacts, 'shares' | 'reproduced'>> {
-  const entry = functionEntryOf(target);
+async function bundleContents(target: Target, scratch: string, inventoryProviders: string): Promise<Pick<BundleFacts, 'shares' | 'reproduced' | 'sdkClients'>> {
+  const sources = sourcesOf(target);
+  const entry = functionEntryOf(sources);
   if (!entry) {
-    target.notes.push('bundle contents unknown (no single functions/ entry in its source map)');
+    target.notes.push('bundle contents unknown (no single handler under functions/ in its source map)');
     return { shares: [] };
   }
-  const rebuilt = await bundleLikeAFunction(entry, scratch);
+  const inlinesProviders = sources.includes(path.join(PROJECT_ROOT, 'shared', 'config', 'inventory-providers.ts'));
+  const define = inlinesProviders ? { define: { 'process.env.STOCKADE_INVENTORY_PROVIDERS': inventoryProviders } } : {};
+  const rebuilt = await bundleLikeAFunction(entry, scratch, define);
   const reproduced = readFileSync(rebuilt.file).equals(readFileSync(target.bundleFile));
   if (!reproduced)
     target.notes.push(
       `rebuilding ${path.relative(PROJECT_ROOT, entry)} with the baseline's options did not reproduce the CDK bundle: bench/lib/bundling.ts has drifted from FUNCTION_BUNDLING`,
     );
-  return { shares: packageShares(rebuilt.metafile), reproduced };
+  return { shares: packageShares(rebuilt.metafile), reproduced, sdkClients: sdkClientsOf(rebuilt.metafile) };
 }
 
-/** The one source under functions/ named in the bundle's source map, or undefined when there is not exactly one. */
-function functionEntryOf(target: Target): string | undefined {
-  const functionsDir = path.join(PROJECT_ROOT, 'functions') + path.sep;
-  let entries: string[] = [];
+/** The sources named in the bundle's source map, as absolute paths (none without a readable map). */
+function sourcesOf(target: Target): string[] {
   try {
     const map = JSON.parse(readFileSync(`${target.bundleFile}.map`, 'utf8')) as { sources?: string[] };
-    entries = (map.sources ?? []).map((s) => path.resolve(target.codeDirectory, s)).filter((s) => s.startsWith(functionsDir));
+    return (map.sources ?? []).map((s) => path.resolve(target.codeDirectory, s));
   } catch {
-    // No readable source map: sizes only.
+    return [];
   }
+}
+
+/**
+ * The function's entry: the one source under functions/ that is neither an area's composition root
+ * (functions/<area>/root.ts, which handlers import, also across areas) nor a shared piece of functions/wiring/.
+ */
+function functionEntryOf(sources: readonly string[]): string | undefined {
+  const functionsDir = path.join(PROJECT_ROOT, 'functions') + path.sep;
+  const wiringDir = path.join(functionsDir, 'wiring') + path.sep;
+  const entries = sources.filter((s) => s.startsWith(functionsDir) && !s.startsWith(wiringDir) && path.basename(s) !== 'root.ts');
   return entries.length === 1 ? entries[0] : undefined;
 }

@@ -1,4 +1,4 @@
-import { bytes, ms, size } from '../lib/format';
+import { bytes, ms, num, size } from '../lib/format';
 import { median, percentile } from '../lib/stats';
 import type { Measured } from './bundles';
 
@@ -21,15 +21,17 @@ export function coldStartReport(measured: readonly Measured[], baseline: Measure
 function table(rows: readonly Measured[], baseline: Measured): string {
   const base = median(baseline.importMs);
   const lines = [
-    '| Function | Routes | index.mjs (bytes) | gzip (bytes) | import median (ms) | import p90 (ms) | Δ median vs baseline (ms) | first invoke median (ms) |',
-    '|---|---|--:|--:|--:|--:|--:|--:|',
+    '| Function | Routes | index.mjs (bytes) | gzip (bytes) | import median (ms) | import p90 (ms) | Δ median vs baseline (ms) | floor | × floor | first invoke median (ms) |',
+    '|---|---|--:|--:|--:|--:|--:|---|--:|--:|',
   ];
   for (const m of rows) {
     const med = median(m.importMs);
     const delta = m === baseline ? '—' : m.error ? 'failed' : `${med >= base ? '+' : ''}${ms(med - base)}`;
+    const floor = m.floor ? (m.floor === baseline ? 'baseline' : m.floor.target.label.replace(/^floor: /, '')) : '—';
+    const ratio = m.floor && !m.error && !m.floor.error ? `${num(med / median(m.floor.importMs), 2)}×` : '—';
     const invoke = m.invokeMs.length > 0 ? ms(median(m.invokeMs)) : '—';
     lines.push(
-      `| ${m.target.label} | ${m.target.routes.join(', ') || '—'} | ${bytes(m.bundle.bytes)} | ${bytes(m.bundle.gzipBytes)} | ${ms(med)} | ${ms(percentile(m.importMs, 90))} | ${delta} | ${invoke} |`,
+      `| ${m.target.label} | ${m.target.routes.join(', ') || '—'} | ${bytes(m.bundle.bytes)} | ${bytes(m.bundle.gzipBytes)} | ${ms(med)} | ${ms(percentile(m.importMs, 90))} | ${delta} | ${floor} | ${ratio} | ${invoke} |`,
     );
   }
   return lines.join('\n');
@@ -55,8 +57,30 @@ function findings(rows: readonly Measured[], baseline: Measured): string {
     if (m.network.size > 0) lines.push(`- ${m.target.label}: reached for the network at cold start (blocked): ${[...m.network].join(', ')}`);
     for (const note of new Set(m.target.notes)) lines.push(`- ${m.target.label}: ${note}`);
   }
+  lines.push(...againstTheFloor(rows, baseline));
   if (!rows.some((m) => m.network.size > 0))
     lines.push('- No function reached for the network while loading (connections and DNS lookups are blocked and recorded).');
   lines.push(`- Node bootstrap before the import (not in the figures): median ${ms(median(baseline.bootstrapMs))} ms.`);
   return lines.join('\n');
+}
+
+/** Where the functions stand against issue 13's targets: ≤ 1.5× the floor, ≤ 10 ms over hello-world without SDK clients, ≤ 250 KB. */
+function againstTheFloor(rows: readonly Measured[], baseline: Measured): string[] {
+  const functions = rows.filter((m) => m.floor && !m.error && !m.floor.error);
+  if (functions.length === 0) return [];
+  const ratio = (m: Measured) => median(m.importMs) / median((m.floor as Measured).importMs);
+  const worst = functions.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));
+  const over = functions.filter((m) => ratio(m) > 1.5).length;
+  const lines = [`- Against the floor: worst ${worst.target.label} at ${num(ratio(worst), 2)}×; ${over} of ${functions.length} functions above 1.5×.`];
+  const clientless = functions.filter((m) => m.floor === baseline);
+  if (clientless.length > 0) {
+    const base = median(baseline.importMs);
+    const slowest = clientless.reduce((a, b) => (median(b.importMs) > median(a.importMs) ? b : a));
+    lines.push(
+      `- Without SDK clients (${clientless.length} functions): at most +${ms(median(slowest.importMs) - base)} ms over hello-world (${slowest.target.label}).`,
+    );
+  }
+  const largest = functions.reduce((a, b) => (b.bundle.bytes > a.bundle.bytes ? b : a));
+  lines.push(`- Largest bundle: ${largest.target.label}, ${bytes(largest.bundle.bytes)} bytes minified (source map excluded).`);
+  return lines;
 }

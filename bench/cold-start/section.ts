@@ -15,9 +15,10 @@ ${report}
 
 How to read it:
 
-- *Import* is the time a fresh Node process takes to \`import()\` the bundle as the Lambda runtime does: parse and compile index.mjs, load its source map (the template sets \`NODE_OPTIONS=--enable-source-maps\`; the baseline gets the same), and run module-scope code: Powertools logger/metrics/tracer, SDK clients, verifiers, configuration reads. Node's own bootstrap is excluded.
-- Not included: Lambda's sandbox and runtime start, fetching and unpacking the package, any network (blocked here), X-Ray (tracing is off here; deployed functions trace actively, and the tracer patches http/https when enabled).
+- *Import* is the time a fresh Node process takes to \`import()\` the bundle as the Lambda runtime does: parse and compile index.mjs and run module-scope code: Powertools logger and metrics, SDK clients, verifiers, configuration reads, with the function's NODE_OPTIONS (none: source maps are parsed only when an error is first logged, docs/operations.md; the baseline gets the functions' value). Node's own bootstrap is excluded.
+- Not included: Lambda's sandbox and runtime start, fetching and unpacking the package, any network (blocked here), X-Ray (Lambda's active tracing records each invocation outside the function's code).
 - Lambda runs ${FUNCTION_RUNTIME.name} on arm64 with a CPU share proportional to memory (512 MB is well under one vCPU), so absolute times there are higher than here. Watch the *Δ vs baseline*: what our code and dependencies add on top of an empty handler bundled with the same esbuild options.
+- *Floor* is a bundle of only the AWS SDK clients the function's bundle carries (its esbuild metafile's inputs under node_modules/@aws-sdk/client-*), each imported and constructed at module scope, bundled the same way: what no code of ours can go below. *× floor* is the function's import median over its floor's; a function without SDK clients is held to the hello-world baseline.
 - *First invoke* times one handler call with a minimal API Gateway REST proxy event, only for routes known to answer offline (${[...NETWORK_FREE_ROUTES].join(', ')}); the baseline gets the same event. p90 is nearest-rank: below 10 runs it is the slowest sample. Other load on the machine moves every figure: run twice before trusting a change smaller than the gap between median and p90.
 - Sizes are of index.mjs as deployed; gzip approximates its share of the deployment zip, which also carries index.mjs.map.
 `;

@@ -90,7 +90,7 @@ function targetOf(resource: TemplateResource, served: string[], { assembly, reso
 export async function baselineTarget(functions: readonly Target[], stage: string): Promise<{ target: Target; shares: PackageShare[] }> {
   const codeDirectory = path.join(BENCH_OUT, 'baseline');
   const { file, metafile } = await bundleLikeAFunction(BASELINE_ENTRY, codeDirectory);
-  // NODE_OPTIONS changes how Node loads code (the template sets --enable-source-maps), so the baseline gets the
+  // NODE_OPTIONS changes how Node loads code (e.g. --enable-source-maps parses source maps at load), so the baseline gets the
   // functions' value; everything else it needs is the Lambda runtime's own environment.
   const nodeOptions = new Set(functions.map((t) => t.environment.NODE_OPTIONS ?? ''));
   const [shared] = nodeOptions.size === 1 ? [...nodeOptions] : [];

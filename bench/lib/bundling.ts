@@ -39,11 +39,19 @@ export function esbuildOptionsFor(bundling: BundlingOptions): BuildOptions {
 
 export const FUNCTION_ESBUILD_OPTIONS = esbuildOptionsFor(FUNCTION_BUNDLING);
 
-/** Bundles `entry` into `outdir`/index.mjs (or index.js) the way every function is bundled, with a metafile. */
-export async function bundleLikeAFunction(entry: string, outdir: string): Promise<{ file: string; metafile: Metafile }> {
+/**
+ * Bundles `entry` into `outdir`/index.mjs (or index.js) the way every function is bundled, with a metafile. `define`
+ * is what StockadeFunction adds for one function (its inlined inventory provider data).
+ */
+export async function bundleLikeAFunction(
+  entry: string,
+  outdir: string,
+  options: { define?: Record<string, string> } = {},
+): Promise<{ file: string; metafile: Metafile }> {
   const file = path.join(outdir, FUNCTION_ESBUILD_OPTIONS.format === 'esm' ? 'index.mjs' : 'index.js');
   const result = await build({
     ...FUNCTION_ESBUILD_OPTIONS,
+    ...(options.define ? { define: options.define } : {}),
     entryPoints: [entry],
     outfile: file,
     absWorkingDir: PROJECT_ROOT,
@@ -73,7 +81,7 @@ export function packageShares(metafile: Metafile): PackageShare[] {
 }
 
 /** The npm package an esbuild input path belongs to (the innermost node_modules), or 'project code'. */
-function packageOf(inputPath: string): string {
+export function packageOf(inputPath: string): string {
   const at = inputPath.lastIndexOf('node_modules/');
   if (at < 0) return 'project code';
   const [scopeOrName = '', name = ''] = inputPath.slice(at + 'node_modules/'.length).split('/');

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
  * cold start here, docs/operations.md), although most cold starts never format a stack. Instead, stacks are formatted
  * by this hook: V8 calls it only when an error's `stack` is first read (a logged error), and only then is
  * `index.mjs.map` read, once per execution environment, and each frame of the bundle shown at its source position,
- * e.g. `at parsePart (shared/http/http-handler.ts:121:47)`. Frames outside a mapped file keep V8's own text. With
+ * e.g. `at parsePart (shared/http/http-handler.ts:123:30)`. Frames outside a mapped file keep V8's own text. With
  * `--enable-source-maps` set (a local debugging session), Node's own support is left alone.
  */
 const cache = new Map<string, SourceMap | null>();

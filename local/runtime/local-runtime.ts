@@ -39,6 +39,19 @@ export interface LocalRuntimeOptions {
   readonly echoLogs?: boolean;
   /** Seed the demo catalog through the API. @default true */
   readonly seedDemoData?: boolean;
+  /**
+   * Resolves once `cdkOut` holds the assembly (e.g. a synthesis still running): the emulators that do not depend on
+   * the template (DynamoDB Local's JVM, SQS) start meanwhile. @default already there
+   */
+  readonly assemblyReady?: Promise<unknown>;
+}
+
+/** Where the start-up time went, in milliseconds, for the `npm start` banner. */
+export interface StartupTimings {
+  /** Starting and provisioning every emulator and stand-in, from the template (time spent waiting for it excluded). */
+  readonly emulators: number;
+  /** Demo users and the demo catalog. */
+  readonly seeding: number;
 }
 
 /** Written to .stockade/endpoints.json; its shape is part of the API contract. */
@@ -104,18 +117,32 @@ export class LocalRuntime {
     private readonly started: Array<{ stop(): Promise<void> }>,
     /** Demo products seeded at start. */
     readonly demoProducts: number = 0,
+    readonly timings: StartupTimings = { emulators: 0, seeding: 0 },
   ) {}
 
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-    const assembly = CloudAssembly.load(options.cdkOut, options.stage);
     usePidFile(path.join(options.stateDirectory, 'pids.json'));
     const started: Array<{ stop(): Promise<void> }> = [];
     const stopAll = async () => {
       for (const s of started.reverse()) await s.stop().catch(() => undefined);
     };
+    let clock = performance.now();
+    const dynamodb = new DynamoDbService();
+    const sqs = new SqsService();
+    // The JVM of DynamoDB Local takes seconds to start: it and SQS need nothing from the template, so they start
+    // while the assembly is still being synthesized.
+    const early = new Map<LocalService, Promise<void>>(
+      [dynamodb, sqs].map((s) => [s, s.start().then(() => void started.push(s))] as [LocalService, Promise<void>]),
+    );
+    // Awaited below; until then a failed start must not count as an unhandled rejection.
+    for (const starting of early.values()) starting.catch(() => undefined);
     try {
-      const dynamodb = new DynamoDbService();
-      const sqs = new SqsService();
+      if (options.assemblyReady) {
+        const waiting = performance.now();
+        await options.assemblyReady;
+        clock += performance.now() - waiting;
+      }
+      const assembly = CloudAssembly.load(options.cdkOut, options.stage);
       // RotateSecret runs the rotation function's steps through the Lambda service, as Secrets Manager invokes Lambda.
       const secrets = new SecretsManagerService(localSecretValue, { invoke: (arn, event) => lambdas.byName(arn).invoke(event) });
       // References resolve lazily through the service that owns each resource type, filled in below.
@@ -156,7 +183,7 @@ export class LocalRuntime {
       started.push(lambdas);
       await invoke.start();
       started.push(invoke);
-      await Promise.all(dataServices.map(async (s) => (await s.start(), started.push(s))));
+      await Promise.all(dataServices.map(async (s) => early.get(s) ?? (await s.start(), started.push(s))));
       await Promise.all(dataServices.map((s) => s.provision(resourcesFor(assembly, s), resolver)));
 
       // Stripe and the fulfilment provider are outside AWS: their stand-ins use the keys the template's secrets
@@ -205,6 +232,8 @@ export class LocalRuntime {
               localDataDirectory: cognito.dataDirectory,
             }
           : undefined;
+      const emulators = performance.now() - clock;
+      clock = performance.now();
       const users = identity ? await seedDemoUsers(identity) : undefined;
       const products = identity && users && options.seedDemoData !== false ? await seedDemoCatalog({ apiUrl: api.url, cognito: identity, vendors: users }) : 0;
 
@@ -230,6 +259,7 @@ export class LocalRuntime {
         tables: Object.fromEntries(assembly.resourcesOfType('AWS::DynamoDB::Table').map((t) => [t.logicalId, dynamodb.physical(t).ref])),
         queues: Object.fromEntries(assembly.resourcesOfType('AWS::SQS::Queue').map((q) => [q.logicalId, sqs.physical(q).ref])),
       };
+      const seeding = performance.now() - clock;
       mkdirSync(options.stateDirectory, { recursive: true });
       writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
       return new LocalRuntime(
@@ -239,8 +269,10 @@ export class LocalRuntime {
         endpoints,
         started,
         products,
+        { emulators, seeding },
       );
     } catch (error) {
+      await Promise.allSettled(early.values());
       await stopAll();
       throw error;
     }

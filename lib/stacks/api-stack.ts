@@ -30,6 +30,8 @@ import { StockadeFunction } from '../constructs/stockade-function';
 import { StockadeLogGroup } from '../constructs/stockade-log-group';
 import type { StockadeQueue } from '../constructs/stockade-queue';
 import { ENV } from '../../shared/config/env-names';
+import { ROUTE_SCHEMAS } from '../../shared/schemas/routes';
+import { requestModelSchema } from '../constructs/request-models';
 
 /** The API Gateway stage name; clients call https://…/v1/products. */
 export const API_STAGE_NAME = 'v1';
@@ -148,8 +150,12 @@ export class ApiStack extends Stack {
     const [httpMethod, path] = route.split(' ') as [string, string];
     if (!access) throw new Error(`${route} has no entry in the access matrix (shared/domain/access/route-policies.ts)`);
     const resource = this.api.root.resourceForPath(path);
+    const schemas = ROUTE_SCHEMAS[route];
+    const model = requestModelSchema(schemas);
     const method = resource.addMethod(httpMethod, new LambdaIntegration(fn), {
       requestValidator: this.requestValidator,
+      ...(model ? { requestModels: { 'application/json': this.api.addModel(`${fn.node.id}Body`, { contentType: 'application/json', schema: model }) } } : {}),
+      ...(schemas.idempotencyKey?.required ? { requestParameters: { 'method.request.header.Idempotency-Key': true } } : {}),
       ...(access.kind === 'member' ? { authorizer: this.authorizer, authorizationType: AuthorizationType.CUSTOM } : {}),
     });
     const reason =

@@ -18,6 +18,7 @@ Synthesizes a stage and plays it on this machine (127.0.0.1), from the synthesiz
   --state-dir <dir>           where endpoints.json and function logs go (default .stockade)
   --verbose                   print function logs here too (they are always in <state-dir>/logs)
   --no-demo-data              do not seed the demo catalog (demo users are always created)
+  --no-throttle               do not play the stage's API throttle (for load tests and benchmarks above its rate)
   -h, --help                  this help`;
 
 // Lambda runs Node 24; the SDK's warning about this machine's Node 20 says nothing about the deployed system.
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       'state-dir': { type: 'string', default: path.join(PROJECT_ROOT, '.stockade') },
       verbose: { type: 'boolean', default: false },
       'no-demo-data': { type: 'boolean', default: false },
+      'no-throttle': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     apiPort: values.port ? Number(values.port) : undefined,
     echoLogs: values.verbose,
     seedDemoData: !values['no-demo-data'],
+    throttle: !values['no-throttle'],
     assemblyReady: synthesis,
   });
   const synthesized = await synthesis;

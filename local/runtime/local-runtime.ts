@@ -39,6 +39,8 @@ export interface LocalRuntimeOptions {
   readonly echoLogs?: boolean;
   /** Seed the demo catalog through the API. @default true */
   readonly seedDemoData?: boolean;
+  /** Play the stage's API throttle (429 once its token bucket is empty). @default true */
+  readonly throttle?: boolean;
   /**
    * Resolves once `cdkOut` holds the assembly (e.g. a synthesis still running): the emulators that do not depend on
    * the template (DynamoDB Local's JVM, SQS) start meanwhile. @default already there
@@ -213,7 +215,13 @@ export class LocalRuntime {
       const models = readRestApis(assembly, resolver);
       if (models.length !== 1) throw new Error(`Expected one REST API in stage ${options.stage}, found ${models.length}`);
       const model = models[0] as NonNullable<(typeof models)[0]>;
-      const api = new RestApiServer({ model, lambdas, authorizer: lambdaAuthorizer(assembly, model, lambdas), port: options.apiPort });
+      const api = new RestApiServer({
+        model,
+        lambdas,
+        authorizer: lambdaAuthorizer(assembly, model, lambdas),
+        port: options.apiPort,
+        throttle: options.throttle !== false,
+      });
       await api.start();
       started.push(api);
       // Signed webhooks go to the API once it has the route (until then events are only kept, not sent).

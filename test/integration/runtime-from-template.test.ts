@@ -145,6 +145,24 @@ describe('local runtime built from the synthesized template', () => {
     ddb.destroy();
   }, 90_000);
 
+  it('plays the stage throttle: past the burst, the gateway answers 429 problem+json itself', async () => {
+    // The dev stage: 50 requests a second, bursts of 100 (lib/config/stages.ts). A bounded burst on loopback, of CORS
+    // preflights (answered by the gateway's mock integration: this app's API functions are not bundled).
+    const started = performance.now();
+    const responses = await Promise.all(
+      Array.from({ length: 160 }, () => fetch(`${endpoints.apiUrl}/health`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:3000' } })),
+    );
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    const throttled = responses.filter((r) => r.status === 429);
+    const through = responses.length - throttled.length;
+    expect(through).toBeLessThanOrEqual(100 + Math.ceil(50 * elapsedSeconds));
+    expect(throttled.length).toBeGreaterThan(0);
+    const problem = (await throttled[0]!.json()) as Record<string, unknown>;
+    expect(throttled[0]!.headers.get('content-type')).toBe('application/problem+json');
+    expect(problem).toMatchObject({ status: 429, title: 'Too many requests', instance: '/health' });
+    await Promise.all(responses.filter((r) => !r.bodyUsed).map((r) => r.body?.cancel()));
+  }, 30_000);
+
   it('stops every process it started on SIGINT', async () => {
     const pids = JSON.parse(readFileSync(path.join(workDir, 'state', 'pids.json'), 'utf8')) as Array<{ pid: number }>;
     expect(pids.length).toBeGreaterThan(0);

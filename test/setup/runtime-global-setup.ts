@@ -17,7 +17,8 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__stockadeTestRuntime ??= (async () => {
     const cdkOut = path.join(TEST_STATE_DIR, 'cdk.out');
     await synthesizeStage({ stage: 'dev', outdir: cdkOut });
-    return startRuntimeProcess({ cdkOut, stateDirectory: TEST_STATE_DIR });
+    // The fuzz run sends more than the dev stage's 50 requests a second; the throttle is proven by its own tests.
+    return startRuntimeProcess({ cdkOut, stateDirectory: TEST_STATE_DIR, extraArgs: ['--no-throttle'] });
   })();
   const runtime = await globalThis.__stockadeTestRuntime;
   process.env.STOCKADE_ENDPOINTS = runtime.endpointsFile;

@@ -1,5 +1,6 @@
 import type { CloudAssembly, TemplateResource } from '../../runtime/assembly';
 import type { IntrinsicResolver } from '../../runtime/intrinsics';
+import type { ThrottleSettings } from './edge-checks';
 
 /** One method of the synthesized REST API. */
 export interface ApiRoute {
@@ -16,6 +17,8 @@ export interface ApiRoute {
   /** Request parameters the method marks as required, checked when its validator validates parameters. */
   readonly requiredHeaders: readonly string[];
   readonly requiredQuery: readonly string[];
+  /** The JSON Schema (draft 4) of the method's application/json request model, when its validator validates bodies. */
+  readonly bodyModel?: Record<string, unknown>;
 }
 
 export interface GatewayResponseTemplate {
@@ -31,6 +34,8 @@ export interface RestApiModel {
   readonly stageName: string;
   readonly routes: readonly ApiRoute[];
   readonly gatewayResponses: ReadonlyMap<string, GatewayResponseTemplate>;
+  /** The stage's throttle for every method (`/*`, `*` method settings), when it sets one. */
+  readonly throttle?: ThrottleSettings;
 }
 
 function refOf(value: unknown): string | undefined {
@@ -83,7 +88,13 @@ export function readRestApis(assembly: CloudAssembly, resolver: IntrinsicResolve
       return { path: `${parent === '/' ? '' : parent}/${String(resource.properties.PathPart)}`, logicalId: id };
     };
 
-    const validators = new Map(inStack('AWS::ApiGateway::RequestValidator').map((v) => [v.logicalId, v.properties.ValidateRequestParameters === true]));
+    const validators = new Map(
+      inStack('AWS::ApiGateway::RequestValidator').map((v) => [
+        v.logicalId,
+        { parameters: v.properties.ValidateRequestParameters === true, body: v.properties.ValidateRequestBody === true },
+      ]),
+    );
+    const models = new Map(inStack('AWS::ApiGateway::Model').map((m) => [m.logicalId, m.properties.Schema as Record<string, unknown>]));
 
     const routes: ApiRoute[] = inStack('AWS::ApiGateway::Method').map((method: TemplateResource) => {
       const p = method.properties;
@@ -111,7 +122,10 @@ export function readRestApis(assembly: CloudAssembly, resolver: IntrinsicResolve
         throw new Error(`${method.logicalId}: integration type ${String(integration.Type)} is not emulated locally`);
       }
       const validatorId = refOf(p.RequestValidatorId);
-      const validates = validatorId ? validators.get(validatorId) === true : false;
+      const validator = validatorId ? validators.get(validatorId) : undefined;
+      const validates = validator?.parameters === true;
+      const modelId = refOf(((p.RequestModels ?? {}) as Record<string, unknown>)['application/json']);
+      const bodyModel = validator?.body && modelId ? models.get(modelId) : undefined;
       const required = Object.entries((p.RequestParameters ?? {}) as Record<string, boolean>).filter(([, isRequired]) => isRequired === true && validates);
       return {
         httpMethod: String(p.HttpMethod).toUpperCase(),
@@ -122,6 +136,7 @@ export function readRestApis(assembly: CloudAssembly, resolver: IntrinsicResolve
         ...(refOf(p.AuthorizerId) ? { authorizerLogicalId: refOf(p.AuthorizerId) } : {}),
         requiredHeaders: required.filter(([k]) => k.startsWith('method.request.header.')).map(([k]) => k.slice('method.request.header.'.length)),
         requiredQuery: required.filter(([k]) => k.startsWith('method.request.querystring.')).map(([k]) => k.slice('method.request.querystring.'.length)),
+        ...(bodyModel ? { bodyModel } : {}),
       };
     });
 
@@ -146,6 +161,23 @@ export function readRestApis(assembly: CloudAssembly, resolver: IntrinsicResolve
         headers,
       });
     }
-    return { restApiLogicalId: api.logicalId, stackName: api.stackName, stageName: String(stage?.properties.StageName ?? 'prod'), routes, gatewayResponses };
+    const throttle = stageThrottle(stage?.properties.MethodSettings);
+    return {
+      restApiLogicalId: api.logicalId,
+      stackName: api.stackName,
+      stageName: String(stage?.properties.StageName ?? 'prod'),
+      routes,
+      gatewayResponses,
+      ...(throttle ? { throttle } : {}),
+    };
   });
+}
+
+/** The throttle of the stage's method settings for every resource and method (`/*`, `*`). */
+function stageThrottle(methodSettings: unknown): ThrottleSettings | undefined {
+  if (!Array.isArray(methodSettings)) return undefined;
+  const all = (methodSettings as Array<Record<string, unknown>>).find((m) => m.ResourcePath === '/*' && m.HttpMethod === '*');
+  const rateLimit = Number(all?.ThrottlingRateLimit);
+  const burstLimit = Number(all?.ThrottlingBurstLimit);
+  return Number.isFinite(rateLimit) && Number.isFinite(burstLimit) && rateLimit > 0 ? { rateLimit, burstLimit } : undefined;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
@@ -37,9 +37,15 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const endpoints = JSON.parse(readFileSync(path.join(values['state-dir'], 'endpoints.json'), 'utf8')) as Endpoints;
+  const endpointsFile = path.join(values['state-dir'], 'endpoints.json');
+  if (!existsSync(endpointsFile)) throw new Error(`No local runtime is running on ${values['state-dir']} (npm start writes ${endpointsFile} when it is ready)`);
+  const endpoints = JSON.parse(readFileSync(endpointsFile, 'utf8')) as Endpoints;
   const user = endpoints.users?.[values.user as keyof DemoUsers];
-  if (!endpoints.cognito || !user) throw new Error(`No demo user "${values.user}" (choose customer, vendor or admin); is npm start running?`);
+  if (!endpoints.cognito || !user) {
+    throw new Error(
+      `No demo user "${values.user}" (choose ${Object.keys(endpoints.users ?? {}).join(', ') || 'one of the demo users'}); is npm start running?`,
+    );
+  }
   const client = new CognitoIdentityProviderClient({
     endpoint: endpoints.cognito.endpoint,
     region: endpoints.region,

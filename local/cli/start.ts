@@ -2,6 +2,8 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalRuntime, type StartupTimings } from '../runtime/local-runtime';
+import { STAGES } from '../../lib/config/stage-config';
+import { claimStateDirectory, StateDirectoryInUseError } from '../runtime/process';
 import { PROJECT_ROOT, type SynthResult, synthesizeStage } from '../runtime/synth';
 
 const HELP = `Usage: npm start -- [options]
@@ -14,7 +16,7 @@ Synthesizes a stage and plays it on this machine (127.0.0.1), from the synthesiz
   --force-synth               synthesize even if nothing the assembly was synthesized from has changed
   --bundle-cache <dir|off>    where function bundles are cached (default node_modules/.cache/stockade-bundles;
                               off: CDK bundles every function itself)
-  --cdk-out <dir>             cloud assembly directory (default cdk.out)
+  --cdk-out <dir>             cloud assembly directory (default <state-dir>/cdk.out, apart from cdk synth's)
   --state-dir <dir>           where endpoints.json and function logs go (default .stockade)
   --verbose                   print function logs here too (they are always in <state-dir>/logs)
   --no-demo-data              do not seed the demo catalog (demo users are always created)
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
       'no-synth': { type: 'boolean', default: false },
       'force-synth': { type: 'boolean', default: false },
       'bundle-cache': { type: 'string' },
-      'cdk-out': { type: 'string', default: path.join(PROJECT_ROOT, 'cdk.out') },
+      'cdk-out': { type: 'string' },
       'state-dir': { type: 'string', default: path.join(PROJECT_ROOT, '.stockade') },
       verbose: { type: 'boolean', default: false },
       'no-demo-data': { type: 'boolean', default: false },
@@ -45,9 +47,21 @@ async function main(): Promise<void> {
     return;
   }
   const stage = values.stage;
-  const cdkOut = path.resolve(values['cdk-out']);
+  if (!(STAGES as readonly string[]).includes(stage)) {
+    console.error(`Unknown stage "${stage}" for --stage: choose one of ${STAGES.join(', ')}`);
+    process.exit(2);
+  }
   const stateDirectory = path.resolve(values['state-dir']);
+  // The runtime's own assembly, so `npx cdk synth` into ./cdk.out never changes what a running runtime plays.
+  const cdkOut = path.resolve(values['cdk-out'] ?? path.join(stateDirectory, 'cdk.out'));
   const started = performance.now();
+  try {
+    claimStateDirectory(stateDirectory);
+  } catch (error) {
+    if (!(error instanceof StateDirectoryInUseError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 
   rmSync(path.join(stateDirectory, 'endpoints.json'), { force: true });
   // The emulators that need no template start while the stage is synthesized.

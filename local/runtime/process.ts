@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const tracked = new Map<number, string>();
@@ -19,8 +19,58 @@ export function trackChild(child: ChildProcess, commandMarker: string): void {
   savePidFile();
 }
 
-/** Where tracked PIDs are kept; kills leftovers a previous, crashed runtime recorded there. */
+/** A second runtime asked for a state directory a running one holds. */
+export class StateDirectoryInUseError extends Error {
+  constructor(
+    readonly directory: string,
+    readonly pid: number,
+  ) {
+    super(
+      `A local runtime (pid ${pid}) is already running on ${directory}: stop it first (Ctrl-C in its terminal, or kill ${pid}), or start this one with --state-dir <another directory>`,
+    );
+    this.name = 'StateDirectoryInUseError';
+  }
+}
+
+/**
+ * Holds the state directory for this process (`runtime.pid` in it), or throws StateDirectoryInUseError naming the
+ * live process that holds it: two runtimes on one directory would reap each other's servers and delete each
+ * other's endpoints.json. A holder that is gone (a crashed runtime) is taken over. Released when this process exits.
+ */
+export function claimStateDirectory(directory: string): void {
+  const lock = path.join(directory, 'runtime.pid');
+  const holder = Number.parseInt(readOr(lock, ''), 10);
+  if (Number.isSafeInteger(holder) && holder !== process.pid && isAlive(holder)) throw new StateDirectoryInUseError(directory, holder);
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(lock, String(process.pid));
+  process.once('exit', () => {
+    if (readOr(lock, '') === String(process.pid)) rmSync(lock, { force: true });
+  });
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Where tracked PIDs are kept; kills leftovers a previous, crashed runtime recorded there. Claims the directory
+ * first (claimStateDirectory), so a live runtime's servers are never taken for leftovers.
+ */
 export function usePidFile(file: string): void {
+  claimStateDirectory(path.dirname(file));
   pidFile = file;
   try {
     const leftovers = JSON.parse(readFileSync(file, 'utf8')) as Array<{ pid: number; marker: string }>;

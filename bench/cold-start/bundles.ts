@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadInventoryProviders } from '../../lib/config/inventory-providers';
@@ -96,14 +96,24 @@ async function bundleContents(target: Target, scratch: string, inventoryProvider
   return { shares: packageShares(rebuilt.metafile), reproduced, sdkClients: sdkClientsOf(rebuilt.metafile) };
 }
 
-/** The sources named in the bundle's source map, as absolute paths (none without a readable map). */
+/**
+ * The project files named in the bundle's source map, as absolute paths (none without a readable map). esbuild names
+ * sources relative to the directory it wrote the bundle in, which is not the asset directory the bundle was copied to
+ * (CDK's bundling directory, or the bundle cache under node_modules/.cache), so each is read as the path left after
+ * its leading `../` segments and kept when the project has that file.
+ */
 function sourcesOf(target: Target): string[] {
+  let sources: string[];
   try {
-    const map = JSON.parse(readFileSync(`${target.bundleFile}.map`, 'utf8')) as { sources?: string[] };
-    return (map.sources ?? []).map((s) => path.resolve(target.codeDirectory, s));
+    sources = (JSON.parse(readFileSync(`${target.bundleFile}.map`, 'utf8')) as { sources?: string[] }).sources ?? [];
   } catch {
     return [];
   }
+  return sources
+    .map((s) => s.replace(/^(\.\.\/)+/, ''))
+    .filter((s) => /^(functions|shared)\//.test(s))
+    .map((s) => path.join(PROJECT_ROOT, s))
+    .filter((s) => existsSync(s));
 }
 
 /**

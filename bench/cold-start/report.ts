@@ -69,9 +69,15 @@ function againstTheFloor(rows: readonly Measured[], baseline: Measured): string[
   const functions = rows.filter((m) => m.floor && !m.error && !m.floor.error);
   if (functions.length === 0) return [];
   const ratio = (m: Measured) => median(m.importMs) / median((m.floor as Measured).importMs);
-  const worst = functions.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));
-  const over = functions.filter((m) => ratio(m) > 1.5).length;
-  const lines = [`- Against the floor: worst ${worst.target.label} at ${num(ratio(worst), 2)}×; ${over} of ${functions.length} functions above 1.5×.`];
+  const lines: string[] = [];
+  const withClients = functions.filter((m) => m.floor !== baseline);
+  if (withClients.length > 0) {
+    const worst = withClients.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));
+    const over = withClients.filter((m) => ratio(m) > 1.5).length;
+    lines.push(
+      `- Against the floor (functions with SDK clients): worst ${worst.target.label} at ${num(ratio(worst), 2)}×; ${over} of ${withClients.length} above 1.5×.`,
+    );
+  }
   const clientless = functions.filter((m) => m.floor === baseline);
   if (clientless.length > 0) {
     const base = median(baseline.importMs);

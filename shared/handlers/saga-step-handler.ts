@@ -12,7 +12,7 @@ export const StepInputSchema = z.object({ orderId: z.string().check(z.minLength(
 
 /**
  * The kit for Step Functions tasks (the order saga's steps): Powertools logger (order id as a key, never the event: it can carry a task
- * token), tracer and metrics; the input checked with zod. Errors keep their saga name (OutOfStock, PaymentDeclined…)
+ * token, trace id on every line) and metrics; the input checked with zod. Errors keep their saga name (OutOfStock, PaymentDeclined…)
  * so the state machine's Catch sees it; any other error is logged and becomes TransientError, which the state
  * machine retries a bounded number of times before compensating.
  */

@@ -52,7 +52,7 @@ const corsOrigins = optionalEnv(ENV.STOCKADE_CORS_ORIGINS, '')
   .filter(Boolean);
 
 /**
- * The shared middy stack for API handlers: Powertools logger (correlation id = API Gateway request id), tracer and
+ * The shared middy stack for API handlers: Powertools logger (correlation id = API Gateway request id, trace id on every line) and
  * metrics; header normalization; body size limit and strict JSON parsing; zod validation of body, query and path;
  * problem+json for every error (no internals in 5xx); security and CORS headers on every response.
  */

@@ -2,7 +2,7 @@ import { integerEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
 import type { CheckoutDeps } from '../../shared/domain/orders/checkout';
 import { DEFAULT_HOLD_SECONDS } from '../../shared/domain/orders/saga';
-import { cartRepository, catalogRepository, orderRepository, paymentRecords, providerHealth } from '../wiring/dynamodb';
+import { cartRepository, catalogRepository, orderRepository, paymentRecords, providerHealth, vendorOrderRepository } from '../wiring/dynamodb';
 import { inventoryProviders } from '../wiring/inventory-providers';
 import { cursorCodec, newId, now } from '../wiring/platform';
 import { orderWorkflow, waitingSteps } from '../wiring/step-functions';
@@ -38,6 +38,9 @@ export const holdSeconds = () => integerEnv(ENV.HOLD_SECONDS, DEFAULT_HOLD_SECON
 
 /** The caller's order listing, with cursors signed for them. */
 export const orderListingDeps = () => ({ orders: orderRepository(), cursors: cursorCodec() });
+
+/** The vendor's order listing (GET /vendor/orders): the vendor views only, with cursors signed for the vendor. */
+export const vendorOrderListingDeps = () => ({ vendorOrders: vendorOrderRepository(), cursors: cursorCodec() });
 
 /**
  * What reporting a payment's outcome needs (the single finalizer: webhook, poll and reconciliation all go through it):

@@ -11,6 +11,7 @@ import { DynamoDbProviderCircuits, DynamoDbProviderHealth } from '../../shared/a
 import { DynamoDbReconciliationReports } from '../../shared/adapters/dynamodb-reconciliation-reports';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { DynamoDbStockNotificationOutbox } from '../../shared/adapters/dynamodb-stock-notification-outbox';
+import { DynamoDbVendorOrderRepository } from '../../shared/adapters/dynamodb-vendor-order-repository';
 import { requiredEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
 import { once } from './once';
@@ -34,6 +35,7 @@ export const providerCircuits = () => new DynamoDbProviderCircuits(dynamoDbClien
 export const stockNotificationOutbox = () => new DynamoDbStockNotificationOutbox(dynamoDbClient(), catalogTable());
 export const cartRepository = () => new DynamoDbCartRepository(dynamoDbClient(), ordersTable());
 export const orderRepository = () => new DynamoDbOrderRepository(dynamoDbClient(), ordersTable());
+export const vendorOrderRepository = () => new DynamoDbVendorOrderRepository(dynamoDbClient(), ordersTable());
 export const paymentEventLedger = () => new DynamoDbPaymentEventLedger(dynamoDbClient(), paymentsTable());
 export const paymentRecords = () => new DynamoDbPaymentRecords(dynamoDbClient(), paymentsTable());
 export const reconciliationReports = () => new DynamoDbReconciliationReports(dynamoDbClient(), paymentsTable());

@@ -331,6 +331,13 @@ export class ApiStack extends Stack {
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey);
     orderSaga.grantTaskResponse(cancelOrder);
     this.addRoute('POST /orders/{orderId}/cancel', cancelOrder);
+    // The vendor views through the byVendor index, and the orders' status beside them: read only.
+    this.addRoute(
+      'GET /vendor/orders',
+      this.addFunction('ListVendorOrders', { entry: 'orders/list-vendor-orders', service: 'orders' })
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read')
+        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
+    );
   }
 
   /** Partner webhooks: each verifies its sender's signature and queues what it accepted. */

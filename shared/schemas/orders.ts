@@ -24,6 +24,9 @@ export const RefundBodySchema = z.strictObject({
 /** GET /orders: the caller's orders, newest first. */
 export const ListOrdersQuerySchema = z.strictObject(PageQueryShape);
 
+/** GET /vendor/orders: the orders holding the calling vendor's SKUs, newest first. */
+export const VendorListOrdersQuerySchema = z.strictObject(PageQueryShape);
+
 /**
  * GET /admin/orders: every order in one status, newest first, created in [from, to] (ISO 8601 times with an offset;
  * from the beginning and up to now when absent). The status is required: orders are indexed by status.

@@ -4,7 +4,15 @@ import { ListAuditEventsQuerySchema } from './audit';
 import { CartItemBodySchema, SkuPathSchema } from './cart';
 import { CreateProductBodySchema, ListProductsQuerySchema, ProductIdPathSchema, UpdateProductBodySchema } from './catalog';
 import { InventoryWebhookBodySchema, InventoryWebhookPathSchema } from './inventory';
-import { AdminListOrdersQuerySchema, CheckoutBodySchema, IdempotencyKeySchema, ListOrdersQuerySchema, OrderIdPathSchema, RefundBodySchema } from './orders';
+import {
+  AdminListOrdersQuerySchema,
+  CheckoutBodySchema,
+  IdempotencyKeySchema,
+  ListOrdersQuerySchema,
+  OrderIdPathSchema,
+  RefundBodySchema,
+  VendorListOrdersQuerySchema,
+} from './orders';
 import { QueueNamePathSchema, RedriveBodySchema } from './queues';
 
 /**
@@ -43,7 +51,7 @@ export const ROUTE_SCHEMAS: Readonly<Record<KnownRoute, RouteSchemas>> = {
   'POST /vendor/products': { body: CreateProductBodySchema },
   'PATCH /vendor/products/{productId}': { path: ProductIdPathSchema, body: UpdateProductBodySchema },
   'DELETE /vendor/products/{productId}': { path: ProductIdPathSchema },
-  'GET /vendor/orders': { query: ListOrdersQuerySchema },
+  'GET /vendor/orders': { query: VendorListOrdersQuerySchema },
 
   'GET /admin/orders': { query: AdminListOrdersQuerySchema },
   'POST /admin/orders/{orderId}/refund': { path: OrderIdPathSchema, body: RefundBodySchema, idempotencyKey: { schema: IdempotencyKeySchema, required: false } },

@@ -9,7 +9,36 @@ import type { PaymentRecord, PaymentRecords, PaymentReporter, TerminalOutcome } 
 import type { ReconciliationReport, ReconciliationReports } from '../../shared/ports/reconciliation-reports';
 import type { HeldLine, ReserveResult, StockHold, StockLedger } from '../../shared/ports/stock-ledger';
 import type { WaitingSteps } from '../../shared/ports/workflow';
+import type { StoredVendorOrder } from '../../shared/domain/model/order';
+import type { VendorOrderRepository } from '../../shared/ports/vendor-order-repository';
 import { NotFoundError } from '../../shared/domain/errors';
+
+/**
+ * The vendor views of a FakeOrders' orders, as checkout writes them: each vendor's lines of each order, newest first
+ * by `<createdAt>#<orderId>` like the byVendor index; the position is the last key read.
+ */
+export class FakeVendorOrders implements VendorOrderRepository {
+  constructor(private readonly orders: FakeOrders) {}
+
+  async listByVendor(vendorId: string, query: { limit: number; after?: ListPosition }): Promise<PositionedPage<StoredVendorOrder>> {
+    const key = (o: StoredOrder) => `${o.createdAt}#${o.orderId}`;
+    const matching = [...this.orders.orders.values()]
+      .filter((o) => o.lines.some((l) => l.vendorId === vendorId))
+      .filter((o) => !query.after || key(o) < (query.after.key as string))
+      .sort((a, b) => key(b).localeCompare(key(a)));
+    const page = matching.slice(0, query.limit);
+    const last = page.at(-1);
+    const items = page.map((o) => ({
+      orderId: o.orderId,
+      vendorId,
+      status: o.status,
+      lines: o.lines.filter((l) => l.vendorId === vendorId),
+      createdAt: o.createdAt,
+      updatedAt: o.updatedAt,
+    }));
+    return { items, ...(matching.length > query.limit && last ? { next: { key: key(last) } } : {}) };
+  }
+}
 
 /** In-memory orders for domain unit tests (the DynamoDB adapter is tested against DynamoDB Local). */
 export class FakeOrders implements OrderRepository {

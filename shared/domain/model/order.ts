@@ -53,6 +53,30 @@ export interface StoredOrder {
   readonly updatedAt: string;
 }
 
+/** One vendor's part of an order as stored (the order's vendor view, with the order's status and last change). */
+export interface StoredVendorOrder {
+  readonly orderId: string;
+  readonly vendorId: string;
+  readonly status: OrderStatus;
+  /** That vendor's lines only. */
+  readonly lines: readonly OrderLine[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * An order as a vendor sees it (GET /vendor/orders): its own lines and their total, and what shipping them needs;
+ * nothing of the customer (not even their id).
+ */
+export interface VendorOrder {
+  readonly orderId: string;
+  readonly status: OrderStatus;
+  readonly lines: readonly OrderLine[];
+  readonly total: Money;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
 /** The order as its owner sees it (api-contract.md). */
 export interface Order {
   readonly orderId: string;

@@ -285,6 +285,7 @@ export class ApiStack extends Stack {
     this.addRoute('GET /products', catalog('ListProducts', 'list-products', 'read').bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey));
     this.addRoute('GET /products/{productId}', catalog('GetProduct', 'get-product', 'read'));
     this.addRoute('POST /vendor/products', catalog('CreateProduct', 'create-product', 'readWrite'));
+    this.addRoute('POST /vendor/products/batch', catalog('CreateProducts', 'create-products', 'readWrite'));
     this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', 'readWrite'));
     this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', 'readWrite'));
   }

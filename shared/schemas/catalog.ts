@@ -24,6 +24,14 @@ export const CreateProductBodySchema = z.strictObject({
     .check(z.minLength(1), z.maxLength(50)),
 });
 
+/**
+ * POST /vendor/products/batch: up to 100 products. The envelope is checked here; each product is checked on its own
+ * against CreateProductBodySchema by the handler, so one malformed product is refused alone, not the whole batch.
+ */
+export const CreateProductsBatchBodySchema = z.strictObject({
+  products: z.array(z.unknown()).check(z.minLength(1), z.maxLength(100)),
+});
+
 export const UpdateProductBodySchema = z
   .strictObject({
     name: z.optional(NameSchema),

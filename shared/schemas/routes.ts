@@ -2,7 +2,7 @@ import type { KnownRoute } from '../domain/access/route-policies';
 import type * as z from '../validation/zod';
 import { ListAuditEventsQuerySchema } from './audit';
 import { CartItemBodySchema, SkuPathSchema } from './cart';
-import { CreateProductBodySchema, ListProductsQuerySchema, ProductIdPathSchema, UpdateProductBodySchema } from './catalog';
+import { CreateProductBodySchema, CreateProductsBatchBodySchema, ListProductsQuerySchema, ProductIdPathSchema, UpdateProductBodySchema } from './catalog';
 import { InventoryWebhookBodySchema, InventoryWebhookPathSchema } from './inventory';
 import {
   AdminListOrdersQuerySchema,
@@ -49,6 +49,7 @@ export const ROUTE_SCHEMAS: Readonly<Record<KnownRoute, RouteSchemas>> = {
   'DELETE /me': {},
 
   'POST /vendor/products': { body: CreateProductBodySchema },
+  'POST /vendor/products/batch': { body: CreateProductsBatchBodySchema },
   'PATCH /vendor/products/{productId}': { path: ProductIdPathSchema, body: UpdateProductBodySchema },
   'DELETE /vendor/products/{productId}': { path: ProductIdPathSchema },
   'GET /vendor/orders': { query: VendorListOrdersQuerySchema },

@@ -19,6 +19,7 @@ export interface RouteInputs extends RouteSchemas {
 const FUZZ_FLAGS: Partial<Record<KnownRoute, Pick<RouteInputs, 'markAllStrings' | 'destroysCaller'>>> = {
   'DELETE /me': { destroysCaller: true },
   'POST /vendor/products': { markAllStrings: true },
+  'POST /vendor/products/batch': { markAllStrings: true },
   'PATCH /vendor/products/{productId}': { markAllStrings: true },
 };
 

@@ -164,6 +164,7 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
     why: 'they make identifiers (newId) or append to the audit log',
     only: [
       'catalog/create-product',
+      'catalog/create-products',
       'checkout/create-checkout',
       'payments/reconcile-payments',
       'identity/pre-token-generation',

@@ -41,6 +41,7 @@ export const ROUTE_POLICIES = {
   'DELETE /me': { kind: 'member', groups: ['customer', 'vendor', 'admin'] },
 
   'POST /vendor/products': vendors,
+  'POST /vendor/products/batch': vendors,
   'PATCH /vendor/products/{productId}': vendors,
   'DELETE /vendor/products/{productId}': vendors,
   'GET /vendor/orders': vendors,

@@ -1,4 +1,4 @@
-import { BusinessRuleError, NotFoundError, ValidationError } from '../errors';
+import { BusinessRuleError, DomainError, NotFoundError, ValidationError } from '../errors';
 import type { Money } from '../model/money';
 import type { CatalogRepository, ProductRecord, StoredSku } from '../../ports/catalog-repository';
 import type { Clock } from '../../ports/clock';
@@ -79,6 +79,32 @@ export async function createProduct(deps: CatalogDeps, vendorId: string, input: 
   };
   await deps.repository.create(record);
   return toProduct(record);
+}
+
+/** What became of one product of a batch: created, or refused with the error its own request would have had. */
+export type BatchProductOutcome = { readonly index: number; readonly product: Product } | { readonly index: number; readonly error: DomainError };
+
+/**
+ * A vendor lists many products at once (POST /vendor/products/batch): each is created, or refused, exactly as its
+ * own POST /vendor/products would be, in the batch's order, so a later product whose SKU an earlier one took is a
+ * conflict. A product already refused by the handler's validation comes in as its error. Refusals (domain errors) are
+ * outcomes of the batch, not failures of it; anything else (the table unavailable) fails the request.
+ */
+export async function createProducts(deps: CatalogDeps, vendorId: string, items: ReadonlyArray<NewProduct | DomainError>): Promise<BatchProductOutcome[]> {
+  const outcomes: BatchProductOutcome[] = [];
+  for (const [index, item] of items.entries()) {
+    if (item instanceof DomainError) {
+      outcomes.push({ index, error: item });
+      continue;
+    }
+    try {
+      outcomes.push({ index, product: await createProduct(deps, vendorId, item) });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      outcomes.push({ index, error });
+    }
+  }
+  return outcomes;
 }
 
 /** Anyone may read a product by id; an unknown id is 404. */

@@ -2,7 +2,7 @@
 import type { Config } from 'jest';
 
 /** ESM-only packages that jest (CommonJS) must transform. */
-const esmPackages = ['@middy', 'fauxqs'];
+const esmPackages = ['@middy', 'fauxqs', '@seriousme'];
 
 const transform: Config['transform'] = {
   '^.+\\.(t|j|mj)s$': '<rootDir>/test/setup/esbuild-transform.cjs',

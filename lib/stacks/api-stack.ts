@@ -275,6 +275,7 @@ export class ApiStack extends Stack {
   /** Liveness and the caller's own identity. */
   private addPlatformRoutes(): void {
     this.addRoute('GET /health', this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' }));
+    this.addRoute('GET /openapi.json', this.addFunction('GetOpenApi', { entry: 'platform/get-openapi', service: 'platform' }));
     this.addRoute('GET /me', this.addFunction('GetMe', { entry: 'identity/get-me', service: 'identity' }));
   }
 

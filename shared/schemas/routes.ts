@@ -33,6 +33,7 @@ export interface RouteSchemas {
 
 export const ROUTE_SCHEMAS: Readonly<Record<KnownRoute, RouteSchemas>> = {
   'GET /health': {},
+  'GET /openapi.json': {},
   'GET /products': { query: ListProductsQuerySchema },
   'GET /products/{productId}': { path: ProductIdPathSchema },
 

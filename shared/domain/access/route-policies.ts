@@ -25,6 +25,7 @@ const admins = { kind: 'member', groups: ['admin'] } as const;
 
 export const ROUTE_POLICIES = {
   'GET /health': publicRoute,
+  'GET /openapi.json': publicRoute,
   'GET /products': publicRoute,
   'GET /products/{productId}': publicRoute,
 

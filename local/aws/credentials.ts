@@ -1,2 +1,5 @@
-/** Credentials every local client and function uses; the local services accept any. */
+/**
+ * The local account administrator's credentials (tests, seeding, tools, the runtime's own clients): IAM allows them
+ * everything. Functions run with their own role session's keys (local/aws/iam).
+ */
 export const localCredentials = { accessKeyId: 'AKIALOCALSTOCKADE000', secretAccessKey: 'local-secret-not-a-real-credential' };

@@ -15,6 +15,9 @@ import { CognitoService } from '../aws/cognito/cognito';
 import { LambdaService } from '../aws/lambda/lambda-service';
 import { SqsEventSourceService } from '../aws/lambda/sqs-event-source';
 import { DynamoDbService } from '../aws/dynamodb/dynamodb';
+import { IamService } from '../aws/iam/iam';
+import type { RequestAuthorizer } from '../aws/iam/authorizing-proxy';
+import { localCredentials } from '../aws/credentials';
 import { SecretsManagerService } from '../aws/secrets-manager/secrets-manager';
 import type { LocalService } from '../aws/service';
 import { SqsService } from '../aws/sqs/sqs';
@@ -39,6 +42,8 @@ export interface LocalRuntimeOptions {
   readonly echoLogs?: boolean;
   /** Seed the demo catalog through the API. @default true */
   readonly seedDemoData?: boolean;
+  /** Authorize every call a function makes with its role's policies (local/aws/iam). @default true, unless STOCKADE_IAM=off */
+  readonly iam?: boolean;
   /** Play the stage's API throttle (429 once its token bucket is empty). @default true */
   readonly throttle?: boolean;
   /**
@@ -66,8 +71,19 @@ export interface Endpoints {
   users?: DemoUsers;
   /** The Stripe stand-in: `new Stripe(apiKey, { host, port, protocol })`; webhooks are signed with webhookSecret. */
   stripe?: { host: string; port: number; protocol: 'http'; apiKey: string; webhookSecret: string };
-  /** Local AWS endpoints for tools and tests that use the real SDK clients. */
-  aws: { dynamodb: string; sqs: string; secretsManager: string; lambda: string; stepFunctions: string };
+  /** Local AWS endpoints for tools and tests that use the real SDK clients; `credentials` are the administrator's. */
+  aws: {
+    dynamodb: string;
+    sqs: string;
+    secretsManager: string;
+    lambda: string;
+    stepFunctions: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  };
+  /** Each function's role session, by function name: act as the function with these (IAM applies its role's policies). */
+  functions: Record<string, { roleArn: string; accessKeyId: string; secretAccessKey: string; sessionToken: string }>;
+  /** Whether IAM is enforced, and where each decision is appended (JSON lines). */
+  iam: { enforced: boolean; decisionLog: string };
   tables: Record<string, string>;
   queues: Record<string, string>;
   /** Each provider's current HMAC secret (the `current` field of its secret's JSON value when the runtime started). */
@@ -129,8 +145,12 @@ export class LocalRuntime {
       for (const s of started.reverse()) await s.stop().catch(() => undefined);
     };
     let clock = performance.now();
-    const dynamodb = new DynamoDbService();
-    const sqs = new SqsService();
+    const iam = new IamService({ stateDirectory: options.stateDirectory, enforce: options.iam ?? process.env.STOCKADE_IAM !== 'off' });
+    await iam.start();
+    started.push(iam);
+    const authorize: RequestAuthorizer = (input) => iam.authorize(input);
+    const dynamodb = new DynamoDbService({ authorize });
+    const sqs = new SqsService({ authorize });
     // The JVM of DynamoDB Local takes seconds to start: it and SQS need nothing from the template, so they start
     // while the assembly is still being synthesized.
     const early = new Map<LocalService, Promise<void>>(
@@ -145,8 +165,9 @@ export class LocalRuntime {
         clock += performance.now() - waiting;
       }
       const assembly = CloudAssembly.load(options.cdkOut, options.stage);
+      iam.useAssembly(assembly);
       // RotateSecret runs the rotation function's steps through the Lambda service, as Secrets Manager invokes Lambda.
-      const secrets = new SecretsManagerService(localSecretValue, { invoke: (arn, event) => lambdas.byName(arn).invoke(event) });
+      const secrets = new SecretsManagerService(localSecretValue, { invoke: (arn, event) => lambdas.byName(arn).invoke(event), authorize });
       // References resolve lazily through the service that owns each resource type, filled in below.
       const owner = new Map<string, LocalService>();
       const resolver = new IntrinsicResolver(assembly, (r: TemplateResource) => owner.get(r.type)?.physical(r));
@@ -162,16 +183,18 @@ export class LocalRuntime {
             [ENV.STOCKADE_INVENTORY_API_URL]: inventory.url,
           }) as Record<string, string>,
         echoLogs: options.echoLogs,
+        credentials: (fn) => iam.credentialsFor(fn),
       });
-      const invoke: LambdaInvokeServer = new LambdaInvokeServer(lambdas);
+      const invoke: LambdaInvokeServer = new LambdaInvokeServer(lambdas, authorize);
       const cognito = new CognitoService({
         assembly,
         workDirectory: mkdtempSync(path.join(tmpdir(), 'stockade-cognito-')),
         resolver: () => resolver,
         lambdaEndpoint: () => invoke.endpoint,
         invoke: (arn, event) => lambdas.byName(arn).invoke(event),
+        authorize,
       });
-      const stepFunctions = new StepFunctionsService({ invoke: (name, event) => lambdas.byName(name).invoke(event) });
+      const stepFunctions = new StepFunctionsService({ invoke: (name, event) => lambdas.byName(name).invoke(event), authorize });
       const stripe = new StripeStandIn();
       const fulfilment = new FulfilmentStandIn();
       const inventory = new InventoryProviderStandIn({
@@ -179,14 +202,14 @@ export class LocalRuntime {
         graceHours: inventoryGraceHours(assembly),
       });
       const dataServices: LocalService[] = [dynamodb, sqs, secrets, cognito, stepFunctions];
-      for (const s of [...dataServices, lambdas]) for (const t of s.resourceTypes) owner.set(t, s);
+      for (const s of [...dataServices, lambdas, iam]) for (const t of s.resourceTypes) owner.set(t, s);
 
       await lambdas.start();
       started.push(lambdas);
       await invoke.start();
       started.push(invoke);
       await Promise.all(dataServices.map(async (s) => early.get(s) ?? (await s.start(), started.push(s))));
-      await Promise.all(dataServices.map((s) => s.provision(resourcesFor(assembly, s), resolver)));
+      await Promise.all([...dataServices, iam].map((s) => s.provision(resourcesFor(assembly, s), resolver)));
 
       // Stripe and the fulfilment provider are outside AWS: their stand-ins use the keys the template's secrets
       // hold locally, and start before the functions, whose environment points at them.
@@ -203,6 +226,7 @@ export class LocalRuntime {
       inventory.configure({ providers: Object.keys(inventoryProviderSecrets(secrets)) });
 
       await lambdas.provision(resourcesFor(assembly, lambdas), resolver);
+      iam.writePolicies();
       const schedules = new ScheduleService(lambdas);
       schedules.start(assembly, resolver);
       started.push(schedules);
@@ -263,7 +287,10 @@ export class LocalRuntime {
           secretsManager: secrets.endpoint,
           lambda: invoke.endpoint,
           stepFunctions: stepFunctions.endpoint,
+          credentials: { accessKeyId: localCredentials.accessKeyId, secretAccessKey: localCredentials.secretAccessKey },
         },
+        functions: lambdas.credentials(),
+        iam: { enforced: iam.enforcing, decisionLog: iam.decisionLogFile },
         tables: Object.fromEntries(assembly.resourcesOfType('AWS::DynamoDB::Table').map((t) => [t.logicalId, dynamodb.physical(t).ref])),
         queues: Object.fromEntries(assembly.resourcesOfType('AWS::SQS::Queue').map((q) => [q.logicalId, sqs.physical(q).ref])),
       };
@@ -272,7 +299,7 @@ export class LocalRuntime {
       writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
       return new LocalRuntime(
         assembly,
-        { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe, fulfilment, inventory, schedules },
+        { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe, fulfilment, inventory, schedules, iam },
         api,
         endpoints,
         started,
@@ -309,6 +336,7 @@ export class LocalRuntime {
       ...stepFunctions.describe(),
       ...lambdas.describe(),
       ...eventSources.describe(),
+      ...this.services.iam.describe(),
       ...this.services.stripe.describe(),
       ...this.services.fulfilment.describe(),
       ...this.services.inventory.describe(),
@@ -335,6 +363,7 @@ export interface RuntimeServices {
   readonly fulfilment: FulfilmentStandIn;
   readonly inventory: InventoryProviderStandIn;
   readonly schedules: ScheduleService;
+  readonly iam: IamService;
 }
 
 function resourcesFor(assembly: CloudAssembly, service: LocalService): TemplateResource[] {

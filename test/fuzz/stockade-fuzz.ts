@@ -150,7 +150,7 @@ export function needlesFor(endpoints: Endpoints, context: StockadeFuzzContext, f
       { label: `a queue name (${logicalId})`, value: url.slice(url.lastIndexOf('/') + 1) },
     ]),
     ...Object.entries(endpoints.stateMachines).map(([logicalId, arn]) => ({ label: `a state machine (${logicalId})`, value: arn })),
-    ...Object.entries(endpoints.aws).map(([service, url]) => ({ label: `the local ${service} endpoint`, value: url })),
+    ...Object.entries(endpoints.aws).flatMap(([service, url]) => (typeof url === 'string' ? [{ label: `the local ${service} endpoint`, value: url }] : [])),
     ...(endpoints.cognito
       ? [
           { label: 'the user pool id', value: endpoints.cognito.userPoolId },

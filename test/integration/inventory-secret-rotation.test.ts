@@ -101,7 +101,8 @@ describe('inventory provider HMAC secret rotation', () => {
   }, 60_000);
 
   it('a rotation that fails leaves the current value and its pending version, and blocks another token until it is finished', async () => {
-    // A secret of this test's own, with a value the rotation function refuses.
+    // A secret of this test's own: the rotation function's role is granted only the providers' secrets, so IAM refuses
+    // its first call, as AWS would (the refusal of a malformed value is the handler's unit test).
     const name = `stockade/test/inventory-rotation-${Date.now()}`;
     const { ARN: secretId } = await client.send(new CreateSecretCommand({ Name: name, SecretString: 'ab'.repeat(32) }));
     const { RotationLambdaARN } = await client.send(new DescribeSecretCommand({ SecretId: await providerSecretArn() }));
@@ -110,7 +111,9 @@ describe('inventory provider HMAC secret rotation', () => {
       new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotationLambdaARN, RotationRules: { AutomaticallyAfterDays: 1 } }),
     );
     await expect(failure).rejects.toBeInstanceOf(InvalidRequestException);
-    await expect(failure).rejects.toThrow(/failed at createSecret.*HMAC secret is malformed: it is not JSON/);
+    await expect(failure).rejects.toThrow(
+      /failed at createSecret.*AccessDeniedException: User: .*RotateInventorySecret.* is not authorized to perform: secretsmanager:/,
+    );
 
     expect((await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString).toBe('ab'.repeat(32));
     const described = await client.send(new DescribeSecretCommand({ SecretId: secretId }));

@@ -17,10 +17,13 @@ import type { InvokeOutcome } from '../lambda/local-function';
 import { closeServer, freePort, listenOnLoopback, LOOPBACK, readBody, waitForPort } from '../../runtime/net';
 import { stopChild, trackChild } from '../../runtime/process';
 import { localCredentials } from '../credentials';
+import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
 import type { LocalService } from '../service';
 
 export interface CognitoServiceOptions {
   readonly assembly: CloudAssembly;
+  /** Authorizes each signed API request with IAM (the runtime's IamService). @default none: every request proceeds */
+  readonly authorize?: RequestAuthorizer;
   /** Where cognito-local keeps its state for this run. */
   readonly workDirectory: string;
   readonly resolver: () => IntrinsicResolver;
@@ -228,6 +231,8 @@ export class CognitoService implements LocalService {
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
+    const refused = await this.options.authorize?.({ service: 'cognito-idp', headers: req.headers, body });
+    if (refused) return sendRefusal(res, refused);
     const headers: Record<string, string> = {};
     for (const name of ['content-type', 'x-amz-target', 'authorization', 'x-amz-date', 'x-amz-user-agent']) {
       const value = req.headers[name];

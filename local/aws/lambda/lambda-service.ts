@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { CloudAssembly, TemplateResource } from '../../runtime/assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../../runtime/intrinsics';
 import { localCredentials } from '../credentials';
+import type { FunctionCredentials } from '../iam/iam';
 import { generatedName, type LocalService } from '../service';
 import { LocalFunction } from './local-function';
 
@@ -13,6 +14,11 @@ export interface LambdaServiceOptions {
   /** Environment pointing SDK clients at the local services; filled in before provisioning. */
   readonly sdkEnvironment: () => Record<string, string>;
   readonly echoLogs?: boolean;
+  /**
+   * The credentials of a function's role session (IamService#credentialsFor), given to its environment as Lambda
+   * does. @default the administrator's localCredentials
+   */
+  readonly credentials?: (fn: { logicalId: string; functionName: string; roleArn: string }) => FunctionCredentials;
 }
 
 /** Every AWS::Lambda::Function of the template, runnable from its bundled asset with its resolved environment. */
@@ -20,6 +26,7 @@ export class LambdaService implements LocalService {
   readonly name = 'Lambda';
   readonly resourceTypes = ['AWS::Lambda::Function'] as const;
   private readonly functions = new Map<string, LocalFunction>();
+  private readonly sessions = new Map<string, FunctionCredentials & { roleArn: string }>();
 
   constructor(private readonly options: LambdaServiceOptions) {}
 
@@ -36,12 +43,14 @@ export class LambdaService implements LocalService {
     for (const resource of resources) {
       const p = resolver.resolve(resource.properties, resource.stackName) as {
         Handler?: string;
+        Role?: string;
         Timeout?: number;
         MemorySize?: number;
         Environment?: { Variables?: Record<string, unknown> };
         LoggingConfig?: { LogFormat?: string; ApplicationLogLevel?: string; LogGroup?: string };
       };
       const { ref: functionName, attributes } = this.physical(resource);
+      const credentials = this.options.credentials?.({ logicalId: resource.logicalId, functionName, roleArn: String(p.Role ?? '') });
       const variables = Object.fromEntries(Object.entries(p.Environment?.Variables ?? {}).map(([k, v]) => [k, String(v)]));
       const environment: Record<string, string> = {
         ...variables,
@@ -54,8 +63,9 @@ export class LambdaService implements LocalService {
         AWS_LAMBDA_LOG_GROUP_NAME: p.LoggingConfig?.LogGroup ?? `/aws/lambda/${functionName}`,
         ...(p.LoggingConfig?.LogFormat ? { AWS_LAMBDA_LOG_FORMAT: p.LoggingConfig.LogFormat } : {}),
         ...(p.LoggingConfig?.ApplicationLogLevel ? { AWS_LAMBDA_LOG_LEVEL: p.LoggingConfig.ApplicationLogLevel } : {}),
-        AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+        AWS_ACCESS_KEY_ID: credentials?.accessKeyId ?? localCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials?.secretAccessKey ?? localCredentials.secretAccessKey,
+        ...(credentials ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
         TZ: 'UTC',
         // Local differences: SDK clients reach the local services (and there is no X-Ray daemon: the bundles hold no tracer to need one).
         ...this.options.sdkEnvironment(),
@@ -79,6 +89,7 @@ export class LambdaService implements LocalService {
         { logFile: path.join(this.options.logDirectory, `${resource.logicalId}.log`), echo: this.options.echoLogs },
       );
       this.functions.set(resource.logicalId, fn);
+      if (credentials) this.sessions.set(resource.logicalId, { roleArn: String(p.Role ?? ''), ...credentials });
     }
   }
 
@@ -96,6 +107,16 @@ export class LambdaService implements LocalService {
     const fn = [...this.functions.values()].find((f) => f.definition.functionName === name || f.definition.arn === functionName);
     if (!fn) throw new Error(`No Lambda function named ${functionName} in the template`);
     return fn;
+  }
+
+  /** The role and credentials each function runs with (by function name), when IAM gave them. */
+  credentials(): Record<string, { roleArn: string; accessKeyId: string; secretAccessKey: string; sessionToken: string }> {
+    return Object.fromEntries([...this.sessions].map(([logicalId, session]) => [this.get(logicalId).definition.functionName, session]));
+  }
+
+  /** The credentials a function runs with (its role session's, or the administrator's). */
+  credentialsOf(fn: LocalFunction): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } {
+    return this.sessions.get(fn.definition.logicalId) ?? localCredentials;
   }
 
   all(): LocalFunction[] {

@@ -2,7 +2,6 @@ import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SQSClie
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { CloudAssembly } from '../../runtime/assembly';
 import { LOCAL_REGION, type IntrinsicResolver } from '../../runtime/intrinsics';
-import { localCredentials } from '../credentials';
 import type { SqsService } from '../sqs/sqs';
 import type { LambdaService } from './lambda-service';
 import type { LocalFunction } from './local-function';
@@ -16,6 +15,8 @@ interface Mapping {
   readonly batchSize: number;
   readonly reportBatchItemFailures: boolean;
   readonly pollers: number;
+  /** Lambda polls with the function's execution role: ReceiveMessage and DeleteMessage are authorized on it. */
+  readonly client: SQSClient;
 }
 
 /**
@@ -26,7 +27,6 @@ interface Mapping {
  */
 export class SqsEventSourceService {
   private readonly mappings: Mapping[] = [];
-  private readonly client: SQSClient;
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private delivered = 0;
@@ -34,9 +34,7 @@ export class SqsEventSourceService {
   constructor(
     private readonly sqs: SqsService,
     private readonly lambdas: LambdaService,
-  ) {
-    this.client = new SQSClient({ endpoint: sqs.endpoint, region: LOCAL_REGION, credentials: localCredentials });
-  }
+  ) {}
 
   /** Reads the template's SQS event source mappings. */
   configure(assembly: CloudAssembly, resolver: IntrinsicResolver): void {
@@ -54,12 +52,14 @@ export class SqsEventSourceService {
       if (!queue || p.Enabled === false) continue;
       const { ref: queueUrl, attributes } = this.sqs.physical(queue);
       const fifo = queue.properties.FifoQueue === true;
+      const fn = this.lambdas.byName(String(p.FunctionName));
       this.mappings.push({
         logicalId: resource.logicalId,
         queueUrl,
         queueArn: attributes.Arn ?? '',
         fifo,
-        fn: this.lambdas.byName(String(p.FunctionName)),
+        fn,
+        client: new SQSClient({ endpoint: this.sqs.endpoint, region: LOCAL_REGION, credentials: this.lambdas.credentialsOf(fn) }),
         batchSize: Math.min(p.BatchSize ?? 10, 10),
         reportBatchItemFailures: (p.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
         // FIFO order per message group: one poller; standard queues: a little parallelism, as Lambda's pollers.
@@ -85,7 +85,7 @@ export class SqsEventSourceService {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled(this.loops);
-    this.client.destroy();
+    for (const mapping of this.mappings) mapping.client.destroy();
   }
 
   private async poll(mapping: Mapping): Promise<void> {
@@ -93,7 +93,7 @@ export class SqsEventSourceService {
     while (!signal.aborted) {
       let messages: Message[] = [];
       try {
-        const received = await this.client.send(
+        const received = await mapping.client.send(
           new ReceiveMessageCommand({
             QueueUrl: mapping.queueUrl,
             MaxNumberOfMessages: mapping.batchSize,
@@ -122,7 +122,7 @@ export class SqsEventSourceService {
       const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
       this.delivered += done.length;
       if (done.length > 0) {
-        await this.client.send(
+        await mapping.client.send(
           new DeleteMessageBatchCommand({ QueueUrl: mapping.queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
         );
       }

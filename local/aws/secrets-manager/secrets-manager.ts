@@ -4,6 +4,7 @@ import type { TemplateResource } from '../../runtime/assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../../runtime/intrinsics';
 import type { InvokeOutcome } from '../lambda/local-function';
 import { closeServer, listenOnLoopback, LOOPBACK, readBody } from '../../runtime/net';
+import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
 import { generatedName, type LocalService } from '../service';
 
 interface SecretVersion {
@@ -70,7 +71,7 @@ export class SecretsManagerService implements LocalService {
 
   constructor(
     private readonly localValue: LocalSecretValue = () => undefined,
-    private readonly options: { readonly invoke?: RotationInvoker } = {},
+    private readonly options: { readonly invoke?: RotationInvoker; readonly authorize?: RequestAuthorizer } = {},
   ) {}
 
   get endpoint(): string {
@@ -142,6 +143,13 @@ export class SecretsManagerService implements LocalService {
     const body = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : '';
+    const refused = await this.options.authorize?.({
+      service: 'secretsmanager',
+      headers: req.headers,
+      body,
+      scope: { secretArn: (id) => this.secretArnOf(id) },
+    });
+    if (refused) return sendRefusal(res, refused);
     try {
       if (req.method !== 'POST') throw new AwsError('InvalidRequestException', 'POST only');
       const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
@@ -152,6 +160,11 @@ export class SecretsManagerService implements LocalService {
       res.setHeader('x-amzn-ErrorType', e.type);
       send(res, e.status, { __type: e.type, message: e.message });
     }
+  }
+
+  /** The ARN of a stored secret named by name or ARN (IAM authorizes on it). */
+  private secretArnOf(id: string): string | undefined {
+    return this.secrets.get(id)?.arn ?? [...this.secrets.values()].find((s) => s.name === id)?.arn;
   }
 
   private dispatch(operation: string, input: Record<string, unknown>): unknown {

@@ -7,6 +7,7 @@ import type { TemplateResource } from '../../runtime/assembly';
 import { LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../../runtime/intrinsics';
 import { LOOPBACK } from '../../runtime/net';
 import { localCredentials } from '../credentials';
+import { AuthorizingProxy, type RequestAuthorizer } from '../iam/authorizing-proxy';
 import { generatedName, type LocalService } from '../service';
 
 /** The account id fauxqs puts in queue URLs and ARNs. */
@@ -40,7 +41,8 @@ type FauxqsApp = {
 /**
  * The SQS emulator (fauxqs, current JSON protocol) with every AWS::SQS::Queue of the template: FIFO, visibility
  * timeout, retention and redrive to the DLQ as configured. fauxqs' own start function binds 0.0.0.0, so its app is
- * built here and bound to loopback only.
+ * built here and bound to loopback only. With an authorizer, every client (the runtime's own too) reaches it through
+ * an IAM-authorizing proxy (`endpoint`), which queue URLs name, since fauxqs names them after the request's Host.
  */
 export class SqsService implements LocalService {
   readonly name = 'SQS (fauxqs)';
@@ -49,9 +51,14 @@ export class SqsService implements LocalService {
   private port = 0;
   private client?: SQSClient;
   private readonly queues: string[] = [];
+  private readonly proxy?: AuthorizingProxy;
+
+  constructor(options: { readonly authorize?: RequestAuthorizer } = {}) {
+    if (options.authorize) this.proxy = new AuthorizingProxy('sqs', () => this.port, options.authorize);
+  }
 
   get endpoint(): string {
-    return `http://${LOOPBACK}:${this.port}`;
+    return this.proxy ? this.proxy.endpoint : `http://${LOOPBACK}:${this.port}`;
   }
 
   async start(): Promise<void> {
@@ -61,6 +68,7 @@ export class SqsService implements LocalService {
     const address = this.app.server.address();
     if (!address || typeof address === 'string') throw new Error('fauxqs did not report a port');
     this.port = address.port;
+    await this.proxy?.start();
     this.client = new SQSClient({ endpoint: this.endpoint, region: LOCAL_REGION, credentials: localCredentials });
   }
 
@@ -113,6 +121,7 @@ export class SqsService implements LocalService {
 
   async stop(): Promise<void> {
     this.client?.destroy();
+    await this.proxy?.stop();
     await this.app?.close();
   }
 }

@@ -5,6 +5,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import type { TemplateResource } from '../../runtime/assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../../runtime/intrinsics';
 import { closeServer, LOOPBACK, readBody } from '../../runtime/net';
+import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
 import { generatedName, type LocalService } from '../service';
 import { checkDefinition, prepareForInterpreter, readDefinition } from './definition';
 import { SfnApiError } from './errors';
@@ -19,6 +20,8 @@ export interface StepFunctionsServiceOptions {
    * `(name, event) => lambdas.byName(name).invoke(event)`; a rejection means "no such function".
    */
   readonly invoke: LocalInvoker;
+  /** Authorizes each API request with IAM (the runtime's IamService). @default none: every request proceeds */
+  readonly authorize?: RequestAuthorizer;
   /**
    * Multiplies every Retry interval of every definition (backoff and jitter still apply). Tests may set 0.01;
    * normal use keeps the deployed intervals. @default 1
@@ -294,6 +297,13 @@ export class StepFunctionsService implements LocalService {
     const body = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith('AWSStepFunctions.') ? target.slice('AWSStepFunctions.'.length) : '';
+    const refused = await this.options.authorize?.({
+      service: 'states',
+      headers: req.headers,
+      body,
+      scope: { taskTokenStateMachine: (token) => this.tokens.stateMachineOf(token) },
+    });
+    if (refused) return sendRefusal(res, refused);
     try {
       if (req.method !== 'POST') throw new SfnApiError('ValidationException', 'POST only');
       let input: Record<string, unknown>;

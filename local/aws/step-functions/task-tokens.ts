@@ -38,6 +38,8 @@ interface PendingTask {
 export class TaskTokens {
   private readonly pending = new Map<string, PendingTask>();
   private readonly closed = new Map<string, string>();
+  /** The state machine of every token issued, answered or not (IAM authorizes SendTask* on it). */
+  private readonly machines = new Map<string, string>();
 
   /** A fresh opaque token (AWS tokens are long base64 strings; this one is random, 64 bytes, base64url). */
   mint(): string {
@@ -55,11 +57,17 @@ export class TaskTokens {
     result.catch(() => undefined);
     const task: PendingTask = { options, resolve, reject };
     this.pending.set(token, task);
+    this.machines.set(token, options.executionArn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''));
     this.armHeartbeat(token, task);
     if (options.timeoutAt !== undefined) {
       task.timeout = setTimeout(() => this.close(token, 'timed out'), Math.max(0, options.timeoutAt - Date.now()));
     }
     return { token, result, isOpen: () => this.pending.has(token) };
+  }
+
+  /** The ARN of the state machine whose execution issued this token. */
+  stateMachineOf(token: string): string | undefined {
+    return this.machines.get(token);
   }
 
   succeed(token: string, output: unknown): void {
@@ -96,6 +104,7 @@ export class TaskTokens {
   closeAll(reason: string): void {
     for (const token of [...this.pending.keys()]) this.close(token, reason, executionStopped(reason));
     this.closed.clear();
+    this.machines.clear();
   }
 
   private take(token: string): PendingTask {

@@ -1,0 +1,43 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { IamDecision, PolicySnapshot } from '../aws/iam/iam';
+import { formatIamReport, iamReport } from '../aws/iam/iam-report';
+import { PROJECT_ROOT } from '../runtime/synth';
+
+const USAGE = 'npm run iam:report -- [--state-dir <dir>] [--json]';
+
+/**
+ * `npm run iam:report`: after a run (npm start, or the test suite with --state-dir .stockade/test), lists per
+ * function the granted actions/resources no allowed call used, and the wildcard grants, from the run's
+ * iam-policies.json and iam-decisions.jsonl.
+ */
+function main(): number {
+  const { values } = parseArgs({
+    options: {
+      'state-dir': { type: 'string', default: path.join(PROJECT_ROOT, '.stockade') },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(`Usage: ${USAGE}\n\nLists, per function, granted IAM actions/resources never used in a run's decisions, and wildcard grants.`);
+    return 0;
+  }
+  const policies = path.join(values['state-dir'], 'iam-policies.json');
+  const decisionsFile = path.join(values['state-dir'], 'iam-decisions.jsonl');
+  if (!existsSync(policies) || !existsSync(decisionsFile)) {
+    console.error(`No IAM decisions in ${values['state-dir']}: run npm start (or the integration/e2e tests) first. Usage: ${USAGE}`);
+    return 2;
+  }
+  const snapshot = JSON.parse(readFileSync(policies, 'utf8')) as PolicySnapshot;
+  const decisions = readFileSync(decisionsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as IamDecision);
+  const reports = iamReport(snapshot, decisions);
+  console.log(values.json ? JSON.stringify(reports, null, 2) : formatIamReport(reports));
+  return 0;
+}
+
+process.exitCode = main();

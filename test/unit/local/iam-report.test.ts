@@ -1,0 +1,54 @@
+import type { IamDecision, PolicySnapshot } from '../../../local/aws/iam/iam';
+import { iamReport, wildcardMatch } from '../../../local/aws/iam/iam-report';
+
+const table = 'arn:aws:dynamodb:us-east-1:000000000000:table/Catalog';
+const snapshot: PolicySnapshot = {
+  functions: {
+    Fn: {
+      roleArn: 'arn:aws:iam::000000000000:role/FnRole',
+      policies: [
+        {
+          name: 'FnPolicy',
+          policy: {
+            Statement: [
+              { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [table, `${table}/index/*`] },
+              { Effect: 'Allow', Action: ['xray:PutTraceSegments'], Resource: '*' },
+              { Effect: 'Deny', Action: 'dynamodb:*', Resource: '*' },
+            ],
+          },
+        },
+      ],
+    },
+  },
+};
+const decision = (action: string, resource: string, allowed = true): IamDecision => ({
+  time: '',
+  function: 'Fn',
+  principal: '',
+  action,
+  resource,
+  decision: allowed ? 'allow' : 'deny',
+  result: allowed ? 'Allowed' : 'ImplicitlyDenied',
+});
+
+describe('npm run iam:report', () => {
+  it('matches IAM wildcards', () => {
+    expect(wildcardMatch(`${table}/index/*`, `${table}/index/byStatus`)).toBe(true);
+    expect(wildcardMatch(`${table}/index/*`, table)).toBe(false);
+    expect(wildcardMatch('dynamodb:Get*', 'dynamodb:getitem', true)).toBe(true);
+    expect(wildcardMatch('a?c', 'abc')).toBe(true);
+  });
+
+  it('lists grants no allowed call used, wildcard grants, and leaves unplayed services aside', () => {
+    const [report] = iamReport(snapshot, [decision('dynamodb:GetItem', table), decision('dynamodb:PutItem', table, false)]);
+    expect(report?.used.map((g) => `${g.action} ${g.resource}`)).toEqual([`dynamodb:GetItem ${table}`]);
+    expect(report?.unused.map((g) => `${g.action} ${g.resource}`)).toEqual([
+      `dynamodb:GetItem ${table}/index/*`,
+      `dynamodb:PutItem ${table}`,
+      `dynamodb:PutItem ${table}/index/*`,
+    ]);
+    expect(report?.notPlayed.map((g) => g.action)).toEqual(['xray:PutTraceSegments']);
+    expect(report?.wildcards.map((g) => g.resource)).toEqual([`${table}/index/*`, `${table}/index/*`, '*']);
+    expect(report?.denied).toBe(1);
+  });
+});

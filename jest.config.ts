@@ -33,6 +33,8 @@ const config: Config = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      // Every response a test receives is checked against docs/openapi.json (issue 14).
+      setupFilesAfterEnv: ['<rootDir>/test/setup/e2e-openapi-responses.ts'],
       globalSetup: '<rootDir>/test/setup/runtime-global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/runtime-global-teardown.ts',
     },

@@ -34,6 +34,7 @@ const REFUSALS: Readonly<Record<number, string>> = {
   413: 'The body is larger than the limit',
   415: 'The body is not application/json',
   422: 'Well-formed, but a business rule refuses it',
+  431: "The request's headers are too large: API Gateway's front door refuses them before routing",
   429: 'Throttled by the stage\u2019s rate limit; retry later',
   500: 'Internal error: quote the correlationId',
   502: 'The function behind the route failed',
@@ -112,7 +113,7 @@ function signatureHeaders(webhook: 'stripe' | 'inventory'): Json[] {
 
 /** The statuses a route may be refused with, beyond its own use case's refusals. */
 function refusalsOf(access: RouteAccess, schemas: RouteSchemas, response: RouteResponse): number[] {
-  const statuses = new Set<number>([400, 403, 413, 429, 500, 502, 503, 504]);
+  const statuses = new Set<number>([400, 403, 413, 429, 431, 500, 502, 503, 504]);
   if (access.kind !== 'public') statuses.add(401);
   if (schemas.body || schemas.webhook) statuses.add(415);
   if (schemas.path || access.kind === 'member') statuses.add(404);

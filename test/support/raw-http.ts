@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { recordResponse } from './openapi-responses';
 
 /** An HTTP answer read off the wire: status, lower-cased header names, body text. */
 export interface RawResponse {
@@ -29,7 +30,18 @@ export function rawRequest(port: number, bytes: string, host = '127.0.0.1'): Pro
         const colon = line.indexOf(':');
         if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
       }
-      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers, text: split < 0 ? '' : raw.slice(split + 4) });
+      const response = { status: Number(statusLine.split(' ')[1] ?? 0), headers, text: split < 0 ? '' : raw.slice(split + 4) };
+      // Checked against docs/openapi.json like every e2e response (test/setup/e2e-openapi-responses.ts).
+      const [method = '', target = ''] = bytes.slice(0, bytes.indexOf('\r\n')).split(' ');
+      if (target.startsWith('/'))
+        recordResponse({
+          method,
+          path: target.split('?')[0] ?? target,
+          status: response.status,
+          contentType: headers['content-type'] ?? null,
+          text: response.text,
+        });
+      resolve(response);
     });
     // No half-close: Node's HTTP server drops a request whose client has ended its side before the answer.
     socket.write(bytes);

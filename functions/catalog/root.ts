@@ -1,5 +1,5 @@
 import type { CatalogDeps } from '../../shared/domain/catalog/catalog';
-import { catalogRepository } from '../wiring/dynamodb';
+import { auditLog, catalogRepository, inventoryLedger } from '../wiring/dynamodb';
 import { cursorCodec, newId, now } from '../wiring/platform';
 
 /** The catalog area's composition root: what its handlers are wired with, once per cold start. */
@@ -10,3 +10,6 @@ export const productDeps = (): Pick<CatalogDeps, 'repository' | 'now'> => ({ rep
 
 /** The product listing: the catalog and the cursor signing key (only GET /products is bound to it). */
 export const productListingDeps = () => ({ repository: catalogRepository(), cursors: cursorCodec() });
+
+/** A vendor's stock adjustment: the catalog, the inventory ledger it goes through and the audit trail. */
+export const stockAdjustmentDeps = () => ({ repository: catalogRepository(), ledger: inventoryLedger(), audit: auditLog(), now, newId });

@@ -289,6 +289,11 @@ export class ApiStack extends Stack {
     this.addRoute('POST /vendor/products/batch', catalog('CreateProducts', 'create-products', 'readWrite'));
     this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', 'readWrite'));
     this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', 'readWrite'));
+    // The SKU and its ledger entries are catalog items; the audit trail is append-only.
+    this.addRoute(
+      'POST /vendor/products/{productId}/stock',
+      catalog('AdjustStock', 'adjust-stock', 'readWrite').bindTable(ENV.AUDIT_TABLE, props.tables.audit, 'append'),
+    );
   }
 
   /** The member's cart: kept in the orders table, priced from the catalog. */

@@ -8,10 +8,11 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { decideStock, type SkuStockState, type StockDecision } from '../domain/inventory/conflict-rules';
+import { decideAdjustment, decideStock, type SkuStockState, type StockDecision, VENDOR_SOURCE } from '../domain/inventory/conflict-rules';
+import type { VendorStockAdjustment } from '../domain/model/inventory';
 import type { NormalizedUpdate } from '../domain/inventory/normalize';
 import { TransientError } from '../domain/orders/saga-errors';
-import type { InventoryLedger, InventoryLedgerEntry, InventoryOutcome } from '../ports/inventory';
+import type { InventoryLedger, InventoryLedgerEntry, InventoryOutcome, VendorAdjustmentResult } from '../ports/inventory';
 import { cancellationCodes, transientIfContended } from './dynamodb-order-items';
 
 /** Reads and decisions per update before a SKU that keeps changing under it is left to the queue's retry. */
@@ -59,6 +60,79 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
       if (written === 'replay') return { ...(await this.recorded(update)), replayed: true };
     }
     throw new TransientError(`SKU ${update.sku} kept changing while ${update.providerId} event ${update.eventId} was applied (${this.maxAttempts} tries)`);
+  }
+
+  /**
+   * A vendor's adjustment: decided on the SKU as read (strongly consistent), then one transaction that sets onHand,
+   * available and the vendor's version and puts the ledger entry, on the condition that the SKU is still as read
+   * (onHand unchanged, so a delta is taken from what is on hand; what is reserved still fits; no newer adjustment;
+   * no provider took the SKU). A checkout or a provider update in between fails it, and it is decided again.
+   */
+  async adjust(adjustment: VendorStockAdjustment, at: string): Promise<VendorAdjustmentResult> {
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const state = await this.readSku(adjustment.sku);
+      if (!state) return { kind: 'unknown-sku' };
+      const decision = decideAdjustment(state, adjustment, at);
+      if (decision.kind !== 'apply') return decision;
+      const { update } = decision;
+      const entry: InventoryLedgerEntry = {
+        sku: update.sku,
+        at,
+        providerId: update.providerId,
+        eventId: update.eventId,
+        externalSku: update.externalSku,
+        version: update.version,
+        outcome: 'apply',
+        before: state.onHand,
+        after: decision.onHand,
+        reported: decision.onHand,
+        reason: adjustment.reason,
+      };
+      try {
+        await this.client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: marshall(skuKey(update.sku)),
+                  UpdateExpression: 'SET onHand = :onHand, available = :onHand - reserved, #pv = :version, version = version + :one',
+                  ConditionExpression: [
+                    'attribute_exists(pk)',
+                    'onHand = :before',
+                    'reserved <= :onHand',
+                    '(attribute_not_exists(#pv) OR #pv < :version)',
+                    '(attribute_not_exists(stockSource) OR stockSourcePriority <= :priority)',
+                  ].join(' AND '),
+                  ExpressionAttributeNames: { '#pv': `${VERSION_PREFIX}${VENDOR_SOURCE}` },
+                  ExpressionAttributeValues: marshall({
+                    ':onHand': decision.onHand,
+                    ':before': state.onHand,
+                    ':version': update.version,
+                    ':priority': update.priority,
+                    ':one': 1,
+                  }),
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: marshall({ ...ledgerItem(update, entry), vendorId: adjustment.vendorId }, { removeUndefinedValues: true }),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
+        );
+        return { kind: 'applied', entry };
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (codes?.[1] === 'ConditionalCheckFailed') return { kind: 'applied', entry: { ...(await this.recorded(update)), replayed: true } };
+        if (codes?.[0] === 'ConditionalCheckFailed' || codes?.includes('TransactionConflict')) continue;
+        throw transientIfContended(error);
+      }
+    }
+    throw new TransientError(`SKU ${adjustment.sku} kept changing while adjustment ${adjustment.adjustmentId} was applied (${this.maxAttempts} tries)`);
   }
 
   async history(sku: string, limit: number): Promise<InventoryLedgerEntry[]> {

@@ -1,4 +1,4 @@
-import type { NormalizedUpdate, StockDecision } from '../domain/model/inventory';
+import type { NormalizedUpdate, StockDecision, VendorStockAdjustment } from '../domain/model/inventory';
 
 /** What applying one update did, as the inventory ledger records it. */
 export type InventoryOutcome = StockDecision['kind'] | 'unknown-sku';
@@ -31,9 +31,21 @@ export interface InventoryLedgerEntry {
  */
 export interface InventoryLedger {
   apply(update: NormalizedUpdate, at: string): Promise<InventoryLedgerEntry>;
+  /**
+   * A vendor's adjustment, decided under the same rules on the SKU as it is when written (decideAdjustment): an
+   * applied one changes onHand, available and the vendor's version together with its ledger entry, or not at all.
+   */
+  adjust(adjustment: VendorStockAdjustment, at: string): Promise<VendorAdjustmentResult>;
   /** The SKU's ledger, newest first. */
   history(sku: string, limit: number): Promise<InventoryLedgerEntry[]>;
 }
+
+/** What became of a vendor's adjustment: applied (and recorded), or refused with why; nothing is written unless applied. */
+export type VendorAdjustmentResult =
+  | { readonly kind: 'applied'; readonly entry: InventoryLedgerEntry }
+  | { readonly kind: 'below-reserved'; readonly requested: number; readonly reserved: number }
+  | { readonly kind: 'outranked'; readonly by: string }
+  | { readonly kind: 'unknown-sku' };
 
 /** Normalized updates waiting to be applied: FIFO per SKU, de-duplicated by provider event and line. */
 export interface InventoryUpdateQueue {

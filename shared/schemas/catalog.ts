@@ -42,6 +42,26 @@ export const UpdateProductBodySchema = z
   })
   .check(z.refine((b) => b.name !== undefined || b.description !== undefined || b.skus !== undefined, 'change at least one of name, description, skus'));
 
+/**
+ * POST /vendor/products/{productId}/stock: one SKU's stock on hand, as an absolute level (`onHand`) or a change
+ * (`delta`, not zero), exactly one of them, with the reason (kept in the audit trail and the inventory ledger).
+ */
+export const AdjustStockBodySchema = z
+  .strictObject({
+    sku: SkuCodeSchema,
+    onHand: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(1_000_000))),
+    delta: z.optional(
+      z.number().check(
+        z.int(),
+        z.minimum(-1_000_000),
+        z.maximum(1_000_000),
+        z.refine((d) => d !== 0, 'must not be zero'),
+      ),
+    ),
+    reason: z.string().check(z.trim(), z.minLength(3), z.maxLength(500)),
+  })
+  .check(z.refine((b) => (b.onHand === undefined) !== (b.delta === undefined), 'give exactly one of onHand, delta'));
+
 export const ProductIdPathSchema = z.strictObject({ productId: z.string().check(z.regex(ULID, 'a product id')) });
 
 export const ListProductsQuerySchema = z.strictObject({

@@ -62,6 +62,12 @@ export const ROUTE_RESPONSES: Readonly<Partial<Record<KnownRoute, RouteResponse>
   'POST /vendor/products/batch': { status: 200, description: 'Each product created or refused on its own', schema: ProductBatchResultSchema },
   'PATCH /vendor/products/{productId}': { status: 200, description: 'The product after the change', schema: ProductSchema, refusals: [422] },
   'DELETE /vendor/products/{productId}': { status: 200, description: 'The archived product', schema: ProductSchema },
+  'POST /vendor/products/{productId}/stock': {
+    status: 200,
+    description: "The product with the SKU's stock after the change",
+    schema: ProductSchema,
+    refusals: [409],
+  },
   'GET /vendor/orders': { status: 200, description: "The orders holding the caller's SKUs, with the caller's lines only", schema: VendorOrderPageSchema },
 
   'GET /admin/orders': { status: 200, description: 'The orders in that status and window, newest first', schema: OrderPageSchema },

@@ -2,7 +2,14 @@ import type { KnownRoute } from '../domain/access/route-policies';
 import type * as z from '../validation/zod';
 import { ListAuditEventsQuerySchema } from './audit';
 import { CartItemBodySchema, SkuPathSchema } from './cart';
-import { CreateProductBodySchema, CreateProductsBatchBodySchema, ListProductsQuerySchema, ProductIdPathSchema, UpdateProductBodySchema } from './catalog';
+import {
+  AdjustStockBodySchema,
+  CreateProductBodySchema,
+  CreateProductsBatchBodySchema,
+  ListProductsQuerySchema,
+  ProductIdPathSchema,
+  UpdateProductBodySchema,
+} from './catalog';
 import { InventoryWebhookBodySchema, InventoryWebhookPathSchema } from './inventory';
 import {
   AdminListOrdersQuerySchema,
@@ -53,6 +60,7 @@ export const ROUTE_SCHEMAS: Readonly<Record<KnownRoute, RouteSchemas>> = {
   'POST /vendor/products/batch': { body: CreateProductsBatchBodySchema },
   'PATCH /vendor/products/{productId}': { path: ProductIdPathSchema, body: UpdateProductBodySchema },
   'DELETE /vendor/products/{productId}': { path: ProductIdPathSchema },
+  'POST /vendor/products/{productId}/stock': { path: ProductIdPathSchema, body: AdjustStockBodySchema },
   'GET /vendor/orders': { query: VendorListOrdersQuerySchema },
 
   'GET /admin/orders': { query: AdminListOrdersQuerySchema },

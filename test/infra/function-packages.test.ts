@@ -165,6 +165,7 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
     only: [
       'catalog/create-product',
       'catalog/create-products',
+      'catalog/adjust-stock',
       'checkout/create-checkout',
       'payments/reconcile-payments',
       'identity/pre-token-generation',

@@ -1,4 +1,16 @@
-import type { InventoryProviderApi, ProviderCircuitStore, ProviderHealth, StockNotification, StockNotificationOutbox } from '../../shared/ports/inventory';
+import { decideAdjustment, VENDOR_SOURCE } from '../../shared/domain/inventory/conflict-rules';
+import type { VendorStockAdjustment } from '../../shared/domain/model/inventory';
+import type {
+  InventoryLedger,
+  InventoryLedgerEntry,
+  InventoryProviderApi,
+  ProviderCircuitStore,
+  ProviderHealth,
+  StockNotification,
+  StockNotificationOutbox,
+  VendorAdjustmentResult,
+} from '../../shared/ports/inventory';
+import type { FakeCatalog } from './fakes';
 
 /** In-memory outbox with the adapter's contract: pending oldest first, marked sent once. */
 export class FakeOutbox implements StockNotificationOutbox {
@@ -104,4 +116,68 @@ export class FakeProviderApi {
 /** A sale notice of `orderId` for `providerId`, at `at`. */
 export function saleNotice(providerId: string, orderId: string, at: string, lines = [{ sku: 'MUG-SLATE', quantity: 1 }]): StockNotification {
   return { notificationId: `sale-${orderId}-${providerId}`, providerId, kind: 'sale', orderId, lines, at };
+}
+
+/**
+ * The inventory ledger over a FakeCatalog's SKUs, for vendor adjustments: decided by the same rules as the adapter
+ * (decideAdjustment), an applied one changes the SKU's onHand and is recorded; providers' updates are not faked.
+ * `providerPriorities` gives the priority of each provider a SKU's stockSource may name.
+ */
+export class FakeInventoryLedger implements InventoryLedger {
+  readonly entries: InventoryLedgerEntry[] = [];
+  private readonly versions = new Map<string, number>();
+
+  constructor(
+    private readonly catalog: FakeCatalog,
+    private readonly providerPriorities: Readonly<Record<string, number>> = {},
+  ) {}
+
+  async apply(): Promise<InventoryLedgerEntry> {
+    throw new Error('FakeInventoryLedger fakes vendor adjustments only');
+  }
+
+  async history(sku: string, limit: number) {
+    return this.entries
+      .filter((e) => e.sku === sku)
+      .reverse()
+      .slice(0, limit);
+  }
+
+  async adjust(adjustment: VendorStockAdjustment, at: string): Promise<VendorAdjustmentResult> {
+    const record = [...this.catalog.records.values()].find((r) => r.skus.some((s) => s.sku === adjustment.sku));
+    const sku = record?.skus.find((s) => s.sku === adjustment.sku);
+    if (!record || !sku) return { kind: 'unknown-sku' };
+    const seen = this.versions.get(sku.sku);
+    const decision = decideAdjustment(
+      {
+        onHand: sku.onHand,
+        reserved: sku.reserved,
+        versions: seen === undefined ? {} : { [VENDOR_SOURCE]: seen },
+        ...(sku.stockSource ? { source: { providerId: sku.stockSource, priority: this.providerPriorities[sku.stockSource] ?? 0 } } : {}),
+      },
+      adjustment,
+      at,
+    );
+    if (decision.kind !== 'apply') return decision;
+    this.versions.set(sku.sku, decision.update.version);
+    this.catalog.records.set(record.product.productId, {
+      ...record,
+      skus: record.skus.map((s) => (s.sku === sku.sku ? { ...s, onHand: decision.onHand, version: s.version + 1 } : s)),
+    });
+    const entry: InventoryLedgerEntry = {
+      sku: sku.sku,
+      at,
+      providerId: VENDOR_SOURCE,
+      eventId: adjustment.adjustmentId,
+      externalSku: sku.sku,
+      version: decision.update.version,
+      outcome: 'apply',
+      before: sku.onHand,
+      after: decision.onHand,
+      reported: decision.onHand,
+      reason: adjustment.reason,
+    };
+    this.entries.push(entry);
+    return { kind: 'applied', entry };
+  }
 }

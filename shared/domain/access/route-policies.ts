@@ -45,6 +45,7 @@ export const ROUTE_POLICIES = {
   'POST /vendor/products/batch': vendors,
   'PATCH /vendor/products/{productId}': vendors,
   'DELETE /vendor/products/{productId}': vendors,
+  'POST /vendor/products/{productId}/stock': vendors,
   'GET /vendor/orders': vendors,
 
   'GET /admin/orders': admins,

@@ -30,3 +30,15 @@ export type StockDecision =
   | { readonly kind: 'stale'; readonly newest: number }
   /** A provider of higher priority feeds this SKU. */
   | { readonly kind: 'outranked'; readonly by: string };
+
+/**
+ * A vendor's own change to the stock on hand of one of its SKUs (POST /vendor/products/{productId}/stock): an
+ * absolute level, or a difference from what is on hand when it is applied.
+ */
+export interface VendorStockAdjustment {
+  readonly adjustmentId: string;
+  readonly vendorId: string;
+  readonly sku: string;
+  readonly change: { readonly onHand: number } | { readonly delta: number };
+  readonly reason: string;
+}

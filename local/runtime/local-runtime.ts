@@ -194,7 +194,11 @@ export class LocalRuntime {
         invoke: (arn, event) => lambdas.byName(arn).invoke(event),
         authorize,
       });
-      const stepFunctions = new StepFunctionsService({ invoke: (name, event) => lambdas.byName(name).invoke(event), authorize });
+      const stepFunctions = new StepFunctionsService({
+        invoke: (name, event) => lambdas.byName(name).invoke(event),
+        authorize,
+        authorizeInvoke: (machine, functionName) => iam.authorizeStateMachineInvoke(machine, functionName),
+      });
       const stripe = new StripeStandIn();
       const fulfilment = new FulfilmentStandIn();
       const inventory = new InventoryProviderStandIn({

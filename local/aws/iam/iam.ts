@@ -6,7 +6,7 @@ import type { CloudAssembly, TemplateResource } from '../../runtime/assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../../runtime/intrinsics';
 import { localCredentials } from '../credentials';
 import { generatedName, type LocalService } from '../service';
-import { accessKeyIdOf, type ApiRequest, checksFor, type IamCheck, type IamServiceName, type MappingScope, sqsQueueArn } from './request-mapping';
+import { accessKeyIdOf, type ApiRequest, checksFor, type IamCheck, type IamServiceName, lambdaChecks, type MappingScope, sqsQueueArn } from './request-mapping';
 
 export type PolicyDocument = { Version?: string; Statement: unknown[] };
 
@@ -75,7 +75,9 @@ const CACHE_LIMIT = 20_000;
  * session; every request a local endpoint receives is authorized against those policies by @cloud-copilot/iam-simulate
  * (AWS's evaluation logic: explicit deny, NotAction/NotResource, wildcards, condition keys), and refused with the
  * service's AccessDeniedException. The administrator key (localCredentials: tests, seeding, the runtime's own
- * clients) is allowed everything, as an account administrator is.
+ * clients) is allowed everything, as an account administrator is. A state machine's Task states invoke their functions
+ * with its role (authorizeStateMachineInvoke); cognito-local invokes triggers with the administrator key (AWS checks
+ * the functions' resource policies for the Cognito service principal, which is not played).
  *
  * Local choices: requests arrive over loopback HTTP, which stands for AWS's TLS endpoints, so aws:SecureTransport is
  * true. Implied KMS calls are checked where AWS makes them with the caller's credentials: kms:GenerateDataKey and
@@ -199,6 +201,28 @@ export class IamService implements LocalService {
       secretAccessKey: createHash('sha256').update(`stockade-local-secret:${fn.logicalId}`).digest('base64').slice(0, 40),
       sessionToken: Buffer.from(`stockade-local-session:${fn.functionName}`).toString('base64'),
     };
+  }
+
+  /**
+   * Authorizes an invocation a state machine makes with its role (a Task state's lambda:InvokeFunction, in process);
+   * resolves with AWS's refusal message, or undefined when allowed.
+   */
+  async authorizeStateMachineInvoke(machine: { name: string; roleArn: string }, functionName: string): Promise<string | undefined> {
+    if (!this.enforce) return undefined;
+    const roleName = machine.roleArn.split('/').pop() ?? machine.roleArn;
+    const identity: Identity = {
+      functionName: `states:${machine.name}`,
+      roleArn: machine.roleArn,
+      principal: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${roleName}/${machine.name}`,
+    };
+    const [check] = lambdaChecks(
+      { path: `/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`, body: {} },
+      { region: LOCAL_REGION, account: LOCAL_ACCOUNT },
+    );
+    if (!check) return undefined;
+    const decision = await this.decide(identity, check);
+    if (decision.decision === 'allow') return undefined;
+    return `User: ${identity.principal} is not authorized to perform: ${check.action} on resource: ${check.resource} because no identity-based policy allows the ${check.action} action`;
   }
 
   /**

@@ -8,7 +8,7 @@ import { closeServer, LOOPBACK, readBody } from '../../runtime/net';
 import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
 import { generatedName, type LocalService } from '../service';
 import { checkDefinition, prepareForInterpreter, readDefinition } from './definition';
-import { SfnApiError } from './errors';
+import { SfnApiError, TaskFailure } from './errors';
 import { type ExecutionStatus, type HistoryEvent, LocalExecution, type LocalInvoker, type LocalStateMachine } from './execution';
 import { TaskTokens } from './task-tokens';
 
@@ -22,6 +22,11 @@ export interface StepFunctionsServiceOptions {
   readonly invoke: LocalInvoker;
   /** Authorizes each API request with IAM (the runtime's IamService). @default none: every request proceeds */
   readonly authorize?: RequestAuthorizer;
+  /**
+   * Authorizes a Task state's lambda:InvokeFunction with the state machine's role (the runtime's IamService); resolves
+   * with AWS's refusal message, or undefined when allowed. @default none: every invocation proceeds
+   */
+  readonly authorizeInvoke?: (machine: { name: string; roleArn: string }, functionName: string) => Promise<string | undefined>;
   /**
    * Multiplies every Retry interval of every definition (backoff and jitter still apply). Tests may set 0.01;
    * normal use keeps the deployed intervals. @default 1
@@ -149,10 +154,25 @@ export class StepFunctionsService implements LocalService {
       if (existing.status === 'RUNNING' && existing.input === text) return { executionArn, startDate: existing.startDate };
       throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const execution = new LocalExecution(machine, name, executionArn, text, this.options.invoke, this.tokens);
+    const execution = new LocalExecution(machine, name, executionArn, text, this.invokerFor(machine), this.tokens);
     this.executions.set(executionArn, execution);
     execution.start();
     return { executionArn, startDate: execution.startDate };
+  }
+
+  /** Invokes with the state machine's role: a refused lambda:InvokeFunction fails the task as Lambda's 403 does. */
+  private invokerFor(machine: LocalStateMachine): LocalInvoker {
+    const authorize = this.options.authorizeInvoke;
+    if (!authorize) return this.options.invoke;
+    return async (functionName, payload) => {
+      const refused = await authorize(machine, functionName);
+      if (refused)
+        throw new TaskFailure(
+          'Lambda.AWSLambdaException',
+          `${refused} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: ${randomUUID()}; Proxy: null)`,
+        );
+      return this.options.invoke(functionName, payload);
+    };
   }
 
   describeExecution(input: { executionArn?: string }): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { DocsServer } from './docs-server';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -64,6 +65,8 @@ export interface StartupTimings {
 /** Written to .stockade/endpoints.json; its shape is part of the API contract. */
 export interface Endpoints {
   apiUrl: string;
+  /** The API reference page (docs/api/index.html), served at /docs. */
+  docsUrl?: string;
   region: string;
   /** Sign in here with the real Cognito API (USER_PASSWORD_AUTH, then SOFTWARE_TOKEN_MFA where enrolled). */
   cognito?: { endpoint: string; userPoolId: string; clientId: string; localDataDirectory: string };
@@ -256,6 +259,9 @@ export class LocalRuntime {
       if (model.routes.some((r) => r.httpMethod === 'POST' && r.resourcePath === '/webhooks/stripe'))
         stripe.configure({ webhookUrl: `${api.url}/webhooks/stripe` });
       inventory.configure({ apiUrl: api.url });
+      const docs = new DocsServer();
+      await docs.start();
+      started.push(docs);
 
       const pool = assembly.resourcesOfType('AWS::Cognito::UserPool')[0];
       const appClient = assembly.resourcesOfType('AWS::Cognito::UserPoolClient')[0];
@@ -275,6 +281,7 @@ export class LocalRuntime {
 
       const endpoints: Endpoints = {
         apiUrl: api.url,
+        docsUrl: `${docs.url}/docs`,
         region: LOCAL_REGION,
         ...(identity ? { cognito: identity } : {}),
         ...(users ? { users } : {}),
@@ -333,6 +340,7 @@ export class LocalRuntime {
     );
     return [
       `${'REST API'.padEnd(16)} ${this.api.url}  (${this.api.routes.length} methods of API stage ${this.api.stageName})`,
+      ...(this.endpoints.docsUrl ? [`${'API reference'.padEnd(16)} ${this.endpoints.docsUrl}`] : []),
       ...cognito.describe(),
       ...dynamodb.describe(),
       ...sqs.describe(),

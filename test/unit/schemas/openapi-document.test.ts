@@ -4,6 +4,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import packageJson from '../../../package.json';
 import { ROUTE_POLICIES } from '../../../shared/domain/access/route-policies';
 import { documentedRoutes, openApiDocument } from '../../../shared/openapi/document';
+import { referencePage } from '../../../shared/openapi/reference-page';
 
 const FILE = path.join(__dirname, '../../../docs/openapi.json');
 const committed = JSON.parse(readFileSync(FILE, 'utf8')) as {
@@ -15,6 +16,11 @@ describe('the OpenAPI document', () => {
   it('docs/openapi.json is what `npm run openapi` writes from the schemas today', () => {
     // A failure here means a schema, route or response changed: run `npm run openapi` and commit docs/openapi.json.
     expect(committed).toEqual(openApiDocument({ version: packageJson.version }));
+  });
+
+  it('docs/api/index.html is the reference page of that document', () => {
+    // Stale: run `npm run openapi` and commit docs/api/index.html.
+    expect(readFileSync(path.join(__dirname, '../../../docs/api/index.html'), 'utf8')).toBe(referencePage(committed));
   });
 
   it('validates as OpenAPI 3.1', async () => {

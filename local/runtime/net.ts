@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer, Socket } from 'node:net';
-import type { IncomingMessage, Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -58,4 +58,29 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * An HTTP server on 127.0.0.1 (a free port) that hands every request to `handle`: the shell of each local endpoint
+ * Stockade writes itself (Lambda Invoke, Secrets Manager, the authorizing proxies), which keep only their handler.
+ */
+export class LoopbackHttpServer {
+  private server?: Server;
+  private port = 0;
+
+  constructor(private readonly handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {}
+
+  get endpoint(): string {
+    return `http://${LOOPBACK}:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const server = createHttpServer((req, res) => void this.handle(req, res));
+    this.port = await listenOnLoopback(server);
+    this.server = server;
+  }
+
+  stop(): Promise<void> {
+    return closeServer(this.server);
+  }
 }

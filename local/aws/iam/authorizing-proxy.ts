@@ -1,5 +1,5 @@
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenOnLoopback, LOOPBACK, readBody } from '../../runtime/net';
+import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { LOOPBACK, LoopbackHttpServer, readBody } from '../../runtime/net';
 import type { AuthorizeInput, Refusal } from './iam';
 import type { IamServiceName } from './request-mapping';
 
@@ -18,8 +18,7 @@ export function sendRefusal(res: ServerResponse, refusal: Refusal): void {
  * proxy's address), and its answer streamed back.
  */
 export class AuthorizingProxy {
-  private server?: Server;
-  private port = 0;
+  private readonly http = new LoopbackHttpServer((req, res) => this.handle(req, res));
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
   constructor(
@@ -29,17 +28,15 @@ export class AuthorizingProxy {
   ) {}
 
   get endpoint(): string {
-    return `http://${LOOPBACK}:${this.port}`;
+    return this.http.endpoint;
   }
 
-  async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.port = await listenOnLoopback(server);
-    this.server = server;
+  start(): Promise<void> {
+    return this.http.start();
   }
 
   async stop(): Promise<void> {
-    await closeServer(this.server);
+    await this.http.stop();
     this.agent.destroy();
   }
 

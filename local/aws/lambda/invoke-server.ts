@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenOnLoopback, LOOPBACK, readBody } from '../../runtime/net';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { LoopbackHttpServer, readBody } from '../../runtime/net';
 import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
 import type { LambdaService } from './lambda-service';
 
@@ -9,8 +9,7 @@ import type { LambdaService } from './lambda-service';
  * A handler error answers 200 with X-Amz-Function-Error: Unhandled, as Lambda does.
  */
 export class LambdaInvokeServer {
-  private server?: Server;
-  private port = 0;
+  private readonly http = new LoopbackHttpServer((req, res) => this.handle(req, res));
 
   constructor(
     private readonly lambdas: LambdaService,
@@ -18,17 +17,15 @@ export class LambdaInvokeServer {
   ) {}
 
   get endpoint(): string {
-    return `http://${LOOPBACK}:${this.port}`;
+    return this.http.endpoint;
   }
 
-  async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.port = await listenOnLoopback(server);
-    this.server = server;
+  start(): Promise<void> {
+    return this.http.start();
   }
 
   async stop(): Promise<void> {
-    await closeServer(this.server);
+    await this.http.stop();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { TemplateResource } from '../../runtime/assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../../runtime/intrinsics';
 import type { InvokeOutcome } from '../lambda/local-function';
-import { closeServer, listenOnLoopback, LOOPBACK, readBody } from '../../runtime/net';
+import { LoopbackHttpServer, readBody } from '../../runtime/net';
 import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
 import { generatedName, type LocalService } from '../service';
 
@@ -65,8 +65,7 @@ export type LocalSecretValue = (secret: { name: string; tags: Record<string, str
 export class SecretsManagerService implements LocalService {
   readonly name = 'Secrets Manager';
   readonly resourceTypes = ['AWS::SecretsManager::Secret', 'AWS::SecretsManager::RotationSchedule'] as const;
-  private server?: Server;
-  private port = 0;
+  private readonly http = new LoopbackHttpServer((req, res) => this.handle(req, res));
   private readonly secrets = new Map<string, StoredSecret>();
 
   constructor(
@@ -75,13 +74,11 @@ export class SecretsManagerService implements LocalService {
   ) {}
 
   get endpoint(): string {
-    return `http://${LOOPBACK}:${this.port}`;
+    return this.http.endpoint;
   }
 
-  async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.port = await listenOnLoopback(server);
-    this.server = server;
+  start(): Promise<void> {
+    return this.http.start();
   }
 
   physical(resource: TemplateResource): ResolvedResource {
@@ -136,7 +133,7 @@ export class SecretsManagerService implements LocalService {
   }
 
   async stop(): Promise<void> {
-    await closeServer(this.server);
+    await this.http.stop();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -75,17 +75,9 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
       const decision = decideAdjustment(state, adjustment, at);
       if (decision.kind !== 'apply') return decision;
       const { update } = decision;
+      // Recorded as a provider's applied update is, with the vendor's reason (an applied adjustment is never clamped).
       const entry: InventoryLedgerEntry = {
-        sku: update.sku,
-        at,
-        providerId: update.providerId,
-        eventId: update.eventId,
-        externalSku: update.externalSku,
-        version: update.version,
-        outcome: 'apply',
-        before: state.onHand,
-        after: decision.onHand,
-        reported: decision.onHand,
+        ...entryOf(update, at, state, { kind: 'apply', onHand: decision.onHand, clamped: false }),
         reason: adjustment.reason,
       };
       try {

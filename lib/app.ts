@@ -6,6 +6,7 @@ import type { StageConfig } from './config/stage-config';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { DataStack } from './stacks/data-stack';
+import { DeployAccessStack } from './stacks/deploy-access-stack';
 import { InventoryStack } from './stacks/inventory-stack';
 import { MessagingStack } from './stacks/messaging-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
@@ -21,6 +22,8 @@ export interface StockadeStacks {
   readonly inventory: InventoryStack;
   readonly api: ApiStack;
   readonly observability: ObservabilityStack;
+  /** GitHub OIDC and the CI deploy role: deployed by hand once per account, never by the pipeline. */
+  readonly deployAccess: DeployAccessStack;
 }
 
 /** Stack name for a concern, e.g. Stockade-prod-Data. */
@@ -84,10 +87,12 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     alarmTopic: messaging.alarmTopic,
   });
 
-  for (const stack of [secrets, data, messaging, auth, workflow, inventory, api, observability]) {
+  const deployAccess = new DeployAccessStack(app, stackName(config, 'DeployAccess'), { ...common('DeployAccess'), config });
+
+  for (const stack of [secrets, data, messaging, auth, workflow, inventory, api, observability, deployAccess]) {
     Tags.of(stack).add('stockade:stage', config.stage);
     Tags.of(stack).add('stockade:component', stack.stackName.split('-').pop() ?? 'unknown');
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new ServerlessChecks(app));
-  return { secrets, data, messaging, auth, workflow, inventory, api, observability };
+  return { secrets, data, messaging, auth, workflow, inventory, api, observability, deployAccess };
 }

@@ -120,6 +120,31 @@ export const StageConfigSchema = z
       /** How long the previous inventory HMAC secret is still accepted after a rotation, so in-flight webhooks pass. */
       inventoryGraceHours: integer(1, 24 * 7),
     }),
+    /**
+     * Who may deploy this stage from CI (Stockade-<stage>-DeployAccess): the GitHub repository whose workflow jobs, run
+     * in the GitHub environment named after the stage, may assume the deploy role through GitHub's OIDC provider.
+     */
+    github: z.strictObject({
+      /** `owner/repo`, exactly as GitHub spells it: no wildcard, no pattern (the trust policy pins this repository). */
+      repository: z.string().check(z.regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, 'must be owner/repo, with no wildcard')),
+      /**
+       * An account holds one OIDC provider per issuer URL: `create` adds GitHub's provider in this stack; where the
+       * account already has one (another stage in the same account, or another project), import it by ARN instead.
+       */
+      oidcProvider: z.union([
+        z.literal('create'),
+        z.strictObject({
+          importArn: z
+            .string()
+            .check(
+              z.regex(
+                /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+                "must be the ARN of the account's token.actions.githubusercontent.com provider",
+              ),
+            ),
+        }),
+      ]),
+    }),
     /** Inventory providers that may call POST /webhooks/inventory/{providerId}; each gets its own HMAC secret. */
     inventoryProviders: z.array(z.string().check(z.regex(/^[a-z0-9-]{3,40}$/))).check(z.minLength(0)),
   })

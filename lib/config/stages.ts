@@ -3,6 +3,12 @@ import { STAGES, type Stage, type StageConfig, StageConfigSchema } from './stage
 
 type StageDefaults = Omit<StageConfig, 'stage' | 'env'>;
 
+/**
+ * The repository whose workflows deploy Stockade. Set it to yours before deploying any DeployAccess stack: the deploy
+ * roles trust exactly this repository (docs/operations.md, "From a new account to a pipeline-deployed prod").
+ */
+const GITHUB_REPOSITORY = 'stockade-commerce/stockade';
+
 /** The per-stage settings. Change them here; `npm test` snapshots the resolved result per stage. */
 export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
   dev: {
@@ -27,6 +33,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     },
     secrets: { inventoryRotationDays: 30, inventoryGraceHours: 24 },
     inventoryProviders: ['acme-warehouse', 'north-supply'],
+    github: { repository: GITHUB_REPOSITORY, oidcProvider: 'create' },
   },
   staging: {
     removalPolicy: 'retain',
@@ -50,6 +57,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     },
     secrets: { inventoryRotationDays: 30, inventoryGraceHours: 24 },
     inventoryProviders: ['acme-warehouse'],
+    github: { repository: GITHUB_REPOSITORY, oidcProvider: 'create' },
   },
   prod: {
     removalPolicy: 'retain',
@@ -73,6 +81,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     },
     secrets: { inventoryRotationDays: 30, inventoryGraceHours: 24 },
     inventoryProviders: ['acme-warehouse'],
+    github: { repository: GITHUB_REPOSITORY, oidcProvider: 'create' },
   },
 };
 

@@ -109,6 +109,8 @@ export const TEMPLATE_ONLY_TYPES = new Set([
   'AWS::IAM::Role',
   'AWS::IAM::Policy',
   'AWS::IAM::ManagedPolicy',
+  // The DeployAccess stack's GitHub OIDC provider: CI's way into an account, nothing a function calls.
+  'AWS::IAM::OIDCProvider',
   'AWS::Logs::LogGroup',
   'AWS::WAFv2::WebACL',
   'AWS::WAFv2::WebACLAssociation',

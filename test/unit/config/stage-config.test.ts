@@ -6,6 +6,12 @@ describe.each(STAGES)('resolveStageConfig(%s)', (stage) => {
     expect(resolveStageConfig({ stage })).toMatchSnapshot();
   });
 
+  test("may import the account's existing GitHub OIDC provider instead of creating one", () => {
+    const importArn = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
+    const github = { repository: 'owner/repo', oidcProvider: { importArn } };
+    expect(resolveStageConfig({ stage, overrides: { github } }).github.oidcProvider).toEqual({ importArn });
+  });
+
   test('takes account and region from the CDK environment', () => {
     expect(resolveStageConfig({ stage, account: '123456789012', region: 'eu-west-1' }).env).toEqual({ account: '123456789012', region: 'eu-west-1' });
   });
@@ -48,6 +54,20 @@ describe('resolveStageConfig rejects invalid input, naming what is wrong', () =>
   test('an unknown reconciliation remedy', () => {
     const payments = { secretCacheSeconds: 60, reconciliation: { everyMinutes: 60, windowHours: 72, stuckAfterMinutes: 30, remedies: ['refund-everything'] } };
     expect(() => resolveStageConfig({ stage: 'dev', overrides: { payments } as never })).toThrow(/payments\.reconciliation\.remedies\.0/);
+  });
+
+  test.each(['owner/*', '*/stockade', 'owner/repo:ref:refs/heads/main', 'owner', 'owner/repo/extra', ''])(
+    'a GitHub repository that is not one owner/repo (%j)',
+    (repository) => {
+      expect(() => resolveStageConfig({ stage: 'prod', overrides: { github: { repository, oidcProvider: 'create' } } })).toThrow(
+        /github\.repository: must be owner\/repo, with no wildcard/,
+      );
+    },
+  );
+
+  test("an imported OIDC provider ARN that is not GitHub's provider", () => {
+    const github = { repository: 'owner/repo', oidcProvider: { importArn: 'arn:aws:iam::123456789012:oidc-provider/accounts.google.com' } };
+    expect(() => resolveStageConfig({ stage: 'staging', overrides: { github } })).toThrow(/github\.oidcProvider/);
   });
 
   test('an unknown field (the schema is strict)', () => {

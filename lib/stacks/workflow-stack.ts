@@ -7,6 +7,7 @@ import {
   DefinitionBody,
   Fail,
   IntegrationPattern,
+  JitterType,
   JsonPath,
   LogLevel,
   StateMachine,
@@ -211,12 +212,15 @@ export class WorkflowStack extends Stack {
     payload: TaskInput = TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId') }),
   ): LambdaInvoke {
     const task = new LambdaInvoke(this, id, { lambdaFunction: handler, payload, payloadResponseOnly: true, resultPath, taskTimeout: STEP_TASK_TIMEOUT });
+    // Full jitter: steps that lost the same DynamoDB transaction conflict (a flash sale on one SKU) must not all
+    // come back at the same instant and collide again.
     task.addRetry({
       errors: ['TransientError', ...LAMBDA_SERVICE_ERRORS],
       interval: Duration.seconds(1),
       backoffRate: 2,
       maxAttempts: 6,
       maxDelay: Duration.seconds(20),
+      jitterStrategy: JitterType.FULL,
     });
     task.addRetry({ errors: ['States.Timeout'], interval: Duration.seconds(2), maxAttempts: 2 });
     return task;

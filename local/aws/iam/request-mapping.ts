@@ -3,6 +3,8 @@
  * condition keys. Pure functions of the request, so the mapping is unit-tested on its own (test/unit/local/).
  */
 
+import { queryKey } from '../dynamodb/request-items';
+
 /** One authorization AWS makes for a request; a request may need several (a transaction, implied KMS calls). */
 export interface IamCheck {
   readonly action: string;
@@ -123,22 +125,6 @@ const TRANSACT_ACTIONS: Record<string, string> = {
   ConditionCheck: 'ConditionCheckItem',
   Get: 'GetItem',
 };
-
-/** The partition key a Query names in its KeyConditionExpression (`#pk = :pk` or `pk = :v`), as a key map. */
-function queryKey(body: Record<string, unknown>, attribute: string | undefined): Key | undefined {
-  if (!attribute) return undefined;
-  const legacy = (body.KeyConditions as Record<string, { AttributeValueList?: AttributeValue[] }> | undefined)?.[attribute];
-  if (legacy?.AttributeValueList?.[0]) return { [attribute]: legacy.AttributeValueList[0] };
-  const expression = typeof body.KeyConditionExpression === 'string' ? body.KeyConditionExpression : '';
-  const names = (body.ExpressionAttributeNames ?? {}) as Record<string, string>;
-  const values = (body.ExpressionAttributeValues ?? {}) as Record<string, AttributeValue>;
-  for (const match of expression.matchAll(/([#\w.]+)\s*=\s*(:\w+)|(:\w+)\s*=\s*([#\w.]+)/g)) {
-    const name = match[1] ?? match[4] ?? '';
-    const placeholder = match[2] ?? match[3] ?? '';
-    if ((names[name] ?? name) === attribute && values[placeholder]) return { [attribute]: values[placeholder] };
-  }
-  return undefined;
-}
 
 /** SQS batch operations are authorized as their single-message actions. */
 const SQS_ACTIONS: Record<string, string> = {

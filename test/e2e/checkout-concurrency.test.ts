@@ -135,6 +135,12 @@ describe('checkout under concurrency, end to end', () => {
     }
   };
 
+  /** Transactions the runtime's DynamoDB cancelled with TransactionConflict so far (local/aws/dynamodb/dynamodb-front.ts). */
+  const conflictsSoFar = async (): Promise<number> => {
+    const answer = await fetch(`${endpoints.aws.dynamodb}/_stockade/dynamodb`);
+    return ((await answer.json()) as { conflicts: { transactWrites: number } }).conflicts.transactWrites;
+  };
+
   const sumOf = (orders: Iterable<OrderView>, sku: string) =>
     [...orders].reduce((sum, o) => sum + o.lines.filter((l) => l.sku === sku).reduce((s, l) => s + l.quantity, 0), 0);
 
@@ -146,6 +152,7 @@ describe('checkout under concurrency, end to end', () => {
       'never oversells (seed %i); paid orders take their stock for good',
       async (seed) => {
         const started = Date.now();
+        const conflictsBefore = await conflictsSoFar();
         const rng = mulberry32(seed);
         const sku = `RACE-${tag}-${seed}`;
         await createSkus(`Race ${seed}`, [{ sku, stock: STOCK }]);
@@ -171,6 +178,9 @@ describe('checkout under concurrency, end to end', () => {
         const accepted = Date.now();
 
         const views = await settle(placed);
+        // The reservations on the one SKU item overlapped, and DynamoDB cancelled some of them (TransactionConflict);
+        // the ledger's and the saga's retries carried every one of them to AWAITING_PAYMENT or out of stock.
+        expect(await conflictsSoFar()).toBeGreaterThan(conflictsBefore);
         const held = [...views.values()].filter((o) => o.status === 'AWAITING_PAYMENT');
         const failed = [...views.values()].filter((o) => o.status === 'FAILED');
         expect(held.length + failed.length).toBe(placed.length);

@@ -18,7 +18,14 @@ export async function prepareStage(opts: CheckoutOptions): Promise<void> {
 /** Boots the local runtime with demo data, runs `use` on it and stops it afterwards, also on error or Ctrl-C. */
 export async function withLocalRuntime(opts: CheckoutOptions, startedAt: number, use: (runtime: LocalRuntime) => Promise<void>): Promise<void> {
   log('Starting the local runtime (DynamoDB Local, cognito-local, SQS, Step Functions, Lambda workers, stand-ins; demo data)...');
-  const runtime = await LocalRuntime.start({ cdkOut: CDK_OUT, stage: opts.stage, stateDirectory: STATE_DIRECTORY, seedDemoData: true, throttle: false });
+  const runtime = await LocalRuntime.start({
+    cdkOut: CDK_OUT,
+    stage: opts.stage,
+    stateDirectory: STATE_DIRECTORY,
+    seedDemoData: true,
+    throttle: false,
+    wafRateRules: false,
+  });
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= runtime.stop());
   const onSignal = (signal: NodeJS.Signals) => {

@@ -21,6 +21,8 @@ Synthesizes a stage and plays it on this machine (127.0.0.1), from the synthesiz
   --verbose                   print function logs here too (they are always in <state-dir>/logs)
   --no-demo-data              do not seed the demo catalog (demo users are always created)
   --no-throttle               do not play the stage's API throttle (for load tests and benchmarks above its rate)
+  --no-waf-rate-rules         do not play the web ACL's rate-based rules (its other rules still apply); their
+                              5-minute windows scale with STOCKADE_WAF_WINDOW_SCALE (e.g. 0.01: 3 seconds)
   -h, --help                  this help`;
 
 // Lambda runs Node 24; the SDK's warning about this machine's Node 20 says nothing about the deployed system.
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
       verbose: { type: 'boolean', default: false },
       'no-demo-data': { type: 'boolean', default: false },
       'no-throttle': { type: 'boolean', default: false },
+      'no-waf-rate-rules': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -83,6 +86,7 @@ async function main(): Promise<void> {
     echoLogs: values.verbose,
     seedDemoData: !values['no-demo-data'],
     throttle: !values['no-throttle'],
+    wafRateRules: !values['no-waf-rate-rules'],
     assemblyReady: synthesis,
   });
   const synthesized = await synthesis;

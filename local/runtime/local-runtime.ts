@@ -6,6 +6,8 @@ import { PROVIDER_ID_TAG, SECRET_KIND_TAG, type SecretKind } from '../../lib/con
 import { parseInventoryHmacSecret } from '../../shared/domain/inventory/hmac-secrets';
 import { readRestApis } from '../aws/apigw/rest-api-model';
 import { RestApiServer } from '../aws/apigw/rest-api-server';
+import { WebAcl } from '../aws/waf/web-acl';
+import { readWebAcl } from '../aws/waf/web-acl-model';
 import { CloudAssembly, type TemplateResource } from './assembly';
 import { IntrinsicResolver, LOCAL_REGION } from './intrinsics';
 import { lambdaAuthorizer } from '../aws/apigw/lambda-authorizer';
@@ -47,6 +49,13 @@ export interface LocalRuntimeOptions {
   readonly iam?: boolean;
   /** Play the stage's API throttle (429 once its token bucket is empty). @default true */
   readonly throttle?: boolean;
+  /** Play the web ACL's rate-based rules (its other rules are always played). @default true */
+  readonly wafRateRules?: boolean;
+  /**
+   * Multiplies the evaluation window of the web ACL's rate-based rules (5 minutes by default), so that a test can
+   * watch one pass. @default STOCKADE_WAF_WINDOW_SCALE, else 1
+   */
+  readonly wafWindowScale?: number;
   /**
    * Resolves once `cdkOut` holds the assembly (e.g. a synthesis still running): the emulators that do not depend on
    * the template (DynamoDB Local's JVM, SQS) start meanwhile. @default already there
@@ -112,7 +121,6 @@ export const TEMPLATE_ONLY_TYPES = new Set([
   // The DeployAccess stack's GitHub OIDC provider: CI's way into an account, nothing a function calls.
   'AWS::IAM::OIDCProvider',
   'AWS::Logs::LogGroup',
-  'AWS::WAFv2::WebACL',
   'AWS::WAFv2::WebACLAssociation',
   'AWS::WAFv2::LoggingConfiguration',
   'AWS::CloudWatch::Alarm',
@@ -144,6 +152,7 @@ export class LocalRuntime {
   ) {}
 
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    const wafWindowScale = options.wafWindowScale ?? wafWindowScaleFromEnv();
     usePidFile(path.join(options.stateDirectory, 'pids.json'));
     const started: Array<{ stop(): Promise<void> }> = [];
     const stopAll = async () => {
@@ -248,12 +257,15 @@ export class LocalRuntime {
       const models = readRestApis(assembly, resolver);
       if (models.length !== 1) throw new Error(`Expected one REST API in stage ${options.stage}, found ${models.length}`);
       const model = models[0] as NonNullable<(typeof models)[0]>;
+      const aclModel = readWebAcl(assembly, model.restApiLogicalId, model.stackName);
+      const webAcl = aclModel ? new WebAcl(aclModel, { rateRules: options.wafRateRules !== false, windowScale: wafWindowScale }) : undefined;
       const api = new RestApiServer({
         model,
         lambdas,
         authorizer: lambdaAuthorizer(assembly, model, lambdas),
         port: options.apiPort,
         throttle: options.throttle !== false,
+        ...(webAcl ? { webAcl } : {}),
       });
       await api.start();
       started.push(api);
@@ -312,7 +324,7 @@ export class LocalRuntime {
       writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
       return new LocalRuntime(
         assembly,
-        { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe, fulfilment, inventory, schedules, iam },
+        { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe, fulfilment, inventory, schedules, iam, webAcl },
         api,
         endpoints,
         started,
@@ -332,6 +344,7 @@ export class LocalRuntime {
     const played = new Set<string>([
       'AWS::Lambda::EventSourceMapping',
       'AWS::Events::Rule',
+      ...(this.services.webAcl ? ['AWS::WAFv2::WebACL', 'AWS::WAFv2::IPSet'] : []),
       ...[dynamodb, sqs, secrets, cognito, stepFunctions, lambdas].flatMap((s) => [...s.resourceTypes]),
     ]);
     const unplayed = new Set(
@@ -351,6 +364,7 @@ export class LocalRuntime {
       ...lambdas.describe(),
       ...eventSources.describe(),
       ...this.services.iam.describe(),
+      ...(this.services.webAcl?.describe() ?? []),
       ...this.services.stripe.describe(),
       ...this.services.fulfilment.describe(),
       ...this.services.inventory.describe(),
@@ -378,6 +392,8 @@ export interface RuntimeServices {
   readonly inventory: InventoryProviderStandIn;
   readonly schedules: ScheduleService;
   readonly iam: IamService;
+  /** The web ACL played in front of the REST API, when the template associates one with its stage. */
+  readonly webAcl?: WebAcl;
 }
 
 function resourcesFor(assembly: CloudAssembly, service: LocalService): TemplateResource[] {
@@ -422,4 +438,13 @@ function inventoryGraceHours(assembly: CloudAssembly): number {
     if (value !== undefined && Number.isFinite(Number(value))) return Number(value);
   }
   return 24;
+}
+
+/** STOCKADE_WAF_WINDOW_SCALE: a positive factor for the web ACL's rate-based windows (1 when unset). */
+function wafWindowScaleFromEnv(): number {
+  const raw = process.env.STOCKADE_WAF_WINDOW_SCALE;
+  if (raw === undefined || raw === '') return 1;
+  const scale = Number(raw);
+  if (!Number.isFinite(scale) || scale <= 0) throw new Error(`STOCKADE_WAF_WINDOW_SCALE must be a positive number, such as 0.01 (got "${raw}")`);
+  return scale;
 }

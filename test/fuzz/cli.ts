@@ -58,7 +58,7 @@ async function main(): Promise<number> {
       cdkOut = path.join(stateDirectory, 'cdk.out');
       process.stderr.write(`fuzz: synthesizing the dev stage and starting a runtime in ${path.relative(PROJECT_ROOT, stateDirectory)} ...\n`);
       await synthesizeStage({ stage: 'dev', outdir: cdkOut });
-      runtime = await startRuntimeProcess({ cdkOut, stateDirectory, extraArgs: ['--no-throttle'] });
+      runtime = await startRuntimeProcess({ cdkOut, stateDirectory, extraArgs: ['--no-throttle', '--no-waf-rate-rules'] });
       endpointsFile = runtime.endpointsFile;
     }
     const result = await fuzzStockade({

@@ -20,6 +20,8 @@ export async function startRuntimeProcess(options: {
   stage?: string;
   timeoutMs?: number;
   extraArgs?: readonly string[];
+  /** Environment variables for the runtime, beyond this process's own (e.g. STOCKADE_WAF_WINDOW_SCALE). */
+  env?: Readonly<Record<string, string>>;
 }): Promise<RuntimeProcess> {
   const endpointsFile = path.join(options.stateDirectory, 'endpoints.json');
   rmSync(endpointsFile, { force: true });
@@ -38,7 +40,7 @@ export async function startRuntimeProcess(options: {
       options.stateDirectory,
       ...(options.extraArgs ?? []),
     ],
-    { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+    { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
   );
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));

@@ -7,6 +7,8 @@ import type { LambdaService } from '../lambda/lambda-service';
 import { closeServer, listenOnLoopback, LOOPBACK } from '../../runtime/net';
 import { type GatewayAnswer, type GatewayRequestContext, renderFrontDoorResponse, renderGatewayResponse } from './gateway-response';
 import { BodyModels, TokenBucket } from './edge-checks';
+import type { WafRequest, WebAcl } from '../waf/web-acl';
+import type { CustomBlockResponse } from '../waf/web-acl-model';
 import type { ApiRoute, RestApiModel } from './rest-api-model';
 import {
   dataRecord,
@@ -54,6 +56,12 @@ export interface RestApiServerOptions {
    * @default true
    */
   readonly throttle?: boolean;
+  /**
+   * The web ACL the template associates with the stage, played in front of everything the API does: a request it
+   * blocks is answered with the rule's custom response, or the API's WAF_FILTERED gateway response, and never
+   * reaches an authorizer or a function.
+   */
+  readonly webAcl?: WebAcl;
 }
 
 interface MatchedRoute {
@@ -70,9 +78,10 @@ interface ReadRequest {
 }
 
 /**
- * Serves the synthesized REST API on loopback the way API Gateway does: routes and methods from the template,
- * required request parameters, the 10 MB payload limit, REST proxy events of the real shape to the function the
- * template integrates, proxy-response validation, integration timeouts and the template's gateway responses.
+ * Serves the synthesized REST API on loopback the way API Gateway does: the stage's web ACL in front, routes and
+ * methods from the template, required request parameters, the 10 MB payload limit, REST proxy events of the real
+ * shape to the function the template integrates, proxy-response validation, integration timeouts and the
+ * template's gateway responses.
  */
 export class RestApiServer {
   private server?: Server;
@@ -127,10 +136,6 @@ export class RestApiServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const target = parseRequestTarget(req.url ?? '/');
     if (!target) return this.write(res, requestId, this.frontDoor(400, { requestId, path: '/', httpMethod: method }));
-    if (this.throttle && !this.throttle.take()) {
-      req.resume();
-      return this.gatewayResponse(res, 'THROTTLED', { requestId, method, target, headers: headerParameters(req.rawHeaders) });
-    }
     if (headerValuesSize(req.rawHeaders) > MAX_HEADER_VALUES_BYTES) {
       // API Gateway REST's quota "Total combined size of all header values: 10240 bytes" (developer guide, REST API
       // quotas). What it answers beyond it is not documented; users behind it report 431 Request Header Fields Too
@@ -148,6 +153,16 @@ export class RestApiServer {
       if (size > MAX_PAYLOAD_BYTES) return this.gatewayResponse(res, 'REQUEST_TOO_LARGE', request);
       chunks.push(chunk as Buffer);
     }
+    // The web ACL sees the request first (before throttling, routing and authorizers: AWS WAF is "evaluated before
+    // other access control features"), once API Gateway's own front door has accepted its size.
+    if (this.options.webAcl) {
+      const verdict = this.options.webAcl.evaluate(this.wafRequest(req, request, Buffer.concat(chunks)));
+      if (verdict.action === 'block') {
+        if (!verdict.custom) return this.gatewayResponse(res, 'WAF_FILTERED', request);
+        return this.writeCustomBlock(res, requestId, verdict.custom);
+      }
+    }
+    if (this.throttle && !this.throttle.take()) return this.gatewayResponse(res, 'THROTTLED', request);
     const segments = decodePath(target.path);
     if (!segments) {
       // API Gateway REST refuses a path whose percent-encoding is malformed with its own 400 and never reaches the
@@ -322,6 +337,35 @@ export class RestApiServer {
         stage: stageName,
       },
     } as APIGatewayProxyEvent;
+  }
+
+  /** The request as AWS WAF inspects it: the connection's address, and the URI path as on the execute-api host. */
+  private wafRequest(req: IncomingMessage, request: ReadRequest, body: Buffer): WafRequest {
+    const raw = req.url ?? '/';
+    const query = raw.indexOf('?');
+    const headers: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
+    return {
+      sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+      method: request.method,
+      uriPath: `/${this.options.model.stageName}${request.target.path}`,
+      queryString: query < 0 ? '' : raw.slice(query + 1),
+      headers,
+      body,
+    };
+  }
+
+  /** A Block action's custom response, which AWS WAF sends instead of anything the API would answer. */
+  private writeCustomBlock(res: ServerResponse, requestId: string, custom: CustomBlockResponse): void {
+    const contentTypes: Record<string, string> = { APPLICATION_JSON: 'application/json', TEXT_HTML: 'text/html', TEXT_PLAIN: 'text/plain' };
+    const body = custom.body?.content ?? '';
+    res.writeHead(custom.status, {
+      ...custom.headers,
+      ...(custom.body ? { 'Content-Type': contentTypes[custom.body.contentType] ?? 'text/plain' } : {}),
+      'x-amzn-RequestId': requestId,
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(body);
   }
 
   /** The $context of a request for a gateway response; `path` is the request path without the query string. */

@@ -30,7 +30,14 @@ export interface RawResult {
 interface HotResult {
   readonly attempts: number;
   readonly reserved: number;
+  /** TransactWriteItems DynamoDB cancelled with TransactionConflict (the ledger's own retries included). */
   readonly conflicts: number;
+  /** Reservations that still lost after the ledger's retries (TransientError), and were tried again as the saga does. */
+  readonly sagaRetries: number;
+  /** Reservations that lost every attempt. */
+  readonly gaveUp: number;
+  /** Units the SKU item says are reserved beyond the reservations that succeeded (0: nothing oversold or lost). */
+  readonly oversold: number;
   readonly seconds: number;
   readonly other: string[];
 }
@@ -70,7 +77,7 @@ export async function rawPhase(ctx: BenchContext, opts: CheckoutOptions, cpu: ()
       concurrency: opts.concurrency,
     };
     const spread = await reserveDistinct(reserver, distinct, cpu);
-    return { ...spread, hot: await reserveHot(reserver, hot) };
+    return { ...spread, hot: await reserveHot(reserver, hot, ctx, scratch.catalog, ddb) };
   } finally {
     for (const table of created) await ddb.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
     ddb.destroy();
@@ -140,25 +147,56 @@ async function reserveDistinct(r: Reserver, distinct: readonly Reservation[], cp
   return { transactions: distinct.length, reserved, failed, seconds, latencyMs, cpu: coresBusy(cpuBefore, cpu()) };
 }
 
-/** Reserves the one hot SKU for every hot order, `concurrency` at a time and without retries, counting conflicts. */
-async function reserveHot(r: Reserver, hot: readonly Reservation[]): Promise<HotResult> {
-  log(`  ${hot.length} reservations on one hot SKU, ${r.concurrency} at a time, no retries...`);
+/** Attempts a saga step gets (its Retry's MaxAttempts, plus the first). */
+const SAGA_ATTEMPTS = 7;
+
+/**
+ * Reserves the one hot SKU for every hot order, `concurrency` at a time, as the saga does: the ledger retries a
+ * conflicted transaction twice itself, and what still conflicts (TransientError) is tried again after a full-jitter
+ * wait (scaled down from the saga's 1 s base to keep the run short). Counts the conflicts DynamoDB answered, then
+ * reads the SKU item: what it says is reserved must be exactly what succeeded.
+ */
+async function reserveHot(r: Reserver, hot: readonly Reservation[], ctx: BenchContext, catalog: string, ddb: DynamoDBClient): Promise<HotResult> {
+  log(`  ${hot.length} reservations on one hot SKU, ${r.concurrency} at a time, retried as the saga does...`);
+  const front = ctx.runtime.services.dynamodb.front;
+  const conflictsBefore = front.conflicts.transactWrites;
   let reserved = 0;
-  let conflicts = 0;
+  let sagaRetries = 0;
+  let gaveUp = 0;
   const other: string[] = [];
   const t1 = performance.now();
   await pool(hot.length, r.concurrency, async (i) => {
     const d = hot[i] as Reservation;
-    try {
-      const outcome = await reserveOne(r, d);
-      if (outcome.outcome === 'reserved') reserved += 1;
-      else other.push(outcome.outcome);
-    } catch (error) {
-      if (error instanceof TransientError) conflicts += 1;
-      else other.push((error as Error).name);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await reserveOne(r, d);
+        if (outcome.outcome === 'reserved') reserved += 1;
+        else other.push(outcome.outcome);
+        return;
+      } catch (error) {
+        if (!(error instanceof TransientError)) return void other.push((error as Error).name);
+        if (attempt >= SAGA_ATTEMPTS) return void (gaveUp += 1);
+        sagaRetries += 1;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2_000, 50 * 2 ** attempt)));
+      }
     }
   });
-  return { attempts: hot.length, reserved, conflicts, seconds: (performance.now() - t1) / 1000, other };
+  const seconds = (performance.now() - t1) / 1000;
+  const sku = hot[0]?.sku;
+  const { Item } = sku
+    ? await ddb.send(new GetItemCommand({ TableName: catalog, Key: marshall({ pk: `SKU#${sku}`, sk: 'SKU' }), ConsistentRead: true }))
+    : { Item: undefined };
+  const item = Item ? unmarshall(Item) : { reserved: 0 };
+  return {
+    attempts: hot.length,
+    reserved,
+    conflicts: front.conflicts.transactWrites - conflictsBefore,
+    sagaRetries,
+    gaveUp,
+    oversold: Number(item.reserved) - reserved,
+    seconds,
+    other,
+  };
 }
 
 /** ReserveStock's transaction for one reservation: one unit of its SKU, held until the run's expiry. */

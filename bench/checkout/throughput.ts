@@ -33,6 +33,10 @@ export interface ThroughputPhase {
   /** Execution environments started during the run. */
   readonly coldStarts: number;
   readonly coresBusy: string;
+  /** Requests the runtime's DynamoDB refused with TransactionConflict during the run (each one retried). */
+  readonly conflicts: number;
+  /** The same run again with IAM enforcement off, for its overhead (undefined when the runtime runs without IAM). */
+  readonly withoutIam?: ThroughputResult;
 }
 
 /** What a checkout run has seen so far, shared by the senders and the orders-table watcher. */
@@ -67,10 +71,34 @@ export async function throughputPhase(ctx: BenchContext, opts: CheckoutOptions, 
   invocations.phase = 'throughput';
   const coldBefore = coldStarts(ctx.runtime);
   const cpuBefore = cpu();
+  const conflictsBefore = conflictsSoFar(ctx);
   const result = await checkoutThroughput(ctx, opts);
   const busy = coresBusy(cpuBefore, cpu());
   const coldDuring = coldStarts(ctx.runtime) - coldBefore;
-  return { result, reserveInvocations: invocations.of('throughput').get('ReserveStock')?.count ?? 0, coldStarts: coldDuring, coresBusy: busy };
+  const conflicts = conflictsSoFar(ctx) - conflictsBefore;
+  const measured = {
+    result,
+    reserveInvocations: invocations.of('throughput').get('ReserveStock')?.count ?? 0,
+    coldStarts: coldDuring,
+    coresBusy: busy,
+    conflicts,
+  };
+  const iam = ctx.runtime.services.iam;
+  if (!iam.enforcing) return measured;
+  log(`1/4 the same ${opts.orders} checkouts with IAM enforcement off, for its overhead...`);
+  invocations.phase = 'without-iam';
+  iam.enforcing = false;
+  try {
+    return { ...measured, withoutIam: await checkoutThroughput(ctx, opts) };
+  } finally {
+    iam.enforcing = true;
+  }
+}
+
+/** TransactionConflict refusals the runtime's DynamoDB has answered so far. */
+function conflictsSoFar(ctx: BenchContext): number {
+  const { transactWrites, writes, transactGets } = ctx.runtime.services.dynamodb.front.conflicts;
+  return transactWrites + writes + transactGets;
 }
 
 /** Fires opts.orders checkouts, opts.concurrency at a time, while watching the orders table until each has moved. */

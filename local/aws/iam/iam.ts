@@ -89,7 +89,7 @@ const CACHE_LIMIT = 20_000;
 export class IamService implements LocalService {
   readonly name = 'IAM';
   readonly resourceTypes = ['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::KMS::Key', 'AWS::SQS::QueuePolicy'] as const;
-  private readonly enforce: boolean;
+  private enforce: boolean;
   private readonly identities = new Map<string, Identity>();
   private readonly rolePolicies = new Map<string, Array<{ name: string; policy: PolicyDocument }>>();
   private readonly resourcePolicies = new Map<string, PolicyDocument>();
@@ -97,6 +97,8 @@ export class IamService implements LocalService {
   private readonly secretKeys = new Map<string, string>();
   private readonly partitionKeys = new Map<string, string>();
   private readonly cache = new Map<string, Omit<IamDecision, 'time' | 'function' | 'principal' | 'context'>>();
+  /** The condition keys each role's policies test, by role name (conditionKeysTested). */
+  private readonly testedKeys = new Map<string, ReadonlySet<string>>();
   private log?: WriteStream;
   private assembly?: CloudAssembly;
   private decisions = 0;
@@ -108,6 +110,11 @@ export class IamService implements LocalService {
 
   get enforcing(): boolean {
     return this.enforce;
+  }
+
+  /** Turns enforcement on or off in a running runtime: bench:checkout measures the same load both ways. */
+  set enforcing(on: boolean) {
+    this.enforce = on;
   }
 
   /** The decision log of this run. */
@@ -185,6 +192,7 @@ export class IamService implements LocalService {
       }
     }
     this.readEncryptionAndKeys(resolver);
+    this.testedKeys.clear();
   }
 
   /** The credentials of a function's execution environment, from its logical id; registers its role session. */
@@ -275,7 +283,11 @@ export class IamService implements LocalService {
       'aws:RequestedRegion': LOCAL_REGION,
       ...check.context,
     };
-    const key = `${identity.roleArn}|${check.action}|${check.resource}|${JSON.stringify(check.context)}`;
+    // Request values no policy tests (most LeadingKeys: order ids) cannot change a decision; leaving them out of the
+    // cache key lets one evaluation serve every order instead of one per order.
+    const tested = this.conditionKeysTested(identity.roleArn.split('/').pop() ?? '', check.resource);
+    const decisive = Object.entries(check.context).filter(([name]) => tested.has(standInKey(name).toLowerCase()));
+    const key = `${identity.roleArn}|${check.action}|${check.resource}|${JSON.stringify(decisive)}`;
     let outcome = this.cache.get(key);
     if (!outcome) {
       outcome = await this.evaluate(identity, check, context);
@@ -337,6 +349,21 @@ export class IamService implements LocalService {
     const list = this.rolePolicies.get(roleName) ?? [];
     list.push({ name, policy: withStandInKeys(policy) });
     this.rolePolicies.set(roleName, list);
+    this.testedKeys.delete(roleName);
+  }
+
+  /**
+   * The condition keys (lower case) that could decide a request of this role on this resource: those its own
+   * policies test, and those the resource's policy tests.
+   */
+  private conditionKeysTested(roleName: string, resource: string): ReadonlySet<string> {
+    let own = this.testedKeys.get(roleName);
+    if (!own) {
+      own = conditionKeysOf((this.rolePolicies.get(roleName) ?? []).map((p) => p.policy));
+      this.testedKeys.set(roleName, own);
+    }
+    const resourcePolicy = this.resourcePolicies.get(resource);
+    return resourcePolicy ? new Set([...own, ...conditionKeysOf([resourcePolicy])]) : own;
   }
 
   private async evaluate(
@@ -472,6 +499,17 @@ export class IamService implements LocalService {
  * kms:EncryptionContext:<name> from a request and such a condition never matches. Policies and requests name it by a
  * stand-in it does evaluate with the same operators (a global aws:RequestTag/<name> key no Stockade policy uses).
  */
+/** Every condition key the statements of these policies test, lower case (as IAM compares them). */
+function conditionKeysOf(policies: readonly PolicyDocument[]): ReadonlySet<string> {
+  const keys = new Set<string>();
+  for (const policy of policies) {
+    for (const statement of [policy.Statement].flat() as Array<{ Condition?: Record<string, Record<string, unknown> | undefined> }>) {
+      for (const operator of Object.values(statement.Condition ?? {})) for (const name of Object.keys(operator ?? {})) keys.add(name.toLowerCase());
+    }
+  }
+  return keys;
+}
+
 function standInKey(key: string): string {
   const match = /^kms:EncryptionContext:(.+)$/i.exec(key);
   return match ? `aws:RequestTag/stockade-kms-encryption-context:${match[1]}` : key;

@@ -205,6 +205,10 @@ export class RestApiServer {
     const fn = this.options.lambdas.get(route.integration.functionLogicalId);
     const timeoutMs = route.integration.timeoutMs;
     const outcome = await Promise.race([fn.invoke(event), new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref())]);
+    // The integration's own limit (TimeoutInMillis, API Gateway's 29 s by default) is 504 INTEGRATION_TIMEOUT, and the
+    // function runs on to its own timeout. A function that fails first, its own timeout (Sandbox.Timedout) included,
+    // or that Lambda refuses to run (throttled past its reserved concurrency, a payload over 6 MB) is a failed
+    // integration: INTEGRATION_FAILURE, which proxy integrations answer 502 unless the API configures it.
     if (outcome === 'timeout') return this.gatewayResponse(res, 'INTEGRATION_TIMEOUT', request, route);
     if (!outcome.ok) return this.gatewayResponse(res, 'INTEGRATION_FAILURE', request, route);
 

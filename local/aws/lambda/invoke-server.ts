@@ -2,11 +2,14 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { LoopbackHttpServer, readBody } from '../../runtime/net';
 import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
 import type { LambdaService } from './lambda-service';
+import { type InvokeOutcome, MAX_SYNC_REQUEST_BYTES, requestTooLarge } from './local-function';
 
 /**
  * The Lambda Invoke API (POST /2015-03-31/functions/{FunctionName}/invocations) on loopback, so that callers
  * that invoke functions the AWS way (cognito-local's triggers, @aws-sdk/client-lambda) reach the local functions.
- * A handler error answers 200 with X-Amz-Function-Error: Unhandled, as Lambda does.
+ * A handler error (a timeout too: Sandbox.Timedout) answers 200 with X-Amz-Function-Error: Unhandled, as Lambda
+ * does; an invocation Lambda refuses is its API error (413 RequestEntityTooLargeException for a payload over 6 MB,
+ * 429 TooManyRequestsException past the reserved concurrency).
  */
 export class LambdaInvokeServer {
   private readonly http = new LoopbackHttpServer((req, res) => this.handle(req, res));
@@ -43,6 +46,12 @@ export class LambdaInvokeServer {
       res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
       res.end(text);
     };
+    const sendRejection = (outcome: InvokeOutcome) => {
+      const rejected = outcome.ok ? undefined : outcome.rejected;
+      if (!rejected) return;
+      const reason = rejected.reason ? { Reason: rejected.reason } : {};
+      send(rejected.status, { ...reason, Type: 'User', message: rejected.message }, { 'x-amzn-ErrorType': rejected.type });
+    };
     if (req.method !== 'POST' || !match?.[1])
       return send(404, { Type: 'User', message: 'Unknown operation' }, { 'x-amzn-ErrorType': 'ResourceNotFoundException' });
     let fn;
@@ -51,6 +60,7 @@ export class LambdaInvokeServer {
     } catch {
       return send(404, { Type: 'User', message: `Function not found: ${match[1]}` }, { 'x-amzn-ErrorType': 'ResourceNotFoundException' });
     }
+    if (body.length > MAX_SYNC_REQUEST_BYTES) return sendRejection(requestTooLarge());
     let event: unknown;
     try {
       event = JSON.parse(body.toString('utf8') || 'null');
@@ -59,6 +69,7 @@ export class LambdaInvokeServer {
     }
     const outcome = await fn.invoke(event);
     if (outcome.ok) return send(200, outcome.value, { 'X-Amz-Executed-Version': '$LATEST' });
+    if (outcome.rejected) return sendRejection(outcome);
     return send(200, outcome.error, { 'X-Amz-Function-Error': 'Unhandled', 'X-Amz-Executed-Version': '$LATEST' });
   }
 }

@@ -46,6 +46,7 @@ export class LambdaService implements LocalService {
         Role?: string;
         Timeout?: number;
         MemorySize?: number;
+        ReservedConcurrentExecutions?: number;
         Environment?: { Variables?: Record<string, unknown> };
         LoggingConfig?: { LogFormat?: string; ApplicationLogLevel?: string; LogGroup?: string };
       };
@@ -83,6 +84,7 @@ export class LambdaService implements LocalService {
           handler: p.Handler ?? 'index.handler',
           timeoutSeconds: p.Timeout ?? 3,
           memoryMb: p.MemorySize ?? 128,
+          ...(p.ReservedConcurrentExecutions !== undefined ? { reservedConcurrency: Number(p.ReservedConcurrentExecutions) } : {}),
           environment,
           logGroupName: environment.AWS_LAMBDA_LOG_GROUP_NAME ?? functionName,
         },

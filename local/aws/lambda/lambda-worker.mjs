@@ -2,6 +2,7 @@
 // (import the file, take the named export) and serves one invocation at a time. Plain JavaScript on purpose: it
 // runs in a worker thread with no TypeScript loader, exactly like the deployed bundle.
 import { performance } from 'node:perf_hooks';
+import { Buffer } from 'node:buffer';
 import process from 'node:process';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +10,9 @@ import { pathToFileURL } from 'node:url';
 process.setSourceMapsEnabled?.(true);
 
 const { bundleFile, handlerExport } = workerData;
+
+// Lambda's limit on a synchronous invocation's response, as its error message names it.
+const MAX_RESPONSE_BYTES = 6291556;
 
 function serialize(error) {
   if (error instanceof Error) return { errorType: error.name, errorMessage: error.message, stack: error.stack };
@@ -40,7 +44,13 @@ parentPort.on('message', async (message) => {
   try {
     const value = await handler(event, context);
     // The Lambda runtime returns the handler's result as JSON: undefined members vanish, dates become strings.
-    parentPort.postMessage({ type: 'result', id, value: value === undefined ? null : JSON.parse(JSON.stringify(value)) });
+    const json = JSON.stringify(value) ?? 'null';
+    if (Buffer.byteLength(json) > MAX_RESPONSE_BYTES) {
+      const errorMessage = `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`;
+      parentPort.postMessage({ type: 'error', id, error: { errorType: 'Function.ResponseSizeTooLarge', errorMessage } });
+      return;
+    }
+    parentPort.postMessage({ type: 'result', id, value: JSON.parse(json) });
   } catch (error) {
     parentPort.postMessage({ type: 'error', id, error: serialize(error) });
   }

@@ -15,13 +15,53 @@ export interface LocalFunctionDefinition {
   readonly handler: string;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
+  /** The template's ReservedConcurrentExecutions: invocations beyond it are throttled. @default unreserved */
+  readonly reservedConcurrency?: number;
   /** The function's environment: template variables resolved, plus the Lambda runtime's own. */
   readonly environment: Readonly<Record<string, string>>;
   readonly logGroupName: string;
 }
 
-/** What an invocation returned: the handler's value, or the error Lambda would report. */
-export type InvokeOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SerializedError };
+/**
+ * An invocation Lambda refuses before the function runs: an error of the Invoke API itself (HTTP status and
+ * x-amzn-ErrorType), not a function error.
+ */
+export interface InvokeRejection {
+  readonly status: 413 | 429;
+  readonly type: 'RequestEntityTooLargeException' | 'TooManyRequestsException';
+  readonly message: string;
+  /** Why a TooManyRequestsException was raised, as Lambda's `Reason` names it. */
+  readonly reason?: string;
+}
+
+/**
+ * What an invocation returned: the handler's value, or the error Lambda would report (with `rejected` when Lambda
+ * refused the invocation itself: throttled, or a request over the payload limit).
+ */
+export type InvokeOutcome =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SerializedError; readonly rejected?: InvokeRejection };
+
+/** Lambda's limit on a synchronous invocation's request payload (Lambda quotas: 6 MB, request and response). */
+export const MAX_SYNC_REQUEST_BYTES = 6_291_456;
+
+/** Lambda's refusal of a request payload over MAX_SYNC_REQUEST_BYTES. */
+export function requestTooLarge(): InvokeOutcome {
+  const message = `Request must be smaller than ${MAX_SYNC_REQUEST_BYTES} bytes for the InvokeFunction operation`;
+  return {
+    ok: false,
+    error: { errorType: 'RequestEntityTooLargeException', errorMessage: message },
+    rejected: { status: 413, type: 'RequestEntityTooLargeException', message },
+  };
+}
+
+function throttled(): InvokeOutcome {
+  const message = 'Rate Exceeded.';
+  return {
+    ok: false,
+    error: { errorType: 'TooManyRequestsException', errorMessage: message },
+    rejected: { status: 429, type: 'TooManyRequestsException', message, reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+  };
+}
 
 interface ExecutionEnvironment {
   readonly worker: Worker;
@@ -43,8 +83,10 @@ export interface LocalFunctionOptions {
 /**
  * A Lambda function run locally the way Lambda runs it: each execution environment is a worker thread with the
  * function's own environment that imports the bundled code once (cold start) and then serves one invocation at a
- * time; more environments start under concurrent load, up to maxConcurrency; an invocation past the function's
- * timeout is failed and its environment discarded.
+ * time; more environments start under concurrent load, up to maxConcurrency. Lambda's limits apply: an invocation
+ * past the function's timeout fails with Sandbox.Timedout and its environment is terminated (the next invocation
+ * starts a fresh one, module state gone); beyond the reserved concurrency an invocation is throttled; a request or
+ * response over 6 MB is refused as Lambda refuses it.
  */
 export class LocalFunction {
   private readonly environments: ExecutionEnvironment[] = [];
@@ -53,6 +95,8 @@ export class LocalFunction {
   private nextId = 1;
   private coldStarts = 0;
   private stopped = false;
+  /** Invocations accepted and not yet finished (waiting for an environment or running): Lambda's concurrency. */
+  private inFlight = 0;
 
   constructor(
     readonly definition: LocalFunctionDefinition,
@@ -81,6 +125,18 @@ export class LocalFunction {
 
   private async invokeOnce(event: unknown): Promise<InvokeOutcome> {
     if (this.stopped) return { ok: false, error: { errorType: 'ServiceException', errorMessage: 'The local runtime is stopping' } };
+    if (Buffer.byteLength(JSON.stringify(event ?? null)) > MAX_SYNC_REQUEST_BYTES) return requestTooLarge();
+    const reserved = this.definition.reservedConcurrency;
+    if (reserved !== undefined && this.inFlight >= reserved) return throttled();
+    this.inFlight += 1;
+    try {
+      return await this.run(event);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  private async run(event: unknown): Promise<InvokeOutcome> {
     const env = await this.acquire();
     try {
       await env.ready;
@@ -91,6 +147,7 @@ export class LocalFunction {
     const { definition } = this;
     const id = this.nextId++;
     const deadlineMs = Date.now() + definition.timeoutSeconds * 1000;
+    const awsRequestId = randomUUID();
     const message: InvokeMessage = {
       type: 'invoke',
       id,
@@ -100,7 +157,7 @@ export class LocalFunction {
         functionVersion: '$LATEST',
         invokedFunctionArn: definition.arn,
         memoryLimitInMB: String(definition.memoryMb),
-        awsRequestId: randomUUID(),
+        awsRequestId,
         logGroupName: definition.logGroupName,
         logStreamName: `local/${definition.logicalId}`,
         deadlineMs,
@@ -108,9 +165,12 @@ export class LocalFunction {
     };
     return new Promise<InvokeOutcome>((resolve) => {
       const timer = setTimeout(() => {
-        // Lambda ends the environment of a timed-out invocation; so do we.
+        // Lambda ends the environment of a timed-out invocation (the next one starts cold); so do we. Its log says so.
+        env.pending = undefined;
         this.discard(env);
-        resolve({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${definition.timeoutSeconds.toFixed(2)} seconds` } });
+        const after = `Task timed out after ${definition.timeoutSeconds.toFixed(2)} seconds`;
+        this.log.write(`${new Date().toISOString()} ${awsRequestId} ${after}\n`);
+        resolve({ ok: false, error: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${awsRequestId} Error: ${after}` } });
       }, definition.timeoutSeconds * 1000);
       env.pending = {
         id,
@@ -139,7 +199,7 @@ export class LocalFunction {
         idle.busy = true;
         return idle;
       }
-      if (this.environments.length < (this.options.maxConcurrency ?? 10)) {
+      if (this.environments.length < Math.min(this.options.maxConcurrency ?? 10, this.definition.reservedConcurrency ?? Infinity)) {
         const env = this.spawn();
         env.busy = true;
         return env;

@@ -23,7 +23,8 @@ interface Mapping {
  * Every AWS::Lambda::EventSourceMapping from an SQS queue, polled the way Lambda polls: batches of up to BatchSize,
  * the function invoked with an SQS event of the real shape, successful records deleted, and with
  * ReportBatchItemFailures only the failed ones left to return after the visibility timeout (and reach the DLQ after
- * maxReceiveCount). A failed invocation deletes nothing.
+ * maxReceiveCount). A failed invocation deletes nothing: a function error, a timeout (its environment is replaced) or
+ * a throttle past the function's reserved concurrency returns the whole batch to the queue, as on Lambda.
  */
 export class SqsEventSourceService {
   private readonly mappings: Mapping[] = [];

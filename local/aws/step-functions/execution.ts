@@ -190,6 +190,8 @@ export class LocalExecution {
       throw new TaskFailure('Lambda.ResourceNotFoundException', `Function not found: ${functionName} (${(error as Error).message})`);
     }
     if (outcome.ok) return outcome.value ?? null;
+    // An invocation Lambda refused (throttled, payload too large) is the Lambda API's error, as Step Functions names it.
+    if (outcome.rejected) throw new TaskFailure(`Lambda.${outcome.rejected.type}`, outcome.rejected.message);
     throw functionFailure(outcome.error);
   }
 

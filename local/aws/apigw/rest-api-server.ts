@@ -153,10 +153,11 @@ export class RestApiServer {
       if (size > MAX_PAYLOAD_BYTES) return this.gatewayResponse(res, 'REQUEST_TOO_LARGE', request);
       chunks.push(chunk as Buffer);
     }
+    const requestBody = Buffer.concat(chunks);
     // The web ACL sees the request first (before throttling, routing and authorizers: AWS WAF is "evaluated before
     // other access control features"), once API Gateway's own front door has accepted its size.
     if (this.options.webAcl) {
-      const verdict = this.options.webAcl.evaluate(this.wafRequest(req, request, Buffer.concat(chunks)));
+      const verdict = this.options.webAcl.evaluate(this.wafRequest(req, request, requestBody));
       if (verdict.action === 'block') {
         if (!verdict.custom) return this.gatewayResponse(res, 'WAF_FILTERED', request);
         return this.writeCustomBlock(res, requestId, verdict.custom);
@@ -182,7 +183,7 @@ export class RestApiServer {
       return;
     }
 
-    const event = this.toEvent(req, request, matched, Buffer.concat(chunks));
+    const event = this.toEvent(req, request, matched, requestBody);
     if (route.authorizationType !== 'NONE') {
       if (!this.options.authorizer) return this.gatewayResponse(res, 'AUTHORIZER_CONFIGURATION_ERROR', request, route);
       const decision = await this.options.authorizer(route, event);
@@ -198,7 +199,7 @@ export class RestApiServer {
     if (missing.length > 0) {
       return this.gatewayResponse(res, 'BAD_REQUEST_PARAMETERS', request, route, `Missing required request parameters: [${missing.join(', ')}]`);
     }
-    if (route.bodyModel && this.bodyModels.refuses(route.bodyModel, headerValue(request.headers.single, 'content-type'), Buffer.concat(chunks))) {
+    if (route.bodyModel && this.bodyModels.refuses(route.bodyModel, headerValue(request.headers.single, 'content-type'), requestBody)) {
       return this.gatewayResponse(res, 'BAD_REQUEST_BODY', request, route);
     }
 

@@ -5,6 +5,11 @@ import { resolveStageConfig } from '../../lib/config/stages';
 import { DeployAccessStack } from '../../lib/stacks/deploy-access-stack';
 import { type CfnResourceJson, formatFinding, resourcesOfType, STAGES, type Stage, synthStage } from './synth-stage';
 
+/** Fails the test naming what was missing (jest has no expect.fail). */
+function fail(what: string): never {
+  throw new Error(what);
+}
+
 interface StatementJson {
   readonly Effect?: string;
   readonly Action?: string | string[];
@@ -67,7 +72,7 @@ describe.each(STAGES)('deploy access (%s)', (stage) => {
     ['DeployRole', (s: Stage) => s],
     ['DiffRole', (s: Stage) => `${s}-diff`],
   ])('%s trusts one repository in one GitHub environment: aud and sub pinned with StringEquals, no wildcard, no branch', (name, environment) => {
-    const { resource } = roles(template())[name] ?? expect.fail(`no ${name} in ${Object.keys(roles(template())).join(', ')}`);
+    const { resource } = roles(template())[name] ?? fail(`no ${name} in ${Object.keys(roles(template())).join(', ')}`);
     const providerId = Object.keys(resourcesOfType(template(), 'AWS::IAM::OIDCProvider'))[0];
     expect(trustOf(resource)).toEqual([
       {
@@ -88,7 +93,7 @@ describe.each(STAGES)('deploy access (%s)', (stage) => {
   });
 
   test('the deploy role may only assume the CDK bootstrap roles of its own account and region', () => {
-    const { logicalId, resource } = roles(template()).DeployRole ?? expect.fail('no DeployRole');
+    const { logicalId, resource } = roles(template()).DeployRole ?? fail('no DeployRole');
     expect(render(grantsOf(template(), logicalId))).toEqual([
       {
         Effect: 'Allow',
@@ -101,7 +106,7 @@ describe.each(STAGES)('deploy access (%s)', (stage) => {
   });
 
   test('the diff role may only assume the bootstrap lookup role (read-only)', () => {
-    const { logicalId, resource } = roles(template()).DiffRole ?? expect.fail('no DiffRole');
+    const { logicalId, resource } = roles(template()).DiffRole ?? fail('no DiffRole');
     expect(render(grantsOf(template(), logicalId))).toEqual([{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: bootstrapRole('lookup-role') }]);
     expect(resource.Properties?.Policies).toBeUndefined();
     expect(resource.Properties?.ManagedPolicyArns).toBeUndefined();
@@ -143,14 +148,14 @@ describe('deploy access configuration', () => {
 
   test('the trust follows the configured repository', () => {
     const template = build('prod', { repository: 'acme/shop-backend' });
-    expect(trustOf(roles(template).DeployRole?.resource ?? expect.fail('no DeployRole'))[0]?.Condition?.StringEquals?.[`${GITHUB}:sub`]).toBe(
+    expect(trustOf(roles(template).DeployRole?.resource ?? fail('no DeployRole'))[0]?.Condition?.StringEquals?.[`${GITHUB}:sub`]).toBe(
       'repo:acme/shop-backend:environment:prod',
     );
   });
 
   test('the bootstrap roles follow a custom bootstrap qualifier (cdk.json @aws-cdk/core:bootstrapQualifier)', () => {
     const template = build('dev', {}, { '@aws-cdk/core:bootstrapQualifier': 'stkd1' });
-    const logicalId = roles(template).DiffRole?.logicalId ?? expect.fail('no DiffRole');
+    const logicalId = roles(template).DiffRole?.logicalId ?? fail('no DiffRole');
     expect(render(grantsOf(template, logicalId))).toEqual([{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: bootstrapRole('lookup-role', 'stkd1') }]);
   });
 });

@@ -39,6 +39,7 @@ export class DynamoDbAuditLog implements AuditLog {
       outcome: { S: event.outcome },
       ...(event.sourceIp ? { sourceIp: { S: event.sourceIp } } : {}),
       ...(event.detail ? { detail: { S: event.detail } } : {}),
+      ...(event.amounts ? { amounts: { M: amountsItem(event.amounts) } } : {}),
     };
     await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
   }
@@ -78,7 +79,21 @@ function toEvent(item: Record<string, AttributeValue>): AuditEvent {
     outcome: (item.outcome?.S ?? 'failed') as AuditEvent['outcome'],
     ...(item.sourceIp?.S ? { sourceIp: item.sourceIp.S } : {}),
     ...(item.detail?.S ? { detail: item.detail.S } : {}),
+    ...(item.amounts?.M ? { amounts: amountsOf(item.amounts.M) } : {}),
   };
+}
+
+/** Named amounts as a map of `{ amount: N, currency: S }` maps, minor units kept as numbers. */
+function amountsItem(amounts: NonNullable<AuditEvent['amounts']>): Record<string, AttributeValue> {
+  return Object.fromEntries(
+    Object.entries(amounts).map(([name, money]) => [name, { M: { amount: { N: String(money.amount) }, currency: { S: money.currency } } }]),
+  );
+}
+
+function amountsOf(item: Record<string, AttributeValue>): NonNullable<AuditEvent['amounts']> {
+  return Object.fromEntries(
+    Object.entries(item).map(([name, value]) => [name, { amount: Number(value.M?.amount?.N ?? 0), currency: value.M?.currency?.S ?? '' }]),
+  );
 }
 
 function previousMonth(month: string): string {

@@ -228,7 +228,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
       version: options.version,
       summary: 'Serverless commerce backend: catalog, carts, orders paid with Stripe, vendor and admin operations.',
       description:
-        'Amounts are integers in minor units (1000 EUR = 10.00 EUR) with an ISO 4217 currency. Every error is RFC 9457 problem+json. Member routes take a Cognito access token as a bearer token; `x-stockade-access` names the groups a route admits and the groups whose members must have signed in with MFA.',
+        'Amounts are integers in minor units of an ISO 4217 currency, by its exponent (amount 3600 with EUR is 36.00 EUR; 500 with JPY is 500 JPY). Every error is RFC 9457 problem+json. Member routes take a Cognito access token as a bearer token; `x-stockade-access` names the groups a route admits and the groups whose members must have signed in with MFA.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [

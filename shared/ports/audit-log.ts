@@ -1,3 +1,4 @@
+import type { Money } from '../domain/model/money';
 import type { ListPosition, PositionedPage } from './cursor-codec';
 
 /** One append-only admin or security event (api-contract.md: GET /admin/audit). */
@@ -9,8 +10,10 @@ export interface AuditEvent {
   readonly target: string;
   readonly outcome: 'succeeded' | 'denied' | 'failed';
   readonly sourceIp?: string;
-  /** What was done, in words (e.g. the amount and reason of a refund); never secrets or card data. */
+  /** What was done, in words (e.g. "10.00 EUR of 36.00 EUR: reason" for a refund); never secrets or card data. */
   readonly detail?: string;
+  /** The amounts the detail speaks of, by name, as integers in minor units (e.g. `refund`, `orderTotal`), for tools. */
+  readonly amounts?: Readonly<Record<string, Money>>;
 }
 
 /** The audit trail: events are appended, never changed. */

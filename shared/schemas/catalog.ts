@@ -4,8 +4,12 @@ import { PageQueryShape } from './listing';
 /** Crockford base32, 26 characters: the shape of every Stockade id. */
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
+/** Documents every amount of the API (OpenAPI descriptions): minor units, by the currency's ISO 4217 exponent. */
+export const MINOR_UNITS_DESCRIPTION =
+  'An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD.';
+
 export const MoneySchema = z.strictObject({
-  amount: z.number().check(z.int(), z.minimum(1), z.maximum(100_000_000)),
+  amount: z.number().check(z.int(), z.minimum(1), z.maximum(100_000_000), z.describe(MINOR_UNITS_DESCRIPTION)),
   currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')),
 });
 

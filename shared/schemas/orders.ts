@@ -1,5 +1,5 @@
 import * as z from '../validation/zod';
-import { SkuCodeSchema, ULID } from './catalog';
+import { MINOR_UNITS_DESCRIPTION, SkuCodeSchema, ULID } from './catalog';
 import { ORDER_STATUSES } from '../domain/model/order';
 import { PageQueryShape } from './listing';
 
@@ -17,7 +17,9 @@ export const OrderIdPathSchema = z.strictObject({ orderId: z.string().check(z.re
 
 /** An admin refund: the amount in minor units (the whole remaining amount when absent) and why. */
 export const RefundBodySchema = z.strictObject({
-  amount: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000_000))),
+  amount: z.optional(
+    z.number().check(z.int(), z.minimum(1), z.maximum(100_000_000), z.describe(`${MINOR_UNITS_DESCRIPTION} The whole refundable rest when absent.`)),
+  ),
   reason: z.string().check(z.trim(), z.minLength(3), z.maxLength(500)),
 });
 

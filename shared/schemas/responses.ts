@@ -1,5 +1,6 @@
 import * as z from '../validation/zod';
 import { ORDER_STATUSES } from '../domain/model/order';
+import { MINOR_UNITS_DESCRIPTION } from './catalog';
 
 /**
  * What the API answers, as zod schemas: the OpenAPI document's response bodies are written from these (never a
@@ -12,7 +13,10 @@ const isoTime = z.iso.datetime({ offset: true });
 const int = z.number().check(z.int(), z.minimum(0));
 
 /** Money as returned: an integer in minor units and its ISO 4217 code. */
-export const MoneyViewSchema = z.strictObject({ amount: int, currency: z.string().check(z.regex(/^[A-Z]{3}$/)) });
+export const MoneyViewSchema = z.strictObject({
+  amount: z.number().check(z.int(), z.minimum(0), z.describe(MINOR_UNITS_DESCRIPTION)),
+  currency: z.string().check(z.regex(/^[A-Z]{3}$/)),
+});
 
 /** RFC 9457 problem details: every 4xx and 5xx, from a handler or from API Gateway itself. */
 export const ProblemSchema = z.strictObject({
@@ -134,7 +138,10 @@ export const AuditEventSchema = z.strictObject({
   target: z.string(),
   outcome: z.enum(['succeeded', 'denied', 'failed']),
   sourceIp: z.optional(z.string()),
+  /** What was done, in words; money in it is written as money, e.g. "10.00 EUR of 36.00 EUR: damaged". */
   detail: z.optional(z.string()),
+  /** The amounts the detail speaks of, by name (a refund's `refund`, `orderTotal`, `refundable`), in minor units. */
+  amounts: z.optional(z.record(z.string(), MoneyViewSchema)),
 });
 export const AuditEventPageSchema = pageOf(AuditEventSchema);
 

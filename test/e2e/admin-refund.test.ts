@@ -77,6 +77,9 @@ describe('admin refunds, end to end', () => {
       action: 'order.refund',
       actor: expect.any(String),
       outcome: 'succeeded',
+      // Money as money in the words, minor units beside them, through the audit table and back.
+      detail: expect.stringMatching(/^65\.00 EUR of 80\.00 EUR: order returned \(refund re_\w+, succeeded\)$/),
+      amounts: { refund: { amount: 6500, currency: 'EUR' }, orderTotal: { amount: 8000, currency: 'EUR' }, refundable: { amount: 6500, currency: 'EUR' } },
     });
   }, 60_000);
 

@@ -6,6 +6,7 @@ import { BusinessRuleError, ConflictError, NotFoundError } from '../errors';
 import type { ProviderEvent } from '../../ports/payment-events';
 import { type Order, type OrderStatus, orderView, type StoredOrder } from './order';
 import type { Clock } from '../../ports/clock';
+import { formatMoney, type Money } from '../model/money';
 
 /** Orders whose payment was taken and not yet fully refunded. */
 const REFUNDABLE: readonly OrderStatus[] = ['CONFIRMED', 'FULFILLED'];
@@ -31,7 +32,7 @@ export async function refundOrder(
   orderId: string,
   request: RefundRequest,
 ): Promise<Order> {
-  const audit = (outcome: 'succeeded' | 'failed' | 'denied', detail: string) =>
+  const audit = (outcome: 'succeeded' | 'failed' | 'denied', detail: string, amounts: Record<string, Money>) =>
     deps.audit.append({
       at: deps.now().toISOString(),
       actor: admin.sub,
@@ -39,6 +40,7 @@ export async function refundOrder(
       target: `order:${orderId}`,
       outcome,
       detail,
+      amounts,
       ...(admin.sourceIp ? { sourceIp: admin.sourceIp } : {}),
     });
   const order = await deps.orders.get(orderId);
@@ -46,13 +48,16 @@ export async function refundOrder(
   const before = order.refundedAmount ?? 0;
   const remaining = order.total.amount - before;
   const amount = request.amount ?? remaining;
-  const detail = `${amount} ${order.total.currency} of ${order.total.amount}: ${request.reason}`;
+  const money = (minor: number): Money => ({ amount: minor, currency: order.total.currency });
+  // Money as money for whoever reads the trail ("10.00 EUR of 36.00 EUR"), the minor units beside it for tools.
+  const amounts = { refund: money(amount), orderTotal: order.total, refundable: money(remaining) };
+  const detail = `${formatMoney(money(amount))} of ${formatMoney(order.total)}: ${request.reason}`;
   if (!order.payment || !REFUNDABLE.includes(order.status)) {
-    await audit('denied', `${detail} (order is ${order.status})`);
+    await audit('denied', `${detail} (order is ${order.status})`, amounts);
     throw new ConflictError(`A ${order.status} order has no payment left to refund`);
   }
   if (amount < 1 || amount > remaining) {
-    await audit('denied', `${detail} (${remaining} remains refundable)`);
+    await audit('denied', `${detail} (${formatMoney(money(remaining))} remains refundable)`, amounts);
     throw new BusinessRuleError(`The refund must be between 1 and ${remaining} ${order.total.currency} (minor units)`);
   }
   const idempotencyKey = request.idempotencyKey
@@ -62,11 +67,11 @@ export async function refundOrder(
   try {
     refund = await deps.payments.refund(order.payment.paymentIntentId, orderId, { amount, idempotencyKey, reason: request.reason });
   } catch (error) {
-    await audit('failed', detail);
+    await audit('failed', detail, amounts);
     throw error;
   }
   const updated = await recordRefundOnOrder(deps, orderId, { refundId: refund.refundId, amount: refund.amount });
-  await audit('succeeded', `${detail} (refund ${refund.refundId}, ${refund.status})`);
+  await audit('succeeded', `${detail} (refund ${refund.refundId}, ${refund.status})`, amounts);
   return orderView(updated ?? order);
 }
 

@@ -413,7 +413,13 @@ describe('admin refunds', () => {
       ['order.refund', 'succeeded', 'admin-1', '10.0.0.7'],
       ['order.refund', 'denied', 'admin-1', '10.0.0.7'],
     ]);
-    expect(o.events[0]?.detail).toContain('one candle broken');
+    // Money as money in the words, the minor units beside them (the order is 29.00 EUR).
+    expect(o.events[0]).toMatchObject({
+      detail: expect.stringMatching(/^9\.00 EUR of 29\.00 EUR: one candle broken \(refund re_\w+, succeeded\)$/),
+      amounts: { refund: { amount: 900, currency: 'EUR' }, orderTotal: { amount: 2900, currency: 'EUR' }, refundable: { amount: 2900, currency: 'EUR' } },
+    });
+    expect(o.events[1]?.detail).toMatch(/^20\.00 EUR of 29\.00 EUR: customer unhappy/);
+    expect(o.events[2]).toMatchObject({ detail: '0.01 EUR of 29.00 EUR: again (order is REFUNDED)', amounts: { refund: { amount: 1 } } });
   });
 
   it('the same request retried is the same refund; more than remains is refused and audited', async () => {
@@ -425,7 +431,7 @@ describe('admin refunds', () => {
     expect(o.orders.orders.get(o.orderId)?.refundedAmount).toBe(500);
     expect(o.payments.calls.filter((c) => c.startsWith('refund'))).toHaveLength(1);
     await expect(refundOrder(o.refundDeps, admin, o.orderId, { amount: 2401, reason: 'too much' })).rejects.toBeInstanceOf(BusinessRuleError);
-    expect(o.events.at(-1)?.outcome).toBe('denied');
+    expect(o.events.at(-1)).toMatchObject({ outcome: 'denied', detail: '24.01 EUR of 29.00 EUR: too much (24.00 EUR remains refundable)' });
   });
 });
 

@@ -57,6 +57,11 @@ describe('resources provisioned from the dev template', () => {
       expect(Number((JSON.parse(Attributes.RedrivePolicy ?? '{}') as { maxReceiveCount: number }).maxReceiveCount)).toBe(p.RedrivePolicy.maxReceiveCount);
   });
 
+  it('plays the whole stage, the IAM-only DeployAccess stack (GitHub OIDC provider, deploy roles) included', () => {
+    expect(assembly.stacks.map((s) => s.stackName)).toContain('Stockade-dev-DeployAccess');
+    expect(assembly.resourcesOfType('AWS::IAM::OIDCProvider')).toHaveLength(1);
+  });
+
   it('writes endpoints.json readable only by its owner', () => {
     const { mode } = statSync(process.env.STOCKADE_ENDPOINTS as string);
     expect(mode & 0o077).toBe(0);

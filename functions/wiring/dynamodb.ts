@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
+import { retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 import { DynamoDbCartRepository } from '../../shared/adapters/dynamodb-cart-repository';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
 import { DynamoDbInventoryLedger } from '../../shared/adapters/dynamodb-inventory-ledger';
@@ -20,7 +21,8 @@ import { once } from './once';
  * Every DynamoDB adapter, each bound to the table its environment variable names (set, with the grant, by the stack's
  * bind helper). One client per function; a function only reads the variables of the adapters it builds.
  */
-export const dynamoDbClient = /* @__PURE__ */ once(() => new DynamoDBClient({}));
+// Its retry strategy also retries requests that lost to a concurrent transaction (dynamodb-conflict-retry.ts).
+export const dynamoDbClient = /* @__PURE__ */ once(() => retryTransactionConflicts(new DynamoDBClient({})));
 
 const catalogTable = () => requiredEnv(ENV.CATALOG_TABLE);
 const ordersTable = () => requiredEnv(ENV.ORDERS_TABLE);

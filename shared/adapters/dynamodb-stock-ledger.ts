@@ -3,7 +3,6 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { SagaError, TransientError } from '../domain/orders/saga-errors';
 import type { HeldLine, ReserveResult, StockHold, StockLedger } from '../ports/stock-ledger';
 import { batchGetItems, UnprocessedKeysError } from './dynamodb-batch-get';
-import { conflictRetry } from './dynamodb-conflict-retry';
 import { cancellationCodes, orderTransitionItems, transientIfContended } from './dynamodb-order-items';
 import { outboxPut, stockNotifications, stockSourceOf } from './dynamodb-stock-notification-outbox';
 
@@ -136,12 +135,12 @@ export class DynamoDbStockLedger implements StockLedger {
 
   /**
    * Runs one transaction. Resolves undefined when it was written, or the per-item cancellation codes when a
-   * condition failed (nothing was written); a transaction that lost to a concurrent one is tried again shortly
-   * (conflictRetry), then becomes a TransientError.
+   * condition failed (nothing was written); a transaction that lost to a concurrent one (after the client's own
+   * retries: retryTransactionConflicts) is a TransientError.
    */
   private async transact(items: TransactWriteItem[]): Promise<string[] | undefined> {
     try {
-      await conflictRetry.execute(() => this.client.send(new TransactWriteItemsCommand({ TransactItems: items })));
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
       return undefined;
     } catch (error) {
       const codes = cancellationCodes(error);

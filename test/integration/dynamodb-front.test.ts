@@ -8,6 +8,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { HeatReport } from '../../local/aws/dynamodb/partition-heat';
+import { lostToConcurrentWrite, retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
 
 interface FrontReport extends HeatReport {
@@ -152,5 +153,52 @@ describe('DynamoDB as DynamoDB behaves (local front)', () => {
     expect(use('byStatus', `${partition}#moved`)).toMatchObject({ writeUnits: 2, writes: 1 });
     await report('POST', '?heat=reset');
     expect((await report()).partitions.find((p) => p.partitionKey.startsWith(partition))).toBeUndefined();
+  });
+});
+
+describe('the functions’ DynamoDB client under transaction conflicts', () => {
+  const endpoints = testEndpoints();
+  const catalog = tableNamed(endpoints, 'CatalogTable');
+  const tag = randomBytes(4).toString('hex');
+
+  it('retries a transaction that lost to a concurrent one with its own backoff, so fewer conflicts reach the caller than DynamoDB answered', async () => {
+    // As functions/wiring builds it: the SDK's 3 attempts, conflicts retried like throttling.
+    const ddb = retryTransactionConflicts(dynamoDbClient(endpoints));
+    const plain = dynamoDbClient(endpoints, { maxAttempts: 3 });
+    const key = { pk: { S: `FRONT#${tag}#retried` }, sk: { S: 'COUNTER' } };
+    const add = (client: typeof ddb) =>
+      client
+        .send(
+          new TransactWriteItemsCommand({
+            TransactItems: [{ Update: { TableName: catalog, Key: key, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } } } }],
+          }),
+        )
+        .then(
+          (out) => ({ ok: true, attempts: out.$metadata.attempts ?? 1 }),
+          (error: unknown) => ({ ok: false, attempts: (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1 }),
+        );
+    try {
+      const retried = await Promise.all(Array.from({ length: 40 }, () => add(ddb)));
+      const unretried = await Promise.all(Array.from({ length: 40 }, () => add(plain)));
+      // Without the middleware the SDK gives a cancelled transaction up at once; with it, some succeed on a later attempt.
+      expect(unretried.every((r) => r.attempts === 1)).toBe(true);
+      expect(retried.some((r) => r.ok && r.attempts > 1)).toBe(true);
+      expect(retried.filter((r) => r.ok).length).toBeGreaterThan(unretried.filter((r) => r.ok).length);
+      const item = await ddb.send(new GetItemCommand({ TableName: catalog, Key: key, ConsistentRead: true }));
+      expect(Number(item.Item?.n?.N)).toBe([...retried, ...unretried].filter((r) => r.ok).length);
+    } finally {
+      ddb.destroy();
+      plain.destroy();
+    }
+  }, 60_000);
+
+  it('tells contention from an answer: only conflicts alone are worth retrying', () => {
+    const cancelled = (codes: string[]) =>
+      new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+    expect(lostToConcurrentWrite(cancelled(['None', 'TransactionConflict']))).toBe(true);
+    expect(lostToConcurrentWrite(cancelled(['ConditionalCheckFailed', 'TransactionConflict']))).toBe(false);
+    expect(lostToConcurrentWrite(cancelled(['ConditionalCheckFailed', 'None']))).toBe(false);
+    expect(lostToConcurrentWrite(Object.assign(new Error('ongoing'), { name: 'TransactionConflictException' }))).toBe(true);
+    expect(lostToConcurrentWrite(new Error('other'))).toBe(false);
   });
 });

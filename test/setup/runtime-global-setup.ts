@@ -3,7 +3,7 @@ import { synthesizeStage } from '../../local/runtime/synth';
 import { PROJECT_ROOT, type RuntimeProcess, startRuntimeProcess } from './local-runtime-process';
 
 /** Where the test runtime keeps its state; STOCKADE_TEST_STATE_DIR lets two test runs share a machine. */
-export const TEST_STATE_DIR = process.env.STOCKADE_TEST_STATE_DIR ?? path.join(PROJECT_ROOT, '.stockade', 'test');
+export const TEST_STATE_DIR = path.resolve(PROJECT_ROOT, process.env.STOCKADE_TEST_STATE_DIR ?? path.join('.stockade', 'test'));
 
 declare global {
   var __stockadeTestRuntime: Promise<RuntimeProcess> | undefined;

@@ -8,10 +8,17 @@ import { PROJECT_ROOT } from '../runtime/synth';
 const USAGE =
   'npm run inventory:push -- --provider <id> --sku <externalSku> --quantity <n> [--unit <unit>] [--version <n>] [--event-id <id>] [--state-dir <dir>]';
 
+const ABSOLUTE =
+  'The quantity is an absolute stock level: how many the provider has on hand now (in --unit, translated to eaches by\n' +
+  "the stage's mapping), which replaces the SKU's stock on hand; it is not added to it. Stock is never set below\n" +
+  'what open orders hold (reserved): such a report is clamped and recorded. A vendor changes its own stock by a\n' +
+  'delta with POST /vendor/products/{productId}/stock.';
+
 /**
  * `npm run inventory:push -- --provider acme-warehouse --sku ACME-10001 --quantity 40`: sends one stock line to the
  * running API's inventory webhook as that provider would, signed with the provider's secret from
- * .stockade/endpoints.json, and prints the answer. Exits non-zero when the API does not answer 2xx.
+ * .stockade/endpoints.json, and prints the answer. The quantity sets an absolute stock level (what the provider has
+ * on hand), not a change. Exits non-zero when the API does not answer 2xx.
  */
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -27,7 +34,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log(`Usage: ${USAGE}\n\nSends one stock line to the running API's inventory webhook, signed as the provider would sign it.`);
+    console.log(`Usage: ${USAGE}\n\nSends one stock line to the running API's inventory webhook, signed as the provider would sign it.\n${ABSOLUTE}`);
     return 0;
   }
   const { provider, sku } = values;
@@ -46,6 +53,8 @@ async function main(): Promise<number> {
 
   const line = { externalSku: sku, quantity, ...(values.unit ? { unit: values.unit } : {}), ...(version === undefined ? {} : { version }) };
   const response = await sendInventoryWebhook(endpoints.apiUrl, provider, secret, [line], { eventId: values['event-id'] });
+  const unit = values.unit ?? 'unit';
+  process.stdout.write(`${provider} reports ${sku} at ${quantity} ${unit}${quantity === 1 ? '' : 's'} on hand: an absolute stock level, not a change\n`);
   process.stdout.write(`${response.status} ${response.text}\n`);
   return response.ok ? 0 : 1;
 }

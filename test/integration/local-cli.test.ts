@@ -37,6 +37,27 @@ describe('the local CLIs', () => {
     expect(result.stdout).toMatch(/^Usage: /);
   });
 
+  it('inventory:push says that it sets an absolute stock level, in its help and in what it prints', () => {
+    expect(run('inventory-push.ts', ['--help']).stdout).toContain('The quantity is an absolute stock level');
+    // A SKU the stage's mapping does not know: quarantined, so no test's stock moves.
+    const pushed = run('inventory-push.ts', [
+      '--provider',
+      'acme-warehouse',
+      '--sku',
+      'ACME-CLI-UNMAPPED',
+      '--quantity',
+      '3',
+      '--unit',
+      'case',
+      '--state-dir',
+      stateDirectory,
+    ]);
+    expect(pushed.stdout).toMatch(
+      /^acme-warehouse reports ACME-CLI-UNMAPPED at 3 cases on hand: an absolute stock level, not a change\n202 \{"accepted":0,"quarantined":1\}/,
+    );
+    expect(pushed.status).toBe(0);
+  });
+
   it('login names every demo user when asked for an unknown one', () => {
     const result = run('login.ts', ['--user', 'nobody', '--state-dir', stateDirectory]);
     expect(result.status).toBe(1);

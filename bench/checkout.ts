@@ -20,14 +20,14 @@
  */
 import { capacityPhase } from './checkout/capacity';
 import { withBenchContext } from './checkout/context';
-import { prepareStage, STATE_DIRECTORY, withLocalRuntime } from './checkout/local-runtime';
-import { checkoutOptions } from './checkout/options';
+import { CHECKOUT_DIRECTORIES, checkoutOptions } from './checkout/options';
 import { paidPhase } from './checkout/paid-orders';
 import { rawPhase } from './checkout/raw-transactions';
 import { checkoutReport } from './checkout/report';
 import { checkoutSection } from './checkout/section';
 import { throughputPhase } from './checkout/throughput';
 import { publishSection } from './lib/benchmarks-doc';
+import { prepareStage, withLocalRuntime } from './lib/local-runtime';
 import { InvocationLog } from './lib/lambda-invocations';
 import { loadAverage } from './lib/machine';
 import { clockTicksPerSecond, cpuSnapshot } from './lib/process-cpu';
@@ -39,13 +39,13 @@ async function main(): Promise<void> {
   const opts = checkoutOptions();
   const started = Date.now();
   const loadBefore = loadAverage();
-  await prepareStage(opts);
-  await withLocalRuntime(opts, started, async (runtime) => {
+  await prepareStage(opts, CHECKOUT_DIRECTORIES);
+  await withLocalRuntime(opts, CHECKOUT_DIRECTORIES, started, async (runtime) => {
     const invocations = new InvocationLog();
     invocations.attach(runtime.services.lambdas);
     await withBenchContext(runtime, async (ctx) => {
       const ticks = clockTicksPerSecond();
-      const cpu = () => cpuSnapshot(STATE_DIRECTORY, ticks);
+      const cpu = () => cpuSnapshot(CHECKOUT_DIRECTORIES.state, ticks);
       const throughput = await throughputPhase(ctx, opts, invocations, cpu);
       const paid = await paidPhase(ctx, opts, invocations);
       const capacity = await capacityPhase(ctx, opts, paid.lambda);

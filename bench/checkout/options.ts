@@ -1,20 +1,19 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchCommand, integerOption } from '../lib/cli-options';
+import { type BenchStageOptions, benchDirectories } from '../lib/local-runtime';
 import { BENCH_OUT } from '../lib/paths';
 
 /** Where the checkout benchmark synthesizes the stage and keeps the local runtime's state. */
-export const CHECKOUT_OUT = path.join(BENCH_OUT, 'checkout');
+export const CHECKOUT_DIRECTORIES = benchDirectories(path.join(BENCH_OUT, 'checkout'));
 
-export interface CheckoutOptions {
+export interface CheckoutOptions extends BenchStageOptions {
   readonly orders: number;
   readonly concurrency: number;
   readonly paid: number;
   readonly capacity: number;
   readonly transactions: number;
   readonly timeoutSeconds: number;
-  readonly stage: string;
-  readonly synth: boolean;
   readonly command: string;
 }
 

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { DescribeExecutionCommand, DescribeStateMachineCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { sleep } from '../lib/concurrency';
 import type { FunctionTally, InvocationLog } from '../lib/lambda-invocations';
@@ -7,7 +5,8 @@ import { log } from '../lib/progress';
 import { median } from '../lib/stats';
 import type { BenchContext } from './context';
 import type { CheckoutOptions } from './options';
-import { PAST_AWAITING, POLL_MS, waitForOrder } from './order-status';
+import { POLL_MS } from '../lib/order-status';
+import { checkoutAndPay, type PaidOrder } from '../lib/paid-order';
 
 export interface PaidResult {
   readonly orders: number;
@@ -33,13 +32,6 @@ export interface PaidPhase {
   readonly happy: string[];
   /** Step Functions transitions per order: the happy path's states plus 1 for the start. */
   readonly transitions: number;
-}
-
-/** One order paid and fulfilled, timed. */
-interface PaidOrder {
-  readonly orderId: string;
-  readonly checkoutToFulfilledMs: number;
-  readonly confirmToFulfilledMs: number;
 }
 
 /** Phase 2: --paid orders, one at a time, through to FULFILLED, with the Lambda invocations each costs. */
@@ -87,35 +79,11 @@ async function paidOrders(ctx: BenchContext, opts: CheckoutOptions, invocations:
   return { ...result, fulfilled: measured.length };
 }
 
-/** Checkout, AWAITING_PAYMENT, the order read for its client secret, the payment confirmed, FULFILLED: as a storefront does. */
+/** One order of the benchmark SKU paid and fulfilled; late webhooks (Stripe sends several events per payment) land in its phase. */
 async function payOneOrder(ctx: BenchContext): Promise<PaidOrder | { problem: string }> {
-  const { api, ddb, ordersTable, customerToken } = ctx;
-  const started = performance.now();
-  const accepted = await api(
-    'POST',
-    '/checkout',
-    customerToken,
-    { items: [{ sku: ctx.sku, quantity: 1 }] },
-    { 'Idempotency-Key': `bench-paid-${randomUUID()}` },
-  );
-  const orderId = accepted.body.orderId;
-  if (accepted.status !== 202 || typeof orderId !== 'string')
-    return { problem: `checkout answered ${accepted.status} ${JSON.stringify(accepted.body).slice(0, 200)}` };
-  const awaiting = await waitForOrder(ddb, ordersTable, orderId, (s) => PAST_AWAITING.has(s), 30_000);
-  if (awaiting !== 'AWAITING_PAYMENT') return { problem: `order ${orderId} reached ${awaiting ?? 'nothing'} instead of AWAITING_PAYMENT` };
-  // What a storefront does next: read the order for the PaymentIntent's client secret, and confirm the payment.
-  const order = await api('GET', `/orders/${orderId}`, customerToken);
-  const payment = order.body.payment as { paymentIntentId?: string; clientSecret?: string } | undefined;
-  if (order.status !== 200 || !payment?.paymentIntentId || !payment.clientSecret)
-    return { problem: `GET /orders/${orderId} answered ${order.status} without a client secret` };
-  const confirmAt = performance.now();
-  await ctx.stripe.paymentIntents.confirm(payment.paymentIntentId, { payment_method: 'pm_card_visa' });
-  const final = await waitForOrder(ddb, ordersTable, orderId, (s) => s === 'FULFILLED', 60_000);
-  const done = performance.now();
-  // Late webhooks (Stripe sends several events per payment) belong to this order: let them land in its phase.
+  const order = await checkoutAndPay(ctx, ctx.customerToken, [{ sku: ctx.sku, quantity: 1 }]);
   await sleep(500);
-  if (final !== 'FULFILLED') return { problem: `order ${orderId} ended ${final ?? 'nowhere'} instead of FULFILLED` };
-  return { orderId, checkoutToFulfilledMs: done - started, confirmToFulfilledMs: done - confirmAt };
+  return order;
 }
 
 /** The order's saga execution once it has stopped running (bounded wait): its status and the states it entered. */

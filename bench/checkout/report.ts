@@ -4,7 +4,7 @@ import { median, percentile } from '../lib/stats';
 import type { CapacityResult } from './capacity';
 import { costTable } from './cost';
 import type { CheckoutOptions } from './options';
-import { POLL_MS } from './order-status';
+import { POLL_MS } from '../lib/order-status';
 import type { LambdaPerOrder, PaidPhase, PaidResult } from './paid-orders';
 import type { RawResult } from './raw-transactions';
 import type { ThroughputPhase } from './throughput';

@@ -3,7 +3,7 @@ import { machineDescription, measuredAt } from '../lib/machine';
 import { sourceRevision } from '../lib/source-revision';
 import { TASK_TOKEN_CHARS } from './capacity';
 import type { CheckoutOptions } from './options';
-import { POLL_MS } from './order-status';
+import { POLL_MS } from '../lib/order-status';
 import type { CheckoutResults } from './report';
 
 /** The "Checkout" section of docs/benchmarks.md: how and where it was measured, the report, and how to read it. */

@@ -9,7 +9,7 @@ import { coresBusy, type CpuSnapshot } from '../lib/process-cpu';
 import { log } from '../lib/progress';
 import type { BenchContext } from './context';
 import type { CheckoutOptions } from './options';
-import { ENDED, orderStatuses, PAST_AWAITING, POLL_MS } from './order-status';
+import { ENDED, orderStatuses, PAST_AWAITING, POLL_MS } from '../lib/order-status';
 
 export interface ThroughputResult {
   readonly sent: number;

@@ -1,7 +1,7 @@
 import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { OrderStatus } from '../../shared/domain/orders/order';
-import { sleep } from '../lib/concurrency';
+import { sleep } from './concurrency';
 
 /** How often the orders table is read while waiting for orders to move. */
 export const POLL_MS = 200;

@@ -40,15 +40,7 @@ export async function seedDemoUsers(options: { endpoint: string; userPoolId: str
   const client = new CognitoIdentityProviderClient({ endpoint: options.endpoint, region: LOCAL_REGION, credentials: localCredentials, maxAttempts: 1 });
   try {
     const customer: DemoUser = { username: 'customer@stockade.test', password: demoPassword() };
-    await client.send(
-      new SignUpCommand({
-        ClientId: options.clientId,
-        Username: customer.username,
-        Password: customer.password,
-        UserAttributes: [{ Name: 'email', Value: customer.username }],
-      }),
-    );
-    await client.send(new AdminConfirmSignUpCommand({ UserPoolId: options.userPoolId, Username: customer.username }));
+    await signUpCustomer(client, options, customer);
 
     const vendor = await onboardPrivilegedUser(client, options, 'vendor', 'vendor@stockade.test');
     const vendor2 = await onboardPrivilegedUser(client, options, 'vendor', 'maker@stockade.test');
@@ -57,6 +49,21 @@ export async function seedDemoUsers(options: { endpoint: string; userPoolId: str
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * Signs a customer up with their e-mail as username and confirms them as an administrator would; the pool's
+ * post-confirmation trigger then makes them a customer.
+ */
+export async function signUpCustomer(
+  client: CognitoIdentityProviderClient,
+  pool: { userPoolId: string; clientId: string },
+  user: Pick<DemoUser, 'username' | 'password'>,
+): Promise<void> {
+  await client.send(
+    new SignUpCommand({ ClientId: pool.clientId, Username: user.username, Password: user.password, UserAttributes: [{ Name: 'email', Value: user.username }] }),
+  );
+  await client.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.userPoolId, Username: user.username }));
 }
 
 /**

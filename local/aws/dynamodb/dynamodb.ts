@@ -57,7 +57,11 @@ export class DynamoDbService implements LocalService {
     return this.proxy.endpoint;
   }
 
-  private get directEndpoint(): string {
+  /**
+   * DynamoDB Local itself, behind no front: no IAM, no conflicts, no heat. For a benchmark that watches tables
+   * without its own reads being counted as the system's.
+   */
+  get directEndpoint(): string {
     return `http://${LOOPBACK}:${this.port}`;
   }
 

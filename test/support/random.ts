@@ -1,11 +1,2 @@
-/** mulberry32: a tiny seeded PRNG, so a run with a given seed can be replayed exactly. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the benchmarks draw their workloads from: one definition for tests and benchmarks. */
+export { mulberry32 } from '../../bench/lib/seeded-random';

@@ -58,9 +58,13 @@ export class ScheduleService {
     return this.scheduled;
   }
 
-  /** Invokes a target once with a Scheduled Event, as its rule does. */
-  fire(target: ScheduledTarget): Promise<InvokeOutcome> {
+  /**
+   * Invokes a target once with a Scheduled Event, as its rule does; `extra` adds fields a manual run may pass (the
+   * reconciliation's settleSeconds).
+   */
+  fire(target: ScheduledTarget, extra: Readonly<Record<string, unknown>> = {}): Promise<InvokeOutcome> {
     return this.lambdas.byName(target.functionArn).invoke({
+      ...extra,
       version: '0',
       id: crypto.randomUUID(),
       'detail-type': 'Scheduled Event',

@@ -1,0 +1,117 @@
+import { shortTable } from '../lib/consumed-capacity';
+import { num } from '../lib/format';
+import type { HotSkuRun } from './hot-sku';
+import type { JobResult } from './jobs';
+import { headline, jobAtRate, limitingRate, type PatternRow, patternRows } from './limits';
+import type { ScaleOptions } from './options';
+import type { OrdersResult } from './orders';
+import type { ScaleContext } from './workload';
+
+export interface ScaleResults {
+  readonly orders: OrdersResult;
+  readonly jobs: JobResult[];
+  readonly hot: HotSkuRun;
+}
+
+/** The figures the report and the docs quote. */
+export interface ScaleFigures {
+  readonly rows: PatternRow[];
+  readonly limit?: PatternRow;
+  /** Orders per second store-wide before the hottest shared partition reaches its limit. */
+  readonly rate: number;
+  /** Units per second one hot SKU takes before its busiest stock item reaches its limit. */
+  readonly hotUnitsPerSecond: number;
+  /** Units of the hot SKU granted beyond its stock, or reserved on its items beyond the grants. */
+  readonly oversold: number;
+  readonly line: string;
+}
+
+/** A table's short name, e.g. Stockade-dev-Data-OrdersTable315BB997 -> Orders. */
+const tableName = (physical: string) => shortTable(physical);
+
+const rateText = (r: number) => (Number.isFinite(r) ? Math.round(r).toLocaleString('en-US') : '∞');
+
+export function scaleFigures(r: ScaleResults, opts: ScaleOptions): ScaleFigures {
+  const rows = patternRows(r.orders.partitions, { orders: Math.max(1, r.orders.sent), customers: opts.customers, tableName });
+  const limit = headline(rows);
+  const rate = limit?.rate ?? Number.POSITIVE_INFINITY;
+  const { result, stock } = r.hot;
+  const hotUnitsPerSecond = limitingRate(r.hot.writePerReservation, r.hot.readPerReservation);
+  const oversold = Math.max(0, result.reserved - stock, result.reservedOnItems - stock) + Math.abs(result.oversold);
+  const where = limit ? `${limit.table}${limit.index ? `/${limit.index}` : ''}, ${limit.pattern}` : 'no shared partition';
+  const line = `scale: ${rateText(rate)} orders/s before ${where} reaches its partition limit; hot SKU: ${rateText(hotUnitsPerSecond)} units/s with ${r.hot.shards} stock shard${r.hot.shards === 1 ? '' : 's'}, oversold ${oversold}`;
+  return { rows, ...(limit ? { limit } : {}), rate, hotUnitsPerSecond, oversold, line };
+}
+
+/** The markdown report: the run, partitions by key pattern, scheduled jobs at the rate, the hot SKU, the line. */
+export function scaleReport(r: ScaleResults, f: ScaleFigures, opts: ScaleOptions, ctx: Pick<ScaleContext, 'skusByRank' | 'products'>): string {
+  const o = r.orders;
+  const top = [...o.unitsBySku].sort((a, b) => b[1] - a[1])[0];
+  return [
+    '### The run',
+    '',
+    `${o.fulfilled} of ${o.sent} orders reached FULFILLED in ${num(o.seconds)} s (${opts.concurrency} at a time${o.skipped ? `; ${o.skipped} not started before the timeout` : ''}), ${o.lines} lines (${num(o.lines / Math.max(1, o.fulfilled), 2)} per order) over ${ctx.skusByRank.length} SKUs of ${ctx.products} products, ${opts.customers} customers, Zipf s = ${num(opts.zipfHundredths / 100, 2)}, seed ${opts.seed}. Most sold SKU: ${top ? `${top[1]} units (${num((100 * top[1]) / Math.max(1, o.lines), 1)}% of lines)` : '—'}. TransactionConflict refusals during the run: ${o.conflicts}.${o.problems.length ? ` Problems (${o.problems.length}): ${[...new Set(o.problems)].slice(0, 3).join('; ')}` : ''}`,
+    '',
+    '### Partitions by key pattern',
+    '',
+    patternTable(f.rows, opts),
+    '',
+    `### Scheduled jobs at ${rateText(f.rate)} orders/s`,
+    '',
+    jobTable(r.jobs, o.sent, f.rate),
+    '',
+    '### Hot SKU',
+    '',
+    hotTable(r.hot, f),
+    '',
+    `\`${f.line}\``,
+  ].join('\n');
+}
+
+function patternTable(rows: readonly PatternRow[], opts: ScaleOptions): string {
+  const cell = (row: PatternRow) => {
+    if (row.scope === 'order') return 'unlimited: each order brings its own partition';
+    if (row.scope === 'customer')
+      return `${rateText(row.perCustomerRate ?? Number.NaN)} per customer (${rateText(row.rate)} with this run's ${opts.customers} customers; × customers)`;
+    return `**${rateText(row.rate)}** (${row.binding})`;
+  };
+  const per = (row: PatternRow) => (row.scope === 'order' ? 'per own order' : 'per order');
+  return [
+    '| Table / index | Key pattern | Scope | Partitions | Hottest partition: WCU / RCU | Orders/s at its limit |',
+    '|---|---|---|--:|--:|---|',
+    ...rows.map(
+      (row) =>
+        `| ${row.table}${row.index ? ` / ${row.index}` : ''} | \`${row.pattern}\` | ${row.scope} | ${row.partitions} | ${num(row.writePerOrder, 2)} / ${num(row.readPerOrder, 2)} ${per(row)} | ${cell(row)} |`,
+    ),
+  ].join('\n');
+}
+
+function jobTable(jobs: readonly JobResult[], orders: number, rate: number): string {
+  return [
+    '| Job (schedule) | This run: RCU / WCU, ms | Hottest partition this run (RCU / WCU) | Orders in its window at the rate | RCU / WCU per run at the rate | Hottest partition per second over its timeout (RCU / WCU) | Fits the partition limits |',
+    '|---|--:|---|--:|--:|--:|---|',
+    ...jobs.map((job) => {
+      const at = jobAtRate(job, orders, rate, tableName);
+      const hottest = at.hottest
+        ? `${at.hottest.table}${at.hottest.index ? ` / ${at.hottest.index}` : ''} \`${at.hottest.partitionKey}\` (${num(at.hottest.readUnits, 1)} / ${num(at.hottest.writeUnits, 1)})`
+        : 'none';
+      return `| ${job.job} (${job.expression})${job.ok ? '' : ` — failed: ${job.error ?? ''}`} | ${num(at.readUnits, 1)} / ${num(at.writeUnits, 1)}, ${num(job.ms, 0)} | ${hottest} | ${job.windowSeconds > 0 ? Math.round(at.ordersInWindow).toLocaleString('en-US') : '—'} (${job.windowNote}) | ${fmt(at.readUnitsPerRun)} / ${fmt(at.writeUnitsPerRun)} | ${fmt(at.hottestReadPerSecond)} / ${fmt(at.hottestWritePerSecond)} over ${job.timeoutSeconds} s | ${at.fits ? 'yes' : '**no**'} |`;
+    }),
+  ].join('\n');
+}
+
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : num(n, 1));
+
+function hotTable(hot: HotSkuRun, f: ScaleFigures): string {
+  const h = hot.result;
+  return [
+    '| Measure | Result |',
+    '|---|--:|',
+    `| Concurrent reservations of one SKU (real DynamoDbStockLedger, retried as the saga does) | ${h.attempts} for ${hot.stock} units: ${h.reserved} reserved, ${h.other.length} refused (${[...new Set(h.other)].join(', ') || '—'}), ${h.gaveUp} gave up, in ${num(h.seconds, 1)} s |`,
+    `| TransactionConflict cancellations | ${h.conflicts} (${num(h.conflicts / Math.max(1, h.attempts), 2)} per reservation); ${h.sagaRetries} went round the saga's retry |`,
+    `| Stock shards (S) | ${hot.shards} |`,
+    `| Busiest stock item's partition per unit reserved (lost attempts included) | ${num(hot.writePerReservation, 2)} WCU / ${num(hot.readPerReservation, 2)} RCU |`,
+    `| Units per second one SKU takes before its busiest stock item's partition limit | **${rateText(f.hotUnitsPerSecond)}** |`,
+    `| Stock items after the run | ${h.reservedOnItems} reserved of ${h.onHand} on hand; oversold **${f.oversold}** |`,
+  ].join('\n');
+}

@@ -39,7 +39,9 @@ export function scaleFigures(r: ScaleResults, opts: ScaleOptions): ScaleFigures 
   const hotUnitsPerSecond = limitingRate(r.hot.writePerReservation, r.hot.readPerReservation);
   const oversold = Math.max(0, result.reserved - stock, result.reservedOnItems - stock) + Math.abs(result.oversold);
   const where = limit ? `${limit.table}${limit.index ? `/${limit.index}` : ''}, ${limit.pattern}` : 'no shared partition';
-  const line = `scale: ${rateText(rate)} orders/s before ${where} reaches its partition limit; hot SKU: ${rateText(hotUnitsPerSecond)} units/s with ${r.hot.shards} stock shard${r.hot.shards === 1 ? '' : 's'}, oversold ${oversold}`;
+  // Plain integers in the line, so a script comparing two runs can read it.
+  const plain = (n: number) => (Number.isFinite(n) ? String(Math.round(n)) : 'unlimited');
+  const line = `scale: ${plain(rate)} orders/s before ${where} reaches its partition limit; hot SKU: ${plain(hotUnitsPerSecond)} units/s with ${r.hot.shards} stock shards, oversold ${oversold}`;
   return { rows, ...(limit ? { limit } : {}), rate, hotUnitsPerSecond, oversold, line };
 }
 

@@ -96,8 +96,14 @@ function functionCode(
   return { code: Code.fromAsset(cache.bundle(request)), handler: 'index.handler' };
 }
 
-const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'];
+/**
+ * What each access level may do, as the adapters use DynamoDB (shared/adapters): item reads (GetItem, BatchGetItem,
+ * and ConditionCheckItem, a transaction's read-only check) on the table, and Query on the table and its indexes,
+ * the only action that applies to an index; item writes are PutItem and UpdateItem, plus DeleteItem only where a
+ * binding says it deletes. No adapter uses BatchWriteItem, Scan or DescribeTable, so none is granted.
+ */
+const ITEM_READ_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem'];
+const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /** `append`: PutItem only, for append-only tables such as the audit log (no update, no delete, no read). */
 export type TableAccess = 'read' | 'write' | 'readWrite' | 'append';
@@ -159,24 +165,42 @@ export class StockadeFunction extends NodejsFunction {
   }
 
   /**
-   * Sets `envVar` to the table name and grants exactly the requested data access on the table and each of its
-   * named indexes, with the matching use of its KMS key. No access level includes Scan: every request path lists
-   * with Query (docs/data-model.md), and IAM holds every function to that. `leadingKeys` narrows the grant to items
-   * whose partition key matches one of the patterns (IAM `dynamodb:LeadingKeys`, `*` wildcards).
+   * Sets `envVar` to the table name and grants exactly the requested data access on the table (item actions) and
+   * its indexes (Query), with the matching use of its KMS key through DynamoDB only. No access level includes Scan:
+   * every request path lists with Query (docs/data-model.md), and IAM holds every function to that. `leadingKeys`
+   * narrows the grant to items whose partition key matches one of the patterns (IAM `dynamodb:LeadingKeys`, `*`
+   * wildcards); `deletes` adds DeleteItem, for the adapters that delete (carts, provider circuits, Powertools'
+   * idempotency records).
    */
-  bindTable(envVar: EnvName, table: StockadeTable, access: TableAccess, options: { leadingKeys?: readonly string[] } = {}): this {
+  bindTable(envVar: EnvName, table: StockadeTable, access: TableAccess, options: { leadingKeys?: readonly string[]; deletes?: boolean } = {}): this {
     this.addEnvironment(envVar, table.tableName);
-    const actions = new Set<string>(['dynamodb:DescribeTable']);
-    if (access === 'read' || access === 'readWrite') TABLE_READ_ACTIONS.forEach((a) => actions.add(a));
-    if (access === 'write' || access === 'readWrite') TABLE_WRITE_ACTIONS.forEach((a) => actions.add(a));
-    if (access === 'append') actions.add('dynamodb:PutItem');
-    const readsIndexes = access === 'read' || access === 'readWrite';
-    const resources = [table.tableArn, ...(readsIndexes ? table.indexNames.map((name) => `${table.tableArn}/index/${name}`) : [])];
+    const reads = access === 'read' || access === 'readWrite';
+    const writes = access === 'write' || access === 'readWrite';
+    const itemActions = new Set<string>();
+    if (reads) ITEM_READ_ACTIONS.forEach((a) => itemActions.add(a));
+    if (writes) ITEM_WRITE_ACTIONS.forEach((a) => itemActions.add(a));
+    if (access === 'append') itemActions.add('dynamodb:PutItem');
+    if (options.deletes) itemActions.add('dynamodb:DeleteItem');
     // With leadingKeys, only items whose partition key matches one of these patterns (e.g. QUARANTINE#*) may be touched.
     const conditions = options.leadingKeys ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...options.leadingKeys] } } : undefined;
-    this.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: [...actions].sort(), resources, ...(conditions ? { conditions } : {}) }));
-    const keyActions = access === 'read' ? ['kms:Decrypt', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
-    table.encryptionKey?.grant(this, ...keyActions);
+    this.addToRolePolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: [...itemActions].sort(), resources: [table.tableArn], ...(conditions ? { conditions } : {}) }),
+    );
+    if (reads) {
+      const resources = [table.tableArn, ...table.indexNames.map((name) => `${table.tableArn}/index/${name}`)];
+      this.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources, ...(conditions ? { conditions } : {}) }));
+    }
+    if (table.encryptionKey) {
+      // DynamoDB uses the table's key on the caller's behalf: only through DynamoDB, never directly.
+      this.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: access === 'read' ? ['kms:Decrypt', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [table.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
     return this;
   }
 

@@ -298,14 +298,15 @@ export class ApiStack extends Stack {
 
   /** The member's cart: kept in the orders table, priced from the catalog. */
   private addCartRoutes(props: ApiStackProps): void {
-    const cart = (id: string, entry: string) =>
+    const cart = (id: string, entry: string, deletes = false) =>
       this.addFunction(id, { entry: `cart/${entry}`, service: 'cart' })
-        .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
+        .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite', { deletes })
         .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'read');
     this.addRoute('GET /cart', cart('GetCart', 'get-cart'));
     this.addRoute('PUT /cart/items/{sku}', cart('PutCartItem', 'put-cart-item'));
     this.addRoute('DELETE /cart/items/{sku}', cart('DeleteCartItem', 'delete-cart-item'));
-    this.addRoute('DELETE /cart', cart('ClearCart', 'clear-cart'));
+    // Only clearing deletes the cart item; removing a line rewrites it.
+    this.addRoute('DELETE /cart', cart('ClearCart', 'clear-cart', true));
   }
 
   /** Checkout (starts the order saga) and the member's orders: list, read (may finalize a payment), cancel. */
@@ -313,9 +314,10 @@ export class ApiStack extends Stack {
     const { tables, secrets, orderSaga } = props;
     // The provider data tells checkout which SKUs sell only on live stock (refused while their provider's circuit is open).
     const checkout = this.addFunction('CreateCheckout', { entry: 'checkout/create-checkout', service: 'orders', inventoryProviders: props.inventoryProviders })
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      // It deletes the cart it checked out, and Powertools deletes its idempotency record when the handler fails.
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite', { deletes: true })
       .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'read')
-      .bindTable(ENV.IDEMPOTENCY_TABLE, tables.idempotency, 'readWrite');
+      .bindTable(ENV.IDEMPOTENCY_TABLE, tables.idempotency, 'readWrite', { deletes: true });
     checkout.addEnvironment(ENV.ORDER_SAGA_ARN, orderSaga.stateMachineArn);
     orderSaga.grantStartExecution(checkout);
     this.addRoute('POST /checkout', checkout);

@@ -76,7 +76,7 @@ export class InventoryStack extends Stack {
       // A claim on a provider outlives the longest run, so only a run that died leaves one behind to expire.
       environment: { RELAY_LEASE_SECONDS: String(timeout.toSeconds() + 30) },
     })
-      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite', { leadingKeys: ['OUTBOX#*', 'PROVIDER#*'] })
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite', { leadingKeys: ['OUTBOX#*', 'PROVIDER#*'], deletes: true })
       .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.providerSecrets);
     runOnSchedule(fn, {
       id: 'RelayStockNotificationsSchedule',

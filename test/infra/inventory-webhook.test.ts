@@ -63,7 +63,7 @@ describe.each(STAGES)('inventory webhook (%s)', (stage) => {
   test('the catalog grant is PutItem on QUARANTINE# partitions only; the queue grant is SendMessage on InventoryUpdates', () => {
     const dynamodb = statements().filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
     expect(dynamodb).toHaveLength(1);
-    expect(actions(dynamodb[0] as StatementJson)).toEqual(['dynamodb:DescribeTable', 'dynamodb:PutItem']);
+    expect(actions(dynamodb[0] as StatementJson)).toEqual(['dynamodb:PutItem']);
     expect(dynamodb[0]?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['QUARANTINE#*'] } });
     expect(resolveReference(synth(), 'api', dynamodb[0]?.Resource)?.logicalId).toMatch(/^CatalogTable/);
 

@@ -6,6 +6,8 @@ export interface Grant {
   readonly resource: string;
   readonly policy: string;
   readonly conditional: boolean;
+  /** The statement's kms:ViaService condition, if any: the AWS service that uses the key on the caller's behalf. */
+  readonly viaService?: string;
 }
 
 export interface FunctionReport {
@@ -15,7 +17,10 @@ export interface FunctionReport {
   readonly used: Grant[];
   /** Granted, never used by an allowed call of the run: remove, or acknowledge why it stays. */
   readonly unused: Grant[];
-  /** Granted for services the local runtime does not play (CloudWatch Logs, X-Ray): no run can show their use. */
+  /**
+   * Granted for calls the local runtime does not play (CloudWatch Logs, X-Ray, and a KMS key used through DynamoDB,
+   * which encrypts at rest in AWS only): no run can show their use.
+   */
   readonly notPlayed: Grant[];
   /** Grants with a wildcard in the action or the resource. */
   readonly wildcards: Grant[];
@@ -25,17 +30,35 @@ export interface FunctionReport {
 /** Services whose calls reach no local endpoint, so the decisions cannot tell whether a grant is used. */
 const NOT_PLAYED = new Set(['logs', 'xray']);
 
+/** A grant no local call can use: a service the runtime does not play, or a key used only through DynamoDB. */
+function notPlayed(grant: Grant): boolean {
+  return NOT_PLAYED.has(grant.action.split(':')[0] ?? '') || (grant.action.startsWith('kms:') && (grant.viaService ?? '').startsWith('dynamodb.'));
+}
+
 /** Every Allow statement of a function's policies, one grant per action and resource pattern. */
 export function grantsOf(policies: PolicySnapshot['functions'][string]['policies']): Grant[] {
   const grants: Grant[] = [];
   for (const { name, policy } of policies) {
     for (const raw of policy.Statement) {
-      const statement = raw as { Effect?: string; Action?: string | string[]; Resource?: string | string[]; Condition?: unknown };
+      const statement = raw as {
+        Effect?: string;
+        Action?: string | string[];
+        Resource?: string | string[];
+        Condition?: { StringEquals?: Record<string, unknown> };
+      };
+      const via = statement.Condition?.StringEquals?.['kms:ViaService'];
       if (statement.Effect !== 'Allow' || statement.Action === undefined) continue;
       const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
       const resources = statement.Resource === undefined ? ['*'] : Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
       for (const action of actions)
-        for (const resource of resources) grants.push({ action, resource, policy: name, conditional: statement.Condition !== undefined });
+        for (const resource of resources)
+          grants.push({
+            action,
+            resource,
+            policy: name,
+            conditional: statement.Condition !== undefined,
+            ...(typeof via === 'string' ? { viaService: via } : {}),
+          });
     }
   }
   return grants;
@@ -80,14 +103,14 @@ export function iamReport(snapshot: PolicySnapshot, decisions: readonly IamDecis
       const allowed = mine.filter((d) => d.decision === 'allow');
       const grants = grantsOf(policies);
       const isUsed = (g: Grant) => allowed.some((d) => wildcardMatch(g.action, d.action, true) && wildcardMatch(g.resource, d.resource));
-      const notPlayed = grants.filter((g) => NOT_PLAYED.has(g.action.split(':')[0] ?? ''));
-      const played = grants.filter((g) => !notPlayed.includes(g));
+      const unplayable = grants.filter(notPlayed);
+      const played = grants.filter((g) => !unplayable.includes(g));
       return {
         functionName,
         roleArn,
         used: played.filter(isUsed),
         unused: played.filter((g) => !isUsed(g)),
-        notPlayed,
+        notPlayed: unplayable,
         wildcards: grants.filter((g) => g.action.includes('*') || g.resource.includes('*')),
         denied: mine.filter((d) => d.decision === 'deny').length,
       };
@@ -105,6 +128,9 @@ export function formatIamReport(reports: readonly FunctionReport[]): string {
     if (r.unused.length) lines.push('  unused grants:', ...r.unused.map(line));
     if (r.wildcards.length) lines.push('  wildcard grants:', ...r.wildcards.map(line));
   }
-  lines.push('', `${reports.length} functions, ${unused} unused grants (CloudWatch Logs and X-Ray grants are not played locally and not counted)`);
+  lines.push(
+    '',
+    `${reports.length} functions, ${unused} unused grants (CloudWatch Logs, X-Ray and KMS-through-DynamoDB grants are not played locally and not counted)`,
+  );
   return lines.join('\n');
 }

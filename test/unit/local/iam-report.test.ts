@@ -13,6 +13,18 @@ const snapshot: PolicySnapshot = {
             Statement: [
               { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [table, `${table}/index/*`] },
               { Effect: 'Allow', Action: ['xray:PutTraceSegments'], Resource: '*' },
+              {
+                Effect: 'Allow',
+                Action: ['kms:Decrypt'],
+                Resource: 'arn:aws:kms:us-east-1:000000000000:key/k',
+                Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com' } },
+              },
+              {
+                Effect: 'Allow',
+                Action: ['kms:GenerateDataKey'],
+                Resource: 'arn:aws:kms:us-east-1:000000000000:key/k',
+                Condition: { StringEquals: { 'kms:ViaService': 'sqs.us-east-1.amazonaws.com' } },
+              },
               { Effect: 'Deny', Action: 'dynamodb:*', Resource: '*' },
             ],
           },
@@ -46,8 +58,10 @@ describe('npm run iam:report', () => {
       `dynamodb:GetItem ${table}/index/*`,
       `dynamodb:PutItem ${table}`,
       `dynamodb:PutItem ${table}/index/*`,
+      // SQS's use of a key is played (its implied KMS checks); DynamoDB's is not.
+      'kms:GenerateDataKey arn:aws:kms:us-east-1:000000000000:key/k',
     ]);
-    expect(report?.notPlayed.map((g) => g.action)).toEqual(['xray:PutTraceSegments']);
+    expect(report?.notPlayed.map((g) => g.action)).toEqual(['xray:PutTraceSegments', 'kms:Decrypt']);
     expect(report?.wildcards.map((g) => g.resource)).toEqual([`${table}/index/*`, `${table}/index/*`, '*']);
     expect(report?.denied).toBe(1);
   });

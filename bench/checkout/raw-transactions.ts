@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
+import { retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { DEFAULT_HOLD_SECONDS } from '../../shared/domain/orders/saga';
 import { pool } from '../lib/concurrency';
@@ -32,7 +33,8 @@ export interface RawResult {
  */
 export async function rawPhase(ctx: BenchContext, opts: CheckoutOptions, cpu: () => CpuSnapshot): Promise<RawResult> {
   log(`4/4 ReserveStock's transaction alone on scratch tables...`);
-  const ddb = new DynamoDBClient({ ...localAws(ctx.endpoints.aws.dynamodb), maxAttempts: 1 });
+  // As functions/wiring builds it (3 attempts; requests that lost to a concurrent transaction retried by the client).
+  const ddb = retryTransactionConflicts(new DynamoDBClient(localAws(ctx.endpoints.aws.dynamodb)));
   const tag = randomBytes(3).toString('hex');
   const scratch = { catalog: `bench-scratch-catalog-${tag}`, orders: `bench-scratch-orders-${tag}` };
   const created: string[] = [];

@@ -75,14 +75,14 @@ function throughputTable(phase: ThroughputPhase, raw: RawResult, opts: CheckoutO
           `| Same run with IAM enforcement off: orders to AWAITING_PAYMENT per second | ${rate(phase.withoutIam.reached, phase.withoutIam.e2eSeconds)} (accepted per second ${rate(phase.withoutIam.accepted, phase.withoutIam.acceptSeconds)}); IAM enforcement costs **${iamOverhead(t, phase.withoutIam)}** of the end-to-end rate |`,
         ]
       : []),
-    `| DynamoDB TransactionConflict refusals during the run (each retried: twice in the stock ledger, then by the saga) | ${phase.conflicts} (${t.accepted > 0 ? num(phase.conflicts / t.accepted, 2) : '—'} per order) |`,
+    `| DynamoDB TransactionConflict refusals during the run (each retried: by the function's DynamoDB client, then by the saga) | ${phase.conflicts} (${t.accepted > 0 ? num(phase.conflicts / t.accepted, 2) : '—'} per order) |`,
     `| ReserveStock invocations per order (1 = no saga retry) | ${t.accepted > 0 ? num(phase.reserveInvocations / t.accepted, 2) : '—'} |`,
     `| Lambda execution environments started during the run (cold starts) | ${phase.coldStarts} |`,
     `| Cores busy during the run (of ${os.cpus().length}) | ${phase.coresBusy} |`,
     `| Raw ReserveStock TransactWriteItems per second, distinct SKUs (${opts.concurrency} at a time) | **${rate(raw.reserved, raw.seconds)}** (${raw.reserved} of ${raw.transactions} in ${num(raw.seconds)} s${raw.failed.length ? `; ${raw.failed.length} failed: ${[...new Set(raw.failed)].join(', ')}` : ''}) |`,
     `| Raw transaction latency p50 / p99 (ms) | ${ms(median(raw.latencyMs))} / ${ms(percentile(raw.latencyMs, 99))} |`,
     `| Cores busy during the raw run (of ${os.cpus().length}) | ${raw.cpu} |`,
-    `| Same transaction on one hot SKU, retried as the saga does: committed per second | ${rate(raw.hot.reserved, raw.hot.seconds)} (${raw.hot.reserved} of ${raw.hot.attempts}; DynamoDB cancelled ${raw.hot.conflicts} with TransactionConflict, ${raw.hot.sagaRetries} still lost after the ledger's retries and went round again, ${raw.hot.gaveUp} gave up; oversold ${raw.hot.oversold}${raw.hot.other.length ? `; ${raw.hot.other.length} other: ${[...new Set(raw.hot.other)].join(', ')}` : ''}) |`,
+    `| Same transaction on one hot SKU, retried as the saga does: committed per second | ${rate(raw.hot.reserved, raw.hot.seconds)} (${raw.hot.reserved} of ${raw.hot.attempts}; DynamoDB cancelled ${raw.hot.conflicts} with TransactionConflict, ${raw.hot.sagaRetries} still lost after the client's retries and went round again, ${raw.hot.gaveUp} gave up; oversold ${raw.hot.oversold}${raw.hot.other.length ? `; ${raw.hot.other.length} other: ${[...new Set(raw.hot.other)].join(', ')}` : ''}) |`,
   ].join('\n');
 }
 

@@ -98,8 +98,8 @@ function functionCode(
 
 /**
  * What each access level may do, as the adapters use DynamoDB (shared/adapters): item reads (GetItem, BatchGetItem,
- * and ConditionCheckItem, a transaction's read-only check) on the table, and Query on the table and its indexes,
- * the only action that applies to an index; item writes are PutItem and UpdateItem, plus DeleteItem only where a
+ * and ConditionCheckItem, a transaction's read-only check) on the table, and Query (the only action that applies to
+ * an index) only on what the binding says the function lists; item writes are PutItem and UpdateItem, plus DeleteItem only where a
  * binding says it deletes. No adapter uses BatchWriteItem, Scan or DescribeTable, so none is granted.
  */
 const ITEM_READ_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem'];
@@ -107,6 +107,15 @@ const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /** `append`: PutItem only, for append-only tables such as the audit log (no update, no delete, no read). */
 export type TableAccess = 'read' | 'write' | 'readWrite' | 'append';
+
+export interface TableBindingOptions {
+  /** Only items whose partition key matches one of these patterns (IAM dynamodb:LeadingKeys, `*` wildcards). */
+  readonly leadingKeys?: readonly string[];
+  /** DeleteItem too. */
+  readonly deletes?: boolean;
+  /** What the function lists with Query: 'table' (the table's own key) and/or index names. */
+  readonly queries?: readonly string[];
+}
 
 /**
  * The one way Stockade defines a Lambda function: nodejs24.x on arm64, a minified ESM bundle with source maps,
@@ -170,9 +179,10 @@ export class StockadeFunction extends NodejsFunction {
    * every request path lists with Query (docs/data-model.md), and IAM holds every function to that. `leadingKeys`
    * narrows the grant to items whose partition key matches one of the patterns (IAM `dynamodb:LeadingKeys`, `*`
    * wildcards); `deletes` adds DeleteItem, for the adapters that delete (carts, provider circuits, Powertools'
-   * idempotency records).
+   * idempotency records); `queries` names what the function lists with Query: the table's own key ('table') and/or
+   * its indexes by name (a reading function without it may not Query at all).
    */
-  bindTable(envVar: EnvName, table: StockadeTable, access: TableAccess, options: { leadingKeys?: readonly string[]; deletes?: boolean } = {}): this {
+  bindTable(envVar: EnvName, table: StockadeTable, access: TableAccess, options: TableBindingOptions = {}): this {
     this.addEnvironment(envVar, table.tableName);
     const reads = access === 'read' || access === 'readWrite';
     const writes = access === 'write' || access === 'readWrite';
@@ -186,8 +196,11 @@ export class StockadeFunction extends NodejsFunction {
     this.addToRolePolicy(
       new PolicyStatement({ effect: Effect.ALLOW, actions: [...itemActions].sort(), resources: [table.tableArn], ...(conditions ? { conditions } : {}) }),
     );
-    if (reads) {
-      const resources = [table.tableArn, ...table.indexNames.map((name) => `${table.tableArn}/index/${name}`)];
+    if (options.queries?.length) {
+      if (!reads) throw new Error(`${this.node.path}: queries need read access to ${table.node.path}`);
+      const unknown = options.queries.filter((q) => q !== 'table' && !table.indexNames.includes(q));
+      if (unknown.length > 0) throw new Error(`${this.node.path}: ${table.node.path} has no index ${unknown.join(', ')}`);
+      const resources = options.queries.map((q) => (q === 'table' ? table.tableArn : `${table.tableArn}/index/${q}`));
       this.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources, ...(conditions ? { conditions } : {}) }));
     }
     if (table.encryptionKey) {

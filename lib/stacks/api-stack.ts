@@ -281,9 +281,12 @@ export class ApiStack extends Stack {
 
   /** The public catalog and the vendor's product management, each function bound to the catalog table. */
   private addCatalogRoutes(props: ApiStackProps): void {
-    const catalog = (id: string, entry: string, access: 'read' | 'readWrite') =>
-      this.addFunction(id, { entry: `catalog/${entry}`, service: 'catalog' }).bindTable(ENV.CATALOG_TABLE, props.tables.catalog, access);
-    this.addRoute('GET /products', catalog('ListProducts', 'list-products', 'read').bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey));
+    const catalog = (id: string, entry: string, access: 'read' | 'readWrite', queries?: readonly string[]) =>
+      this.addFunction(id, { entry: `catalog/${entry}`, service: 'catalog' }).bindTable(ENV.CATALOG_TABLE, props.tables.catalog, access, { queries });
+    this.addRoute(
+      'GET /products',
+      catalog('ListProducts', 'list-products', 'read', ['byStatus', 'byVendor']).bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
+    );
     this.addRoute('GET /products/{productId}', catalog('GetProduct', 'get-product', 'read'));
     this.addRoute('POST /vendor/products', catalog('CreateProduct', 'create-product', 'readWrite'));
     this.addRoute('POST /vendor/products/batch', catalog('CreateProducts', 'create-products', 'readWrite'));
@@ -324,7 +327,7 @@ export class ApiStack extends Stack {
     this.addRoute(
       'GET /orders',
       this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' })
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read')
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read', { queries: ['byCustomer'] })
         .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
     );
     // Reading an order awaiting payment may apply a payment Stripe finished (the finalizer), so it may write.
@@ -344,7 +347,7 @@ export class ApiStack extends Stack {
     this.addRoute(
       'GET /vendor/orders',
       this.addFunction('ListVendorOrders', { entry: 'orders/list-vendor-orders', service: 'orders' })
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read')
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read', { queries: ['byVendor'] })
         .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
     );
   }
@@ -386,7 +389,7 @@ export class ApiStack extends Stack {
     this.addRoute(
       'GET /admin/reconciliation',
       this.addFunction('GetReconciliation', { entry: 'admin/get-reconciliation', service: 'admin' })
-        .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'read')
+        .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'read', { queries: ['table'] })
         .bindTable(ENV.AUDIT_TABLE, tables.audit, 'append'),
     );
     this.addRoute(
@@ -398,13 +401,13 @@ export class ApiStack extends Stack {
     this.addRoute(
       'GET /admin/orders',
       this.addFunction('AdminListOrders', { entry: 'admin/list-orders', service: 'admin' })
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read')
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read', { queries: ['byStatus'] })
         .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
     );
     this.addRoute(
       'GET /admin/audit',
       this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' })
-        .bindTable(ENV.AUDIT_TABLE, tables.audit, 'read')
+        .bindTable(ENV.AUDIT_TABLE, tables.audit, 'read', { queries: ['table'] })
         .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
     );
   }

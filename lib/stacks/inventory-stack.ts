@@ -76,7 +76,7 @@ export class InventoryStack extends Stack {
       // A claim on a provider outlives the longest run, so only a run that died leaves one behind to expire.
       environment: { RELAY_LEASE_SECONDS: String(timeout.toSeconds() + 30) },
     })
-      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite', { leadingKeys: ['OUTBOX#*', 'PROVIDER#*'], deletes: true })
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite', { leadingKeys: ['OUTBOX#*', 'PROVIDER#*'], deletes: true, queries: ['byStatus'] })
       .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.providerSecrets);
     runOnSchedule(fn, {
       id: 'RelayStockNotificationsSchedule',
@@ -100,7 +100,7 @@ export class InventoryStack extends Stack {
       timeout: Duration.minutes(5),
       inventoryProviders: props.providers,
     })
-      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'read', { leadingKeys: ['PROVIDER#*'] })
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'read', { leadingKeys: ['PROVIDER#*'], queries: ['table'] })
       .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
       .bindQueueProducer(ENV.INVENTORY_UPDATES_QUEUE_URL, props.inventoryUpdatesQueue.queue)
       .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.providerSecrets);

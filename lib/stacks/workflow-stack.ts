@@ -229,7 +229,7 @@ export class WorkflowStack extends Stack {
   /** The sweeper: holds whose execution died are released after expiry + grace. */
   private addHoldSweeper(props: WorkflowStackProps): void {
     const sweeper = this.addFunction('SweepExpiredHolds', 'inventory/sweep-expired-holds', Duration.seconds(60))
-      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite')
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite', { queries: ['byStatus'] })
       .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
     sweeper.addEnvironment(ENV.SWEEP_GRACE_SECONDS, String(this.stageContext.config.checkout.sweepGraceMinutes * 60));
@@ -263,7 +263,7 @@ export class WorkflowStack extends Stack {
       timeout: Duration.minutes(10),
     })
       .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite', { queries: ['byStatus'] })
       .bindTable(ENV.AUDIT_TABLE, tables.audit, 'append')
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
     this.functions.push(reconcile);

@@ -56,8 +56,8 @@ describe.each(STAGES)('inventory outbound (%s)', (stage) => {
   test('the full sync runs hourly, reads PROVIDER# items, puts QUARANTINE# items and sends to InventoryUpdates', () => {
     expect(schedule('SyncProviderStock')).toBe('rate(1 hour)');
     expect(dynamodbGrants('SyncProviderStock')).toEqual([
-      { actions: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem'], leadingKeys: ['PROVIDER#*'] },
-      { actions: ['dynamodb:Query'], leadingKeys: ['PROVIDER#*'] },
+      // Item reads and a Query of the table's own key (no index), on PROVIDER# partitions only.
+      { actions: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'], leadingKeys: ['PROVIDER#*'] },
       { actions: ['dynamodb:PutItem'], leadingKeys: ['QUARANTINE#*'] },
     ]);
     const sends = statements('SyncProviderStock').filter((s) => actions(s).includes('sqs:SendMessage'));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { getDenialReasons, getGrantReasons, runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { CloudAssembly, TemplateResource } from '../../runtime/assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../../runtime/intrinsics';
@@ -102,6 +103,8 @@ export class IamService implements LocalService {
   private log?: WriteStream;
   private assembly?: CloudAssembly;
   private decisions = 0;
+  /** Requests authorized while enforcing, the time spent on them, and the policy evaluations (cache misses) among them. */
+  private readonly work = { requests: 0, milliseconds: 0, evaluations: 0 };
   private denials = 0;
 
   constructor(private readonly options: IamServiceOptions) {
@@ -239,6 +242,16 @@ export class IamService implements LocalService {
    */
   async authorize(input: AuthorizeInput): Promise<Refusal | undefined> {
     if (!this.enforce) return undefined;
+    const started = performance.now();
+    try {
+      return await this.authorizeEnforced(input);
+    } finally {
+      this.work.requests += 1;
+      this.work.milliseconds += performance.now() - started;
+    }
+  }
+
+  private async authorizeEnforced(input: AuthorizeInput): Promise<Refusal | undefined> {
     const authorization = input.headers.authorization;
     const accessKeyId = accessKeyIdOf(Array.isArray(authorization) ? authorization[0] : authorization);
     if (!accessKeyId || accessKeyId === localCredentials.accessKeyId) return undefined;
@@ -290,6 +303,7 @@ export class IamService implements LocalService {
     const key = `${identity.roleArn}|${check.action}|${check.resource}|${JSON.stringify(decisive)}`;
     let outcome = this.cache.get(key);
     if (!outcome) {
+      this.work.evaluations += 1;
       outcome = await this.evaluate(identity, check, context);
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(key, outcome);
@@ -335,6 +349,11 @@ export class IamService implements LocalService {
   }
 
   /** Decisions so far (allowed and denied). */
+  /** What authorizing has cost so far: requests, milliseconds spent in authorize, policy evaluations (bench:checkout). */
+  cost(): { requests: number; milliseconds: number; evaluations: number } {
+    return { ...this.work };
+  }
+
   counts(): { decisions: number; denials: number } {
     return { decisions: this.decisions, denials: this.denials };
   }

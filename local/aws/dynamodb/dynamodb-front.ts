@@ -130,8 +130,14 @@ export class DynamoDbFront {
     }
     const body = DATA_OPERATIONS.has(operation) ? parseBody(request) : undefined;
     if (!body) return forward();
-    await this.schemas.load(tablesNamed(operation, body));
-    const items = touchedItems(operation, body, this.schemas.of);
+    let items: TouchedItem[];
+    try {
+      await this.schemas.load(tablesNamed(operation, body));
+      items = touchedItems(operation, body, this.schemas.of);
+    } catch {
+      // A request of a shape DynamoDB refuses: DynamoDB Local answers it (ValidationException), untouched.
+      return forward();
+    }
     const held = this.conflictsOn ? items.filter((i): i is TouchedItem & { access: NonNullable<TouchedItem['access']> } => i.access !== undefined) : [];
     const acquired = this.locks.acquire(held.map((i) => ({ id: i.id, access: i.access })));
     if (!acquired.ok) return this.refuse(operation, body, held, acquired.conflicting);

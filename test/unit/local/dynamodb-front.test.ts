@@ -239,3 +239,32 @@ describe('DynamoDB front', () => {
     expect((await Promise.all([a, b])).map((x) => x.status)).toEqual([200, 200]);
   });
 });
+
+describe('DynamoDB front, malformed requests', () => {
+  it('leaves a request it cannot read to DynamoDB Local, which refuses it itself', async () => {
+    const tables = new TableSchemas((() => {
+      throw new Error('no DynamoDB Local in a unit test');
+    }) as unknown as () => DynamoDBClient);
+    tables.set('Catalog', catalog);
+    const front = new DynamoDbFront(tables, (() => undefined) as unknown as () => DynamoDBClient);
+    const forwarded: string[] = [];
+    const forward = (body: string) => () => {
+      forwarded.push(body);
+      return Promise.resolve({ status: 400, headers: {}, body: Buffer.from('{"__type":"ValidationException"}') });
+    };
+    const hostile = [
+      { op: 'TransactWriteItems', body: '{"TransactItems":{"length":1}}' },
+      { op: 'BatchGetItem', body: '{"RequestItems":{"Catalog":{"Keys":{"pk":{"S":"x"}}}}}' },
+      { op: 'PutItem', body: '{"TableName":"Catalog","Item":{"__proto__":{"S":"x"},"pk":null}}' },
+      { op: 'UpdateItem', body: 'not json' },
+    ];
+    for (const { op, body } of hostile) {
+      const answer = await front.intercept(
+        { method: 'POST', path: '/', headers: { 'x-amz-target': `DynamoDB_20120810.${op}` }, body: Buffer.from(body) },
+        forward(body),
+      );
+      expect(answer.status).toBe(400);
+    }
+    expect(forwarded).toHaveLength(hostile.length);
+  });
+});

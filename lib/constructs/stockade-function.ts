@@ -218,13 +218,14 @@ export class StockadeFunction extends NodejsFunction {
   }
 
   /**
-   * Sets `envVar` to the queue URL and grants SendMessage on it, and with a KMS-encrypted queue exactly what SQS
+   * Sets `envVar` to the queue URL and grants SendMessage on it (only: the producer has the URL, so neither
+   * GetQueueUrl nor GetQueueAttributes, which the CDK grant adds), and with a KMS-encrypted queue exactly what SQS
    * needs of the key for a producer (GenerateDataKey and Decrypt, through SQS only), instead of the CDK grant's
    * `kms:GenerateDataKey*` / `kms:ReEncrypt*` wildcards.
    */
   bindQueueProducer(envVar: EnvName, queue: IQueue): this {
     this.addEnvironment(envVar, queue.queueUrl);
-    this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: [queue.queueArn] }));
+    this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
     if (queue.encryptionMasterKey) {
       this.addToRolePolicy(
         new PolicyStatement({
@@ -319,7 +320,7 @@ export class StockadeFunction extends NodejsFunction {
     if (secrets.size === 0) return this;
     this.addToRolePolicy(
       new PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        actions: ['secretsmanager:GetSecretValue'],
         resources: [...secrets.values()].map((s) => s.secretArn),
       }),
     );
@@ -344,7 +345,7 @@ export class StockadeFunction extends NodejsFunction {
    */
   bindSecret(envVar: EnvName, secret: ISecret): this {
     this.addEnvironment(envVar, secret.secretArn);
-    this.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [secret.secretArn] }));
+    this.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
     if (secret.encryptionKey) {
       this.addToRolePolicy(
         new PolicyStatement({

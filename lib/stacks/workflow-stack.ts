@@ -330,7 +330,7 @@ export class WorkflowStack extends Stack {
   }
 }
 
-/** What StateMachine.grantTaskResponse grants, on the ARN built from the name. */
+/** What answering a task token takes (StateMachine.grantTaskResponse less SendTaskHeartbeat: no task here heartbeats), on the ARN built from the name. */
 function sendTaskStatement(stateMachineArn: string): PolicyStatement {
-  return new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], resources: [stateMachineArn] });
+  return new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn] });
 }

@@ -7,7 +7,7 @@ import { queueNamed, tableNamed, testEndpoints } from '../support/endpoints';
 
 /**
  * Acting as a function through its credentials from endpoints.json: SyncProviderStock may read the catalog table's
- * PROVIDER#* items (dynamodb:LeadingKeys) and read the inventory updates queue's attributes; anything else is refused
+ * PROVIDER#* items (dynamodb:LeadingKeys) and send to the inventory updates queue; anything else is refused
  * with AWS's AccessDeniedException naming its role session, and every decision is in iam-decisions.jsonl.
  */
 describe('IAM enforced offline', () => {
@@ -61,8 +61,13 @@ describe('IAM enforced offline', () => {
     ).resolves.toBeDefined();
     // Its providers' HMAC secrets, with the implied kms:Decrypt through Secrets Manager on the stage key.
     await expect(secrets.send(new GetSecretValueCommand({ SecretId: 'stockade/dev/inventory/acme-warehouse/hmac' }))).resolves.toBeDefined();
+    // Its one grant on the queue is SendMessage: IAM lets a send through, and the FIFO queue itself then refuses one
+    // without a MessageGroupId, so nothing is enqueued. Reading the queue's attributes is not granted.
     const queue = queueNamed(endpoints, 'InventoryUpdatesQueue');
-    await expect(sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['QueueArn'] }))).resolves.toBeDefined();
+    const sent = await refusal(sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: '{}' })));
+    expect(sent.name).not.toBe('AccessDeniedException');
+    const attributes = await refusal(sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['QueueArn'] })));
+    expect(attributes.name).toBe('AccessDeniedException');
   });
 
   it('refuses another key prefix under dynamodb:LeadingKeys with AWS error', async () => {

@@ -2,12 +2,13 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { CloudAssembly } from '../../runtime/assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../runtime/intrinsics';
 import type { LambdaService } from '../lambda/lambda-service';
-import type { ApiRoute, RestApiModel } from './rest-api-model';
+import { type ApiRoute, invocationTarget, type LambdaTarget, lambdaTargetInUri, type RestApiModel } from './rest-api-model';
 import type { AuthorizerDecision, RouteAuthorizer } from './rest-api-server';
 import { dataRecord, headerValue } from './request-parts';
 
 interface AuthorizerDefinition {
-  readonly functionLogicalId: string;
+  /** The function (or its alias) the authorizer's URI invokes. */
+  readonly target: LambdaTarget;
   readonly type: 'REQUEST' | 'TOKEN';
   /**
    * Header names of the identity source; a request missing one (or sending it empty) is refused with 401 before the
@@ -28,19 +29,17 @@ interface PolicyStatement {
  * IAM policy evaluated against the method ARN (an explicit Deny wins) -> 403 unless allowed. Results are not cached.
  */
 export function lambdaAuthorizer(assembly: CloudAssembly, model: RestApiModel, lambdas: LambdaService): RouteAuthorizer {
-  const functionIds = new Set(assembly.resourcesOfType('AWS::Lambda::Function').map((f) => f.logicalId));
   const definitions = new Map<string, AuthorizerDefinition>();
   for (const resource of assembly.resourcesOfType('AWS::ApiGateway::Authorizer').filter((a) => a.stackName === model.stackName)) {
     const p = resource.properties as { Type?: string; AuthorizerUri?: unknown; IdentitySource?: string };
-    const functionLogicalId = JSON.stringify(p.AuthorizerUri ?? '').match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/)?.[1];
-    if (!functionLogicalId || !functionIds.has(functionLogicalId))
-      throw new Error(`${resource.logicalId}: authorizer whose URI names no function of the template`);
+    const target = lambdaTargetInUri(assembly, resource.stackName, p.AuthorizerUri);
+    if (!target) throw new Error(`${resource.logicalId}: authorizer whose URI names no function of the template`);
     const headers = String(p.IdentitySource ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s.startsWith('method.request.header.'))
       .map((s) => s.slice('method.request.header.'.length));
-    definitions.set(resource.logicalId, { functionLogicalId, type: p.Type === 'TOKEN' ? 'TOKEN' : 'REQUEST', headers });
+    definitions.set(resource.logicalId, { target, type: p.Type === 'TOKEN' ? 'TOKEN' : 'REQUEST', headers });
   }
 
   return async (route: ApiRoute, event: APIGatewayProxyEvent): Promise<AuthorizerDecision> => {
@@ -68,7 +67,7 @@ export function lambdaAuthorizer(assembly: CloudAssembly, model: RestApiModel, l
             stageVariables: event.stageVariables,
             requestContext,
           };
-    const outcome = await lambdas.get(definition.functionLogicalId).invoke(authorizerEvent);
+    const outcome = await invocationTarget(lambdas, definition.target).invoke(authorizerEvent);
     if (!outcome.ok) return { allow: false, responseType: outcome.error.errorMessage === 'Unauthorized' ? 'UNAUTHORIZED' : 'AUTHORIZER_FAILURE' };
 
     const result = outcome.value as { principalId?: unknown; policyDocument?: { Statement?: PolicyStatement[] }; context?: Record<string, unknown> } | null;

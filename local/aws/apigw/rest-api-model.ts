@@ -1,5 +1,7 @@
 import type { CloudAssembly, TemplateResource } from '../../runtime/assembly';
 import type { IntrinsicResolver } from '../../runtime/intrinsics';
+import type { LambdaService } from '../lambda/lambda-service';
+import type { LocalFunction } from '../lambda/local-function';
 import type { ThrottleSettings } from './edge-checks';
 
 /** One method of the synthesized REST API. */
@@ -9,7 +11,13 @@ export interface ApiRoute {
   readonly resourcePath: string;
   readonly resourceLogicalId: string;
   readonly integration:
-    | { readonly kind: 'lambda-proxy'; readonly functionLogicalId: string; readonly timeoutMs: number }
+    | {
+        readonly kind: 'lambda-proxy';
+        readonly functionLogicalId: string;
+        /** The alias the URI invokes (`function:NAME:live`), when it names one rather than the function. */
+        readonly qualifier?: string;
+        readonly timeoutMs: number;
+      }
     | { readonly kind: 'mock'; readonly statusCode: number; readonly headers: Record<string, string> };
   /** NONE, CUSTOM (Lambda authorizer), COGNITO_USER_POOLS, AWS_IAM. */
   readonly authorizationType: string;
@@ -52,27 +60,55 @@ function getAttOf(value: unknown): [string, string] | undefined {
   return undefined;
 }
 
-/** Finds the Lambda function an integration URI points at (Fn::GetAtt [Function, Arn] somewhere inside it). */
-function functionInUri(uri: unknown, functions: ReadonlySet<string>): string | undefined {
-  const att = getAttOf(uri);
-  if (att && functions.has(att[0])) return att[0];
-  if (Array.isArray(uri)) {
-    for (const item of uri) {
-      const found = functionInUri(item, functions);
+/** A Lambda function a URI invokes: the function's logical id, and the alias when the URI names one. */
+export interface LambdaTarget {
+  readonly functionLogicalId: string;
+  readonly qualifier?: string;
+}
+
+/**
+ * Finds the Lambda function an integration or authorizer URI points at: `Fn::GetAtt [Function, Arn]` somewhere inside
+ * it (the unqualified function), or a `Ref` to an AWS::Lambda::Alias of the stack (its Ref is the alias ARN,
+ * `function:NAME:ALIAS`), whose FunctionName names the function.
+ */
+export function lambdaTargetInUri(assembly: CloudAssembly, stackName: string, uri: unknown): LambdaTarget | undefined {
+  const functions = new Set(
+    assembly
+      .resourcesOfType('AWS::Lambda::Function')
+      .filter((f) => f.stackName === stackName)
+      .map((f) => f.logicalId),
+  );
+  const aliases = new Map(
+    assembly
+      .resourcesOfType('AWS::Lambda::Alias')
+      .filter((a) => a.stackName === stackName)
+      .map((a) => [a.logicalId, a]),
+  );
+  const visit = (value: unknown): LambdaTarget | undefined => {
+    const att = getAttOf(value);
+    if (att && functions.has(att[0]) && att[1] === 'Arn') return { functionLogicalId: att[0] };
+    const alias = aliases.get(refOf(value) ?? '');
+    if (alias) {
+      const fn = refOf(alias.properties.FunctionName) ?? getAttOf(alias.properties.FunctionName)?.[0];
+      if (fn && functions.has(fn)) return { functionLogicalId: fn, qualifier: String(alias.properties.Name) };
+    }
+    for (const item of Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value) : []) {
+      const found = visit(item);
       if (found) return found;
     }
-  } else if (uri && typeof uri === 'object') {
-    for (const item of Object.values(uri)) {
-      const found = functionInUri(item, functions);
-      if (found) return found;
-    }
-  }
-  return undefined;
+    return undefined;
+  };
+  return visit(uri);
+}
+
+/** The function a URI's target invokes: through its alias, as API Gateway invokes a qualified ARN, when it names one. */
+export function invocationTarget(lambdas: LambdaService, target: LambdaTarget): LocalFunction {
+  const fn = lambdas.get(target.functionLogicalId);
+  return target.qualifier === undefined ? fn : lambdas.byName(`${fn.definition.arn}:${target.qualifier}`);
 }
 
 /** Reads every AWS::ApiGateway::RestApi of the assembly into route models. */
 export function readRestApis(assembly: CloudAssembly, resolver: IntrinsicResolver): RestApiModel[] {
-  const functionIds = new Set(assembly.resourcesOfType('AWS::Lambda::Function').map((f) => f.logicalId));
   return assembly.resourcesOfType('AWS::ApiGateway::RestApi').map((api) => {
     const inStack = (type: string) =>
       assembly.resourcesOfType(type).filter((r) => r.stackName === api.stackName && refOf(r.properties.RestApiId) === api.logicalId);
@@ -107,9 +143,9 @@ export function readRestApis(assembly: CloudAssembly, resolver: IntrinsicResolve
       };
       let routeIntegration: ApiRoute['integration'];
       if (integration.Type === 'AWS_PROXY') {
-        const fn = functionInUri(integration.Uri, functionIds);
-        if (!fn) throw new Error(`${method.logicalId}: AWS_PROXY integration whose URI names no function of the template`);
-        routeIntegration = { kind: 'lambda-proxy', functionLogicalId: fn, timeoutMs: integration.TimeoutInMillis ?? 29_000 };
+        const target = lambdaTargetInUri(assembly, method.stackName, integration.Uri);
+        if (!target) throw new Error(`${method.logicalId}: AWS_PROXY integration whose URI names no function of the template`);
+        routeIntegration = { kind: 'lambda-proxy', ...target, timeoutMs: integration.TimeoutInMillis ?? 29_000 };
       } else if (integration.Type === 'MOCK') {
         const response = integration.IntegrationResponses?.[0];
         const headers: Record<string, string> = {};

@@ -9,7 +9,7 @@ import { type GatewayAnswer, type GatewayRequestContext, renderFrontDoorResponse
 import { BodyModels, TokenBucket } from './edge-checks';
 import type { WafRequest, WebAcl } from '../waf/web-acl';
 import type { CustomBlockResponse } from '../waf/web-acl-model';
-import type { ApiRoute, RestApiModel } from './rest-api-model';
+import { type ApiRoute, invocationTarget, type RestApiModel } from './rest-api-model';
 import {
   dataRecord,
   decodePath,
@@ -203,7 +203,7 @@ export class RestApiServer {
       return this.gatewayResponse(res, 'BAD_REQUEST_BODY', request, route);
     }
 
-    const fn = this.options.lambdas.get(route.integration.functionLogicalId);
+    const fn = invocationTarget(this.options.lambdas, route.integration);
     const timeoutMs = route.integration.timeoutMs;
     const outcome = await Promise.race([fn.invoke(event), new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref())]);
     // The integration's own limit (TimeoutInMillis, API Gateway's 29 s by default) is 504 INTEGRATION_TIMEOUT, and the

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { LoopbackHttpServer, readBody } from '../../runtime/net';
 import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
-import type { LambdaService } from './lambda-service';
+import { FunctionNotFoundError, type LambdaService } from './lambda-service';
 import { type InvokeOutcome, MAX_SYNC_REQUEST_BYTES, requestTooLarge } from './local-function';
 
 /**
@@ -33,14 +33,19 @@ export class LambdaInvokeServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://x');
+    const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
+    // A version or alias may come as the Qualifier parameter instead of in the name: IAM and the lookup see
+    // the qualified name either way, as Lambda authorizes `function:NAME:QUALIFIER`.
+    const qualifier = url.searchParams.get('Qualifier');
+    const functionName = match?.[1] ? decodeURIComponent(match[1]) + (qualifier ? `:${qualifier}` : '') : undefined;
     const refused = await this.authorize?.({
       service: 'lambda',
       headers: req.headers,
       body: Buffer.alloc(0),
-      path: new URL(req.url ?? '/', 'http://x').pathname,
+      path: functionName ? `/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations` : url.pathname,
     });
     if (refused) return sendRefusal(res, refused);
-    const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       const text = JSON.stringify(body);
       res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
@@ -52,14 +57,16 @@ export class LambdaInvokeServer {
       const reason = rejected.reason ? { Reason: rejected.reason } : {};
       send(rejected.status, { ...reason, Type: 'User', message: rejected.message }, { 'x-amzn-ErrorType': rejected.type });
     };
-    if (req.method !== 'POST' || !match?.[1])
+    if (req.method !== 'POST' || !functionName)
       return send(404, { Type: 'User', message: 'Unknown operation' }, { 'x-amzn-ErrorType': 'ResourceNotFoundException' });
-    let fn;
+    let target;
     try {
-      fn = this.lambdas.byName(decodeURIComponent(match[1]));
-    } catch {
-      return send(404, { Type: 'User', message: `Function not found: ${match[1]}` }, { 'x-amzn-ErrorType': 'ResourceNotFoundException' });
+      target = this.lambdas.resolve(functionName);
+    } catch (error) {
+      const message = error instanceof FunctionNotFoundError ? error.message : `Function not found: ${functionName}`;
+      return send(404, { Type: 'User', message }, { 'x-amzn-ErrorType': 'ResourceNotFoundException' });
     }
+    const { fn, version } = target;
     if (body.length > MAX_SYNC_REQUEST_BYTES) return sendRejection(requestTooLarge());
     let event: unknown;
     try {
@@ -68,8 +75,8 @@ export class LambdaInvokeServer {
       return send(400, { Type: 'User', message: 'Could not parse request body into json' }, { 'x-amzn-ErrorType': 'InvalidRequestContentException' });
     }
     const outcome = await fn.invoke(event);
-    if (outcome.ok) return send(200, outcome.value, { 'X-Amz-Executed-Version': '$LATEST' });
+    if (outcome.ok) return send(200, outcome.value, { 'X-Amz-Executed-Version': version });
     if (outcome.rejected) return sendRejection(outcome);
-    return send(200, outcome.error, { 'X-Amz-Function-Error': 'Unhandled', 'X-Amz-Executed-Version': '$LATEST' });
+    return send(200, outcome.error, { 'X-Amz-Function-Error': 'Unhandled', 'X-Amz-Executed-Version': version });
   }
 }

@@ -21,11 +21,32 @@ export interface LambdaServiceOptions {
   readonly credentials?: (fn: { logicalId: string; functionName: string; roleArn: string }) => FunctionCredentials;
 }
 
-/** Every AWS::Lambda::Function of the template, runnable from its bundled asset with its resolved environment. */
+/** What Lambda answers for a function, version or alias that does not exist (404 ResourceNotFoundException). */
+export class FunctionNotFoundError extends Error {
+  override readonly name = 'ResourceNotFoundException';
+}
+
+/** A function as an invocation names it: its code, and the version the name resolves to (`$LATEST` unqualified). */
+export interface ResolvedInvocationTarget {
+  readonly fn: LocalFunction;
+  readonly version: string;
+}
+
+/**
+ * Every AWS::Lambda::Function of the template, runnable from its bundled asset with its resolved environment, and
+ * its AWS::Lambda::Version and AWS::Lambda::Alias resources, so that a qualified ARN (`function:NAME:live`,
+ * `function:NAME:3`) reaches the function as it does in AWS and an unknown qualifier fails as Lambda fails it.
+ * Locally every version runs the one bundle the template holds: a version number and an alias are names here, not
+ * separate code.
+ */
 export class LambdaService implements LocalService {
   readonly name = 'Lambda';
-  readonly resourceTypes = ['AWS::Lambda::Function'] as const;
+  readonly resourceTypes = ['AWS::Lambda::Function', 'AWS::Lambda::Version', 'AWS::Lambda::Alias'] as const;
   private readonly functions = new Map<string, LocalFunction>();
+  /** Published versions by function name: each AWS::Lambda::Version of a function, numbered in template order from 1. */
+  private readonly versions = new Map<string, string[]>();
+  /** Aliases by function name, then alias name: the version each points to. */
+  private readonly aliases = new Map<string, Map<string, string>>();
   private readonly sessions = new Map<string, FunctionCredentials & { roleArn: string }>();
 
   constructor(private readonly options: LambdaServiceOptions) {}
@@ -35,12 +56,52 @@ export class LambdaService implements LocalService {
   }
 
   physical(resource: TemplateResource): ResolvedResource {
+    if (resource.type === 'AWS::Lambda::Version') {
+      const name = this.functionNameOf(resource);
+      const version = this.versionNumber(resource);
+      const arn = functionArn(name, version);
+      return { ref: arn, attributes: { Version: version, FunctionArn: functionArn(name) } };
+    }
+    if (resource.type === 'AWS::Lambda::Alias') {
+      const arn = functionArn(this.functionNameOf(resource), String(resource.properties.Name));
+      return { ref: arn, attributes: { AliasArn: arn } };
+    }
     const name = typeof resource.properties.FunctionName === 'string' ? resource.properties.FunctionName : generatedName(resource, 64);
-    return { ref: name, attributes: { Arn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}` } };
+    return { ref: name, attributes: { Arn: functionArn(name) } };
+  }
+
+  /** The function name a Version or Alias names (its FunctionName: a Ref or Arn of a template function, a name or an ARN). */
+  private functionNameOf(resource: TemplateResource): string {
+    const value = resource.properties.FunctionName;
+    if (typeof value === 'string') return value.startsWith('arn:') ? (value.split(':')[6] ?? value) : value;
+    const v = (value ?? {}) as { Ref?: unknown; 'Fn::GetAtt'?: unknown };
+    const target = typeof v.Ref === 'string' ? v.Ref : Array.isArray(v['Fn::GetAtt']) ? String(v['Fn::GetAtt'][0]) : undefined;
+    if (!target) throw new Error(`${resource.stackName}/${resource.logicalId}: FunctionName ${JSON.stringify(value)} names no function of the template`);
+    return this.physical(this.options.assembly.resource(resource.stackName, target)).ref;
+  }
+
+  /** A Version's number: its place among its function's versions in the template, from 1 (Lambda numbers them as published). */
+  private versionNumber(resource: TemplateResource): string {
+    const name = this.functionNameOf(resource);
+    const ofFunction = this.options.assembly
+      .resourcesOfType('AWS::Lambda::Version')
+      .filter((v) => v.stackName === resource.stackName && this.functionNameOf(v) === name);
+    return String(ofFunction.findIndex((v) => v.logicalId === resource.logicalId) + 1);
   }
 
   async provision(resources: readonly TemplateResource[], resolver: IntrinsicResolver): Promise<void> {
-    for (const resource of resources) {
+    for (const resource of resources.filter((r) => r.type === 'AWS::Lambda::Version')) {
+      const name = this.functionNameOf(resource);
+      this.versions.set(name, [...(this.versions.get(name) ?? []), this.versionNumber(resource)]);
+    }
+    for (const resource of resources.filter((r) => r.type === 'AWS::Lambda::Alias')) {
+      const p = resolver.resolve(resource.properties, resource.stackName) as { FunctionVersion?: string; Name?: string };
+      const name = this.functionNameOf(resource);
+      const byAlias = this.aliases.get(name) ?? new Map<string, string>();
+      byAlias.set(String(p.Name), String(p.FunctionVersion ?? '$LATEST'));
+      this.aliases.set(name, byAlias);
+    }
+    for (const resource of resources.filter((r) => r.type === 'AWS::Lambda::Function')) {
       const p = resolver.resolve(resource.properties, resource.stackName) as {
         Handler?: string;
         Role?: string;
@@ -102,13 +163,31 @@ export class LambdaService implements LocalService {
     return fn;
   }
 
-  /** The function with this physical name (what a template's FunctionName reference resolves to). */
+  /** The function an invocation names (see resolve); throws FunctionNotFoundError as Lambda answers 404. */
   byName(functionName: string): LocalFunction {
-    // Accepts a name, an ARN, or a qualified ARN (…:function:name:$LATEST).
-    const name = functionName.startsWith('arn:') ? (functionName.split(':')[6] ?? functionName) : functionName;
-    const fn = [...this.functions.values()].find((f) => f.definition.functionName === name || f.definition.arn === functionName);
-    if (!fn) throw new Error(`No Lambda function named ${functionName} in the template`);
-    return fn;
+    return this.resolve(functionName).fn;
+  }
+
+  /**
+   * What an invocation's FunctionName reaches, as Lambda reads it: a name, a partial ARN (`NAME:QUALIFIER`) or an ARN,
+   * unqualified or qualified by `$LATEST`, a published version's number or an alias's name (its version). A
+   * qualifier the function does not have is ResourceNotFoundException, as Lambda answers it: a grant or a caller
+   * naming `function:NAME:live` reaches nothing until the alias exists.
+   */
+  resolve(functionName: string): ResolvedInvocationTarget {
+    const parts = functionName.startsWith('arn:') ? functionName.split(':').slice(6) : functionName.split(':');
+    const [name, qualifier, ...rest] = parts;
+    const fn = name && rest.length === 0 ? [...this.functions.values()].find((f) => f.definition.functionName === name) : undefined;
+    const notFound = () => new FunctionNotFoundError(`Function not found: ${functionArn(name ?? functionName, qualifier)}`);
+    if (!fn) throw notFound();
+    if (qualifier === undefined || qualifier === '$LATEST') return { fn, version: '$LATEST' };
+    if (/^\d+$/.test(qualifier)) {
+      if (!(this.versions.get(fn.definition.functionName) ?? []).includes(qualifier)) throw notFound();
+      return { fn, version: qualifier };
+    }
+    const version = this.aliases.get(fn.definition.functionName)?.get(qualifier);
+    if (version === undefined) throw notFound();
+    return { fn, version };
   }
 
   /** The role and credentials each function runs with (by function name), when IAM gave them. */
@@ -130,10 +209,16 @@ export class LambdaService implements LocalService {
   }
 
   describe(): string[] {
-    return [`${this.name.padEnd(16)} ${this.functions.size} functions (worker threads; logs in ${this.options.logDirectory})`];
+    const aliases = [...this.aliases.values()].reduce((n, a) => n + a.size, 0);
+    return [`${this.name.padEnd(16)} ${this.functions.size} functions, ${aliases} aliases (worker threads; logs in ${this.options.logDirectory})`];
   }
 
   async stop(): Promise<void> {
     await Promise.all([...this.functions.values()].map((f) => f.stop()));
   }
+}
+
+/** A function's ARN in the local account and region, qualified when `qualifier` is given. */
+function functionArn(name: string, qualifier?: string): string {
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}${qualifier === undefined ? '' : `:${qualifier}`}`;
 }

@@ -194,6 +194,24 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/me/address': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The caller's default shipping address */
+    get: operations['getMeAddress'];
+    /** The caller's default shipping address as saved */
+    put: operations['putMeAddress'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/vendor/products': {
     parameters: {
       query?: never;
@@ -1859,6 +1877,272 @@ export interface operations {
             sku: string;
             quantity: number;
           }[];
+          shippingAddress?: {
+            name: string;
+            line1: string;
+            line2?: string;
+            city: string;
+            postalCode?: string;
+            region?: string;
+            /**
+             * @description ISO 3166-1 alpha-2 country code, upper case (DE, US, ...)
+             * @enum {string}
+             */
+            country:
+              | 'AD'
+              | 'AE'
+              | 'AF'
+              | 'AG'
+              | 'AI'
+              | 'AL'
+              | 'AM'
+              | 'AO'
+              | 'AQ'
+              | 'AR'
+              | 'AS'
+              | 'AT'
+              | 'AU'
+              | 'AW'
+              | 'AX'
+              | 'AZ'
+              | 'BA'
+              | 'BB'
+              | 'BD'
+              | 'BE'
+              | 'BF'
+              | 'BG'
+              | 'BH'
+              | 'BI'
+              | 'BJ'
+              | 'BL'
+              | 'BM'
+              | 'BN'
+              | 'BO'
+              | 'BQ'
+              | 'BR'
+              | 'BS'
+              | 'BT'
+              | 'BV'
+              | 'BW'
+              | 'BY'
+              | 'BZ'
+              | 'CA'
+              | 'CC'
+              | 'CD'
+              | 'CF'
+              | 'CG'
+              | 'CH'
+              | 'CI'
+              | 'CK'
+              | 'CL'
+              | 'CM'
+              | 'CN'
+              | 'CO'
+              | 'CR'
+              | 'CU'
+              | 'CV'
+              | 'CW'
+              | 'CX'
+              | 'CY'
+              | 'CZ'
+              | 'DE'
+              | 'DJ'
+              | 'DK'
+              | 'DM'
+              | 'DO'
+              | 'DZ'
+              | 'EC'
+              | 'EE'
+              | 'EG'
+              | 'EH'
+              | 'ER'
+              | 'ES'
+              | 'ET'
+              | 'FI'
+              | 'FJ'
+              | 'FK'
+              | 'FM'
+              | 'FO'
+              | 'FR'
+              | 'GA'
+              | 'GB'
+              | 'GD'
+              | 'GE'
+              | 'GF'
+              | 'GG'
+              | 'GH'
+              | 'GI'
+              | 'GL'
+              | 'GM'
+              | 'GN'
+              | 'GP'
+              | 'GQ'
+              | 'GR'
+              | 'GS'
+              | 'GT'
+              | 'GU'
+              | 'GW'
+              | 'GY'
+              | 'HK'
+              | 'HM'
+              | 'HN'
+              | 'HR'
+              | 'HT'
+              | 'HU'
+              | 'ID'
+              | 'IE'
+              | 'IL'
+              | 'IM'
+              | 'IN'
+              | 'IO'
+              | 'IQ'
+              | 'IR'
+              | 'IS'
+              | 'IT'
+              | 'JE'
+              | 'JM'
+              | 'JO'
+              | 'JP'
+              | 'KE'
+              | 'KG'
+              | 'KH'
+              | 'KI'
+              | 'KM'
+              | 'KN'
+              | 'KP'
+              | 'KR'
+              | 'KW'
+              | 'KY'
+              | 'KZ'
+              | 'LA'
+              | 'LB'
+              | 'LC'
+              | 'LI'
+              | 'LK'
+              | 'LR'
+              | 'LS'
+              | 'LT'
+              | 'LU'
+              | 'LV'
+              | 'LY'
+              | 'MA'
+              | 'MC'
+              | 'MD'
+              | 'ME'
+              | 'MF'
+              | 'MG'
+              | 'MH'
+              | 'MK'
+              | 'ML'
+              | 'MM'
+              | 'MN'
+              | 'MO'
+              | 'MP'
+              | 'MQ'
+              | 'MR'
+              | 'MS'
+              | 'MT'
+              | 'MU'
+              | 'MV'
+              | 'MW'
+              | 'MX'
+              | 'MY'
+              | 'MZ'
+              | 'NA'
+              | 'NC'
+              | 'NE'
+              | 'NF'
+              | 'NG'
+              | 'NI'
+              | 'NL'
+              | 'NO'
+              | 'NP'
+              | 'NR'
+              | 'NU'
+              | 'NZ'
+              | 'OM'
+              | 'PA'
+              | 'PE'
+              | 'PF'
+              | 'PG'
+              | 'PH'
+              | 'PK'
+              | 'PL'
+              | 'PM'
+              | 'PN'
+              | 'PR'
+              | 'PS'
+              | 'PT'
+              | 'PW'
+              | 'PY'
+              | 'QA'
+              | 'RE'
+              | 'RO'
+              | 'RS'
+              | 'RU'
+              | 'RW'
+              | 'SA'
+              | 'SB'
+              | 'SC'
+              | 'SD'
+              | 'SE'
+              | 'SG'
+              | 'SH'
+              | 'SI'
+              | 'SJ'
+              | 'SK'
+              | 'SL'
+              | 'SM'
+              | 'SN'
+              | 'SO'
+              | 'SR'
+              | 'SS'
+              | 'ST'
+              | 'SV'
+              | 'SX'
+              | 'SY'
+              | 'SZ'
+              | 'TC'
+              | 'TD'
+              | 'TF'
+              | 'TG'
+              | 'TH'
+              | 'TJ'
+              | 'TK'
+              | 'TL'
+              | 'TM'
+              | 'TN'
+              | 'TO'
+              | 'TR'
+              | 'TT'
+              | 'TV'
+              | 'TW'
+              | 'TZ'
+              | 'UA'
+              | 'UG'
+              | 'UM'
+              | 'US'
+              | 'UY'
+              | 'UZ'
+              | 'VA'
+              | 'VC'
+              | 'VE'
+              | 'VG'
+              | 'VI'
+              | 'VN'
+              | 'VU'
+              | 'WF'
+              | 'WS'
+              | 'XK'
+              | 'YE'
+              | 'YT'
+              | 'ZA'
+              | 'ZM'
+              | 'ZW';
+          };
+          shippingOption?: string;
+          /** Format: email */
+          email?: string;
         };
       };
     };
@@ -2066,6 +2350,27 @@ export interface operations {
                 amount: number;
                 currency: string;
               };
+              shipping?: {
+                address: {
+                  name: string;
+                  line1: string;
+                  line2?: string;
+                  city: string;
+                  postalCode?: string;
+                  region?: string;
+                  country: string;
+                };
+                email: string;
+                option: {
+                  id: string;
+                  label: string;
+                };
+                amount: {
+                  /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                  amount: number;
+                  currency: string;
+                };
+              };
               /** Format: date-time */
               createdAt: string;
               /** Format: date-time */
@@ -2234,6 +2539,27 @@ export interface operations {
               amount: number;
               currency: string;
             };
+            shipping?: {
+              address: {
+                name: string;
+                line1: string;
+                line2?: string;
+                city: string;
+                postalCode?: string;
+                region?: string;
+                country: string;
+              };
+              email: string;
+              option: {
+                id: string;
+                label: string;
+              };
+              amount: {
+                /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                amount: number;
+                currency: string;
+              };
+            };
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2399,6 +2725,27 @@ export interface operations {
               /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
               amount: number;
               currency: string;
+            };
+            shipping?: {
+              address: {
+                name: string;
+                line1: string;
+                line2?: string;
+                city: string;
+                postalCode?: string;
+                region?: string;
+                country: string;
+              };
+              email: string;
+              option: {
+                id: string;
+                label: string;
+              };
+              amount: {
+                /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                amount: number;
+                currency: string;
+              };
             };
             /** Format: date-time */
             createdAt: string;
@@ -2578,6 +2925,537 @@ export interface operations {
       };
       /** @description The body is larger than the limit */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Throttled by the stage’s rate limit; retry later */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request's headers are too large: API Gateway's front door refuses them before routing */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Internal error: quote the correlationId */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The function behind the route failed */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A dependency was briefly unavailable; retrying the same request is safe (Retry-After) */
+      503: {
+        headers: {
+          'Retry-After'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The function behind the route did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getMeAddress: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller's default shipping address */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            name: string;
+            line1: string;
+            line2?: string;
+            city: string;
+            postalCode?: string;
+            region?: string;
+            country: string;
+          };
+        };
+      };
+      /** @description Invalid request: the path, query, headers or body fail their schema (API Gateway answers a body or a required header it refuses itself, before any function runs) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No verified identity: the bearer token is missing, malformed, expired or not an access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Forbidden: the caller's groups, MFA, network or hours do not allow this route, or the firewall refused the request */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found, or not the caller’s to see (never says which) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Throttled by the stage’s rate limit; retry later */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request's headers are too large: API Gateway's front door refuses them before routing */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Internal error: quote the correlationId */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The function behind the route failed */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A dependency was briefly unavailable; retrying the same request is safe (Retry-After) */
+      503: {
+        headers: {
+          'Retry-After'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The function behind the route did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  putMeAddress: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          line1: string;
+          line2?: string;
+          city: string;
+          postalCode?: string;
+          region?: string;
+          /**
+           * @description ISO 3166-1 alpha-2 country code, upper case (DE, US, ...)
+           * @enum {string}
+           */
+          country:
+            | 'AD'
+            | 'AE'
+            | 'AF'
+            | 'AG'
+            | 'AI'
+            | 'AL'
+            | 'AM'
+            | 'AO'
+            | 'AQ'
+            | 'AR'
+            | 'AS'
+            | 'AT'
+            | 'AU'
+            | 'AW'
+            | 'AX'
+            | 'AZ'
+            | 'BA'
+            | 'BB'
+            | 'BD'
+            | 'BE'
+            | 'BF'
+            | 'BG'
+            | 'BH'
+            | 'BI'
+            | 'BJ'
+            | 'BL'
+            | 'BM'
+            | 'BN'
+            | 'BO'
+            | 'BQ'
+            | 'BR'
+            | 'BS'
+            | 'BT'
+            | 'BV'
+            | 'BW'
+            | 'BY'
+            | 'BZ'
+            | 'CA'
+            | 'CC'
+            | 'CD'
+            | 'CF'
+            | 'CG'
+            | 'CH'
+            | 'CI'
+            | 'CK'
+            | 'CL'
+            | 'CM'
+            | 'CN'
+            | 'CO'
+            | 'CR'
+            | 'CU'
+            | 'CV'
+            | 'CW'
+            | 'CX'
+            | 'CY'
+            | 'CZ'
+            | 'DE'
+            | 'DJ'
+            | 'DK'
+            | 'DM'
+            | 'DO'
+            | 'DZ'
+            | 'EC'
+            | 'EE'
+            | 'EG'
+            | 'EH'
+            | 'ER'
+            | 'ES'
+            | 'ET'
+            | 'FI'
+            | 'FJ'
+            | 'FK'
+            | 'FM'
+            | 'FO'
+            | 'FR'
+            | 'GA'
+            | 'GB'
+            | 'GD'
+            | 'GE'
+            | 'GF'
+            | 'GG'
+            | 'GH'
+            | 'GI'
+            | 'GL'
+            | 'GM'
+            | 'GN'
+            | 'GP'
+            | 'GQ'
+            | 'GR'
+            | 'GS'
+            | 'GT'
+            | 'GU'
+            | 'GW'
+            | 'GY'
+            | 'HK'
+            | 'HM'
+            | 'HN'
+            | 'HR'
+            | 'HT'
+            | 'HU'
+            | 'ID'
+            | 'IE'
+            | 'IL'
+            | 'IM'
+            | 'IN'
+            | 'IO'
+            | 'IQ'
+            | 'IR'
+            | 'IS'
+            | 'IT'
+            | 'JE'
+            | 'JM'
+            | 'JO'
+            | 'JP'
+            | 'KE'
+            | 'KG'
+            | 'KH'
+            | 'KI'
+            | 'KM'
+            | 'KN'
+            | 'KP'
+            | 'KR'
+            | 'KW'
+            | 'KY'
+            | 'KZ'
+            | 'LA'
+            | 'LB'
+            | 'LC'
+            | 'LI'
+            | 'LK'
+            | 'LR'
+            | 'LS'
+            | 'LT'
+            | 'LU'
+            | 'LV'
+            | 'LY'
+            | 'MA'
+            | 'MC'
+            | 'MD'
+            | 'ME'
+            | 'MF'
+            | 'MG'
+            | 'MH'
+            | 'MK'
+            | 'ML'
+            | 'MM'
+            | 'MN'
+            | 'MO'
+            | 'MP'
+            | 'MQ'
+            | 'MR'
+            | 'MS'
+            | 'MT'
+            | 'MU'
+            | 'MV'
+            | 'MW'
+            | 'MX'
+            | 'MY'
+            | 'MZ'
+            | 'NA'
+            | 'NC'
+            | 'NE'
+            | 'NF'
+            | 'NG'
+            | 'NI'
+            | 'NL'
+            | 'NO'
+            | 'NP'
+            | 'NR'
+            | 'NU'
+            | 'NZ'
+            | 'OM'
+            | 'PA'
+            | 'PE'
+            | 'PF'
+            | 'PG'
+            | 'PH'
+            | 'PK'
+            | 'PL'
+            | 'PM'
+            | 'PN'
+            | 'PR'
+            | 'PS'
+            | 'PT'
+            | 'PW'
+            | 'PY'
+            | 'QA'
+            | 'RE'
+            | 'RO'
+            | 'RS'
+            | 'RU'
+            | 'RW'
+            | 'SA'
+            | 'SB'
+            | 'SC'
+            | 'SD'
+            | 'SE'
+            | 'SG'
+            | 'SH'
+            | 'SI'
+            | 'SJ'
+            | 'SK'
+            | 'SL'
+            | 'SM'
+            | 'SN'
+            | 'SO'
+            | 'SR'
+            | 'SS'
+            | 'ST'
+            | 'SV'
+            | 'SX'
+            | 'SY'
+            | 'SZ'
+            | 'TC'
+            | 'TD'
+            | 'TF'
+            | 'TG'
+            | 'TH'
+            | 'TJ'
+            | 'TK'
+            | 'TL'
+            | 'TM'
+            | 'TN'
+            | 'TO'
+            | 'TR'
+            | 'TT'
+            | 'TV'
+            | 'TW'
+            | 'TZ'
+            | 'UA'
+            | 'UG'
+            | 'UM'
+            | 'US'
+            | 'UY'
+            | 'UZ'
+            | 'VA'
+            | 'VC'
+            | 'VE'
+            | 'VG'
+            | 'VI'
+            | 'VN'
+            | 'VU'
+            | 'WF'
+            | 'WS'
+            | 'XK'
+            | 'YE'
+            | 'YT'
+            | 'ZA'
+            | 'ZM'
+            | 'ZW';
+        };
+      };
+    };
+    responses: {
+      /** @description The caller's default shipping address as saved */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            name: string;
+            line1: string;
+            line2?: string;
+            city: string;
+            postalCode?: string;
+            region?: string;
+            country: string;
+          };
+        };
+      };
+      /** @description Invalid request: the path, query, headers or body fail their schema (API Gateway answers a body or a required header it refuses itself, before any function runs) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No verified identity: the bearer token is missing, malformed, expired or not an access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Forbidden: the caller's groups, MFA, network or hours do not allow this route, or the firewall refused the request */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found, or not the caller’s to see (never says which) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -3518,6 +4396,21 @@ export interface operations {
                 amount: number;
                 currency: string;
               };
+              shipping?: {
+                address: {
+                  name: string;
+                  line1: string;
+                  line2?: string;
+                  city: string;
+                  postalCode?: string;
+                  region?: string;
+                  country: string;
+                };
+                option: {
+                  id: string;
+                  label: string;
+                };
+              };
               /** Format: date-time */
               createdAt: string;
               /** Format: date-time */
@@ -3690,6 +4583,27 @@ export interface operations {
                 /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
                 amount: number;
                 currency: string;
+              };
+              shipping?: {
+                address: {
+                  name: string;
+                  line1: string;
+                  line2?: string;
+                  city: string;
+                  postalCode?: string;
+                  region?: string;
+                  country: string;
+                };
+                email: string;
+                option: {
+                  id: string;
+                  label: string;
+                };
+                amount: {
+                  /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                  amount: number;
+                  currency: string;
+                };
               };
               /** Format: date-time */
               createdAt: string;
@@ -3869,6 +4783,27 @@ export interface operations {
               /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
               amount: number;
               currency: string;
+            };
+            shipping?: {
+              address: {
+                name: string;
+                line1: string;
+                line2?: string;
+                city: string;
+                postalCode?: string;
+                region?: string;
+                country: string;
+              };
+              email: string;
+              option: {
+                id: string;
+                label: string;
+              };
+              amount: {
+                /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                amount: number;
+                currency: string;
+              };
             };
             /** Format: date-time */
             createdAt: string;

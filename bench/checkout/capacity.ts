@@ -20,6 +20,8 @@ import { num } from '../lib/format';
 import { log } from '../lib/progress';
 import { localAws } from '../lib/runtime-clients';
 import type { BenchContext } from './context';
+import { DEMO_ADDRESS as BENCH_ADDRESS } from '../../local/demo/demo-address';
+import { STAGE_DEFAULTS } from '../../lib/config/stages';
 import { lambdaContext } from './lambda-context';
 import type { CheckoutOptions } from './options';
 import type { LambdaPerOrder } from './paid-orders';
@@ -113,6 +115,9 @@ function adaptersOn(client: DynamoDBClient, ctx: BenchContext): Adapters {
     workflow: { start: () => Promise.resolve() },
     now,
     newId: () => ulid(),
+    // Every benchmark customer ships to one address with the stage's own rates: checkout prices shipping as deployed.
+    addresses: { get: () => Promise.resolve(BENCH_ADDRESS), put: unexpected('addresses.put') },
+    shipping: STAGE_DEFAULTS.dev.shipping,
   };
   return {
     orders,
@@ -152,10 +157,13 @@ function paymentGatewayStandIn(): PaymentGateway {
  */
 function idempotentCheckout(deps: CheckoutDeps, client: DynamoDBClient, table: string) {
   const idempotency = checkoutIdempotencyConfig();
-  const wrapped = makeIdempotent((call: CheckoutCall) => checkout(deps, call.customerId, call.idempotencyKey, call.request), {
-    persistenceStore: new DynamoDBPersistenceLayer({ tableName: table, awsSdkV3Client: client }),
-    config: idempotency,
-  });
+  const wrapped = makeIdempotent(
+    (call: CheckoutCall) => checkout(deps, { customerId: call.customerId, email: 'bench@stockade.test' }, call.idempotencyKey, call.request),
+    {
+      persistenceStore: new DynamoDBPersistenceLayer({ tableName: table, awsSdkV3Client: client }),
+      config: idempotency,
+    },
+  );
   return (customerId: string, sku: string) => {
     idempotency.registerLambdaContext(lambdaContext('CreateCheckout'));
     return wrapped({ customerId, idempotencyKey: `bench-capacity-${randomUUID()}`, request: { items: [{ sku, quantity: 1 }] } });

@@ -6,17 +6,21 @@ import { checkout, type CheckoutRequest } from '../../shared/domain/orders/check
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { metrics } from '../../shared/observability/powertools';
-import { CheckoutBodySchema, IdempotencyKeySchema } from '../../shared/schemas/orders';
+import { CheckoutBodySchema } from '../../shared/schemas/checkout';
+import { IdempotencyKeySchema } from '../../shared/schemas/orders';
 import { checkoutDeps, idempotencyStore } from '../orders/root';
 
 const deps = checkoutDeps();
 
 // Powertools idempotency: the key is the caller plus their Idempotency-Key; the body is the payload that must match.
 const idempotency = checkoutIdempotencyConfig();
-const idempotentCheckout = makeIdempotent((call: CheckoutCall) => checkout(deps, call.customerId, call.idempotencyKey, call.request), {
-  persistenceStore: idempotencyStore(),
-  config: idempotency,
-});
+const idempotentCheckout = makeIdempotent(
+  (call: CheckoutCall) => checkout(deps, { customerId: call.customerId, email: call.accountEmail }, call.idempotencyKey, call.request),
+  {
+    persistenceStore: idempotencyStore(),
+    config: idempotency,
+  },
+);
 
 /**
  * POST /checkout: the same Idempotency-Key and body answer the same order; another body with that key is 409; a
@@ -30,9 +34,16 @@ export const handler = httpHandler({ body: CheckoutBodySchema }, async ({ body, 
     ]);
   }
   idempotency.registerLambdaContext(context);
-  const request: CheckoutRequest = body.items ? { items: body.items } : {};
+  const { items, shippingAddress, shippingOption, email } = body;
+  const request: CheckoutRequest = {
+    ...(items ? { items } : {}),
+    ...(shippingAddress ? { shippingAddress } : {}),
+    ...(shippingOption ? { shippingOption } : {}),
+    ...(email ? { email } : {}),
+  };
+  const principal = principalOf(event);
   try {
-    const result = await idempotentCheckout({ customerId: principalOf(event).sub, idempotencyKey: key.data, request });
+    const result = await idempotentCheckout({ customerId: principal.sub, accountEmail: principal.email, idempotencyKey: key.data, request });
     metrics.addMetric('CheckoutAccepted', MetricUnit.Count, 1);
     return { status: 202, body: result, headers: { Location: `/orders/${result.orderId}` } };
   } catch (error) {

@@ -31,7 +31,9 @@ async function authorize(event: RequestAuthorizerEvent): Promise<APIGatewayAutho
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: decision.effect === 'allow' ? 'Allow' : 'Deny', Resource: event.methodArn }],
     },
-    context: principal ? { sub: principal.sub, groups: principal.groups.join(','), mfa: String(principal.mfa) } : {},
+    context: principal
+      ? { sub: principal.sub, groups: principal.groups.join(','), mfa: String(principal.mfa), ...(principal.email ? { email: principal.email } : {}) }
+      : {},
   };
 }
 

@@ -1,4 +1,5 @@
 import * as z from '../../shared/validation/zod';
+import { EMAIL_CLAIM } from '../../shared/domain/identity/mfa-evidence';
 import { accessTokenClaims } from '../../shared/domain/identity/token-claims';
 import { cognitoTriggerHandler } from '../../shared/handlers/cognito-trigger-handler';
 import { logger } from '../../shared/observability/powertools';
@@ -35,11 +36,13 @@ export const handler = cognitoTriggerHandler(PreTokenGenerationEventSchema, asyn
     },
   );
   logger.info('Issuing tokens', { triggerSource: event.triggerSource, mfaEvidence: Object.keys(claims).length > 0 });
+  // The access token carries the account's e-mail too: checkout's default contact (the ID token has it already).
+  const email = event.request.userAttributes.email;
   return {
     ...event,
     response: {
       claimsAndScopeOverrideDetails: {
-        accessTokenGeneration: { claimsToAddOrOverride: claims },
+        accessTokenGeneration: { claimsToAddOrOverride: { ...claims, ...(email ? { [EMAIL_CLAIM]: email } : {}) } },
         idTokenGeneration: { claimsToAddOrOverride: claims },
       },
     },

@@ -1,8 +1,9 @@
-import { integerEnv } from '../../shared/config/env';
+import { integerEnv, requiredEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
 import type { CheckoutDeps } from '../../shared/domain/orders/checkout';
 import { DEFAULT_HOLD_SECONDS } from '../../shared/domain/orders/saga';
-import { cartRepository, catalogRepository, orderRepository, paymentRecords, providerHealth, vendorOrderRepository } from '../wiring/dynamodb';
+import { ShippingRatesSchema } from '../../shared/domain/orders/shipping';
+import { addressBook, cartRepository, catalogRepository, orderRepository, paymentRecords, providerHealth, vendorOrderRepository } from '../wiring/dynamodb';
 import { inventoryProviders } from '../wiring/inventory-providers';
 import { cursorCodec, newId, now } from '../wiring/platform';
 import { orderWorkflow, waitingSteps } from '../wiring/step-functions';
@@ -31,7 +32,15 @@ export const checkoutDeps = (): CheckoutDeps => ({
   newId,
   // Providers' circuits (PROVIDER#<id> / CIRCUIT items, written by the outbox relay) decide live-stock SKUs.
   liveStock: { providers: inventoryProviders(), health: providerHealth() },
+  addresses: addressBook(),
+  shipping: shippingRates(),
 });
+
+/** The stage's shipping options (SHIPPING_RATES, the stage's `shipping`); a bad value fails the cold start. */
+export const shippingRates = () => ShippingRatesSchema.parse(JSON.parse(requiredEnv(ENV.SHIPPING_RATES)));
+
+/** The customer's default shipping address (PUT and GET /me/address). */
+export const addressBookDeps = () => ({ addresses: addressBook(), now });
 
 /** How long a reservation holds stock (HOLD_SECONDS, the stage's `orders.holdSeconds`). */
 export const holdSeconds = () => integerEnv(ENV.HOLD_SECONDS, DEFAULT_HOLD_SECONDS);

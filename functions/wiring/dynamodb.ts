@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbAddressBook } from '../../shared/adapters/dynamodb-address-book';
 import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
 import { retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 import { DynamoDbCartRepository } from '../../shared/adapters/dynamodb-cart-repository';
@@ -36,6 +37,7 @@ export const providerHealth = () => new DynamoDbProviderHealth(dynamoDbClient(),
 export const providerCircuits = () => new DynamoDbProviderCircuits(dynamoDbClient(), catalogTable());
 export const stockNotificationOutbox = () => new DynamoDbStockNotificationOutbox(dynamoDbClient(), catalogTable());
 export const cartRepository = () => new DynamoDbCartRepository(dynamoDbClient(), ordersTable());
+export const addressBook = () => new DynamoDbAddressBook(dynamoDbClient(), ordersTable());
 export const orderRepository = () => new DynamoDbOrderRepository(dynamoDbClient(), ordersTable());
 export const vendorOrderRepository = () => new DynamoDbVendorOrderRepository(dynamoDbClient(), ordersTable());
 export const paymentEventLedger = () => new DynamoDbPaymentEventLedger(dynamoDbClient(), paymentsTable());

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import * as z from '../../shared/validation/zod';
+import { ShippingRatesSchema } from '../../shared/domain/orders/shipping';
 
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -91,6 +92,11 @@ export const StageConfigSchema = z
       /** Holds past expiry by more than this are released by the sweeper (a live saga's own timeout acts first). */
       sweepGraceMinutes: integer(1, 60),
     }),
+    /**
+     * The shipping options checkout offers (amounts in minor units of each option's currency, added to the order total
+     * and the PaymentIntent), and the one used when a checkout names none. Taxes are not computed (README).
+     */
+    shipping: ShippingRatesSchema,
     fulfilment: z.strictObject({
       /** Base URL of the fulfilment provider's API (POST {apiUrl}/shipments); its API key is a secret. */
       apiUrl: z.url().check(z.refine((u) => u.startsWith('https://'), 'must be https')),

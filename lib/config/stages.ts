@@ -9,6 +9,35 @@ type StageDefaults = Omit<StageConfig, 'stage' | 'env'>;
  */
 const GITHUB_REPOSITORY = 'stockade-commerce/stockade';
 
+/** The EU, where standard shipping is priced as domestic. */
+const EU = ['AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK']; // prettier-ignore
+
+/**
+ * The shipping options of every stage (amounts in minor units of EUR, the demo catalog's currency): standard is free
+ * from 50.00 EUR of items, and priced by zone (EU, the rest of Europe, the world); express is a flat 14.90 EUR.
+ * Replace with your carriers' rates before going live.
+ */
+const SHIPPING: StageDefaults['shipping'] = {
+  defaultOption: 'standard',
+  options: [
+    {
+      id: 'standard',
+      label: 'Standard (3-5 working days)',
+      currency: 'EUR',
+      rate: {
+        kind: 'zone',
+        zones: [
+          { name: 'EU', countries: EU, amount: 490 },
+          { name: 'Europe', countries: ['CH', 'GB', 'IS', 'LI', 'NO'], amount: 990 },
+        ],
+        otherwise: 1990,
+      },
+      freeFrom: 5_000,
+    },
+    { id: 'express', label: 'Express (next working day)', currency: 'EUR', rate: { kind: 'flat', amount: 1_490 } },
+  ],
+};
+
 /** The per-stage settings. Change them here; `npm test` snapshots the resolved result per stage. */
 export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
   dev: {
@@ -21,6 +50,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     alarms: { webhookSignatureFailuresPer5Minutes: 50 },
     auth: { threatProtection: 'off', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
+    shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     payments: {
       secretCacheSeconds: 60,
@@ -45,6 +75,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     alarms: { webhookSignatureFailuresPer5Minutes: 25 },
     auth: { threatProtection: 'audit', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
+    shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     payments: {
       secretCacheSeconds: 60,
@@ -69,6 +100,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     alarms: { webhookSignatureFailuresPer5Minutes: 25 },
     auth: { threatProtection: 'enforced', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
+    shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     payments: {
       secretCacheSeconds: 60,

@@ -136,6 +136,7 @@ export class ApiStack extends Stack {
     this.addCatalogRoutes(props);
     this.addCartRoutes(props);
     this.addOrderRoutes(props);
+    this.addAddressRoutes(props);
     this.addWebhookRoutes(props);
     this.addAdminRoutes(props);
   }
@@ -279,6 +280,17 @@ export class ApiStack extends Stack {
     this.addRoute('GET /me', this.addFunction('GetMe', { entry: 'identity/get-me', service: 'identity' }));
   }
 
+  /** The member's default shipping address, kept in the orders table beside their cart and orders. */
+  private addAddressRoutes(props: ApiStackProps): void {
+    // Only the ADDRESS#<sub> items: these functions can touch no order, cart or checkout key.
+    const address = (id: string, entry: string, access: 'read' | 'write') =>
+      this.addFunction(id, { entry: `orders/${entry}`, service: 'orders' }).bindTable(ENV.ORDERS_TABLE, props.tables.orders, access, {
+        leadingKeys: ['ADDRESS#*'],
+      });
+    this.addRoute('PUT /me/address', address('PutDefaultAddress', 'put-default-address', 'write'));
+    this.addRoute('GET /me/address', address('GetDefaultAddress', 'get-default-address', 'read'));
+  }
+
   /** The public catalog and the vendor's product management, each function bound to the catalog table. */
   private addCatalogRoutes(props: ApiStackProps): void {
     const catalog = (id: string, entry: string, access: 'read' | 'readWrite', queries?: readonly string[]) =>
@@ -322,6 +334,7 @@ export class ApiStack extends Stack {
       .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'read')
       .bindTable(ENV.IDEMPOTENCY_TABLE, tables.idempotency, 'readWrite', { deletes: true });
     checkout.addEnvironment(ENV.ORDER_SAGA_ARN, orderSaga.stateMachineArn);
+    checkout.addEnvironment(ENV.SHIPPING_RATES, JSON.stringify(this.stageContext.config.shipping));
     orderSaga.grantStartExecution(checkout);
     this.addRoute('POST /checkout', checkout);
     this.addRoute(

@@ -22,11 +22,15 @@ const EXPLAINED: Record<PurchaseStep, string> = {
   'sign-in': 'The demo customer signs in against the local Cognito (USER_PASSWORD_AUTH, as `npm run login` does)',
   catalog: 'Browse the public catalog for a SKU in stock',
   cart: 'Empty the cart, then put the SKU in it (PUT sets the quantity)',
-  checkout: 'Check out the cart; the Idempotency-Key makes a retried checkout the same order',
+  checkout:
+    'Check out the cart, shipped by express to the address given (without one, to the saved default address, PUT /me/address); the Idempotency-Key makes a retried checkout the same order',
   'awaiting-payment': 'The order saga reserves the stock and creates a Stripe PaymentIntent; poll the order',
   pay: "The customer's browser would confirm the PaymentIntent with Stripe.js; here the Stripe SDK against the Stripe stand-in does, with the test card pm_card_visa. The stand-in then sends the signed webhook (POST /webhooks/stripe)",
   paid: 'The webhook resumes the saga: the sale is committed (CONFIRMED) and the fulfilment consumer hands the order to the warehouse (FULFILLED)',
 };
+
+/** Where the demo order ships (a made-up recipient): the fulfilment stand-in receives it with the order. */
+const DEMO_SHIP_TO = { name: 'Ada Example', line1: 'Stephansplatz 3', city: 'Wien', postalCode: '1010', country: 'AT' };
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -61,6 +65,7 @@ async function main(): Promise<number> {
     ...target,
     quantity,
     until: 'fulfilled',
+    shipping: { address: DEMO_SHIP_TO, option: 'express' },
     ...(values.product ? { productId: values.product } : {}),
     reporter: {
       stepStarted: (step) => console.log(`\n${++number}. ${step}: ${EXPLAINED[step]}`),
@@ -106,6 +111,8 @@ function interesting({ body }: PurchaseExchange): string {
     if (first?.skus) parts.push(`first: ${first.name ?? ''} ${first.skus.map((s) => `${s.sku} ${formatMoney(s.price)}, ${s.available} available`).join('; ')}`);
     else if (first?.sku) parts.push(items.map((i) => `${i.quantity ?? 0} x ${i.sku ?? ''}`).join(', '));
   }
+  const shipping = body.shipping as { amount?: Money; option?: { label?: string } } | undefined;
+  if (shipping?.amount) parts.push(`shipping ${money(shipping.amount)} (${shipping.option?.label ?? ''})`);
   if (body.total && typeof body.total === 'object') parts.push(`total ${money(body.total as Money)}`);
   const payment = body.payment as { paymentIntentId?: string; status?: string } | undefined;
   if (payment?.paymentIntentId) parts.push(`PaymentIntent ${payment.paymentIntentId} ${payment.status ?? ''}`);

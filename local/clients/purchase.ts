@@ -39,6 +39,11 @@ export interface PurchaseOptions {
   readonly pay: (paymentIntentId: string, signal: AbortSignal) => Promise<string>;
   /** Buy from this product; by default the first product of the catalog with a SKU in stock. */
   readonly productId?: string;
+  /**
+   * Where and how to ship: sent with the checkout (`shippingAddress`, `shippingOption`). Without it, the order ships
+   * to the customer's default address by the stage's default option.
+   */
+  readonly shipping?: { readonly address?: Readonly<Record<string, string>>; readonly option?: string };
   /** How many to buy. @default 1 */
   readonly quantity?: number;
   /** `paid`: stop when the order is CONFIRMED (paid, stock committed); `fulfilled`: wait for FULFILLED. @default 'paid' */
@@ -90,6 +95,7 @@ interface Order {
   status: string;
   total: MoneyView;
   payment?: { paymentIntentId: string; status: string; clientSecret?: string };
+  shipping?: { option: { id: string }; amount: MoneyView; address: { country: string } };
   failureReason?: string;
 }
 
@@ -145,14 +151,19 @@ export async function runPurchase(options: PurchaseOptions): Promise<PurchaseRes
     });
     orderId = await step('checkout', async () => {
       const key = randomUUID();
-      const accepted = await api.expect('POST', '/checkout', {}, [202], token, { 'Idempotency-Key': key });
+      const { address, option } = options.shipping ?? {};
+      const body = { ...(address ? { shippingAddress: address } : {}), ...(option ? { shippingOption: option } : {}) };
+      const accepted = await api.expect('POST', '/checkout', body, [202], token, { 'Idempotency-Key': key });
       const id = String(accepted.body.orderId);
       return { value: id, summary: `order ${id} ${String(accepted.body.status)} (Idempotency-Key ${key})` };
     });
     const id = orderId;
     const awaiting = await step('awaiting-payment', async () => {
       const order = await pollOrder(api, token, id, options, deadline.signal, (o) => o.status === 'AWAITING_PAYMENT' && Boolean(o.payment), PAID);
-      return { value: order, summary: `${order.status}, ${formatMoney(order.total)} on PaymentIntent ${order.payment?.paymentIntentId ?? ''}` };
+      const shipping = order.shipping
+        ? ` (shipping ${formatMoney(order.shipping.amount)} by ${order.shipping.option.id} to ${order.shipping.address.country})`
+        : '';
+      return { value: order, summary: `${order.status}, ${formatMoney(order.total)}${shipping} on PaymentIntent ${order.payment?.paymentIntentId ?? ''}` };
     });
     const paymentIntentId = awaiting.payment?.paymentIntentId as string;
     await step('pay', async () => {

@@ -12,6 +12,7 @@ import { CloudAssembly, type TemplateResource } from './assembly';
 import { IntrinsicResolver, LOCAL_REGION } from './intrinsics';
 import { lambdaAuthorizer } from '../aws/apigw/lambda-authorizer';
 import { seedDemoCatalog } from '../demo/catalog';
+import { seedDemoAddress } from '../demo/demo-address';
 import { type DemoUsers, seedDemoUsers } from '../demo/demo-users';
 import { LambdaInvokeServer } from '../aws/lambda/invoke-server';
 import { CognitoService } from '../aws/cognito/cognito';
@@ -292,6 +293,8 @@ export class LocalRuntime {
       clock = performance.now();
       const users = identity ? await seedDemoUsers(identity) : undefined;
       const products = identity && users && options.seedDemoData !== false ? await seedDemoCatalog({ apiUrl: api.url, cognito: identity, vendors: users }) : 0;
+      // The demo customer has a default shipping address, so a checkout body of {} ships somewhere.
+      if (identity && users) await seedDemoAddress({ apiUrl: api.url, cognito: identity, customer: users.customer });
 
       const endpoints: Endpoints = {
         apiUrl: api.url,

@@ -2,7 +2,7 @@ import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { checkAccessTokenClaims } from '../domain/identity/access-token-claims';
-import { MFA_CLAIM } from '../domain/identity/mfa-evidence';
+import { EMAIL_CLAIM, MFA_CLAIM } from '../domain/identity/mfa-evidence';
 import type { AccessTokenVerifier, VerifiedAccessToken } from '../ports/access-token-verifier';
 import type { Clock } from '../ports/clock';
 import { systemClock } from './system-clock';
@@ -68,12 +68,14 @@ export class CognitoAccessTokenVerifier implements AccessTokenVerifier {
     const payload = await this.verifier.verify(token);
     const groups = payload['cognito:groups'];
     const mfa = payload[MFA_CLAIM];
+    const email = payload[EMAIL_CLAIM];
     return {
       sub: String(payload.sub),
       username: String(payload.username ?? payload.sub),
       clientId: String(payload.client_id),
       groups: Array.isArray(groups) ? groups.map(String) : [],
       ...(typeof mfa === 'string' ? { mfaClaim: mfa } : {}),
+      ...(typeof email === 'string' && email.length > 0 ? { email } : {}),
     };
   }
 }

@@ -1,6 +1,7 @@
 import { TransactionCanceledException, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { OrderLine, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/orders/order';
+import type { OrderLine, OrderStatus, PaymentOutcome, StoredOrder, VendorShipping } from '../domain/model/order';
+import type { ShippingAddress } from '../domain/model/shipping';
 import { TransientError } from '../domain/orders/saga-errors';
 import type { OrderTransition } from '../ports/order-repository';
 
@@ -25,9 +26,24 @@ export function orderItem(order: StoredOrder): Record<string, unknown> {
     lines: order.lines,
     totalAmount: order.total.amount,
     currency: order.total.currency,
+    // Where and how it ships apart from the contact e-mail and the charge, so the vendor views read only `shipTo`.
+    ...(order.shipping
+      ? {
+          shipTo: { address: order.shipping.address, option: order.shipping.option },
+          contactEmail: order.shipping.email,
+          shippingAmount: order.shipping.amount.amount,
+        }
+      : {}),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };
+}
+
+/** The order item's `shipTo` (address and option), as a vendor's view reads it. */
+export function toVendorShipping(shipTo: unknown): VendorShipping | undefined {
+  if (!shipTo || typeof shipTo !== 'object') return undefined;
+  const { address, option } = shipTo as { address?: ShippingAddress; option?: VendorShipping['option'] };
+  return address && option ? { address, option } : undefined;
 }
 
 /** Each vendor's own lines of the order, for GET /vendor/orders. */
@@ -74,9 +90,16 @@ export function toOrder(i: Record<string, unknown>): StoredOrder {
     ...(typeof i.failureReason === 'string' ? { failureReason: i.failureReason } : {}),
     ...(typeof i.fulfilmentReference === 'string' ? { fulfilmentReference: i.fulfilmentReference } : {}),
     ...(typeof i.refundedAmount === 'number' && i.refundedAmount > 0 ? { refundedAmount: i.refundedAmount } : {}),
+    ...shippingOf(i, currency),
     createdAt: String(i.createdAt),
     updatedAt: String(i.updatedAt),
   };
+}
+
+function shippingOf(i: Record<string, unknown>, currency: string): Pick<StoredOrder, 'shipping'> {
+  const shipTo = toVendorShipping(i.shipTo);
+  if (!shipTo || typeof i.contactEmail !== 'string') return {};
+  return { shipping: { ...shipTo, email: i.contactEmail, amount: { amount: Number(i.shippingAmount ?? 0), currency } } };
 }
 
 /**

@@ -4,12 +4,12 @@ import type { OrderLine, OrderStatus, StoredVendorOrder } from '../domain/model/
 import type { ListPosition, PositionedPage } from '../ports/cursor-codec';
 import type { VendorOrderRepository } from '../ports/vendor-order-repository';
 import { batchGetItems } from './dynamodb-batch-get';
-import { orderKey } from './dynamodb-order-items';
+import { orderKey, toVendorShipping } from './dynamodb-order-items';
 
 /**
  * The vendor views of the orders table (docs/data-model.md): the byVendor index lists a vendor's views newest first,
  * and the orders' status and last change are read beside them with a projection that leaves out everything else of
- * the order (the customer, the other vendors' lines, the payment). Apart from DynamoDbOrderRepository so that only
+ * the order (the customer and their e-mail, the other vendors' lines, the payment, the shipping charge): of the shipping, only `shipTo` (address and option). Apart from DynamoDbOrderRepository so that only
  * the vendor listing bundles the batch read's retry policy (cockatiel).
  */
 export class DynamoDbVendorOrderRepository implements VendorOrderRepository {
@@ -33,7 +33,7 @@ export class DynamoDbVendorOrderRepository implements VendorOrderRepository {
     const views = (page.Items ?? []).map((i) => unmarshall(i));
     const orderIds = views.map((v) => String(v.orderId));
     const orders = new Map(
-      (await batchGetItems(this.client, this.tableName, orderIds.map(orderKey), { projection: ['orderId', 'status', 'updatedAt'] })).map((o) => [
+      (await batchGetItems(this.client, this.tableName, orderIds.map(orderKey), { projection: ['orderId', 'status', 'updatedAt', 'shipTo'] })).map((o) => [
         String(o.orderId),
         o,
       ]),
@@ -41,12 +41,14 @@ export class DynamoDbVendorOrderRepository implements VendorOrderRepository {
     const items = views.flatMap((v): StoredVendorOrder[] => {
       const order = orders.get(String(v.orderId));
       if (!order) return [];
+      const shipping = toVendorShipping(order.shipTo);
       return [
         {
           orderId: String(v.orderId),
           vendorId: String(v.vendorId),
           status: order.status as OrderStatus,
           lines: (v.lines as OrderLine[] | undefined) ?? [],
+          ...(shipping ? { shipping } : {}),
           createdAt: String(v.createdAt),
           updatedAt: String(order.updatedAt),
         },

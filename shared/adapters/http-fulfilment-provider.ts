@@ -3,7 +3,8 @@ import type { FulfilmentProvider } from '../ports/fulfilment-provider';
 
 /**
  * A fulfilment provider's HTTP API: `POST {baseUrl}/shipments` with a bearer API key and the order id as the
- * Idempotency-Key; the body names SKUs and quantities only. 2xx with `{ reference }` means accepted.
+ * Idempotency-Key; the body names SKUs and quantities, the address to ship to, the contact e-mail and the shipping
+ * option (nothing of the payment). 2xx with `{ reference }` means accepted.
  */
 export class HttpFulfilmentProvider implements FulfilmentProvider {
   constructor(
@@ -16,7 +17,11 @@ export class HttpFulfilmentProvider implements FulfilmentProvider {
     const response = await fetch(new URL('shipments', this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`), {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await this.apiKey()}`, 'idempotency-key': order.orderId },
-      body: JSON.stringify({ orderId: order.orderId, lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, vendorId: l.vendorId })) }),
+      body: JSON.stringify({
+        orderId: order.orderId,
+        lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, vendorId: l.vendorId })),
+        ...(order.shipping ? { shipTo: order.shipping.address, contactEmail: order.shipping.email, shippingOption: order.shipping.option.id } : {}),
+      }),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!response.ok) throw new Error(`The fulfilment provider answered ${response.status}`);

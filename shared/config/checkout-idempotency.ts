@@ -4,6 +4,8 @@ import type { CheckoutRequest } from '../domain/orders/checkout';
 /** One POST /checkout as the idempotency layer sees it: the caller, their Idempotency-Key and the request. */
 export interface CheckoutCall {
   readonly customerId: string;
+  /** The account's e-mail from the access token: checkout's default contact (not part of the key or payload). */
+  readonly accountEmail?: string | undefined;
   readonly idempotencyKey: string;
   readonly request: CheckoutRequest;
 }

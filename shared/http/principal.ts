@@ -7,5 +7,11 @@ export function principalOf(event: APIGatewayProxyEvent): Principal {
   const context = event.requestContext.authorizer as Record<string, unknown> | null | undefined;
   const sub = context?.sub;
   if (typeof sub !== 'string' || sub.length === 0) throw new UnauthorizedError('No verified identity');
-  return { sub, groups: knownGroups(String(context?.groups ?? '').split(',')), mfa: context?.mfa === 'true' };
+  const email = context?.email;
+  return {
+    sub,
+    groups: knownGroups(String(context?.groups ?? '').split(',')),
+    mfa: context?.mfa === 'true',
+    ...(typeof email === 'string' && email.length > 0 ? { email } : {}),
+  };
 }

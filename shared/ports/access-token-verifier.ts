@@ -7,6 +7,8 @@ export interface VerifiedAccessToken {
   readonly groups: readonly string[];
   /** The raw value of the MFA-evidence claim, if any. */
   readonly mfaClaim?: string;
+  /** The account's e-mail (the `email` claim our token trigger adds), if any. */
+  readonly email?: string;
 }
 
 /** Verifies an access token (signature, issuer, expiry, token use, client) or throws. */

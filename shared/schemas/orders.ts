@@ -1,14 +1,7 @@
 import * as z from '../validation/zod';
-import { MINOR_UNITS_DESCRIPTION, SkuCodeSchema, ULID } from './catalog';
+import { MINOR_UNITS_DESCRIPTION, ULID } from './catalog';
 import { ORDER_STATUSES } from '../domain/model/order';
 import { PageQueryShape } from './listing';
-
-/** `{}` checks out the cart; `{ items }` names the lines. Quantities only: prices come from the catalog. */
-export const CheckoutBodySchema = z.strictObject({
-  items: z.optional(
-    z.array(z.strictObject({ sku: SkuCodeSchema, quantity: z.number().check(z.int(), z.minimum(1), z.maximum(99)) })).check(z.minLength(1), z.maxLength(50)),
-  ),
-});
 
 /** 16..64 visible ASCII characters (a UUID or ULID fits). */
 export const IdempotencyKeySchema = z.string().check(z.regex(/^[\x21-\x7e]{16,64}$/, '16 to 64 visible ASCII characters'));

@@ -100,6 +100,19 @@ const OrderLineSchema = z.strictObject({
   lineTotal: MoneyViewSchema,
 });
 
+/** A shipping address as stored and returned (PUT and GET /me/address, an order's shipping). */
+export const AddressViewSchema = z.strictObject({
+  name: z.string(),
+  line1: z.string(),
+  line2: z.optional(z.string()),
+  city: z.string(),
+  postalCode: z.optional(z.string()),
+  region: z.optional(z.string()),
+  country: z.string().check(z.regex(/^[A-Z]{2}$/)),
+});
+
+const ShippingOptionViewSchema = z.strictObject({ id: z.string(), label: z.string() });
+
 /** `202` of POST /checkout: the order and its status at that moment; poll GET /orders/{orderId}. */
 export const CheckoutAcceptedSchema = z.strictObject({ orderId: z.string(), status: z.enum(ORDER_STATUSES) });
 
@@ -115,17 +128,20 @@ export const OrderSchema = z.strictObject({
   failureReason: z.optional(z.string()),
   /** What has been refunded so far, when anything has. */
   refunded: z.optional(MoneyViewSchema),
+  /** Where it ships, the contact e-mail, the option and its charge (included in `total`). */
+  shipping: z.optional(z.strictObject({ address: AddressViewSchema, email: z.string(), option: ShippingOptionViewSchema, amount: MoneyViewSchema })),
   createdAt: isoTime,
   updatedAt: isoTime,
 });
 export const OrderPageSchema = pageOf(OrderSchema);
 
-/** An order as a vendor sees it: its own lines and their total, nothing of the customer. */
+/** An order as a vendor sees it: its own lines and their total, and where and how to ship them; nothing else of the customer. */
 export const VendorOrderSchema = z.strictObject({
   orderId: z.string(),
   status: z.enum(ORDER_STATUSES),
   lines: z.array(OrderLineSchema),
   total: MoneyViewSchema,
+  shipping: z.optional(z.strictObject({ address: AddressViewSchema, option: ShippingOptionViewSchema })),
   createdAt: isoTime,
   updatedAt: isoTime,
 });

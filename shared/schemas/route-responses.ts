@@ -5,6 +5,7 @@ import { InventoryWebhookAcceptedSchema } from './inventory';
 import { HealthResponseSchema } from './platform';
 import { RedriveResponseSchema } from './queues';
 import {
+  AddressViewSchema,
   AuditEventPageSchema,
   CartSchema,
   CheckoutAcceptedSchema,
@@ -57,6 +58,8 @@ export const ROUTE_RESPONSES: Readonly<Partial<Record<KnownRoute, RouteResponse>
   'GET /orders/{orderId}': { status: 200, description: "The caller's order", schema: OrderSchema },
   'POST /orders/{orderId}/cancel': { status: 200, description: 'The cancelled order', schema: OrderSchema, refusals: [409] },
   'GET /me': { status: 200, description: 'The verified caller', schema: MeResponseSchema },
+  'PUT /me/address': { status: 200, description: "The caller's default shipping address as saved", schema: AddressViewSchema },
+  'GET /me/address': { status: 200, description: "The caller's default shipping address", schema: AddressViewSchema, refusals: [404] },
 
   'POST /vendor/products': { status: 201, description: 'The product as listed', schema: ProductSchema, location: true, refusals: [409, 422] },
   'POST /vendor/products/batch': { status: 200, description: 'Each product created or refused on its own', schema: ProductBatchResultSchema },

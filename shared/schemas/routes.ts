@@ -1,5 +1,7 @@
 import type { KnownRoute } from '../domain/access/route-policies';
 import type * as z from '../validation/zod';
+import { ShippingAddressSchema } from './address';
+import { CheckoutBodySchema } from './checkout';
 import { ListAuditEventsQuerySchema } from './audit';
 import { CartItemBodySchema, SkuPathSchema } from './cart';
 import {
@@ -13,7 +15,6 @@ import {
 import { InventoryWebhookBodySchema, InventoryWebhookPathSchema } from './inventory';
 import {
   AdminListOrdersQuerySchema,
-  CheckoutBodySchema,
   IdempotencyKeySchema,
   ListOrdersQuerySchema,
   OrderIdPathSchema,
@@ -55,6 +56,8 @@ export const ROUTE_SCHEMAS: Readonly<Record<KnownRoute, RouteSchemas>> = {
   'GET /me': {},
   'GET /me/export': {},
   'DELETE /me': {},
+  'PUT /me/address': { body: ShippingAddressSchema },
+  'GET /me/address': {},
 
   'POST /vendor/products': { body: CreateProductBodySchema },
   'POST /vendor/products/batch': { body: CreateProductsBatchBodySchema },

@@ -6,6 +6,7 @@ import { apiCaller } from '../support/api';
 import { localCredentials, testEndpoints } from '../support/endpoints';
 import { cognitoClient, newCustomer, signIn } from '../support/identity';
 import { mulberry32 } from '../support/random';
+import { totalWithDefaultShipping } from '../support/shipping';
 
 /**
  * Checkout under concurrency, over HTTP against the local runtime: many customers racing for little stock never
@@ -186,7 +187,10 @@ describe('checkout under concurrency, end to end', () => {
         expect(held.length + failed.length).toBe(placed.length);
         // Every order is what was asked for, priced from the catalog.
         for (const p of placed)
-          expect(views.get(p.orderId)).toMatchObject({ lines: p.lines, total: { amount: 1000 * (p.lines[0] as Line).quantity, currency: 'EUR' } });
+          expect(views.get(p.orderId)).toMatchObject({
+            lines: p.lines,
+            total: { amount: totalWithDefaultShipping(1000 * (p.lines[0] as Line).quantity), currency: 'EUR' },
+          });
         const heldQuantity = sumOf(held, sku);
         expect(heldQuantity).toBeLessThanOrEqual(STOCK);
         for (const o of failed) {
@@ -324,7 +328,7 @@ describe('checkout under concurrency, end to end', () => {
       }
 
       const order = await waitForStatus(token, orderId, ['AWAITING_PAYMENT']);
-      expect(order).toMatchObject({ lines: [{ sku, quantity: 2 }], total: { amount: 2000, currency: 'EUR' } });
+      expect(order).toMatchObject({ lines: [{ sku, quantity: 2 }], total: { amount: totalWithDefaultShipping(2000), currency: 'EUR' } });
       const list = await call('GET', '/orders?limit=100', token);
       expect(list.status).toBe(200);
       expect((list.body.items as OrderView[]).map((o) => o.orderId)).toEqual([orderId]);

@@ -7,6 +7,7 @@ import { runSmoke } from '../../local/clients/smoke';
 import { apiCaller } from '../support/api';
 import { testEndpoints } from '../support/endpoints';
 import { cognitoClient, newCustomer, signIn } from '../support/identity';
+import { totalWithDefaultShipping } from '../support/shipping';
 
 /**
  * `npm run smoke`'s function against the e2e runtime, as the CLI runs it locally (sign-in against the local Cognito,
@@ -54,12 +55,18 @@ describe('npm run smoke (local/clients/smoke.ts)', () => {
 
   it('completes a paid order, printing every step with its timing and no token or e-mail address', async () => {
     const { result, output } = await smoke(localTarget(endpoints, { customer }));
-    expect(result).toMatchObject({ ok: true, status: expect.stringMatching(/^(CONFIRMED|FULFILLED)$/), total: { amount: 1250, currency: 'EUR' } });
+    expect(result).toMatchObject({
+      ok: true,
+      status: expect.stringMatching(/^(CONFIRMED|FULFILLED)$/),
+      total: { amount: totalWithDefaultShipping(1250), currency: 'EUR' },
+    });
     expect(result.steps.map((s) => s.step)).toEqual([...PURCHASE_STEPS]);
     const stepLines = output.split('\n').filter((line) => line.startsWith('  ok    '));
     expect(stepLines.map((line) => line.trim().split(/\s+/)[1])).toEqual([...PURCHASE_STEPS]);
     for (const line of stepLines) expect(line).toMatch(/^ {2}ok {4}[a-z-]+ +\d+ ms {2}\S/);
-    expect(output).toMatch(/^smoke passed in \d+\.\d s: order \w{26} (CONFIRMED|FULFILLED), 12\.50 EUR paid$/m);
+    // 12.50 EUR of items and 4.90 EUR of standard shipping to the customer's default address (lib/config/stages.ts).
+    expect(totalWithDefaultShipping(1250)).toBe(1740);
+    expect(output).toMatch(/^smoke passed in \d+\.\d s: order \w{26} (CONFIRMED|FULFILLED), 17\.40 EUR paid$/m);
     expect(output).not.toMatch(/eyJ|@stockade\.test|secret/);
 
     // The order is the customer's, paid, its stock taken.
@@ -127,7 +134,7 @@ describe('npm run smoke (local/clients/smoke.ts)', () => {
       until: 'fulfilled',
       reporter: { exchange: (e) => exchanges.push(e) },
     });
-    expect(result).toMatchObject({ ok: true, status: 'FULFILLED', total: { amount: 2500, currency: 'EUR' } });
+    expect(result).toMatchObject({ ok: true, status: 'FULFILLED', total: { amount: totalWithDefaultShipping(2500), currency: 'EUR' } });
     const checkout = exchanges.find((e) => e.method === 'POST' && e.path === '/checkout');
     expect(checkout).toMatchObject({
       step: 'checkout',

@@ -70,6 +70,9 @@ const SECRET_READERS = [
   'admin/refund-order',
 ];
 
+/** Functions that receive a shipping address (POST /checkout, PUT /me/address). */
+const ADDRESS_CHECKERS = ['checkout/create-checkout', 'orders/put-default-address'];
+
 /** Packages only some functions may carry, each with the reason those functions need it. */
 const ONLY_IN: Readonly<Record<string, Rule>> = {
   '@aws-sdk/client-dynamodb': {
@@ -118,6 +121,11 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
   '@aws-lambda-powertools/batch': { why: 'queue consumers report partial batch failures', only: SQS_CONSUMERS },
   '@aws-lambda-powertools/idempotency': { why: 'POST /checkout is idempotent by its Idempotency-Key', only: ['checkout/create-checkout'] },
   'aws-jwt-verify': { why: 'the authorizer verifies access tokens', only: ['identity/authorize-request'] },
+  // Checking a shipping address: the ISO 3166-1 country codes (i18n-iso-countries, with its diacritics dependency) and
+  // each country's postal code format; only where an address is received.
+  'i18n-iso-countries': { why: 'they check a shipping address by its country', only: ADDRESS_CHECKERS },
+  diacritics: { why: "i18n-iso-countries' dependency", only: ADDRESS_CHECKERS },
+  'postcode-validator': { why: "they check a shipping address's postal code", only: ADDRESS_CHECKERS },
   '@middy/http-cors': {
     why: 'the HTTP handler kit',
     only: [

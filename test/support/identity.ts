@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { CognitoIdentityProviderClient, ConfirmSignUpCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { type DemoUser, demoPassword } from '../../local/demo/demo-users';
 import { signInWithPassword } from '../../local/clients/sign-in';
+import { DEMO_ADDRESS } from '../../local/demo/demo-address';
 import { totpCode } from '../../local/clients/totp';
 import { localCredentials, testEndpoints } from './endpoints';
 
@@ -67,13 +68,29 @@ export function httpFrom(
   });
 }
 
-/** Signs a fresh customer up and confirms them (a test that changes customer state should not share the demo one). */
-export async function newCustomer(client: CognitoIdentityProviderClient, label: string): Promise<{ username: string; password: string; accessToken: string }> {
-  const { cognito } = testEndpoints();
+/**
+ * Signs a fresh customer up and confirms them (a test that changes customer state should not share the demo one). Like
+ * the demo customer, they have DEMO_ADDRESS as default shipping address (`withAddress: false` for one without).
+ */
+export async function newCustomer(
+  client: CognitoIdentityProviderClient,
+  label: string,
+  options: { withAddress?: boolean } = {},
+): Promise<{ username: string; password: string; accessToken: string }> {
+  const { cognito, apiUrl } = testEndpoints();
   const clientId = cognito?.clientId as string;
   const username = `${label}-${randomBytes(4).toString('hex')}@stockade.test`;
   const password = demoPassword();
   await client.send(new SignUpCommand({ ClientId: clientId, Username: username, Password: password, UserAttributes: [{ Name: 'email', Value: username }] }));
   await client.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: username, ConfirmationCode: await confirmationCode(username) }));
-  return { username, password, accessToken: await signIn(client, { username, password }) };
+  const accessToken = await signIn(client, { username, password });
+  if (options.withAddress !== false) {
+    const saved = await fetch(`${apiUrl}/me/address`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(DEMO_ADDRESS),
+    });
+    if (saved.status !== 200) throw new Error(`Saving ${username}'s address answered ${saved.status}`);
+  }
+  return { username, password, accessToken };
 }

@@ -12,6 +12,9 @@ import type { WaitingSteps } from '../../shared/ports/workflow';
 import type { StoredVendorOrder } from '../../shared/domain/model/order';
 import type { VendorOrderRepository } from '../../shared/ports/vendor-order-repository';
 import { NotFoundError } from '../../shared/domain/errors';
+import type { AddressBook } from '../../shared/ports/address-book';
+import type { ShippingAddress } from '../../shared/domain/model/shipping';
+import type { ShippingRates } from '../../shared/domain/orders/shipping';
 
 /**
  * The vendor views of a FakeOrders' orders, as checkout writes them: each vendor's lines of each order, newest first
@@ -33,6 +36,7 @@ export class FakeVendorOrders implements VendorOrderRepository {
       vendorId,
       status: o.status,
       lines: o.lines.filter((l) => l.vendorId === vendorId),
+      ...(o.shipping ? { shipping: { address: o.shipping.address, option: o.shipping.option } } : {}),
       createdAt: o.createdAt,
       updatedAt: o.updatedAt,
     }));
@@ -363,4 +367,34 @@ export class FakeAuditLog implements AuditLog {
     const end = start + query.limit;
     return { items: newestFirst.slice(start, end), ...(end < newestFirst.length ? { next: { index: String(end) } } : {}) };
   }
+}
+
+/** Default shipping addresses in memory. */
+export class FakeAddressBook implements AddressBook {
+  readonly addresses = new Map<string, ShippingAddress>();
+
+  get(customerId: string): Promise<ShippingAddress | undefined> {
+    return Promise.resolve(this.addresses.get(customerId));
+  }
+
+  put(customerId: string, address: ShippingAddress): Promise<void> {
+    this.addresses.set(customerId, address);
+    return Promise.resolve();
+  }
+}
+
+/** A deliverable German address, for customers whose tests are not about shipping. */
+export const BERLIN: ShippingAddress = { name: 'Erika Mustermann', line1: 'Heidestraße 17', city: 'Berlin', postalCode: '51147', country: 'DE' };
+
+/** One free option: tests that are not about shipping keep their totals. */
+export const FREE_SHIPPING: ShippingRates = {
+  defaultOption: 'pickup',
+  options: [{ id: 'pickup', label: 'Pickup', currency: 'EUR', rate: { kind: 'flat', amount: 0 } }],
+};
+
+/** Checkout's shipping ports for tests not about shipping: every customer has BERLIN as default address, shipping is free. */
+export function freeShippingTo(customers: readonly string[]): { addresses: FakeAddressBook; shipping: ShippingRates } {
+  const addresses = new FakeAddressBook();
+  for (const c of customers) addresses.addresses.set(c, BERLIN);
+  return { addresses, shipping: FREE_SHIPPING };
 }

@@ -7,12 +7,17 @@ export interface Shipment {
   readonly reference: string;
   readonly orderId: string;
   readonly lines: ReadonlyArray<{ sku: string; quantity: number; vendorId?: string }>;
+  /** Where to ship, as the hand-off sent it (name, address lines, city, postal code, region, country). */
+  readonly shipTo?: Readonly<Record<string, string>>;
+  readonly contactEmail?: string;
+  readonly shippingOption?: string;
   readonly acceptedAt: string;
 }
 
 /**
  * A fulfilment provider (warehouse / 3PL), played locally: `POST /shipments` with `Authorization: Bearer <key>`
- * and an `Idempotency-Key` (the order id) answers `201 { reference }`; the same key again answers the same
+ * and an `Idempotency-Key` (the order id), a body `{ orderId, lines, shipTo?, contactEmail?, shippingOption? }`, answers
+ * `201 { reference }`; the same key again answers the same
  * reference. `GET /shipments` lists what it accepted (for tests and the curious).
  */
 export class FulfilmentStandIn {
@@ -55,7 +60,7 @@ export class FulfilmentStandIn {
     if (req.method === 'GET' && path === '/shipments') return void send(200, { items: this.accepted() });
     if (req.method !== 'POST' || path !== '/shipments') return void send(404, { error: 'not found' });
     const key = req.headers['idempotency-key'];
-    let parsed: { orderId?: unknown; lines?: unknown };
+    let parsed: { orderId?: unknown; lines?: unknown; shipTo?: unknown; contactEmail?: unknown; shippingOption?: unknown };
     try {
       parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
     } catch {
@@ -69,6 +74,9 @@ export class FulfilmentStandIn {
       reference: `shp_${this.shipments.size + 1}_${parsed.orderId}`,
       orderId: parsed.orderId,
       lines: parsed.lines as Shipment['lines'],
+      ...(parsed.shipTo && typeof parsed.shipTo === 'object' ? { shipTo: parsed.shipTo as Shipment['shipTo'] } : {}),
+      ...(typeof parsed.contactEmail === 'string' ? { contactEmail: parsed.contactEmail } : {}),
+      ...(typeof parsed.shippingOption === 'string' ? { shippingOption: parsed.shippingOption } : {}),
       acceptedAt: new Date().toISOString(),
     };
     this.shipments.set(key, shipment);

@@ -8,6 +8,8 @@ export interface Principal {
   readonly groups: readonly Group[];
   /** The token carries the MFA evidence our token trigger adds (sign-in needed a TOTP code). */
   readonly mfa: boolean;
+  /** The account's e-mail, from the access token (checkout's default contact); personal data, never logged. */
+  readonly email?: string;
 }
 
 /** Facts about the request that attribute conditions may use. */
@@ -90,6 +92,6 @@ function withinHours(at: Date, hours: { from: number; to: number }): boolean {
 }
 
 /** The principal a verified access token describes; MFA only with the evidence claim our token trigger adds. */
-export function principalFrom(token: { sub: string; groups: readonly string[]; mfaClaim?: string }): Principal {
-  return { sub: token.sub, groups: knownGroups(token.groups), mfa: token.mfaClaim === MFA_TOTP };
+export function principalFrom(token: { sub: string; groups: readonly string[]; mfaClaim?: string; email?: string }): Principal {
+  return { sub: token.sub, groups: knownGroups(token.groups), mfa: token.mfaClaim === MFA_TOTP, ...(token.email ? { email: token.email } : {}) };
 }

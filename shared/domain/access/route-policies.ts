@@ -40,6 +40,8 @@ export const ROUTE_POLICIES = {
   'GET /me': { kind: 'member', groups: ['customer', 'vendor', 'admin'] },
   'GET /me/export': { kind: 'member', groups: ['customer', 'vendor', 'admin'] },
   'DELETE /me': { kind: 'member', groups: ['customer', 'vendor', 'admin'] },
+  'PUT /me/address': customers,
+  'GET /me/address': customers,
 
   'POST /vendor/products': vendors,
   'POST /vendor/products/batch': vendors,

@@ -4,3 +4,6 @@
  */
 export const MFA_CLAIM = 'stockade:mfa';
 export const MFA_TOTP = 'totp';
+
+/** The account's e-mail in the access token (Cognito puts it in the ID token only; the token trigger copies it). */
+export const EMAIL_CLAIM = 'email';

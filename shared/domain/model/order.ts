@@ -1,4 +1,5 @@
 import type { Money } from './money';
+import type { OrderShipping, ShippingAddress } from './shipping';
 
 /** PENDING -> RESERVED -> AWAITING_PAYMENT -> CONFIRMED -> FULFILLED; or FAILED, CANCELLED, REFUNDED (api-contract.md). */
 export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'AWAITING_PAYMENT', 'CONFIRMED', 'FULFILLED', 'FAILED', 'CANCELLED', 'REFUNDED'] as const;
@@ -49,6 +50,8 @@ export interface StoredOrder {
   readonly fulfilmentReference?: string;
   /** Sum of the refunds recorded for the order, minor units. */
   readonly refundedAmount?: number;
+  /** Where it ships, the contact e-mail and the shipping charge (part of `total`); absent on orders placed before shipping existed. */
+  readonly shipping?: OrderShipping;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -60,19 +63,28 @@ export interface StoredVendorOrder {
   readonly status: OrderStatus;
   /** That vendor's lines only. */
   readonly lines: readonly OrderLine[];
+  /** What shipping the lines needs: the address and the option, never the contact e-mail or the charge. */
+  readonly shipping?: VendorShipping;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
 
+/** What a vendor shipping its lines needs: where to (the recipient's name and address) and how (the option). */
+export interface VendorShipping {
+  readonly address: ShippingAddress;
+  readonly option: { readonly id: string; readonly label: string };
+}
+
 /**
  * An order as a vendor sees it (GET /vendor/orders): its own lines and their total, and what shipping them needs;
- * nothing of the customer (not even their id).
+ * nothing else of the customer (not their id, not their e-mail).
  */
 export interface VendorOrder {
   readonly orderId: string;
   readonly status: OrderStatus;
   readonly lines: readonly OrderLine[];
   readonly total: Money;
+  readonly shipping?: VendorShipping;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -89,6 +101,8 @@ export interface Order {
   readonly failureReason?: string;
   /** Extension: what has been refunded so far, when anything has. */
   readonly refunded?: Money;
+  /** Extension: where the order ships, its contact e-mail, the option and its charge (included in `total`). */
+  readonly shipping?: OrderShipping;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

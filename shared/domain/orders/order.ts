@@ -25,6 +25,7 @@ export function orderView(order: StoredOrder): Order {
       : {}),
     ...(order.failureReason ? { failureReason: order.failureReason } : {}),
     ...(order.refundedAmount ? { refunded: { amount: order.refundedAmount, currency: order.total.currency } } : {}),
+    ...(order.shipping ? { shipping: order.shipping } : {}),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };

@@ -3,7 +3,7 @@ import type { VendorOrderRepository } from '../../ports/vendor-order-repository'
 import { listPage, type ListPage } from '../listing';
 import type { StoredVendorOrder, VendorOrder } from '../model/order';
 
-/** A vendor's part of an order: its own lines and their total; the customer is left out. */
+/** A vendor's part of an order: its own lines and their total, and where and how to ship them; nothing else of the customer. */
 export function vendorOrderView(order: StoredVendorOrder): VendorOrder {
   const currency = order.lines[0]?.lineTotal.currency ?? '';
   return {
@@ -11,6 +11,7 @@ export function vendorOrderView(order: StoredVendorOrder): VendorOrder {
     status: order.status,
     lines: order.lines,
     total: { amount: order.lines.reduce((sum, line) => sum + line.lineTotal.amount, 0), currency },
+    ...(order.shipping ? { shipping: { address: order.shipping.address, option: order.shipping.option } } : {}),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };

@@ -4,7 +4,7 @@ import { parseInventoryProviders } from '../../../shared/domain/inventory/provid
 import { checkout } from '../../../shared/domain/orders/checkout';
 import { FakeCarts, FakeCatalog } from '../../support/fakes';
 import { FakeHealth } from '../../support/inventory-fakes';
-import { FakeOrders } from '../../support/order-fakes';
+import { FakeOrders, freeShippingTo } from '../../support/order-fakes';
 
 const now = () => new Date('2026-11-22T10:00:00Z');
 let ids = 0;
@@ -62,6 +62,7 @@ describe('checkout: live stock while a provider is unavailable', () => {
       now,
       newId,
       liveStock: { providers, health },
+      ...freeShippingTo(['c1']),
     };
     return { deps, orders, started, health };
   }
@@ -69,7 +70,7 @@ describe('checkout: live stock while a provider is unavailable', () => {
   it('refuses a live-stock SKU of the open provider with 422 and writes nothing; the same key works once it recovers', async () => {
     const { deps, orders, started, health } = await setup();
     health.open.add('acme');
-    const attempt = checkout(deps, 'c1', 'key-live-000000000001', {
+    const attempt = checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-live-000000000001', {
       items: [
         { sku: 'MUG', quantity: 1 },
         { sku: 'BOWL', quantity: 1 },
@@ -81,7 +82,7 @@ describe('checkout: live stock while a provider is unavailable', () => {
     expect(started).toEqual([]);
 
     health.open.delete('acme');
-    const accepted = await checkout(deps, 'c1', 'key-live-000000000001', {
+    const accepted = await checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-live-000000000001', {
       items: [
         { sku: 'MUG', quantity: 1 },
         { sku: 'BOWL', quantity: 1 },
@@ -94,8 +95,8 @@ describe('checkout: live stock while a provider is unavailable', () => {
   it("sells the open provider's other SKUs, and other providers' live SKUs, on our stock", async () => {
     const { deps, orders, health } = await setup();
     health.open.add('acme');
-    await checkout(deps, 'c1', 'key-live-000000000002', { items: [{ sku: 'MUG', quantity: 2 }] });
-    await checkout(deps, 'c1', 'key-live-000000000003', {
+    await checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-live-000000000002', { items: [{ sku: 'MUG', quantity: 2 }] });
+    await checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-live-000000000003', {
       items: [
         { sku: 'LIVE-JUG', quantity: 1 },
         { sku: 'LIVE-CUP', quantity: 1 },
@@ -110,7 +111,7 @@ describe('checkout: live stock while a provider is unavailable', () => {
     const { deps, health } = await setup();
     health.open.add('acme').add('north');
     await expect(
-      checkout(deps, 'c1', 'key-live-000000000004', {
+      checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-live-000000000004', {
         items: [
           { sku: 'BOWL', quantity: 1 },
           { sku: 'LIVE-JUG', quantity: 1 },
@@ -122,7 +123,7 @@ describe('checkout: live stock while a provider is unavailable', () => {
 
   it('asks about no provider when no SKU needs live stock', async () => {
     const { deps, health } = await setup();
-    await checkout(deps, 'c1', 'key-live-000000000005', { items: [{ sku: 'MUG', quantity: 1 }] });
+    await checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-live-000000000005', { items: [{ sku: 'MUG', quantity: 1 }] });
     expect(health.asked).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { applyPaymentEvent, paymentOutcomeOf, receiveWebhook } from '../../../sh
 import type { PaymentEventLedger, ProviderEvent } from '../../../shared/ports/payment-events';
 import { shopCatalog } from '../../support/catalog-fixtures';
 import { FakeCarts } from '../../support/fakes';
-import { FakeOrders, FakePayments, FakeStock, FakeWaits, FakePaymentRecords } from '../../support/order-fakes';
+import { FakeOrders, FakePayments, FakeStock, FakeWaits, FakePaymentRecords, freeShippingTo } from '../../support/order-fakes';
 import { cancelOrder } from '../../../shared/domain/orders/cancel';
 import { receiveChargeRefunded, refundOrder } from '../../../shared/domain/orders/refund';
 import type { AuditEvent } from '../../../shared/ports/audit-log';
@@ -25,14 +25,14 @@ async function setup() {
   const orders = new FakeOrders();
   const carts = new FakeCarts();
   const started: string[] = [];
-  const deps = { orders, carts, catalog, workflow: { start: async (id: string) => void started.push(id) }, now, newId };
+  const deps = { orders, carts, catalog, workflow: { start: async (id: string) => void started.push(id) }, now, newId, ...freeShippingTo(['c1', 'c2']) };
   return { deps, orders, carts, catalog, started };
 }
 
 describe('checkout', () => {
   it('prices every line from the catalog, creates the order PENDING and starts the saga named by the order id', async () => {
     const { deps, orders, started } = await setup();
-    const result = await checkout(deps, 'c1', 'key-0000000000000001', {
+    const result = await checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-0000000000000001', {
       items: [
         { sku: 'MUG', quantity: 2 },
         { sku: 'CANDLE', quantity: 1 },
@@ -51,30 +51,34 @@ describe('checkout', () => {
   it('the same key and body return the same order (and start the same execution again); another body is a conflict', async () => {
     const { deps, orders, started } = await setup();
     const body = { items: [{ sku: 'MUG', quantity: 1 }] };
-    const first = await checkout(deps, 'c1', 'key-0000000000000002', body);
-    const again = await checkout(deps, 'c1', 'key-0000000000000002', { items: [{ quantity: 1, sku: 'MUG' }] });
+    const first = await checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-0000000000000002', body);
+    const again = await checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-0000000000000002', { items: [{ quantity: 1, sku: 'MUG' }] });
     expect(again.orderId).toBe(first.orderId);
     expect(orders.orders.size).toBe(1);
     expect(started).toEqual([first.orderId, first.orderId]);
-    await expect(checkout(deps, 'c1', 'key-0000000000000002', { items: [{ sku: 'MUG', quantity: 2 }] })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-0000000000000002', { items: [{ sku: 'MUG', quantity: 2 }] }),
+    ).rejects.toBeInstanceOf(ConflictError);
     // Keys belong to a customer: another customer's same key is another order.
-    expect((await checkout(deps, 'c2', 'key-0000000000000002', body)).orderId).not.toBe(first.orderId);
+    expect((await checkout(deps, { customerId: 'c2', email: 'c2@example.test' }, 'key-0000000000000002', body)).orderId).not.toBe(first.orderId);
   });
 
   it('checks out the cart when no items are given, and empties it', async () => {
     const { deps, carts, orders } = await setup();
     await setCartItem({ carts, catalog: deps.catalog, now }, 'c1', 'CANDLE', 2);
-    const { orderId } = await checkout(deps, 'c1', 'key-0000000000000003', {});
+    const { orderId } = await checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-0000000000000003', {});
     expect(orders.orders.get(orderId)?.total).toEqual({ amount: 2900, currency: 'EUR' });
     expect(await carts.get('c1')).toBeUndefined();
-    await expect(checkout(deps, 'c1', 'key-0000000000000004', {})).rejects.toThrow('The cart is empty');
+    await expect(checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-0000000000000004', {})).rejects.toThrow('The cart is empty');
   });
 
   it('refuses unknown SKUs, two currencies, duplicate lines and more than is available, creating nothing', async () => {
     const { deps, orders, started } = await setup();
-    await expect(checkout(deps, 'c1', 'key-0000000000000005', { items: [{ sku: 'NOPE', quantity: 1 }] })).rejects.toBeInstanceOf(BusinessRuleError);
     await expect(
-      checkout(deps, 'c1', 'key-0000000000000006', {
+      checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-0000000000000005', { items: [{ sku: 'NOPE', quantity: 1 }] }),
+    ).rejects.toBeInstanceOf(BusinessRuleError);
+    await expect(
+      checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-0000000000000006', {
         items: [
           { sku: 'MUG', quantity: 1 },
           { sku: 'HAT', quantity: 1 },
@@ -82,14 +86,16 @@ describe('checkout', () => {
       }),
     ).rejects.toBeInstanceOf(BusinessRuleError);
     await expect(
-      checkout(deps, 'c1', 'key-0000000000000007', {
+      checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-0000000000000007', {
         items: [
           { sku: 'MUG', quantity: 1 },
           { sku: 'MUG', quantity: 1 },
         ],
       }),
     ).rejects.toBeInstanceOf(ValidationError);
-    await expect(checkout(deps, 'c1', 'key-0000000000000008', { items: [{ sku: 'MUG', quantity: 4 }] })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, 'key-0000000000000008', { items: [{ sku: 'MUG', quantity: 4 }] }),
+    ).rejects.toBeInstanceOf(ConflictError);
     expect(orders.orders.size).toBe(0);
     expect(started).toEqual([]);
   });
@@ -103,7 +109,7 @@ describe('checkout', () => {
 describe('the saga steps around the payment', () => {
   async function reservedOrder() {
     const { deps, orders } = await setup();
-    const { orderId } = await checkout(deps, 'c1', `key-${newId()}`, { items: [{ sku: 'MUG', quantity: 1 }] });
+    const { orderId } = await checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, `key-${newId()}`, { items: [{ sku: 'MUG', quantity: 1 }] });
     await orders.transition(orderId, { from: ['PENDING'], to: 'RESERVED', at: now().toISOString() });
     const payments = new FakePayments();
     const waits = new FakeWaits();
@@ -328,7 +334,7 @@ describe('cancelling an order', () => {
     stock.onHand.set('MUG', 3);
     const payments = new FakePayments();
     const waits = new FakeWaits();
-    const { orderId } = await checkout(deps, 'c1', `key-${newId()}`, { items: [{ sku: 'MUG', quantity: 2 }] });
+    const { orderId } = await checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, `key-${newId()}`, { items: [{ sku: 'MUG', quantity: 2 }] });
     const stepDeps = { orders, stock, payments, records: new FakePaymentRecords(), waits, now, holdSeconds: 900 };
     await reserveStock(stepDeps, orderId);
     await orders.transition(orderId, { from: ['PENDING'], to: 'RESERVED', at: now().toISOString() });
@@ -376,7 +382,7 @@ describe('admin refunds', () => {
   async function paidOrder() {
     const { deps, orders } = await setup();
     const payments = new FakePayments();
-    const { orderId } = await checkout(deps, 'c1', `key-${newId()}`, { items: [{ sku: 'CANDLE', quantity: 2 }] });
+    const { orderId } = await checkout(deps, { customerId: 'c1', email: 'c1@example.test' }, `key-${newId()}`, { items: [{ sku: 'CANDLE', quantity: 2 }] });
     await orders.transition(orderId, { from: ['PENDING'], to: 'RESERVED', at: now().toISOString() });
     const { paymentIntentId } = await createPaymentIntent({ orders, payments, records: new FakePaymentRecords(), now }, orderId);
     payments.succeed(paymentIntentId);

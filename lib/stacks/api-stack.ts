@@ -7,7 +7,7 @@ import {
   IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
-  type Method,
+  Method,
   MethodLoggingLevel,
   RequestAuthorizer,
   RequestValidator,
@@ -20,7 +20,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { type KnownRoute, routeAccess } from '../../shared/domain/access/route-policies';
+import { type KnownRoute, routeAccess, routeTableMismatches } from '../../shared/domain/access/route-policies';
 import type { InventoryProviders } from '../../shared/domain/inventory/provider-config';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
@@ -139,6 +139,17 @@ export class ApiStack extends Stack {
     this.addAddressRoutes(props);
     this.addWebhookRoutes(props);
     this.addAdminRoutes(props);
+    // One route list: the access table and this API's methods must agree both ways when the app synthesizes, however
+    // a method was added (addRoute refuses an unknown route; a method added around it, or a route dropped, is caught here).
+    this.node.addValidation({ validate: () => routeTableMismatches(this.servedRoutes()) });
+  }
+
+  /** Every `METHOD /path` this API serves, read from the construct tree (CORS preflight OPTIONS left out). */
+  servedRoutes(): string[] {
+    return this.api.root.node
+      .findAll()
+      .filter((c): c is Method => c instanceof Method && c.httpMethod !== 'OPTIONS')
+      .map((m) => `${m.httpMethod} ${m.resource.path}`);
   }
 
   /**

@@ -54,8 +54,6 @@ export const ROUTE_SCHEMAS: Readonly<Record<KnownRoute, RouteSchemas>> = {
   'GET /orders/{orderId}': { path: OrderIdPathSchema },
   'POST /orders/{orderId}/cancel': { path: OrderIdPathSchema },
   'GET /me': {},
-  'GET /me/export': {},
-  'DELETE /me': {},
   'PUT /me/address': { body: ShippingAddressSchema },
   'GET /me/address': {},
 

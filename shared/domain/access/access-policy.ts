@@ -54,7 +54,7 @@ export function decideAccess(route: string, principal: Principal | undefined, re
   if (config.requireSourceIp && !request.sourceIp) return { effect: 'deny', status: 403, reason: 'no source address' };
 
   // The route's tier decides the network and hour conditions: an admin route is one only admins may call, and a
-  // route open to every member (GET /me/export) is not an admin route because an admin calls it.
+  // route open to every member (GET /me) is not an admin route because an admin calls it.
   if (access.groups.every((g) => g === 'admin')) {
     if (!request.sourceIp || !inNetworks(request.sourceIp, config.adminAllowedCidrs)) {
       return { effect: 'deny', status: 403, reason: 'admin routes are not reachable from this network' };

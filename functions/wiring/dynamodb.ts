@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAddressBook } from '../../shared/adapters/dynamodb-address-book';
-import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
+import { DynamoDbAuditChainStore, DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
 import { retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 import { DynamoDbCartRepository } from '../../shared/adapters/dynamodb-cart-repository';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
@@ -43,4 +43,7 @@ export const vendorOrderRepository = () => new DynamoDbVendorOrderRepository(dyn
 export const paymentEventLedger = () => new DynamoDbPaymentEventLedger(dynamoDbClient(), paymentsTable());
 export const paymentRecords = () => new DynamoDbPaymentRecords(dynamoDbClient(), paymentsTable());
 export const reconciliationReports = () => new DynamoDbReconciliationReports(dynamoDbClient(), paymentsTable());
-export const auditLog = () => new DynamoDbAuditLog(dynamoDbClient(), requiredEnv(ENV.AUDIT_TABLE));
+// The audit trail's shard count comes with its table (lib/constructs/audit-trail.ts): writers, the listing and the verifier agree on it.
+const auditShards = () => Number(requiredEnv(ENV.AUDIT_SHARDS));
+export const auditLog = () => new DynamoDbAuditLog(dynamoDbClient(), requiredEnv(ENV.AUDIT_TABLE), auditShards());
+export const auditChains = () => new DynamoDbAuditChainStore(dynamoDbClient(), requiredEnv(ENV.AUDIT_TABLE), auditShards());

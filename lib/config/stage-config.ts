@@ -86,6 +86,21 @@ export const StageConfigSchema = z
       /** Optional UTC hours during which admin routes are open, e.g. { from: 6, to: 22 }. */
       adminHoursUtc: z.optional(z.strictObject({ from: integer(0, 23), to: integer(0, 24) })),
     }),
+    /** The tamper-evident audit trail (docs/data-model.md, "Audit trail"; docs/operations.md, "Audit trail"). */
+    audit: z.strictObject({
+      /**
+       * Hash chains the trail is spread over, each appended to at random. One chain's head item takes two writes per
+       * append (a transactional put), so a shard serves about 500 appends per second before its partition's limit.
+       */
+      shards: integer(1, 64),
+      /** How often the scheduled verification checks each chain from its newest anchor to its head, then anchors the heads. */
+      verifyEveryMinutes: integer(5, 24 * 60),
+      /**
+       * Days AWS Backup keeps its copies of the audit and orders tables in a vault with a compliance-mode lock (no one,
+       * root included, can delete them sooner). Required in staging and prod; dev has no backup plan.
+       */
+      backupRetentionDays: z.optional(integer(7, 36_500)),
+    }),
     checkout: z.strictObject({
       /** How long checkout holds stock while the customer pays; it also bounds the saga's payment wait. */
       holdMinutes: integer(1, 60),
@@ -170,6 +185,10 @@ export const StageConfigSchema = z
     z.refine((c) => c.stage === 'dev' || c.removalPolicy === 'retain', {
       message: 'staging and prod must retain stateful resources',
       path: ['removalPolicy'],
+    }),
+    z.refine((c) => c.stage === 'dev' || c.audit.backupRetentionDays !== undefined, {
+      message: 'staging and prod keep vault-locked backups of the audit and orders tables: set their retention',
+      path: ['audit', 'backupRetentionDays'],
     }),
     z.refine((c) => c.stage !== 'prod' || c.auth.threatProtection === 'enforced', {
       message: 'prod must enforce threat protection',

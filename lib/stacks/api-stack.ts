@@ -16,6 +16,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { StockadeTable } from '../constructs/stockade-table';
+import { type AuditTrailTable, bindAuditAppender, bindAuditReader } from '../constructs/audit-trail';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -44,7 +45,7 @@ export interface ApiStackProps extends StackProps {
   readonly userPoolClients: readonly IUserPoolClient[];
   /** The stateful tables the route functions are bound to. */
   readonly tables: {
-    readonly audit: StockadeTable;
+    readonly audit: AuditTrailTable;
     readonly catalog: StockadeTable;
     readonly orders: StockadeTable;
     readonly payments: StockadeTable;
@@ -316,10 +317,7 @@ export class ApiStack extends Stack {
     this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', 'readWrite'));
     this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', 'readWrite'));
     // The SKU and its ledger entries are catalog items; the audit trail is append-only.
-    this.addRoute(
-      'POST /vendor/products/{productId}/stock',
-      catalog('AdjustStock', 'adjust-stock', 'readWrite').bindTable(ENV.AUDIT_TABLE, props.tables.audit, 'append'),
-    );
+    this.addRoute('POST /vendor/products/{productId}/stock', bindAuditAppender(catalog('AdjustStock', 'adjust-stock', 'readWrite'), props.tables.audit));
   }
 
   /** The member's cart: kept in the orders table, priced from the catalog. */
@@ -405,22 +403,26 @@ export class ApiStack extends Stack {
     const { tables } = props;
     this.addRoute(
       'POST /admin/orders/{orderId}/refund',
-      this.addFunction('RefundOrder', { entry: 'admin/refund-order', service: 'admin' })
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
-        .bindTable(ENV.AUDIT_TABLE, tables.audit, 'append')
-        .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey),
+      bindAuditAppender(
+        this.addFunction('RefundOrder', { entry: 'admin/refund-order', service: 'admin' }).bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite'),
+        tables.audit,
+      ).bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey),
     );
     this.addRoute(
       'GET /admin/reconciliation',
-      this.addFunction('GetReconciliation', { entry: 'admin/get-reconciliation', service: 'admin' })
-        .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'read', { queries: ['table'] })
-        .bindTable(ENV.AUDIT_TABLE, tables.audit, 'append'),
+      bindAuditAppender(
+        this.addFunction('GetReconciliation', { entry: 'admin/get-reconciliation', service: 'admin' }).bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'read', {
+          queries: ['table'],
+        }),
+        tables.audit,
+      ),
     );
     this.addRoute(
       'POST /admin/queues/{queueName}/redrive',
-      this.addFunction('RedriveQueue', { entry: 'admin/redrive-queue', service: 'admin' })
-        .bindQueueRedrive(ENV.REDRIVE_QUEUES, props.redriveQueues)
-        .bindTable(ENV.AUDIT_TABLE, tables.audit, 'append'),
+      bindAuditAppender(
+        this.addFunction('RedriveQueue', { entry: 'admin/redrive-queue', service: 'admin' }).bindQueueRedrive(ENV.REDRIVE_QUEUES, props.redriveQueues),
+        tables.audit,
+      ),
     );
     this.addRoute(
       'GET /admin/orders',
@@ -430,9 +432,10 @@ export class ApiStack extends Stack {
     );
     this.addRoute(
       'GET /admin/audit',
-      this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' })
-        .bindTable(ENV.AUDIT_TABLE, tables.audit, 'read', { queries: ['table'] })
-        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
+      bindAuditReader(this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }), tables.audit).bindSecret(
+        ENV.CURSOR_KEY_SECRET_ARN,
+        props.secrets.cursorSigningKey,
+      ),
     );
   }
 

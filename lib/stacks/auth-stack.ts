@@ -12,20 +12,19 @@ import {
   VerificationEmailStyle,
 } from 'aws-cdk-lib/aws-cognito';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { StockadeTable } from '../constructs/stockade-table';
+import { type AuditTrailTable, bindAuditAppender } from '../constructs/audit-trail';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { GROUPS, type Group } from '../../shared/domain/access/route-policies';
 import type { StageConfig } from '../config/stage-config';
 import { removalPolicyOf, type StageContext } from '../constructs/stage-props';
 import { StockadeFunction } from '../constructs/stockade-function';
-import { ENV } from '../../shared/config/env-names';
 
 export interface AuthStackProps extends StackProps {
   readonly config: StageConfig;
   readonly key: IKey;
   /** Privileged sign-ins and refusals are appended here. */
-  readonly auditTable: StockadeTable;
+  readonly auditTable: AuditTrailTable;
 }
 
 /** Group precedence: the lowest number wins when Cognito must pick one role. */
@@ -101,12 +100,15 @@ export class AuthStack extends Stack {
       });
     }
 
-    const preTokenGeneration = new StockadeFunction(this, 'PreTokenGeneration', {
-      stageContext,
-      entry: 'identity/pre-token-generation',
-      service: 'identity',
-      timeout: Duration.seconds(5),
-    }).bindTable(ENV.AUDIT_TABLE, props.auditTable, 'append');
+    const preTokenGeneration = bindAuditAppender(
+      new StockadeFunction(this, 'PreTokenGeneration', {
+        stageContext,
+        entry: 'identity/pre-token-generation',
+        service: 'identity',
+        timeout: Duration.seconds(5),
+      }),
+      props.auditTable,
+    );
     const postConfirmation = new StockadeFunction(this, 'PostConfirmation', {
       stageContext,
       entry: 'identity/post-confirmation',

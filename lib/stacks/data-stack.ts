@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
+import { addImmutableBackups, AuditTrailTable } from '../constructs/audit-trail';
 import { StockadeTable } from '../constructs/stockade-table';
 
 export interface DataStackProps extends StackProps {
@@ -22,8 +23,8 @@ export class DataStack extends Stack {
   readonly payments: StockadeTable;
   /** Powertools idempotency records. */
   readonly idempotency: StockadeTable;
-  /** Append-only admin and security events. */
-  readonly audit: StockadeTable;
+  /** Append-only admin and security events, hash-chained per shard; a resource policy denies every change but a put. */
+  readonly audit: AuditTrailTable;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -56,9 +57,10 @@ export class DataStack extends Stack {
       sortKey: null,
       timeToLiveAttribute: 'expiration',
     });
-    this.audit = new StockadeTable(this, 'AuditTable', {
-      stageContext,
-      indexes: [{ indexName: 'byActor', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
-    });
+    this.audit = new AuditTrailTable(this, 'AuditTable', { stageContext });
+    // Staging and prod keep vault-locked copies of what must outlive any mistake or intruder: the trail and the orders.
+    const retentionDays = props.config.audit.backupRetentionDays;
+    if (props.config.stage !== 'dev' && retentionDays !== undefined)
+      addImmutableBackups(this, { stageContext, tables: [this.audit, this.orders], retentionDays });
   }
 }

@@ -25,12 +25,13 @@ import { StockadeFunction } from '../constructs/stockade-function';
 import { StockadeLogGroup } from '../constructs/stockade-log-group';
 import type { StockadeQueue } from '../constructs/stockade-queue';
 import type { StockadeTable } from '../constructs/stockade-table';
+import { type AuditTrailTable, bindAuditAppender, bindAuditVerifier } from '../constructs/audit-trail';
 import { ENV } from '../../shared/config/env-names';
 
 export interface WorkflowStackProps extends StackProps {
   readonly config: StageConfig;
   readonly key: IKey;
-  readonly tables: { readonly catalog: StockadeTable; readonly orders: StockadeTable; readonly payments: StockadeTable; readonly audit: StockadeTable };
+  readonly tables: { readonly catalog: StockadeTable; readonly orders: StockadeTable; readonly payments: StockadeTable; readonly audit: AuditTrailTable };
   readonly fulfilmentQueue: StockadeQueue;
   /** Verified Stripe events from the webhook, applied here (they resume or fail the saga's payment wait). */
   readonly paymentEventsQueue: StockadeQueue;
@@ -89,6 +90,7 @@ export class WorkflowStack extends Stack {
     this.addHoldSweeper(props);
     this.addPaymentEventsConsumer(props, stateMachineArn);
     this.addReconciliation(props, stateMachineArn);
+    this.addAuditVerification(props);
     this.addFulfilmentHandOff(props);
   }
 
@@ -264,8 +266,8 @@ export class WorkflowStack extends Stack {
     })
       .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
       .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite', { queries: ['byStatus'] })
-      .bindTable(ENV.AUDIT_TABLE, tables.audit, 'append')
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
+    bindAuditAppender(reconcile, tables.audit);
     this.functions.push(reconcile);
     reconcile.addToRolePolicy(sendTaskStatement(stateMachineArn));
     reconcile.addEnvironment(ENV.RECONCILIATION_WINDOW_HOURS, String(reconciliation.windowHours));
@@ -277,6 +279,30 @@ export class WorkflowStack extends Stack {
       description: 'Compares Stripe PaymentIntents and refunds with Stockade payments and orders',
       maxEventAge: Duration.minutes(30),
       why: 'Each run compares the whole window again and its remedies are idempotent.',
+    });
+  }
+
+  /**
+   * The audit trail's scheduled verification (docs/operations.md, "Audit trail"): each hash chain from its newest
+   * anchor to its head, then the verified heads anchored; the break count it emits is what the alarm watches.
+   */
+  private addAuditVerification(props: WorkflowStackProps): void {
+    const verify = bindAuditVerifier(
+      new StockadeFunction(this, 'VerifyAuditTrail', {
+        stageContext: this.stageContext,
+        entry: 'admin/verify-audit-trail',
+        service: 'audit',
+        timeout: Duration.minutes(5),
+      }),
+      props.tables.audit,
+    );
+    this.functions.push(verify);
+    runOnSchedule(verify, {
+      id: 'AuditVerificationSchedule',
+      every: Duration.minutes(this.stageContext.config.audit.verifyEveryMinutes),
+      description: 'Verifies the audit trail hash chains from their newest anchors and anchors their heads',
+      maxEventAge: Duration.minutes(30),
+      why: 'Each run verifies every chain from its newest anchor again; a head already anchored is not anchored twice.',
     });
   }
 

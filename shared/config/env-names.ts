@@ -4,6 +4,7 @@
  * fails the type check instead of a cold start in AWS. Dependency-free: the CDK app imports it too.
  */
 export const ENV = {
+  AUDIT_SHARDS: 'AUDIT_SHARDS',
   AUDIT_TABLE: 'AUDIT_TABLE',
   CATALOG_TABLE: 'CATALOG_TABLE',
   COGNITO_CLIENT_IDS: 'COGNITO_CLIENT_IDS',

@@ -76,7 +76,7 @@ describe('payment crash recovery: retries reach Stripe once', () => {
   const records = new DynamoDbPaymentRecords(dynamodb, tableNamed(endpoints, 'PaymentsTable'));
   const catalog = new DynamoDbCatalogRepository(dynamodb, tableNamed(endpoints, 'CatalogTable'));
   const ledger = new DynamoDbStockLedger(dynamodb, tableNamed(endpoints, 'CatalogTable'), ordersTable);
-  const audit = new DynamoDbAuditLog(dynamodb, tableNamed(endpoints, 'AuditTable'));
+  const audit = new DynamoDbAuditLog(dynamodb, tableNamed(endpoints, 'AuditTable'), 1);
   const now = () => new Date();
   const standIn = new StripeStandIn({ apiKey: API_KEY });
   /** The test's own view of the account (a storefront confirming, an operator listing): no retries, so it adds no requests of its own. */

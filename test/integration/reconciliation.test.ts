@@ -43,7 +43,7 @@ describe('payment reconciliation against Stripe and DynamoDB', () => {
   const orders = new DynamoDbOrderRepository(dynamodb, tables.orders);
   const records = new DynamoDbPaymentRecords(dynamodb, tables.payments);
   const reports = new DynamoDbReconciliationReports(dynamodb, tables.payments);
-  const audit = new DynamoDbAuditLog(dynamodb, tables.audit);
+  const audit = new DynamoDbAuditLog(dynamodb, tables.audit, 1);
   const waits = new FakeWaits();
   let gateway: StripePaymentGateway;
   /** The saga's, the admin's and the customer's dependencies; stock is the ledger's business, not reconciliation's. */

@@ -72,7 +72,7 @@ const CACHE_LIMIT = 20_000;
 /**
  * IAM for the local runtime: every AWS::IAM::Role of the template with its identity policies (inline Policies,
  * AWS::IAM::Policy, customer managed AWS::IAM::ManagedPolicy), and the resource policies the template declares
- * (AWS::SQS::QueuePolicy, KMS key policies). Each function runs with its own access key standing for its role's
+ * (AWS::SQS::QueuePolicy, KMS key policies, a DynamoDB table's ResourcePolicy). Each function runs with its own access key standing for its role's
  * session; every request a local endpoint receives is authorized against those policies by @cloud-copilot/iam-simulate
  * (AWS's evaluation logic: explicit deny, NotAction/NotResource, wildcards, condition keys), and refused with the
  * service's AccessDeniedException. The administrator key (localCredentials: tests, seeding, the runtime's own
@@ -477,7 +477,7 @@ export class IamService implements LocalService {
     return this.partitionKeys.get(`${table}/${index ?? ''}`);
   }
 
-  /** Partition keys of every table and index; the customer managed key of every queue and secret. */
+  /** Partition keys of every table and index, and each table's resource policy; the customer managed key of every queue and secret. */
   private readEncryptionAndKeys(resolver: IntrinsicResolver): void {
     const assembly = this.assembly;
     if (!assembly) return;
@@ -490,6 +490,11 @@ export class IamService implements LocalService {
     };
     for (const t of assembly.resourcesOfType('AWS::DynamoDB::Table')) {
       const name = resolver.resolveString({ Ref: t.logicalId }, t.stackName);
+      // The table's resource policy (the audit table's deny of every change but a put), evaluated beside the caller's own.
+      if (t.properties.ResourcePolicy) {
+        const policy = (resolver.resolve(t.properties.ResourcePolicy, t.stackName) as { PolicyDocument?: PolicyDocument }).PolicyDocument;
+        if (policy) this.resourcePolicies.set(`arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${name}`, withStandInKeys(policy));
+      }
       const hash = (schema: unknown) =>
         (schema as Array<{ AttributeName: string; KeyType: string }> | undefined)?.find((k) => k.KeyType === 'HASH')?.AttributeName;
       const tableKey = hash(t.properties.KeySchema);

@@ -135,6 +135,26 @@ export const StageConfigSchema = z
         remedies: z.array(z.enum(['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order'])),
       }),
     }),
+    /**
+     * How a release of an API or workflow function reaches its callers (lib/constructs/function-release.ts): CodeDeploy
+     * shifts the function's `live` alias from the running version to the new one with this predefined configuration,
+     * and rolls back when one of the function's rollback alarms fires. `Canary…`: that share of traffic first, the
+     * rest after the bake time; `Linear…`: 10% more every interval; `AllAtOnce`: no bake (the alarms still roll back
+     * a release that fails after it).
+     */
+    release: z.strictObject({
+      trafficShift: z.enum([
+        'AllAtOnce',
+        'Canary10Percent5Minutes',
+        'Canary10Percent10Minutes',
+        'Canary10Percent15Minutes',
+        'Canary10Percent30Minutes',
+        'Linear10PercentEvery1Minute',
+        'Linear10PercentEvery2Minutes',
+        'Linear10PercentEvery3Minutes',
+        'Linear10PercentEvery10Minutes',
+      ]),
+    }),
     secrets: z.strictObject({
       /** Days between automatic rotations of each inventory provider's HMAC secret. */
       inventoryRotationDays: integer(1, 365),
@@ -185,6 +205,10 @@ export const StageConfigSchema = z
     z.refine((c) => c.stage === 'dev' || c.removalPolicy === 'retain', {
       message: 'staging and prod must retain stateful resources',
       path: ['removalPolicy'],
+    }),
+    z.refine((c) => c.stage !== 'prod' || c.release.trafficShift !== 'AllAtOnce', {
+      message: 'prod releases shift traffic gradually (a canary or linear configuration), so that a bad release reaches few users and rolls back',
+      path: ['release', 'trafficShift'],
     }),
     z.refine((c) => c.stage === 'dev' || c.audit.backupRetentionDays !== undefined, {
       message: 'staging and prod keep vault-locked backups of the audit and orders tables: set their retention',

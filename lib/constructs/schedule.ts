@@ -13,7 +13,8 @@ export function runOnSchedule(fn: StockadeFunction, options: { id: string; every
   const rule = new Rule(fn.stack, options.id, {
     description: options.description,
     schedule: Schedule.rate(options.every),
-    targets: [new LambdaFunction(fn, { retryAttempts: 2, maxEventAge: options.maxEventAge })],
+    // A released function is invoked through its alias, so that a release shifts the schedule's runs too.
+    targets: [new LambdaFunction(fn.live ?? fn, { retryAttempts: 2, maxEventAge: options.maxEventAge })],
   });
   Validations.of(rule).acknowledge({
     id: 'Serverless::Serverless-EventBusDLQ',

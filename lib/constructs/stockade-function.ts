@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { StockadeTable } from './stockade-table';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, Architecture, Code, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { ApplicationLogLevel, Architecture, Code, type IFunction, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type BundlingOptions, NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -125,6 +125,11 @@ export interface TableBindingOptions {
 export class StockadeFunction extends NodejsFunction {
   /** The absolute path of the function's entry file (what esbuild bundles). */
   readonly entryFile: string;
+  /**
+   * The alias its callers invoke once FunctionRelease has published it behind one (API Gateway, the state machine,
+   * event source mappings and rules must name it, not the function). @default undefined: callers invoke the function
+   */
+  live?: IFunction;
 
   constructor(scope: Construct, id: string, props: StockadeFunctionProps) {
     const { config } = props.stageContext;
@@ -287,8 +292,10 @@ export class StockadeFunction extends NodejsFunction {
       );
     }
     this.bindQueueProducer(DEAD_LETTER_QUEUE_URL_ENV, queue.deadLetterQueue);
-    const existing = new Set(this.node.children);
-    this.addEventSource(
+    // A released function is polled through its alias, so that a release shifts the queue's traffic too.
+    const target = this.live ?? this;
+    const existing = new Set(target.node.children);
+    target.addEventSource(
       new SqsEventSource(queue.queue, {
         batchSize: options.batchSize ?? 10,
         maxBatchingWindow: options.maxBatchingWindow,
@@ -296,7 +303,7 @@ export class StockadeFunction extends NodejsFunction {
       }),
     );
     // The event source mapping is the one child addEventSource just created.
-    for (const mapping of this.node.children.filter((child) => !existing.has(child))) {
+    for (const mapping of target.node.children.filter((child) => !existing.has(child))) {
       Validations.of(mapping).acknowledge({
         id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
         reason:

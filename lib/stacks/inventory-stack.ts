@@ -4,6 +4,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { InventoryProviders } from '../../shared/domain/inventory/provider-config';
 import type { StageConfig } from '../config/stage-config';
+import { FunctionRelease } from '../constructs/function-release';
 import { runOnSchedule } from '../constructs/schedule';
 import type { StageContext } from '../constructs/stage-props';
 import { StockadeFunction } from '../constructs/stockade-function';
@@ -54,10 +55,9 @@ export class InventoryStack extends Stack {
       // Failed records get a short visibility backoff instead of the whole timeout (SqsRetryBackoff): the event
       // source's consume grant includes sqs:ChangeMessageVisibility on this queue.
       environment: { INVENTORY_UPDATES_QUEUE_URL: queue.queue.queueUrl },
-    })
-      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite')
-      .consumeQueue(queue, { batchSize: 10 });
-    this.functions.push(fn);
+    });
+    this.release(fn);
+    fn.bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite').consumeQueue(queue, { batchSize: 10 });
   }
 
   /**
@@ -78,6 +78,7 @@ export class InventoryStack extends Stack {
     })
       .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite', { leadingKeys: ['OUTBOX#*', 'PROVIDER#*'], deletes: true, queries: ['byStatus'] })
       .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.providerSecrets);
+    this.release(fn);
     runOnSchedule(fn, {
       id: 'RelayStockNotificationsSchedule',
       every: Duration.minutes(1),
@@ -85,7 +86,6 @@ export class InventoryStack extends Stack {
       maxEventAge: Duration.minutes(1),
       why: 'Each run sends whatever is pending in the outbox; a notice is marked sent only once its provider accepted it, and providers de-duplicate by notificationId.',
     });
-    this.functions.push(fn);
   }
 
   /**
@@ -104,6 +104,7 @@ export class InventoryStack extends Stack {
       .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
       .bindQueueProducer(ENV.INVENTORY_UPDATES_QUEUE_URL, props.inventoryUpdatesQueue.queue)
       .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.providerSecrets);
+    this.release(fn);
     runOnSchedule(fn, {
       id: 'SyncProviderStockSchedule',
       every: FULL_SYNC_EVERY,
@@ -111,6 +112,11 @@ export class InventoryStack extends Stack {
       maxEventAge: Duration.minutes(30),
       why: 'Each run queues whole snapshots again; the queue de-duplicates and the conflict rules ignore versions already applied.',
     });
+  }
+
+  /** Every function here is invoked by an event source mapping or a rule: each is released behind its alias, before its callers are wired. */
+  private release(fn: StockadeFunction): void {
+    new FunctionRelease(fn, { config: this.stageContext.config });
     this.functions.push(fn);
   }
 }

@@ -1,6 +1,7 @@
-import { ArnFormat, type CfnElement, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   type Chain,
@@ -20,6 +21,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import type { StageContext } from '../constructs/stage-props';
+import { FunctionRelease } from '../constructs/function-release';
 import { runOnSchedule } from '../constructs/schedule';
 import { StockadeFunction } from '../constructs/stockade-function';
 import { StockadeLogGroup } from '../constructs/stockade-log-group';
@@ -86,7 +88,7 @@ export class WorkflowStack extends Stack {
     });
     const steps = this.addSagaStepFunctions(props, stateMachineArn);
     this.stateMachine = this.createOrderSaga(stateMachineName, steps);
-    this.acknowledgeStateMachineRole(Object.values(steps));
+    this.acknowledgeStateMachineRole();
     this.addHoldSweeper(props);
     this.addPaymentEventsConsumer(props, stateMachineArn);
     this.addReconciliation(props, stateMachineArn);
@@ -149,7 +151,7 @@ export class WorkflowStack extends Stack {
     const reserve = forward(this.sagaTask('ReserveStock', steps.reserve, '$.reservation'));
     const createPayment = forward(this.sagaTask('CreatePaymentIntent', steps.createPayment, '$.payment'));
     const awaitPayment = new LambdaInvoke(this, 'AwaitPayment', {
-      lambdaFunction: steps.awaitPayment,
+      lambdaFunction: live(steps.awaitPayment),
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
       payload: TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId'), taskToken: JsonPath.taskToken }),
       // The payment may take as long as the stock is held, and no longer.
@@ -213,7 +215,7 @@ export class WorkflowStack extends Stack {
     resultPath: string,
     payload: TaskInput = TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId') }),
   ): LambdaInvoke {
-    const task = new LambdaInvoke(this, id, { lambdaFunction: handler, payload, payloadResponseOnly: true, resultPath, taskTimeout: STEP_TASK_TIMEOUT });
+    const task = new LambdaInvoke(this, id, { lambdaFunction: live(handler), payload, payloadResponseOnly: true, resultPath, taskTimeout: STEP_TASK_TIMEOUT });
     // Full jitter: steps that lost the same DynamoDB transaction conflict (a flash sale on one SKU) must not all
     // come back at the same instant and collide again.
     task.addRetry({
@@ -269,6 +271,7 @@ export class WorkflowStack extends Stack {
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
     bindAuditAppender(reconcile, tables.audit);
     this.functions.push(reconcile);
+    new FunctionRelease(reconcile, { config: this.stageContext.config });
     reconcile.addToRolePolicy(sendTaskStatement(stateMachineArn));
     reconcile.addEnvironment(ENV.RECONCILIATION_WINDOW_HOURS, String(reconciliation.windowHours));
     reconcile.addEnvironment(ENV.RECONCILIATION_STUCK_AFTER_MINUTES, String(reconciliation.stuckAfterMinutes));
@@ -330,18 +333,17 @@ export class WorkflowStack extends Stack {
       });
     }
     this.functions.push(fn);
+    // Every function here is invoked by the state machine, an event source mapping or a rule: all through its alias.
+    new FunctionRelease(fn, { config: this.stageContext.config });
     return fn;
   }
 
-  /** The state machine role may invoke each step function and its versions (`<arn>:*`), and deliver logs and traces. */
-  private acknowledgeStateMachineRole(sagaFunctions: readonly StockadeFunction[]): void {
-    const versions =
-      'lambda:InvokeFunction is granted on the step function ARN and on `<arn>:*` (its versions and aliases, which the CDK grants so a qualified invoke works); it names one function.';
+  /**
+   * The state machine role may invoke each step function's live alias (the CDK grants exactly the alias ARN a Task
+   * names), and deliver logs and traces.
+   */
+  private acknowledgeStateMachineRole(): void {
     Validations.of(this.stateMachine.role).acknowledge(
-      ...sagaFunctions.map((f) => ({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(f.node.defaultChild as CfnElement)}.Arn>:*]`,
-        reason: versions,
-      })),
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason:
@@ -354,6 +356,12 @@ export class WorkflowStack extends Stack {
       },
     );
   }
+}
+
+/** The alias a released function's callers invoke (FunctionRelease), never the unqualified function. */
+function live(fn: StockadeFunction): IFunction {
+  if (!fn.live) throw new Error(`${fn.node.path} is not released behind an alias: create its FunctionRelease before wiring its callers`);
+  return fn.live;
 }
 
 /** What answering a task token takes (StateMachine.grantTaskResponse less SendTaskHeartbeat: no task here heartbeats), on the ARN built from the name. */

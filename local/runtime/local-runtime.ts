@@ -130,6 +130,9 @@ export const TEMPLATE_ONLY_TYPES = new Set([
   'AWS::SNS::TopicPolicy',
   'AWS::SQS::QueuePolicy',
   'AWS::Lambda::Permission',
+  // Releases: CodeDeploy shifts a live alias only in AWS; locally the alias points at the one bundle there is.
+  'AWS::CodeDeploy::Application',
+  'AWS::CodeDeploy::DeploymentGroup',
   'AWS::ApiGateway::Account',
   'AWS::ApiGateway::Deployment',
   'AWS::ApiGateway::Stage',

@@ -28,8 +28,11 @@ describe.each(STAGES)('inventory outbound (%s)', (stage) => {
     return (policy?.[1].Properties?.PolicyDocument as { Statement?: StatementJson[] } | undefined)?.Statement ?? [];
   };
   const schedule = (prefix: string) => {
+    // The rule invokes the function's live alias (FunctionRelease), as every caller of a released function does.
     const [fnId] = fn(prefix);
-    const rules = resources('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties?.Targets ?? []).includes(`"${fnId}"`));
+    const aliases = resources('AWS::Lambda::Alias').filter(([, a]) => JSON.stringify(a.Properties?.FunctionName) === JSON.stringify({ Ref: fnId }));
+    expect(aliases).toHaveLength(1);
+    const rules = resources('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties?.Targets ?? []).includes(`"${aliases[0]?.[0]}"`));
     expect(rules).toHaveLength(1);
     return rules[0]?.[1].Properties?.ScheduleExpression;
   };

@@ -130,6 +130,25 @@ export class ObservabilityStack extends Stack {
       action,
     );
 
+    // The scheduled audit verification's count of broken hash chains: anything above zero is an audit item someone
+    // edited, deleted or inserted.
+    this.addAlarm(
+      'AuditChainBreaks',
+      {
+        alarmDescription: 'The audit trail verification found a broken hash chain: an audit item was edited, deleted or inserted (npm run audit:verify; runbook: audit trail)',
+        metric: new Metric({
+          namespace: 'Stockade',
+          metricName: 'AuditChainBreaks',
+          dimensionsMap: { service: 'audit' },
+          statistic: 'Maximum',
+          period: Duration.minutes(props.config.audit.verifyEveryMinutes),
+        }),
+        threshold: 0,
+        evaluationPeriods: 1,
+      },
+      action,
+    );
+
     // The inventory updates consumer's count of provider stock raised to what is reserved: the provider reports less
     // than Stockade has promised to orders (a sale it has not heard of yet, or stock lost).
     const clampedToReserved = new Metric({

@@ -1,0 +1,69 @@
+import { AUDIT_APPEND_ONLY_SID, AUDIT_DENIED_ACTIONS } from '../../lib/constructs/audit-trail';
+import { resourcesOfType, STAGES, synthStage } from './synth-stage';
+
+describe.each(STAGES)('the audit trail (%s)', (stage) => {
+  const synth = () => synthStage(stage);
+  const auditTable = () => {
+    const [entry] = Object.entries(resourcesOfType(synth().templates.data, 'AWS::DynamoDB::Table')).filter(([id]) => id.startsWith('AuditTable'));
+    if (!entry) throw new Error('No audit table');
+    return entry;
+  };
+
+  test('the audit table denies every change but a put to every principal, by its resource policy', () => {
+    const [, table] = auditTable();
+    const statements = (table.Properties?.ResourcePolicy as { PolicyDocument: { Statement: Array<Record<string, unknown>> } }).PolicyDocument.Statement;
+    expect(statements).toEqual([{ Sid: AUDIT_APPEND_ONLY_SID, Effect: 'Deny', Principal: { AWS: '*' }, Action: [...AUDIT_DENIED_ACTIONS], Resource: '*' }]);
+    expect(AUDIT_DENIED_ACTIONS).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']));
+    expect(AUDIT_DENIED_ACTIONS).not.toContain('dynamodb:PutItem');
+  });
+
+  test('the other tables have no resource policy', () => {
+    const others = Object.entries(resourcesOfType(synth().templates.data, 'AWS::DynamoDB::Table')).filter(([id]) => !id.startsWith('AuditTable'));
+    expect(others.length).toBeGreaterThanOrEqual(4);
+    for (const [id, table] of others) expect({ id, policy: table.Properties?.ResourcePolicy }).toEqual({ id, policy: undefined });
+  });
+
+  test('the verification runs on the stage schedule and every function bound to the table knows the shard count', () => {
+    const { config, templates } = synth();
+    const functions = [templates.api, templates.auth, templates.workflow].flatMap((t) => Object.entries(resourcesOfType(t, 'AWS::Lambda::Function')));
+    const bound = functions.filter(([, fn]) => (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.AUDIT_TABLE);
+    expect(bound.length).toBeGreaterThanOrEqual(7);
+    for (const [id, fn] of bound) {
+      const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect({ id, shards: variables.AUDIT_SHARDS }).toEqual({ id, shards: String(config.audit.shards) });
+    }
+    expect(bound.map(([id]) => id).some((id) => id.startsWith('VerifyAuditTrail'))).toBe(true);
+    const rules = Object.values(resourcesOfType(templates.workflow, 'AWS::Events::Rule')).map((r) => r.Properties?.ScheduleExpression);
+    const every = config.audit.verifyEveryMinutes;
+    expect(rules).toContain(`rate(${every % 60 === 0 ? `${every / 60} hour${every === 60 ? '' : 's'}` : `${every} minutes`})`);
+  });
+
+  if (stage === 'dev') {
+    test('dev keeps no vault-locked backups', () => {
+      const data = synth().templates.data;
+      expect(Object.keys(resourcesOfType(data, 'AWS::Backup::BackupVault'))).toEqual([]);
+      expect(Object.keys(resourcesOfType(data, 'AWS::Backup::BackupPlan'))).toEqual([]);
+    });
+  } else {
+    test('a daily backup of the audit and orders tables goes to a compliance-locked vault for the stage retention', () => {
+      const { config, templates } = synth();
+      const days = config.audit.backupRetentionDays;
+      expect(days).toBeGreaterThanOrEqual(stage === 'prod' ? 3_650 : 7);
+      const vaults = Object.values(resourcesOfType(templates.data, 'AWS::Backup::BackupVault'));
+      expect(vaults).toHaveLength(1);
+      expect(vaults[0]?.Properties?.LockConfiguration).toEqual({ MinRetentionDays: days, ChangeableForDays: 3 });
+      expect(vaults[0]?.DeletionPolicy).toBe('Retain');
+      const plans = Object.values(resourcesOfType(templates.data, 'AWS::Backup::BackupPlan'));
+      expect(plans).toHaveLength(1);
+      const rules = (plans[0]?.Properties?.BackupPlan as { BackupPlanRule: Array<{ Lifecycle?: { DeleteAfterDays?: number }; ScheduleExpression?: string }> })
+        .BackupPlanRule;
+      expect(rules.map((r) => r.Lifecycle?.DeleteAfterDays)).toEqual([days]);
+      const selections = Object.values(resourcesOfType(templates.data, 'AWS::Backup::BackupSelection'));
+      expect(selections).toHaveLength(1);
+      const resources = JSON.stringify((selections[0]?.Properties?.BackupSelection as { Resources?: unknown }).Resources);
+      expect(resources).toMatch(/AuditTable/);
+      expect(resources).toMatch(/OrdersTable/);
+      expect(resources).not.toMatch(/CatalogTable|PaymentsTable|IdempotencyTable/);
+    });
+  }
+});

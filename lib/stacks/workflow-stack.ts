@@ -300,6 +300,7 @@ export class WorkflowStack extends Stack {
       props.tables.audit,
     );
     this.functions.push(verify);
+    new FunctionRelease(verify, { config: this.stageContext.config });
     runOnSchedule(verify, {
       id: 'AuditVerificationSchedule',
       every: Duration.minutes(this.stageContext.config.audit.verifyEveryMinutes),

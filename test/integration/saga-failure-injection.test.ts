@@ -102,11 +102,12 @@ describe('order saga with a failure injected at every step', () => {
 
   beforeAll(async () => {
     stepFunctions = new StepFunctionsService({ invoke: invoker, retryIntervalScale: 0.01 });
-    // Only for the function names and ARNs the definition refers to (the runtime's own, by the same naming).
+    // Only for the function and alias names and ARNs the definition refers to (the runtime's own, by the same naming):
+    // the saga's tasks invoke each step's live alias.
     const names = new LambdaService({ assembly, logDirectory: path.join(workDir, 'logs'), sdkEnvironment: () => ({}) });
     const resolver = new IntrinsicResolver(assembly, (r: TemplateResource) => {
       if (r.type === 'AWS::StepFunctions::StateMachine') return stepFunctions.physical(r);
-      if (r.type === 'AWS::Lambda::Function') return names.physical(r);
+      if ((names.resourceTypes as readonly string[]).includes(r.type)) return names.physical(r);
       return undefined;
     });
     await stepFunctions.start();

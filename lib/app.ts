@@ -1,7 +1,10 @@
+import * as path from 'node:path';
 import type { App } from 'aws-cdk-lib';
-import { Tags, Validations } from 'aws-cdk-lib';
+import { Annotations, Tags, Validations } from 'aws-cdk-lib';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
-import { loadInventoryProviders } from './config/inventory-providers';
+import { inventoryProvidersFile, loadInventoryProviders } from './config/inventory-providers';
+import { ALLOW_PLACEHOLDERS_CONTEXT, checkReadiness } from './config/readiness';
 import type { StageConfig } from './config/stage-config';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
@@ -33,13 +36,17 @@ export function stackName(config: StageConfig, concern: string): string {
 
 /**
  * Builds every stack of one stage into `app` and adds the cdk-nag packs. Used by bin/stockade.ts, the tests and
- * the local runtime, so all three see the same stacks.
+ * the local runtime, so all three see the same stacks. Staging and prod refuse to build while an alarm severity has
+ * no destination or a placeholder remains, unless the app's context says `allowPlaceholders` (lib/config/readiness.ts).
  */
 export function addStockadeStage(app: App, config: StageConfig): StockadeStacks {
   const env = config.env.account || config.env.region ? { account: config.env.account, region: config.env.region } : undefined;
   const common = (concern: string) => ({ stackName: stackName(config, concern), env, terminationProtection: config.removalPolicy === 'retain' });
 
   const inventoryProviders = loadInventoryProviders(config);
+  const allowPlaceholders = [true, 'true'].includes(app.node.tryGetContext(ALLOW_PLACEHOLDERS_CONTEXT) as unknown as string);
+  const providersFile = path.relative(path.join(__dirname, '..'), inventoryProvidersFile(config.stage));
+  const { warning } = checkReadiness(config, inventoryProviders, providersFile, allowPlaceholders);
   const secrets = new SecretsStack(app, stackName(config, 'Secrets'), { ...common('Secrets'), config });
   const data = new DataStack(app, stackName(config, 'Data'), { ...common('Data'), config, key: secrets.key });
   const messaging = new MessagingStack(app, stackName(config, 'Messaging'), { ...common('Messaging'), config, key: secrets.key });
@@ -81,11 +88,17 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     ...common('Observability'),
     config,
     api: api.api,
-    functions: [...api.functions, ...workflow.functions, ...inventory.functions, ...(secrets.inventorySecretRotation ? [secrets.inventorySecretRotation] : [])],
+    // Every function of the stage, found rather than listed, so that a new one (a Cognito trigger, a rotation
+    // function) cannot go without its alarms.
+    functions: [secrets, data, messaging, auth, workflow, api, inventory].flatMap((stack) =>
+      stack.node.findAll().filter((c): c is LambdaFunction => c instanceof LambdaFunction),
+    ),
     stateMachine: workflow.stateMachine,
     queues: [messaging.fulfilment, messaging.paymentEvents, messaging.inventoryUpdates],
     alarmTopic: messaging.alarmTopic,
+    pageTopic: messaging.pageTopic,
   });
+  if (warning) Annotations.of(observability).addWarningV2('stockade:placeholders', warning);
 
   const deployAccess = new DeployAccessStack(app, stackName(config, 'DeployAccess'), { ...common('DeployAccess'), config });
 

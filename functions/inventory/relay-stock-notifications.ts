@@ -25,6 +25,12 @@ export const handler = scheduledHandler(async (_input, context) => {
     ProviderCircuitsOpen: (r) => (r.outcome === 'circuit-open' ? 1 : 0),
   });
   metrics.addMetric('StockNoticePendingAgeSeconds', MetricUnit.Seconds, Math.max(0, ...reports.map((r) => r.oldestPendingSeconds)));
+  // Per provider, 1 while its circuit is open (0 otherwise, so the alarm clears): the provider circuit alarms.
+  for (const r of reports)
+    metrics
+      .singleMetric()
+      .addDimension('provider', r.providerId)
+      .addMetric('ProviderCircuitOpen', MetricUnit.Count, r.outcome === 'circuit-open' ? 1 : 0);
   for (const r of reports) {
     if (r.outcome === 'delivered') logger.info('Stock notices delivered', { ...r });
     else logger.warn('Stock notices left pending', { ...r });

@@ -14,6 +14,8 @@ const options = sweepSettings();
 export const handler = scheduledHandler(async () => {
   const result = await sweepExpiredHolds(deps, options);
   metrics.addMetric('ExpiredHoldsReleased', MetricUnit.Count, result.released);
+  // Orders still awaiting payment when their hold expired, failed here: their saga execution died (page).
+  metrics.addMetric('OrdersStuckPastHold', MetricUnit.Count, result.failedOrders);
   if (result.released > 0) logger.warn('Released expired stock holds', result);
   return result;
 });

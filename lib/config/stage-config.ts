@@ -28,6 +28,17 @@ const origin = z.string().check(
   }, 'must be an origin such as https://shop.example.com (scheme, host and optional port only)'),
 );
 
+/** Subscribers of one alarm severity's SNS topic. */
+const alarmDestinations = z.strictObject({
+  /** Addresses subscribed by email (each confirms its subscription once, from the message SNS sends). */
+  emails: z.array(z.email()),
+  /**
+   * HTTPS endpoints subscribed to the topic: PagerDuty's or Opsgenie's Amazon CloudWatch integration URL, or a
+   * ticketing system's. SNS confirms the subscription with the endpoint (both services do so by themselves).
+   */
+  httpsEndpoints: z.array(z.url().check(z.refine((u) => u.startsWith('https://'), 'must be https'))),
+});
+
 /** A whole number from `min` to `max`. */
 const integer = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 
@@ -67,8 +78,16 @@ export const StageConfigSchema = z
       /** Source networks allowed to call /admin routes. Empty means no network may. */
       allowedCidrs: z.array(cidr),
     }),
+    /**
+     * Where alarms go. Every alarm opens a ticket (its own notification on the ticket topic); the alarms that need
+     * someone now also page, through their area's composite alarm on the page topic. Staging and prod must name at
+     * least one destination per severity (checked when the app synthesizes, lib/config/readiness.ts).
+     */
     alarms: z.strictObject({
-      email: z.optional(z.email()),
+      page: alarmDestinations,
+      ticket: alarmDestinations,
+      /** API Gateway's p99 latency (ms, 5-minute periods) above which the API pages, three periods running. */
+      apiLatencyP99Ms: integer(100, 29_000),
       /** Webhook requests per 5 minutes, per webhook, that may fail signature verification before an alarm (a retry storm of one bad delivery stays below). */
       webhookSignatureFailuresPer5Minutes: integer(1, 1_000_000),
     }),

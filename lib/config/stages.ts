@@ -9,6 +9,18 @@ type StageDefaults = Omit<StageConfig, 'stage' | 'env'>;
  */
 const GITHUB_REPOSITORY = 'stockade-commerce/stockade';
 
+/**
+ * Where each stage's alarms go, per severity: `page` (someone now: PagerDuty's or Opsgenie's CloudWatch integration
+ * URL, an on-call address) and `ticket` (every alarm: a team address or a ticketing endpoint). Set yours before
+ * deploying staging or prod: their synthesis fails while a severity has no destination (docs/operations.md, "Alarm
+ * destinations and placeholders").
+ */
+const ALARM_DESTINATIONS: Record<Stage, Pick<StageDefaults['alarms'], 'page' | 'ticket'>> = {
+  dev: { page: { emails: [], httpsEndpoints: [] }, ticket: { emails: [], httpsEndpoints: [] } },
+  staging: { page: { emails: [], httpsEndpoints: [] }, ticket: { emails: [], httpsEndpoints: [] } },
+  prod: { page: { emails: [], httpsEndpoints: [] }, ticket: { emails: [], httpsEndpoints: [] } },
+};
+
 /** The EU, where standard shipping is priced as domestic. */
 const EU = ['AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK']; // prettier-ignore
 
@@ -47,7 +59,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     api: { throttleRateLimit: 50, throttleBurstLimit: 100, maxBodyBytes: 16_384, corsAllowOrigins: ['http://localhost:3000'] },
     waf: { rateLimitPer5Min: 2_000, sensitiveRateLimitPer5Min: 300 },
     admin: { allowedCidrs: ['127.0.0.1/32', '10.0.0.0/8'] },
-    alarms: { webhookSignatureFailuresPer5Minutes: 50 },
+    alarms: { ...ALARM_DESTINATIONS.dev, apiLatencyP99Ms: 3_000, webhookSignatureFailuresPer5Minutes: 50 },
     auth: { threatProtection: 'off', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     audit: { shards: 4, verifyEveryMinutes: 15 },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
@@ -74,7 +86,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     api: { throttleRateLimit: 200, throttleBurstLimit: 400, maxBodyBytes: 16_384, corsAllowOrigins: ['https://staging.shop.example.com'] },
     waf: { rateLimitPer5Min: 3_000, sensitiveRateLimitPer5Min: 500 },
     admin: { allowedCidrs: ['10.0.0.0/8'] },
-    alarms: { webhookSignatureFailuresPer5Minutes: 25 },
+    alarms: { ...ALARM_DESTINATIONS.staging, apiLatencyP99Ms: 3_000, webhookSignatureFailuresPer5Minutes: 25 },
     auth: { threatProtection: 'audit', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     audit: { shards: 8, verifyEveryMinutes: 60, backupRetentionDays: 35 },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
@@ -101,7 +113,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     api: { throttleRateLimit: 1_000, throttleBurstLimit: 2_000, maxBodyBytes: 16_384, corsAllowOrigins: ['https://shop.example.com'] },
     waf: { rateLimitPer5Min: 5_000, sensitiveRateLimitPer5Min: 1_000 },
     admin: { allowedCidrs: ['10.0.0.0/8'] },
-    alarms: { webhookSignatureFailuresPer5Minutes: 25 },
+    alarms: { ...ALARM_DESTINATIONS.prod, apiLatencyP99Ms: 3_000, webhookSignatureFailuresPer5Minutes: 25 },
     auth: { threatProtection: 'enforced', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     // Ten years: the retention accounting records need (issue 15); the vault lock holds every copy that long.
     audit: { shards: 16, verifyEveryMinutes: 60, backupRetentionDays: 3_653 },

@@ -1,14 +1,15 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { removalPolicyOf, type StageContext } from './stage-props';
+import { stockadeAlarm } from './stockade-alarm';
 
 export interface StockadeQueueProps {
   readonly stageContext: StageContext;
-  /** Where the DLQ-depth alarm notifies. */
+  /** Where the DLQ alarms notify (the ticket topic; the age alarm also pages through the queues' composite alarm). */
   readonly alarmTopic: ITopic;
   /** Timeout of the Lambda that consumes this queue; the visibility timeout is six times this. */
   readonly consumerTimeout: Duration;
@@ -20,7 +21,7 @@ export interface StockadeQueueProps {
 
 /**
  * A queue that cannot lose messages quietly: KMS-encrypted with the stage key, TLS-only, with a DLQ kept 14 days
- * and an alarm as soon as anything lands in it.
+ * an alarm as soon as anything lands in it, and another when a dead-lettered message has waited an hour unhandled.
  */
 export class StockadeQueue extends Construct {
   readonly queue: Queue;
@@ -28,6 +29,8 @@ export class StockadeQueue extends Construct {
   readonly consumerTimeout: Duration;
   readonly deadLetterQueue: Queue;
   readonly deadLetterAlarm: Alarm;
+  /** The oldest dead-lettered message has waited over an hour: nobody is handling it (page severity). */
+  readonly deadLetterAgeAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: StockadeQueueProps) {
     super(scope, id);
@@ -56,14 +59,18 @@ export class StockadeQueue extends Construct {
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
-    this.deadLetterAlarm = new Alarm(this, 'DlqDepthAlarm', {
-      alarmDescription: `Messages in the dead-letter queue of ${id}: inspect, fix, then POST /admin/queues/{queueName}/redrive`,
+    const alarms = { config, action: new SnsAction(props.alarmTopic), runbook: 'Dead-letter queue depth and age' as const, evaluationPeriods: 1 };
+    this.deadLetterAlarm = stockadeAlarm(this, 'DlqDepthAlarm', {
+      ...alarms,
+      description: `Messages in the dead-letter queue of ${id}: inspect, fix, then POST /admin/queues/{queueName}/redrive`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.deadLetterAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+    this.deadLetterAgeAlarm = stockadeAlarm(this, 'DlqAgeAlarm', {
+      ...alarms,
+      description: `A message has waited in the dead-letter queue of ${id} for over an hour: nobody has handled it`,
+      metric: this.deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 60 * 60,
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { StockadeQueue } from '../constructs/stockade-queue';
@@ -11,10 +11,12 @@ export interface MessagingStackProps extends StackProps {
   readonly key: IKey;
 }
 
-/** Stateful: the alarm topic and every queue (each with its DLQ and DLQ alarm). */
+/** Stateful: the alarm topics (ticket and page) and every queue (each with its DLQ and DLQ alarms). */
 export class MessagingStack extends Stack {
-  /** Every alarm of the stage notifies this KMS-encrypted, TLS-only topic. */
+  /** Tickets: every alarm of the stage notifies this KMS-encrypted, TLS-only topic when it fires and when it clears. */
   readonly alarmTopic: Topic;
+  /** Pages: the composite alarms of the page-severity alarms notify this one (someone must act now). */
+  readonly pageTopic: Topic;
   /** OrderConfirmed events for the fulfilment hand-off. */
   readonly fulfilment: StockadeQueue;
   /** Verified Stripe events, FIFO per PaymentIntent, de-duplicated by event id, applied by one consumer. */
@@ -26,14 +28,15 @@ export class MessagingStack extends Stack {
     super(scope, id, props);
     const stageContext = { config: props.config, key: props.key };
 
-    this.alarmTopic = new Topic(this, 'AlarmTopic', {
-      displayName: `Stockade ${props.config.stage} alarms`,
-      masterKey: props.key,
-      enforceSSL: true,
-    });
-    if (props.config.alarms.email) {
-      this.alarmTopic.addSubscription(new EmailSubscription(props.config.alarms.email));
-    }
+    const topic = (topicId: string, severity: 'page' | 'ticket', displayName: string) => {
+      const created = new Topic(this, topicId, { displayName, masterKey: props.key, enforceSSL: true });
+      const { emails, httpsEndpoints } = props.config.alarms[severity];
+      for (const email of emails) created.addSubscription(new EmailSubscription(email));
+      for (const url of httpsEndpoints) created.addSubscription(new UrlSubscription(url, { protocol: SubscriptionProtocol.HTTPS }));
+      return created;
+    };
+    this.alarmTopic = topic('AlarmTopic', 'ticket', `Stockade ${props.config.stage} alarms (tickets)`);
+    this.pageTopic = topic('PageTopic', 'page', `Stockade ${props.config.stage} pages`);
 
     this.fulfilment = new StockadeQueue(this, 'Fulfilment', {
       stageContext,

@@ -1,250 +1,319 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  type Alarm,
+  AlarmRule,
+  AlarmState,
+  AnomalyDetectionAlarm,
+  ComparisonOperator,
+  CompositeAlarm,
+  Dashboard,
+  GraphWidget,
+  type IAlarm,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
-import type { StockadeFunction } from '../constructs/stockade-function';
+import { RUNBOOK, runbookUrl } from '../constructs/runbook';
+import { addFunctionAlarms, type FunctionAlarms, stockadeAlarm, type StockadeAlarmProps } from '../constructs/stockade-alarm';
 import type { StockadeQueue } from '../constructs/stockade-queue';
+
+/** The areas of the stage: a dashboard row each, and a page composite for those with page-severity alarms. */
+export const AREAS = ['Api', 'CheckoutAndSaga', 'Payments', 'InventoryProviders', 'Queues'] as const;
+export type Area = (typeof AREAS)[number];
 
 export interface ObservabilityStackProps extends StackProps {
   readonly config: StageConfig;
   readonly api: RestApi;
-  readonly functions: readonly StockadeFunction[];
+  /** Every function of the stage, each alarmed on errors and throttles under its construct id. */
+  readonly functions: readonly IFunction[];
   readonly queues: readonly StockadeQueue[];
+  /** Tickets: every alarm notifies it on ALARM and OK. */
   readonly alarmTopic: ITopic;
+  /** Pages: each area's composite of its page-severity alarms notifies it. */
+  readonly pageTopic: ITopic;
   /** The order saga: an execution fails only when compensation or the fulfilment notice could not be done. */
   readonly stateMachine: IStateMachine;
 }
 
-/** Stateless: alarms on API errors and function failures, and the stage dashboard. */
+/** A custom metric the functions emit as EMF (namespace Stockade; `service` is the emitting function's). */
+function emitted(metricName: string, service: string, statistic: string, period: Duration, dimensions: Record<string, string> = {}, label?: string): Metric {
+  return new Metric({ namespace: 'Stockade', metricName, dimensionsMap: { service, ...dimensions }, statistic, period, ...(label ? { label } : {}) });
+}
+
+/**
+ * Stateless: every alarm of the stage but the DLQs' (their queues own them), the page composites, and the stage
+ * dashboard. Every alarm opens a ticket; page-severity alarms also page through their area's composite alarm.
+ */
 export class ObservabilityStack extends Stack {
   readonly dashboard: Dashboard;
+  /** Every metric alarm of this stack. */
   readonly alarms: Alarm[] = [];
+  /** Each function's errors and throttles alarms, by function (e.g. for a deployment's rollback). */
+  readonly functionAlarms = new Map<IFunction, FunctionAlarms>();
+  /** The page-severity alarms of each area (the DLQ age alarms included), and the composite that pages for them. */
+  readonly pageAlarms = new Map<Area, IAlarm[]>();
+  readonly pageComposites = new Map<Area, CompositeAlarm>();
+
+  private readonly ticket: SnsAction;
+  private readonly stageConfig: StageConfig;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, props);
-    const action = new SnsAction(props.alarmTopic);
+    const { config } = props;
+    this.stageConfig = config;
+    this.ticket = new SnsAction(props.alarmTopic);
     const period = Duration.minutes(5);
 
+    // API: 5xx rate and p99 latency page.
     const requests = props.api.metricCount({ period, statistic: 'Sum' });
     const serverErrors = props.api.metricServerError({ period, statistic: 'Sum' });
-    const serverErrorRate = new MathExpression({
-      expression: 'IF(requests > 0, 100 * errors / requests, 0)',
-      usingMetrics: { requests, errors: serverErrors },
-      period,
-      label: '5xx %',
+    const latencyP99 = props.api.metricLatency({ period, statistic: 'p99' });
+    this.addAlarm('Api5xxRate', 'Api', {
+      description: 'More than 1% of API requests answered 5xx for 10 minutes',
+      runbook: RUNBOOK.api5xx,
+      metric: new MathExpression({
+        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+        usingMetrics: { requests, errors: serverErrors },
+        period,
+        label: '5xx %',
+      }),
+      threshold: 1,
+      evaluationPeriods: 2,
     });
-    this.addAlarm(
-      'Api5xxRate',
-      {
-        alarmDescription: 'More than 1% of API requests answered 5xx for 10 minutes',
-        metric: serverErrorRate,
-        threshold: 1,
-        evaluationPeriods: 2,
-      },
-      action,
-    );
+    this.addAlarm('ApiLatencyP99', 'Api', {
+      description: `The API's p99 latency has been above ${config.alarms.apiLatencyP99Ms} ms for 15 minutes`,
+      runbook: RUNBOOK.apiLatency,
+      metric: latencyP99,
+      threshold: config.alarms.apiLatencyP99Ms,
+      evaluationPeriods: 3,
+    });
 
+    // Every function: errors and throttles, tickets.
+    const labels = new Set<string>();
     for (const fn of props.functions) {
-      this.addAlarm(
-        `${fn.node.id}Errors`,
-        {
-          alarmDescription: `${fn.node.id} failed invocations`,
-          metric: fn.metricErrors({ period, statistic: 'Sum' }),
-          threshold: 0,
-          evaluationPeriods: 1,
-        },
-        action,
-      );
-      this.addAlarm(
-        `${fn.node.id}Throttles`,
-        {
-          alarmDescription: `${fn.node.id} throttled`,
-          metric: fn.metricThrottles({ period, statistic: 'Sum' }),
-          threshold: 0,
-          evaluationPeriods: 1,
-        },
-        action,
-      );
+      const label = fn.node.id;
+      if (labels.has(label)) throw new Error(`Two functions are called ${label}: their alarms would share a name`);
+      labels.add(label);
+      const alarms = addFunctionAlarms(this, label, fn, { config, action: this.ticket });
+      this.functionAlarms.set(fn, alarms);
+      this.alarms.push(alarms.errors, alarms.throttles);
     }
 
-    this.addAlarm(
-      'SagaExecutionsFailed',
-      {
-        alarmDescription:
-          'An order saga execution failed, timed out or was aborted: compensation or the fulfilment notice did not complete (runbook: saga failures)',
-        metric: new MathExpression({
-          expression: 'failed + timedOut + aborted',
-          usingMetrics: {
-            failed: props.stateMachine.metricFailed({ period, statistic: 'Sum' }),
-            timedOut: props.stateMachine.metricTimedOut({ period, statistic: 'Sum' }),
-            aborted: props.stateMachine.metricAborted({ period, statistic: 'Sum' }),
-          },
-          period,
-          label: 'saga executions failed',
-        }),
+    // Checkout and saga: executions that failed, timed out or were aborted, orders left past their hold; the checkout rate.
+    const sagaMetrics = [
+      { id: 'SagaExecutionsFailed', what: 'failed', metric: props.stateMachine.metricFailed({ period, statistic: 'Sum' }) },
+      { id: 'SagaExecutionsTimedOut', what: 'timed out', metric: props.stateMachine.metricTimedOut({ period, statistic: 'Sum' }) },
+      { id: 'SagaExecutionsAborted', what: 'was aborted', metric: props.stateMachine.metricAborted({ period, statistic: 'Sum' }) },
+    ];
+    for (const { id: alarmId, what, metric } of sagaMetrics) {
+      this.addAlarm(alarmId, 'CheckoutAndSaga', {
+        description: `An order saga execution ${what}: compensation or the fulfilment notice did not complete`,
+        runbook: RUNBOOK.saga,
+        metric,
         threshold: 0,
         evaluationPeriods: 1,
-      },
-      action,
-    );
-
-    // The outbox relay's oldest pending notice, each run: a provider that has not heard of a sale or cancellation
-    // for 15 minutes is down (circuit open), refusing the notice, or the relay is not running.
-    this.addAlarm(
-      'StockNoticesPending',
-      {
-        alarmDescription: 'A sale or cancellation notice has been pending for its inventory provider for over 15 minutes (runbook: inventory notices pending)',
-        metric: new Metric({
-          namespace: 'Stockade',
-          metricName: 'StockNoticePendingAgeSeconds',
-          dimensionsMap: { service: 'inventory' },
-          statistic: 'Maximum',
-          period,
-        }),
-        threshold: 15 * 60,
-        evaluationPeriods: 1,
-      },
-      action,
-    );
-
-    // Reconciliation's count per run: anything above zero is a payment that drifted from its order.
-    const discrepancies = new Metric({
-      namespace: 'Stockade',
-      metricName: 'ReconciliationDiscrepancies',
-      dimensionsMap: { service: 'payments' },
-      statistic: 'Maximum',
-      period: Duration.minutes(Math.max(5, Math.min(props.config.payments.reconciliation.everyMinutes, 24 * 60))),
+      });
+    }
+    // The sweeper fails the orders still open when their hold expired (plus grace): their execution died.
+    const stuckOrders = emitted('OrdersStuckPastHold', 'orders', 'Sum', period);
+    this.addAlarm('OrdersStuckPastHold', 'CheckoutAndSaga', {
+      description: 'Orders were still awaiting payment after their hold expired: the sweeper failed them (their saga execution died)',
+      runbook: RUNBOOK.stuckOrders,
+      metric: stuckOrders,
+      threshold: 0,
+      evaluationPeriods: 1,
     });
-    this.addAlarm(
-      'ReconciliationDiscrepancies',
-      {
-        alarmDescription: 'Reconciliation found payments that differ from their orders (GET /admin/reconciliation; runbook: reconciliation)',
-        metric: discrepancies,
-        threshold: 0,
-        evaluationPeriods: 1,
-      },
-      action,
-    );
+    const holdsReleased = emitted('ExpiredHoldsReleased', 'orders', 'Sum', period);
+    this.addAlarm('ExpiredHoldsReleased', undefined, {
+      description: 'The sweeper released expired stock holds in three sweeps running: saga executions are being lost',
+      runbook: RUNBOOK.stuckOrders,
+      metric: holdsReleased,
+      threshold: 0,
+      evaluationPeriods: 3,
+    });
+    const checkouts = emitted('CheckoutAccepted', 'orders', 'Sum', period, {}, 'checkouts accepted');
+    const checkoutAnomaly = new AnomalyDetectionAlarm(this, 'CheckoutRateAnomaly', {
+      alarmDescription: `Accepted checkouts left their usual band (3 standard deviations, 15 minutes): a broken storefront or payment page, or a bot. Runbook: ${runbookUrl(config, RUNBOOK.checkoutAnomaly)}`,
+      metric: checkouts,
+      stdDevs: 3,
+      comparisonOperator: ComparisonOperator.LESS_THAN_LOWER_OR_GREATER_THAN_UPPER_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    checkoutAnomaly.addAlarmAction(this.ticket);
+    checkoutAnomaly.addOkAction(this.ticket);
+    this.alarms.push(checkoutAnomaly);
 
+    // Payments: signature failures page (an attack, or a secret rotated on one side only); discrepancies ticket.
+    const signatureFailures = (webhook: 'stripe' | 'inventory', service: string) =>
+      emitted('WebhookSignatureFailures', service, 'Sum', period, { webhook }, `${webhook} signature failures`);
+    const stripeSignatures = signatureFailures('stripe', 'payments');
+    const inventorySignatures = signatureFailures('inventory', 'inventory');
+    for (const [alarmId, area, webhook, metric] of [
+      ['StripeWebhookSignatureFailures', 'Payments', 'stripe', stripeSignatures],
+      ['InventoryWebhookSignatureFailures', 'InventoryProviders', 'inventory', inventorySignatures],
+    ] as const) {
+      this.addAlarm(alarmId, area, {
+        description: `More than ${config.alarms.webhookSignatureFailuresPer5Minutes} ${webhook} webhook requests per 5 minutes failed signature verification (an attack, or a secret rotated on one side only)`,
+        runbook: RUNBOOK.webhookSignatures,
+        metric,
+        threshold: config.alarms.webhookSignatureFailuresPer5Minutes,
+        evaluationPeriods: 1,
+      });
+    }
+    const discrepancies = emitted(
+      'ReconciliationDiscrepancies',
+      'payments',
+      'Maximum',
+      Duration.minutes(Math.max(5, Math.min(config.payments.reconciliation.everyMinutes, 24 * 60))),
+    );
+    this.addAlarm('ReconciliationDiscrepancies', undefined, {
+      description: 'Reconciliation found payments that differ from their orders (GET /admin/reconciliation)',
+      runbook: RUNBOOK.reconciliation,
+      metric: discrepancies,
+      threshold: 0,
+      evaluationPeriods: 1,
+    });
     // The scheduled audit verification's count of broken hash chains: anything above zero is an audit item someone
     // edited, deleted or inserted.
-    this.addAlarm(
-      'AuditChainBreaks',
-      {
-        alarmDescription: 'The audit trail verification found a broken hash chain: an audit item was edited, deleted or inserted (npm run audit:verify; runbook: audit trail)',
-        metric: new Metric({
-          namespace: 'Stockade',
-          metricName: 'AuditChainBreaks',
-          dimensionsMap: { service: 'audit' },
-          statistic: 'Maximum',
-          period: Duration.minutes(props.config.audit.verifyEveryMinutes),
-        }),
-        threshold: 0,
-        evaluationPeriods: 1,
-      },
-      action,
-    );
+    this.addAlarm('AuditChainBreaks', undefined, {
+      description: 'The audit trail verification found a broken hash chain: an audit item was edited, deleted or inserted (npm run audit:verify)',
+      runbook: RUNBOOK.auditTrail,
+      metric: emitted('AuditChainBreaks', 'audit', 'Maximum', Duration.minutes(config.audit.verifyEveryMinutes)),
+      threshold: 0,
+      evaluationPeriods: 1,
+    });
 
+    // Inventory providers: each provider's circuit, notices left pending, stock clamped to what is reserved.
+    const circuits = config.inventoryProviders.map((provider) => emitted('ProviderCircuitOpen', 'inventory', 'Maximum', period, { provider }, provider));
+    for (const metric of circuits) {
+      const provider = metric.dimensions?.provider as string;
+      this.addAlarm(`ProviderCircuitOpen-${provider}`, undefined, {
+        description: `The circuit to inventory provider ${provider} has been open for 15 minutes: the provider is failing or unreachable`,
+        runbook: RUNBOOK.providerCircuit,
+        metric,
+        threshold: 0,
+        evaluationPeriods: 3,
+      });
+    }
+    // The outbox relay's oldest pending notice, each run: a provider that has not heard of a sale or cancellation
+    // for 15 minutes is down (circuit open), refusing the notice, or the relay is not running.
+    const pendingAge = emitted('StockNoticePendingAgeSeconds', 'inventory', 'Maximum', period);
+    this.addAlarm('StockNoticesPending', undefined, {
+      description: 'A sale or cancellation notice has been pending for its inventory provider for over 15 minutes',
+      runbook: RUNBOOK.stockNotices,
+      metric: pendingAge,
+      threshold: 15 * 60,
+      evaluationPeriods: 1,
+    });
     // The inventory updates consumer's count of provider stock raised to what is reserved: the provider reports less
     // than Stockade has promised to orders (a sale it has not heard of yet, or stock lost).
-    const clampedToReserved = new Metric({
-      namespace: 'Stockade',
-      metricName: 'InventoryClampedToReserved',
-      dimensionsMap: { service: 'inventory' },
-      statistic: 'Sum',
-      period,
+    const clamped = emitted('InventoryClampedToReserved', 'inventory', 'Sum', period);
+    this.addAlarm('InventoryClampedToReserved', undefined, {
+      description: 'A provider reported less stock than is reserved for orders; onHand was clamped to reserved',
+      runbook: RUNBOOK.clampedToReserved,
+      metric: clamped,
+      threshold: 0,
+      evaluationPeriods: 1,
     });
-    this.addAlarm(
-      'InventoryClampedToReserved',
-      {
-        alarmDescription:
-          'A provider reported less stock than is reserved for orders; onHand was clamped to reserved (inventory ledger; runbook: inventory clamped to reserved)',
-        metric: clampedToReserved,
-        threshold: 0,
-        evaluationPeriods: 1,
-      },
-      action,
+
+    // Queues: a dead-lettered message nobody has handled for an hour pages (its depth alarm already ticketed).
+    this.pageAlarms.set(
+      'Queues',
+      props.queues.map((q) => q.deadLetterAgeAlarm),
     );
 
-    // Webhook requests that do not prove their sender: 4xx, so they never count towards the 5xx alarm. A burst is an
-    // attack, or a signing secret rotated on one side only (runbook: webhook signature failures).
-    const signatureFailures = (webhook: 'stripe' | 'inventory', service: string) =>
-      new Metric({
-        namespace: 'Stockade',
-        metricName: 'WebhookSignatureFailures',
-        dimensionsMap: { service, webhook },
-        statistic: 'Sum',
-        period,
-        label: `${webhook} signature failures`,
+    for (const area of AREAS) {
+      const alarms = this.pageAlarms.get(area) ?? [];
+      if (alarms.length === 0) continue;
+      const composite = new CompositeAlarm(this, `Page${area}`, {
+        alarmDescription: `Pages on-call: a page-severity alarm of ${area} is firing (each also opened a ticket with its own runbook). Runbook: ${runbookUrl(config, RUNBOOK.pagesAndTickets)}`,
+        alarmRule: AlarmRule.anyOf(...alarms.map((alarm) => AlarmRule.fromAlarm(alarm, AlarmState.ALARM))),
       });
-    const webhookSignatureFailures = [signatureFailures('stripe', 'payments'), signatureFailures('inventory', 'inventory')];
-    for (const metric of webhookSignatureFailures) {
-      const webhook = metric.dimensions?.webhook as string;
-      this.addAlarm(
-        `${webhook === 'stripe' ? 'Stripe' : 'Inventory'}WebhookSignatureFailures`,
-        {
-          alarmDescription: `More than ${props.config.alarms.webhookSignatureFailuresPer5Minutes} ${webhook} webhook requests per 5 minutes failed signature verification (attack, or a secret rotated on one side only; runbook: webhook signature failures)`,
-          metric,
-          threshold: props.config.alarms.webhookSignatureFailuresPer5Minutes,
-          evaluationPeriods: 1,
-        },
-        action,
-      );
+      const page = new SnsAction(props.pageTopic);
+      composite.addAlarmAction(page);
+      composite.addOkAction(page);
+      this.pageComposites.set(area, composite);
     }
 
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `stockade-${props.config.stage}` });
-    this.dashboard.addWidgets(
-      new GraphWidget({ title: 'API requests and errors', left: [requests, props.api.metricClientError({ period }), serverErrors], width: 12 }),
-      new GraphWidget({
-        title: 'API latency p50 / p99',
-        left: [props.api.metricLatency({ period, statistic: 'p50' }), props.api.metricLatency({ period, statistic: 'p99' })],
-        width: 12,
-      }),
-      new GraphWidget({ title: 'Function errors', left: props.functions.map((f) => f.metricErrors({ period, label: f.node.id })), width: 12 }),
-      new GraphWidget({
-        title: 'Order saga executions',
-        left: [
-          props.stateMachine.metricStarted({ period }),
-          props.stateMachine.metricSucceeded({ period }),
-          props.stateMachine.metricFailed({ period }),
-          props.stateMachine.metricTimedOut({ period }),
-        ],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Function duration p99',
-        left: props.functions.map((f) => f.metricDuration({ period, statistic: 'p99', label: f.node.id })),
-        width: 12,
-      }),
-      new GraphWidget({
-        title: 'Reconciliation discrepancies',
-        left: [discrepancies],
-        width: 12,
-      }),
-      new GraphWidget({ title: 'Webhook signature failures', left: webhookSignatureFailures, width: 12 }),
-      new GraphWidget({
-        title: 'Dead-letter queue depth',
-        left: props.queues.map((q) => q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), label: q.node.id })),
-        width: 24,
-      }),
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `stockade-${config.stage}` });
+    const row = (title: string, ...widgets: GraphWidget[]) =>
+      this.dashboard.addWidgets(new TextWidget({ markdown: `## ${title}`, width: 24, height: 1 }), ...widgets);
+    const graph = (title: string, left: IMetric[], width = 8) => new GraphWidget({ title, left, width });
+    const inventory = (name: string) => emitted(name, 'inventory', 'Sum', period, {}, name);
+    row(
+      'API',
+      graph('Requests, 4xx and 5xx', [requests, props.api.metricClientError({ period }), serverErrors]),
+      graph('Latency p50 / p99', [props.api.metricLatency({ period, statistic: 'p50' }), latencyP99]),
+      graph(
+        'Function errors',
+        props.functions.map((f) => f.metricErrors({ period, label: f.node.id })),
+      ),
+    );
+    row(
+      'Checkout and saga',
+      graph('Checkouts accepted', [checkouts, emitted('OrderConfirmed', 'orders', 'Sum', period, {}, 'orders confirmed')]),
+      graph('Saga executions', [
+        props.stateMachine.metricStarted({ period }),
+        props.stateMachine.metricSucceeded({ period }),
+        props.stateMachine.metricFailed({ period }),
+        props.stateMachine.metricTimedOut({ period }),
+        props.stateMachine.metricAborted({ period }),
+      ]),
+      graph('Holds released by the sweeper, orders stuck past their hold', [holdsReleased, stuckOrders]),
+    );
+    row(
+      'Payments',
+      graph('Stripe webhook signature failures', [stripeSignatures]),
+      graph('Reconciliation discrepancies and failed remedies', [
+        discrepancies,
+        emitted('ReconciliationRemediesFailed', 'payments', 'Maximum', discrepancies.period),
+      ]),
+      graph(
+        'Function duration p99',
+        props.functions.map((f) => f.metricDuration({ period, statistic: 'p99', label: f.node.id })),
+      ),
+    );
+    row(
+      'Inventory providers',
+      graph('Provider circuits open', circuits),
+      graph('Stock notices (sent, pending, failed) and oldest pending (s)', [
+        inventory('StockNoticesSent'),
+        inventory('StockNoticesPending'),
+        inventory('StockNoticesFailed'),
+        pendingAge,
+      ]),
+      graph('Provider lines accepted, stock clamped to reserved, signature failures', [inventory('InventoryLinesAccepted'), clamped, inventorySignatures]),
+    );
+    row(
+      'Queues',
+      graph(
+        'Dead-letter queue depth',
+        props.queues.map((q) => q.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), label: q.node.id })),
+        12,
+      ),
+      graph(
+        'Dead-letter queue oldest message (s)',
+        props.queues.map((q) => q.deadLetterQueue.metricApproximateAgeOfOldestMessage({ period, label: q.node.id })),
+        12,
+      ),
     );
   }
 
-  private addAlarm(
-    id: string,
-    props: { alarmDescription: string; metric: MathExpression | ReturnType<StockadeFunction['metricErrors']>; threshold: number; evaluationPeriods: number },
-    action: SnsAction,
-  ): void {
-    const alarm = new Alarm(this, id, {
-      ...props,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(action);
+  /** A metric alarm that opens a ticket; with an `area`, it is page severity and pages through that area's composite. */
+  private addAlarm(id: string, area: Area | undefined, props: Omit<StockadeAlarmProps, 'config' | 'action'>): Alarm {
+    const alarm = stockadeAlarm(this, id, { ...props, config: this.stageConfig, action: this.ticket });
     this.alarms.push(alarm);
+    if (area) this.pageAlarms.set(area, [...(this.pageAlarms.get(area) ?? []), alarm]);
+    return alarm;
   }
 }

@@ -52,6 +52,8 @@ export async function synthesizeStage(options: SynthOptions): Promise<SynthResul
   const context = {
     ...cdkJson.context,
     stage: options.stage,
+    // The local runtime plays any stage with the shipped placeholders (no alarm destinations, example.com URLs).
+    allowPlaceholders: true,
     'aws:cdk:enable-asset-metadata': true,
     ...(options.bundleCache ? { [BUNDLE_CACHE_CONTEXT]: options.bundleCache } : {}),
     ...options.context,

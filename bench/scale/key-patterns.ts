@@ -39,7 +39,10 @@ const PREFIXES: Readonly<Record<string, { placeholders: readonly string[]; scope
   PROVIDER: { placeholders: ['<providerId>'], scope: 'shared' },
   OUTBOX: { placeholders: ['<providerId>'], scope: 'shared' },
   QUARANTINE: { placeholders: ['<providerId>'], scope: 'shared' },
-  AUDIT: { placeholders: ['<yyyy-mm>'], scope: 'shared' },
+  // The audit trail's month partitions and chain heads are per shard (docs/data-model.md): one shard's traffic each.
+  AUDIT: { placeholders: ['<yyyy-mm>', '<shard>'], scope: 'shared' },
+  AUDITHEAD: { placeholders: ['<shard>'], scope: 'shared' },
+  AUDITANCHOR: { placeholders: ['<shard>'], scope: 'shared' },
 };
 
 /** Scopes from the narrowest traffic to the widest: a key takes the narrowest one any of its parts gives it. */

@@ -20,6 +20,8 @@ describe('key patterns', () => {
     ['HOLD#ACTIVE', 'HOLD#ACTIVE', 'shared'],
     ['STATUS#AWAITING_PAYMENT', 'STATUS#AWAITING_PAYMENT', 'shared'],
     ['AUDIT#2026-12', 'AUDIT#<yyyy-mm>', 'shared'],
+    ['AUDIT#2026-12#3', 'AUDIT#<yyyy-mm>#<shard>', 'shared'],
+    ['AUDITHEAD#3', 'AUDITHEAD#<shard>', 'shared'],
     ['OUTBOX#PENDING#acme-wms', 'OUTBOX#PENDING#<providerId>', 'shared'],
     ['EVENT#stripe#evt_3QxYz1234', 'EVENT#stripe#<eventId>', 'order'],
     ['CUSTOMER#3f1c2a4e-1b2c-4d5e-8f90-123456789abc', 'CUSTOMER#<customerId>', 'customer'],

@@ -5,6 +5,7 @@ import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-
 import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
+import { RUNBOOK, runbookUrl } from './runbook';
 import type { StockadeFunction } from './stockade-function';
 
 /** The alias every caller of a released function invokes (API Gateway, the state machine, event sources, rules). */
@@ -81,7 +82,7 @@ export class FunctionRelease extends Construct {
     const id = fn.node.id;
     this.alias = new Alias(this, 'Live', { aliasName: LIVE_ALIAS, version: fn.currentVersion, description: `${id}: the version callers invoke` });
     this.errorsAlarm = new Alarm(this, 'Errors', {
-      alarmDescription: `${id} failed invocations in the last minute (rolls back a release in progress; runbook: releases and rollback)`,
+      alarmDescription: `${id} failed invocations in the last minute (rolls back a release in progress). Runbook: ${runbookUrl(props.config, RUNBOOK.releases)}`,
       metric: fn.metricErrors({ period: ROLLBACK_PERIOD, statistic: 'Sum' }),
       threshold: 0,
       evaluationPeriods: 1,
@@ -91,7 +92,7 @@ export class FunctionRelease extends Construct {
     const timeout = fn.timeout ?? Duration.seconds(3);
     const latency = props.latencyThreshold ?? Duration.millis(Math.round(timeout.toMilliseconds() * 0.8));
     this.latencyAlarm = new Alarm(this, 'Latency', {
-      alarmDescription: `${id} p99 duration above ${latency.toMilliseconds()} ms for 2 minutes (rolls back a release in progress; runbook: releases and rollback)`,
+      alarmDescription: `${id} p99 duration above ${latency.toMilliseconds()} ms for 2 minutes (rolls back a release in progress). Runbook: ${runbookUrl(props.config, RUNBOOK.releases)}`,
       metric: fn.metricDuration({ period: ROLLBACK_PERIOD, statistic: 'p99' }),
       threshold: latency.toMilliseconds(),
       evaluationPeriods: 2,

@@ -19,6 +19,7 @@ export const RUNBOOK = {
   stockNotices: 'Stock notices pending',
   clampedToReserved: 'Inventory clamped to reserved',
   deadLetters: 'Dead-letter queue depth and age',
+  releases: 'Releases, canaries and automatic rollback',
   auditTrail: 'Audit trail',
 } as const;
 

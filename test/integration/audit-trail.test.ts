@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { type AttributeValue, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { STAGE_DEFAULTS } from '../../lib/config/stages';
 import { PROJECT_ROOT } from '../../local/runtime/synth';
@@ -99,38 +100,69 @@ describe('audit trail hash chains', () => {
     );
   }, 120_000);
 
+  it('runs the scheduled verification as its own role: every chain intact, the heads anchored once', async () => {
+    const [functionName] = Object.entries(endpoints.functions).find(([name]) => name.includes('VerifyAuditTrail')) ?? [];
+    if (!functionName) throw new Error('The runtime has no VerifyAuditTrail function');
+    const lambda = new LambdaClient({ endpoint: endpoints.aws.lambda, region: endpoints.region, credentials: endpoints.aws.credentials });
+    const invoke = async () => {
+      const out = await lambda.send(
+        new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify({ source: 'aws.events', 'detail-type': 'Scheduled Event' })) }),
+      );
+      expect(out.FunctionError).toBeUndefined();
+      return JSON.parse(Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8')) as { shards: number; broken: number; anchored: number };
+    };
+    try {
+      const first = await invoke();
+      expect(first).toMatchObject({ shards, broken: 0 });
+      expect(first.anchored).toBeGreaterThan(0);
+      for (let shard = 0; shard < shards; shard++) {
+        const [head, anchor] = await Promise.all([chains.head(shard), chains.latestAnchor(shard)]);
+        if (head && anchor) expect(anchor.seq).toBeLessThanOrEqual(head.seq);
+      }
+      expect(await invoke()).toMatchObject({ broken: 0 });
+    } finally {
+      lambda.destroy();
+    }
+  }, 120_000);
+
   it('verifies the untouched trail clean with npm run audit:verify', async () => {
     const { code, out } = await verifyCli();
     expect(out).toContain('every link intact');
     expect(code).toBe(0);
   }, 90_000);
 
-  it('reports an entry changed in DynamoDB with its key, and verifies clean once it is restored', async () => {
+  /** Tampers with seq 2 of a shard directly in DynamoDB, expects audit:verify to report `kind` naming the entry at `reportedSeq`, then restores it. */
+  const tamperWithSecondEntry = async (tamper: (key: Record<string, AttributeValue>) => Promise<unknown>, kind: string, reportedSeq: number) => {
     const head = await aShard();
     const key = entryKey(head, 2);
     const original = (await admin.send(new GetItemCommand({ TableName: table, Key: key }))).Item as Record<string, AttributeValue>;
-    await admin.send(
-      new UpdateItemCommand({ TableName: table, Key: key, UpdateExpression: 'SET detail = :d', ExpressionAttributeValues: { ':d': { S: 'nothing to see' } } }),
-    );
-    const edited = await verifyCli();
-    expect(edited.code).toBe(1);
-    expect(edited.out).toContain(`shard ${head.shard}: edited at seq 2`);
-    expect(edited.out).toContain(`AUDIT#${head.month}#${head.shard} / ${seqKey(2)}`);
+    await tamper(key);
+    const broken = await verifyCli();
+    expect(broken.code).toBe(1);
+    expect(broken.out).toContain(`shard ${head.shard}: ${kind} at seq 2`);
+    expect(broken.out).toContain(`AUDIT#${head.month}#${head.shard} / ${seqKey(reportedSeq)}`);
     await admin.send(new PutItemCommand({ TableName: table, Item: original }));
     expect((await verifyCli()).code).toBe(0);
+  };
+
+  it('reports an entry changed in DynamoDB with its key, and verifies clean once it is restored', async () => {
+    await tamperWithSecondEntry(
+      (key) =>
+        admin.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: key,
+            UpdateExpression: 'SET detail = :d',
+            ExpressionAttributeValues: { ':d': { S: 'nothing to see' } },
+          }),
+        ),
+      'edited',
+      2,
+    );
   }, 180_000);
 
   it('reports an entry deleted in DynamoDB, naming the entry after the gap', async () => {
-    const head = await aShard();
-    const key = entryKey(head, 2);
-    const original = (await admin.send(new GetItemCommand({ TableName: table, Key: key }))).Item as Record<string, AttributeValue>;
-    await admin.send(new DeleteItemCommand({ TableName: table, Key: key }));
-    const deleted = await verifyCli();
-    expect(deleted.code).toBe(1);
-    expect(deleted.out).toContain(`shard ${head.shard}: deleted at seq 2`);
-    expect(deleted.out).toContain(`AUDIT#${head.month}#${head.shard} / ${seqKey(3)}`);
-    await admin.send(new PutItemCommand({ TableName: table, Item: original }));
-    expect((await verifyCli()).code).toBe(0);
+    await tamperWithSecondEntry((key) => admin.send(new DeleteItemCommand({ TableName: table, Key: key })), 'deleted', 3);
   }, 180_000);
 
   it('reports an item inserted in DynamoDB', async () => {

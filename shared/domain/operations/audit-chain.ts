@@ -83,7 +83,8 @@ export interface ChainBreak {
 export interface ShardVerification {
   readonly shard: number;
   readonly checked: number;
-  readonly head?: { readonly seq: number; readonly hash: string };
+  /** The head the walk ended at, with the month of its entry. */
+  readonly head?: { readonly seq: number; readonly hash: string; readonly month: string };
   readonly broken?: ChainBreak;
 }
 
@@ -130,7 +131,7 @@ export async function verifyChain(
   const result = (broken?: ChainBreak): ShardVerification => ({
     shard,
     checked,
-    ...(head ? { head: { seq: head.seq, hash: head.hash } } : {}),
+    ...(head ? { head: { seq: head.seq, hash: head.hash, month: head.month } } : {}),
     ...(broken ? { broken } : {}),
   });
 
@@ -253,11 +254,12 @@ export async function anchorHeads(store: AuditChainStore, reports: readonly Shar
   let written = 0;
   for (const report of reports) {
     if (report.broken || !report.head) continue;
-    const [head, anchor] = await Promise.all([store.head(report.shard), store.latestAnchor(report.shard)]);
-    // Anchor what was verified: a head that moved on since is anchored by the next run, once its new entries are checked.
-    if (!head || head.seq !== report.head.seq || head.hash !== report.head.hash) continue;
-    if (anchor && anchor.seq === head.seq && anchor.hash === head.hash) continue;
-    await store.writeAnchor({ shard: head.shard, seq: head.seq, hash: head.hash, month: head.month, anchoredAt });
+    // Anchor what was verified (the head as the walk saw it): on a busy shard the live head has moved on already, and
+    // its new entries are checked and anchored by the next run.
+    const verified = report.head;
+    const anchor = await store.latestAnchor(report.shard);
+    if (anchor && anchor.seq === verified.seq && same(anchor.hash, verified.hash)) continue;
+    await store.writeAnchor({ shard: report.shard, seq: verified.seq, hash: verified.hash, month: verified.month, anchoredAt });
     written += 1;
   }
   return written;

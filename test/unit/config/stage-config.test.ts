@@ -28,6 +28,17 @@ describe('resolveStageConfig rejects invalid input, naming what is wrong', () =>
     );
   });
 
+  test('staging or prod without a retention for its vault-locked backups', () => {
+    expect(() => resolveStageConfig({ stage: 'prod', overrides: { audit: { shards: 16, verifyEveryMinutes: 60 } } })).toThrow(
+      /audit\.backupRetentionDays: staging and prod keep vault-locked backups/,
+    );
+    expect(resolveStageConfig({ stage: 'dev' }).audit.backupRetentionDays).toBeUndefined();
+  });
+
+  test('an audit trail of no shard', () => {
+    expect(() => resolveStageConfig({ stage: 'dev', overrides: { audit: { shards: 0, verifyEveryMinutes: 15 } } })).toThrow(/audit\.shards/);
+  });
+
   test('an admin CIDR that is not a CIDR', () => {
     expect(() => resolveStageConfig({ stage: 'prod', overrides: { admin: { allowedCidrs: ['10.0.0.0/8', '10.0.0.0/33'] } } })).toThrow(
       /admin\.allowedCidrs\.1: must be an IPv4 or IPv6 CIDR/,

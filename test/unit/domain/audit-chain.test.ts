@@ -1,5 +1,5 @@
-import { canonicalJson, entryHash, GENESIS_HASH, headKeyOf, seqKey, verifyChain } from '../../../shared/domain/operations/audit-chain';
-import type { AuditChainHead, StoredAuditEntry } from '../../../shared/ports/audit-chain';
+import { anchorHeads, canonicalJson, entryHash, GENESIS_HASH, headKeyOf, seqKey, verifyChain } from '../../../shared/domain/operations/audit-chain';
+import type { AuditChainAnchor, AuditChainHead, AuditChainStore, StoredAuditEntry } from '../../../shared/ports/audit-chain';
 import type { AuditEvent } from '../../../shared/ports/audit-log';
 
 const SHARD = 2;
@@ -63,7 +63,7 @@ describe('canonical JSON (RFC 8785 for strings, safe integers and objects)', () 
 describe('verifyChain', () => {
   it('verifies a clean trail', async () => {
     const { entries, head } = chain(5);
-    await expect(verify(entries, head)).resolves.toEqual({ shard: SHARD, checked: 5, head: { seq: 5, hash: head.hash } });
+    await expect(verify(entries, head)).resolves.toEqual({ shard: SHARD, checked: 5, head: { seq: 5, hash: head.hash, month: MONTH } });
   });
 
   it('finds an edited entry (content changed, hash not recomputed)', async () => {
@@ -132,5 +132,25 @@ describe('verifyChain', () => {
     await expect(verifyChain(SHARD, head, iterate(segment), { headKey: headKeyOf(SHARD), start: wrong })).resolves.toMatchObject({
       broken: { kind: 'edited', seq: 3 },
     });
+  });
+});
+
+describe('anchorHeads', () => {
+  it('anchors each verified head once, and no broken shard', async () => {
+    const anchors: AuditChainAnchor[] = [];
+    const store = {
+      shards: 3,
+      latestAnchor: (shard: number) => Promise.resolve(anchors.filter((a) => a.shard === shard).at(-1)),
+      writeAnchor: (anchor: AuditChainAnchor) => Promise.resolve(void anchors.push(anchor)),
+    } as unknown as AuditChainStore;
+    const head = { seq: 5, hash: 'a'.repeat(64), month: MONTH };
+    const reports = [
+      { shard: 0, checked: 5, head },
+      { shard: 1, checked: 2, head, broken: { kind: 'edited' as const, key: headKeyOf(1), seq: 3, message: 'x' } },
+      { shard: 2, checked: 0 },
+    ];
+    expect(await anchorHeads(store, reports, '2026-12-05T12:00:00.000Z')).toBe(1);
+    expect(anchors).toEqual([{ shard: 0, seq: 5, hash: head.hash, month: MONTH, anchoredAt: '2026-12-05T12:00:00.000Z' }]);
+    expect(await anchorHeads(store, reports, '2026-12-05T13:00:00.000Z')).toBe(0);
   });
 });

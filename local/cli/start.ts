@@ -19,7 +19,7 @@ Synthesizes a stage and plays it on this machine (127.0.0.1), from the synthesiz
   --cdk-out <dir>             cloud assembly directory (default <state-dir>/cdk.out, apart from cdk synth's)
   --state-dir <dir>           where endpoints.json and function logs go (default .stockade)
   --verbose                   print function logs here too (they are always in <state-dir>/logs)
-  --no-demo-data              do not seed the demo catalog (demo users are always created)
+  --no-demo-data              do not seed the demo catalog and the demo customer's address (demo users are always created)
   --no-throttle               do not play the stage's API throttle (for load tests and benchmarks above its rate)
   --no-waf-rate-rules         do not play the web ACL's rate-based rules (its other rules still apply); their
                               5-minute windows scale with STOCKADE_WAF_WINDOW_SCALE (e.g. 0.01: 3 seconds)

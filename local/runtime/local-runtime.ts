@@ -298,8 +298,9 @@ export class LocalRuntime {
       clock = performance.now();
       const users = identity ? await seedDemoUsers(identity) : undefined;
       const products = identity && users && options.seedDemoData !== false ? await seedDemoCatalog({ apiUrl: api.url, cognito: identity, vendors: users }) : 0;
-      // The demo customer has a default shipping address, so a checkout body of {} ships somewhere.
-      if (identity && users) await seedDemoAddress({ apiUrl: api.url, cognito: identity, customer: users.customer });
+      // The demo customer has a default shipping address, so a checkout body of {} ships somewhere (demo data: a
+      // runtime started without it may have no API functions to call, as runtime-from-template's does).
+      if (identity && users && options.seedDemoData !== false) await seedDemoAddress({ apiUrl: api.url, cognito: identity, customer: users.customer });
 
       const endpoints: Endpoints = {
         apiUrl: api.url,

@@ -7,3 +7,17 @@ export const SECRET_KIND_TAG = 'stockade:secret-kind';
 export const PROVIDER_ID_TAG = 'stockade:provider-id';
 
 export type SecretKind = 'stripe-api-key' | 'stripe-webhook-secrets' | 'inventory-provider-hmac' | 'cursor-signing-key' | 'fulfilment-api-key';
+
+/**
+ * Metadata on a function role's managed policy: the grants a run of the test suite may leave unused, each with the
+ * reason it stays (StockadeFunction.keepGrant). `npm run iam:report` lists them apart from the unused grants that
+ * nobody has explained, and `--strict` fails on the latter.
+ */
+export const KEPT_GRANTS_METADATA = 'stockade:kept-grants';
+
+/** One entry of KEPT_GRANTS_METADATA: actions and resources (IAM patterns) that stay granted, and why. */
+export interface KeptGrant {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly reason: string;
+}

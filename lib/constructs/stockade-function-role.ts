@@ -1,6 +1,7 @@
-import { Validations } from 'aws-cdk-lib';
-import { type AddToPrincipalPolicyResult, ManagedPolicy, type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Lazy, Validations } from 'aws-cdk-lib';
+import { type AddToPrincipalPolicyResult, type CfnManagedPolicy, ManagedPolicy, type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { KEPT_GRANTS_METADATA, type KeptGrant } from '../config/tags';
 
 export interface StockadeFunctionRoleProps {
   /** Shown in the IAM console, e.g. "Execution role of GetHealth (Stockade prod)". */
@@ -17,6 +18,7 @@ export interface StockadeFunctionRoleProps {
  */
 export class StockadeFunctionRole extends Role {
   readonly policy: ManagedPolicy;
+  private readonly kept: KeptGrant[] = [];
 
   constructor(scope: Construct, id: string, props: StockadeFunctionRoleProps) {
     super(scope, id, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: props.description });
@@ -28,6 +30,19 @@ export class StockadeFunctionRole extends Role {
       reason:
         'Lambda active tracing (Tracing.ACTIVE) grants xray:PutTraceSegments and xray:PutTelemetryRecords so the invocation segment can be sent; the Service Authorization Reference lists no resource type for either action (X-Ray has no resource-level permissions for them), so Resource "*" is the only form AWS accepts. Every other statement of this policy names its resources.',
     });
+    (this.policy.node.defaultChild as CfnManagedPolicy).addMetadata(
+      KEPT_GRANTS_METADATA,
+      Lazy.any({ produce: () => (this.kept.length > 0 ? this.kept : undefined) }, { omitEmptyArray: true }),
+    );
+  }
+
+  /**
+   * Records why a grant of this role stays although the test suite may never use it (a failure or operator path the
+   * local runtime cannot reach, say): `npm run iam:report` lists it as kept, with the reason, instead of unused.
+   */
+  keep(grant: KeptGrant): void {
+    if (grant.reason.trim().length < 20) throw new Error(`${this.node.path}: say why the grant stays (${grant.actions.join(', ')})`);
+    this.kept.push(grant);
   }
 
   /** Adds the statement to this role's managed policy (never to an inline policy). */

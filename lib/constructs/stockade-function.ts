@@ -12,6 +12,7 @@ import type { StageContext } from './stage-props';
 import type { StockadeQueue } from './stockade-queue';
 import { DEAD_LETTER_QUEUE_URL_ENV, ENV, type EnvName } from '../../shared/config/env-names';
 import { StockadeFunctionRole } from './stockade-function-role';
+import type { KeptGrant } from '../config/tags';
 import { StockadeLogGroup } from './stockade-log-group';
 import { type BundleRequest, FunctionBundleCache, handlerEntries } from './function-bundles';
 
@@ -96,17 +97,27 @@ function functionCode(
   return { code: Code.fromAsset(cache.bundle(request)), handler: 'index.handler' };
 }
 
-/**
- * What each access level may do, as the adapters use DynamoDB (shared/adapters): item reads (GetItem, BatchGetItem,
- * and ConditionCheckItem, a transaction's read-only check) on the table, and Query (the only action that applies to
- * an index) only on what the binding says the function lists; item writes are PutItem and UpdateItem, plus DeleteItem only where a
- * binding says it deletes. No adapter uses BatchWriteItem, Scan or DescribeTable, so none is granted.
- */
-const ITEM_READ_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem'];
-const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/** A DynamoDB item operation a binding may grant on a table (Query is granted through `queries`). */
+export type ItemOperation = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
-/** `append`: PutItem only, for append-only tables such as the audit log (no update, no delete, no read). */
-export type TableAccess = 'read' | 'write' | 'readWrite' | 'append';
+/**
+ * The item operations of each shorthand: what most adapters use (shared/adapters). ConditionCheckItem (a
+ * transaction's read-only check, which only the inventory ledger issues) is named only by the bindings whose code
+ * issues it, and DeleteItem only by those that delete; no adapter uses BatchWriteItem, Scan or DescribeTable, so none is granted.
+ * `append` is PutItem only, for append-only tables such as the audit log (no update, no delete, no read).
+ */
+const ITEM_OPERATIONS: Readonly<Record<TableAccessLevel, readonly ItemOperation[]>> = {
+  read: ['GetItem', 'BatchGetItem'],
+  write: ['PutItem', 'UpdateItem'],
+  readWrite: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'],
+  append: ['PutItem'],
+};
+
+export type TableAccessLevel = 'read' | 'write' | 'readWrite' | 'append';
+/** A shorthand for the usual item operations, or exactly the item operations the function's code issues. */
+export type TableAccess = TableAccessLevel | readonly ItemOperation[];
+
+const READ_OPERATIONS: ReadonlySet<ItemOperation> = new Set(['GetItem', 'BatchGetItem', 'ConditionCheckItem']);
 
 export interface TableBindingOptions {
   /** Only items whose partition key matches one of these patterns (IAM dynamodb:LeadingKeys, `*` wildcards). */
@@ -130,6 +141,8 @@ export class StockadeFunction extends NodejsFunction {
    * event source mappings and rules must name it, not the function). @default undefined: callers invoke the function
    */
   live?: IFunction;
+  /** The execution role, whose one managed policy holds every grant. */
+  readonly functionRole: StockadeFunctionRole;
 
   constructor(scope: Construct, id: string, props: StockadeFunctionProps) {
     const { config } = props.stageContext;
@@ -171,11 +184,22 @@ export class StockadeFunction extends NodejsFunction {
       ...functionCode(scope, { entryFile, bundling }),
     });
     this.entryFile = entryFile;
+    this.functionRole = role;
     Validations.of(this).acknowledge({
       id: 'PCI.DSS.321::PCI.DSS.321-LambdaInsideVPC',
       reason:
         'Stockade never stores, processes or transmits cardholder data (Stripe PaymentIntents/Elements take the card), and its functions call only AWS APIs and Stripe over TLS with IAM or API-key auth; a VPC would add NAT/endpoint cost and cold-start latency without reducing exposure.',
     });
+  }
+
+  /**
+   * Says why a grant stays although the test suite may not use it (a failure or operator path no local run reaches):
+   * `npm run iam:report` lists it as kept with this reason instead of as unused. `resources` are the grant's own
+   * (e.g. `table.tableArn`) or IAM patterns over them.
+   */
+  keepGrant(grant: KeptGrant): this {
+    this.functionRole.keep(grant);
+    return this;
   }
 
   /**
@@ -189,31 +213,36 @@ export class StockadeFunction extends NodejsFunction {
    */
   bindTable(envVar: EnvName, table: StockadeTable, access: TableAccess, options: TableBindingOptions = {}): this {
     this.addEnvironment(envVar, table.tableName);
-    const reads = access === 'read' || access === 'readWrite';
-    const writes = access === 'write' || access === 'readWrite';
-    const itemActions = new Set<string>();
-    if (reads) ITEM_READ_ACTIONS.forEach((a) => itemActions.add(a));
-    if (writes) ITEM_WRITE_ACTIONS.forEach((a) => itemActions.add(a));
-    if (access === 'append') itemActions.add('dynamodb:PutItem');
-    if (options.deletes) itemActions.add('dynamodb:DeleteItem');
+    const operations = new Set<ItemOperation>(typeof access === 'string' ? ITEM_OPERATIONS[access] : access);
+    if (options.deletes) operations.add('DeleteItem');
+    const reads = [...operations].some((o) => READ_OPERATIONS.has(o));
+    if (operations.size === 0 && !options.queries?.length) throw new Error(`${this.node.path}: a binding of ${table.node.path} that grants nothing`);
     // With leadingKeys, only items whose partition key matches one of these patterns (e.g. QUARANTINE#*) may be touched.
     const conditions = options.leadingKeys ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...options.leadingKeys] } } : undefined;
-    this.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: [...itemActions].sort(), resources: [table.tableArn], ...(conditions ? { conditions } : {}) }),
-    );
+    if (operations.size > 0) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: [...operations].map((o) => `dynamodb:${o}`).sort(),
+          resources: [table.tableArn],
+          ...(conditions ? { conditions } : {}),
+        }),
+      );
+    }
     if (options.queries?.length) {
-      if (!reads) throw new Error(`${this.node.path}: queries need read access to ${table.node.path}`);
+      if (!reads && operations.size > 0) throw new Error(`${this.node.path}: queries need read access to ${table.node.path}`);
       const unknown = options.queries.filter((q) => q !== 'table' && !table.indexNames.includes(q));
       if (unknown.length > 0) throw new Error(`${this.node.path}: ${table.node.path} has no index ${unknown.join(', ')}`);
       const resources = options.queries.map((q) => (q === 'table' ? table.tableArn : `${table.tableArn}/index/${q}`));
       this.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources, ...(conditions ? { conditions } : {}) }));
     }
+    const readOnly = [...operations].every((o) => READ_OPERATIONS.has(o));
     if (table.encryptionKey) {
       // DynamoDB uses the table's key on the caller's behalf: only through DynamoDB, never directly.
       this.addToRolePolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
-          actions: access === 'read' ? ['kms:Decrypt', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          actions: readOnly ? ['kms:Decrypt', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
           resources: [table.encryptionKey.keyArn],
           conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
         }),

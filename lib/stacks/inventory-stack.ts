@@ -57,7 +57,16 @@ export class InventoryStack extends Stack {
       environment: { INVENTORY_UPDATES_QUEUE_URL: queue.queue.queueUrl },
     });
     this.release(fn);
-    fn.bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite').consumeQueue(queue, { batchSize: 10 });
+    fn
+      // ConditionCheckItem: a provider's update for a SKU the catalog lacks is recorded only while it still lacks it.
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'])
+      .keepGrant({
+        actions: ['dynamodb:ConditionCheckItem'],
+        resources: [props.tables.catalog.tableArn],
+        reason:
+          'The inventory ledger checks that a mapped SKU is still absent from the catalog before recording an update for it; the suite sends updates only for SKUs the catalog has or the webhook quarantines first',
+      })
+      .consumeQueue(queue, { batchSize: 10 });
   }
 
   /**

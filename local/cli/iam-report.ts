@@ -5,7 +5,7 @@ import type { IamDecision, PolicySnapshot } from '../aws/iam/iam';
 import { formatIamReport, iamReport } from '../aws/iam/iam-report';
 import { PROJECT_ROOT } from '../runtime/synth';
 
-const USAGE = 'npm run iam:report -- [--state-dir <dir>] [--json]';
+const USAGE = 'npm run iam:report -- [--state-dir <dir>] [--json] [--strict]';
 
 /**
  * `npm run iam:report`: after a run (npm start, or the test suite with --state-dir .stockade/test), lists per
@@ -17,11 +17,14 @@ function main(): number {
     options: {
       'state-dir': { type: 'string', default: path.join(PROJECT_ROOT, '.stockade') },
       json: { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log(`Usage: ${USAGE}\n\nLists, per function, granted IAM actions/resources never used in a run's decisions, and wildcard grants.`);
+    console.log(
+      `Usage: ${USAGE}\n\nLists, per function, granted IAM actions/resources never used in a run's decisions (apart from those the stack keeps with a reason), and wildcard grants.\n--strict exits 1 when a grant is unused and unexplained, or a reason names a grant the role does not have.`,
+    );
     return 0;
   }
   const policies = path.join(values['state-dir'], 'iam-policies.json');
@@ -37,6 +40,11 @@ function main(): number {
     .map((l) => JSON.parse(l) as IamDecision);
   const reports = iamReport(snapshot, decisions);
   console.log(values.json ? JSON.stringify(reports, null, 2) : formatIamReport(reports));
+  const unexplained = reports.reduce((n, r) => n + r.unused.length + r.staleKeeps.length, 0);
+  if (values.strict && unexplained > 0) {
+    console.error(`iam:report --strict: ${unexplained} unused grants without a reason or stale reasons: remove them, or keepGrant with a reason in the stack`);
+    return 1;
+  }
   return 0;
 }
 

@@ -1,3 +1,4 @@
+import type { KeptGrant } from '../../../lib/config/tags';
 import type { IamDecision, PolicySnapshot } from './iam';
 
 /** One action on one resource pattern that a function's role allows. */
@@ -15,8 +16,12 @@ export interface FunctionReport {
   readonly roleArn: string;
   /** Granted, and used by at least one allowed call of the run. */
   readonly used: Grant[];
-  /** Granted, never used by an allowed call of the run: remove, or acknowledge why it stays. */
+  /** Granted, never used by an allowed call of the run, and not kept by the stack: remove, or say why it stays. */
   readonly unused: Grant[];
+  /** Granted, never used by the run, and kept by the stack with a reason (StockadeFunction.keepGrant). */
+  readonly kept: Array<Grant & { readonly reason: string }>;
+  /** Reasons the stack gives for grants the role does not have: stale, to delete. */
+  readonly staleKeeps: KeptGrant[];
   /**
    * Granted for calls the local runtime does not play (CloudWatch Logs, X-Ray, and a KMS key used through DynamoDB,
    * which encrypts at rest in AWS only): no run can show their use.
@@ -98,18 +103,27 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
 export function iamReport(snapshot: PolicySnapshot, decisions: readonly IamDecision[]): FunctionReport[] {
   return Object.entries(snapshot.functions)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([functionName, { roleArn, policies }]) => {
+    .map(([functionName, { roleArn, policies, kept = [] }]) => {
       const mine = decisions.filter((d) => d.function === functionName);
       const allowed = mine.filter((d) => d.decision === 'allow');
       const grants = grantsOf(policies);
       const isUsed = (g: Grant) => allowed.some((d) => wildcardMatch(g.action, d.action, true) && wildcardMatch(g.resource, d.resource));
       const unplayable = grants.filter(notPlayed);
       const played = grants.filter((g) => !unplayable.includes(g));
+      const keeps = (k: KeptGrant, g: Grant) =>
+        k.actions.some((a) => wildcardMatch(a, g.action, true)) && k.resources.some((r) => wildcardMatch(r, g.resource));
+      const reasonFor = (g: Grant) => kept.find((k) => keeps(k, g))?.reason;
+      const unusedGrants = played.filter((g) => !isUsed(g));
       return {
         functionName,
         roleArn,
         used: played.filter(isUsed),
-        unused: played.filter((g) => !isUsed(g)),
+        unused: unusedGrants.filter((g) => reasonFor(g) === undefined),
+        kept: unusedGrants.flatMap((g) => {
+          const reason = reasonFor(g);
+          return reason === undefined ? [] : [{ ...g, reason }];
+        }),
+        staleKeeps: kept.filter((k) => !grants.some((g) => keeps(k, g))),
         notPlayed: unplayable,
         wildcards: grants.filter((g) => g.action.includes('*') || g.resource.includes('*')),
         denied: mine.filter((d) => d.decision === 'deny').length,
@@ -122,15 +136,27 @@ export function formatIamReport(reports: readonly FunctionReport[]): string {
   const lines: string[] = [];
   const line = (g: Grant) => `    ${g.action} on ${g.resource}${g.conditional ? ' (with conditions)' : ''}`;
   let unused = 0;
+  let kept = 0;
+  let stale = 0;
   for (const r of reports) {
     unused += r.unused.length;
-    lines.push(`${r.functionName}  (${r.roleArn}; ${r.used.length} grants used, ${r.unused.length} unused, ${r.denied} calls denied)`);
+    kept += r.kept.length;
+    stale += r.staleKeeps.length;
+    lines.push(
+      `${r.functionName}  (${r.roleArn}; ${r.used.length} grants used, ${r.unused.length} unused, ${r.kept.length} kept unused, ${r.denied} calls denied)`,
+    );
     if (r.unused.length) lines.push('  unused grants:', ...r.unused.map(line));
+    if (r.kept.length) lines.push('  kept unused, with the reason the stack gives:', ...r.kept.map((g) => `${line(g)}: ${g.reason}`));
+    if (r.staleKeeps.length)
+      lines.push(
+        '  reasons given for grants the role does not have (stale):',
+        ...r.staleKeeps.map((k) => `    ${k.actions.join(', ')} on ${k.resources.join(', ')}`),
+      );
     if (r.wildcards.length) lines.push('  wildcard grants:', ...r.wildcards.map(line));
   }
   lines.push(
     '',
-    `${reports.length} functions, ${unused} unused grants (CloudWatch Logs, X-Ray and KMS-through-DynamoDB grants are not played locally and not counted)`,
+    `${reports.length} functions, ${unused} unused grants, ${kept} kept unused with a reason, ${stale} stale reasons (CloudWatch Logs, X-Ray and KMS-through-DynamoDB grants are not played locally and not counted)`,
   );
   return lines.join('\n');
 }

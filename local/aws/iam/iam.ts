@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { getDenialReasons, getGrantReasons, runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { CloudAssembly, TemplateResource } from '../../runtime/assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../../runtime/intrinsics';
+import { KEPT_GRANTS_METADATA, type KeptGrant } from '../../../lib/config/tags';
 import { localCredentials } from '../credentials';
 import { generatedName, type LocalService } from '../service';
 import { accessKeyIdOf, type ApiRequest, checksFor, type IamCheck, type IamServiceName, lambdaChecks, type MappingScope, sqsQueueArn } from './request-mapping';
@@ -13,7 +14,15 @@ export type PolicyDocument = { Version?: string; Statement: unknown[] };
 
 /** iam-policies.json: each function's role and its identity policies for one run. */
 export interface PolicySnapshot {
-  functions: Record<string, { roleArn: string; policies: Array<{ name: string; policy: PolicyDocument }> }>;
+  functions: Record<
+    string,
+    {
+      roleArn: string;
+      policies: Array<{ name: string; policy: PolicyDocument }>;
+      /** Grants the stack says stay although a run may not use them, with the reason (KEPT_GRANTS_METADATA). */
+      kept?: KeptGrant[];
+    }
+  >;
 }
 
 /** The credentials a local function runs with, standing for its role's session as Lambda gives it. */
@@ -93,6 +102,7 @@ export class IamService implements LocalService {
   private enforce: boolean;
   private readonly identities = new Map<string, Identity>();
   private readonly rolePolicies = new Map<string, Array<{ name: string; policy: PolicyDocument }>>();
+  private readonly keptGrants = new Map<string, KeptGrant[]>();
   private readonly resourcePolicies = new Map<string, PolicyDocument>();
   private readonly queueKeys = new Map<string, string>();
   private readonly secretKeys = new Map<string, string>();
@@ -164,7 +174,11 @@ export class IamService implements LocalService {
       const p = resolved(r);
       const arn = this.physical(r).ref;
       managed.set(arn, p.PolicyDocument as PolicyDocument);
-      for (const role of (p.Roles as string[] | undefined) ?? []) this.attach(role, arn, p.PolicyDocument as PolicyDocument);
+      const kept = (resolver.resolve(r.metadata[KEPT_GRANTS_METADATA] ?? [], r.stackName) as KeptGrant[]) ?? [];
+      for (const role of (p.Roles as string[] | undefined) ?? []) {
+        this.attach(role, arn, p.PolicyDocument as PolicyDocument);
+        if (kept.length > 0) this.keptGrants.set(role, [...(this.keptGrants.get(role) ?? []), ...kept]);
+      }
     }
     for (const r of resources.filter((x) => x.type === 'AWS::IAM::Policy')) {
       const p = resolved(r);
@@ -343,7 +357,8 @@ export class IamService implements LocalService {
     const functions: PolicySnapshot['functions'] = {};
     for (const identity of this.identities.values()) {
       const roleName = identity.roleArn.split('/').pop() ?? '';
-      functions[identity.functionName] = { roleArn: identity.roleArn, policies: this.rolePolicies.get(roleName) ?? [] };
+      const kept = this.keptGrants.get(roleName);
+      functions[identity.functionName] = { roleArn: identity.roleArn, policies: this.rolePolicies.get(roleName) ?? [], ...(kept ? { kept } : {}) };
     }
     writeFileSync(this.policyFile, `${JSON.stringify({ functions } satisfies PolicySnapshot, null, 2)}\n`);
   }

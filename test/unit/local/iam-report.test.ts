@@ -1,5 +1,5 @@
 import type { IamDecision, PolicySnapshot } from '../../../local/aws/iam/iam';
-import { iamReport, wildcardMatch } from '../../../local/aws/iam/iam-report';
+import { formatIamReport, iamReport, wildcardMatch } from '../../../local/aws/iam/iam-report';
 
 const table = 'arn:aws:dynamodb:us-east-1:000000000000:table/Catalog';
 const snapshot: PolicySnapshot = {
@@ -64,5 +64,30 @@ describe('npm run iam:report', () => {
     expect(report?.notPlayed.map((g) => g.action)).toEqual(['xray:PutTraceSegments', 'kms:Decrypt']);
     expect(report?.wildcards.map((g) => g.resource)).toEqual([`${table}/index/*`, `${table}/index/*`, '*']);
     expect(report?.denied).toBe(1);
+  });
+
+  it('lists a grant the stack keeps with a reason apart from the unexplained ones, and flags a reason for a grant the role lacks', () => {
+    const fn = snapshot.functions.Fn!;
+    const withKeeps: PolicySnapshot = {
+      functions: {
+        Fn: {
+          ...fn,
+          kept: [
+            { actions: ['dynamodb:PutItem'], resources: [table], reason: 'written only when the provider is down' },
+            { actions: ['sqs:SendMessage'], resources: ['arn:aws:sqs:us-east-1:000000000000:gone'], reason: 'the queue this once fed' },
+          ],
+        },
+      },
+    };
+    const [report] = iamReport(withKeeps, [decision('dynamodb:GetItem', table)]);
+    expect(report?.unused.map((g) => `${g.action} ${g.resource}`)).toEqual([
+      `dynamodb:GetItem ${table}/index/*`,
+      `dynamodb:PutItem ${table}/index/*`,
+      'kms:GenerateDataKey arn:aws:kms:us-east-1:000000000000:key/k',
+    ]);
+    expect(report?.kept.map((g) => `${g.action} ${g.resource}: ${g.reason}`)).toEqual([`dynamodb:PutItem ${table}: written only when the provider is down`]);
+    expect(report?.staleKeeps.map((k) => k.actions)).toEqual([['sqs:SendMessage']]);
+    const text = formatIamReport(iamReport(withKeeps, [decision('dynamodb:GetItem', table)]));
+    expect(text).toContain('3 unused grants, 1 kept unused with a reason, 1 stale reasons');
   });
 });

@@ -129,7 +129,11 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
   '@middy/http-cors': {
     why: 'the HTTP handler kit',
     only: [
-      'admin/*',
+      'admin/get-reconciliation',
+      'admin/list-audit-events',
+      'admin/list-orders',
+      'admin/redrive-queue',
+      'admin/refund-order',
       'cart/*',
       'catalog/*',
       'checkout/*',
@@ -169,19 +173,8 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
     ],
   },
   ulid: {
-    why: 'they make identifiers (newId) or append to the audit log',
-    only: [
-      'catalog/create-product',
-      'catalog/create-products',
-      'catalog/adjust-stock',
-      'checkout/create-checkout',
-      'payments/reconcile-payments',
-      'identity/pre-token-generation',
-      'admin/get-reconciliation',
-      'admin/list-audit-events',
-      'admin/redrive-queue',
-      'admin/refund-order',
-    ],
+    why: 'they make identifiers (newId); the audit trail numbers its entries per chain instead',
+    only: ['catalog/create-product', 'catalog/create-products', 'catalog/adjust-stock', 'checkout/create-checkout'],
   },
 };
 

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAddressBook } from '../../shared/adapters/dynamodb-address-book';
+import { DynamoDbAuditHistory } from '../../shared/adapters/dynamodb-audit-history';
 import { DynamoDbAuditChainStore, DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
 import { retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 import { DynamoDbCartRepository } from '../../shared/adapters/dynamodb-cart-repository';
@@ -9,12 +10,13 @@ import { DynamoDbInventoryQuarantine } from '../../shared/adapters/dynamodb-inve
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbPaymentEventLedger } from '../../shared/adapters/dynamodb-payment-event-ledger';
 import { DynamoDbPaymentRecords } from '../../shared/adapters/dynamodb-payment-records';
+import { DynamoDbPersonalDataStore } from '../../shared/adapters/dynamodb-personal-data';
 import { DynamoDbProviderCircuits, DynamoDbProviderHealth } from '../../shared/adapters/dynamodb-provider-circuits';
 import { DynamoDbReconciliationReports } from '../../shared/adapters/dynamodb-reconciliation-reports';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { DynamoDbStockNotificationOutbox } from '../../shared/adapters/dynamodb-stock-notification-outbox';
 import { DynamoDbVendorOrderRepository } from '../../shared/adapters/dynamodb-vendor-order-repository';
-import { requiredEnv } from '../../shared/config/env';
+import { optionalEnv, requiredEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
 import { once } from './once';
 
@@ -47,3 +49,10 @@ export const reconciliationReports = () => new DynamoDbReconciliationReports(dyn
 const auditShards = () => Number(requiredEnv(ENV.AUDIT_SHARDS));
 export const auditLog = () => new DynamoDbAuditLog(dynamoDbClient(), requiredEnv(ENV.AUDIT_TABLE), auditShards());
 export const auditChains = () => new DynamoDbAuditChainStore(dynamoDbClient(), requiredEnv(ENV.AUDIT_TABLE), auditShards());
+/** Export allowances and erasure in the orders table (and the payments table, when the function is bound to it). */
+export const personalDataStore = () => {
+  const payments = optionalEnv(ENV.PAYMENTS_TABLE, '');
+  return new DynamoDbPersonalDataStore(dynamoDbClient(), { orders: ordersTable(), ...(payments ? { payments } : {}) });
+};
+/** An actor's audit events through the byActor index (the export). */
+export const auditHistory = () => new DynamoDbAuditHistory(dynamoDbClient(), requiredEnv(ENV.AUDIT_TABLE));

@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsDeadLetterRedrive } from '../../shared/adapters/sqs-dead-letter-redrive';
+import { SqsErasureRequests } from '../../shared/adapters/sqs-erasure-requests';
 import { SqsInventoryUpdateQueue } from '../../shared/adapters/sqs-inventory-update-queue';
 import { SqsOrderEvents } from '../../shared/adapters/sqs-order-events';
 import { SqsPaymentEventQueue } from '../../shared/adapters/sqs-payment-event-queue';
@@ -23,3 +24,7 @@ export const inventoryUpdateQueue = () => new SqsInventoryUpdateQueue(sqsClient(
 export const inventoryRetryBackoff = () => new SqsRetryBackoff(sqsClient(), inventoryUpdatesQueueUrl());
 /** Moves dead-lettered messages back to the queues REDRIVE_QUEUES names. */
 export const deadLetterRedrive = () => new SqsDeadLetterRedrive(sqsClient(), redriveQueues(), now);
+/** Erasure requests, for the erasure run. */
+export const erasureRequests = () => new SqsErasureRequests(sqsClient(), requiredEnv(ENV.ERASURE_QUEUE_URL));
+/** Brings a waiting erasure request back with backoff, up to ERASURE_RETRY_MAX_SECONDS between attempts. */
+export const erasureRetryBackoff = (maxSeconds: number) => new SqsRetryBackoff(sqsClient(), requiredEnv(ENV.ERASURE_QUEUE_URL), { baseSeconds: 2, maxSeconds });

@@ -279,7 +279,8 @@ function storedEntry(item: Record<string, AttributeValue>): StoredAuditEntry {
   };
 }
 
-function toEvent(item: Record<string, AttributeValue>): AuditEvent {
+/** An audit item as the event it records. */
+export function toEvent(item: Record<string, AttributeValue>): AuditEvent {
   return {
     at: item.at?.S ?? '',
     actor: item.actor?.S ?? '',

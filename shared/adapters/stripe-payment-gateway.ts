@@ -4,6 +4,7 @@ import { BusinessRuleError, NotFoundError } from '../domain/errors';
 import { TransientError } from '../domain/orders/saga-errors';
 import type { PaymentGateway, ProviderPayment } from '../ports/payment-gateway';
 import type { PaymentHistory, ProviderPaymentSummary, ProviderRefundSummary } from '../ports/payment-history';
+import type { PaymentCustomers } from '../ports/personal-data';
 
 export interface StripeGatewayOptions {
   /** A cached Secrets Manager read of the API key, so a rotated key is used without a redeploy. */
@@ -21,7 +22,7 @@ export interface StripeGatewayOptions {
  * derived from the order id, so a retried saga step can never create a second PaymentIntent or refund twice.
  * Network failures, rate limits and Stripe's own 5xx become TransientError (the saga retries them).
  */
-export class StripePaymentGateway implements PaymentGateway, PaymentHistory {
+export class StripePaymentGateway implements PaymentGateway, PaymentHistory, PaymentCustomers {
   private client?: { key: string; stripe: Stripe };
 
   constructor(private readonly options: StripeGatewayOptions) {}
@@ -93,6 +94,26 @@ export class StripePaymentGateway implements PaymentGateway, PaymentHistory {
       }
       throw error;
     }
+  }
+
+  /** Erasure: every Customer object with one of these e-mails is deleted (Stockade creates none; a dashboard user may have). */
+  async deleteByEmail(emails: readonly string[]): Promise<number> {
+    const stripe = await this.stripe();
+    let deleted = 0;
+    for (const email of emails) {
+      const ids: string[] = [];
+      for await (const c of pages(stripe.customers.list({ email, limit: 100 }), (c) => c)) ids.push(c.id);
+      for (const id of ids) {
+        try {
+          await call(() => stripe.customers.del(id));
+          deleted++;
+        } catch (error) {
+          // Deleted meanwhile (a repeated erasure): nothing left to delete.
+          if (!(error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing')) throw error;
+        }
+      }
+    }
+    return deleted;
   }
 
   async refundsOf(paymentIntentId: string): Promise<Array<{ refundId: string; status: string; amount: number }>> {

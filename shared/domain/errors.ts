@@ -26,7 +26,8 @@ export type DomainErrorName =
   | 'ConflictError'
   | 'PayloadTooLargeError'
   | 'BusinessRuleError'
-  | 'UnsupportedMediaTypeError';
+  | 'UnsupportedMediaTypeError'
+  | 'TooManyRequestsError';
 
 /** Input is malformed or fails the schema. */
 export class ValidationError extends DomainError {
@@ -60,6 +61,18 @@ export class PayloadTooLargeError extends DomainError {
 /** The body is not JSON. */
 export class UnsupportedMediaTypeError extends DomainError {
   readonly name = 'UnsupportedMediaTypeError' as const;
+}
+/** The caller asked again sooner than a per-caller limit allows (one export per hour): 429 with Retry-After. */
+export class TooManyRequestsError extends DomainError {
+  readonly name = 'TooManyRequestsError' as const;
+
+  constructor(
+    message: string,
+    /** Whole seconds until the caller may ask again. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
 }
 /** Well-formed, but a business rule refuses it. */
 export class BusinessRuleError extends DomainError {

@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DomainError } from '../domain/errors';
+import { DomainError, TooManyRequestsError } from '../domain/errors';
 import { logger } from '../observability/powertools';
 import { TransientError } from '../domain/orders/saga-errors';
 import { internalProblem, isDomainErrorName, problemFor, problemResponse, unavailableProblem } from './problem';
@@ -18,7 +18,10 @@ export function problemErrorMapper(): middy.MiddlewareObj<APIGatewayProxyEvent, 
         const problem = problemFor(error.name, error.message, instance, error.errors);
         if (problem.status >= 500) logger.error('Request failed', { error });
         else logger.info('Request refused', { status: problem.status, problemType: problem.type });
-        request.response = problemResponse(problem);
+        request.response = problemResponse(
+          problem,
+          error instanceof TooManyRequestsError ? { 'Retry-After': String(Math.max(1, error.retryAfterSeconds)) } : {},
+        );
         return;
       }
       const correlationId = event?.requestContext?.requestId ?? request.context.awsRequestId;

@@ -23,6 +23,7 @@ const STATUS_BY_ERROR: Record<DomainErrorName, { status: number; title: string; 
   PayloadTooLargeError: { status: 413, title: 'Payload too large', slug: 'payload-too-large' },
   UnsupportedMediaTypeError: { status: 415, title: 'Unsupported media type', slug: 'unsupported-media-type' },
   BusinessRuleError: { status: 422, title: 'Request refused', slug: 'business-rule' },
+  TooManyRequestsError: { status: 429, title: 'Too many requests', slug: 'throttled' },
 };
 
 const TYPE_BASE = 'https://stockade.dev/problems/';

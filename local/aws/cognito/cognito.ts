@@ -238,6 +238,12 @@ export class CognitoService implements LocalService {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
+    const target = headers['x-amz-target'] ?? '';
+    // cognito-local has no AdminUserGlobalSignOut: it is answered here as Cognito answers it (an empty object for a
+    // user of the pool, UserNotFoundException otherwise, from cognito-local's AdminGetUser). Signing out revokes refresh
+    // tokens; the erasure run deletes the user next, which ends every local session too.
+    const signOut = target.endsWith('.AdminUserGlobalSignOut');
+    if (signOut) headers['x-amz-target'] = target.replace(/AdminUserGlobalSignOut$/, 'AdminGetUser');
     const upstream = await fetch(`http://${LOOPBACK}:${this.backendPort}${req.url ?? '/'}`, {
       method: req.method,
       headers,
@@ -245,7 +251,7 @@ export class CognitoService implements LocalService {
     });
     let text = await upstream.text();
     let status = upstream.status;
-    const target = headers['x-amz-target'] ?? '';
+    if (signOut && status === 200) text = '{}';
     if (status === 200 && /\.(InitiateAuth|RespondToAuthChallenge|AdminInitiateAuth|AdminRespondToAuthChallenge)$/.test(target)) {
       const customized = await this.runTokenTrigger(text, body.toString('utf8'));
       status = customized.status;

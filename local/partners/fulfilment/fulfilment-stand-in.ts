@@ -14,11 +14,20 @@ export interface Shipment {
   readonly acceptedAt: string;
 }
 
+/** An erasure notice the stand-in received: the shipments of these orders had their recipient's data removed. */
+export interface ErasureNotice {
+  readonly reference: string;
+  readonly orderIds: readonly string[];
+  readonly receivedAt: string;
+}
+
 /**
  * A fulfilment provider (warehouse / 3PL), played locally: `POST /shipments` with `Authorization: Bearer <key>`
  * and an `Idempotency-Key` (the order id), a body `{ orderId, lines, shipTo?, contactEmail?, shippingOption? }`, answers
  * `201 { reference }`; the same key again answers the same
- * reference. `GET /shipments` lists what it accepted (for tests and the curious).
+ * reference. `GET /shipments` lists what it accepted (for tests and the curious). `POST /erasures` `{ reference,
+ * orderIds }` removes the recipient's address and e-mail from those shipments and records the notice (`GET /erasures`);
+ * a repeat is harmless.
  */
 export class FulfilmentStandIn {
   readonly name = 'Fulfilment';
@@ -26,6 +35,7 @@ export class FulfilmentStandIn {
   private port = 0;
   private apiKey = '';
   private readonly shipments = new Map<string, Shipment>();
+  private readonly erasures: ErasureNotice[] = [];
 
   get url(): string {
     return `http://${LOOPBACK}:${this.port}/`;
@@ -48,8 +58,13 @@ export class FulfilmentStandIn {
     return [...this.shipments.values()];
   }
 
+  /** The erasure notices received, oldest first. */
+  erasureNotices(): ErasureNotice[] {
+    return [...this.erasures];
+  }
+
   describe(): string[] {
-    return [`${this.name.padEnd(16)} ${this.url}  (stand-in: POST /shipments, GET /shipments)`];
+    return [`${this.name.padEnd(16)} ${this.url}  (stand-in: POST /shipments, GET /shipments, POST /erasures, GET /erasures)`];
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -58,6 +73,8 @@ export class FulfilmentStandIn {
     if (!this.authorized(req.headers.authorization)) return void send(401, { error: 'unauthorized' });
     const path = new URL(req.url ?? '/', this.url).pathname;
     if (req.method === 'GET' && path === '/shipments') return void send(200, { items: this.accepted() });
+    if (req.method === 'GET' && path === '/erasures') return void send(200, { items: this.erasureNotices() });
+    if (req.method === 'POST' && path === '/erasures') return void send(...this.erase(body));
     if (req.method !== 'POST' || path !== '/shipments') return void send(404, { error: 'not found' });
     const key = req.headers['idempotency-key'];
     let parsed: { orderId?: unknown; lines?: unknown; shipTo?: unknown; contactEmail?: unknown; shippingOption?: unknown };
@@ -81,6 +98,26 @@ export class FulfilmentStandIn {
     };
     this.shipments.set(key, shipment);
     send(201, { reference: shipment.reference });
+  }
+
+  /** Drops the recipient's data from the named shipments (the lines and the reference stay: they are the provider's records). */
+  private erase(body: Buffer): [number, unknown] {
+    let parsed: { reference?: unknown; orderIds?: unknown };
+    try {
+      parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
+    } catch {
+      return [400, { error: 'body is not JSON' }];
+    }
+    const { reference, orderIds } = parsed;
+    if (typeof reference !== 'string' || !Array.isArray(orderIds) || !orderIds.every((id): id is string => typeof id === 'string'))
+      return [400, { error: 'reference and orderIds are required' }];
+    for (const [key, shipment] of this.shipments) {
+      if (!orderIds.includes(shipment.orderId)) continue;
+      const { shipTo: _shipTo, contactEmail: _contactEmail, ...kept } = shipment;
+      this.shipments.set(key, kept);
+    }
+    this.erasures.push({ reference, orderIds, receivedAt: new Date().toISOString() });
+    return [200, { erased: orderIds.length }];
   }
 
   private authorized(header: string | undefined): boolean {

@@ -67,6 +67,9 @@ export type PaymentIntent = Played<
   }
 >;
 
+/** A Customer: Stockade creates none, but a dashboard user (or a test) may; erasure deletes those with the customer's e-mail. */
+export type Customer = Played<Stripe.Customer, 'id' | 'object' | 'created' | 'email' | 'name' | 'description' | 'livemode' | 'metadata'>;
+
 export type PaymentMethod = Played<
   Stripe.PaymentMethod,
   'id' | 'object' | 'type' | 'card' | 'billing_details' | 'created' | 'customer' | 'livemode' | 'metadata',
@@ -223,6 +226,7 @@ export class StripeAccount {
   private readonly cards = new Map<string, TestCard>();
   private readonly refunds = new Map<string, Refund>();
   private readonly events = new Map<string, StripeEvent>();
+  private readonly customers = new Map<string, Customer>();
 
   constructor(
     private readonly nowMs: () => number,
@@ -562,6 +566,47 @@ export class StripeAccount {
     const refund = this.refunds.get(id);
     if (!refund) throw noSuchObject('refund', id, 'id');
     return refund;
+  }
+
+  createCustomer(p: Parameters): Customer {
+    p.only(['email', 'name', 'description', 'metadata', 'expand']);
+    readExpand(p, []);
+    const customer: Customer = {
+      id: stripeId('cus'),
+      object: 'customer',
+      created: Math.floor(this.nowMs() / 1000),
+      email: p.string('email', { maxLength: 512 }) ?? null,
+      name: p.string('name', { maxLength: 256 }) ?? null,
+      description: p.string('description', { maxLength: 350 }) ?? null,
+      livemode: false,
+      metadata: applyMetadata({}, p.metadata()),
+    };
+    this.customers.set(customer.id, customer);
+    return customer;
+  }
+
+  retrieveCustomer(id: string, p: Parameters): Customer | Stripe.DeletedCustomer {
+    p.only(['expand']);
+    readExpand(p, []);
+    const customer = this.customers.get(id);
+    if (!customer) throw noSuchObject('customer', id, 'id');
+    return customer;
+  }
+
+  /** Newest first; `email` narrows to exact (case-sensitive, as Stripe's) matches, `created` to a time range. */
+  listCustomers(p: Parameters): Stripe.ApiList<Customer> {
+    p.only(['limit', 'starting_after', 'ending_before', 'email', 'created', 'expand']);
+    readExpand(p, []);
+    const email = p.string('email', { maxLength: 512 });
+    const created = createdFilter(p);
+    return page([...this.customers.values()].reverse(), p, '/v1/customers', 'customer', (c) => (email === undefined || c.email === email) && created(c));
+  }
+
+  /** Deletes the customer for good: a second delete, like a retrieve, answers resource_missing, as Stripe does. */
+  deleteCustomer(id: string, p: Parameters): Stripe.DeletedCustomer {
+    p.only([]);
+    if (!this.customers.delete(id)) throw noSuchObject('customer', id, 'id');
+    return { id, object: 'customer', deleted: true };
   }
 
   retrieveEvent(id: string, p: Parameters): StripeEvent {

@@ -16,6 +16,6 @@ export function randomToken(length: number): string {
 }
 
 /** A Stripe-looking object id such as `pi_3QmZ…` (prefix, underscore, 24 base-62 characters). */
-export function stripeId(prefix: 'pi' | 'ch' | 'pm' | 're' | 'evt' | 'req'): string {
+export function stripeId(prefix: 'pi' | 'ch' | 'pm' | 're' | 'evt' | 'req' | 'cus'): string {
   return `${prefix}_${randomToken(prefix === 'req' ? 14 : 24)}`;
 }

@@ -63,7 +63,7 @@ interface Outgoing {
 
 type Operation = (params: Parameters, ctx: RequestContext, id: string) => unknown;
 interface Route {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   readonly pattern: RegExp;
   readonly run: Operation;
 }
@@ -131,6 +131,10 @@ export class StripeStandIn {
       { method: 'POST', pattern: /^\/v1\/refunds$/, run: (p, ctx) => a.createRefund(p, ctx) },
       { method: 'GET', pattern: /^\/v1\/refunds$/, run: (p) => a.listRefunds(p) },
       { method: 'GET', pattern: new RegExp(`^/v1/refunds/${ID}$`), run: (p, _ctx, id) => a.retrieveRefund(id, p) },
+      { method: 'POST', pattern: /^\/v1\/customers$/, run: (p) => a.createCustomer(p) },
+      { method: 'GET', pattern: /^\/v1\/customers$/, run: (p) => a.listCustomers(p) },
+      { method: 'GET', pattern: new RegExp(`^/v1/customers/${ID}$`), run: (p, _ctx, id) => a.retrieveCustomer(id, p) },
+      { method: 'DELETE', pattern: new RegExp(`^/v1/customers/${ID}$`), run: (p, _ctx, id) => a.deleteCustomer(id, p) },
       { method: 'GET', pattern: /^\/v1\/events$/, run: (p) => a.listEvents(p) },
       { method: 'GET', pattern: new RegExp(`^/v1/events/${ID}$`), run: (p, _ctx, id) => a.retrieveEvent(id, p) },
     ];

@@ -33,6 +33,10 @@ import { StripeStandIn } from '../partners/stripe/stripe-stand-in';
 import { localSecretValue } from './local-values';
 import { usePidFile } from './process';
 import { ENV } from '../../shared/config/env-names';
+import { CloudWatchService } from '../aws/cloudwatch/cloudwatch';
+import type { Datapoint } from '../aws/cloudwatch/metric-store';
+import { SnsService } from '../aws/sns/sns';
+import { PagerStandIn } from '../partners/pager/pager-stand-in';
 
 export interface LocalRuntimeOptions {
   /** The synthesized cloud assembly directory. */
@@ -62,6 +66,11 @@ export interface LocalRuntimeOptions {
    * the template (DynamoDB Local's JVM, SQS) start meanwhile. @default already there
    */
   readonly assemblyReady?: Promise<unknown>;
+  /**
+   * How long one period of any alarm lasts locally, in seconds, so that a test sees alarms fire and clear in seconds.
+   * @default STOCKADE_ALARM_PERIOD_SECONDS, else each alarm's own Period
+   */
+  readonly alarmPeriodSeconds?: number;
 }
 
 /** Where the start-up time went, in milliseconds, for the `npm start` banner. */
@@ -91,8 +100,15 @@ export interface Endpoints {
     secretsManager: string;
     lambda: string;
     stepFunctions: string;
+    /** The template's alarms (DescribeAlarms, DescribeAlarmHistory, GetMetricData...; AWS JSON 1.0). */
+    cloudWatch?: string;
     credentials: { accessKeyId: string; secretAccessKey: string };
   };
+  /**
+   * The stand-in pager that the alarm topics' HTTP(S) subscriptions deliver to (GET /notifications), the file their
+   * e-mail subscriptions are appended to, and how long one alarm period lasts locally (seconds; absent: as the template).
+   */
+  alarms?: { pagerUrl: string; emailFile: string; periodSeconds?: number };
   /** Each function's role session, by function name: act as the function with these (IAM applies its role's policies). */
   functions: Record<string, { roleArn: string; accessKeyId: string; secretAccessKey: string; sessionToken: string }>;
   /** Whether IAM is enforced, and where each decision is appended (JSON lines). */
@@ -124,11 +140,7 @@ export const TEMPLATE_ONLY_TYPES = new Set([
   'AWS::Logs::LogGroup',
   'AWS::WAFv2::WebACLAssociation',
   'AWS::WAFv2::LoggingConfiguration',
-  'AWS::CloudWatch::Alarm',
-  'AWS::CloudWatch::CompositeAlarm',
   'AWS::CloudWatch::Dashboard',
-  'AWS::SNS::Topic',
-  'AWS::SNS::Subscription',
   'AWS::SNS::TopicPolicy',
   'AWS::SQS::QueuePolicy',
   'AWS::Lambda::Permission',
@@ -159,6 +171,7 @@ export class LocalRuntime {
 
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
     const wafWindowScale = options.wafWindowScale ?? wafWindowScaleFromEnv();
+    const alarmPeriodSeconds = options.alarmPeriodSeconds ?? alarmPeriodSecondsFromEnv();
     usePidFile(path.join(options.stateDirectory, 'pids.json'));
     const started: Array<{ stop(): Promise<void> }> = [];
     const stopAll = async () => {
@@ -191,8 +204,19 @@ export class LocalRuntime {
       // References resolve lazily through the service that owns each resource type, filled in below.
       const owner = new Map<string, LocalService>();
       const resolver = new IntrinsicResolver(assembly, (r: TemplateResource) => owner.get(r.type)?.physical(r));
+      // Alarms: CloudWatch evaluates the template's alarms on what the runtime observes and publishes their state
+      // changes to the template's topics, whose HTTP(S) subscribers the pager stands in for.
+      const pager = new PagerStandIn();
+      const sns = new SnsService({ pagerUrl: () => pager.url, emailFile: path.join(options.stateDirectory, 'alarm-emails.jsonl') });
+      const cloudWatch = new CloudWatchService({
+        publish: (topicArn, message, subject) => sns.publish(topicArn, message, subject),
+        authorize,
+        ...(alarmPeriodSeconds !== undefined ? { periodSeconds: alarmPeriodSeconds } : {}),
+        sample: () => queueDatapoints(sqs.queueSamples()),
+      });
       const lambdas: LambdaService = new LambdaService({
         assembly,
+        observer: cloudWatch.lambdaObserver,
         logDirectory: path.join(options.stateDirectory, 'logs'),
         // Outside services are redirected to their stand-ins the way AWS endpoints are: by environment.
         sdkEnvironment: (): Record<string, string> =>
@@ -218,6 +242,7 @@ export class LocalRuntime {
         invoke: (name, event) => lambdas.byName(name).invoke(event),
         authorize,
         authorizeInvoke: (machine, functionName) => iam.authorizeStateMachineInvoke(machine, functionName),
+        observe: (arn, status) => cloudWatch.execution(arn, status),
       });
       const stripe = new StripeStandIn();
       const fulfilment = new FulfilmentStandIn();
@@ -226,7 +251,7 @@ export class LocalRuntime {
         graceHours: inventoryGraceHours(assembly),
       });
       const dataServices: LocalService[] = [dynamodb, sqs, secrets, cognito, stepFunctions];
-      for (const s of [...dataServices, lambdas, iam]) for (const t of s.resourceTypes) owner.set(t, s);
+      for (const s of [...dataServices, lambdas, iam, cloudWatch, sns]) for (const t of s.resourceTypes) owner.set(t, s);
 
       await lambdas.start();
       started.push(lambdas);
@@ -251,6 +276,11 @@ export class LocalRuntime {
 
       await lambdas.provision(resourcesFor(assembly, lambdas), resolver);
       iam.writePolicies();
+      await Promise.all([pager.start(), cloudWatch.start()]);
+      started.push(pager, cloudWatch);
+      await sns.provision(resourcesFor(assembly, sns), resolver);
+      await cloudWatch.provision(resourcesFor(assembly, cloudWatch), resolver);
+      cloudWatch.startEvaluating();
       const schedules = new ScheduleService(lambdas);
       schedules.start(assembly, resolver);
       started.push(schedules);
@@ -272,6 +302,7 @@ export class LocalRuntime {
         port: options.apiPort,
         throttle: options.throttle !== false,
         ...(webAcl ? { webAcl } : {}),
+        observe: apiMetrics(cloudWatch, assembly, model, resolver),
       });
       await api.start();
       started.push(api);
@@ -321,19 +352,42 @@ export class LocalRuntime {
           secretsManager: secrets.endpoint,
           lambda: invoke.endpoint,
           stepFunctions: stepFunctions.endpoint,
+          cloudWatch: cloudWatch.endpoint,
           credentials: { accessKeyId: localCredentials.accessKeyId, secretAccessKey: localCredentials.secretAccessKey },
         },
         functions: lambdas.credentials(),
         iam: { enforced: iam.enforcing, decisionLog: iam.decisionLogFile },
         tables: Object.fromEntries(assembly.resourcesOfType('AWS::DynamoDB::Table').map((t) => [t.logicalId, dynamodb.physical(t).ref])),
         queues: Object.fromEntries(assembly.resourcesOfType('AWS::SQS::Queue').map((q) => [q.logicalId, sqs.physical(q).ref])),
+        alarms: {
+          pagerUrl: pager.url,
+          emailFile: path.join(options.stateDirectory, 'alarm-emails.jsonl'),
+          ...(alarmPeriodSeconds !== undefined ? { periodSeconds: alarmPeriodSeconds } : {}),
+        },
       };
       const seeding = performance.now() - clock;
       mkdirSync(options.stateDirectory, { recursive: true });
       writeFileSync(path.join(options.stateDirectory, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
       return new LocalRuntime(
         assembly,
-        { dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, eventSources, stripe, fulfilment, inventory, schedules, iam, webAcl },
+        {
+          dynamodb,
+          sqs,
+          secrets,
+          cognito,
+          stepFunctions,
+          lambdas,
+          eventSources,
+          stripe,
+          fulfilment,
+          inventory,
+          schedules,
+          iam,
+          webAcl,
+          cloudWatch,
+          sns,
+          pager,
+        },
         api,
         endpoints,
         started,
@@ -354,7 +408,7 @@ export class LocalRuntime {
       'AWS::Lambda::EventSourceMapping',
       'AWS::Events::Rule',
       ...(this.services.webAcl ? ['AWS::WAFv2::WebACL', 'AWS::WAFv2::IPSet'] : []),
-      ...[dynamodb, sqs, secrets, cognito, stepFunctions, lambdas].flatMap((s) => [...s.resourceTypes]),
+      ...[dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, this.services.cloudWatch, this.services.sns].flatMap((s) => [...s.resourceTypes]),
     ]);
     const unplayed = new Set(
       this.assembly.stacks
@@ -378,6 +432,9 @@ export class LocalRuntime {
       ...this.services.fulfilment.describe(),
       ...this.services.inventory.describe(),
       ...this.services.schedules.describe(),
+      ...this.services.cloudWatch.describe(),
+      ...this.services.sns.describe(),
+      ...this.services.pager.describe(),
       ...(unplayed.size ? [`${'Not played'.padEnd(16)} ${[...unplayed].sort().join(', ')}`] : []),
     ];
   }
@@ -403,6 +460,9 @@ export interface RuntimeServices {
   readonly iam: IamService;
   /** The web ACL played in front of the REST API, when the template associates one with its stage. */
   readonly webAcl?: WebAcl;
+  readonly cloudWatch: CloudWatchService;
+  readonly sns: SnsService;
+  readonly pager: PagerStandIn;
 }
 
 function resourcesFor(assembly: CloudAssembly, service: LocalService): TemplateResource[] {
@@ -456,4 +516,46 @@ function wafWindowScaleFromEnv(): number {
   const scale = Number(raw);
   if (!Number.isFinite(scale) || scale <= 0) throw new Error(`STOCKADE_WAF_WINDOW_SCALE must be a positive number, such as 0.01 (got "${raw}")`);
   return scale;
+}
+
+/** STOCKADE_ALARM_PERIOD_SECONDS: how long one alarm period lasts locally (unset: each alarm's own Period). */
+function alarmPeriodSecondsFromEnv(): number | undefined {
+  const raw = process.env.STOCKADE_ALARM_PERIOD_SECONDS;
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new Error(`STOCKADE_ALARM_PERIOD_SECONDS must be a positive number of seconds, such as 2 (got "${raw}")`);
+  return seconds;
+}
+
+/** What CloudWatch samples of the queues, as AWS/SQS datapoints by QueueName. */
+function queueDatapoints(samples: ReturnType<SqsService['queueSamples']>): Datapoint[] {
+  const timestamp = Date.now();
+  return samples.flatMap((q) => {
+    const point = (metricName: string, value: number, unit: string): Datapoint => ({
+      namespace: 'AWS/SQS',
+      metricName,
+      dimensions: { QueueName: q.queueName },
+      timestamp,
+      value,
+      unit,
+    });
+    return [
+      point('ApproximateNumberOfMessagesVisible', q.visible, 'Count'),
+      point('ApproximateNumberOfMessagesNotVisible', q.notVisible, 'Count'),
+      point('ApproximateAgeOfOldestMessage', q.oldestAgeSeconds, 'Seconds'),
+    ];
+  });
+}
+
+/** Records the REST API's responses as AWS/ApiGateway metrics under its ApiName (the RestApi's Name). */
+function apiMetrics(
+  cloudWatch: CloudWatchService,
+  assembly: CloudAssembly,
+  model: { stackName: string; restApiLogicalId: string },
+  resolver: IntrinsicResolver,
+): (response: { status: number; latencyMs: number }) => void {
+  const restApi = assembly.resource(model.stackName, model.restApiLogicalId);
+  const apiName = restApi.properties.Name === undefined ? model.restApiLogicalId : resolver.resolveString(restApi.properties.Name, model.stackName);
+  return (response) => cloudWatch.apiResponse(apiName, response);
 }

@@ -62,6 +62,8 @@ export interface RestApiServerOptions {
    * reaches an authorizer or a function.
    */
   readonly webAcl?: WebAcl;
+  /** Told of every response the stage sends (status, latency), as API Gateway's metrics see it. @default none */
+  readonly observe?: (response: { status: number; latencyMs: number }) => void;
 }
 
 interface MatchedRoute {
@@ -109,6 +111,11 @@ export class RestApiServer {
 
   async start(): Promise<void> {
     const server = createServer({ maxHeaderSize: MAX_PARSED_HEADER_BYTES }, (req, res) => {
+      const observe = this.options.observe;
+      if (observe) {
+        const started = performance.now();
+        res.once('finish', () => observe({ status: res.statusCode, latencyMs: performance.now() - started }));
+      }
       this.handle(req, res).catch((error: unknown) => {
         // The full error stays in the runtime's log; the client gets API Gateway's internal error, no internals.
         const requestId = randomUUID();

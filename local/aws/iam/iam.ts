@@ -577,7 +577,10 @@ function refusal(service: IamServiceName, type: string, message: string, status 
   }
   // DynamoDB and SQS name errors with the coral namespace; the SDKs read the part after '#'.
   const namespaced = service === 'dynamodb' || service === 'sqs' ? `com.amazon.coral.service#${type}` : type;
-  const contentType = service === 'dynamodb' || service === 'sqs' || service === 'states' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+  const contentType =
+    service === 'dynamodb' || service === 'sqs' || service === 'states' || service === 'cloudwatch'
+      ? 'application/x-amz-json-1.0'
+      : 'application/x-amz-json-1.1';
   return { status, headers: { 'Content-Type': contentType, 'x-amzn-ErrorType': type }, body: JSON.stringify({ __type: namespaced, message }) };
 }
 

@@ -13,7 +13,7 @@ export interface IamCheck {
 }
 
 /** The services whose requests the local runtime authorizes. */
-export type IamServiceName = 'dynamodb' | 'sqs' | 'secretsmanager' | 'states' | 'cognito-idp' | 'lambda';
+export type IamServiceName = 'dynamodb' | 'sqs' | 'secretsmanager' | 'states' | 'cognito-idp' | 'lambda' | 'cloudwatch';
 
 /** Where the resources live, and what the mapping needs from the services to name them. */
 export interface MappingScope {
@@ -200,6 +200,21 @@ export function lambdaChecks(request: ApiRequest, scope: MappingScope): IamCheck
   return [{ action: 'lambda:InvokeFunction', resource: arn, context: {} }];
 }
 
+/**
+ * CloudWatch (JSON 1.0, GraniteServiceVersion20100801): `cloudwatch:<Op>` on the alarm an operation names
+ * (SetAlarmState, DescribeAlarmHistory with an AlarmName), else on `*` (DescribeAlarms, GetMetricData, ListMetrics and
+ * PutMetricData take no resource; PutMetricData's cloudwatch:namespace condition key is set).
+ */
+export function cloudWatchChecks(request: ApiRequest, scope: MappingScope): IamCheck[] {
+  const op = operationOf(request.target);
+  const alarm = typeof request.body.AlarmName === 'string' ? request.body.AlarmName : undefined;
+  if (alarm && (op === 'SetAlarmState' || op === 'DescribeAlarmHistory'))
+    return [{ action: `cloudwatch:${op}`, resource: `arn:aws:cloudwatch:${scope.region}:${scope.account}:alarm:${alarm}`, context: {} }];
+  const namespace: Record<string, string> =
+    op === 'PutMetricData' && typeof request.body.Namespace === 'string' ? { 'cloudwatch:namespace': request.body.Namespace } : {};
+  return [{ action: `cloudwatch:${op}`, resource: '*', context: namespace }];
+}
+
 export function checksFor(service: IamServiceName, request: ApiRequest, scope: MappingScope & { secretArn?: (id: string) => string | undefined }): IamCheck[] {
   switch (service) {
     case 'dynamodb':
@@ -214,6 +229,8 @@ export function checksFor(service: IamServiceName, request: ApiRequest, scope: M
       return cognitoChecks(request, scope);
     case 'lambda':
       return lambdaChecks(request, scope);
+    case 'cloudwatch':
+      return cloudWatchChecks(request, scope);
   }
 }
 

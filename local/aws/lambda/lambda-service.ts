@@ -5,7 +5,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResou
 import { localCredentials } from '../credentials';
 import type { FunctionCredentials } from '../iam/iam';
 import { generatedName, type LocalService } from '../service';
-import { LocalFunction } from './local-function';
+import { type InvocationObserver, LocalFunction } from './local-function';
 
 export interface LambdaServiceOptions {
   readonly assembly: CloudAssembly;
@@ -14,6 +14,8 @@ export interface LambdaServiceOptions {
   /** Environment pointing SDK clients at the local services; filled in before provisioning. */
   readonly sdkEnvironment: () => Record<string, string>;
   readonly echoLogs?: boolean;
+  /** The runtime's CloudWatch, told of every invocation and log line. @default none */
+  readonly observer?: InvocationObserver;
   /**
    * The credentials of a function's role session (IamService#credentialsFor), given to its environment as Lambda
    * does. @default the administrator's localCredentials
@@ -149,7 +151,7 @@ export class LambdaService implements LocalService {
           environment,
           logGroupName: environment.AWS_LAMBDA_LOG_GROUP_NAME ?? functionName,
         },
-        { logFile: path.join(this.options.logDirectory, `${resource.logicalId}.log`), echo: this.options.echoLogs },
+        { logFile: path.join(this.options.logDirectory, `${resource.logicalId}.log`), echo: this.options.echoLogs, observer: this.options.observer },
       );
       this.functions.set(resource.logicalId, fn);
       if (credentials) this.sessions.set(resource.logicalId, { roleArn: String(p.Role ?? ''), ...credentials });

@@ -71,6 +71,12 @@ interface ExecutionEnvironment {
   pending?: { id: number; resolve: (o: InvokeOutcome) => void; timer: NodeJS.Timeout };
 }
 
+/** Sees what CloudWatch would of a function: each invocation's outcome and duration, and each line of its log. */
+export interface InvocationObserver {
+  invoked(fn: LocalFunctionDefinition, outcome: InvokeOutcome, durationMs: number): void;
+  logged(fn: LocalFunctionDefinition, line: string): void;
+}
+
 export interface LocalFunctionOptions {
   /** Most execution environments at once (Lambda's concurrency). @default 10 */
   readonly maxConcurrency?: number;
@@ -78,6 +84,8 @@ export interface LocalFunctionOptions {
   readonly logFile: string;
   /** Also print the function's output on this process's stderr. @default false */
   readonly echo?: boolean;
+  /** The runtime's CloudWatch (metrics of invocations, and of EMF lines in the log). @default none */
+  readonly observer?: InvocationObserver;
 }
 
 /**
@@ -113,7 +121,9 @@ export class LocalFunction {
 
   /** Invokes the handler with `event`; resolves with its result or its error, never rejects for handler errors. */
   async invoke(event: unknown): Promise<InvokeOutcome> {
+    const started = performance.now();
     const outcome = await this.invokeOnce(event);
+    this.options.observer?.invoked(this.definition, outcome, performance.now() - started);
     if (!outcome.ok) {
       // As Lambda does, a failed invocation leaves its error in the function's log.
       this.log.write(
@@ -235,6 +245,16 @@ export class LocalFunction {
     });
     worker.stdout.pipe(this.log, { end: false });
     worker.stderr.pipe(this.log, { end: false });
+    const observer = this.options.observer;
+    if (observer) {
+      // Whole lines only: a chunk may end inside one.
+      let partial = '';
+      worker.stdout.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) observer.logged(definition, line);
+      });
+    }
     if (this.options.echo) {
       worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(`[${definition.logicalId}] ${chunk.toString()}`));
       worker.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[${definition.logicalId}] ${chunk.toString()}`));

@@ -32,6 +32,16 @@ async function loopbackStores(): Promise<{ sqsStore: unknown; snsStore: unknown;
   return { sqsStore, snsStore: new SnsStore(), s3Store: new S3Store() };
 }
 
+/** What the runtime reads of a fauxqs queue (its non-destructive snapshot). */
+interface FauxqsQueue {
+  readonly name: string;
+  inspectMessages(): {
+    ready: Array<{ sentTimestamp: number }>;
+    delayed: Array<{ sentTimestamp: number }>;
+    inflight: Array<{ message: { sentTimestamp: number } }>;
+  };
+}
+
 type FauxqsApp = {
   listen(options: { port: number; host: string }): Promise<string>;
   close(): Promise<void>;
@@ -52,6 +62,8 @@ export class SqsService implements LocalService {
   private client?: SQSClient;
   private readonly queues: string[] = [];
   private readonly proxy?: AuthorizingProxy;
+  /** fauxqs' queue store, read in process for what CloudWatch samples (queue depth, oldest message age). */
+  private store?: { queuesByName: Map<string, FauxqsQueue> };
 
   constructor(options: { readonly authorize?: RequestAuthorizer } = {}) {
     if (options.authorize) this.proxy = new AuthorizingProxy('sqs', () => this.port, options.authorize);
@@ -63,7 +75,9 @@ export class SqsService implements LocalService {
 
   async start(): Promise<void> {
     const { buildApp } = (await import('fauxqs')) as unknown as { buildApp(options: { logger: boolean; defaultRegion: string; stores: unknown }): FauxqsApp };
-    this.app = buildApp({ logger: false, defaultRegion: LOCAL_REGION, stores: await loopbackStores() });
+    const stores = await loopbackStores();
+    this.store = stores.sqsStore as { queuesByName: Map<string, FauxqsQueue> };
+    this.app = buildApp({ logger: false, defaultRegion: LOCAL_REGION, stores });
     await this.app.listen({ port: 0, host: LOOPBACK });
     const address = this.app.server.address();
     if (!address || typeof address === 'string') throw new Error('fauxqs did not report a port');
@@ -109,6 +123,24 @@ export class SqsService implements LocalService {
       if (created.QueueUrl !== ref) throw new Error(`fauxqs named ${resource.logicalId} ${created.QueueUrl}, expected ${ref}`);
       this.queues.push(attributes.QueueName ?? ref);
     }
+  }
+
+  /**
+   * What CloudWatch samples of each queue: messages visible (ApproximateNumberOfMessagesVisible), in flight, and the
+   * age in seconds of the oldest message not yet deleted (ApproximateAgeOfOldestMessage; 0 when empty).
+   */
+  queueSamples(): Array<{ queueName: string; visible: number; notVisible: number; oldestAgeSeconds: number }> {
+    const now = Date.now();
+    return [...(this.store?.queuesByName.values() ?? [])].map((queue) => {
+      const { ready, delayed, inflight } = queue.inspectMessages();
+      const sent = [...ready, ...delayed, ...inflight.map((i) => i.message)].map((m) => m.sentTimestamp);
+      return {
+        queueName: queue.name,
+        visible: ready.length,
+        notVisible: inflight.length,
+        oldestAgeSeconds: sent.length ? Math.floor((now - Math.min(...sent)) / 1000) : 0,
+      };
+    });
   }
 
   sdkEnvironment(): Record<string, string> {

@@ -34,6 +34,8 @@ export interface StepFunctionsServiceOptions {
   readonly retryIntervalScale?: number;
   /** @default 0 (a free port) */
   readonly port?: number;
+  /** Told when an execution starts and how it ends, as Step Functions' metrics see it. @default none */
+  readonly observe?: (stateMachineArn: string, status: 'STARTED' | ExecutionStatus) => void;
 }
 
 const ARN_PREFIX = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}`;
@@ -157,6 +159,11 @@ export class StepFunctionsService implements LocalService {
     const execution = new LocalExecution(machine, name, executionArn, text, this.invokerFor(machine), this.tokens);
     this.executions.set(executionArn, execution);
     execution.start();
+    const observe = this.options.observe;
+    if (observe) {
+      observe(machine.arn, 'STARTED');
+      void execution.finished.then(() => observe(machine.arn, execution.status));
+    }
     return { executionArn, startDate: execution.startDate };
   }
 

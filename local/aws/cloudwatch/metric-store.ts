@@ -1,0 +1,135 @@
+/** One value of a metric, as CloudWatch stores it: a namespace, a name and one exact set of dimensions. */
+export interface Datapoint {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** Epoch milliseconds. */
+  readonly timestamp: number;
+  readonly value: number;
+  readonly unit?: string;
+}
+
+/** A metric as an alarm or GetMetricData names it. */
+export interface MetricKey {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
+function keyOf(metric: MetricKey): string {
+  const dims = Object.entries(metric.dimensions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return `${metric.namespace}|${metric.metricName}|${dims}`;
+}
+
+/**
+ * The metrics the local runtime has seen, in memory, kept for `retentionMs`. As in CloudWatch, a metric is its
+ * namespace, name and exact set of dimensions: a query for {service} does not see values put with {service, webhook}.
+ */
+export class MetricStore {
+  private readonly series = new Map<string, { key: MetricKey; points: Datapoint[] }>();
+
+  constructor(private readonly retentionMs: number) {}
+
+  put(point: Datapoint): void {
+    const key = keyOf(point);
+    const found = this.series.get(key) ?? { key: { namespace: point.namespace, metricName: point.metricName, dimensions: point.dimensions }, points: [] };
+    found.points.push(point);
+    this.series.set(key, found);
+  }
+
+  /** The values of `metric` with from < timestamp <= to. */
+  values(metric: MetricKey, from: number, to: number): number[] {
+    const points = this.series.get(keyOf(metric))?.points ?? [];
+    return points.filter((p) => p.timestamp > from && p.timestamp <= to).map((p) => p.value);
+  }
+
+  /** Every metric seen (ListMetrics). */
+  metrics(): MetricKey[] {
+    return [...this.series.values()].map((s) => s.key);
+  }
+
+  /** Drops values older than the retention. */
+  prune(now: number): void {
+    for (const [key, s] of this.series) {
+      const kept = s.points.filter((p) => p.timestamp > now - this.retentionMs);
+      if (kept.length === 0) this.series.delete(key);
+      else s.points = kept;
+    }
+  }
+}
+
+/**
+ * The datapoints of one line of a function's log when it is in CloudWatch embedded metric format (an object with
+ * `_aws.CloudWatchMetrics`, as Powertools Metrics writes it); none for any other line. Each metric directive yields a
+ * value per dimension set, the dimensions read from the object's own members.
+ */
+export function emfDatapoints(line: string, timestamp: number): Datapoint[] {
+  if (!line.includes('"_aws"')) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return [];
+  }
+  if (typeof parsed !== 'object' || parsed === null) return [];
+  const root = parsed as Record<string, unknown> & { _aws?: { CloudWatchMetrics?: unknown } };
+  const directives = root._aws?.CloudWatchMetrics;
+  if (!Array.isArray(directives)) return [];
+  const points: Datapoint[] = [];
+  for (const directive of directives as Array<{ Namespace?: unknown; Dimensions?: unknown; Metrics?: unknown }>) {
+    if (typeof directive.Namespace !== 'string' || !Array.isArray(directive.Metrics)) continue;
+    const dimensionSets = Array.isArray(directive.Dimensions) && directive.Dimensions.length > 0 ? (directive.Dimensions as unknown[]) : [[]];
+    for (const metric of directive.Metrics as Array<{ Name?: unknown; Unit?: unknown }>) {
+      if (typeof metric.Name !== 'string') continue;
+      const raw = root[metric.Name];
+      const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+      for (const set of dimensionSets) {
+        if (!Array.isArray(set)) continue;
+        const dimensions: Record<string, string> = {};
+        for (const name of set) if (typeof name === 'string' && root[name] !== undefined) dimensions[name] = String(root[name]);
+        for (const value of values)
+          points.push({
+            namespace: directive.Namespace,
+            metricName: metric.Name,
+            dimensions,
+            timestamp,
+            value,
+            ...(typeof metric.Unit === 'string' ? { unit: metric.Unit } : {}),
+          });
+      }
+    }
+  }
+  return points;
+}
+
+/**
+ * A CloudWatch statistic over a period's values: Sum, Average, Minimum, Maximum, SampleCount or a percentile (p99,
+ * p99.9); undefined when the period has no values (missing data).
+ */
+export function statistic(stat: string, values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  switch (stat) {
+    case 'Sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'Average':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case 'Minimum':
+      return Math.min(...values);
+    case 'Maximum':
+      return Math.max(...values);
+    case 'SampleCount':
+      return values.length;
+    default: {
+      const match = /^p([\d.]+)$/i.exec(stat);
+      const percentile = Number(match?.[1]);
+      if (!match || !(percentile > 0 && percentile <= 100)) throw new Error(`Statistic ${stat} is not evaluated locally`);
+      const sorted = [...values].sort((a, b) => a - b);
+      // Nearest rank, as CloudWatch's percentiles of raw values.
+      const rank = Math.max(1, Math.ceil((percentile / 100) * sorted.length));
+      return sorted[rank - 1];
+    }
+  }
+}

@@ -59,6 +59,8 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     fulfilmentQueue: messaging.fulfilment,
     paymentEventsQueue: messaging.paymentEvents,
     secrets: { stripeApiKey: secrets.stripeApiKey, fulfilmentApiKey: secrets.fulfilmentApiKey },
+    erasureQueue: messaging.erasureRequests,
+    userPool: auth.userPool,
   });
   const api = new ApiStack(app, stackName(config, 'Api'), {
     ...common('Api'),
@@ -94,7 +96,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
       stack.node.findAll().filter((c): c is LambdaFunction => c instanceof LambdaFunction),
     ),
     stateMachine: workflow.stateMachine,
-    queues: [messaging.fulfilment, messaging.paymentEvents, messaging.inventoryUpdates],
+    queues: [messaging.fulfilment, messaging.paymentEvents, messaging.inventoryUpdates, messaging.erasureRequests],
     alarmTopic: messaging.alarmTopic,
     pageTopic: messaging.pageTopic,
   });

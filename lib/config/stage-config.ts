@@ -120,6 +120,20 @@ export const StageConfigSchema = z
        */
       backupRetentionDays: z.optional(integer(7, 36_500)),
     }),
+    /** Export and erasure of a customer's data (docs/privacy.md). */
+    privacy: z.strictObject({
+      /**
+       * Days pseudonymised orders and their payment records are kept after the order was placed, for the accountants;
+       * then the table's TTL purges them.
+       */
+      retentionDays: integer(1, 36_500),
+      /** A customer may export their data once per this many minutes (429 with Retry-After sooner). */
+      exportIntervalMinutes: integer(1, 24 * 60),
+      /** Attempts of an erasure request (it waits for open orders between them) before it is dead-lettered and alarms. */
+      erasureMaxAttempts: integer(3, 1_000),
+      /** The longest rest between two attempts of a waiting erasure request (exponential backoff from 2 s). */
+      erasureRetryMaxSeconds: integer(10, 43_200),
+    }),
     checkout: z.strictObject({
       /** How long checkout holds stock while the customer pays; it also bounds the saga's payment wait. */
       holdMinutes: integer(1, 60),

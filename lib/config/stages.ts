@@ -62,6 +62,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     alarms: { ...ALARM_DESTINATIONS.dev, apiLatencyP99Ms: 3_000, webhookSignatureFailuresPer5Minutes: 50 },
     auth: { threatProtection: 'off', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     audit: { shards: 4, verifyEveryMinutes: 15 },
+    privacy: { retentionDays: 30, exportIntervalMinutes: 60, erasureMaxAttempts: 30, erasureRetryMaxSeconds: 30 },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
     shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
@@ -89,6 +90,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     alarms: { ...ALARM_DESTINATIONS.staging, apiLatencyP99Ms: 3_000, webhookSignatureFailuresPer5Minutes: 25 },
     auth: { threatProtection: 'audit', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     audit: { shards: 8, verifyEveryMinutes: 60, backupRetentionDays: 35 },
+    privacy: { retentionDays: 365, exportIntervalMinutes: 60, erasureMaxAttempts: 100, erasureRetryMaxSeconds: 900 },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
     shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
@@ -117,6 +119,8 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     auth: { threatProtection: 'enforced', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     // Ten years: the retention accounting records need (issue 15); the vault lock holds every copy that long.
     audit: { shards: 16, verifyEveryMinutes: 60, backupRetentionDays: 3_653 },
+    // Ten years, like the audit trail: the pseudonymised orders and payments are accounting records.
+    privacy: { retentionDays: 3_653, exportIntervalMinutes: 60, erasureMaxAttempts: 100, erasureRetryMaxSeconds: 900 },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
     shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },

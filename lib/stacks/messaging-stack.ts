@@ -23,6 +23,11 @@ export class MessagingStack extends Stack {
   readonly paymentEvents: StockadeQueue;
   /** Normalized inventory updates, FIFO grouped by SKU and de-duplicated by provider event. */
   readonly inventoryUpdates: StockadeQueue;
+  /**
+   * Erasure requests (DELETE /me, POST /admin/users/{userId}/erasure) for the erasure run; a request waiting for an
+   * open order is tried again with backoff up to the stage's `privacy.erasureMaxAttempts` before it is dead-lettered.
+   */
+  readonly erasureRequests: StockadeQueue;
 
   constructor(scope: Construct, id: string, props: MessagingStackProps) {
     super(scope, id, props);
@@ -54,6 +59,12 @@ export class MessagingStack extends Stack {
       alarmTopic: this.alarmTopic,
       consumerTimeout: Duration.seconds(30),
       fifo: true,
+    });
+    this.erasureRequests = new StockadeQueue(this, 'ErasureRequests', {
+      stageContext,
+      alarmTopic: this.alarmTopic,
+      consumerTimeout: Duration.seconds(60),
+      maxReceiveCount: props.config.privacy.erasureMaxAttempts,
     });
   }
 }

@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -38,6 +39,10 @@ export interface WorkflowStackProps extends StackProps {
   /** Verified Stripe events from the webhook, applied here (they resume or fail the saga's payment wait). */
   readonly paymentEventsQueue: StockadeQueue;
   readonly secrets: { readonly stripeApiKey: ISecret; readonly fulfilmentApiKey: ISecret };
+  /** Erasure requests (docs/privacy.md), carried out here. */
+  readonly erasureQueue: StockadeQueue;
+  /** The pool whose customers the erasure run signs out and deletes. */
+  readonly userPool: IUserPool;
 }
 
 /** The function behind each task of the order saga, forward steps first, then compensation. */
@@ -94,6 +99,7 @@ export class WorkflowStack extends Stack {
     this.addReconciliation(props, stateMachineArn);
     this.addAuditVerification(props);
     this.addFulfilmentHandOff(props);
+    this.addErasureRun(props, stateMachineArn);
   }
 
   /** One function per saga step, each bound to exactly the tables, secret or queue its step uses. */
@@ -317,6 +323,38 @@ export class WorkflowStack extends Stack {
       .bindSecret(ENV.FULFILMENT_API_KEY_SECRET_ARN, props.secrets.fulfilmentApiKey)
       .consumeQueue(props.fulfilmentQueue, { batchSize: 10 })
       .addEnvironment(ENV.FULFILMENT_API_URL, this.stageContext.config.fulfilment.apiUrl);
+  }
+
+  /**
+   * The erasure run (docs/privacy.md, "Erasure"): cancels an order awaiting payment through the customer's cancel path
+   * (stock, Stripe, the saga's payment wait), pseudonymises the orders and sets their expiry, deletes the cart, the
+   * address and any Stripe customer, tells the fulfilment provider, then signs the customer out and deletes them.
+   */
+  private addErasureRun(props: WorkflowStackProps, stateMachineArn: string): void {
+    const { tables } = props;
+    const { config } = this.stageContext;
+    const erase = this.addFunction('EraseCustomers', 'privacy/erase-customers', Duration.seconds(60))
+      // Its orders (byCustomer), each order's partition (vendor views and history expire with it), and the customer's
+      // cart, address and export allowance, which it deletes.
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite', { deletes: true, queries: ['byCustomer', 'table'] })
+      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
+      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
+      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey)
+      .bindSecret(ENV.FULFILMENT_API_KEY_SECRET_ARN, props.secrets.fulfilmentApiKey)
+      .consumeQueue(props.erasureQueue, { batchSize: 1 })
+      .addEnvironment(ENV.FULFILMENT_API_URL, config.fulfilment.apiUrl)
+      .addEnvironment(ENV.COGNITO_USER_POOL_ID, props.userPool.userPoolId)
+      .addEnvironment(ENV.PRIVACY_RETENTION_DAYS, String(config.privacy.retentionDays))
+      .addEnvironment(ENV.ERASURE_RETRY_MAX_SECONDS, String(config.privacy.erasureRetryMaxSeconds))
+      .addEnvironment(ENV.ERASURE_QUEUE_URL, props.erasureQueue.queue.queueUrl);
+    bindAuditAppender(erase, tables.audit);
+    erase.addToRolePolicy(sendTaskStatement(stateMachineArn));
+    erase.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser', 'cognito-idp:AdminUserGlobalSignOut', 'cognito-idp:AdminDeleteUser'],
+        resources: [props.userPool.userPoolArn],
+      }),
+    );
   }
 
   /** How long checkout holds stock: the payment wait's bound, and the saga's timeout with room for compensation. */

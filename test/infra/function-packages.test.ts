@@ -49,7 +49,7 @@ const SAGA_STEPS_ON_TABLES = [
   'saga/release-stock',
   'saga/reserve-stock',
 ];
-const SQS_CONSUMERS = ['payments/apply-payment-events', 'fulfilment/hand-off-orders', 'inventory/apply-inventory-updates'];
+const SQS_CONSUMERS = ['payments/apply-payment-events', 'fulfilment/hand-off-orders', 'inventory/apply-inventory-updates', 'privacy/erase-customers'];
 /** Functions that read a secret through the secret store (Powertools parameters over Secrets Manager). */
 const SECRET_READERS = [
   'saga/create-payment-intent',
@@ -68,6 +68,7 @@ const SECRET_READERS = [
   'admin/list-orders',
   'admin/list-audit-events',
   'admin/refund-order',
+  'privacy/erase-customers',
 ];
 
 /** Functions that receive a shipping address (POST /checkout, PUT /me/address). */
@@ -86,6 +87,7 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
       'inventory/*',
       'orders/*',
       'payments/*',
+      'privacy/*',
       'identity/pre-token-generation',
       ...SAGA_STEPS_ON_TABLES,
     ],
@@ -110,13 +112,14 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
       'payments/reconcile-payments',
       'orders/get-order',
       'orders/cancel-order',
+      'privacy/erase-customers',
     ],
   },
   '@aws-sdk/client-secrets-manager': { why: 'they read a secret, or rotate one', only: [...SECRET_READERS, 'secrets/rotate-inventory-secret'] },
   '@aws-lambda-powertools/parameters': { why: 'the secret store reads secrets through its cache', only: SECRET_READERS },
   '@aws-sdk/client-cognito-identity-provider': {
-    why: 'the Cognito triggers read the user pool',
-    only: ['identity/post-confirmation', 'identity/pre-token-generation'],
+    why: 'the Cognito triggers read the user pool; the export reads the account and the erasure run deletes it',
+    only: ['identity/post-confirmation', 'identity/pre-token-generation', 'privacy/erase-customers'],
   },
   '@aws-lambda-powertools/batch': { why: 'queue consumers report partial batch failures', only: SQS_CONSUMERS },
   '@aws-lambda-powertools/idempotency': { why: 'POST /checkout is idempotent by its Idempotency-Key', only: ['checkout/create-checkout'] },
@@ -154,6 +157,7 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
       'orders/get-order',
       'orders/cancel-order',
       'admin/refund-order',
+      'privacy/erase-customers',
     ],
   },
   cockatiel: {
@@ -166,6 +170,7 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
       'cart/*',
       'checkout/create-checkout',
       'orders/cancel-order',
+      'privacy/erase-customers',
       'orders/list-vendor-orders',
       'saga/reserve-stock',
       'saga/commit-order',

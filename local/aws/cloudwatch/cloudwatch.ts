@@ -141,6 +141,9 @@ export class CloudWatchService implements LocalService {
       if (alarm.unsupported) alarm.reason = alarm.unsupported;
       this.alarms.set(name, alarm);
     }
+    // Values are kept as long as the longest-looking alarm needs them, and at least 15 minutes (GetMetricData).
+    const longest = Math.max(0, ...[...this.alarms.values()].map((a) => (a.rule ? this.periodMs(a.rule.period) * (a.rule.evaluationPeriods + 1) : 0)));
+    this.store.retainFor(Math.max(15 * 60 * 1000, longest));
   }
 
   /** Evaluates every alarm now and then on the timer, until the runtime stops. */

@@ -24,26 +24,63 @@ function keyOf(metric: MetricKey): string {
   return `${metric.namespace}|${metric.metricName}|${dims}`;
 }
 
+/** One metric's values, oldest first, as two packed arrays (a busy API puts millions of values an hour). */
+interface Series {
+  readonly key: MetricKey;
+  readonly timestamps: number[];
+  readonly values: number[];
+}
+
+/** The index of the first timestamp > t (timestamps ascending). */
+function after(timestamps: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = timestamps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((timestamps[mid] as number) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The metrics the local runtime has seen, in memory, kept for `retentionMs`. As in CloudWatch, a metric is its
  * namespace, name and exact set of dimensions: a query for {service} does not see values put with {service, webhook}.
  */
 export class MetricStore {
-  private readonly series = new Map<string, { key: MetricKey; points: Datapoint[] }>();
+  private readonly series = new Map<string, Series>();
 
-  constructor(private readonly retentionMs: number) {}
+  constructor(private retentionMs: number) {}
+
+  /** Keeps values this long from now on (the longest an alarm or a query looks back). */
+  retainFor(ms: number): void {
+    this.retentionMs = ms;
+  }
 
   put(point: Datapoint): void {
     const key = keyOf(point);
-    const found = this.series.get(key) ?? { key: { namespace: point.namespace, metricName: point.metricName, dimensions: point.dimensions }, points: [] };
-    found.points.push(point);
-    this.series.set(key, found);
+    let found = this.series.get(key);
+    if (!found) {
+      found = { key: { namespace: point.namespace, metricName: point.metricName, dimensions: point.dimensions }, timestamps: [], values: [] };
+      this.series.set(key, found);
+    }
+    // Values arrive in time order, but for PutMetricData with an older Timestamp.
+    const last = found.timestamps.at(-1);
+    if (last === undefined || point.timestamp >= last) {
+      found.timestamps.push(point.timestamp);
+      found.values.push(point.value);
+      return;
+    }
+    const at = after(found.timestamps, point.timestamp);
+    found.timestamps.splice(at, 0, point.timestamp);
+    found.values.splice(at, 0, point.value);
   }
 
   /** The values of `metric` with from < timestamp <= to. */
   values(metric: MetricKey, from: number, to: number): number[] {
-    const points = this.series.get(keyOf(metric))?.points ?? [];
-    return points.filter((p) => p.timestamp > from && p.timestamp <= to).map((p) => p.value);
+    const s = this.series.get(keyOf(metric));
+    if (!s) return [];
+    return s.values.slice(after(s.timestamps, from), after(s.timestamps, to));
   }
 
   /** Every metric seen (ListMetrics). */
@@ -54,9 +91,12 @@ export class MetricStore {
   /** Drops values older than the retention. */
   prune(now: number): void {
     for (const [key, s] of this.series) {
-      const kept = s.points.filter((p) => p.timestamp > now - this.retentionMs);
-      if (kept.length === 0) this.series.delete(key);
-      else s.points = kept;
+      const expired = after(s.timestamps, now - this.retentionMs);
+      if (expired === s.timestamps.length) this.series.delete(key);
+      else if (expired > 0) {
+        s.timestamps.splice(0, expired);
+        s.values.splice(0, expired);
+      }
     }
   }
 }

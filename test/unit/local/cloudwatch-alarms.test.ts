@@ -67,6 +67,22 @@ describe('local CloudWatch', () => {
     expect(store.values({ namespace: 'Stockade', metricName: 'X', dimensions: { webhook: 'stripe', service: 'a' } }, 0, 20)).toEqual([1]);
   });
 
+  it('keeps values in time order whatever order they arrive in, and only for the retention', () => {
+    const store = new MetricStore(100);
+    for (const [timestamp, value] of [
+      [50, 5],
+      [10, 1],
+      [30, 3],
+      [60, 6],
+    ] as const)
+      store.put({ ...errors, timestamp, value });
+    expect(store.values(errors, 10, 50)).toEqual([3, 5]);
+    store.prune(140);
+    expect(store.values(errors, 0, 200)).toEqual([5, 6]);
+    store.prune(1_000);
+    expect(store.metrics()).toEqual([]);
+  });
+
   it('computes the statistics and percentiles alarms use', () => {
     const values = Array.from({ length: 100 }, (_, i) => i + 1);
     expect(statistic('Sum', [1, 2, 3])).toBe(6);

@@ -348,6 +348,8 @@ export class WorkflowStack extends Stack {
       .addEnvironment(ENV.ERASURE_RETRY_MAX_SECONDS, String(config.privacy.erasureRetryMaxSeconds))
       .addEnvironment(ENV.ERASURE_QUEUE_URL, props.erasureQueue.queue.queueUrl);
     bindAuditAppender(erase, tables.audit);
+    // A request that must wait comes back with backoff (SqsRetryBackoff), not after the queue's visibility timeout.
+    erase.addToRolePolicy(new PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [props.erasureQueue.queue.queueArn] }));
     erase.addToRolePolicy(sendTaskStatement(stateMachineArn));
     erase.addToRolePolicy(
       new PolicyStatement({

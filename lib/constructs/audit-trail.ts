@@ -65,7 +65,7 @@ export function bindAuditAppender(fn: StockadeFunction, table: AuditTrailTable):
 
 /** Lists the trail (GET /admin/audit): Query on the table's own key, across the shards. */
 export function bindAuditReader(fn: StockadeFunction, table: AuditTrailTable): StockadeFunction {
-  return bindShards(fn.bindTable(ENV.AUDIT_TABLE, table, 'read', { queries: ['table'] }), table);
+  return bindShards(fn.bindTable(ENV.AUDIT_TABLE, table, [], { queries: ['table'] }), table);
 }
 
 /** The scheduled verification: reads every chain, and appends anchors (PutItem; the resource policy still applies). */

@@ -1,9 +1,8 @@
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import type { StockadeTable } from './stockade-table';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, Code, type IFunction, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type BundlingOptions, NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -101,15 +100,17 @@ function functionCode(
 export type ItemOperation = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem';
 
 /**
- * The item operations of each shorthand: what most adapters use (shared/adapters). ConditionCheckItem (a
- * transaction's read-only check, which only the inventory ledger issues) is named only by the bindings whose code
- * issues it, and DeleteItem only by those that delete; no adapter uses BatchWriteItem, Scan or DescribeTable, so none is granted.
- * `append` is PutItem only, for append-only tables such as the audit log (no update, no delete, no read).
+ * The item operations of each shorthand: what most adapters use (shared/adapters), single-item reads and writes.
+ * BatchGetItem (the catalog's and stock ledger's multi-SKU reads, the vendor order listing) and ConditionCheckItem (a
+ * transaction's read-only check, which only the inventory ledger issues) are named only by the bindings whose code
+ * issues them, and DeleteItem only by those that delete; no adapter uses BatchWriteItem, Scan or DescribeTable, so
+ * none is granted. `append` is PutItem only, for append-only tables such as the audit log (no update, no delete, no
+ * read). `npm run iam:report` after the suite shows what a binding grants that no run used (issue 11).
  */
 const ITEM_OPERATIONS: Readonly<Record<TableAccessLevel, readonly ItemOperation[]>> = {
-  read: ['GetItem', 'BatchGetItem'],
+  read: ['GetItem'],
   write: ['PutItem', 'UpdateItem'],
-  readWrite: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'],
+  readWrite: ['GetItem', 'PutItem', 'UpdateItem'],
   append: ['PutItem'],
 };
 
@@ -203,6 +204,15 @@ export class StockadeFunction extends NodejsFunction {
   }
 
   /**
+   * Grants answering the task tokens of `stateMachineArn`'s waiting tasks: SendTaskSuccess and SendTaskFailure, not
+   * SendTaskHeartbeat (StateMachine.grantTaskResponse grants all three; no task of Stockade's heartbeats).
+   */
+  answersTasks(stateMachineArn: string): this {
+    this.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn] }));
+    return this;
+  }
+
+  /**
    * Sets `envVar` to the table name and grants exactly the requested data access on the table (item actions) and
    * its indexes (Query), with the matching use of its KMS key through DynamoDB only. No access level includes Scan:
    * every request path lists with Query (docs/data-model.md), and IAM holds every function to that. `leadingKeys`
@@ -286,13 +296,15 @@ export class StockadeFunction extends NodejsFunction {
       ),
     );
     if (entries.length === 0) return this;
-    this.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-        resources: entries.map(([, q]) => q.deadLetterQueue.queueArn),
-      }),
-    );
-    this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], resources: entries.map(([, q]) => q.queue.queueArn) }));
+    // The redrive knows every URL and never reads a queue's attributes: receive, send, delete, nothing else.
+    const deadLetterQueues = entries.map(([, q]) => q.deadLetterQueue.queueArn);
+    const sources = entries.map(([, q]) => q.queue.queueArn);
+    this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'], resources: deadLetterQueues }));
+    this.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: sources }));
+    const why =
+      'An operator may redrive any of these queues (POST /admin/queues/{queueName}/redrive); one code path serves them all, and the suite redrives one queue rather than every queue';
+    this.keepGrant({ actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'], resources: deadLetterQueues, reason: why });
+    this.keepGrant({ actions: ['sqs:SendMessage'], resources: sources, reason: why });
     const keys = [
       ...new Set(entries.flatMap(([, q]) => [q.queue.encryptionMasterKey, q.deadLetterQueue.encryptionMasterKey]).flatMap((k) => (k ? [k.keyArn] : []))),
     ];
@@ -313,32 +325,68 @@ export class StockadeFunction extends NodejsFunction {
    * sized for a faster consumer than this function, so a slow batch cannot become visible again while it still runs.
    * Also binds the queue's DLQ as DEAD_LETTER_QUEUE_URL (send only), where the SQS handler kit puts a message that
    * can never succeed (shared/handlers/sqs-batch-handler.ts).
+   *
+   * The grant is what Lambda's poller does with the function's role (ReceiveMessage, DeleteMessage,
+   * GetQueueAttributes: AWS's AWSLambdaSQSQueueExecutionRole) and decrypting through SQS, not the CDK event source's
+   * grantConsumeMessages, which adds GetQueueUrl and ChangeMessageVisibility; `changesVisibility` adds the latter for
+   * a consumer whose code backs a failed record off (SqsRetryBackoff).
    */
-  consumeQueue(queue: StockadeQueue, options: { batchSize?: number; maxBatchingWindow?: Duration } = {}): this {
+  consumeQueue(queue: StockadeQueue, options: { batchSize?: number; maxBatchingWindow?: Duration; changesVisibility?: boolean } = {}): this {
     if (this.timeout && this.timeout.toSeconds() > queue.consumerTimeout.toSeconds()) {
       throw new Error(
         `${this.node.path}: timeout ${this.timeout.toSeconds()} s exceeds the consumerTimeout (${queue.consumerTimeout.toSeconds()} s) ${queue.node.path} sized its visibility timeout for`,
       );
     }
     this.bindQueueProducer(DEAD_LETTER_QUEUE_URL_ENV, queue.deadLetterQueue);
-    // A released function is polled through its alias, so that a release shifts the queue's traffic too.
-    const target = this.live ?? this;
-    const existing = new Set(target.node.children);
-    target.addEventSource(
-      new SqsEventSource(queue.queue, {
-        batchSize: options.batchSize ?? 10,
-        maxBatchingWindow: options.maxBatchingWindow,
-        reportBatchItemFailures: true,
+    const deadLetterReason =
+      'The SQS handler kit moves a record that can never succeed straight to its DLQ; a suite whose records of this queue are all valid never does';
+    this.keepGrant({ actions: ['sqs:SendMessage'], resources: [queue.deadLetterQueue.queueArn], reason: deadLetterReason });
+    const deadLetterKey = queue.deadLetterQueue.encryptionMasterKey;
+    if (deadLetterKey) this.keepGrant({ actions: ['kms:GenerateDataKey'], resources: [deadLetterKey.keyArn], reason: deadLetterReason });
+    const pollerActions = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: options.changesVisibility ? [...pollerActions, 'sqs:ChangeMessageVisibility'] : pollerActions,
+        resources: [queue.queue.queueArn],
       }),
     );
-    // The event source mapping is the one child addEventSource just created.
-    for (const mapping of target.node.children.filter((child) => !existing.has(child))) {
-      Validations.of(mapping).acknowledge({
-        id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
-        reason:
-          'Lambda supports on-failure destinations for stream and Kafka event sources, not SQS: for an SQS source the redrive policy of the StockadeQueue moves a record that keeps failing to its DLQ, which alarms on the first message.',
+    this.keepGrant({
+      actions: ['sqs:GetQueueAttributes'],
+      resources: [queue.queue.queueArn],
+      reason: "Lambda's event source mapping reads the queue's attributes with the function's role (AWSLambdaSQSQueueExecutionRole); the local poller does not",
+    });
+    if (options.changesVisibility) {
+      this.keepGrant({
+        actions: ['sqs:ChangeMessageVisibility'],
+        resources: [queue.queue.queueArn],
+        reason: 'SqsRetryBackoff shortens the visibility of a record that failed for a transient reason, which only a failing dependency causes',
       });
     }
+    if (queue.queue.encryptionMasterKey) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [queue.queue.encryptionMasterKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    // A released function is polled through its alias, so that a release shifts the queue's traffic too. The id is
+    // the CDK SqsEventSource's, so the mapping keeps its logical id.
+    const target = this.live ?? this;
+    const mapping = target.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(queue.queue.node)}`, {
+      eventSourceArn: queue.queue.queueArn,
+      batchSize: options.batchSize ?? 10,
+      maxBatchingWindow: options.maxBatchingWindow,
+      reportBatchItemFailures: true,
+    });
+    // CloudFormation creates the mapping only once the role may poll the queue.
+    mapping.node.addDependency(this.functionRole.policy);
+    Validations.of(mapping).acknowledge({
+      id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+      reason:
+        'Lambda supports on-failure destinations for stream and Kafka event sources, not SQS: for an SQS source the redrive policy of the StockadeQueue moves a record that keeps failing to its DLQ, which alarms on the first message.',
+    });
     Validations.of(this).acknowledge({
       id: 'Serverless::Serverless-LambdaDLQ',
       reason:

@@ -27,7 +27,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { ApiFirewall } from '../constructs/api-firewall';
 import type { StageContext } from '../constructs/stage-props';
-import { StockadeFunction } from '../constructs/stockade-function';
+import { type ItemOperation, StockadeFunction } from '../constructs/stockade-function';
 import { StockadeLogGroup } from '../constructs/stockade-log-group';
 import type { StockadeQueue } from '../constructs/stockade-queue';
 import { ENV } from '../../shared/config/env-names';
@@ -295,42 +295,52 @@ export class ApiStack extends Stack {
   /** The member's default shipping address, kept in the orders table beside their cart and orders. */
   private addAddressRoutes(props: ApiStackProps): void {
     // Only the ADDRESS#<sub> items: these functions can touch no order, cart or checkout key.
-    const address = (id: string, entry: string, access: 'read' | 'write') =>
+    const address = (id: string, entry: string, access: readonly ItemOperation[]) =>
       this.addFunction(id, { entry: `orders/${entry}`, service: 'orders' }).bindTable(ENV.ORDERS_TABLE, props.tables.orders, access, {
         leadingKeys: ['ADDRESS#*'],
       });
-    this.addRoute('PUT /me/address', address('PutDefaultAddress', 'put-default-address', 'write'));
-    this.addRoute('GET /me/address', address('GetDefaultAddress', 'get-default-address', 'read'));
+    this.addRoute('PUT /me/address', address('PutDefaultAddress', 'put-default-address', ['PutItem']));
+    this.addRoute('GET /me/address', address('GetDefaultAddress', 'get-default-address', ['GetItem']));
   }
 
   /** The public catalog and the vendor's product management, each function bound to the catalog table. */
   private addCatalogRoutes(props: ApiStackProps): void {
-    const catalog = (id: string, entry: string, access: 'read' | 'readWrite', queries?: readonly string[]) =>
+    // Product reads go through the catalog repository, which reads a product's SKUs in one BatchGetItem.
+    const catalog = (id: string, entry: string, access: readonly ItemOperation[], queries?: readonly string[]) =>
       this.addFunction(id, { entry: `catalog/${entry}`, service: 'catalog' }).bindTable(ENV.CATALOG_TABLE, props.tables.catalog, access, { queries });
     this.addRoute(
       'GET /products',
-      catalog('ListProducts', 'list-products', 'read', ['byStatus', 'byVendor']).bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
+      catalog('ListProducts', 'list-products', ['BatchGetItem'], ['byStatus', 'byVendor']).bindSecret(
+        ENV.CURSOR_KEY_SECRET_ARN,
+        props.secrets.cursorSigningKey,
+      ),
     );
-    this.addRoute('GET /products/{productId}', catalog('GetProduct', 'get-product', 'read'));
-    this.addRoute('POST /vendor/products', catalog('CreateProduct', 'create-product', 'readWrite'));
-    this.addRoute('POST /vendor/products/batch', catalog('CreateProducts', 'create-products', 'readWrite'));
-    this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', 'readWrite'));
-    this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', 'readWrite'));
+    this.addRoute('GET /products/{productId}', catalog('GetProduct', 'get-product', ['GetItem', 'BatchGetItem']));
+    this.addRoute('POST /vendor/products', catalog('CreateProduct', 'create-product', ['PutItem']));
+    this.addRoute('POST /vendor/products/batch', catalog('CreateProducts', 'create-products', ['PutItem']));
+    this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', ['GetItem', 'BatchGetItem', 'UpdateItem']));
+    this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', ['GetItem', 'BatchGetItem', 'UpdateItem']));
     // The SKU and its ledger entries are catalog items; the audit trail is append-only.
-    this.addRoute('POST /vendor/products/{productId}/stock', bindAuditAppender(catalog('AdjustStock', 'adjust-stock', 'readWrite'), props.tables.audit));
+    this.addRoute(
+      'POST /vendor/products/{productId}/stock',
+      bindAuditAppender(catalog('AdjustStock', 'adjust-stock', ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem']), props.tables.audit),
+    );
   }
 
   /** The member's cart: kept in the orders table, priced from the catalog. */
   private addCartRoutes(props: ApiStackProps): void {
-    const cart = (id: string, entry: string, deletes = false) =>
-      this.addFunction(id, { entry: `cart/${entry}`, service: 'cart' })
-        .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite', { deletes })
-        .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'read');
-    this.addRoute('GET /cart', cart('GetCart', 'get-cart'));
-    this.addRoute('PUT /cart/items/{sku}', cart('PutCartItem', 'put-cart-item'));
-    this.addRoute('DELETE /cart/items/{sku}', cart('DeleteCartItem', 'delete-cart-item'));
-    // Only clearing deletes the cart item; removing a line rewrites it.
-    this.addRoute('DELETE /cart', cart('ClearCart', 'clear-cart', true));
+    // The cart item is read and rewritten whole (PutItem); its lines are priced from the catalog in one BatchGetItem.
+    const cart = (id: string, entry: string, orders: readonly ItemOperation[]) =>
+      this.addFunction(id, { entry: `cart/${entry}`, service: 'cart' }).bindTable(ENV.ORDERS_TABLE, props.tables.orders, orders);
+    const priced = (fn: StockadeFunction) => fn.bindTable(ENV.CATALOG_TABLE, props.tables.catalog, ['BatchGetItem']);
+    this.addRoute('GET /cart', priced(cart('GetCart', 'get-cart', ['GetItem'])));
+    this.addRoute('PUT /cart/items/{sku}', priced(cart('PutCartItem', 'put-cart-item', ['GetItem', 'PutItem'])));
+    this.addRoute('DELETE /cart/items/{sku}', priced(cart('DeleteCartItem', 'delete-cart-item', ['GetItem', 'PutItem'])));
+    // Only clearing deletes the cart item, and it reads nothing.
+    const clearCart = cart('ClearCart', 'clear-cart', ['DeleteItem']);
+    // The cart's composition root is built with the catalog's name, but clearing prices nothing: no grant.
+    clearCart.addEnvironment(ENV.CATALOG_TABLE, props.tables.catalog.tableName);
+    this.addRoute('DELETE /cart', clearCart);
   }
 
   /** Checkout (starts the order saga) and the member's orders: list, read (may finalize a payment), cancel. */
@@ -339,9 +349,15 @@ export class ApiStack extends Stack {
     // The provider data tells checkout which SKUs sell only on live stock (refused while their provider's circuit is open).
     const checkout = this.addFunction('CreateCheckout', { entry: 'checkout/create-checkout', service: 'orders', inventoryProviders: props.inventoryProviders })
       // It deletes the cart it checked out, and Powertools deletes its idempotency record when the handler fails.
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite', { deletes: true })
-      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'read')
-      .bindTable(ENV.IDEMPOTENCY_TABLE, tables.idempotency, 'readWrite', { deletes: true });
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'PutItem'], { deletes: true })
+      .bindTable(ENV.CATALOG_TABLE, tables.catalog, ['GetItem', 'BatchGetItem'])
+      .bindTable(ENV.IDEMPOTENCY_TABLE, tables.idempotency, ['GetItem', 'PutItem', 'UpdateItem'], { deletes: true })
+      .keepGrant({
+        actions: ['dynamodb:GetItem'],
+        resources: [tables.idempotency.tableArn],
+        reason:
+          "Powertools' DynamoDBPersistenceLayer reads an idempotency record with GetItem when a conditional put's failure does not carry the existing item; DynamoDB returns it, so the suite never takes that path",
+      });
     checkout.addEnvironment(ENV.ORDER_SAGA_ARN, orderSaga.stateMachineArn);
     checkout.addEnvironment(ENV.SHIPPING_RATES, JSON.stringify(this.stageContext.config.shipping));
     orderSaga.grantStartExecution(checkout);
@@ -349,27 +365,42 @@ export class ApiStack extends Stack {
     this.addRoute(
       'GET /orders',
       this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' })
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read', { queries: ['byCustomer'] })
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, [], { queries: ['byCustomer'] })
         .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
     );
     // Reading an order awaiting payment may apply a payment Stripe finished (the finalizer), so it may write.
     const getOrder = this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' })
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
-      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'UpdateItem'])
+      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, ['GetItem', 'UpdateItem'])
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey);
-    orderSaga.grantTaskResponse(getOrder);
+    answerTasks(
+      getOrder,
+      orderSaga.stateMachineArn,
+      'The finalizer answers the waiting saga with failure when Stripe says the payment failed; the suite reads orders whose payment succeeded or is still open',
+    );
     this.addRoute('GET /orders/{orderId}', getOrder);
     const cancelOrder = this.addFunction('CancelOrder', { entry: 'orders/cancel-order', service: 'orders' })
       .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
-      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
+      .bindTable(ENV.CATALOG_TABLE, tables.catalog, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'])
+      .keepGrant({
+        actions: ['dynamodb:PutItem'],
+        resources: [tables.catalog.tableArn],
+        reason:
+          'Cancelling a paid order restocks it, and a SKU sold on a provider gets a cancellation notice in the outbox (PutItem); the suite cancels orders of SKUs Stockade holds itself',
+      })
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey);
-    orderSaga.grantTaskResponse(cancelOrder);
+    answerTasks(
+      cancelOrder,
+      orderSaga.stateMachineArn,
+      'A cancellation that finds the payment already succeeded lets the saga go on (success) instead of failing it; the suite cancels orders whose payment is open',
+    );
     this.addRoute('POST /orders/{orderId}/cancel', cancelOrder);
     // The vendor views through the byVendor index, and the orders' status beside them: read only.
     this.addRoute(
       'GET /vendor/orders',
       this.addFunction('ListVendorOrders', { entry: 'orders/list-vendor-orders', service: 'orders' })
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read', { queries: ['byVendor'] })
+        // The vendor's lines are listed by the index, their orders' status read in one BatchGetItem.
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, ['BatchGetItem'], { queries: ['byVendor'] })
         .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
     );
   }
@@ -411,7 +442,7 @@ export class ApiStack extends Stack {
     this.addRoute(
       'GET /admin/reconciliation',
       bindAuditAppender(
-        this.addFunction('GetReconciliation', { entry: 'admin/get-reconciliation', service: 'admin' }).bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'read', {
+        this.addFunction('GetReconciliation', { entry: 'admin/get-reconciliation', service: 'admin' }).bindTable(ENV.PAYMENTS_TABLE, tables.payments, [], {
           queries: ['table'],
         }),
         tables.audit,
@@ -427,7 +458,7 @@ export class ApiStack extends Stack {
     this.addRoute(
       'GET /admin/orders',
       this.addFunction('AdminListOrders', { entry: 'admin/list-orders', service: 'admin' })
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read', { queries: ['byStatus'] })
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, [], { queries: ['byStatus'] })
         .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
     );
     this.addRoute(
@@ -514,4 +545,9 @@ export class ApiStack extends Stack {
     this.functions.push(fn);
     return fn;
   }
+}
+
+/** A function that answers the saga's waiting task, with success or failure as it finds the order: the one it may not reach in the suite is kept with `why`. */
+function answerTasks(fn: StockadeFunction, stateMachineArn: string, why: string): void {
+  fn.answersTasks(stateMachineArn).keepGrant({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn], reason: why });
 }

@@ -118,11 +118,17 @@ export class AuthStack extends Stack {
     this.userPool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, preTokenGeneration, LambdaVersion.V2_0);
     this.userPool.addTrigger(UserPoolOperation.POST_CONFIRMATION, postConfirmation);
     // The pool names its triggers and the triggers need the pool's ARN: their directory access is a policy of its
-    // own, which the functions do not wait for, so that CloudFormation sees no cycle.
+    // own, which the functions do not wait for, so that CloudFormation sees no cycle. One policy each: the token
+    // trigger only reads a user's MFA settings, the confirmation trigger only adds the user to the customer group.
     new ManagedPolicy(this, 'TriggerDirectoryAccess', {
-      description: 'Stockade token and confirmation triggers: read MFA settings, add confirmed sign-ups to the customer group',
-      statements: [new PolicyStatement({ actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminAddUserToGroup'], resources: [this.userPool.userPoolArn] })],
-      roles: [preTokenGeneration.role, postConfirmation.role].filter((r) => r !== undefined),
+      description: 'Stockade token trigger: read the MFA settings of the user signing in',
+      statements: [new PolicyStatement({ actions: ['cognito-idp:AdminGetUser'], resources: [this.userPool.userPoolArn] })],
+      roles: [preTokenGeneration.functionRole],
+    });
+    new ManagedPolicy(this, 'ConfirmationDirectoryAccess', {
+      description: 'Stockade confirmation trigger: add a confirmed sign-up to the customer group',
+      statements: [new PolicyStatement({ actions: ['cognito-idp:AdminAddUserToGroup'], resources: [this.userPool.userPoolArn] })],
+      roles: [postConfirmation.functionRole],
     });
     for (const trigger of [preTokenGeneration, postConfirmation]) {
       Validations.of(trigger).acknowledge({

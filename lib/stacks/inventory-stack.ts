@@ -52,21 +52,21 @@ export class InventoryStack extends Stack {
       entry: 'inventory/apply-inventory-updates',
       service: 'inventory',
       timeout: queue.consumerTimeout,
-      // Failed records get a short visibility backoff instead of the whole timeout (SqsRetryBackoff): the event
-      // source's consume grant includes sqs:ChangeMessageVisibility on this queue.
+      // Failed records get a short visibility backoff instead of the whole timeout (SqsRetryBackoff): hence
+      // consumeQueue's changesVisibility below.
       environment: { INVENTORY_UPDATES_QUEUE_URL: queue.queue.queueUrl },
     });
     this.release(fn);
     fn
       // ConditionCheckItem: a provider's update for a SKU the catalog lacks is recorded only while it still lacks it.
-      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'])
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'])
       .keepGrant({
         actions: ['dynamodb:ConditionCheckItem'],
         resources: [props.tables.catalog.tableArn],
         reason:
           'The inventory ledger checks that a mapped SKU is still absent from the catalog before recording an update for it; the suite sends updates only for SKUs the catalog has or the webhook quarantines first',
       })
-      .consumeQueue(queue, { batchSize: 10 });
+      .consumeQueue(queue, { batchSize: 10, changesVisibility: true });
   }
 
   /**
@@ -85,7 +85,12 @@ export class InventoryStack extends Stack {
       // A claim on a provider outlives the longest run, so only a run that died leaves one behind to expire.
       environment: { RELAY_LEASE_SECONDS: String(timeout.toSeconds() + 30) },
     })
-      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'readWrite', { leadingKeys: ['OUTBOX#*', 'PROVIDER#*'], deletes: true, queries: ['byStatus'] })
+      // Pending notices are found on the index and read in one BatchGetItem; claims, circuits and sent notices are updates.
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, ['BatchGetItem', 'PutItem', 'UpdateItem'], {
+        leadingKeys: ['OUTBOX#*', 'PROVIDER#*'],
+        deletes: true,
+        queries: ['byStatus'],
+      })
       .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.providerSecrets);
     this.release(fn);
     runOnSchedule(fn, {
@@ -111,6 +116,12 @@ export class InventoryStack extends Stack {
     })
       .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'read', { leadingKeys: ['PROVIDER#*'], queries: ['table'] })
       .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
+      .keepGrant({
+        actions: ['dynamodb:PutItem'],
+        resources: [props.tables.catalog.tableArn],
+        reason:
+          "Quarantines a snapshot line it cannot translate (QUARANTINE# items only); the suite's provider snapshots translate, and the webhook's quarantine is tested instead",
+      })
       .bindQueueProducer(ENV.INVENTORY_UPDATES_QUEUE_URL, props.inventoryUpdatesQueue.queue)
       .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.providerSecrets);
     this.release(fn);

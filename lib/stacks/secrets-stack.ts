@@ -173,6 +173,12 @@ export class SecretsStack extends Stack {
         resources: secretArns,
       }),
     );
+    fn.keepGrant({
+      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+      resources: secretArns,
+      reason:
+        "Secrets Manager rotates every provider's secret with this function on its schedule; the suite rotates one provider's secret through the same code",
+    });
     // GetSecretValue decrypts and PutSecretValue generates a data key, both under these secrets' encryption context.
     fn.addToRolePolicy(
       new PolicyStatement({

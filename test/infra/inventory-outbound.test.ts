@@ -49,7 +49,7 @@ describe.each(STAGES)('inventory outbound (%s)', (stage) => {
     // Items (a circuit closing deletes its item) on the table; Query on the table and its indexes; both by leading key.
     expect(dynamodbGrants('RelayStockNotifications')).toEqual([
       {
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         leadingKeys: ['OUTBOX#*', 'PROVIDER#*'],
       },
       { actions: ['dynamodb:Query'], leadingKeys: ['OUTBOX#*', 'PROVIDER#*'] },
@@ -59,8 +59,8 @@ describe.each(STAGES)('inventory outbound (%s)', (stage) => {
   test('the full sync runs hourly, reads PROVIDER# items, puts QUARANTINE# items and sends to InventoryUpdates', () => {
     expect(schedule('SyncProviderStock')).toBe('rate(1 hour)');
     expect(dynamodbGrants('SyncProviderStock')).toEqual([
-      // Item reads and a Query of the table's own key (no index), on PROVIDER# partitions only.
-      { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'], leadingKeys: ['PROVIDER#*'] },
+      // Item reads (the circuits) and a Query of the table's own key (no index), on PROVIDER# partitions only.
+      { actions: ['dynamodb:GetItem', 'dynamodb:Query'], leadingKeys: ['PROVIDER#*'] },
       { actions: ['dynamodb:PutItem'], leadingKeys: ['QUARANTINE#*'] },
     ]);
     const sends = statements('SyncProviderStock').filter((s) => actions(s).includes('sqs:SendMessage'));

@@ -30,6 +30,11 @@ describe('grants kept unused with a reason (npm run iam:report)', () => {
     const ledger = found.find((f) => f.logicalId.startsWith('ApplyInventoryUpdatesRolePolicy'));
     expect(ledger?.kept).toEqual([
       expect.objectContaining({ actions: ['dynamodb:ConditionCheckItem'], reason: expect.stringContaining('still absent') as unknown }),
+      // consumeQueue's: a poison record's move to the DLQ, Lambda's poller, the retry backoff.
+      expect.objectContaining({ actions: ['sqs:SendMessage'], reason: expect.stringContaining('DLQ') as unknown }),
+      expect.objectContaining({ actions: ['kms:GenerateDataKey'], reason: expect.stringContaining('DLQ') as unknown }),
+      expect.objectContaining({ actions: ['sqs:GetQueueAttributes'], reason: expect.stringContaining('event source mapping') as unknown }),
+      expect.objectContaining({ actions: ['sqs:ChangeMessageVisibility'], reason: expect.stringContaining('SqsRetryBackoff') as unknown }),
     ]);
   });
 

@@ -1,7 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CloudWatchClient, type CompositeAlarm, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  type CompositeAlarm,
+  DescribeAlarmHistoryCommand,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  type MetricAlarm,
+} from '@aws-sdk/client-cloudwatch';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -185,6 +192,15 @@ describe('alarms fire, notify and clear on the local runtime', () => {
     });
     await reaches(alarm.AlarmName as string, 'OK');
     await notified(alarm, 'OK');
+    // Its history says the same, oldest last: each change and the notification it sent.
+    const { AlarmHistoryItems = [] } = await cloudWatch.send(new DescribeAlarmHistoryCommand({ AlarmName: alarm.AlarmName }));
+    expect(AlarmHistoryItems.map((h) => h.HistorySummary)).toEqual(
+      expect.arrayContaining([
+        'Alarm updated from OK to ALARM',
+        'Alarm updated from ALARM to OK',
+        `Successfully executed action ${(alarm.AlarmActions ?? [])[0]}`,
+      ]),
+    );
   }, 60_000);
 
   it('a failing Stripe: the payment step fails, its function errors alarm fires, notifies and clears', async () => {
@@ -241,6 +257,22 @@ describe('alarms fire, notify and clear on the local runtime', () => {
       0,
     );
     await notified(alarm, 'ALARM');
+    // GetMetricData reads the failures the function logged (EMF), as the dashboard would.
+    const endTime = new Date();
+    const { MetricDataResults = [] } = await cloudWatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(endTime.getTime() - 60_000),
+        EndTime: endTime,
+        MetricDataQueries: [
+          {
+            Id: 'failures',
+            // The alarm's metric is labelled, so the template gives it as the one MetricStat of its Metrics.
+            MetricStat: { Metric: alarm.Metrics?.[0]?.MetricStat?.Metric, Period: 60, Stat: 'Sum' },
+          },
+        ],
+      }),
+    );
+    expect(MetricDataResults[0]?.Values?.[0]).toBeGreaterThan(threshold);
     await reaches(page.AlarmName as string, 'ALARM');
     await notified(page, 'ALARM');
     // The forgeries stop: the next periods are quiet, the alarm and the page clear.
@@ -326,4 +358,18 @@ describe('alarms fire, notify and clear on the local runtime', () => {
     );
     await notified(alarm, 'OK');
   }, 60_000);
+
+  it("is IAM-authorized: a function's role, granted nothing of CloudWatch, is refused DescribeAlarms", async () => {
+    const [functionName, session] = Object.entries(endpoints.functions)[0] as [string, Endpoints['functions'][string]];
+    const asFunction = new CloudWatchClient({ endpoint: endpoints.aws.cloudWatch as string, region: endpoints.region, credentials: session });
+    try {
+      await expect(asFunction.send(new DescribeAlarmsCommand({}))).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: expect.stringContaining('cloudwatch:DescribeAlarms'),
+      });
+    } finally {
+      asFunction.destroy();
+    }
+    expect(functionName).toMatch(/^Stockade-dev-/);
+  });
 });

@@ -7,7 +7,7 @@ import type { InvocationObserver } from '../lambda/local-function';
 import { generatedName, type LocalService } from '../service';
 import { type ComparisonOperator, evaluateMetricAlarm, type MetricAlarmRule, type MetricQuery, queryValues, type TreatMissingData } from './alarm-evaluation';
 import { type AlarmStateValue, evaluateAlarmRule, UnsupportedExpressionError } from './expressions';
-import { type Datapoint, emfDatapoints, MetricStore } from './metric-store';
+import { type Datapoint, emfDatapoints, isStatistic, MetricStore } from './metric-store';
 
 /** Publishes an alarm notification to an SNS topic of the template; false when the ARN names no topic. */
 export type AlarmPublisher = (topicArn: string, message: string, subject: string) => Promise<boolean>;
@@ -138,6 +138,8 @@ export class CloudWatchService implements LocalService {
       };
       if (alarm.rule && (alarm.rule.thresholdMetricId !== undefined || alarm.rule.threshold === undefined))
         alarm.unsupported = 'Anomaly detection is not evaluated by the local runtime (docs/operations.md, "Alarms on the local runtime")';
+      const unknownStat = alarm.rule?.queries.find((q) => q.metricStat && !isStatistic(q.metricStat.stat))?.metricStat?.stat;
+      if (unknownStat !== undefined) alarm.unsupported = `Statistic ${unknownStat} is not evaluated by the local runtime`;
       if (alarm.unsupported) alarm.reason = alarm.unsupported;
       this.alarms.set(name, alarm);
     }
@@ -149,7 +151,9 @@ export class CloudWatchService implements LocalService {
   /** Evaluates every alarm now and then on the timer, until the runtime stops. */
   startEvaluating(): void {
     const tickMs = this.options.periodSeconds !== undefined ? Math.max(100, (this.options.periodSeconds * 1000) / 4) : 10_000;
-    this.timer = setInterval(() => void this.evaluate(), tickMs);
+    this.timer = setInterval(() => {
+      this.evaluate().catch((error: unknown) => process.stderr.write(`[cloudwatch] evaluation failed: ${(error as Error).stack ?? String(error)}\n`));
+    }, tickMs);
     this.timer.unref();
   }
 
@@ -260,16 +264,20 @@ export class CloudWatchService implements LocalService {
           JSON.stringify({ version: '1.0', queryDate: new Date(now).toISOString(), recentDatapoints: result.values, threshold: alarm.rule.threshold }),
         );
       } catch (error) {
-        if (!(error instanceof UnsupportedExpressionError)) throw error;
-        alarm.unsupported = error.message;
-        alarm.reason = error.message;
+        this.cannotEvaluate(alarm, error);
       }
     }
     // Composites may name composites: settle them in a few passes.
     for (let pass = 0; pass < 3; pass++) {
       for (const alarm of this.alarms.values()) {
-        if (!alarm.alarmRule) continue;
-        const firing = evaluateAlarmRule(alarm.alarmRule, (nameOrArn) => this.find(nameOrArn)?.state);
+        if (!alarm.alarmRule || alarm.unsupported) continue;
+        let firing: boolean;
+        try {
+          firing = evaluateAlarmRule(alarm.alarmRule, (nameOrArn) => this.find(nameOrArn)?.state);
+        } catch (error) {
+          this.cannotEvaluate(alarm, error);
+          continue;
+        }
         const state: AlarmStateValue = firing ? 'ALARM' : 'OK';
         if (state !== alarm.state) apply(alarm, state, firing ? 'At least one alarm of the rule is in ALARM' : 'The rule is no longer true', undefined);
         else alarm.evaluated = true;
@@ -284,6 +292,17 @@ export class CloudWatchService implements LocalService {
       });
       if (change.notify && !this.stopped) await this.runActions(change.alarm, change.from);
     }
+  }
+
+  /**
+   * An alarm the runtime cannot evaluate (anomaly detection, or a statistic or expression it does not know) is left
+   * as it is, with the reason as its StateReason, and said once on stderr: it must not stop the others.
+   */
+  private cannotEvaluate(alarm: LocalAlarm, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    alarm.unsupported = message;
+    alarm.reason = `Not evaluated by the local runtime: ${message}`;
+    if (!(error instanceof UnsupportedExpressionError)) process.stderr.write(`[cloudwatch] ${alarm.name} is not evaluated: ${message}\n`);
   }
 
   private find(nameOrArn: string): LocalAlarm | undefined {

@@ -145,11 +145,21 @@ export function emfDatapoints(line: string, timestamp: number): Datapoint[] {
   return points;
 }
 
+const PERCENTILE = /^p([\d.]+)$/i;
+
+/** Whether the local runtime computes this statistic (the basic ones, and percentiles pNN). */
+export function isStatistic(stat: string): boolean {
+  if (['Sum', 'Average', 'Minimum', 'Maximum', 'SampleCount'].includes(stat)) return true;
+  const percentile = Number(PERCENTILE.exec(stat)?.[1]);
+  return percentile > 0 && percentile <= 100;
+}
+
 /**
  * A CloudWatch statistic over a period's values: Sum, Average, Minimum, Maximum, SampleCount or a percentile (p99,
  * p99.9); undefined when the period has no values (missing data).
  */
 export function statistic(stat: string, values: readonly number[]): number | undefined {
+  if (!isStatistic(stat)) throw new Error(`Statistic ${stat} is not evaluated locally`);
   if (values.length === 0) return undefined;
   switch (stat) {
     case 'Sum':
@@ -163,9 +173,7 @@ export function statistic(stat: string, values: readonly number[]): number | und
     case 'SampleCount':
       return values.length;
     default: {
-      const match = /^p([\d.]+)$/i.exec(stat);
-      const percentile = Number(match?.[1]);
-      if (!match || !(percentile > 0 && percentile <= 100)) throw new Error(`Statistic ${stat} is not evaluated locally`);
+      const percentile = Number(PERCENTILE.exec(stat)?.[1]);
       const sorted = [...values].sort((a, b) => a - b);
       // Nearest rank, as CloudWatch's percentiles of raw values.
       const rank = Math.max(1, Math.ceil((percentile / 100) * sorted.length));

@@ -1,6 +1,9 @@
 import { evaluateMetricAlarm, type MetricAlarmRule } from '../../../local/aws/cloudwatch/alarm-evaluation';
+import { CloudWatchService } from '../../../local/aws/cloudwatch/cloudwatch';
 import { evaluateAlarmRule, evaluateMetricMath, UnsupportedExpressionError } from '../../../local/aws/cloudwatch/expressions';
 import { emfDatapoints, type MetricKey, MetricStore, statistic } from '../../../local/aws/cloudwatch/metric-store';
+import type { CloudAssembly, TemplateResource } from '../../../local/runtime/assembly';
+import { IntrinsicResolver } from '../../../local/runtime/intrinsics';
 
 /** Issue 17, item 3: the local CloudWatch's pieces, apart from the runtime (which test/integration/alarms.test.ts drives). */
 
@@ -130,5 +133,77 @@ describe('local CloudWatch', () => {
 
   it('refuses to evaluate an anomaly detection alarm rather than guess', () => {
     expect(() => evaluateMetricAlarm(rule({ threshold: undefined, thresholdMetricId: 'ad1' }), storeWith(), NOW, PERIOD)).toThrow(UnsupportedExpressionError);
+  });
+});
+
+describe('the local CloudWatch service', () => {
+  const TOPIC = 'arn:aws:sns:us-east-1:000000000000:Tickets';
+  const resource = (logicalId: string, type: string, properties: Record<string, unknown>): TemplateResource => ({
+    stackName: 'Stockade-test-Observability',
+    logicalId,
+    type,
+    properties,
+    metadata: {},
+  });
+  const metricAlarm = (statistic: string) => ({
+    Namespace: 'Stockade',
+    MetricName: 'OrdersStuckPastHold',
+    Dimensions: [{ Name: 'service', Value: 'orders' }],
+    Statistic: statistic,
+    Period: 300,
+    EvaluationPeriods: 1,
+    Threshold: 0,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+    AlarmDescription: 'Orders stuck. Runbook: https://example.test/ops#stuck',
+    AlarmActions: [TOPIC],
+    OKActions: [TOPIC],
+  });
+
+  it('fires on a datapoint, runs the alarm and composite actions, clears when the period has passed, and skips what it cannot evaluate', async () => {
+    const published: Array<{ topic: string; message: Record<string, unknown> }> = [];
+    const service = new CloudWatchService({
+      periodSeconds: 0.2,
+      publish: (topic, message) => Promise.resolve(published.push({ topic, message: JSON.parse(message) as Record<string, unknown> }) > 0),
+    });
+    const stuck = resource('Stuck', 'AWS::CloudWatch::Alarm', metricAlarm('Sum'));
+    const odd = resource('Odd', 'AWS::CloudWatch::Alarm', metricAlarm('TrimmedMean(10%:90%)'));
+    const arn = service.physical(stuck).attributes.Arn as string;
+    const page = resource('Page', 'AWS::CloudWatch::CompositeAlarm', {
+      AlarmName: 'Page',
+      AlarmRule: `ALARM("${arn}")`,
+      AlarmActions: [TOPIC],
+      OKActions: [TOPIC],
+    });
+    const resolver = new IntrinsicResolver({ stacks: [] } as unknown as CloudAssembly, () => undefined);
+    await service.provision([stuck, odd, page], resolver);
+    const state = (name: string) => service.states().find((a) => a.name === name)?.state;
+    const stuckName = service.physical(stuck).ref;
+
+    await service.evaluate();
+    expect([state(stuckName), state('Page')]).toEqual(['OK', 'OK']);
+    expect(published).toEqual([]); // Settling from INSUFFICIENT_DATA at the first evaluation notifies nobody.
+
+    service.lambdaObserver.logged(
+      {} as never,
+      JSON.stringify({
+        _aws: { CloudWatchMetrics: [{ Namespace: 'Stockade', Dimensions: [['service']], Metrics: [{ Name: 'OrdersStuckPastHold' }] }] },
+        service: 'orders',
+        OrdersStuckPastHold: 1,
+      }),
+    );
+    await service.evaluate();
+    expect([state(stuckName), state('Page')]).toEqual(['ALARM', 'ALARM']);
+    expect(published.map((p) => [p.topic, p.message.AlarmName, p.message.OldStateValue, p.message.NewStateValue])).toEqual([
+      [TOPIC, stuckName, 'OK', 'ALARM'],
+      [TOPIC, 'Page', 'OK', 'ALARM'],
+    ]);
+    expect(published[0]?.message).toMatchObject({ AlarmDescription: 'Orders stuck. Runbook: https://example.test/ops#stuck', AlarmArn: arn });
+
+    await new Promise((r) => setTimeout(r, 300));
+    await service.evaluate();
+    expect([state(stuckName), state('Page')]).toEqual(['OK', 'OK']);
+    expect(published.slice(2).map((p) => p.message.NewStateValue)).toEqual(['OK', 'OK']);
+    expect(state(service.physical(odd).ref)).toBe('INSUFFICIENT_DATA');
   });
 });

@@ -59,7 +59,7 @@ export class PagerStandIn {
     }
     if (url.pathname === '/notifications' && req.method === 'DELETE') {
       this.received.splice(0);
-      return void send(204, {});
+      return void res.writeHead(204).end();
     }
     if (req.method !== 'POST') return void send(405, { error: 'method not allowed' });
     let body: unknown;

@@ -106,8 +106,9 @@ export class WorkflowStack extends Stack {
   private addSagaStepFunctions(props: WorkflowStackProps, stateMachineArn: string): SagaStepFunctions {
     const { tables } = props;
     const fn = (id: string, entry: string) => this.addFunction(`${id}Function`, `saga/${entry}`);
+    // A take that fails (or a SKU last seen short) reads the SKU's stock shards in one BatchGetItem and replans.
     const reserve = fn('ReserveStock', 'reserve-stock')
-      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
+      .bindTable(ENV.CATALOG_TABLE, tables.catalog, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'])
       .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
     reserve.addEnvironment(ENV.HOLD_SECONDS, String(this.holdSeconds));
     const createPayment = fn('CreatePaymentIntent', 'create-payment-intent')
@@ -356,20 +357,22 @@ export class WorkflowStack extends Stack {
       // Its orders (byCustomer), each order's partition (vendor views and history expire with it), and the customer's
       // cart, address and export allowance, which it deletes.
       .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite', { deletes: true, queries: ['byCustomer', 'table'] })
-      .bindTable(ENV.CATALOG_TABLE, tables.catalog, 'readWrite')
-      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
+      // Cancelling an order awaiting payment releases its hold (the run never cancels a paid order: it waits).
+      .bindTable(ENV.CATALOG_TABLE, tables.catalog, ['GetItem', 'UpdateItem'])
+      // The payment record only gets its expiry.
+      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, ['UpdateItem'])
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey)
       .bindSecret(ENV.FULFILMENT_API_KEY_SECRET_ARN, props.secrets.fulfilmentApiKey)
-      .consumeQueue(props.erasureQueue, { batchSize: 1 })
+      // A request that must wait comes back with backoff (SqsRetryBackoff), not after the queue's visibility timeout.
+      .consumeQueue(props.erasureQueue, { batchSize: 1, changesVisibility: true })
       .addEnvironment(ENV.FULFILMENT_API_URL, config.fulfilment.apiUrl)
       .addEnvironment(ENV.COGNITO_USER_POOL_ID, props.userPool.userPoolId)
       .addEnvironment(ENV.PRIVACY_RETENTION_DAYS, String(config.privacy.retentionDays))
       .addEnvironment(ENV.ERASURE_RETRY_MAX_SECONDS, String(config.privacy.erasureRetryMaxSeconds))
       .addEnvironment(ENV.ERASURE_QUEUE_URL, props.erasureQueue.queue.queueUrl);
     bindAuditAppender(erase, tables.audit);
-    // A request that must wait comes back with backoff (SqsRetryBackoff), not after the queue's visibility timeout.
-    erase.addToRolePolicy(new PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [props.erasureQueue.queue.queueArn] }));
-    erase.addToRolePolicy(sendTaskStatement(stateMachineArn));
+    // The customer's cancel path ends the saga's payment wait of an order it cancels.
+    erase.answersTasks(stateMachineArn);
     erase.addToRolePolicy(
       new PolicyStatement({
         actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser', 'cognito-idp:AdminUserGlobalSignOut', 'cognito-idp:AdminDeleteUser'],
@@ -422,9 +425,4 @@ export class WorkflowStack extends Stack {
 function live(fn: StockadeFunction): IFunction {
   if (!fn.live) throw new Error(`${fn.node.path} is not released behind an alias: create its FunctionRelease before wiring its callers`);
   return fn.live;
-}
-
-/** What answering a task token takes (StateMachine.grantTaskResponse less SendTaskHeartbeat: no task here heartbeats), on the ARN built from the name. */
-function sendTaskStatement(stateMachineArn: string): PolicyStatement {
-  return new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn] });
 }

@@ -273,6 +273,24 @@ describe('alarms fire, notify and clear on the local runtime', () => {
       }),
     );
     expect(MetricDataResults[0]?.Values?.[0]).toBeGreaterThan(threshold);
+    // The gateway counted them too, under the ApiName its 5xx-rate alarm reads: 4xx, so that alarm stays OK.
+    const api5xx = await alarmOn('AWS/ApiGateway', '5XXError', () => true);
+    const apiDimensions = api5xx.Metrics?.find((m) => m.MetricStat)?.MetricStat?.Metric?.Dimensions;
+    const gateway = await cloudWatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(endTime.getTime() - 60_000),
+        EndTime: endTime,
+        MetricDataQueries: ['Count', '4XXError', '5XXError'].map((MetricName) => ({
+          Id: MetricName.replace(/\W/g, '').toLowerCase(),
+          MetricStat: { Metric: { Namespace: 'AWS/ApiGateway', MetricName, Dimensions: apiDimensions }, Period: 60, Stat: 'Sum' },
+        })),
+      }),
+    );
+    const sums = Object.fromEntries((gateway.MetricDataResults ?? []).map((r) => [r.Id, r.Values?.[0]]));
+    expect(sums.count).toBeGreaterThan(threshold);
+    expect(sums['4xxerror']).toBeGreaterThan(threshold);
+    expect(sums['5xxerror']).toBe(0);
+    expect(await stateOf(api5xx.AlarmName as string)).toBe('OK');
     await reaches(page.AlarmName as string, 'ALARM');
     await notified(page, 'ALARM');
     // The forgeries stop: the next periods are quiet, the alarm and the page clear.

@@ -3,12 +3,12 @@
  * per-partition limits, what the scheduled jobs read at that rate, and how many units per second one hot SKU takes.
  *
  *   npm run bench:scale [-- --orders 300] [-- --concurrency 12] [-- --skus 1200] [-- --customers 60] [-- --zipf 110]
- *                       [-- --seed 12] [-- --hot 400] [-- --timeout 900] [-- --stage dev] [-- --no-synth]
+ *                       [-- --seed 12] [-- --hot 400] [-- --shards 8] [-- --timeout 900] [-- --stage dev] [-- --no-synth]
  *
  * Synthesizes the stage, boots the local runtime in this process (state in bench/.out/scale, its own ports), seeds
  * a catalog and customers (bench/scale/workload.ts), drives --orders orders to FULFILLED with the DynamoDB front's
  * heat recording on (orders.ts), runs each scheduled job once (jobs.ts), runs --hot concurrent reservations of one
- * SKU (hot-sku.ts), prints the tables and the one-line result, and rewrites the "Scale" section of
+ * SKU with one stock item and again with --shards stock shards (hot-sku.ts), prints the tables and the one-line result, and rewrites the "Scale" section of
  * docs/benchmarks.md. The runtime is stopped at the end, also on error or Ctrl-C.
  */
 import { publishSection } from './lib/benchmarks-doc';
@@ -35,8 +35,10 @@ async function main(): Promise<void> {
       const orders = await driveOrders(ctx, opts);
       if (orders.fulfilled === 0) throw new Error(`No order reached FULFILLED: ${orders.problems[0] ?? 'no problem recorded'}`);
       const jobs = await runScheduledJobs(runtime);
-      const hot = await hotSkuRun(ctx, opts);
-      const results = { orders, jobs, hot };
+      // The same hot SKU with one stock item and with --shards, in the same run (issue 12, item 3).
+      const hotOne = await hotSkuRun(ctx, opts, 1);
+      const hot = await hotSkuRun(ctx, opts, opts.shards);
+      const results = { orders, jobs, hot, hotOne };
       const figures = scaleFigures(results, opts);
       const report = scaleReport(results, figures, opts, ctx);
       console.log(`\n${report}\n`);

@@ -3542,6 +3542,8 @@ export interface operations {
               currency: string;
             };
             initialStock: number;
+            /** @description Stock shards for a flash-sale SKU: its stock is kept in this many items, so up to this many reservations of it proceed at once. 1 (the default) suits all but SKUs expected to sell hundreds of units a second. */
+            stockShards?: number;
           }[];
         };
       };

@@ -4,6 +4,8 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDbFront } from '../../local/aws/dynamodb/dynamodb-front';
 import { orderItem } from '../../shared/adapters/dynamodb-order-items';
 import type { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
+import { shardItem, shardKey } from '../../shared/adapters/dynamodb-stock-shards';
+import { spreadOnHand } from '../../shared/domain/inventory/stock-shards';
 import { TransientError } from '../../shared/domain/orders/saga-errors';
 import { pool } from './concurrency';
 
@@ -20,11 +22,14 @@ export interface Reserver {
   readonly concurrency: number;
 }
 
-/** The items that hold a SKU's stock: today the one `SKU#<sku>` / `SKU` item; a sharded SKU would name each shard. */
+/** The items that hold a SKU's stock: the `SKU#<sku>` / `SKU` item, and a sharded SKU's other shards. */
 export type StockItemKey = { readonly pk: string; readonly sk: string };
 
 /** The one stock item of an unsharded SKU. */
-export const unshardedStock = (sku: string): StockItemKey[] => [{ pk: `SKU#${sku}`, sk: 'SKU' }];
+export const unshardedStock = (sku: string): StockItemKey[] => [shardKey(sku, 0)];
+
+/** Every stock item of a SKU with `shards` stock shards (docs/data-model.md, "Stock shards"). */
+export const shardedStock = (sku: string, shards: number): StockItemKey[] => Array.from({ length: shards }, (_, n) => shardKey(sku, n));
 
 export interface HotResult {
   readonly attempts: number;
@@ -116,15 +121,31 @@ export function reserveOne(r: Reserver, d: Reservation) {
 
 /**
  * Items shaped like the real ones, for scratch tables: SKU items copied from the catalog's item of `sku` with
- * `stock` units on hand, and PENDING orders of one unit as checkout writes them.
+ * `stock` units on hand (spread over `shards` stock items, as the catalog creates a sharded SKU), and PENDING orders
+ * of one unit as checkout writes them.
  */
-export async function itemsShapedLike(ddb: DynamoDBClient, catalogTable: string, sku: string, stock: number) {
+export async function itemsShapedLike(ddb: DynamoDBClient, catalogTable: string, sku: string, stock: number, shards = 1) {
   const { Item } = await ddb.send(new GetItemCommand({ TableName: catalogTable, Key: marshall({ pk: `SKU#${sku}`, sk: 'SKU' }), ConsistentRead: true }));
   if (!Item) throw new Error(`SKU ${sku} is not in the catalog table`);
   const skuTemplate = unmarshall(Item);
   const at = new Date().toISOString();
   const price = { amount: Number(skuTemplate.priceAmount), currency: String(skuTemplate.priceCurrency) };
-  const skuItem = (code: string) => ({ ...skuTemplate, pk: `SKU#${code}`, sku: code, onHand: stock, reserved: 0, available: stock, version: 1 });
+  const [first = 0, ...rest] = spreadOnHand(
+    stock,
+    Array.from({ length: shards }, () => ({ onHand: 0, reserved: 0 })),
+  );
+  const skuItem = (code: string) => ({
+    ...skuTemplate,
+    pk: `SKU#${code}`,
+    sku: code,
+    onHand: first,
+    reserved: 0,
+    available: first,
+    version: 1,
+    ...(shards > 1 ? { stockShards: shards } : {}),
+  });
+  /** The SKU item and its other shards. */
+  const stockItems = (code: string) => [skuItem(code), ...rest.map((onHand, i) => shardItem(code, i + 1, onHand))];
   const pendingOrder = (orderId: string, code: string) =>
     orderItem({
       orderId,
@@ -135,5 +156,5 @@ export async function itemsShapedLike(ddb: DynamoDBClient, catalogTable: string,
       createdAt: at,
       updatedAt: at,
     });
-  return { skuItem, pendingOrder };
+  return { skuItem, stockItems, pendingOrder };
 }

@@ -4,7 +4,7 @@ import { ulid } from 'ulid';
 import { retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { DEFAULT_HOLD_SECONDS } from '../../shared/domain/orders/saga';
-import { type HotResult, itemsShapedLike, type Reserver, reserveHot, type StockItemKey, unshardedStock } from '../lib/hot-sku';
+import { type HotResult, itemsShapedLike, type Reserver, reserveHot, shardedStock } from '../lib/hot-sku';
 import { log } from '../lib/progress';
 import { localAws } from '../lib/runtime-clients';
 import { cloneTable, putAll } from '../lib/scratch-tables';
@@ -25,11 +25,11 @@ export interface HotSkuRun {
 /**
  * The hot SKU: --hot concurrent reservations of one unit of one SKU through the real DynamoDbStockLedger (ReserveStock's
  * transaction, retried as the saga does) on scratch copies of the catalog and orders tables, with three units of stock
- * for every four reservations, recording capacity per partition. `stockItems` names the SKU's stock items: one today
- * (SKU#<sku> / SKU); when stock shards exist (issue 12, item 3), each shard's key, so units and oversell are summed
- * over the shards and the rate is per busiest shard.
+ * for every four reservations, recording capacity per partition. The SKU keeps its stock in `shards` stock shards
+ * (docs/data-model.md, "Stock shards"), each its own partition key: units and oversell are summed over the shards and
+ * the rate is the busiest shard's.
  */
-export async function hotSkuRun(ctx: ScaleContext, opts: ScaleOptions, stockItems: (sku: string) => StockItemKey[] = unshardedStock): Promise<HotSkuRun> {
+export async function hotSkuRun(ctx: ScaleContext, opts: ScaleOptions, shards: number): Promise<HotSkuRun> {
   const { front } = ctx.runtime.services.dynamodb;
   // As functions/wiring builds it: a request that lost to a concurrent transaction is retried by the client.
   const ddb = retryTransactionConflicts(new DynamoDBClient(localAws(ctx.runtime.endpoints.aws.dynamodb)));
@@ -43,9 +43,9 @@ export async function hotSkuRun(ctx: ScaleContext, opts: ScaleOptions, stockItem
     await cloneTable(ddb, ctx.ordersTable, scratch.orders);
     created.push(scratch.orders);
     const sku = `HOT-${tag}`;
-    const { skuItem, pendingOrder } = await itemsShapedLike(ddb, ctx.catalogTable, ctx.skusByRank[0] as string, stock);
+    const { stockItems, pendingOrder } = await itemsShapedLike(ddb, ctx.catalogTable, ctx.skusByRank[0] as string, stock, shards);
     const hot = Array.from({ length: opts.hot }, () => ({ orderId: ulid(), sku }));
-    await putAll(ddb, scratch.catalog, [skuItem(sku)]);
+    await putAll(ddb, scratch.catalog, stockItems(sku));
     await putAll(
       ddb,
       scratch.orders,
@@ -56,8 +56,8 @@ export async function hotSkuRun(ctx: ScaleContext, opts: ScaleOptions, stockItem
       expiresAt: new Date(Date.now() + DEFAULT_HOLD_SECONDS * 1000).toISOString(),
       concurrency: opts.hot,
     };
-    log(`Hot SKU: ${opts.hot} concurrent reservations of one SKU with ${stock} units, heat recording on...`);
-    const items = stockItems(sku);
+    log(`Hot SKU: ${opts.hot} concurrent reservations of one SKU with ${stock} units in ${shards} stock shard(s), heat recording on...`);
+    const items = shardedStock(sku, shards);
     front.heat.reset();
     front.recordingHeat = true;
     let result: HotResult;

@@ -33,6 +33,8 @@ const PREFIXES: Readonly<Record<string, { placeholders: readonly string[]; scope
   CART: { placeholders: ['<customerId>'], scope: 'customer' },
   ACTOR: { placeholders: ['<userId>'], scope: 'customer' },
   SKU: { placeholders: ['<sku>'], scope: 'catalog' },
+  // A flash-sale SKU's stock shards beyond shard 0 (the SKU item): STOCK#<sku>#<shard>, each its own partition.
+  STOCK: { placeholders: ['<sku>', '<shard>'], scope: 'catalog' },
   LEDGER: { placeholders: ['<sku>'], scope: 'catalog' },
   PRODUCT: { placeholders: ['<productId>'], scope: 'catalog' },
   VENDOR: { placeholders: ['<vendorId>'], scope: 'shared' },

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { benchCommand, integerOption } from '../lib/cli-options';
 import { type BenchStageOptions, benchDirectories } from '../lib/local-runtime';
 import { BENCH_OUT } from '../lib/paths';
+import { MAX_STOCK_SHARDS } from '../../shared/domain/inventory/stock-shards';
 
 /** Where the scale benchmark synthesizes the stage and keeps its own local runtime's state. */
 export const SCALE_DIRECTORIES = benchDirectories(path.join(BENCH_OUT, 'scale'));
@@ -17,6 +18,8 @@ export interface ScaleOptions extends BenchStageOptions {
   readonly seed: number;
   /** Concurrent reservations of the one hot SKU. */
   readonly hot: number;
+  /** Stock shards of the hot SKU (run beside the same SKU with one). */
+  readonly shards: number;
   readonly timeoutSeconds: number;
   readonly command: string;
 }
@@ -32,6 +35,7 @@ export function scaleOptions(): ScaleOptions {
       zipf: { type: 'string', default: '110' },
       seed: { type: 'string', default: '12' },
       hot: { type: 'string', default: '400' },
+      shards: { type: 'string', default: '8' },
       timeout: { type: 'string', default: '900' },
       stage: { type: 'string', default: 'dev' },
       'no-synth': { type: 'boolean', default: false },
@@ -45,6 +49,7 @@ export function scaleOptions(): ScaleOptions {
     zipfHundredths: integerOption('zipf', values.zipf, 0, 300),
     seed: integerOption('seed', values.seed, 0, 2 ** 31 - 1),
     hot: integerOption('hot', values.hot, 2, 5_000),
+    shards: integerOption('shards', values.shards, 1, MAX_STOCK_SHARDS),
     timeoutSeconds: integerOption('timeout', values.timeout, 30, 7_200),
     stage: values.stage,
     synth: !values['no-synth'],

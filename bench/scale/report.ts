@@ -10,7 +10,10 @@ import type { ScaleContext } from './workload';
 export interface ScaleResults {
   readonly orders: OrdersResult;
   readonly jobs: JobResult[];
+  /** The hot SKU with --shards stock shards. */
   readonly hot: HotSkuRun;
+  /** The same run with one stock item, for comparison. */
+  readonly hotOne: HotSkuRun;
 }
 
 /** The figures the report and the docs quote. */
@@ -19,8 +22,10 @@ export interface ScaleFigures {
   readonly limit?: PatternRow;
   /** Orders per second store-wide before the hottest shared partition reaches its limit. */
   readonly rate: number;
-  /** Units per second one hot SKU takes before its busiest stock item reaches its limit. */
+  /** Units per second one hot SKU takes before its busiest stock item reaches its limit (with --shards stock shards). */
   readonly hotUnitsPerSecond: number;
+  /** The same with one stock item. */
+  readonly hotOneUnitsPerSecond: number;
   /** Units of the hot SKU granted beyond its stock, or reserved on its items beyond the grants. */
   readonly oversold: number;
   readonly line: string;
@@ -35,14 +40,19 @@ export function scaleFigures(r: ScaleResults, opts: ScaleOptions): ScaleFigures 
   const rows = patternRows(r.orders.partitions, { orders: Math.max(1, r.orders.sent), customers: opts.customers, tableName });
   const limit = headline(rows);
   const rate = limit?.rate ?? Number.POSITIVE_INFINITY;
-  const { result, stock } = r.hot;
   const hotUnitsPerSecond = limitingRate(r.hot.writePerReservation, r.hot.readPerReservation);
-  const oversold = Math.max(0, result.reserved - stock, result.reservedOnItems - stock) + Math.abs(result.oversold);
+  const hotOneUnitsPerSecond = limitingRate(r.hotOne.writePerReservation, r.hotOne.readPerReservation);
+  const oversold = oversoldIn(r.hot) + oversoldIn(r.hotOne);
   const where = limit ? `${limit.table}${limit.index ? `/${limit.index}` : ''}, ${limit.pattern}` : 'no shared partition';
   // Plain integers in the line, so a script comparing two runs can read it.
   const plain = (n: number) => (Number.isFinite(n) ? String(Math.round(n)) : 'unlimited');
   const line = `scale: ${plain(rate)} orders/s before ${where} reaches its partition limit; hot SKU: ${plain(hotUnitsPerSecond)} units/s with ${r.hot.shards} stock shards, oversold ${oversold}`;
-  return { rows, ...(limit ? { limit } : {}), rate, hotUnitsPerSecond, oversold, line };
+  return { rows, ...(limit ? { limit } : {}), rate, hotUnitsPerSecond, hotOneUnitsPerSecond, oversold, line };
+}
+
+/** Units granted beyond the stock, or reserved on the stock items beyond the grants (or fewer: lost). */
+function oversoldIn({ result, stock }: HotSkuRun): number {
+  return Math.max(0, result.reserved - stock, result.reservedOnItems - stock) + Math.abs(result.oversold);
 }
 
 /** The markdown report: the run, partitions by key pattern, scheduled jobs at the rate, the hot SKU, the line. */
@@ -64,7 +74,7 @@ export function scaleReport(r: ScaleResults, f: ScaleFigures, opts: ScaleOptions
     '',
     '### Hot SKU',
     '',
-    hotTable(r.hot, f),
+    hotTable([r.hotOne, r.hot]),
     '',
     `\`${f.line}\``,
   ].join('\n');
@@ -104,16 +114,27 @@ function jobTable(jobs: readonly JobResult[], orders: number, rate: number): str
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : num(n, 1));
 
-function hotTable(hot: HotSkuRun, f: ScaleFigures): string {
-  const h = hot.result;
+function hotTable(runs: readonly HotSkuRun[]): string {
+  const row = (measure: string, cell: (run: HotSkuRun) => string) => `| ${measure} | ${runs.map(cell).join(' | ')} |`;
   return [
-    '| Measure | Result |',
-    '|---|--:|',
-    `| Concurrent reservations of one SKU (real DynamoDbStockLedger, retried as the saga does) | ${h.attempts} for ${hot.stock} units: ${h.reserved} reserved, ${h.other.length} refused (${[...new Set(h.other)].join(', ') || '—'}), ${h.gaveUp} gave up, in ${num(h.seconds, 1)} s |`,
-    `| TransactionConflict cancellations | ${h.conflicts} (${num(h.conflicts / Math.max(1, h.attempts), 2)} per reservation); ${h.sagaRetries} went round the saga's retry |`,
-    `| Stock shards (S) | ${hot.shards} |`,
-    `| Busiest stock item's partition per unit reserved (lost attempts included) | ${num(hot.writePerReservation, 2)} WCU / ${num(hot.readPerReservation, 2)} RCU |`,
-    `| Units per second one SKU takes before its busiest stock item's partition limit | **${rateText(f.hotUnitsPerSecond)}** |`,
-    `| Stock items after the run | ${h.reservedOnItems} reserved of ${h.onHand} on hand; oversold **${f.oversold}** |`,
+    `| Measure | ${runs.map((run) => `S = ${run.shards}`).join(' | ')} |`,
+    `|---|${runs.map(() => '--:').join('|')}|`,
+    row('Concurrent reservations of one SKU (real DynamoDbStockLedger, retried as the saga does)', ({ result: h, stock }) => {
+      const refused = [...new Set(h.other)].join(', ') || '—';
+      return `${h.attempts} for ${stock} units: ${h.reserved} reserved, ${h.other.length} refused (${refused}), ${h.gaveUp} gave up, in ${num(h.seconds, 1)} s`;
+    }),
+    row(
+      'TransactionConflict cancellations',
+      ({ result: h }) => `${h.conflicts} (${num(h.conflicts / Math.max(1, h.attempts), 2)} per reservation); ${h.sagaRetries} went round the saga's retry`,
+    ),
+    row(
+      "Busiest stock item's partition per unit reserved (lost attempts included)",
+      (run) => `${num(run.writePerReservation, 2)} WCU / ${num(run.readPerReservation, 2)} RCU`,
+    ),
+    row(
+      "Units per second one SKU takes before its busiest stock item's partition limit",
+      (run) => `**${rateText(limitingRate(run.writePerReservation, run.readPerReservation))}**`,
+    ),
+    row('Stock items after the run', (run) => `${run.result.reservedOnItems} reserved of ${run.result.onHand} on hand; oversold **${oversoldIn(run)}**`),
   ].join('\n');
 }

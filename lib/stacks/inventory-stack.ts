@@ -59,7 +59,13 @@ export class InventoryStack extends Stack {
     this.release(fn);
     fn
       // ConditionCheckItem: a provider's update for a SKU the catalog lacks is recorded only while it still lacks it.
-      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'])
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'])
+      .keepGrant({
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [props.tables.catalog.tableArn],
+        reason:
+          "A flash-sale SKU's update reads its stock shards in one BatchGetItem and spreads onHand over them (docs/data-model.md, Stock shards); the suite's provider updates are for unsharded SKUs, and test/integration/flash-sale.test.ts applies one to a sharded SKU through the adapter",
+      })
       .keepGrant({
         actions: ['dynamodb:ConditionCheckItem'],
         resources: [props.tables.catalog.tableArn],

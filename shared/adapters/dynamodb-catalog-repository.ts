@@ -11,12 +11,13 @@ import { ConflictError } from '../domain/errors';
 import type { CatalogRepository, ProductChanges, ProductRecord, StoredProduct, StoredSku } from '../ports/catalog-repository';
 import type { ListPosition } from '../ports/cursor-codec';
 import { batchGetItems } from './dynamodb-batch-get';
+import { readShards, shardItem, skuKey } from './dynamodb-stock-shards';
+import { shardCount, spreadOnHand, totalStock } from '../domain/inventory/stock-shards';
 
 /** Index reads one listing page may take before it returns what it has (with a cursor to continue). */
 const MAX_READS_PER_PAGE = 10;
 
 const productKey = (productId: string) => ({ pk: `PRODUCT#${productId}`, sk: 'PRODUCT' });
-const skuKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'SKU' });
 
 /**
  * The catalog table (docs/data-model.md): product items listed through the byStatus and byVendor indexes, and one
@@ -39,6 +40,14 @@ export class DynamoDbCatalogRepository implements CatalogRepository {
         },
       },
       ...record.skus.map((s) => ({ Put: { TableName: this.tableName, Item: marshall(skuItem(s)), ConditionExpression: 'attribute_not_exists(pk)' } })),
+      // A sharded SKU's other shards (shard 0 is the SKU item), its initial stock spread evenly over all of them.
+      ...record.skus.flatMap((s) =>
+        initialShards(s)
+          .slice(1)
+          .map((onHand, i) => ({
+            Put: { TableName: this.tableName, Item: marshall(shardItem(s.sku, i + 1, onHand)), ConditionExpression: 'attribute_not_exists(pk)' },
+          })),
+      ),
     ];
     try {
       await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
@@ -174,8 +183,11 @@ export class DynamoDbCatalogRepository implements CatalogRepository {
     }
   }
 
+  /** The SKUs with these codes, a sharded SKU's stock summed over its shards (strongly consistent). */
   private async skus(codes: readonly string[]): Promise<StoredSku[]> {
-    return (await batchGetItems(this.client, this.tableName, codes.map(skuKey))).map(toSku);
+    const items = await batchGetItems(this.client, this.tableName, codes.map(skuKey));
+    const shards = await readShards(this.client, this.tableName, items);
+    return items.map((i) => ({ ...toSku(i), ...totalStock(shards.get(String(i.sku)) ?? []) }));
   }
 }
 
@@ -200,7 +212,15 @@ function productItem(p: StoredProduct): Record<string, unknown> {
   };
 }
 
+/** Each shard's initial onHand: the SKU's stock spread evenly over its shards. */
+const initialShards = (s: StoredSku): number[] =>
+  spreadOnHand(
+    s.onHand,
+    Array.from({ length: shardCount(s.stockShards) }, () => ({ onHand: 0, reserved: 0 })),
+  );
+
 function skuItem(s: StoredSku): Record<string, unknown> {
+  const [onHand = 0] = initialShards(s);
   return {
     ...skuKey(s.sku),
     entity: 'sku',
@@ -210,10 +230,11 @@ function skuItem(s: StoredSku): Record<string, unknown> {
     name: s.name,
     priceAmount: s.price.amount,
     priceCurrency: s.price.currency,
-    onHand: s.onHand,
+    onHand,
     reserved: s.reserved,
-    available: s.onHand - s.reserved,
+    available: onHand - s.reserved,
     version: s.version,
+    ...(shardCount(s.stockShards) > 1 ? { stockShards: shardCount(s.stockShards) } : {}),
   };
 }
 
@@ -241,5 +262,6 @@ function toSku(i: Record<string, unknown>): StoredSku {
     reserved: Number(i.reserved),
     version: Number(i.version),
     ...(typeof i.stockSource === 'string' ? { stockSource: i.stockSource } : {}),
+    ...(shardCount(i.stockShards) > 1 ? { stockShards: shardCount(i.stockShards) } : {}),
   };
 }

@@ -14,6 +14,8 @@ import type { NormalizedUpdate } from '../domain/inventory/normalize';
 import { TransientError } from '../domain/orders/saga-errors';
 import type { InventoryLedger, InventoryLedgerEntry, InventoryOutcome, VendorAdjustmentResult } from '../ports/inventory';
 import { cancellationCodes, transientIfContended } from './dynamodb-order-items';
+import { readShards, setShardOnHand, skuKey } from './dynamodb-stock-shards';
+import { type ShardStock, spreadOnHand, totalStock } from '../domain/inventory/stock-shards';
 
 /** Reads and decisions per update before a SKU that keeps changing under it is left to the queue's retry. */
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -22,13 +24,22 @@ const VERSION_PREFIX = 'sv_';
 /** The ledger's index: the catalog table's generic gsi1 (byStatus), partition `LEDGER#<sku>`, sorted by `at`. */
 const HISTORY_INDEX = 'byStatus';
 
-const skuKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'SKU' });
 /** One ledger item per provider event line: the key is the update's identity, so a replay finds it taken. */
 const ledgerId = (u: NormalizedUpdate) => `${u.providerId}#${encodeURIComponent(u.eventId)}#${encodeURIComponent(u.externalSku)}`;
 const ledgerKey = (u: NormalizedUpdate) => ({ pk: `SKU#${u.sku}`, sk: `LEDGER#${ledgerId(u)}` });
 const historyPartition = (sku: string) => `LEDGER#${sku}`;
 
 type Written = 'written' | 'replay' | 'changed';
+
+/** A SKU as the rules read it, with its stock shards' own counters (one shard, the SKU item, unless it is sharded). */
+type SkuRead = SkuStockState & { readonly shards: readonly ShardStock[] };
+
+/**
+ * Did the transaction fail on the SKU's stock (any item but the ledger entry, at `ledgerIndex`), or lose to a
+ * concurrent one? Then the SKU changed since it was read and the update is decided again.
+ */
+const skuChanged = (codes: readonly string[] | undefined, ledgerIndex: number) =>
+  codes !== undefined && codes.some((c, i) => i !== ledgerIndex && (c === 'ConditionalCheckFailed' || c === 'TransactionConflict'));
 
 /**
  * The inventory ledger in the catalog table (docs/data-model.md). Applying an update reads the SKU item (strongly
@@ -80,6 +91,8 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
         ...entryOf(update, at, state, { kind: 'apply', onHand: decision.onHand, clamped: false }),
         reason: adjustment.reason,
       };
+      // Spread over the SKU's shards (docs/data-model.md, "Stock shards"); each shard still as read (its onHand).
+      const [first = 0, ...rest] = spreadOnHand(decision.onHand, state.shards);
       try {
         await this.client.send(
           new TransactWriteItemsCommand({
@@ -98,8 +111,8 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
                   ].join(' AND '),
                   ExpressionAttributeNames: { '#pv': `${VERSION_PREFIX}${VENDOR_SOURCE}` },
                   ExpressionAttributeValues: marshall({
-                    ':onHand': decision.onHand,
-                    ':before': state.onHand,
+                    ':onHand': first,
+                    ':before': state.shards[0]?.onHand ?? state.onHand,
                     ':version': update.version,
                     ':priority': update.priority,
                     ':one': 1,
@@ -113,6 +126,11 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
+              ...rest.map((onHand, i) =>
+                setShardOnHand(this.tableName, update.sku, i + 1, onHand, 'onHand = :before AND reserved <= :o', {
+                  ':before': state.shards[i + 1]?.onHand ?? 0,
+                }),
+              ),
             ],
           }),
         );
@@ -120,7 +138,7 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
       } catch (error) {
         const codes = cancellationCodes(error);
         if (codes?.[1] === 'ConditionalCheckFailed') return { kind: 'applied', entry: { ...(await this.recorded(update)), replayed: true } };
-        if (codes?.[0] === 'ConditionalCheckFailed' || codes?.includes('TransactionConflict')) continue;
+        if (skuChanged(codes, 1)) continue;
         throw transientIfContended(error);
       }
     }
@@ -141,21 +159,23 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
     return (page.Items ?? []).map((i) => toEntry(unmarshall(i)));
   }
 
-  private async readSku(sku: string): Promise<SkuStockState | undefined> {
+  /** The SKU (strongly consistent), its stock summed over its shards for the rules, each shard's for the write. */
+  private async readSku(sku: string): Promise<SkuRead | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(skuKey(sku)), ConsistentRead: true }));
     if (!Item) return undefined;
     const i = unmarshall(Item);
+    const shards = (await readShards(this.client, this.tableName, [i])).get(String(i.sku)) ?? [];
     const versions = Object.fromEntries(
       Object.entries(i).flatMap(([name, value]) => (name.startsWith(VERSION_PREFIX) ? [[name.slice(VERSION_PREFIX.length), Number(value)]] : [])),
     );
     const source = typeof i.stockSource === 'string' ? { providerId: i.stockSource, priority: Number(i.stockSourcePriority) } : undefined;
-    return { onHand: Number(i.onHand), reserved: Number(i.reserved), versions, ...(source ? { source } : {}) };
+    return { ...totalStock(shards), shards, versions, ...(source ? { source } : {}) };
   }
 
   private async write(
     update: NormalizedUpdate,
     entry: InventoryLedgerEntry,
-    state: SkuStockState | undefined,
+    state: SkuRead | undefined,
     decision: StockDecision | undefined,
   ): Promise<Written> {
     const ledgerPut = {
@@ -174,18 +194,19 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
         throw transientIfContended(error);
       }
     }
-    const skuItem: TransactWriteItem =
+    const skuItems: TransactWriteItem[] =
       state && decision?.kind === 'apply'
-        ? { Update: this.stockUpdate(update, state, decision) }
+        ? this.stockUpdates(update, state, decision)
         : // Unknown SKU: recorded only while the SKU is still absent (one created meanwhile is decided again).
-          { ConditionCheck: { TableName: this.tableName, Key: marshall(skuKey(update.sku)), ConditionExpression: 'attribute_not_exists(pk)' } };
+          [{ ConditionCheck: { TableName: this.tableName, Key: marshall(skuKey(update.sku)), ConditionExpression: 'attribute_not_exists(pk)' } }];
+    const [skuItem, ...shardItems] = skuItems as [TransactWriteItem, ...TransactWriteItem[]];
     try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: [skuItem, { Put: ledgerPut }] }));
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: [skuItem, { Put: ledgerPut }, ...shardItems] }));
       return 'written';
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes?.[1] === 'ConditionalCheckFailed') return 'replay';
-      if (codes?.[0] === 'ConditionalCheckFailed' || codes?.includes('TransactionConflict')) return 'changed';
+      if (skuChanged(codes, 1)) return 'changed';
       throw transientIfContended(error);
     }
   }
@@ -193,9 +214,24 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
   /**
    * The SKU's change for an applied update, conditional on everything the decision read: the provider's version is
    * still older, no higher-priority provider has taken the SKU, and what is reserved still fits under the new onHand
-   * (exactly what was read, when the update was clamped to it, so the clamp is to what is reserved now).
+   * (exactly what was read, when the update was clamped to it, so the clamp is to what is reserved now). A sharded
+   * SKU's onHand is spread over its shards, each keeping what it reserves plus an even share of what is available
+   * (spreadOnHand), each shard on the same condition as the SKU item over its own reserved units: so the shards'
+   * onHand sums to the update's, and no shard's available goes below zero whatever is reserved meanwhile.
    */
-  private stockUpdate(update: NormalizedUpdate, state: SkuStockState, decision: Extract<StockDecision, { kind: 'apply' }>) {
+  private stockUpdates(update: NormalizedUpdate, state: SkuRead, decision: Extract<StockDecision, { kind: 'apply' }>): TransactWriteItem[] {
+    const [first = 0, ...rest] = spreadOnHand(decision.onHand, state.shards);
+    const shardCondition = decision.clamped ? 'reserved = :r' : 'reserved <= :o';
+    return [
+      { Update: this.skuItemUpdate(update, { onHand: first, reserved: state.shards[0]?.reserved ?? 0 }, decision.clamped) },
+      ...rest.map((onHand, i) =>
+        setShardOnHand(this.tableName, update.sku, i + 1, onHand, shardCondition, decision.clamped ? { ':r': state.shards[i + 1]?.reserved ?? 0 } : {}),
+      ),
+    ];
+  }
+
+  /** The SKU item's part of an applied update: its own shard's onHand, the source and the provider's version. */
+  private skuItemUpdate(update: NormalizedUpdate, shard: ShardStock, clamped: boolean) {
     return {
       TableName: this.tableName,
       Key: marshall(skuKey(update.sku)),
@@ -203,18 +239,18 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
         'SET onHand = :onHand, available = :onHand - reserved, stockSource = :provider, stockSourcePriority = :priority, #pv = :version, version = version + :one',
       ConditionExpression: [
         'attribute_exists(pk)',
-        decision.clamped ? 'reserved = :reserved' : 'reserved <= :onHand',
+        clamped ? 'reserved = :reserved' : 'reserved <= :onHand',
         '(attribute_not_exists(#pv) OR #pv < :version)',
         '(attribute_not_exists(stockSource) OR stockSource = :provider OR stockSourcePriority <= :priority)',
       ].join(' AND '),
       ExpressionAttributeNames: { '#pv': `${VERSION_PREFIX}${update.providerId}` },
       ExpressionAttributeValues: marshall({
-        ':onHand': decision.onHand,
+        ':onHand': shard.onHand,
         ':provider': update.providerId,
         ':priority': update.priority,
         ':version': update.version,
         ':one': 1,
-        ...(decision.clamped ? { ':reserved': state.reserved } : {}),
+        ...(clamped ? { ':reserved': shard.reserved } : {}),
       }),
     };
   }

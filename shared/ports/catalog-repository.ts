@@ -20,9 +20,12 @@ export interface StoredSku {
   readonly vendorId: string;
   readonly name: string;
   readonly price: Money;
+  /** Summed over the SKU's stock shards, when it has several. */
   readonly onHand: number;
   readonly reserved: number;
   readonly version: number;
+  /** Stock shards the SKU keeps its stock in (docs/data-model.md, "Stock shards"); absent for one. */
+  readonly stockShards?: number;
   /** The inventory provider whose stock the SKU follows (set by the inventory ledger); absent when only Stockade stocks it. */
   readonly stockSource?: string;
 }

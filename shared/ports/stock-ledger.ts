@@ -4,9 +4,18 @@ export interface HeldLine {
   readonly quantity: number;
 }
 
+/** Units of a line held on one stock shard of its SKU (docs/data-model.md, "Stock shards"). */
+export interface ShardHeld {
+  readonly sku: string;
+  readonly shard: number;
+  readonly quantity: number;
+}
+
 export interface StockHold {
   readonly orderId: string;
   readonly lines: readonly HeldLine[];
+  /** Where a sharded SKU's units were taken from, so they go back there; a line not listed is held on its SKU item. */
+  readonly shards?: readonly ShardHeld[];
   readonly expiresAt: string;
   readonly status: 'ACTIVE' | 'RELEASED' | 'COMMITTED' | 'RETURNED';
 }

@@ -1,5 +1,6 @@
 import * as z from '../validation/zod';
 import { PageQueryShape } from './listing';
+import { MAX_STOCK_SHARDS } from '../domain/inventory/stock-shards';
 
 /** Crockford base32, 26 characters: the shape of every Stockade id. */
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -23,7 +24,24 @@ export const CreateProductBodySchema = z.strictObject({
   description: z._default(z.string().check(z.maxLength(5_000)), ''),
   skus: z
     .array(
-      z.strictObject({ sku: SkuCodeSchema, name: NameSchema, price: MoneySchema, initialStock: z.number().check(z.int(), z.minimum(0), z.maximum(1_000_000)) }),
+      z.strictObject({
+        sku: SkuCodeSchema,
+        name: NameSchema,
+        price: MoneySchema,
+        initialStock: z.number().check(z.int(), z.minimum(0), z.maximum(1_000_000)),
+        stockShards: z.optional(
+          z
+            .number()
+            .check(
+              z.int(),
+              z.minimum(1),
+              z.maximum(MAX_STOCK_SHARDS),
+              z.describe(
+                'Stock shards for a flash-sale SKU: its stock is kept in this many items, so up to this many reservations of it proceed at once. 1 (the default) suits all but SKUs expected to sell hundreds of units a second.',
+              ),
+            ),
+        ),
+      }),
     )
     .check(z.minLength(1), z.maxLength(50)),
 });

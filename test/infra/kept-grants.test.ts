@@ -29,6 +29,7 @@ describe('grants kept unused with a reason (npm run iam:report)', () => {
   it('are written on the function policies, with their reason', () => {
     const ledger = found.find((f) => f.logicalId.startsWith('ApplyInventoryUpdatesRolePolicy'));
     expect(ledger?.kept).toEqual([
+      expect.objectContaining({ actions: ['dynamodb:BatchGetItem'], reason: expect.stringContaining('stock shards') as unknown }),
       expect.objectContaining({ actions: ['dynamodb:ConditionCheckItem'], reason: expect.stringContaining('still absent') as unknown }),
       // consumeQueue's: a poison record's move to the DLQ, Lambda's poller, the retry backoff.
       expect.objectContaining({ actions: ['sqs:SendMessage'], reason: expect.stringContaining('DLQ') as unknown }),

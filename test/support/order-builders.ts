@@ -20,7 +20,7 @@ export interface ProbeSku {
  */
 export async function stockedSkus(
   catalog: DynamoDbCatalogRepository,
-  options: { prefix: string; count?: number; stock: number; unitAmount?: number },
+  options: { prefix: string; count?: number; stock: number; unitAmount?: number; stockShards?: number },
 ): Promise<ProbeSku[]> {
   const tag = randomBytes(4).toString('hex').toUpperCase();
   const productId = ulid();
@@ -39,6 +39,7 @@ export async function stockedSkus(
       onHand: options.stock,
       reserved: 0,
       version: 0,
+      ...(options.stockShards ? { stockShards: options.stockShards } : {}),
     })),
   });
   return codes.map((sku) => ({ sku, productId, vendorId, unitAmount }));

@@ -28,8 +28,18 @@ export interface Product {
 export interface NewProduct {
   readonly name: string;
   readonly description: string;
-  readonly skus: ReadonlyArray<{ readonly sku: string; readonly name: string; readonly price: Money; readonly initialStock: number }>;
+  readonly skus: ReadonlyArray<{
+    readonly sku: string;
+    readonly name: string;
+    readonly price: Money;
+    readonly initialStock: number;
+    /** Stock shards for a flash-sale SKU (docs/data-model.md, "Stock shards"); 1 when left out. */
+    readonly stockShards?: number | undefined;
+  }>;
 }
+
+/** Items one product's creation may write in its one transaction (DynamoDB's limit: 100): the product and each stock item. */
+const MAX_ITEMS_PER_PRODUCT = 100;
 
 export interface ProductPatch {
   readonly name?: string;
@@ -71,11 +81,26 @@ export async function createProduct(deps: CatalogDeps, vendorId: string, input: 
   const duplicate = codes.find((c, i) => codes.indexOf(c) !== i);
   if (duplicate) throw new ValidationError(`SKU ${duplicate} appears twice`, [{ path: 'body.skus', message: `duplicate sku ${duplicate}` }]);
   assertOneCurrency(input.skus.map((s) => s.price));
+  const stockItems = input.skus.reduce((sum, s) => sum + (s.stockShards ?? 1), 0);
+  if (1 + stockItems > MAX_ITEMS_PER_PRODUCT) {
+    const message = `a product's SKUs may have ${MAX_ITEMS_PER_PRODUCT - 1} stock shards together; these have ${stockItems}`;
+    throw new ValidationError(message, [{ path: 'body.skus', message }]);
+  }
   const at = deps.now().toISOString();
   const productId = deps.newId();
   const record: ProductRecord = {
     product: { productId, vendorId, name: input.name, description: input.description, status: 'ACTIVE', skuCodes: codes, createdAt: at, updatedAt: at },
-    skus: input.skus.map((s) => ({ sku: s.sku, productId, vendorId, name: s.name, price: s.price, onHand: s.initialStock, reserved: 0, version: 0 })),
+    skus: input.skus.map((s) => ({
+      sku: s.sku,
+      productId,
+      vendorId,
+      name: s.name,
+      price: s.price,
+      onHand: s.initialStock,
+      reserved: 0,
+      version: 0,
+      ...(s.stockShards !== undefined && s.stockShards > 1 ? { stockShards: s.stockShards } : {}),
+    })),
   };
   await deps.repository.create(record);
   return toProduct(record);

@@ -27,6 +27,7 @@ describe('key patterns', () => {
     ['CUSTOMER#3f1c2a4e-1b2c-4d5e-8f90-123456789abc', 'CUSTOMER#<customerId>', 'customer'],
     ['CHECKOUT#3f1c2a4e-1b2c-4d5e-8f90-123456789abc#bench-1', 'CHECKOUT#<customerId>#<idempotencyKey>', 'order'],
     ['SKU#SC-AB12CD-7-0', 'SKU#<sku>', 'catalog'],
+    ['STOCK#HOT-A1B2C3#7', 'STOCK#<sku>#<shard>', 'catalog'],
     ['VENDOR#3f1c2a4e-1b2c-4d5e-8f90-123456789abc', 'VENDOR#<vendorId>', 'shared'],
     ['Stockade-dev-Orders-CreateCheckout1A2B#0123456789abcdef0123456789abcdef', 'Stockade-dev-Orders-CreateCheckout1A2B#<hash>', 'order'],
     ['Stockade-dev-Api-CreateCheckout57F0D06E#2A9Izp6fOgk8Rc1zbhU0lQ==', 'Stockade-dev-Api-CreateCheckout57F0D06E#<hash>', 'order'],

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import {
   CloudWatchClient,
   type CompositeAlarm,
@@ -13,6 +14,8 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type Stripe from 'stripe';
+import { apiCaller } from '../../local/clients/api-client';
+import { signInWithPassword } from '../../local/clients/sign-in';
 import type { PagerNotification } from '../../local/partners/pager/pager-stand-in';
 import type { Endpoints } from '../../local/runtime/local-runtime';
 import { localCredentials, queueNamed, stripeClient } from '../support/endpoints';
@@ -375,6 +378,55 @@ describe('alarms fire, notify and clear on the local runtime', () => {
       1_000,
     );
     await notified(alarm, 'OK');
+  }, 60_000);
+
+  it('the API answering 5xx (Stripe failing under order cancellation): the 5xx-rate alarm fires for two periods, pages through the Api composite, then clears', async () => {
+    const alarm = await alarmOn('AWS/ApiGateway', '5XXError', () => true);
+    const page = await compositeOf(alarm);
+    expect([await stateOf(alarm.AlarmName as string), await stateOf(page.AlarmName as string)]).toEqual(['OK', 'OK']);
+    // The demo customer, signed in as a storefront does, owns orders that hold a PaymentIntent.
+    const identity = endpoints.cognito as NonNullable<Endpoints['cognito']>;
+    const cognito = new CognitoIdentityProviderClient({ endpoint: identity.endpoint, region: endpoints.region, credentials: localCredentials });
+    const token = (await signInWithPassword(cognito, identity.clientId, (endpoints.users as NonNullable<Endpoints['users']>).customer)).AccessToken;
+    cognito.destroy();
+    const sub = String((JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8')) as { sub: string }).sub);
+    const [probe] = (await stockedSkus(stores.catalog, { prefix: 'ALARMAPI', stock: 50 })) as [ProbeSku];
+    const orderIds: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const order = await pendingOrder(stores.orders, sub, [{ ...probe, quantity: 1 }]);
+      const at = new Date().toISOString();
+      await stores.ledger.reserve(order.orderId, [{ sku: probe.sku, quantity: 1 }], new Date(Date.now() + 600_000).toISOString(), at);
+      const intent = await stripe.paymentIntents.create({ amount: order.total.amount, currency: 'eur', metadata: { orderId: order.orderId } });
+      await stores.orders.attachPayment(order.orderId, { provider: 'stripe', paymentIntentId: intent.id, status: intent.status }, at);
+      orderIds.push(order.orderId);
+    }
+    // Stripe fails every read of a PaymentIntent: each cancellation cancels the order, then cannot void its payment
+    // and answers 503 (a transient failure, to retry). One a second, until the alarm has seen two periods of them.
+    const config = endpoints.stripe as NonNullable<Endpoints['stripe']>;
+    await injectStripeFault(config, { method: 'GET', pathPattern: '^/v1/payment_intents/[^/]+$', times: 1_000, fault: { kind: 'error', status: 500 } });
+    const call = apiCaller(endpoints.apiUrl);
+    try {
+      await until(
+        `${alarm.AlarmName} to be ALARM while cancellations fail`,
+        async () => {
+          const orderId = orderIds.shift();
+          if (!orderId) throw new Error('Out of orders to cancel before the alarm fired');
+          expect((await call('POST', `/orders/${orderId}/cancel`, token)).status).toBe(503);
+          return (await stateOf(alarm.AlarmName as string)) === 'ALARM' ? true : undefined;
+        },
+        20_000,
+        700,
+      );
+      await notified(alarm, 'ALARM');
+      await reaches(page.AlarmName as string, 'ALARM');
+      await notified(page, 'ALARM');
+    } finally {
+      await clearStripeFaults(config);
+    }
+    // Stripe is back and the failures stop: two quiet periods later the alarm and the page clear.
+    await reaches(alarm.AlarmName as string, 'OK');
+    await notified(alarm, 'OK');
+    await notified(page, 'OK');
   }, 60_000);
 
   it("is IAM-authorized: a function's role, granted nothing of CloudWatch, is refused DescribeAlarms", async () => {

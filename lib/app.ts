@@ -6,6 +6,7 @@ import { AwsSolutionsChecks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { inventoryProvidersFile, loadInventoryProviders } from './config/inventory-providers';
 import { ALLOW_PLACEHOLDERS_CONTEXT, checkReadiness } from './config/readiness';
 import type { StageConfig } from './config/stage-config';
+import { ApiFunctionsStack } from './stacks/api-functions-stack';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { DataStack } from './stacks/data-stack';
@@ -23,6 +24,8 @@ export interface StockadeStacks {
   readonly auth: AuthStack;
   readonly workflow: WorkflowStack;
   readonly inventory: InventoryStack;
+  /** The API's functions and their releases; the Api stack invokes their `live` aliases. */
+  readonly apiFunctions: ApiFunctionsStack;
   readonly api: ApiStack;
   readonly observability: ObservabilityStack;
   /** GitHub OIDC and the CI deploy role: deployed by hand once per account, never by the pipeline. */
@@ -62,8 +65,8 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     erasureQueue: messaging.erasureRequests,
     userPool: auth.userPool,
   });
-  const api = new ApiStack(app, stackName(config, 'Api'), {
-    ...common('Api'),
+  const apiFunctions = new ApiFunctionsStack(app, stackName(config, 'ApiFunctions'), {
+    ...common('ApiFunctions'),
     config,
     key: secrets.key,
     userPool: auth.userPool,
@@ -77,6 +80,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     inventoryUpdatesQueue: messaging.inventoryUpdates.queue,
     redriveQueues: { 'inventory-updates': messaging.inventoryUpdates, 'payment-events': messaging.paymentEvents, fulfilment: messaging.fulfilment },
   });
+  const api = new ApiStack(app, stackName(config, 'Api'), { ...common('Api'), config, key: secrets.key, handlers: apiFunctions });
   const inventory = new InventoryStack(app, stackName(config, 'Inventory'), {
     ...common('Inventory'),
     config,
@@ -92,7 +96,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     api: api.api,
     // Every function of the stage, found rather than listed, so that a new one (a Cognito trigger, a rotation
     // function) cannot go without its alarms.
-    functions: [secrets, data, messaging, auth, workflow, api, inventory].flatMap((stack) =>
+    functions: [secrets, data, messaging, auth, workflow, apiFunctions, api, inventory].flatMap((stack) =>
       stack.node.findAll().filter((c): c is LambdaFunction => c instanceof LambdaFunction),
     ),
     stateMachine: workflow.stateMachine,
@@ -104,10 +108,10 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
 
   const deployAccess = new DeployAccessStack(app, stackName(config, 'DeployAccess'), { ...common('DeployAccess'), config });
 
-  for (const stack of [secrets, data, messaging, auth, workflow, inventory, api, observability, deployAccess]) {
+  for (const stack of [secrets, data, messaging, auth, workflow, inventory, apiFunctions, api, observability, deployAccess]) {
     Tags.of(stack).add('stockade:stage', config.stage);
     Tags.of(stack).add('stockade:component', stack.stackName.split('-').pop() ?? 'unknown');
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new ServerlessChecks(app));
-  return { secrets, data, messaging, auth, workflow, inventory, api, observability, deployAccess };
+  return { secrets, data, messaging, auth, workflow, inventory, apiFunctions, api, observability, deployAccess };
 }

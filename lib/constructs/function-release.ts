@@ -1,5 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IAlarm, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IAlarm, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { type ILambdaDeploymentConfig, LambdaApplication, LambdaDeploymentConfig, LambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias } from 'aws-cdk-lib/aws-lambda';
@@ -51,6 +51,44 @@ class StackReleases extends Construct {
     });
     this.policy = new ManagedPolicy(this, 'DeploymentPolicy', { roles: [this.role] });
   }
+}
+
+/** The REST API whose 5xx rate rolls back a release, named as API Gateway publishes its metrics. */
+export interface ReleasedApi {
+  /** The RestApi's name (metric dimension ApiName). */
+  readonly apiName: string;
+  /** The API Gateway stage (metric dimension Stage). */
+  readonly stageName: string;
+}
+
+/**
+ * A rollback alarm on a REST API's 5xx rate (more than 1% of its requests in each of two minutes), built from the
+ * API's metrics by name and stage: a release of a function behind the API rolls back when the API starts failing,
+ * whatever part of the request failed (the function, its alias's permission, the integration). Like the functions'
+ * own rollback alarms it looks at one-minute periods and has no actions: CodeDeploy watches it.
+ */
+export function apiServerErrorsRollbackAlarm(scope: Construct, id: string, config: StageConfig, api: ReleasedApi): Alarm {
+  const metric = (metricName: string) =>
+    new Metric({
+      namespace: 'AWS/ApiGateway',
+      metricName,
+      dimensionsMap: { ApiName: api.apiName, Stage: api.stageName },
+      statistic: 'Sum',
+      period: ROLLBACK_PERIOD,
+    });
+  return new Alarm(scope, id, {
+    alarmDescription: `More than 1% of ${api.apiName}/${api.stageName} requests answered 5xx in each of 2 minutes (rolls back every API function's release in progress). Runbook: ${runbookUrl(config, RUNBOOK.releases)}`,
+    metric: new MathExpression({
+      expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+      usingMetrics: { requests: metric('Count'), errors: metric('5XXError') },
+      period: ROLLBACK_PERIOD,
+      label: '5xx %',
+    }),
+    threshold: 1,
+    evaluationPeriods: 2,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
 }
 
 export interface FunctionReleaseProps {

@@ -14,56 +14,30 @@ import {
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
-import type { StockadeTable } from '../constructs/stockade-table';
-import { type AuditTrailTable, bindAuditAppender, bindAuditReader } from '../constructs/audit-trail';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { type KnownRoute, routeAccess, routeTableMismatches } from '../../shared/domain/access/route-policies';
-import type { InventoryProviders } from '../../shared/domain/inventory/provider-config';
 import type { Construct } from 'constructs';
+import { API_STAGE_NAME, restApiName } from '../config/api-names';
 import type { StageConfig } from '../config/stage-config';
 import { ApiFirewall } from '../constructs/api-firewall';
 import type { StageContext } from '../constructs/stage-props';
-import { type ItemOperation, StockadeFunction } from '../constructs/stockade-function';
+import type { StockadeFunction } from '../constructs/stockade-function';
 import { StockadeLogGroup } from '../constructs/stockade-log-group';
-import type { StockadeQueue } from '../constructs/stockade-queue';
-import { ENV } from '../../shared/config/env-names';
 import { ROUTE_SCHEMAS } from '../../shared/schemas/routes';
 import { requestModelSchema } from '../constructs/request-models';
+import type { ApiHandlers } from './api-functions-stack';
 
-/** The API Gateway stage name; clients call https://…/v1/products. */
-export const API_STAGE_NAME = 'v1';
+export { API_STAGE_NAME } from '../config/api-names';
 
 export interface ApiStackProps extends StackProps {
   readonly config: StageConfig;
   readonly key: IKey;
-  /** The pool whose access tokens the authorizer accepts, and the clients allowed to present them. */
-  readonly userPool: IUserPool;
-  readonly userPoolClients: readonly IUserPoolClient[];
-  /** The stateful tables the route functions are bound to. */
-  readonly tables: {
-    readonly audit: AuditTrailTable;
-    readonly catalog: StockadeTable;
-    readonly orders: StockadeTable;
-    readonly payments: StockadeTable;
-    readonly idempotency: StockadeTable;
-  };
-  readonly secrets: { readonly cursorSigningKey: ISecret; readonly stripeWebhookSecrets: ISecret; readonly stripeApiKey: ISecret };
-  /** The order saga: checkout starts it, cancel ends its payment wait. */
-  readonly orderSaga: IStateMachine;
-  /** Where the Stripe webhook queues verified events. */
-  readonly paymentEventsQueue: IQueue;
-  /** The stage's inventory provider data (config/inventory-providers/<stage>.json), inlined into the inventory webhook. */
-  readonly inventoryProviders: InventoryProviders;
-  /** Each inventory provider's HMAC secret, by provider id: the inventory webhook verifies signatures with them. */
-  readonly inventoryProviderSecrets: ReadonlyMap<string, ISecret>;
-  /** Where the inventory webhook queues normalized updates (FIFO by SKU). */
-  readonly inventoryUpdatesQueue: IQueue;
-  /** The queues an admin may redrive (POST /admin/queues/{queueName}/redrive), by the name in the path. */
-  readonly redriveQueues: Readonly<Record<string, StockadeQueue>>;
+  /**
+   * The functions behind the routes and the Lambda authorizer (the ApiFunctions stack), each released behind its
+   * `live` alias, which this API invokes.
+   */
+  readonly handlers: ApiHandlers;
 }
 
 /** An error API Gateway answers itself, as problem+json: `id` names its GatewayResponse (`Problem<id>`). */
@@ -112,13 +86,15 @@ const PROBLEM_RESPONSES: readonly ProblemResponse[] = [
   { id: 'Default5xx', type: ResponseType.DEFAULT_5XX, ...INTERNAL },
 ];
 
-/** Stateless: the REST API, its WAF and the functions behind its routes. */
+/**
+ * Stateless: the REST API (routes, request models, gateway responses, the Lambda authorizer), its WAF, and the
+ * permissions API Gateway invokes the functions with. The functions themselves, and their releases, are the
+ * ApiFunctions stack's: every integration, the authorizer and every permission name a function's `live` alias.
+ */
 export class ApiStack extends Stack {
   readonly api: RestApi;
   readonly firewall: ApiFirewall;
   readonly requestValidator: RequestValidator;
-  /** Every function behind a route, for alarms and the dashboard. */
-  readonly functions: StockadeFunction[] = [];
   /** The Lambda authorizer in front of every member route. */
   readonly authorizer: RequestAuthorizer;
   private readonly stageContext: StageContext;
@@ -132,14 +108,8 @@ export class ApiStack extends Stack {
     this.requestValidator = this.createRequestValidator();
     this.addProblemGatewayResponses();
     this.firewall = new ApiFirewall(this, 'Firewall', { stageContext: this.stageContext, stageArn: this.api.deploymentStage.stageArn });
-    this.authorizer = this.createAuthorizer(props);
-    this.addPlatformRoutes();
-    this.addCatalogRoutes(props);
-    this.addCartRoutes(props);
-    this.addOrderRoutes(props);
-    this.addAddressRoutes(props);
-    this.addWebhookRoutes(props);
-    this.addAdminRoutes(props);
+    this.authorizer = this.createAuthorizer(props.handlers.authorizer);
+    for (const { route, fn } of props.handlers.routes) this.addRoute(route, fn);
     // One route list: the access table and this API's methods must agree both ways when the app synthesizes, however
     // a method was added (addRoute refuses an unknown route; a method added around it, or a route dropped, is caught here).
     this.node.addValidation({ validate: () => routeTableMismatches(this.servedRoutes()) });
@@ -155,8 +125,8 @@ export class ApiStack extends Stack {
 
   /**
    * Adds a route as the access matrix (shared/domain/access/route-policies.ts) declares it: public and webhook
-   * routes without authorization, member routes behind the Lambda authorizer. A route the matrix does not list
-   * fails synthesis.
+   * routes without authorization, member routes behind the Lambda authorizer, each integrated with `fn`'s `live`
+   * alias. A route the matrix does not list fails synthesis.
    */
   addRoute(route: KnownRoute, fn: StockadeFunction): Method {
     const access = routeAccess(route);
@@ -165,7 +135,7 @@ export class ApiStack extends Stack {
     const resource = this.api.root.resourceForPath(path);
     const schemas = ROUTE_SCHEMAS[route];
     const model = requestModelSchema(schemas);
-    const method = resource.addMethod(httpMethod, new LambdaIntegration(fn), {
+    const method = resource.addMethod(httpMethod, new LambdaIntegration(this.liveAlias(fn)), {
       requestValidator: this.requestValidator,
       ...(model ? { requestModels: { 'application/json': this.api.addModel(`${fn.node.id}Body`, { contentType: 'application/json', schema: model }) } } : {}),
       ...(schemas.idempotencyKey?.required ? { requestParameters: { 'method.request.header.Idempotency-Key': true } } : {}),
@@ -194,7 +164,8 @@ export class ApiStack extends Stack {
     const { config } = this.stageContext;
     const accessLogs = new StockadeLogGroup(this, 'AccessLogs', { stageContext: this.stageContext });
     return new RestApi(this, 'RestApi', {
-      restApiName: `stockade-${config.stage}`,
+      // Fixed per stage: the ApiFunctions stack names the API's metrics by it for its rollback alarm.
+      restApiName: restApiName(config),
       description: `Stockade ${config.stage} commerce API`,
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       cloudWatchRole: true,
@@ -252,32 +223,11 @@ export class ApiStack extends Stack {
     });
   }
 
-  private createAuthorizer(props: ApiStackProps): RequestAuthorizer {
-    const { config } = this.stageContext;
-    const fn = new StockadeFunction(this, 'AuthorizeRequest', {
-      stageContext: this.stageContext,
-      entry: 'identity/authorize-request',
-      service: 'identity',
-      timeout: Duration.seconds(5),
-      environment: {
-        [ENV.COGNITO_USER_POOL_ID]: props.userPool.userPoolId,
-        [ENV.COGNITO_CLIENT_IDS]: props.userPoolClients.map((c) => c.userPoolClientId).join(','),
-        [ENV.STOCKADE_ACCESS_POLICY]: JSON.stringify({
-          adminAllowedCidrs: config.admin.allowedCidrs,
-          requireSourceIp: config.auth.requireSourceIp,
-          accessTokenMaxAgeSeconds: config.auth.accessTokenMinutes * 60,
-          ...(config.auth.adminHoursUtc ? { adminHoursUtc: config.auth.adminHoursUtc } : {}),
-        }),
-      },
-    });
-    Validations.of(fn).acknowledge({
-      id: 'Serverless::Serverless-LambdaDLQ',
-      reason: 'API Gateway invokes the authorizer synchronously for each request; there is no asynchronous event to dead-letter.',
-    });
-    this.functions.push(fn);
+  /** The Lambda authorizer, invoking the authorizer function's `live` alias. */
+  private createAuthorizer(authorizer: StockadeFunction): RequestAuthorizer {
     return new RequestAuthorizer(this, 'Authorizer', {
-      handler: fn,
-      authorizerName: `stockade-${config.stage}-access`,
+      handler: this.liveAlias(authorizer),
+      authorizerName: `stockade-${this.stageContext.config.stage}-access`,
       identitySources: [IdentitySource.header('Authorization')],
       // Every request is decided afresh: decisions depend on the route and source address, and revoked or expired
       // tokens must not keep working from a cache.
@@ -285,188 +235,19 @@ export class ApiStack extends Stack {
     });
   }
 
-  /** Liveness and the caller's own identity. */
-  private addPlatformRoutes(): void {
-    this.addRoute('GET /health', this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' }));
-    this.addRoute('GET /openapi.json', this.addFunction('GetOpenApi', { entry: 'platform/get-openapi', service: 'platform' }));
-    this.addRoute('GET /me', this.addFunction('GetMe', { entry: 'identity/get-me', service: 'identity' }));
-  }
-
-  /** The member's default shipping address, kept in the orders table beside their cart and orders. */
-  private addAddressRoutes(props: ApiStackProps): void {
-    // Only the ADDRESS#<sub> items: these functions can touch no order, cart or checkout key.
-    const address = (id: string, entry: string, access: readonly ItemOperation[]) =>
-      this.addFunction(id, { entry: `orders/${entry}`, service: 'orders' }).bindTable(ENV.ORDERS_TABLE, props.tables.orders, access, {
-        leadingKeys: ['ADDRESS#*'],
-      });
-    this.addRoute('PUT /me/address', address('PutDefaultAddress', 'put-default-address', ['PutItem']));
-    this.addRoute('GET /me/address', address('GetDefaultAddress', 'get-default-address', ['GetItem']));
-  }
-
-  /** The public catalog and the vendor's product management, each function bound to the catalog table. */
-  private addCatalogRoutes(props: ApiStackProps): void {
-    // Product reads go through the catalog repository, which reads a product's SKUs in one BatchGetItem.
-    const catalog = (id: string, entry: string, access: readonly ItemOperation[], queries?: readonly string[]) =>
-      this.addFunction(id, { entry: `catalog/${entry}`, service: 'catalog' }).bindTable(ENV.CATALOG_TABLE, props.tables.catalog, access, { queries });
-    this.addRoute(
-      'GET /products',
-      catalog('ListProducts', 'list-products', ['BatchGetItem'], ['byStatus', 'byVendor']).bindSecret(
-        ENV.CURSOR_KEY_SECRET_ARN,
-        props.secrets.cursorSigningKey,
-      ),
-    );
-    this.addRoute('GET /products/{productId}', catalog('GetProduct', 'get-product', ['GetItem', 'BatchGetItem']));
-    this.addRoute('POST /vendor/products', catalog('CreateProduct', 'create-product', ['PutItem']));
-    this.addRoute('POST /vendor/products/batch', catalog('CreateProducts', 'create-products', ['PutItem']));
-    this.addRoute('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', ['GetItem', 'BatchGetItem', 'UpdateItem']));
-    this.addRoute('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', ['GetItem', 'BatchGetItem', 'UpdateItem']));
-    // The SKU and its ledger entries are catalog items; the audit trail is append-only.
-    this.addRoute(
-      'POST /vendor/products/{productId}/stock',
-      bindAuditAppender(catalog('AdjustStock', 'adjust-stock', ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem']), props.tables.audit),
-    );
-  }
-
-  /** The member's cart: kept in the orders table, priced from the catalog. */
-  private addCartRoutes(props: ApiStackProps): void {
-    // The cart item is read and rewritten whole (PutItem); its lines are priced from the catalog in one BatchGetItem.
-    const cart = (id: string, entry: string, orders: readonly ItemOperation[]) =>
-      this.addFunction(id, { entry: `cart/${entry}`, service: 'cart' }).bindTable(ENV.ORDERS_TABLE, props.tables.orders, orders);
-    const priced = (fn: StockadeFunction) => fn.bindTable(ENV.CATALOG_TABLE, props.tables.catalog, ['BatchGetItem']);
-    this.addRoute('GET /cart', priced(cart('GetCart', 'get-cart', ['GetItem'])));
-    this.addRoute('PUT /cart/items/{sku}', priced(cart('PutCartItem', 'put-cart-item', ['GetItem', 'PutItem'])));
-    this.addRoute('DELETE /cart/items/{sku}', priced(cart('DeleteCartItem', 'delete-cart-item', ['GetItem', 'PutItem'])));
-    // Only clearing deletes the cart item, and it reads nothing.
-    const clearCart = cart('ClearCart', 'clear-cart', ['DeleteItem']);
-    // The cart's composition root is built with the catalog's name, but clearing prices nothing: no grant.
-    clearCart.addEnvironment(ENV.CATALOG_TABLE, props.tables.catalog.tableName);
-    this.addRoute('DELETE /cart', clearCart);
-  }
-
-  /** Checkout (starts the order saga) and the member's orders: list, read (may finalize a payment), cancel. */
-  private addOrderRoutes(props: ApiStackProps): void {
-    const { tables, secrets, orderSaga } = props;
-    // The provider data tells checkout which SKUs sell only on live stock (refused while their provider's circuit is open).
-    const checkout = this.addFunction('CreateCheckout', { entry: 'checkout/create-checkout', service: 'orders', inventoryProviders: props.inventoryProviders })
-      // It deletes the cart it checked out, and Powertools deletes its idempotency record when the handler fails.
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'PutItem'], { deletes: true })
-      .bindTable(ENV.CATALOG_TABLE, tables.catalog, ['GetItem', 'BatchGetItem'])
-      .bindTable(ENV.IDEMPOTENCY_TABLE, tables.idempotency, ['GetItem', 'PutItem', 'UpdateItem'], { deletes: true })
-      .keepGrant({
-        actions: ['dynamodb:GetItem'],
-        resources: [tables.idempotency.tableArn],
-        reason:
-          "Powertools' DynamoDBPersistenceLayer reads an idempotency record with GetItem when a conditional put's failure does not carry the existing item; DynamoDB returns it, so the suite never takes that path",
-      });
-    checkout.addEnvironment(ENV.ORDER_SAGA_ARN, orderSaga.stateMachineArn);
-    checkout.addEnvironment(ENV.SHIPPING_RATES, JSON.stringify(this.stageContext.config.shipping));
-    orderSaga.grantStartExecution(checkout);
-    this.addRoute('POST /checkout', checkout);
-    this.addRoute(
-      'GET /orders',
-      this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' })
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, [], { queries: ['byCustomer'] })
-        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
-    );
-    // Reading an order awaiting payment may apply a payment Stripe finished (the finalizer), so it may write.
-    const getOrder = this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' })
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'UpdateItem'])
-      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, ['GetItem', 'UpdateItem'])
-      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey);
-    answerTasks(
-      getOrder,
-      orderSaga.stateMachineArn,
-      'The finalizer answers the waiting saga with failure when Stripe says the payment failed; the suite reads orders whose payment succeeded or is still open',
-    );
-    this.addRoute('GET /orders/{orderId}', getOrder);
-    const cancelOrder = this.addFunction('CancelOrder', { entry: 'orders/cancel-order', service: 'orders' })
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
-      .bindTable(ENV.CATALOG_TABLE, tables.catalog, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'])
-      .keepGrant({
-        actions: ['dynamodb:PutItem'],
-        resources: [tables.catalog.tableArn],
-        reason:
-          'Cancelling a paid order restocks it, and a SKU sold on a provider gets a cancellation notice in the outbox (PutItem); the suite cancels orders of SKUs Stockade holds itself',
-      })
-      .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey);
-    answerTasks(
-      cancelOrder,
-      orderSaga.stateMachineArn,
-      'A cancellation that finds the payment already succeeded lets the saga go on (success) instead of failing it; the suite cancels orders whose payment is open',
-    );
-    this.addRoute('POST /orders/{orderId}/cancel', cancelOrder);
-    // The vendor views through the byVendor index, and the orders' status beside them: read only.
-    this.addRoute(
-      'GET /vendor/orders',
-      this.addFunction('ListVendorOrders', { entry: 'orders/list-vendor-orders', service: 'orders' })
-        // The vendor's lines are listed by the index, their orders' status read in one BatchGetItem.
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, ['BatchGetItem'], { queries: ['byVendor'] })
-        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
-    );
-  }
-
-  /** Partner webhooks: each verifies its sender's signature and queues what it accepted. */
-  private addWebhookRoutes(props: ApiStackProps): void {
-    this.addRoute(
-      'POST /webhooks/stripe',
-      this.addFunction('ReceiveStripeWebhook', { entry: 'payments/receive-stripe-webhook', service: 'payments' })
-        .bindTable(ENV.PAYMENTS_TABLE, props.tables.payments, 'append')
-        .bindSecret(ENV.STRIPE_WEBHOOK_SECRETS_ARN, props.secrets.stripeWebhookSecrets)
-        .bindQueueProducer(ENV.PAYMENT_EVENTS_QUEUE_URL, props.paymentEventsQueue),
-    );
-    this.addRoute(
-      'POST /webhooks/inventory/{providerId}',
-      this.addFunction('ReceiveInventoryWebhook', {
-        entry: 'inventory/receive-inventory-webhook',
-        service: 'inventory',
-        inventoryProviders: props.inventoryProviders,
-      })
-        .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.inventoryProviderSecrets)
-        .bindQueueProducer(ENV.INVENTORY_UPDATES_QUEUE_URL, props.inventoryUpdatesQueue)
-        // Quarantined lines only: the webhook may put QUARANTINE# items and nothing else of the catalog.
-        .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
-        .addEnvironment(ENV.INVENTORY_HMAC_GRACE_HOURS, String(this.stageContext.config.secrets.inventoryGraceHours)),
-    );
-  }
-
-  /** Operator routes: refunds, reconciliation, dead-letter redrive and the audit trail; each action is audited. */
-  private addAdminRoutes(props: ApiStackProps): void {
-    const { tables } = props;
-    this.addRoute(
-      'POST /admin/orders/{orderId}/refund',
-      bindAuditAppender(
-        this.addFunction('RefundOrder', { entry: 'admin/refund-order', service: 'admin' }).bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite'),
-        tables.audit,
-      ).bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey),
-    );
-    this.addRoute(
-      'GET /admin/reconciliation',
-      bindAuditAppender(
-        this.addFunction('GetReconciliation', { entry: 'admin/get-reconciliation', service: 'admin' }).bindTable(ENV.PAYMENTS_TABLE, tables.payments, [], {
-          queries: ['table'],
-        }),
-        tables.audit,
-      ),
-    );
-    this.addRoute(
-      'POST /admin/queues/{queueName}/redrive',
-      bindAuditAppender(
-        this.addFunction('RedriveQueue', { entry: 'admin/redrive-queue', service: 'admin' }).bindQueueRedrive(ENV.REDRIVE_QUEUES, props.redriveQueues),
-        tables.audit,
-      ),
-    );
-    this.addRoute(
-      'GET /admin/orders',
-      this.addFunction('AdminListOrders', { entry: 'admin/list-orders', service: 'admin' })
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, [], { queries: ['byStatus'] })
-        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
-    );
-    this.addRoute(
-      'GET /admin/audit',
-      bindAuditReader(this.addFunction('ListAuditEvents', { entry: 'admin/list-audit-events', service: 'admin' }), tables.audit).bindSecret(
-        ENV.CURSOR_KEY_SECRET_ARN,
-        props.secrets.cursorSigningKey,
-      ),
+  /**
+   * The `live` alias of a function of the ApiFunctions stack, as this stack invokes it: imported by its ARN, so that
+   * the integration URI, the authorizer URI and the Lambda permissions (which CDK adds here, beside each method and
+   * the authorizer, for `sameEnvironment` functions) all name the alias, and never the unqualified function. An
+   * import rather than the Alias construct keeps every grant on this side of the stack boundary: nothing here can add
+   * to the other stack and make it depend back on this one.
+   */
+  private liveAlias(fn: StockadeFunction): IFunction {
+    if (!fn.live) throw new Error(`${fn.node.path} is not released behind an alias: create its FunctionRelease before routing to it`);
+    const id = `${fn.node.id}Live`;
+    return (
+      (this.node.tryFindChild(id) as IFunction | undefined) ??
+      LambdaFunction.fromFunctionAttributes(this, id, { functionArn: fn.live.functionArn, sameEnvironment: true })
     );
   }
 
@@ -526,28 +307,4 @@ export class ApiStack extends Stack {
         'This is the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account): one role writes execution and access logs for every REST API and stage in the account and region, so it cannot be scoped to this API without breaking others (including another Stockade stage sharing the account). AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents as required, AWS keeps it in step with the service, only apigateway.amazonaws.com can assume the role, and a hand-narrowed copy cannot be verified without an AWS account: a wrong guess would silently stop the API audit logs.',
     });
   }
-
-  /** Creates a route-backing function with this stack's stage context. */
-  private addFunction(id: string, props: { entry: string; service: string; inventoryProviders?: InventoryProviders }): StockadeFunction {
-    const fn = new StockadeFunction(this, id, {
-      stageContext: this.stageContext,
-      ...props,
-      environment: {
-        [ENV.STOCKADE_MAX_BODY_BYTES]: String(this.stageContext.config.api.maxBodyBytes),
-        [ENV.STOCKADE_CORS_ORIGINS]: this.stageContext.config.api.corsAllowOrigins.join(','),
-      },
-    });
-    Validations.of(fn).acknowledge({
-      id: 'Serverless::Serverless-LambdaDLQ',
-      reason:
-        'Route functions are invoked synchronously by API Gateway (Lambda proxy): the caller gets the error as a problem+json response and there is no asynchronous event to dead-letter.',
-    });
-    this.functions.push(fn);
-    return fn;
-  }
-}
-
-/** A function that answers the saga's waiting task, with success or failure as it finds the order: the one it may not reach in the suite is kept with `why`. */
-function answerTasks(fn: StockadeFunction, stateMachineArn: string, why: string): void {
-  fn.answersTasks(stateMachineArn).keepGrant({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn], reason: why });
 }

@@ -25,7 +25,7 @@ describe.each(STAGES)('the audit trail (%s)', (stage) => {
 
   test('the verification runs on the stage schedule and every function bound to the table knows the shard count', () => {
     const { config, templates } = synth();
-    const functions = [templates.api, templates.auth, templates.workflow].flatMap((t) => Object.entries(resourcesOfType(t, 'AWS::Lambda::Function')));
+    const functions = [templates.apiFunctions, templates.auth, templates.workflow].flatMap((t) => Object.entries(resourcesOfType(t, 'AWS::Lambda::Function')));
     const bound = functions.filter(([, fn]) => (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.AUDIT_TABLE);
     expect(bound.length).toBeGreaterThanOrEqual(7);
     for (const [id, fn] of bound) {

@@ -1,5 +1,5 @@
 import { routeAccess } from '../../shared/domain/access/route-policies';
-import { type CfnResourceJson, resourcesOfType, STAGES, synthStage } from './synth-stage';
+import { type CfnResourceJson, invokedFunction, resourcesOfType, STAGES, synthStage } from './synth-stage';
 
 /** The single resource of a type in a template. */
 function only(resources: Record<string, CfnResourceJson>): CfnResourceJson {
@@ -91,8 +91,10 @@ describe.each(STAGES)('identity and access (%s)', (stage) => {
     expect(authorizer.Type).toBe('REQUEST');
     expect(authorizer.IdentitySource).toBe('method.request.header.Authorization');
     expect(authorizer.AuthorizerResultTtlInSeconds).toBe(0);
-    const fnId = JSON.stringify(authorizer.AuthorizerUri).match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/)?.[1] as string;
-    const env = (resourcesOfType(api(), 'AWS::Lambda::Function')[fnId]?.Properties?.Environment as { Variables: Record<string, string> }).Variables;
+    // The authorizer invokes the live alias of its function in the ApiFunctions stack.
+    const invoked = invokedFunction(synth(), 'api', authorizer.AuthorizerUri);
+    expect({ stack: invoked?.fn.stack, alias: invoked?.alias?.resource.Properties?.Name }).toEqual({ stack: 'apiFunctions', alias: 'live' });
+    const env = (invoked?.fn.resource.Properties?.Environment as { Variables: Record<string, string> }).Variables;
     expect(JSON.parse(env.STOCKADE_ACCESS_POLICY as string)).toEqual({
       adminAllowedCidrs: synth().config.admin.allowedCidrs,
       requireSourceIp: synth().config.auth.requireSourceIp,
@@ -123,7 +125,7 @@ describe.each(STAGES)('identity and access (%s)', (stage) => {
 describe.each(STAGES)('data access through IAM (%s)', (stage) => {
   const synth = () => synthStage(stage);
   const policies = () =>
-    (['auth', 'api'] as const).flatMap((key) =>
+    (['auth', 'apiFunctions'] as const).flatMap((key) =>
       Object.values(resourcesOfType(synth().templates[key], 'AWS::IAM::ManagedPolicy')).flatMap((p) =>
         ((p.Properties?.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement ?? []).map((s) => ({
           actions: [s.Action].flat(),

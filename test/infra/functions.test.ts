@@ -144,12 +144,12 @@ describe('a stage with functions that bind a secret, consume a queue and leak a 
   let extended: SynthesizedStage | undefined;
   const synth = () =>
     (extended ??= buildStage('dev', {
-      extend: ({ api, secrets, messaging }) => {
+      extend: ({ apiFunctions, secrets, messaging }) => {
         const stageContext = { config: synthStage('dev').config, key: secrets.key };
-        new StockadeFunction(api, 'BindsSecret', { stageContext, entry: 'platform/get-health', service: 'test' })
+        new StockadeFunction(apiFunctions, 'BindsSecret', { stageContext, entry: 'platform/get-health', service: 'test' })
           .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey)
           .consumeQueue(messaging.fulfilment);
-        new StockadeFunction(api, 'LeaksSecret', {
+        new StockadeFunction(apiFunctions, 'LeaksSecret', {
           stageContext,
           entry: 'platform/get-health',
           service: 'test',
@@ -159,14 +159,18 @@ describe('a stage with functions that bind a secret, consume a queue and leak a 
     }));
 
   test('bindSecret and consumeQueue work across the stateful/stateless stacks with nothing left unacknowledged', () => {
-    // Secret.grantRead would put the role into the Secrets stack's key policy: a Secrets -> Api dependency cycle.
+    // Secret.grantRead would put the role into the Secrets stack's key policy: a Secrets -> ApiFunctions dependency cycle.
     const findings = synth().findings.map(formatFinding);
     expect(findings.filter((f) => !f.includes('/LeaksSecret/'))).toEqual([]);
     // A function that is neither a route nor a queue consumer gets no LambdaDLQ acknowledgement.
-    expect(findings).toEqual([expect.stringMatching(/^error Serverless-LambdaDLQ at Stockade-dev-Api\/LeaksSecret\/Resource/)]);
-    const fn = Object.entries(resourcesOfType(synth().templates.api, 'AWS::Lambda::Function')).find(([id]) => id.startsWith('BindsSecret'));
+    expect(findings).toEqual([expect.stringMatching(/^error Serverless-LambdaDLQ at Stockade-dev-ApiFunctions\/LeaksSecret\/Resource/)]);
+    const fn = Object.entries(resourcesOfType(synth().templates.apiFunctions, 'AWS::Lambda::Function')).find(([id]) => id.startsWith('BindsSecret'));
     const value = (fn?.[1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables.STRIPE_API_KEY_SECRET_ARN;
-    expect(resolveReference(synth(), 'api', value)).toMatchObject({ stack: 'secrets', attribute: 'Ref', resource: { Type: 'AWS::SecretsManager::Secret' } });
+    expect(resolveReference(synth(), 'apiFunctions', value)).toMatchObject({
+      stack: 'secrets',
+      attribute: 'Ref',
+      resource: { Type: 'AWS::SecretsManager::Secret' },
+    });
   });
 
   test('the plaintext-secret check reports secret-like literals and accepts the bound secret', () => {

@@ -1,9 +1,15 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { resolveStageConfig } from '../../lib/config/stages';
-import { type CfnResourceJson, STAGES, type Stage, type SynthesizedStage, synthStage } from './synth-stage';
+import { API_STAGE_NAME, restApiName } from '../../lib/config/api-names';
+import { type CfnResourceJson, invokedFunction, STAGES, type Stage, type SynthesizedStage, synthStage } from './synth-stage';
 
-/** Stacks whose functions are invoked by the state machine, event source mappings or rules (issue 16, item 3). */
-const RELEASED_STACKS = ['workflow', 'inventory'] as const;
+/**
+ * Stacks whose functions are released behind an alias (issue 16, item 3): those the state machine, event source
+ * mappings or rules invoke, and the API's (invoked by the Api stack's integrations and authorizer).
+ */
+const RELEASED_STACKS = ['workflow', 'inventory', 'apiFunctions'] as const;
+/** Released stacks whose callers are in the stack itself (the API functions' callers are the Api stack's). */
+const SELF_CALLING_STACKS = new Set<string>(['workflow', 'inventory']);
 /** CloudFormation's own limit is 500; the stacks keep room below it. */
 const MAX_RESOURCES_PER_STACK = 400;
 
@@ -81,6 +87,21 @@ describe.each(STAGES)('releases of the %s stage', (stage) => {
         const watched = alarms.filter((a) => (a.Dimensions as { Value: unknown }[] | undefined)?.some((d) => refOf(d.Value) === fn));
         expect({ aliasId, metrics: watched.map((a) => a.MetricName ?? a.ExtendedStatistic).sort() }).toEqual({ aliasId, metrics: ['Duration', 'Errors'] });
         expect(watched.find((a) => a.MetricName === 'Duration')?.ExtendedStatistic).toBe('p99');
+        // An API function's release also rolls back on the API's 5xx rate, named by the API's fixed name and stage.
+        const onApi = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes('"MetricName":"5XXError"'));
+        const expectedApi = stackKey === 'apiFunctions' ? [{ ApiName: restApiName(synth.config), Stage: API_STAGE_NAME }] : [];
+        expect({
+          aliasId,
+          api: onApi.map((a) =>
+            Object.fromEntries(
+              (
+                (a.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: unknown }[] } } }[]).find(
+                  (m) => m.MetricStat?.Metric.MetricName === '5XXError',
+                )?.MetricStat?.Metric.Dimensions ?? []
+              ).map((d) => [d.Name, d.Value]),
+            ),
+          ),
+        }).toEqual({ aliasId, api: expectedApi });
       }
     });
 
@@ -99,17 +120,19 @@ describe.each(STAGES)('releases of the %s stage', (stage) => {
       expect(role?.Properties?.ManagedPolicyArns).toBeUndefined();
     });
 
-    it('has event source mappings, rules and their permissions invoke the alias, never the unqualified function', () => {
-      const callers = [
-        ...ofType('AWS::Lambda::EventSourceMapping').map(([id, r]) => [id, r.Properties?.FunctionName] as const),
-        ...ofType('AWS::Events::Rule').flatMap(([id, r]) => ((r.Properties?.Targets ?? []) as { Arn: unknown }[]).map((t) => [id, t.Arn] as const)),
-        ...ofType('AWS::Lambda::Permission').map(([id, r]) => [id, r.Properties?.FunctionName] as const),
-      ];
-      expect(callers.length).toBeGreaterThan(0);
-      for (const [id, target] of callers) {
-        expect({ id, invokes: referencedIds(target).map((t) => resources[t]?.Type) }).toEqual({ id, invokes: ['AWS::Lambda::Alias'] });
-      }
-    });
+    // The API functions' callers are the Api stack's methods, authorizer and permissions (tested below).
+    if (SELF_CALLING_STACKS.has(stackKey))
+      it('has event source mappings, rules and their permissions invoke the alias, never the unqualified function', () => {
+        const callers = [
+          ...ofType('AWS::Lambda::EventSourceMapping').map(([id, r]) => [id, r.Properties?.FunctionName] as const),
+          ...ofType('AWS::Events::Rule').flatMap(([id, r]) => ((r.Properties?.Targets ?? []) as { Arn: unknown }[]).map((t) => [id, t.Arn] as const)),
+          ...ofType('AWS::Lambda::Permission').map(([id, r]) => [id, r.Properties?.FunctionName] as const),
+        ];
+        expect(callers.length).toBeGreaterThan(0);
+        for (const [id, target] of callers) {
+          expect({ id, invokes: referencedIds(target).map((t) => resources[t]?.Type) }).toEqual({ id, invokes: ['AWS::Lambda::Alias'] });
+        }
+      });
   });
 
   it("has the saga's Lambda tasks invoke the step functions' aliases, and its role may invoke only those", () => {
@@ -128,6 +151,36 @@ describe.each(STAGES)('releases of the %s stage', (stage) => {
       .flatMap((s) => [s.Resource].flat());
     expect(invokeResources.length).toBe(8);
     expect(invokeResources.map((r) => referencedIds(r).map((id) => resources[id]?.Type))).toEqual(invokeResources.map(() => ['AWS::Lambda::Alias']));
+  });
+
+  it("has every API method, the authorizer and every Lambda permission of the Api stack name an API function's live alias", () => {
+    const api = resourcesOf(synth, 'api');
+    const released = new Set(Object.keys(resourcesOf(synth, 'apiFunctions')));
+    const callers = Object.entries(api).flatMap(([id, r]) => {
+      const p = r.Properties ?? {};
+      if (r.Type === 'AWS::ApiGateway::Method' && (p.Integration as { Type?: string } | undefined)?.Type === 'AWS_PROXY')
+        return [[id, (p.Integration as { Uri: unknown }).Uri] as const];
+      if (r.Type === 'AWS::ApiGateway::Authorizer') return [[id, p.AuthorizerUri] as const];
+      if (r.Type === 'AWS::Lambda::Permission') return [[id, p.FunctionName] as const];
+      return [];
+    });
+    // Every route (29 and counting) twice over (a permission each for the stage and for test invocations) and the authorizer.
+    expect(callers.length).toBeGreaterThan(80);
+    for (const [id, target] of callers) {
+      const invoked = invokedFunction(synth, 'api', target);
+      expect({
+        id,
+        stack: invoked?.fn.stack,
+        alias: invoked?.alias?.resource.Properties?.Name,
+        released: released.has(invoked?.alias?.logicalId ?? ''),
+      }).toEqual({
+        id,
+        stack: 'apiFunctions',
+        alias: 'live',
+        released: true,
+      });
+    }
+    expect(Object.values(api).filter((r) => r.Type === 'AWS::Lambda::Function')).toEqual([]);
   });
 
   it(`keeps every stack at or below ${MAX_RESOURCES_PER_STACK} resources`, () => {

@@ -10,7 +10,7 @@ import { resolveStageConfig } from '../../lib/config/stages';
 export { STAGES, type Stage };
 
 export type StackKey = keyof StockadeStacks;
-export const STACK_KEYS: readonly StackKey[] = ['secrets', 'data', 'messaging', 'auth', 'workflow', 'api', 'observability'];
+export const STACK_KEYS: readonly StackKey[] = ['secrets', 'data', 'messaging', 'auth', 'workflow', 'apiFunctions', 'api', 'observability'];
 
 /** One resource of a synthesized template, as CloudFormation sees it. */
 export interface CfnResourceJson {
@@ -190,4 +190,30 @@ export function stageKeyLogicalId(synth: SynthesizedStage): string {
 export function isStageKeyArn(synth: SynthesizedStage, from: StackKey, value: unknown): boolean {
   const target = resolveReference(synth, from, value);
   return target?.stack === 'secrets' && target.logicalId === stageKeyLogicalId(synth) && target.attribute === 'Arn';
+}
+
+/** A Lambda function a value invokes, and the alias it invokes it through when it names one. */
+export interface InvokedFunction {
+  readonly fn: ResourceRef;
+  readonly alias?: ResourceRef;
+}
+
+/**
+ * The Lambda function an integration or authorizer URI, or a permission's FunctionName, invokes: the first reference
+ * inside the value to a function (`Fn::GetAtt [fn, Arn]`) or an alias (`Ref`), followed across stacks (the Api stack
+ * invokes the ApiFunctions stack's aliases), with the alias when it names one.
+ */
+export function invokedFunction(synth: SynthesizedStage, from: StackKey, value: unknown): InvokedFunction | undefined {
+  const target = resolveReference(synth, from, value);
+  if (target?.resource.Type === 'AWS::Lambda::Function') return { fn: target };
+  if (target?.resource.Type === 'AWS::Lambda::Alias') {
+    const fn = resolveReference(synth, target.stack, target.resource.Properties?.FunctionName);
+    return fn?.resource.Type === 'AWS::Lambda::Function' ? { fn, alias: target } : undefined;
+  }
+  if (target || typeof value !== 'object' || value === null) return undefined;
+  for (const item of Object.values(value)) {
+    const found = invokedFunction(synth, from, item);
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -68,37 +68,51 @@ export interface LambdaTarget {
 
 /**
  * Finds the Lambda function an integration or authorizer URI points at: `Fn::GetAtt [Function, Arn]` somewhere inside
- * it (the unqualified function), or a `Ref` to an AWS::Lambda::Alias of the stack (its Ref is the alias ARN,
- * `function:NAME:ALIAS`), whose FunctionName names the function.
+ * it (the unqualified function), or a `Ref` to an AWS::Lambda::Alias (its Ref is the alias ARN, `function:NAME:ALIAS`),
+ * whose FunctionName names the function. The function may be another stack's, as the Api stack invokes the aliases of
+ * the ApiFunctions stack: a cross-stack reference (`Fn::GetStackOutput`, `Fn::ImportValue`) is followed to the
+ * producing stack's output.
  */
 export function lambdaTargetInUri(assembly: CloudAssembly, stackName: string, uri: unknown): LambdaTarget | undefined {
-  const functions = new Set(
-    assembly
-      .resourcesOfType('AWS::Lambda::Function')
-      .filter((f) => f.stackName === stackName)
-      .map((f) => f.logicalId),
-  );
-  const aliases = new Map(
-    assembly
-      .resourcesOfType('AWS::Lambda::Alias')
-      .filter((a) => a.stackName === stackName)
-      .map((a) => [a.logicalId, a]),
-  );
-  const visit = (value: unknown): LambdaTarget | undefined => {
+  const inStack = (type: string, stack: string) => assembly.resourcesOfType(type).filter((r) => r.stackName === stack);
+  const visit = (value: unknown, stack: string): LambdaTarget | undefined => {
+    const functions = new Set(inStack('AWS::Lambda::Function', stack).map((f) => f.logicalId));
     const att = getAttOf(value);
     if (att && functions.has(att[0]) && att[1] === 'Arn') return { functionLogicalId: att[0] };
-    const alias = aliases.get(refOf(value) ?? '');
+    const alias = inStack('AWS::Lambda::Alias', stack).find((a) => a.logicalId === refOf(value));
     if (alias) {
       const fn = refOf(alias.properties.FunctionName) ?? getAttOf(alias.properties.FunctionName)?.[0];
       if (fn && functions.has(fn)) return { functionLogicalId: fn, qualifier: String(alias.properties.Name) };
     }
+    const produced = crossStackOutput(assembly, value);
+    if (produced) return visit(produced.value, produced.stackName);
     for (const item of Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value) : []) {
-      const found = visit(item);
+      const found = visit(item, stack);
       if (found) return found;
     }
     return undefined;
   };
-  return visit(uri);
+  return visit(uri, stackName);
+}
+
+/** The output a cross-stack reference (`Fn::GetStackOutput` or `Fn::ImportValue` of a literal name) reads, and its stack. */
+function crossStackOutput(assembly: CloudAssembly, value: unknown): { stackName: string; value: unknown } | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const v = value as { 'Fn::GetStackOutput'?: { StackName?: unknown; OutputName?: unknown }; 'Fn::ImportValue'?: unknown };
+  const output = v['Fn::GetStackOutput'];
+  if (output && typeof output.StackName === 'string' && typeof output.OutputName === 'string') {
+    const stack = assembly.stacks.find((s) => s.stackName === output.StackName);
+    const found = stack?.outputs[output.OutputName];
+    return stack && found ? { stackName: stack.stackName, value: found.Value } : undefined;
+  }
+  const name = v['Fn::ImportValue'];
+  if (typeof name === 'string') {
+    for (const stack of assembly.stacks) {
+      const found = Object.values(stack.outputs).find((o) => o.Export?.Name === name);
+      if (found) return { stackName: stack.stackName, value: found.Value };
+    }
+  }
+  return undefined;
 }
 
 /** The function a URI's target invokes: through its alias, as API Gateway invokes a qualified ARN, when it names one. */

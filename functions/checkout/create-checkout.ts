@@ -1,11 +1,12 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyValidationError, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type CheckoutCall, checkoutIdempotencyConfig } from '../../shared/config/checkout-idempotency';
-import { ConflictError, ValidationError } from '../../shared/domain/errors';
+import { ConflictError, DomainError, ValidationError } from '../../shared/domain/errors';
 import { checkout, type CheckoutRequest } from '../../shared/domain/orders/checkout';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
 import { metrics } from '../../shared/observability/powertools';
+import { CHECKOUT_SLO } from '../../shared/observability/slo';
 import { CheckoutBodySchema } from '../../shared/schemas/checkout';
 import { IdempotencyKeySchema } from '../../shared/schemas/orders';
 import { checkoutDeps, idempotencyStore } from '../orders/root';
@@ -42,13 +43,22 @@ export const handler = httpHandler({ body: CheckoutBodySchema }, async ({ body, 
     ...(email ? { email } : {}),
   };
   const principal = principalOf(event);
+  const started = performance.now();
   try {
     const result = await idempotentCheckout({ customerId: principal.sub, accountEmail: principal.email, idempotencyKey: key.data, request });
+    // The checkout SLO (shared/observability/slo.ts): every valid attempt, and whether it was accepted in time.
     metrics.addMetric('CheckoutAccepted', MetricUnit.Count, 1);
+    metrics.addMetric('CheckoutAttempted', MetricUnit.Count, 1);
+    metrics.addMetric('CheckoutSlow', MetricUnit.Count, performance.now() - started > CHECKOUT_SLO.objectiveMs ? 1 : 0);
     return { status: 202, body: result, headers: { Location: `/orders/${result.orderId}` } };
   } catch (error) {
     if (error instanceof IdempotencyValidationError) throw new ConflictError('This Idempotency-Key was already used with a different request body');
     if (error instanceof IdempotencyAlreadyInProgressError) throw new ConflictError('A request with this Idempotency-Key is still in progress; retry shortly');
+    // A domain error is the shopper's (4xx: an empty cart, out of stock); anything else failed on our side.
+    if (!(error instanceof DomainError)) {
+      metrics.addMetric('CheckoutAttempted', MetricUnit.Count, 1);
+      metrics.addMetric('CheckoutFailed', MetricUnit.Count, 1);
+    }
     throw error;
   }
 });

@@ -21,6 +21,7 @@ export const RUNBOOK = {
   deadLetters: 'Dead-letter queue depth and age',
   releases: 'Releases, canaries and automatic rollback',
   auditTrail: 'Audit trail',
+  slo: 'Service level objectives',
 } as const;
 
 export type RunbookSection = (typeof RUNBOOK)[keyof typeof RUNBOOK];

@@ -1,7 +1,7 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
-  type Alarm,
+  Alarm,
   AlarmRule,
   AlarmState,
   AnomalyDetectionAlarm,
@@ -24,6 +24,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { RUNBOOK, runbookUrl } from '../constructs/runbook';
 import { addFunctionAlarms, type FunctionAlarms, stockadeAlarm, type StockadeAlarmProps } from '../constructs/stockade-alarm';
+import { CHECKOUT_SLO, CONFIRMATION_SLO, type ServiceLevelObjective } from '../../shared/observability/slo';
 import type { StockadeQueue } from '../constructs/stockade-queue';
 
 /** The areas of the stage: a dashboard row each, and a page composite for those with page-severity alarms. */
@@ -226,6 +227,19 @@ export class ObservabilityStack extends Stack {
       evaluationPeriods: 1,
     });
 
+    // Service level objectives: multi-window burn-rate alarms (the SRE workbook's): the error budget burning 14.4
+    // times too fast over an hour and five minutes pages; 6 times over six hours and thirty minutes tickets.
+    const checkoutSlo = this.addSloAlarms(
+      'Checkout',
+      CHECKOUT_SLO,
+      `${CHECKOUT_SLO.target * 100}% of checkouts accepted within ${CHECKOUT_SLO.objectiveMs} ms`,
+    );
+    const confirmationSlo = this.addSloAlarms(
+      'Confirmation',
+      CONFIRMATION_SLO,
+      `${CONFIRMATION_SLO.target * 100}% of paid orders confirmed within ${CONFIRMATION_SLO.objectiveSeconds} s`,
+    );
+
     // Queues: a dead-lettered message nobody has handled for an hour pages (its depth alarm already ticketed).
     this.pageAlarms.set(
       'Queues',
@@ -294,6 +308,15 @@ export class ObservabilityStack extends Stack {
       ]),
       graph('Provider lines accepted, stock clamped to reserved, signature failures', [inventory('InventoryLinesAccepted'), clamped, inventorySignatures]),
     );
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: `## Service level objectives\n${checkoutSlo.title}; ${confirmationSlo.title}. Good fraction per hour against the target (docs/operations.md).`,
+        width: 24,
+        height: 2,
+      }),
+      graph(checkoutSlo.title, [checkoutSlo.goodFraction], 12),
+      graph(confirmationSlo.title, [confirmationSlo.goodFraction], 12),
+    );
     row(
       'Queues',
       graph(
@@ -307,6 +330,52 @@ export class ObservabilityStack extends Stack {
         12,
       ),
     );
+  }
+
+  /**
+   * An SLO's burn-rate alarms: for each window pair (1 h and 5 min at 14.4x, 6 h and 30 min at 6x) an alarm per
+   * window on the error budget's burn rate, which notifies nobody itself, and a composite of the pair that opens a
+   * ticket; the fast pair's composite also pages through the checkout area's composite. The budget is 1 - target.
+   */
+  private addSloAlarms(name: string, slo: ServiceLevelObjective, title: string): { title: string; goodFraction: MathExpression } {
+    const budget = 1 - slo.target;
+    const fraction = (period: Duration) => {
+      const metrics: Record<string, IMetric> = { total: emitted(slo.totalMetric, slo.service, 'Sum', period) };
+      slo.badMetrics.forEach((metric, i) => (metrics[`bad${i}`] = emitted(metric, slo.service, 'Sum', period)));
+      const bad = slo.badMetrics.map((_, i) => `FILL(bad${i}, 0)`).join(' + ');
+      return { metrics, bad: `IF(FILL(total, 0) > 0, (${bad}) / total, 0)` };
+    };
+    const windows = [
+      { severity: 'Fast', burn: 14.4, long: Duration.hours(1), short: Duration.minutes(5) },
+      { severity: 'Slow', burn: 6, long: Duration.hours(6), short: Duration.minutes(30) },
+    ];
+    for (const { severity, burn, long, short } of windows) {
+      const alarms = [long, short].map((window) => {
+        const { metrics, bad } = fraction(window);
+        const alarm = new Alarm(this, `Slo${name}Burn${window.toMinutes()}m`, {
+          alarmDescription: `${title}: the error budget burned more than ${burn} times too fast over ${window.toHumanString()}. Runbook: ${runbookUrl(this.stageConfig, RUNBOOK.slo)}`,
+          metric: new MathExpression({ expression: `${bad} / ${budget}`, usingMetrics: metrics, period: window, label: 'burn rate' }),
+          threshold: burn,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        });
+        this.alarms.push(alarm);
+        return alarm;
+      });
+      const composite = new CompositeAlarm(this, `Slo${name}${severity}Burn`, {
+        alarmDescription: `${title}: the error budget is burning ${burn} times too fast (over ${long.toHumanString()} and ${short.toHumanString()}). Runbook: ${runbookUrl(this.stageConfig, RUNBOOK.slo)}`,
+        alarmRule: AlarmRule.allOf(...alarms.map((alarm) => AlarmRule.fromAlarm(alarm, AlarmState.ALARM))),
+      });
+      composite.addAlarmAction(this.ticket);
+      composite.addOkAction(this.ticket);
+      if (severity === 'Fast') this.pageAlarms.set('CheckoutAndSaga', [...(this.pageAlarms.get('CheckoutAndSaga') ?? []), composite]);
+    }
+    const hourly = fraction(Duration.hours(1));
+    return {
+      title,
+      goodFraction: new MathExpression({ expression: `1 - ${hourly.bad}`, usingMetrics: hourly.metrics, period: Duration.hours(1), label: 'good fraction' }),
+    };
   }
 
   /** A metric alarm that opens a ticket; with an `area`, it is page severity and pages through that area's composite. */

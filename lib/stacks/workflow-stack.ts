@@ -178,7 +178,15 @@ export class WorkflowStack extends Stack {
     });
     awaitPayment.addRetry({ errors: ['TransientError', ...LAMBDA_SERVICE_ERRORS], interval: Duration.seconds(1), backoffRate: 2, maxAttempts: 3 });
     forward(awaitPayment);
-    const commit = forward(this.sagaTask('CommitOrder', steps.commit, '$.commit'));
+    // The payment wait's answer goes along: its paidAt starts the confirmation SLO's clock (shared/observability/slo.ts).
+    const commit = forward(
+      this.sagaTask(
+        'CommitOrder',
+        steps.commit,
+        '$.commit',
+        TaskInput.fromObject({ orderId: JsonPath.stringAt('$.orderId'), paymentResult: JsonPath.objectAt('$.paymentResult') }),
+      ),
+    );
     const publish = this.sagaTask('PublishOrderConfirmed', steps.publish, '$.published');
     publish.addCatch(
       new Fail(this, 'FulfilmentNotNotified', {

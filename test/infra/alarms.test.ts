@@ -174,14 +174,31 @@ describe.each(STAGES)('alarms of stage %s', (stage) => {
       });
     }
     const composites = all(templates(), 'AWS::CloudWatch::CompositeAlarm');
-    expect(composites.map((c) => c.logicalId.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+    const name = (c: Located) => c.logicalId.replace(/[0-9A-F]{8}$/, '');
+    expect(composites.map(name).sort()).toEqual([
       'PageApi',
       'PageCheckoutAndSaga',
       'PageInventoryProviders',
       'PagePayments',
       'PageQueues',
+      // The SLOs' burn-rate pairs (shared/observability/slo.ts): each ticket; the fast ones page through PageCheckoutAndSaga.
+      'SloCheckoutFastBurn',
+      'SloCheckoutSlowBurn',
+      'SloConfirmationFastBurn',
+      'SloConfirmationSlowBurn',
     ]);
-    for (const composite of composites) expect(topics(composite, 'AlarmActions')).toEqual([page]);
+    for (const composite of composites) {
+      const expected = name(composite).startsWith('Page') ? [page] : [ticket];
+      expect({ composite: name(composite), actions: topics(composite, 'AlarmActions'), ok: topics(composite, 'OKActions') }).toEqual({
+        composite: name(composite),
+        actions: expected,
+        ok: expected,
+      });
+    }
+    // A fast burn pages: the checkout area's page composite includes both fast-burn composites.
+    const checkoutPage = composites.find((c) => name(c) === 'PageCheckoutAndSaga');
+    const rule = JSON.stringify(checkoutPage?.resource.Properties?.AlarmRule);
+    for (const fast of ['SloCheckoutFastBurn', 'SloConfirmationFastBurn']) expect(rule).toContain(fast);
   });
 
   test('no stack holds more than 400 resources (CloudFormation allows 500; room for growth)', () => {

@@ -97,7 +97,8 @@ export async function createPaymentIntent(
 export async function awaitPayment(deps: { orders: OrderRepository; waits: WaitingSteps; now: Clock }, orderId: string, taskToken: string): Promise<void> {
   const order = await deps.orders.awaitPayment(orderId, taskToken, deps.now().toISOString());
   if (!order) throw new SagaError('InvalidOrderState', `Order ${orderId} cannot await payment`);
-  if (order.paymentOutcome) await settle(deps.waits, order, taskToken, order.paymentOutcome);
+  // The outcome was recorded before the wait began: the confirmation SLO's clock starts now, at the latest moment.
+  if (order.paymentOutcome) await settle(deps.waits, order, taskToken, order.paymentOutcome, deps.now().toISOString());
 }
 
 /** What reporting a payment outcome did to its order ('resumed': this report's answer is what the waiting saga took). */
@@ -152,20 +153,23 @@ export async function receivePaymentOutcome(
   if (order?.status === 'AWAITING_PAYMENT' && order.paymentTaskToken && order.paymentOutcome) {
     // Until compensation or commit moves the order on, it still holds the token an earlier report already answered:
     // Step Functions refuses that answer, and this report only recorded.
-    return (await settle(deps.waits, order, order.paymentTaskToken, order.paymentOutcome)) ? 'resumed' : 'recorded';
+    return (await settle(deps.waits, order, order.paymentTaskToken, order.paymentOutcome, at)) ? 'resumed' : 'recorded';
   }
   return 'recorded';
 }
 
 const isTerminal = (outcome: PaymentOutcome): outcome is TerminalOutcome => outcome.kind === 'succeeded' || outcome.kind === 'canceled';
 
-/** Answers the saga's payment wait; false when the wait was already over (answered before, timed out, ended). */
-async function settle(waits: WaitingSteps, order: StoredOrder, taskToken: string, outcome: PaymentOutcome): Promise<boolean> {
+/**
+ * Answers the saga's payment wait; false when the wait was already over (answered before, timed out, ended). A
+ * success carries `paidAt`, when Stockade learned of it: CommitOrder measures the confirmation SLO from it.
+ */
+async function settle(waits: WaitingSteps, order: StoredOrder, taskToken: string, outcome: PaymentOutcome, paidAt: string): Promise<boolean> {
   if (outcome.kind === 'succeeded') {
     if (outcome.amount !== order.total.amount || outcome.currency.toLowerCase() !== order.total.currency.toLowerCase()) {
       return waits.fail(taskToken, 'PaymentMismatch', `Paid ${outcome.amount} ${outcome.currency}; the order is ${order.total.amount} ${order.total.currency}`);
     }
-    return waits.succeed(taskToken, { paymentIntentId: outcome.paymentIntentId, status: 'succeeded' });
+    return waits.succeed(taskToken, { paymentIntentId: outcome.paymentIntentId, status: 'succeeded', paidAt });
   }
   if (outcome.kind === 'failed') {
     return waits.fail(

@@ -23,6 +23,7 @@ import { IamService } from '../aws/iam/iam';
 import type { RequestAuthorizer } from '../aws/iam/authorizing-proxy';
 import { localCredentials } from '../aws/credentials';
 import { SecretsManagerService } from '../aws/secrets-manager/secrets-manager';
+import { SsmService } from '../aws/ssm/ssm';
 import type { LocalService } from '../aws/service';
 import { SqsService } from '../aws/sqs/sqs';
 import { StepFunctionsService } from '../aws/step-functions/step-functions';
@@ -102,6 +103,8 @@ export interface Endpoints {
     stepFunctions: string;
     /** The template's alarms (DescribeAlarms, DescribeAlarmHistory, GetMetricData...; AWS JSON 1.0). */
     cloudWatch?: string;
+    /** SSM Parameter Store: the mitigation switches' parameters (GetParameter, PutParameter...; AWS JSON 1.1). */
+    ssm?: string;
     credentials: { accessKeyId: string; secretAccessKey: string };
   };
   /**
@@ -201,6 +204,7 @@ export class LocalRuntime {
       iam.useAssembly(assembly);
       // RotateSecret runs the rotation function's steps through the Lambda service, as Secrets Manager invokes Lambda.
       const secrets = new SecretsManagerService(localSecretValue, { invoke: (arn, event) => lambdas.byName(arn).invoke(event), authorize });
+      const ssm = new SsmService({ authorize });
       // References resolve lazily through the service that owns each resource type, filled in below.
       const owner = new Map<string, LocalService>();
       const resolver = new IntrinsicResolver(assembly, (r: TemplateResource) => owner.get(r.type)?.physical(r));
@@ -250,7 +254,7 @@ export class LocalRuntime {
         secretValue: (providerId) => inventorySecretValue(secrets, providerId),
         graceHours: inventoryGraceHours(assembly),
       });
-      const dataServices: LocalService[] = [dynamodb, sqs, secrets, cognito, stepFunctions];
+      const dataServices: LocalService[] = [dynamodb, sqs, secrets, ssm, cognito, stepFunctions];
       for (const s of [...dataServices, lambdas, iam, cloudWatch, sns]) for (const t of s.resourceTypes) owner.set(t, s);
 
       await lambdas.start();
@@ -353,6 +357,7 @@ export class LocalRuntime {
           lambda: invoke.endpoint,
           stepFunctions: stepFunctions.endpoint,
           cloudWatch: cloudWatch.endpoint,
+          ssm: ssm.endpoint,
           credentials: { accessKeyId: localCredentials.accessKeyId, secretAccessKey: localCredentials.secretAccessKey },
         },
         functions: lambdas.credentials(),
@@ -374,6 +379,7 @@ export class LocalRuntime {
           dynamodb,
           sqs,
           secrets,
+          ssm,
           cognito,
           stepFunctions,
           lambdas,
@@ -408,7 +414,9 @@ export class LocalRuntime {
       'AWS::Lambda::EventSourceMapping',
       'AWS::Events::Rule',
       ...(this.services.webAcl ? ['AWS::WAFv2::WebACL', 'AWS::WAFv2::IPSet'] : []),
-      ...[dynamodb, sqs, secrets, cognito, stepFunctions, lambdas, this.services.cloudWatch, this.services.sns].flatMap((s) => [...s.resourceTypes]),
+      ...[dynamodb, sqs, secrets, this.services.ssm, cognito, stepFunctions, lambdas, this.services.cloudWatch, this.services.sns].flatMap((s) => [
+        ...s.resourceTypes,
+      ]),
     ]);
     const unplayed = new Set(
       this.assembly.stacks
@@ -423,6 +431,7 @@ export class LocalRuntime {
       ...dynamodb.describe(),
       ...sqs.describe(),
       ...secrets.describe(),
+      ...this.services.ssm.describe(),
       ...stepFunctions.describe(),
       ...lambdas.describe(),
       ...eventSources.describe(),
@@ -449,6 +458,7 @@ export interface RuntimeServices {
   readonly dynamodb: DynamoDbService;
   readonly sqs: SqsService;
   readonly secrets: SecretsManagerService;
+  readonly ssm: SsmService;
   readonly cognito: CognitoService;
   readonly stepFunctions: StepFunctionsService;
   readonly lambdas: LambdaService;

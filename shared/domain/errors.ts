@@ -27,7 +27,8 @@ export type DomainErrorName =
   | 'PayloadTooLargeError'
   | 'BusinessRuleError'
   | 'UnsupportedMediaTypeError'
-  | 'TooManyRequestsError';
+  | 'TooManyRequestsError'
+  | 'ServiceUnavailableError';
 
 /** Input is malformed or fails the schema. */
 export class ValidationError extends DomainError {
@@ -69,6 +70,21 @@ export class TooManyRequestsError extends DomainError {
   constructor(
     message: string,
     /** Whole seconds until the caller may ask again. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+/**
+ * The flow is stopped on purpose for now (a mitigation switch: checkout paused, a provider's webhooks refused): 503
+ * with Retry-After, so a client or provider tries again later. Not a failure of ours, so logged as a refusal.
+ */
+export class ServiceUnavailableError extends DomainError {
+  readonly name = 'ServiceUnavailableError' as const;
+
+  constructor(
+    message: string,
+    /** Whole seconds after which the caller should try again. */
     readonly retryAfterSeconds: number,
   ) {
     super(message);

@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { DomainError, TooManyRequestsError } from '../domain/errors';
+import { DomainError, ServiceUnavailableError, TooManyRequestsError } from '../domain/errors';
 import { logger } from '../observability/powertools';
 import { TransientError } from '../domain/orders/saga-errors';
 import { internalProblem, isDomainErrorName, problemFor, problemResponse, unavailableProblem } from './problem';
@@ -16,11 +16,14 @@ export function problemErrorMapper(): middy.MiddlewareObj<APIGatewayProxyEvent, 
       const instance = event?.path ?? '/';
       if (error instanceof DomainError && isDomainErrorName(error.name)) {
         const problem = problemFor(error.name, error.message, instance, error.errors);
-        if (problem.status >= 500) logger.error('Request failed', { error });
+        // A paused flow's 503 is a refusal we chose (a mitigation switch), not a failure.
+        if (problem.status >= 500 && !(error instanceof ServiceUnavailableError)) logger.error('Request failed', { error });
         else logger.info('Request refused', { status: problem.status, problemType: problem.type });
         request.response = problemResponse(
           problem,
-          error instanceof TooManyRequestsError ? { 'Retry-After': String(Math.max(1, error.retryAfterSeconds)) } : {},
+          error instanceof TooManyRequestsError || error instanceof ServiceUnavailableError
+            ? { 'Retry-After': String(Math.max(1, error.retryAfterSeconds)) }
+            : {},
         );
         return;
       }

@@ -24,6 +24,7 @@ const STATUS_BY_ERROR: Record<DomainErrorName, { status: number; title: string; 
   UnsupportedMediaTypeError: { status: 415, title: 'Unsupported media type', slug: 'unsupported-media-type' },
   BusinessRuleError: { status: 422, title: 'Request refused', slug: 'business-rule' },
   TooManyRequestsError: { status: 429, title: 'Too many requests', slug: 'throttled' },
+  ServiceUnavailableError: { status: 503, title: 'Service unavailable', slug: 'paused' },
 };
 
 const TYPE_BASE = 'https://stockade.dev/problems/';

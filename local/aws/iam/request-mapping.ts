@@ -13,7 +13,7 @@ export interface IamCheck {
 }
 
 /** The services whose requests the local runtime authorizes. */
-export type IamServiceName = 'dynamodb' | 'sqs' | 'secretsmanager' | 'states' | 'cognito-idp' | 'lambda' | 'cloudwatch';
+export type IamServiceName = 'dynamodb' | 'sqs' | 'secretsmanager' | 'states' | 'cognito-idp' | 'lambda' | 'cloudwatch' | 'ssm';
 
 /** Where the resources live, and what the mapping needs from the services to name them. */
 export interface MappingScope {
@@ -215,6 +215,23 @@ export function cloudWatchChecks(request: ApiRequest, scope: MappingScope): IamC
   return [{ action: `cloudwatch:${op}`, resource: '*', context: namespace }];
 }
 
+/**
+ * SSM Parameter Store (JSON 1.1, AmazonSSM.*): `ssm:<Op>` on each parameter a request names (Name, or each of
+ * GetParameters' Names; a name or an ARN), GetParametersByPath on the path's ARN, DescribeParameters on `*`.
+ */
+export function ssmChecks(request: ApiRequest, scope: MappingScope): IamCheck[] {
+  const op = operationOf(request.target);
+  const body = request.body;
+  const arn = (name: string) =>
+    name.startsWith('arn:') ? name : `arn:aws:ssm:${scope.region}:${scope.account}:parameter${name.startsWith('/') ? '' : '/'}${name.split(':')[0]}`;
+  if (op === 'GetParameters')
+    return (Array.isArray(body.Names) ? body.Names.map(String) : []).map((n) => ({ action: 'ssm:GetParameters', resource: arn(n), context: {} }));
+  if (op === 'GetParametersByPath' && typeof body.Path === 'string')
+    return [{ action: 'ssm:GetParametersByPath', resource: arn(body.Path.replace(/\/+$/, '') || '/'), context: {} }];
+  if (typeof body.Name === 'string') return [{ action: `ssm:${op}`, resource: arn(body.Name), context: {} }];
+  return [{ action: `ssm:${op}`, resource: '*', context: {} }];
+}
+
 export function checksFor(service: IamServiceName, request: ApiRequest, scope: MappingScope & { secretArn?: (id: string) => string | undefined }): IamCheck[] {
   switch (service) {
     case 'dynamodb':
@@ -231,6 +248,8 @@ export function checksFor(service: IamServiceName, request: ApiRequest, scope: M
       return lambdaChecks(request, scope);
     case 'cloudwatch':
       return cloudWatchChecks(request, scope);
+    case 'ssm':
+      return ssmChecks(request, scope);
   }
 }
 

@@ -1,0 +1,229 @@
+import type { AuditLog } from '../../ports/audit-log';
+import type { Clock } from '../../ports/clock';
+import type { SwitchReader, SwitchStore } from '../../ports/switches';
+import { NotFoundError, ServiceUnavailableError, ValidationError } from '../errors';
+
+/**
+ * The mitigation switches (docs/operations.md, "Mitigation switches"): each one stops a risky flow without a deploy.
+ * Off is normal operation; each is one SSM parameter, `/stockade/<stage>/switches/<name>`.
+ */
+export const SWITCH_NAMES = ['checkout-paused', 'outbox-relay-stopped', 'inventory-webhooks-refused'] as const;
+export type SwitchName = (typeof SWITCH_NAMES)[number];
+
+/**
+ * What a switch holds: `flag` switches are on or off; a `providers` switch is on for the providers it lists (its
+ * parameter holds a JSON array of provider ids, `[]` when none is refused).
+ */
+export type SwitchKind = 'flag' | 'providers';
+
+/** A switch's state as its readers act on it. */
+export interface SwitchState {
+  readonly on: boolean;
+  /** A `providers` switch: the providers it is on for (sorted); absent for a flag. */
+  readonly providers?: readonly string[];
+}
+
+export interface SwitchDefinition {
+  readonly kind: SwitchKind;
+  /**
+   * What a reader does when it cannot read the switch and has never read it in this cold start (a value read once is
+   * used again, however old, rather than this): `open` acts as if off (normal operation), `closed` as if on.
+   */
+  readonly onReadFailure: 'open' | 'closed';
+  /** Seconds a refused caller is told to wait (Retry-After), for switches that refuse requests. */
+  readonly retryAfterSeconds?: number;
+  readonly description: string;
+}
+
+export const SWITCHES: Readonly<Record<SwitchName, SwitchDefinition>> = {
+  'checkout-paused': {
+    kind: 'flag',
+    // A read failure must not take checkout down: it stays open.
+    onReadFailure: 'open',
+    retryAfterSeconds: 60,
+    description: 'POST /checkout answers 503 with Retry-After; nothing is written and no saga starts',
+  },
+  'outbox-relay-stopped': {
+    kind: 'flag',
+    // Skipping a run costs only delay (the notices stay pending, durable), while sending to a provider someone
+    // stopped the relay for could do harm: stopped.
+    onReadFailure: 'closed',
+    description: 'The stock notice relay does nothing; notices stay pending and go out once it is resumed',
+  },
+  'inventory-webhooks-refused': {
+    kind: 'providers',
+    // Refusing every provider because a parameter read failed would stop all stock updates: accepted.
+    onReadFailure: 'open',
+    retryAfterSeconds: 300,
+    description: "The listed providers' webhooks answer 503 with Retry-After (they deliver again later); other providers are unaffected",
+  },
+};
+
+export function isSwitchName(name: string): name is SwitchName {
+  return (SWITCH_NAMES as readonly string[]).includes(name);
+}
+
+/** The value a switch's parameter is created with: off. */
+export function defaultSwitchValue(name: SwitchName): string {
+  return SWITCHES[name].kind === 'flag' ? 'off' : '[]';
+}
+
+/** The state a parameter value stands for; throws on a value that is not one (a reader treats that as a read failure). */
+export function parseSwitchValue(name: SwitchName, value: string): SwitchState {
+  if (SWITCHES[name].kind === 'flag') {
+    if (value === 'on' || value === 'off') return { on: value === 'on' };
+    throw new Error(`The switch ${name} holds neither "on" nor "off"`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error(`The switch ${name} does not hold a JSON array of provider ids`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((p): p is string => typeof p === 'string'))
+    throw new Error(`The switch ${name} does not hold a JSON array of provider ids`);
+  const providers = [...new Set(parsed)].sort();
+  return { on: providers.length > 0, providers };
+}
+
+export function formatSwitchValue(name: SwitchName, state: SwitchState): string {
+  return SWITCHES[name].kind === 'flag' ? (state.on ? 'on' : 'off') : JSON.stringify([...(state.providers ?? [])].sort());
+}
+
+/** The state to act on when a switch cannot be read and no value was read before (SwitchDefinition.onReadFailure). */
+export function failureState(name: SwitchName): SwitchState {
+  const on = SWITCHES[name].onReadFailure === 'closed';
+  return SWITCHES[name].kind === 'flag' ? { on } : { on: false, providers: [] };
+}
+
+/** POST /checkout: refused with 503 and Retry-After while checkout-paused is on, before anything is written. */
+export async function refuseWhileCheckoutPaused(switches: SwitchReader): Promise<void> {
+  if ((await switches.state('checkout-paused')).on)
+    throw new ServiceUnavailableError('Checkout is paused for now; nothing was ordered. Try again later.', SWITCHES['checkout-paused'].retryAfterSeconds ?? 60);
+}
+
+/** An inventory provider's webhook: refused with 503 and Retry-After while inventory-webhooks-refused lists it. */
+export async function refuseWhileProviderRefused(switches: SwitchReader, providerId: string): Promise<void> {
+  if ((await switches.state('inventory-webhooks-refused')).providers?.includes(providerId))
+    throw new ServiceUnavailableError(
+      `Webhooks of ${providerId} are refused for now; deliver this event again later`,
+      SWITCHES['inventory-webhooks-refused'].retryAfterSeconds ?? 300,
+    );
+}
+
+/** A switch as an admin sees it (GET /admin/switches). */
+export interface SwitchView {
+  readonly name: SwitchName;
+  readonly on: boolean;
+  readonly providers?: string[];
+  readonly description: string;
+  /** The parameter's version: 1 until first flipped. */
+  readonly version: number;
+  readonly lastModified?: string;
+}
+
+/** Who flips a switch: the admin's Cognito sub, the request's source address and API Gateway request id. */
+export interface SwitchActor {
+  readonly sub: string;
+  readonly sourceIp?: string;
+  readonly requestId?: string;
+}
+
+/** `PUT /admin/switches/{name}`'s body: on or off, why, and for a providers switch which providers. */
+export interface SwitchFlip {
+  readonly on: boolean;
+  readonly reason: string;
+  readonly providers?: readonly string[];
+}
+
+export interface SwitchDeps {
+  readonly store: SwitchStore;
+  readonly audit: AuditLog;
+  readonly now: Clock;
+  /** The stage's inventory providers: a providers switch names only these. */
+  readonly knownProviders: readonly string[];
+}
+
+/** Every switch and its state, in SWITCH_NAMES order. */
+export async function listSwitches(deps: Pick<SwitchDeps, 'store'>): Promise<SwitchView[]> {
+  return Promise.all(SWITCH_NAMES.map(async (name) => viewOf(name, await deps.store.read(name))));
+}
+
+/**
+ * An admin flips a switch (PUT /admin/switches/{name}). A flag is set on or off. A providers switch is turned on
+ * for the named providers (added to those already refused) or off for them (removed), or off for all when `on` is
+ * false and none is named. Every attempt is audited as `switch.flip` with the reason and request id, including one
+ * refused (unknown switch or provider, 404/400) or failed (the parameter could not be written).
+ */
+export async function flipSwitch(deps: SwitchDeps, actor: SwitchActor, name: string, flip: SwitchFlip): Promise<SwitchView> {
+  const audit = (outcome: 'succeeded' | 'failed' | 'denied', what: string) =>
+    deps.audit.append({
+      at: deps.now().toISOString(),
+      actor: actor.sub,
+      action: 'switch.flip',
+      target: `switch:${name}`,
+      outcome,
+      detail: `${what}; reason: ${flip.reason}${actor.requestId ? `; request ${actor.requestId}` : ''}`,
+      ...(actor.sourceIp ? { sourceIp: actor.sourceIp } : {}),
+    });
+  if (!isSwitchName(name)) {
+    await audit('failed', 'no such switch');
+    throw new NotFoundError(`There is no switch ${name}; the switches are ${SWITCH_NAMES.join(', ')}`);
+  }
+  const definition = SWITCHES[name];
+  const named = [...new Set(flip.providers ?? [])].sort();
+  const problem =
+    definition.kind === 'flag'
+      ? named.length > 0
+        ? `${name} is not per provider: send no providers`
+        : undefined
+      : flip.on && named.length === 0
+        ? `name the providers whose webhooks ${name} refuses`
+        : named.filter((p) => !deps.knownProviders.includes(p)).map((p) => `${p} is not an inventory provider of this stage`)[0];
+  if (problem) {
+    await audit('failed', problem);
+    throw new ValidationError(`The request body is invalid: ${problem}`, [{ path: 'body.providers', message: problem }]);
+  }
+  let target: SwitchState;
+  try {
+    if (definition.kind === 'flag') {
+      target = { on: flip.on };
+    } else {
+      const current = new Set(parseOr(name, (await deps.store.read(name)).value).providers ?? []);
+      if (named.length === 0) current.clear();
+      for (const p of named)
+        if (flip.on) current.add(p);
+        else current.delete(p);
+      const providers = [...current].sort();
+      target = { on: providers.length > 0, providers };
+    }
+    await deps.store.write(name, formatSwitchValue(name, target));
+  } catch (error) {
+    await audit('failed', `the parameter could not be written: ${(error as Error).name}`);
+    throw error;
+  }
+  const described = definition.kind === 'flag' ? (target.on ? 'on' : 'off') : `refused providers: ${target.providers?.join(', ') || 'none'}`;
+  await audit('succeeded', `${flip.on ? 'on' : 'off'}${named.length > 0 ? ` for ${named.join(', ')}` : ''} (now ${described})`);
+  return viewOf(name, await deps.store.read(name));
+}
+
+function parseOr(name: SwitchName, value: string): SwitchState {
+  try {
+    return parseSwitchValue(name, value);
+  } catch {
+    // A hand-edited value that is not a switch value: the flip replaces it.
+    return failureState(name);
+  }
+}
+
+function viewOf(name: SwitchName, stored: { value: string; version: number; lastModified?: string }): SwitchView {
+  const state = parseOr(name, stored.value);
+  return {
+    name,
+    on: state.on,
+    ...(state.providers ? { providers: [...state.providers] } : {}),
+    description: SWITCHES[name].description,
+    version: stored.version,
+    ...(stored.lastModified ? { lastModified: stored.lastModified } : {}),
+  };
+}

@@ -188,7 +188,8 @@ export interface paths {
     get: operations['getMe'];
     put?: never;
     post?: never;
-    delete?: never;
+    /** The caller's erasure is recorded and will be carried out (docs/privacy.md) */
+    delete: operations['deleteMe'];
     options?: never;
     head?: never;
     patch?: never;
@@ -205,6 +206,23 @@ export interface paths {
     get: operations['getMeAddress'];
     /** The caller's default shipping address as saved */
     put: operations['putMeAddress'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/me/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Everything held about the caller, once per hour (429 with Retry-After sooner) */
+    get: operations['getMeExport'];
+    put?: never;
     post?: never;
     delete?: never;
     options?: never;
@@ -377,6 +395,23 @@ export interface paths {
     put?: never;
     /** How many messages went back to the queue */
     post: operations['postAdminQueuesQueueNameRedrive'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/admin/users/{userId}/erasure': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The user's erasure is recorded and will be carried out (docs/privacy.md) */
+    post: operations['postAdminUsersUserIdErasure'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2989,6 +3024,131 @@ export interface operations {
       };
     };
   };
+  deleteMe: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller's erasure is recorded and will be carried out (docs/privacy.md) */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @constant */
+            status: 'accepted';
+            /** Format: date-time */
+            requestedAt: string;
+          };
+        };
+      };
+      /** @description Invalid request: the path, query, headers or body fail their schema (API Gateway answers a body or a required header it refuses itself, before any function runs) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No verified identity: the bearer token is missing, malformed, expired or not an access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Forbidden: the caller's groups, MFA, network or hours do not allow this route, or the firewall refused the request */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found, or not the caller’s to see (never says which) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than the limit */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Throttled by the stage’s rate limit; retry later */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request's headers are too large: API Gateway's front door refuses them before routing */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Internal error: quote the correlationId */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The function behind the route failed */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A dependency was briefly unavailable; retrying the same request is safe (Retry-After) */
+      503: {
+        headers: {
+          'Retry-After'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The function behind the route did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getMeAddress: {
     parameters: {
       query?: never;
@@ -3456,6 +3616,259 @@ export interface operations {
       };
       /** @description The body is not application/json */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Throttled by the stage’s rate limit; retry later */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request's headers are too large: API Gateway's front door refuses them before routing */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Internal error: quote the correlationId */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The function behind the route failed */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A dependency was briefly unavailable; retrying the same request is safe (Retry-After) */
+      503: {
+        headers: {
+          'Retry-After'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The function behind the route did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getMeExport: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Everything held about the caller, once per hour (429 with Retry-After sooner) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: date-time */
+            exportedAt: string;
+            subject: string;
+            profile: {
+              attributes: {
+                [key: string]: string;
+              };
+              groups: string[];
+              /** Format: date-time */
+              createdAt?: string;
+            } | null;
+            cart: {
+              lines: {
+                sku: string;
+                quantity: number;
+              }[];
+              /** Format: date-time */
+              updatedAt: string;
+            } | null;
+            defaultAddress: {
+              name: string;
+              line1: string;
+              line2?: string;
+              city: string;
+              postalCode?: string;
+              region?: string;
+              country: string;
+            } | null;
+            orders: {
+              orderId: string;
+              customerId: string;
+              /** @enum {string} */
+              status: 'PENDING' | 'RESERVED' | 'AWAITING_PAYMENT' | 'CONFIRMED' | 'FULFILLED' | 'FAILED' | 'CANCELLED' | 'REFUNDED';
+              lines: {
+                sku: string;
+                productId: string;
+                vendorId: string;
+                quantity: number;
+                unitPrice: {
+                  /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                  amount: number;
+                  currency: string;
+                };
+                lineTotal: {
+                  /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                  amount: number;
+                  currency: string;
+                };
+              }[];
+              total: {
+                /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                amount: number;
+                currency: string;
+              };
+              currency: string;
+              payment?: {
+                /** @constant */
+                provider: 'stripe';
+                paymentIntentId: string;
+                status: string;
+                clientSecret?: string;
+              };
+              failureReason?: string;
+              refunded?: {
+                /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                amount: number;
+                currency: string;
+              };
+              shipping?: {
+                address: {
+                  name: string;
+                  line1: string;
+                  line2?: string;
+                  city: string;
+                  postalCode?: string;
+                  region?: string;
+                  country: string;
+                };
+                email: string;
+                option: {
+                  id: string;
+                  label: string;
+                };
+                amount: {
+                  /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                  amount: number;
+                  currency: string;
+                };
+              };
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              updatedAt: string;
+            }[];
+            payments: {
+              paymentIntentId: string;
+              orderId?: string;
+              amount?: {
+                /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                amount: number;
+                currency: string;
+              };
+              state: string;
+              /** Format: date-time */
+              createdAt: string;
+              /** Format: date-time */
+              decidedAt?: string;
+              outcome?: {
+                kind: string;
+                amount: number;
+                currency: string;
+              };
+            }[];
+            auditEvents: {
+              /** Format: date-time */
+              at: string;
+              actor: string;
+              action: string;
+              target: string;
+              /** @enum {string} */
+              outcome: 'succeeded' | 'denied' | 'failed';
+              sourceIp?: string;
+              detail?: string;
+              amounts?: {
+                [key: string]: {
+                  /** @description An integer in minor units of the currency (its ISO 4217 exponent): amount 3600 with EUR is 36.00 EUR, 500 with JPY is 500 JPY, 1500 with KWD is 1.500 KWD. */
+                  amount: number;
+                  currency: string;
+                };
+              };
+            }[];
+            complete: boolean;
+          };
+        };
+      };
+      /** @description Invalid request: the path, query, headers or body fail their schema (API Gateway answers a body or a required header it refuses itself, before any function runs) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No verified identity: the bearer token is missing, malformed, expired or not an access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Forbidden: the caller's groups, MFA, network or hours do not allow this route, or the firewall refused the request */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found, or not the caller’s to see (never says which) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than the limit */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -5312,6 +5725,133 @@ export interface operations {
       };
       /** @description The body is not application/json */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Throttled by the stage’s rate limit; retry later */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request's headers are too large: API Gateway's front door refuses them before routing */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Internal error: quote the correlationId */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The function behind the route failed */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description A dependency was briefly unavailable; retrying the same request is safe (Retry-After) */
+      503: {
+        headers: {
+          'Retry-After'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The function behind the route did not answer in time */
+      504: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postAdminUsersUserIdErasure: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The user's erasure is recorded and will be carried out (docs/privacy.md) */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @constant */
+            status: 'accepted';
+            /** Format: date-time */
+            requestedAt: string;
+          };
+        };
+      };
+      /** @description Invalid request: the path, query, headers or body fail their schema (API Gateway answers a body or a required header it refuses itself, before any function runs) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No verified identity: the bearer token is missing, malformed, expired or not an access token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Forbidden: the caller's groups, MFA, network or hours do not allow this route, or the firewall refused the request */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found, or not the caller’s to see (never says which) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is larger than the limit */
+      413: {
         headers: {
           [name: string]: unknown;
         };

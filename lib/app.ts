@@ -78,7 +78,13 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     inventoryProviders,
     inventoryProviderSecrets: secrets.inventoryProviderSecrets,
     inventoryUpdatesQueue: messaging.inventoryUpdates.queue,
-    redriveQueues: { 'inventory-updates': messaging.inventoryUpdates, 'payment-events': messaging.paymentEvents, fulfilment: messaging.fulfilment },
+    redriveQueues: {
+      'inventory-updates': messaging.inventoryUpdates,
+      'payment-events': messaging.paymentEvents,
+      fulfilment: messaging.fulfilment,
+      'erasure-requests': messaging.erasureRequests,
+    },
+    erasureQueue: messaging.erasureRequests.queue,
   });
   const api = new ApiStack(app, stackName(config, 'Api'), { ...common('Api'), config, key: secrets.key, handlers: apiFunctions });
   const inventory = new InventoryStack(app, stackName(config, 'Inventory'), {

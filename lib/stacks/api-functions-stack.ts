@@ -1,6 +1,7 @@
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -45,6 +46,8 @@ export interface ApiFunctionsStackProps extends StackProps {
   readonly inventoryUpdatesQueue: IQueue;
   /** The queues an admin may redrive (POST /admin/queues/{queueName}/redrive), by the name in the path. */
   readonly redriveQueues: Readonly<Record<string, StockadeQueue>>;
+  /** Where DELETE /me and POST /admin/users/{userId}/erasure queue erasure requests (the Workflow stack runs them). */
+  readonly erasureQueue: IQueue;
 }
 
 /** A route of the API and the function that serves it (through its `live` alias). */
@@ -100,6 +103,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     this.addAddressRoutes(props);
     this.addWebhookRoutes(props);
     this.addAdminRoutes(props);
+    this.addPrivacyRoutes(props);
   }
 
   /** Registers `fn` as the function behind `route`; the Api stack adds the method. */
@@ -317,6 +321,37 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
         props.secrets.cursorSigningKey,
       ),
     );
+  }
+
+  /**
+   * A customer's export and erasure (docs/privacy.md): the export reads every store of their data and their own audit
+   * events (byActor) and claims one export per interval (EXPORT#<sub> put); the erasure requests only queue and audit.
+   */
+  private addPrivacyRoutes(props: ApiFunctionsStackProps): void {
+    const { tables } = props;
+    const { privacy } = this.stageContext.config;
+    const exportData = bindAuditAppender(
+      this.addFunction('ExportPersonalData', { entry: 'privacy/export-personal-data', service: 'privacy' })
+        // Cart, address and the allowance (GetItem), the allowance's claim (PutItem), the orders (byCustomer).
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'PutItem'], { queries: ['byCustomer'] })
+        .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'read'),
+      tables.audit,
+    )
+      // The caller's own audit events only through the byActor index: no item reads, no other query.
+      .bindTable(ENV.AUDIT_TABLE, tables.audit, [], { queries: ['byActor'] })
+      .addEnvironment(ENV.COGNITO_USER_POOL_ID, props.userPool.userPoolId)
+      .addEnvironment(ENV.EXPORT_INTERVAL_SECONDS, String(privacy.exportIntervalMinutes * 60));
+    exportData.addToRolePolicy(
+      new PolicyStatement({ actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser'], resources: [props.userPool.userPoolArn] }),
+    );
+    this.route('GET /me/export', exportData);
+    const requestErasure = (id: string, entry: string) =>
+      bindAuditAppender(this.addFunction(id, { entry: `privacy/${entry}`, service: 'privacy' }), tables.audit).bindQueueProducer(
+        ENV.ERASURE_QUEUE_URL,
+        props.erasureQueue,
+      );
+    this.route('DELETE /me', requestErasure('RequestErasure', 'request-erasure'));
+    this.route('POST /admin/users/{userId}/erasure', requestErasure('RequestUserErasure', 'request-user-erasure'));
   }
 
   /** Creates a route-backing function with this stack's stage context, released behind its `live` alias. */

@@ -1,6 +1,7 @@
 import type { KnownRoute } from '../domain/access/route-policies';
 import type * as z from '../validation/zod';
 import { MeResponseSchema } from './identity';
+import { ErasureAcceptedSchema, PersonalDataExportSchema } from './privacy';
 import { InventoryWebhookAcceptedSchema } from './inventory';
 import { HealthResponseSchema } from './platform';
 import { RedriveResponseSchema } from './queues';
@@ -60,6 +61,12 @@ export const ROUTE_RESPONSES: Readonly<Partial<Record<KnownRoute, RouteResponse>
   'GET /me': { status: 200, description: 'The verified caller', schema: MeResponseSchema },
   'PUT /me/address': { status: 200, description: "The caller's default shipping address as saved", schema: AddressViewSchema },
   'GET /me/address': { status: 200, description: "The caller's default shipping address", schema: AddressViewSchema, refusals: [404] },
+  'GET /me/export': {
+    status: 200,
+    description: 'Everything held about the caller, once per hour (429 with Retry-After sooner)',
+    schema: PersonalDataExportSchema,
+  },
+  'DELETE /me': { status: 202, description: "The caller's erasure is recorded and will be carried out (docs/privacy.md)", schema: ErasureAcceptedSchema },
 
   'POST /vendor/products': { status: 201, description: 'The product as listed', schema: ProductSchema, location: true, refusals: [409, 422] },
   'POST /vendor/products/batch': { status: 200, description: 'Each product created or refused on its own', schema: ProductBatchResultSchema },
@@ -78,6 +85,11 @@ export const ROUTE_RESPONSES: Readonly<Partial<Record<KnownRoute, RouteResponse>
   'GET /admin/audit': { status: 200, description: 'Audit events, newest first', schema: AuditEventPageSchema },
   'GET /admin/reconciliation': { status: 200, description: 'The latest reconciliation report', schema: ReconciliationReportSchema, refusals: [404] },
   'POST /admin/queues/{queueName}/redrive': { status: 200, description: 'How many messages went back to the queue', schema: RedriveResponseSchema },
+  'POST /admin/users/{userId}/erasure': {
+    status: 202,
+    description: "The user's erasure is recorded and will be carried out (docs/privacy.md)",
+    schema: ErasureAcceptedSchema,
+  },
 
   'POST /webhooks/stripe': { status: 200, description: 'The event is recorded and queued', schema: StripeWebhookAckSchema },
   'POST /webhooks/inventory/{providerId}': { status: 202, description: 'Lines queued and quarantined', schema: InventoryWebhookAcceptedSchema },

@@ -21,6 +21,7 @@ import {
   RefundBodySchema,
   VendorListOrdersQuerySchema,
 } from './orders';
+import { UserIdPathSchema } from './privacy';
 import { QueueNamePathSchema, RedriveBodySchema } from './queues';
 
 /**
@@ -56,6 +57,8 @@ export const ROUTE_SCHEMAS: Readonly<Record<KnownRoute, RouteSchemas>> = {
   'GET /me': {},
   'PUT /me/address': { body: ShippingAddressSchema },
   'GET /me/address': {},
+  'GET /me/export': {},
+  'DELETE /me': {},
 
   'POST /vendor/products': { body: CreateProductBodySchema },
   'POST /vendor/products/batch': { body: CreateProductsBatchBodySchema },
@@ -69,6 +72,7 @@ export const ROUTE_SCHEMAS: Readonly<Record<KnownRoute, RouteSchemas>> = {
   'GET /admin/audit': { query: ListAuditEventsQuerySchema },
   'GET /admin/reconciliation': {},
   'POST /admin/queues/{queueName}/redrive': { path: QueueNamePathSchema, body: RedriveBodySchema },
+  'POST /admin/users/{userId}/erasure': { path: UserIdPathSchema },
 
   'POST /webhooks/stripe': { webhook: 'stripe' },
   'POST /webhooks/inventory/{providerId}': { path: InventoryWebhookPathSchema, body: InventoryWebhookBodySchema, webhook: 'inventory' },

@@ -2,7 +2,7 @@ import { readRestApis } from '../../local/aws/apigw/rest-api-model';
 import { CloudAssembly } from '../../local/runtime/assembly';
 import { IntrinsicResolver } from '../../local/runtime/intrinsics';
 import { testEndpoints } from '../support/endpoints';
-import { cognitoClient, signIn } from '../support/identity';
+import { cognitoClient, newCustomer, signIn } from '../support/identity';
 
 type Caller = 'anonymous' | 'customer' | 'vendor' | 'admin';
 /** `reached`: the request passed the access decision (the handler may still refuse the placeholder input with 4xx). */
@@ -38,6 +38,8 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<Caller, Expected>>>> = {
   'POST /orders/{orderId}/cancel': CUSTOMERS,
   'PUT /me/address': CUSTOMERS,
   'GET /me/address': CUSTOMERS,
+  'GET /me/export': CUSTOMERS,
+  'DELETE /me': CUSTOMERS,
   'GET /me': MEMBERS,
 
   'POST /vendor/products': VENDORS,
@@ -52,6 +54,7 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<Caller, Expected>>>> = {
   'GET /admin/audit': ADMINS,
   'GET /admin/reconciliation': ADMINS,
   'POST /admin/queues/{queueName}/redrive': ADMINS,
+  'POST /admin/users/{userId}/erasure': ADMINS,
 };
 
 /**
@@ -65,6 +68,8 @@ describe('the access matrix, over HTTP', () => {
   const routes = (model?.routes ?? []).filter((r) => r.httpMethod !== 'OPTIONS').map((r) => `${r.httpMethod} ${r.resourcePath}`);
   const callers: readonly Caller[] = ['anonymous', 'customer', 'vendor', 'admin'];
   const tokens: Partial<Record<Caller, string>> = {};
+  /** DELETE /me erases its caller: the customer who calls it is one of its own, never the shared demo customer. */
+  let erasable = '';
 
   beforeAll(async () => {
     const client = cognitoClient();
@@ -72,6 +77,7 @@ describe('the access matrix, over HTTP', () => {
     tokens.customer = await signIn(client, users.customer);
     tokens.vendor = await signIn(client, users.vendor);
     tokens.admin = await signIn(client, users.admin);
+    erasable = (await newCustomer(client, 'matrix-erasure', { withAddress: false })).accessToken;
     client.destroy();
   });
 
@@ -85,7 +91,7 @@ describe('the access matrix, over HTTP', () => {
     const [method, template] = route.split(' ') as [string, string];
     // A well-formed id that exists nowhere: allowed callers reach the handler and its object-level checks.
     const path = template.replace(/\{[^}]+\}/g, '01HZZZZZZZZZZZZZZZZZZZZZZZ');
-    const token = tokens[caller];
+    const token = route === 'DELETE /me' && caller === 'customer' ? erasable : tokens[caller];
     const response = await fetch(`${endpoints.apiUrl}${path}`, { method, headers: token ? { Authorization: `Bearer ${token}` } : {} });
     const expected = EXPECTED[route]?.[caller];
     // Reached: never an access refusal (401, 403) and never a server error; the placeholder input may be a 400 or 404.

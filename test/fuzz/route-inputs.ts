@@ -17,7 +17,8 @@ export interface RouteInputs extends RouteSchemas {
 }
 
 const FUZZ_FLAGS: Partial<Record<KnownRoute, Pick<RouteInputs, 'markAllStrings' | 'destroysCaller'>>> = {
-  // DELETE /me (issue 15) will destroy its caller: flag it destroysCaller when the API serves it.
+  // Erasing its caller would end the fuzz run's customer: only anonymous callers try it.
+  'DELETE /me': { destroysCaller: true },
   'POST /vendor/products': { markAllStrings: true },
   'POST /vendor/products/batch': { markAllStrings: true },
   'PATCH /vendor/products/{productId}': { markAllStrings: true },

@@ -101,6 +101,8 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
       'inventory/receive-inventory-webhook',
       'inventory/sync-provider-stock',
       'admin/redrive-queue',
+      'privacy/request-erasure',
+      'privacy/request-user-erasure',
     ],
   },
   '@aws-sdk/client-sfn': {
@@ -119,7 +121,7 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
   '@aws-lambda-powertools/parameters': { why: 'the secret store reads secrets through its cache', only: SECRET_READERS },
   '@aws-sdk/client-cognito-identity-provider': {
     why: 'the Cognito triggers read the user pool; the export reads the account and the erasure run deletes it',
-    only: ['identity/post-confirmation', 'identity/pre-token-generation', 'privacy/erase-customers'],
+    only: ['identity/post-confirmation', 'identity/pre-token-generation', 'privacy/export-personal-data', 'privacy/erase-customers'],
   },
   '@aws-lambda-powertools/batch': { why: 'queue consumers report partial batch failures', only: SQS_CONSUMERS },
   '@aws-lambda-powertools/idempotency': { why: 'POST /checkout is idempotent by its Idempotency-Key', only: ['checkout/create-checkout'] },
@@ -145,6 +147,9 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
       'identity/get-me',
       'payments/receive-stripe-webhook',
       'inventory/receive-inventory-webhook',
+      'privacy/export-personal-data',
+      'privacy/request-erasure',
+      'privacy/request-user-erasure',
     ],
   },
   stripe: {

@@ -42,6 +42,8 @@ export const ROUTE_POLICIES = {
   'GET /me': { kind: 'member', groups: ['customer', 'vendor', 'admin'] },
   'PUT /me/address': customers,
   'GET /me/address': customers,
+  'GET /me/export': customers,
+  'DELETE /me': customers,
 
   'POST /vendor/products': vendors,
   'POST /vendor/products/batch': vendors,
@@ -55,6 +57,7 @@ export const ROUTE_POLICIES = {
   'GET /admin/audit': admins,
   'GET /admin/reconciliation': admins,
   'POST /admin/queues/{queueName}/redrive': admins,
+  'POST /admin/users/{userId}/erasure': admins,
 
   'POST /webhooks/stripe': webhook,
   'POST /webhooks/inventory/{providerId}': webhook,

@@ -78,6 +78,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     inventoryProviders,
     inventoryProviderSecrets: secrets.inventoryProviderSecrets,
     inventoryUpdatesQueue: messaging.inventoryUpdates.queue,
+    switches: secrets.switches,
     redriveQueues: {
       'inventory-updates': messaging.inventoryUpdates,
       'payment-events': messaging.paymentEvents,
@@ -95,6 +96,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     tables: { catalog: data.catalog, orders: data.orders, audit: data.audit },
     inventoryUpdatesQueue: messaging.inventoryUpdates,
     providerSecrets: secrets.inventoryProviderSecrets,
+    switches: secrets.switches,
   });
   const observability = new ObservabilityStack(app, stackName(config, 'Observability'), {
     ...common('Observability'),

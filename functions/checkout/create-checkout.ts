@@ -2,6 +2,7 @@ import { IdempotencyAlreadyInProgressError, IdempotencyValidationError, makeIdem
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type CheckoutCall, checkoutIdempotencyConfig } from '../../shared/config/checkout-idempotency';
 import { ConflictError, DomainError, ValidationError } from '../../shared/domain/errors';
+import { refuseWhileCheckoutPaused } from '../../shared/domain/operations/switches';
 import { checkout, type CheckoutRequest } from '../../shared/domain/orders/checkout';
 import { httpHandler } from '../../shared/http/http-handler';
 import { principalOf } from '../../shared/http/principal';
@@ -9,9 +10,10 @@ import { metrics } from '../../shared/observability/powertools';
 import { CHECKOUT_SLO } from '../../shared/observability/slo';
 import { CheckoutBodySchema } from '../../shared/schemas/checkout';
 import { IdempotencyKeySchema } from '../../shared/schemas/orders';
-import { checkoutDeps, idempotencyStore } from '../orders/root';
+import { checkoutDeps, idempotencyStore, switchReader } from '../orders/root';
 
 const deps = checkoutDeps();
+const switches = switchReader();
 
 // Powertools idempotency: the key is the caller plus their Idempotency-Key; the body is the payload that must match.
 const idempotency = checkoutIdempotencyConfig();
@@ -34,6 +36,8 @@ export const handler = httpHandler({ body: CheckoutBodySchema }, async ({ body, 
       { path: 'headers.Idempotency-Key', message: key.error.issues[0]?.message ?? 'required' },
     ]);
   }
+  // Paused (docs/operations.md, "Mitigation switches"): 503 with Retry-After before anything is written.
+  await refuseWhileCheckoutPaused(switches);
   idempotency.registerLambdaContext(context);
   const { items, shippingAddress, shippingOption, email } = body;
   const request: CheckoutRequest = {

@@ -1,13 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ValidationError } from '../../shared/domain/errors';
+import { refuseWhileProviderRefused } from '../../shared/domain/operations/switches';
 import { receiveInventoryWebhook } from '../../shared/domain/inventory/receive-inventory-webhook';
 import { INVENTORY_SIGNATURE_HEADER, INVENTORY_TIMESTAMP_HEADER } from '../../shared/domain/inventory/webhook-signature';
 import { httpHandler } from '../../shared/http/http-handler';
 import { zodFieldErrors } from '../../shared/http/zod-errors';
 import { logger, metrics } from '../../shared/observability/powertools';
-import { inventoryWebhookDeps } from './root';
+import { inventoryWebhookDeps, switchReader } from './root';
 import { type InventoryWebhookAccepted, InventoryWebhookBodySchema, InventoryWebhookPathSchema } from '../../shared/schemas/inventory';
 
+const switches = switchReader();
 const deps = {
   // The providers' secrets come through the secret store: a rotated secret is picked up without a redeploy.
   ...inventoryWebhookDeps(),
@@ -30,6 +32,8 @@ const deps = {
  */
 export const handler = httpHandler({ rawBody: true, webhook: 'inventory', path: InventoryWebhookPathSchema }, async ({ rawBody, headers, path }) => {
   const { providerId } = path;
+  // Refused by the mitigation switch: 503 with Retry-After, so the provider delivers the event again later.
+  await refuseWhileProviderRefused(switches, providerId);
   const result = await receiveInventoryWebhook(deps, {
     providerId,
     rawBody: rawBody ?? '',

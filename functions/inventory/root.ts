@@ -15,6 +15,8 @@ export { inventoryLedger, orderRepository, stockLedger } from '../wiring/dynamod
 export { inventoryRetryBackoff } from '../wiring/sqs';
 export { paymentGateway } from '../wiring/stripe';
 export { inventoryProviders } from '../wiring/inventory-providers';
+/** The mitigation switches this function obeys (outbox-relay-stopped, inventory-webhooks-refused). */
+export { switchReader } from '../wiring/switches';
 
 /** POST /webhooks/inventory/{providerId}: the providers, their secrets, and where lines go (queue) or stop (quarantine). */
 export const inventoryWebhookDeps = () => ({

@@ -18,6 +18,8 @@ export { now, newId } from '../wiring/platform';
 export { orderRepository, paymentRecords, stockLedger } from '../wiring/dynamodb';
 export { paymentGateway } from '../wiring/stripe';
 export { waitingSteps } from '../wiring/step-functions';
+/** The mitigation switch checkout obeys (checkout-paused). */
+export { switchReader } from '../wiring/switches';
 export { orderEvents } from '../wiring/sqs';
 export { fulfilmentProvider } from '../wiring/fulfilment';
 export { idempotencyStore } from '../wiring/idempotency';

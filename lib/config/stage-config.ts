@@ -134,6 +134,11 @@ export const StageConfigSchema = z
       /** The longest rest between two attempts of a waiting erasure request (exponential backoff from 2 s). */
       erasureRetryMaxSeconds: integer(10, 43_200),
     }),
+    /** The mitigation switches (SSM parameters, docs/operations.md "Mitigation switches"). */
+    switches: z.strictObject({
+      /** Seconds a function keeps a switch's value before reading it again: the longest a flip takes to act. */
+      cacheSeconds: integer(1, 300),
+    }),
     checkout: z.strictObject({
       /** How long checkout holds stock while the customer pays; it also bounds the saga's payment wait. */
       holdMinutes: integer(1, 60),

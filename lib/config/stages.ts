@@ -63,6 +63,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     auth: { threatProtection: 'off', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     audit: { shards: 4, verifyEveryMinutes: 15 },
     privacy: { retentionDays: 30, exportIntervalMinutes: 60, erasureMaxAttempts: 30, erasureRetryMaxSeconds: 30 },
+    switches: { cacheSeconds: 5 },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
     shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
@@ -91,6 +92,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     auth: { threatProtection: 'audit', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     audit: { shards: 8, verifyEveryMinutes: 60, backupRetentionDays: 35 },
     privacy: { retentionDays: 365, exportIntervalMinutes: 60, erasureMaxAttempts: 100, erasureRetryMaxSeconds: 900 },
+    switches: { cacheSeconds: 30 },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
     shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
@@ -121,6 +123,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     audit: { shards: 16, verifyEveryMinutes: 60, backupRetentionDays: 3_653 },
     // Ten years, like the audit trail: the pseudonymised orders and payments are accounting records.
     privacy: { retentionDays: 3_653, exportIntervalMinutes: 60, erasureMaxAttempts: 100, erasureRetryMaxSeconds: 900 },
+    switches: { cacheSeconds: 30 },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
     shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },

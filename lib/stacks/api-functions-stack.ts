@@ -13,6 +13,7 @@ import type { InventoryProviders } from '../../shared/domain/inventory/provider-
 import { API_STAGE_NAME, restApiName } from '../config/api-names';
 import type { StageConfig } from '../config/stage-config';
 import { type AuditTrailTable, bindAuditAppender, bindAuditReader } from '../constructs/audit-trail';
+import { bindSwitchAdmin, bindSwitchReader, type MitigationSwitches } from '../constructs/mitigation-switches';
 import { apiServerErrorsRollbackAlarm, FunctionRelease } from '../constructs/function-release';
 import type { StageContext } from '../constructs/stage-props';
 import { type ItemOperation, StockadeFunction } from '../constructs/stockade-function';
@@ -46,6 +47,8 @@ export interface ApiFunctionsStackProps extends StackProps {
   readonly inventoryUpdatesQueue: IQueue;
   /** The queues an admin may redrive (POST /admin/queues/{queueName}/redrive), by the name in the path. */
   readonly redriveQueues: Readonly<Record<string, StockadeQueue>>;
+  /** The mitigation switches: checkout and the inventory webhook obey theirs, the admin routes list and flip them. */
+  readonly switches: MitigationSwitches;
   /** Where DELETE /me and POST /admin/users/{userId}/erasure queue erasure requests (the Workflow stack runs them). */
   readonly erasureQueue: IQueue;
 }
@@ -215,6 +218,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     checkout.addEnvironment(ENV.SHIPPING_RATES, JSON.stringify(this.stageContext.config.shipping));
     orderSaga.grantStartExecution(checkout);
     this.route('POST /checkout', checkout);
+    bindSwitchReader(checkout, props.switches, ['checkout-paused']);
     this.route(
       'GET /orders',
       this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' })
@@ -267,7 +271,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
         .bindSecret(ENV.STRIPE_WEBHOOK_SECRETS_ARN, props.secrets.stripeWebhookSecrets)
         .bindQueueProducer(ENV.PAYMENT_EVENTS_QUEUE_URL, props.paymentEventsQueue),
     );
-    this.route(
+    const inventoryWebhook = this.route(
       'POST /webhooks/inventory/{providerId}',
       this.addFunction('ReceiveInventoryWebhook', {
         entry: 'inventory/receive-inventory-webhook',
@@ -280,6 +284,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
         .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, 'append', { leadingKeys: ['QUARANTINE#*'] })
         .addEnvironment(ENV.INVENTORY_HMAC_GRACE_HOURS, String(this.stageContext.config.secrets.inventoryGraceHours)),
     );
+    bindSwitchReader(inventoryWebhook, props.switches, ['inventory-webhooks-refused']);
   }
 
   /** Operator routes: refunds, reconciliation, dead-letter redrive and the audit trail; each action is audited. */
@@ -320,6 +325,18 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
         ENV.CURSOR_KEY_SECRET_ARN,
         props.secrets.cursorSigningKey,
       ),
+    );
+    // The mitigation switches (docs/operations.md): every switch's parameter, read by both, written only by the flip.
+    this.route(
+      'GET /admin/switches',
+      bindSwitchAdmin(this.addFunction('ListSwitches', { entry: 'admin/list-switches', service: 'admin' }), props.switches, 'list'),
+    );
+    this.route(
+      'PUT /admin/switches/{name}',
+      bindAuditAppender(
+        bindSwitchAdmin(this.addFunction('FlipSwitch', { entry: 'admin/flip-switch', service: 'admin' }), props.switches, 'flip'),
+        tables.audit,
+      ).addEnvironment(ENV.INVENTORY_PROVIDER_IDS, Object.keys(props.inventoryProviders.providers).join(',')),
     );
   }
 

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { InventoryProviders } from '../../shared/domain/inventory/provider-config';
 import type { StageConfig } from '../config/stage-config';
 import { FunctionRelease } from '../constructs/function-release';
+import { bindSwitchReader, type MitigationSwitches } from '../constructs/mitigation-switches';
 import { runOnSchedule } from '../constructs/schedule';
 import type { StageContext } from '../constructs/stage-props';
 import { StockadeFunction } from '../constructs/stockade-function';
@@ -25,6 +26,8 @@ export interface InventoryStackProps extends StackProps {
   readonly inventoryUpdatesQueue: StockadeQueue;
   /** Each provider's HMAC secret, by provider id. */
   readonly providerSecrets: ReadonlyMap<string, ISecret>;
+  /** The mitigation switches (the relay obeys outbox-relay-stopped). */
+  readonly switches: MitigationSwitches;
 }
 
 /**
@@ -98,6 +101,7 @@ export class InventoryStack extends Stack {
         queries: ['byStatus'],
       })
       .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.providerSecrets);
+    bindSwitchReader(fn, props.switches, ['outbox-relay-stopped']);
     this.release(fn);
     runOnSchedule(fn, {
       id: 'RelayStockNotificationsSchedule',

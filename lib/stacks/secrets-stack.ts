@@ -5,6 +5,7 @@ import { CfnRotationSchedule, Secret, type SecretStringGenerator } from 'aws-cdk
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { PROVIDER_ID_TAG, SECRET_KIND_TAG, type SecretKind } from '../config/tags';
+import { MitigationSwitches } from '../constructs/mitigation-switches';
 import { StockadeFunction } from '../constructs/stockade-function';
 import { removalPolicyOf } from '../constructs/stage-props';
 
@@ -43,8 +44,9 @@ export interface SecretsStackProps extends StackProps {
 }
 
 /**
- * Stateful: the stage's customer-managed KMS key and every secret. Secret values are never in the template:
- * they are generated placeholders an operator replaces with `aws secretsmanager put-secret-value` (README).
+ * Stateful: the stage's customer-managed KMS key, every secret, and the mitigation switches' parameters. Secret values
+ * are never in the template: they are generated placeholders an operator replaces with
+ * `aws secretsmanager put-secret-value` (README).
  */
 export class SecretsStack extends Stack {
   readonly key: Key;
@@ -62,6 +64,8 @@ export class SecretsStack extends Stack {
   readonly cursorSigningKey: Secret;
   /** Bearer key for the fulfilment provider's API. */
   readonly fulfilmentApiKey: Secret;
+  /** The mitigation switches, one SSM parameter each, created off (docs/operations.md, "Mitigation switches"). */
+  readonly switches: MitigationSwitches;
 
   constructor(scope: Construct, id: string, props: SecretsStackProps) {
     super(scope, id, props);
@@ -149,6 +153,7 @@ export class SecretsStack extends Stack {
       providers.set(providerId, providerSecret);
     }
     this.inventoryProviderSecrets = providers;
+    this.switches = new MitigationSwitches(this, 'MitigationSwitches', { config });
     if (providers.size > 0) this.inventorySecretRotation = this.rotateInventorySecrets(config, [...providers.values()]);
   }
 

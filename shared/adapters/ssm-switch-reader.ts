@@ -1,6 +1,6 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { failureState, parseSwitchValue, type SwitchName, type SwitchState } from '../domain/operations/switches';
+import { failureState, parseSwitchValue, type SwitchName, type SwitchState } from '../domain/model/switches';
 import type { Clock } from '../ports/clock';
 import type { SwitchReader } from '../ports/switches';
 import { parameterOf, type SwitchParameters } from './ssm-switch-store';

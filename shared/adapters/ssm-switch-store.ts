@@ -1,5 +1,5 @@
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import type { SwitchName } from '../domain/operations/switches';
+import type { SwitchName } from '../domain/model/switches';
 import type { StoredSwitch, SwitchStore } from '../ports/switches';
 
 /** Each switch's SSM parameter name, for the switches a function is bound to (lib/constructs/mitigation-switches.ts). */

@@ -1,5 +1,5 @@
 import * as z from '../validation/zod';
-import { SWITCH_NAMES } from '../domain/operations/switches';
+import { SWITCH_NAMES } from '../domain/model/switches';
 import type { SwitchParameters } from '../adapters/ssm-switch-store';
 import { integerEnv, requiredEnv } from './env';
 import { ENV } from './env-names';

@@ -1,4 +1,4 @@
-import type { SwitchName, SwitchState } from '../domain/operations/switches';
+import type { SwitchName, SwitchState } from '../domain/model/switches';
 
 /** A switch's parameter as stored: its raw value, version and when it last changed. */
 export interface StoredSwitch {

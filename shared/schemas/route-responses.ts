@@ -5,6 +5,7 @@ import { ErasureAcceptedSchema, PersonalDataExportSchema } from './privacy';
 import { InventoryWebhookAcceptedSchema } from './inventory';
 import { HealthResponseSchema } from './platform';
 import { RedriveResponseSchema } from './queues';
+import { SwitchListSchema, SwitchViewSchema } from './switches';
 import {
   AddressViewSchema,
   AuditEventPageSchema,
@@ -84,6 +85,8 @@ export const ROUTE_RESPONSES: Readonly<Partial<Record<KnownRoute, RouteResponse>
   'POST /admin/orders/{orderId}/refund': { status: 200, description: 'The order after the refund', schema: OrderSchema, refusals: [409, 422] },
   'GET /admin/audit': { status: 200, description: 'Audit events, newest first', schema: AuditEventPageSchema },
   'GET /admin/reconciliation': { status: 200, description: 'The latest reconciliation report', schema: ReconciliationReportSchema, refusals: [404] },
+  'GET /admin/switches': { status: 200, description: 'Every mitigation switch and how long a flip takes to act', schema: SwitchListSchema },
+  'PUT /admin/switches/{name}': { status: 200, description: 'The switch as it now is (audited)', schema: SwitchViewSchema, refusals: [404] },
   'POST /admin/queues/{queueName}/redrive': { status: 200, description: 'How many messages went back to the queue', schema: RedriveResponseSchema },
   'POST /admin/users/{userId}/erasure': {
     status: 202,

@@ -23,6 +23,7 @@ import {
 } from './orders';
 import { UserIdPathSchema } from './privacy';
 import { QueueNamePathSchema, RedriveBodySchema } from './queues';
+import { SwitchFlipBodySchema, SwitchNamePathSchema } from './switches';
 
 /**
  * What each route reads, by reference to the zod schemas its handler validates with (never a copy): path, query and
@@ -71,6 +72,8 @@ export const ROUTE_SCHEMAS: Readonly<Record<KnownRoute, RouteSchemas>> = {
   'POST /admin/orders/{orderId}/refund': { path: OrderIdPathSchema, body: RefundBodySchema, idempotencyKey: { schema: IdempotencyKeySchema, required: false } },
   'GET /admin/audit': { query: ListAuditEventsQuerySchema },
   'GET /admin/reconciliation': {},
+  'GET /admin/switches': {},
+  'PUT /admin/switches/{name}': { path: SwitchNamePathSchema, body: SwitchFlipBodySchema },
   'POST /admin/queues/{queueName}/redrive': { path: QueueNamePathSchema, body: RedriveBodySchema },
   'POST /admin/users/{userId}/erasure': { path: UserIdPathSchema },
 

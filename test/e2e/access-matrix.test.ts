@@ -54,6 +54,8 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<Caller, Expected>>>> = {
   'GET /admin/audit': ADMINS,
   'GET /admin/reconciliation': ADMINS,
   'POST /admin/queues/{queueName}/redrive': ADMINS,
+  'GET /admin/switches': ADMINS,
+  'PUT /admin/switches/{name}': ADMINS,
   'POST /admin/users/{userId}/erasure': ADMINS,
 };
 

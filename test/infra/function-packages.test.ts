@@ -71,6 +71,9 @@ const SECRET_READERS = [
   'privacy/erase-customers',
 ];
 
+/** Functions that act on a mitigation switch (read through Powertools parameters' cache, shared/adapters/ssm-switch-reader.ts). */
+const SWITCH_READERS = ['checkout/create-checkout', 'inventory/receive-inventory-webhook', 'inventory/relay-stock-notifications'];
+
 /** Functions that receive a shipping address (POST /checkout, PUT /me/address). */
 const ADDRESS_CHECKERS = ['checkout/create-checkout', 'orders/put-default-address'];
 
@@ -118,7 +121,14 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
     ],
   },
   '@aws-sdk/client-secrets-manager': { why: 'they read a secret, or rotate one', only: [...SECRET_READERS, 'secrets/rotate-inventory-secret'] },
-  '@aws-lambda-powertools/parameters': { why: 'the secret store reads secrets through its cache', only: SECRET_READERS },
+  '@aws-lambda-powertools/parameters': {
+    why: 'the secret store and the switch reader read through its cache',
+    only: [...new Set([...SECRET_READERS, ...SWITCH_READERS])],
+  },
+  '@aws-sdk/client-ssm': {
+    why: 'they act on a mitigation switch, or list and flip them',
+    only: [...SWITCH_READERS, 'admin/list-switches', 'admin/flip-switch'],
+  },
   '@aws-sdk/client-cognito-identity-provider': {
     why: 'the Cognito triggers read the user pool; the export reads the account and the erasure run deletes it',
     only: ['identity/post-confirmation', 'identity/pre-token-generation', 'privacy/export-personal-data', 'privacy/erase-customers'],
@@ -139,6 +149,8 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
       'admin/list-orders',
       'admin/redrive-queue',
       'admin/refund-order',
+      'admin/list-switches',
+      'admin/flip-switch',
       'cart/*',
       'catalog/*',
       'checkout/*',

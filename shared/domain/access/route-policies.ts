@@ -56,6 +56,8 @@ export const ROUTE_POLICIES = {
   'POST /admin/orders/{orderId}/refund': admins,
   'GET /admin/audit': admins,
   'GET /admin/reconciliation': admins,
+  'GET /admin/switches': admins,
+  'PUT /admin/switches/{name}': admins,
   'POST /admin/queues/{queueName}/redrive': admins,
   'POST /admin/users/{userId}/erasure': admins,
 

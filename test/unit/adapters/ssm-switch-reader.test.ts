@@ -2,7 +2,8 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SsmSwitchStore, type SwitchParameters } from '../../../shared/adapters/ssm-switch-store';
 import { SsmSwitchReader } from '../../../shared/adapters/ssm-switch-reader';
 import { ServiceUnavailableError } from '../../../shared/domain/errors';
-import { refuseWhileCheckoutPaused, refuseWhileProviderRefused, type SwitchName } from '../../../shared/domain/operations/switches';
+import type { SwitchName } from '../../../shared/domain/model/switches';
+import { refuseWhileCheckoutPaused, refuseWhileProviderRefused } from '../../../shared/domain/operations/switches';
 import { localCredentials } from '../../../local/aws/credentials';
 import { SsmService } from '../../../local/aws/ssm/ssm';
 

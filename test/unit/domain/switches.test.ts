@@ -1,5 +1,6 @@
 import { NotFoundError, ValidationError } from '../../../shared/domain/errors';
-import { flipSwitch, listSwitches, type SwitchName } from '../../../shared/domain/operations/switches';
+import type { SwitchName } from '../../../shared/domain/model/switches';
+import { flipSwitch, listSwitches } from '../../../shared/domain/operations/switches';
 import type { StoredSwitch, SwitchStore } from '../../../shared/ports/switches';
 import { FakeAuditLog } from '../../support/order-fakes';
 

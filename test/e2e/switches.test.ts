@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import type { StockNotification } from '../../shared/ports/inventory';
 import { providerSales, sendInventoryWebhook } from '../support/inventory-provider';
 import { readEndpoints, type RuntimeProcess, startRuntimeProcess, stopRuntimeProcess } from '../setup/local-runtime-process';
 import { until } from '../support/until';
+import { PROJECT_ROOT } from '../setup/local-runtime-process';
 
 type Json = Record<string, unknown>;
 
@@ -43,6 +45,16 @@ describe('mitigation switches, end to end', () => {
   /** Waits out the cache time: a function that read the switch just before the flip reads it again after this. */
   const afterCacheTime = () => new Promise((resolve) => setTimeout(resolve, (cacheSeconds + 1) * 1000));
   const flip = (name: string, body: Json) => call('PUT', `/admin/switches/${name}`, admin, body);
+  /** `npm run switch -- <args>` against this test's runtime. */
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', path.join(PROJECT_ROOT, 'local', 'cli', 'switch.ts'), ...args, '--state-dir', stateDirectory],
+        { cwd: PROJECT_ROOT, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
 
   beforeAll(async () => {
     runtime = await startRuntimeProcess({ cdkOut: process.env.STOCKADE_TEST_CDK_OUT as string, stateDirectory, extraArgs: ['--no-throttle'] });
@@ -174,6 +186,18 @@ describe('mitigation switches, end to end', () => {
     expect((await sendInventoryWebhook(endpoints, 'acme-warehouse', event())).status).toBe(202);
   }, 90_000);
 
+  it('npm run switch lists and flips through the same route, signed in as the demo admin', async () => {
+    expect(await cli('--help')).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: npm run switch') as unknown });
+    expect((await cli('checkout-paused', 'maybe')).code).toBe(2);
+    expect((await cli('checkout-paused', 'on')).code).toBe(2); // no --reason
+    const listed = await cli('list');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/checkout-paused\s+off/);
+    const flipped = await cli('outbox-relay-stopped', 'off', '--reason', 'checked from the CLI');
+    expect(flipped).toMatchObject({ code: 0, stdout: expect.stringContaining('outbox-relay-stopped is off; audited.') as unknown });
+    expect((await cli('inventory-webhooks-refused', 'on', '--provider', 'nobody-at-all', '--reason', 'typo')).code).toBe(1);
+  }, 90_000);
+
   it('has every flip in the audit trail: actor, action, target, outcome, source IP, reason and request id', async () => {
     const events = (await call('GET', '/admin/audit?limit=100', admin)).body.items as Json[];
     const flips = events.filter((e) => e.action === 'switch.flip');
@@ -185,6 +209,7 @@ describe('mitigation switches, end to end', () => {
       'north-supply is ready',
       'acme sends garbage',
       'acme fixed its feed',
+      'checked from the CLI',
     ])
       expect(reasons.some((d) => d.includes(`reason: ${reason}`))).toBe(true);
     const paused = flips.find((e) => String(e.detail).includes('INC-17: payments failing')) as Json;

@@ -111,6 +111,7 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     queues: [messaging.fulfilment, messaging.paymentEvents, messaging.inventoryUpdates, messaging.erasureRequests],
     alarmTopic: messaging.alarmTopic,
     pageTopic: messaging.pageTopic,
+    key: secrets.key,
   });
   if (warning) Annotations.of(observability).addWarningV2('stockade:placeholders', warning);
 

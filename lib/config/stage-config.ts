@@ -83,6 +83,11 @@ export const StageConfigSchema = z
      * someone now also page, through their area's composite alarm on the page topic. Staging and prod must name at
      * least one destination per severity (checked when the app synthesizes, lib/config/readiness.ts).
      */
+    /**
+     * The synthetic canary (docs/operations.md, "Synthetic canary"): how often it runs the smoke purchase against the
+     * deployed API, and whether it pays (Stripe in test mode) or checks out and cancels (Stripe live). None in dev.
+     */
+    synthetics: z.optional(z.strictObject({ everyMinutes: integer(1, 60), mode: z.enum(['purchase', 'checkout-and-cancel']) })),
     alarms: z.strictObject({
       page: alarmDestinations,
       ticket: alarmDestinations,

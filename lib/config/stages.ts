@@ -89,6 +89,8 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     waf: { rateLimitPer5Min: 3_000, sensitiveRateLimitPer5Min: 500 },
     admin: { allowedCidrs: ['10.0.0.0/8'] },
     alarms: { ...ALARM_DESTINATIONS.staging, apiLatencyP99Ms: 3_000, webhookSignatureFailuresPer5Minutes: 25 },
+    // Staging's Stripe is in test mode: the canary pays with a test card every five minutes.
+    synthetics: { everyMinutes: 5, mode: 'purchase' },
     auth: { threatProtection: 'audit', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     audit: { shards: 8, verifyEveryMinutes: 60, backupRetentionDays: 35 },
     privacy: { retentionDays: 365, exportIntervalMinutes: 60, erasureMaxAttempts: 100, erasureRetryMaxSeconds: 900 },
@@ -118,6 +120,8 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     waf: { rateLimitPer5Min: 5_000, sensitiveRateLimitPer5Min: 1_000 },
     admin: { allowedCidrs: ['10.0.0.0/8'] },
     alarms: { ...ALARM_DESTINATIONS.prod, apiLatencyP99Ms: 3_000, webhookSignatureFailuresPer5Minutes: 25 },
+    // Prod's Stripe is live: the canary checks out and cancels, so no money moves and the stock goes back.
+    synthetics: { everyMinutes: 5, mode: 'checkout-and-cancel' },
     auth: { threatProtection: 'enforced', accessTokenMinutes: 15, refreshTokenDays: 30, requireSourceIp: true },
     // Ten years: the retention accounting records need (issue 15); the vault lock holds every copy that long.
     audit: { shards: 16, verifyEveryMinutes: 60, backupRetentionDays: 3_653 },

@@ -22,6 +22,7 @@ export const RUNBOOK = {
   releases: 'Releases, canaries and automatic rollback',
   auditTrail: 'Audit trail',
   slo: 'Service level objectives',
+  canary: 'Synthetic canary',
 } as const;
 
 export type RunbookSection = (typeof RUNBOOK)[keyof typeof RUNBOOK];

@@ -18,11 +18,13 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { RUNBOOK, runbookUrl } from '../constructs/runbook';
+import { SmokeCanary } from '../constructs/smoke-canary';
 import { addFunctionAlarms, type FunctionAlarms, stockadeAlarm, type StockadeAlarmProps } from '../constructs/stockade-alarm';
 import { CHECKOUT_SLO, CONFIRMATION_SLO, type ServiceLevelObjective } from '../../shared/observability/slo';
 import type { StockadeQueue } from '../constructs/stockade-queue';
@@ -41,6 +43,8 @@ export interface ObservabilityStackProps extends StackProps {
   readonly alarmTopic: ITopic;
   /** Pages: each area's composite of its page-severity alarms notifies it. */
   readonly pageTopic: ITopic;
+  /** The stage key (the synthetic canary's secret is encrypted with it). */
+  readonly key: IKey;
   /** The order saga: an execution fails only when compensation or the fulfilment notice could not be done. */
   readonly stateMachine: IStateMachine;
 }
@@ -239,6 +243,13 @@ export class ObservabilityStack extends Stack {
       CONFIRMATION_SLO,
       `${CONFIRMATION_SLO.target * 100}% of paid orders confirmed within ${CONFIRMATION_SLO.objectiveSeconds} s`,
     );
+
+    // The synthetic shopper (staging and prod): a failing canary is what a shopper sees, so it pages with the API.
+    if (config.synthetics) {
+      const canary = new SmokeCanary(this, 'SmokeCanary', { config, settings: config.synthetics, apiUrl: props.api.url, key: props.key, action: this.ticket });
+      this.alarms.push(canary.alarm);
+      this.pageAlarms.set('Api', [...(this.pageAlarms.get('Api') ?? []), canary.alarm]);
+    }
 
     // Queues: a dead-lettered message nobody has handled for an hour pages (its depth alarm already ticketed).
     this.pageAlarms.set(

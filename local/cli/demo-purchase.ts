@@ -27,6 +27,7 @@ const EXPLAINED: Record<PurchaseStep, string> = {
   'awaiting-payment': 'The order saga reserves the stock and creates a Stripe PaymentIntent; poll the order',
   pay: "The customer's browser would confirm the PaymentIntent with Stripe.js; here the Stripe SDK against the Stripe stand-in does, with the test card pm_card_visa. The stand-in then sends the signed webhook (POST /webhooks/stripe)",
   paid: 'The webhook resumes the saga: the sale is committed (CONFIRMED) and the fulfilment consumer hands the order to the warehouse (FULFILLED)',
+  cancel: 'Cancel the order instead of paying: the PaymentIntent is canceled and the stock goes back (the prod canary ends so)',
 };
 
 /** Where the demo order ships (a made-up recipient): the fulfilment stand-in receives it with the order. */

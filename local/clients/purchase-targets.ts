@@ -57,12 +57,14 @@ export class SmokeConfigurationError extends Error {
  * code when enrolled), and pays with Stripe's test card `pm_card_visa` through the Stripe API with a test secret key;
  * Stripe then sends the stage its webhook. A live key (sk_live_/rk_live_) is refused: a smoke test never takes money.
  */
-export function stageTarget(apiUrl: string, env: Readonly<Record<string, string | undefined>>): PurchaseTarget {
+export function stageTarget(apiUrl: string, env: Readonly<Record<string, string | undefined>>, options: { pays?: boolean } = {}): PurchaseTarget {
+  const pays = options.pays ?? true;
   const read = (name: string) => (env[name] ?? '').trim() || undefined;
-  const missing = [STAGE_SMOKE_ENV.username, STAGE_SMOKE_ENV.password, STAGE_SMOKE_ENV.clientId, STAGE_SMOKE_ENV.stripeKey].filter((n) => !read(n));
+  const needed = [STAGE_SMOKE_ENV.username, STAGE_SMOKE_ENV.password, STAGE_SMOKE_ENV.clientId, ...(pays ? [STAGE_SMOKE_ENV.stripeKey] : [])];
+  const missing = needed.filter((n) => !read(n));
   if (missing.length > 0) throw new SmokeConfigurationError(`set ${missing.join(', ')} to run the smoke test against ${apiUrl}`);
-  const stripeKey = read(STAGE_SMOKE_ENV.stripeKey) as string;
-  if (!/^(sk|rk)_test_/.test(stripeKey)) {
+  const stripeKey = read(STAGE_SMOKE_ENV.stripeKey) ?? '';
+  if (pays && !/^(sk|rk)_test_/.test(stripeKey)) {
     throw new SmokeConfigurationError(
       /^(sk|rk)_live_/.test(stripeKey)
         ? `${STAGE_SMOKE_ENV.stripeKey} is a live Stripe key: the smoke test runs in Stripe test mode only (sk_test_ or rk_test_)`
@@ -83,14 +85,15 @@ export function stageTarget(apiUrl: string, env: Readonly<Record<string, string 
     password: read(STAGE_SMOKE_ENV.password) as string,
     ...(read(STAGE_SMOKE_ENV.totpSecret) ? { totpSecret: read(STAGE_SMOKE_ENV.totpSecret) } : {}),
   };
-  const stripe = new Stripe(stripeKey, { timeout: 20_000, maxNetworkRetries: 1 });
+  const stripe = pays ? new Stripe(stripeKey, { timeout: 20_000, maxNetworkRetries: 1 }) : undefined;
   return {
-    description: `${url.origin}${url.pathname.replace(/\/$/, '')} (Stripe test mode)`,
+    description: `${url.origin}${url.pathname.replace(/\/$/, '')} (${pays ? 'Stripe test mode' : 'checkout then cancel, nothing paid'})`,
     apiUrl,
     signIn: () => signIn({ region }, read(STAGE_SMOKE_ENV.clientId) as string, customer),
-    // Stockade's PaymentIntents accept the payment methods of the Stripe account, some of which redirect: Stripe
-    // wants a return_url to confirm server-side, never used by a card that needs no redirect.
-    pay: (paymentIntentId) => confirmPayment(stripe, paymentIntentId, { payment_method: 'pm_card_visa', return_url: 'https://example.com/stockade-smoke' }),
+    pay: (paymentIntentId) => {
+      if (!stripe) throw new PurchaseStepError('this target cancels its checkout and never pays');
+      return confirmPayment(stripe, paymentIntentId, { payment_method: 'pm_card_visa', return_url: 'https://example.com/stockade-smoke' });
+    },
   };
 }
 

@@ -3,7 +3,9 @@ import { formatMoney } from '../../shared/domain/model/money';
 
 /** The steps of a purchase, in order; a failed purchase names the one that broke. */
 export const PURCHASE_STEPS = ['health', 'sign-in', 'catalog', 'cart', 'checkout', 'awaiting-payment', 'pay', 'paid'] as const;
-export type PurchaseStep = (typeof PURCHASE_STEPS)[number];
+/** A checkout that is cancelled instead of paid (`until: 'cancelled'`) ends with `cancel` after `awaiting-payment`. */
+export const CANCELLED_PURCHASE_STEPS = ['health', 'sign-in', 'catalog', 'cart', 'checkout', 'awaiting-payment', 'cancel'] as const;
+export type PurchaseStep = (typeof PURCHASE_STEPS)[number] | (typeof CANCELLED_PURCHASE_STEPS)[number];
 
 /** Money as the API returns it: an integer in minor units and its ISO 4217 code. */
 export interface MoneyView {
@@ -46,8 +48,12 @@ export interface PurchaseOptions {
   readonly shipping?: { readonly address?: Readonly<Record<string, string>>; readonly option?: string };
   /** How many to buy. @default 1 */
   readonly quantity?: number;
-  /** `paid`: stop when the order is CONFIRMED (paid, stock committed); `fulfilled`: wait for FULFILLED. @default 'paid' */
-  readonly until?: 'paid' | 'fulfilled';
+  /**
+   * `paid`: stop when the order is CONFIRMED (paid, stock committed); `fulfilled`: wait for FULFILLED; `cancelled`:
+   * once the PaymentIntent exists, cancel the order instead of paying and wait for CANCELLED (nothing is charged and
+   * the stock goes back: the prod canary, where Stripe is live). @default 'paid'
+   */
+  readonly until?: 'paid' | 'fulfilled' | 'cancelled';
   /** The whole purchase's time bound. @default 60_000 */
   readonly timeoutMs?: number;
   /** Between two reads of the order while it is polled. @default 250 */
@@ -166,6 +172,14 @@ export async function runPurchase(options: PurchaseOptions): Promise<PurchaseRes
       return { value: order, summary: `${order.status}, ${formatMoney(order.total)}${shipping} on PaymentIntent ${order.payment?.paymentIntentId ?? ''}` };
     });
     const paymentIntentId = awaiting.payment?.paymentIntentId as string;
+    if (options.until === 'cancelled') {
+      const cancelled = await step('cancel', async () => {
+        await api.expect('POST', `/orders/${id}/cancel`, undefined, [200], token);
+        const order = await pollOrder(api, token, id, options, deadline.signal, (o) => o.status === 'CANCELLED', ['CANCELLED']);
+        return { value: order, summary: `${order.status}, PaymentIntent ${paymentIntentId} ${order.payment?.status ?? 'unknown'}` };
+      });
+      return { ok: true, orderId: id, status: cancelled.status, total: cancelled.total, steps, ms: Math.round(performance.now() - started) };
+    }
     await step('pay', async () => {
       const status = await options.pay(paymentIntentId, deadline.signal);
       if (status !== 'succeeded' && status !== 'processing') throw new PurchaseStepError(`the PaymentIntent is ${status} after confirming`);

@@ -10,6 +10,8 @@ export interface SmokeOptions {
   readonly timeoutMs?: number;
   /** Where each line goes. @default console.log */
   readonly print?: (line: string) => void;
+  /** `cancelled`: check out, then cancel instead of paying (a stage whose Stripe is live). @default 'paid' */
+  readonly until?: 'paid' | 'cancelled';
 }
 
 const WIDTH = Math.max(...PURCHASE_STEPS.map((s) => s.length));
@@ -27,14 +29,15 @@ export async function runSmoke(options: SmokeOptions): Promise<PurchaseResult> {
     apiUrl: options.target.apiUrl,
     signIn: options.target.signIn,
     pay: options.target.pay,
-    until: 'paid',
+    until: options.until ?? 'paid',
     timeoutMs: options.timeoutMs ?? 60_000,
     ...(options.productId ? { productId: options.productId } : {}),
     reporter: { stepFinished: (step, ms, summary) => print(`  ok    ${step.padEnd(WIDTH)} ${`${ms} ms`.padStart(8)}  ${summary}`) },
   });
   const seconds = `${(result.ms / 1000).toFixed(1)} s`;
   if (result.ok) {
-    print(`smoke passed in ${seconds}: order ${result.orderId} ${result.status}, ${formatMoney(result.total)} paid`);
+    const ending = result.status === 'CANCELLED' ? 'cancelled unpaid' : 'paid';
+    print(`smoke passed in ${seconds}: order ${result.orderId} ${result.status}, ${formatMoney(result.total)} ${ending}`);
   } else {
     print(`  FAIL  ${result.failedStep.padEnd(WIDTH)}  ${result.reason}`);
     print(`smoke FAILED at step "${result.failedStep}" after ${seconds}: ${result.reason}${result.orderId ? ` (order ${result.orderId})` : ''}`);

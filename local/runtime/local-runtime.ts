@@ -154,6 +154,10 @@ export const TEMPLATE_ONLY_TYPES = new Set([
   'AWS::ApiGateway::Deployment',
   'AWS::ApiGateway::Stage',
   'AWS::CDK::Metadata',
+  // Staging's and prod's synthetic canary runs against a deployed API; locally, npm run smoke is that canary.
+  'AWS::Synthetics::Canary',
+  'AWS::S3::Bucket',
+  'AWS::S3::BucketPolicy',
 ]);
 
 /**

@@ -81,7 +81,8 @@ function customAlarmMetrics(templates: readonly Resources[]): WatchedMetric[] {
         ? (p.Metrics as Array<{ MetricStat?: { Metric?: Metric } }>).flatMap((m) => (m.MetricStat?.Metric ? [m.MetricStat.Metric] : []))
         : [p as Metric];
       for (const m of metrics) {
-        if (typeof m.Namespace !== 'string' || m.Namespace.startsWith('AWS/')) continue;
+        // AWS services' own namespaces: AWS/* and CloudWatch Synthetics' (a canary's runs, emitted by the service).
+        if (typeof m.Namespace !== 'string' || m.Namespace.startsWith('AWS/') || m.Namespace === 'CloudWatchSynthetics') continue;
         const service = m.Dimensions?.find((d) => d.Name === 'service')?.Value;
         watched.push({ alarm: logicalId, namespace: m.Namespace, metricName: String(m.MetricName), ...(typeof service === 'string' ? { service } : {}) });
       }

@@ -192,6 +192,8 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
       'saga/reserve-stock',
       'saga/commit-order',
       'saga/release-stock',
+      // Spreads a provider's absolute stock over a sharded SKU's shards, read in one BatchGetItem.
+      'inventory/apply-inventory-updates',
     ],
   },
   ulid: {

@@ -82,7 +82,14 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
   '@aws-sdk/client-dynamodb': {
     why: 'their composition root builds a DynamoDB adapter',
     only: [
-      'admin/*',
+      // Every admin function but GET /admin/switches, which reads SSM only.
+      'admin/flip-switch',
+      'admin/get-reconciliation',
+      'admin/list-audit-events',
+      'admin/list-orders',
+      'admin/redrive-queue',
+      'admin/refund-order',
+      'admin/verify-audit-trail',
       'cart/*',
       'catalog/*',
       'checkout/*',

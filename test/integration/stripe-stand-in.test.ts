@@ -342,9 +342,10 @@ describe('Stripe stand-in', () => {
       const absent = await rejection(stripe.paymentIntents.retrieve('pi_doesnotexist'));
       expect(absent).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
       expect(absent).toMatchObject({ statusCode: 404, code: 'resource_missing', message: "No such payment_intent: 'pi_doesnotexist'" });
-      await expect(stripe.customers.create({})).rejects.toMatchObject({
+      // Customers are played now (erasure deletes them); products are not.
+      await expect(stripe.products.create({ name: 'not played' })).rejects.toMatchObject({
         statusCode: 404,
-        message: expect.stringContaining('Unrecognized request URL (POST: /v1/customers)'),
+        message: expect.stringContaining('Unrecognized request URL (POST: /v1/products)'),
       });
     });
 

@@ -205,10 +205,14 @@ export class StockadeFunction extends NodejsFunction {
 
   /**
    * Grants answering the task tokens of `stateMachineArn`'s waiting tasks: SendTaskSuccess and SendTaskFailure, not
-   * SendTaskHeartbeat (StateMachine.grantTaskResponse grants all three; no task of Stockade's heartbeats).
+   * SendTaskHeartbeat (StateMachine.grantTaskResponse grants all three; no task of Stockade's heartbeats). A function
+   * answers with success or failure as it finds the order, and the suite may reach only one of the two: `unreachedBecause`
+   * keeps both (keepGrant) with that reason.
    */
-  answersTasks(stateMachineArn: string): this {
-    this.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn] }));
+  answersTasks(stateMachineArn: string, unreachedBecause?: string): this {
+    const actions = ['states:SendTaskSuccess', 'states:SendTaskFailure'];
+    this.addToRolePolicy(new PolicyStatement({ actions, resources: [stateMachineArn] }));
+    if (unreachedBecause) this.keepGrant({ actions, resources: [stateMachineArn], reason: unreachedBecause });
     return this;
   }
 

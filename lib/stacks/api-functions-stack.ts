@@ -230,8 +230,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
       .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'UpdateItem'])
       .bindTable(ENV.PAYMENTS_TABLE, tables.payments, ['GetItem', 'UpdateItem'])
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey);
-    answerTasks(
-      getOrder,
+    getOrder.answersTasks(
       orderSaga.stateMachineArn,
       'The finalizer answers the waiting saga with failure when Stripe says the payment failed; the suite reads orders whose payment succeeded or is still open',
     );
@@ -246,8 +245,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
           'Cancelling a paid order restocks it, and a SKU sold on a provider gets a cancellation notice in the outbox (PutItem); the suite cancels orders of SKUs Stockade holds itself',
       })
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey);
-    answerTasks(
-      cancelOrder,
+    cancelOrder.answersTasks(
       orderSaga.stateMachineArn,
       'A cancellation that finds the payment already succeeded lets the saga go on (success) instead of failing it; the suite cancels orders whose payment is open',
     );
@@ -395,9 +393,4 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     new FunctionRelease(fn, { config: this.stageContext.config, alarms: [this.apiServerErrorsAlarm] });
     return fn;
   }
-}
-
-/** A function that answers the saga's waiting task, with success or failure as it finds the order: the one it may not reach in the suite is kept with `why`. */
-function answerTasks(fn: StockadeFunction, stateMachineArn: string, why: string): void {
-  fn.answersTasks(stateMachineArn).keepGrant({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn], reason: why });
 }

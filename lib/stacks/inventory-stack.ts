@@ -101,6 +101,13 @@ export class InventoryStack extends Stack {
         queries: ['byStatus'],
       })
       .bindSecretMap(ENV.INVENTORY_PROVIDER_SECRET_ARNS, props.providerSecrets);
+    if (props.providerSecrets.size > 0)
+      fn.keepGrant({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [...props.providerSecrets.values()].map((s) => s.secretArn),
+        reason:
+          "A provider's notices are signed with its secret, read only when one of its SKUs sold or was cancelled; the suite relays to the providers its outbound tests sell for, not to every provider of the stage",
+      });
     bindSwitchReader(fn, props.switches, ['outbox-relay-stopped']);
     this.release(fn);
     runOnSchedule(fn, {

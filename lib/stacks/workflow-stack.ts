@@ -120,12 +120,7 @@ export class WorkflowStack extends Stack {
     // finished before the token was stored, it answers the task itself.
     const awaitPayment = fn('AwaitPayment', 'await-payment')
       .bindTable(ENV.ORDERS_TABLE, tables.orders, ['PutItem', 'UpdateItem'])
-      .answersTasks(stateMachineArn)
-      .keepGrant({
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-        resources: [stateMachineArn],
-        reason: "Answers its own task when the payment's outcome arrived before the token was stored, a race the suite does not provoke",
-      });
+      .answersTasks(stateMachineArn, "Answers its own task when the payment's outcome arrived before the token was stored, a race the suite does not provoke");
     // The stock ledger commits the hold, the stock and the order's transition in one transaction; the sale notices
     // of provider SKUs need the SKUs' stock sources (one BatchGetItem).
     const commit = fn('CommitOrder', 'commit-order')
@@ -304,8 +299,7 @@ export class WorkflowStack extends Stack {
     const remedies =
       'Reconciliation remedies (answer a stuck saga, settle the order and its payment record) run only for the discrepancies a run finds; the suite provokes the refund and cancel remedies, not every one';
     reconcile
-      .answersTasks(stateMachineArn)
-      .keepGrant({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachineArn], reason: remedies })
+      .answersTasks(stateMachineArn, remedies)
       .keepGrant({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tables.orders.tableArn, tables.payments.tableArn], reason: remedies });
     reconcile.addEnvironment(ENV.RECONCILIATION_WINDOW_HOURS, String(reconciliation.windowHours));
     reconcile.addEnvironment(ENV.RECONCILIATION_STUCK_AFTER_MINUTES, String(reconciliation.stuckAfterMinutes));
@@ -380,7 +374,10 @@ export class WorkflowStack extends Stack {
       .addEnvironment(ENV.ERASURE_QUEUE_URL, props.erasureQueue.queue.queueUrl);
     bindAuditAppender(erase, tables.audit);
     // The customer's cancel path ends the saga's payment wait of an order it cancels.
-    erase.answersTasks(stateMachineArn);
+    erase.answersTasks(
+      stateMachineArn,
+      "The customer's cancel path lets the saga go on (success) when it finds the payment already succeeded, and fails the wait otherwise; the suite erases customers whose payment is open",
+    );
     erase.addToRolePolicy(
       new PolicyStatement({
         actions: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser', 'cognito-idp:AdminUserGlobalSignOut', 'cognito-idp:AdminDeleteUser'],

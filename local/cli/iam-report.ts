@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { IamDecision, PolicySnapshot } from '../aws/iam/iam';
@@ -10,7 +10,7 @@ const USAGE = 'npm run iam:report -- [--state-dir <dir>] [--json] [--strict]';
 /**
  * `npm run iam:report`: after a run (npm start, or the test suite with --state-dir .stockade/test), lists per
  * function the granted actions/resources no allowed call used, and the wildcard grants, from the run's
- * iam-policies.json and iam-decisions.jsonl.
+ * iam-policies.json and iam-decisions.jsonl (with the iam-decisions.<name>.jsonl of runtimes the suite started beside it).
  */
 function main(): number {
   const { values } = parseArgs({
@@ -34,8 +34,11 @@ function main(): number {
     return 2;
   }
   const snapshot = JSON.parse(readFileSync(policies, 'utf8')) as PolicySnapshot;
-  const decisions = readFileSync(decisionsFile, 'utf8')
-    .split('\n')
+  // The run's own log, and those of runtimes the suite started on the same template (iam-decisions.<name>.jsonl,
+  // e.g. the switches test, whose flips would disturb the shared runtime).
+  const decisions = readdirSync(values['state-dir'])
+    .filter((f) => f.startsWith('iam-decisions.') && f.endsWith('.jsonl'))
+    .flatMap((f) => readFileSync(path.join(values['state-dir'], f), 'utf8').split('\n'))
     .filter(Boolean)
     .map((l) => JSON.parse(l) as IamDecision);
   const reports = iamReport(snapshot, decisions);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
@@ -76,6 +76,10 @@ describe('mitigation switches, end to end', () => {
     dynamodb?.destroy();
     lambda?.destroy();
     if (runtime) await stopRuntimeProcess(runtime);
+    // Its IAM decisions join the shared runtime's, so `npm run iam:report` counts the grants only flips use.
+    const decisions = path.join(stateDirectory, 'iam-decisions.jsonl');
+    if (existsSync(decisions) && process.env.STOCKADE_ENDPOINTS)
+      copyFileSync(decisions, path.join(path.dirname(process.env.STOCKADE_ENDPOINTS), 'iam-decisions.switches.jsonl'));
     rmSync(workDir, { recursive: true, force: true });
   });
 

@@ -26,3 +26,18 @@ export function generatedName(resource: TemplateResource, maxLength: number, suf
   const base = `${resource.stackName}-${resource.logicalId}`.replace(/[^A-Za-z0-9_-]/g, '');
   return base.slice(0, maxLength - suffix.length) + suffix;
 }
+
+/**
+ * An error a local service answers as the AWS service would: its error type (the protocol's `__type` or `Code`),
+ * message and HTTP status.
+ */
+export class AwsServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}

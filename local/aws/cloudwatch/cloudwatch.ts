@@ -4,7 +4,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResou
 import { LoopbackHttpServer, readBody } from '../../runtime/net';
 import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
 import type { InvocationObserver } from '../lambda/local-function';
-import { generatedName, type LocalService } from '../service';
+import { AwsServiceError, generatedName, type LocalService } from '../service';
 import { type ComparisonOperator, evaluateMetricAlarm, type MetricAlarmRule, type MetricQuery, queryValues, type TreatMissingData } from './alarm-evaluation';
 import { type AlarmStateValue, evaluateAlarmRule, UnsupportedExpressionError } from './expressions';
 import { type Datapoint, emfDatapoints, isStatistic, MetricStore } from './metric-store';
@@ -54,16 +54,6 @@ interface HistoryItem {
   readonly HistoryItemType: 'StateUpdate' | 'Action';
   readonly HistorySummary: string;
   readonly HistoryData: string;
-}
-
-class CloudWatchError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
 }
 
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
@@ -384,22 +374,22 @@ export class CloudWatchService implements LocalService {
     if (refused) return sendRefusal(res, refused);
     const target = String(req.headers['x-amz-target'] ?? '');
     try {
-      if (!target.startsWith(TARGET_PREFIX)) throw new CloudWatchError('InvalidAction', `Unknown target ${target}`);
+      if (!target.startsWith(TARGET_PREFIX)) throw new AwsServiceError('InvalidAction', `Unknown target ${target}`);
       let input: Record<string, unknown>;
       try {
         input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
       } catch {
-        throw new CloudWatchError('InvalidParameterValue', 'The request body is not JSON');
+        throw new AwsServiceError('InvalidParameterValue', 'The request body is not JSON');
       }
       if (typeof input !== 'object' || input === null || Array.isArray(input))
-        throw new CloudWatchError('InvalidParameterValue', 'The request body is not an object');
+        throw new AwsServiceError('InvalidParameterValue', 'The request body is not an object');
       send(res, 200, await this.operation(target.slice(TARGET_PREFIX.length), input));
     } catch (error) {
-      if (!(error instanceof CloudWatchError)) {
+      if (!(error instanceof AwsServiceError)) {
         process.stderr.write(`[cloudwatch] ${(error as Error).stack ?? String(error)}\n`);
         return send(res, 500, { __type: 'InternalServiceFault', message: 'Internal failure' }, 'InternalServiceError;Receiver');
       }
-      send(res, error.status, { __type: error.code, message: error.message }, `${error.code};Sender`);
+      send(res, error.status, { __type: error.type, message: error.message }, `${error.type};Sender`);
     }
   }
 
@@ -420,7 +410,7 @@ export class CloudWatchService implements LocalService {
         await this.setAlarmState(input);
         return {};
       default:
-        throw new CloudWatchError('InvalidAction', `${op} is not played by the local runtime`);
+        throw new AwsServiceError('InvalidAction', `${op} is not played by the local runtime`);
     }
   }
 
@@ -474,7 +464,7 @@ export class CloudWatchService implements LocalService {
     const startTime = Number(input.StartTime);
     const endTime = Number(input.EndTime);
     if (!Number.isFinite(startTime) || !Number.isFinite(endTime) || endTime <= startTime)
-      throw new CloudWatchError('InvalidParameterValue', 'StartTime must be before EndTime');
+      throw new AwsServiceError('InvalidParameterValue', 'StartTime must be before EndTime');
     const queries = parseQueries(input.MetricDataQueries);
     const period = queries.find((q) => q.metricStat)?.metricStat?.period ?? 60;
     const results = queries
@@ -506,9 +496,9 @@ export class CloudWatchService implements LocalService {
   private putMetricData(input: Record<string, unknown>): void {
     const namespace = input.Namespace;
     if (typeof namespace !== 'string' || namespace.startsWith('AWS/'))
-      throw new CloudWatchError('InvalidParameterValue', 'Namespace is required and may not start with AWS/');
+      throw new AwsServiceError('InvalidParameterValue', 'Namespace is required and may not start with AWS/');
     for (const datum of (Array.isArray(input.MetricData) ? input.MetricData : []) as Array<Record<string, unknown>>) {
-      if (typeof datum.MetricName !== 'string') throw new CloudWatchError('InvalidParameterValue', 'MetricName is required');
+      if (typeof datum.MetricName !== 'string') throw new AwsServiceError('InvalidParameterValue', 'MetricName is required');
       const dimensions = Object.fromEntries(
         ((datum.Dimensions as Array<{ Name: string; Value: string }> | undefined) ?? []).map((d) => [String(d.Name), String(d.Value)]),
       );
@@ -529,10 +519,10 @@ export class CloudWatchService implements LocalService {
   /** Sets an alarm's state until its next evaluation, running its actions on a change (as AWS does). */
   private async setAlarmState(input: Record<string, unknown>): Promise<void> {
     const alarm = this.alarms.get(String(input.AlarmName));
-    if (!alarm) throw new CloudWatchError('ResourceNotFound', `Alarm ${String(input.AlarmName)} does not exist`, 404);
+    if (!alarm) throw new AwsServiceError('ResourceNotFound', `Alarm ${String(input.AlarmName)} does not exist`, 404);
     const state = input.StateValue;
     if (state !== 'OK' && state !== 'ALARM' && state !== 'INSUFFICIENT_DATA')
-      throw new CloudWatchError('InvalidParameterValue', 'StateValue must be OK, ALARM or INSUFFICIENT_DATA');
+      throw new AwsServiceError('InvalidParameterValue', 'StateValue must be OK, ALARM or INSUFFICIENT_DATA');
     if (state === alarm.state) return;
     const from = alarm.state;
     alarm.state = state;
@@ -564,7 +554,7 @@ const dimensionsOf = (dimensions: Dimensions): Record<string, string> => Object.
 
 /** An alarm's or GetMetricData's metric queries (Id, MetricStat, Expression, Label, ReturnData). */
 function parseQueries(raw: unknown): MetricQuery[] {
-  if (!Array.isArray(raw) || raw.length === 0) throw new CloudWatchError('InvalidParameterValue', 'MetricDataQueries is required');
+  if (!Array.isArray(raw) || raw.length === 0) throw new AwsServiceError('InvalidParameterValue', 'MetricDataQueries is required');
   return (raw as Array<Record<string, unknown>>).map((q) => {
     const stat = q.MetricStat as { Metric?: { Namespace?: string; MetricName?: string; Dimensions?: Dimensions }; Period?: number; Stat?: string } | undefined;
     return {

@@ -5,7 +5,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResou
 import type { InvokeOutcome } from '../lambda/local-function';
 import { LoopbackHttpServer, readBody } from '../../runtime/net';
 import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
-import { generatedName, type LocalService } from '../service';
+import { AwsServiceError, generatedName, type LocalService } from '../service';
 
 interface SecretVersion {
   readonly versionId: string;
@@ -36,16 +36,6 @@ const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret
 
 /** Invokes a local Lambda function by name or ARN; the runtime passes `(arn, event) => lambdas.byName(arn).invoke(event)`. */
 export type RotationInvoker = (functionArn: string, event: unknown) => Promise<InvokeOutcome>;
-
-class AwsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 /** Decides the local value of a secret the template declares (by its tags), or undefined to generate one. */
 export type LocalSecretValue = (secret: { name: string; tags: Record<string, string> }) => string | undefined;
@@ -148,12 +138,12 @@ export class SecretsManagerService implements LocalService {
     });
     if (refused) return sendRefusal(res, refused);
     try {
-      if (req.method !== 'POST') throw new AwsError('InvalidRequestException', 'POST only');
+      if (req.method !== 'POST') throw new AwsServiceError('InvalidRequestException', 'POST only');
       const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
       const output = operation === 'RotateSecret' ? await this.rotate(input) : this.dispatch(operation, input);
       send(res, 200, output);
     } catch (error) {
-      const e = error instanceof AwsError ? error : new AwsError('InternalServiceError', 'stand-in failure', 500);
+      const e = error instanceof AwsServiceError ? error : new AwsServiceError('InternalServiceError', 'stand-in failure', 500);
       res.setHeader('x-amzn-ErrorType', e.type);
       send(res, e.status, { __type: e.type, message: e.message });
     }
@@ -182,7 +172,7 @@ export class SecretsManagerService implements LocalService {
       }
       case 'PutSecretValue': {
         const secret = this.find(String(input.SecretId ?? ''));
-        if (typeof input.SecretString !== 'string') throw new AwsError('InvalidParameterException', 'SecretString is required');
+        if (typeof input.SecretString !== 'string') throw new AwsServiceError('InvalidParameterException', 'SecretString is required');
         const stages = (input.VersionStages as string[] | undefined) ?? ['AWSCURRENT'];
         const version = this.addVersion(secret, input.SecretString, stages, input.ClientRequestToken as string | undefined);
         return { ARN: secret.arn, Name: secret.name, VersionId: version.versionId, VersionStages: [...version.stages] };
@@ -215,7 +205,7 @@ export class SecretsManagerService implements LocalService {
         if (moveTo) {
           const holder = secret.versions.find((v) => v.stages.has(stage));
           if (holder && holder.versionId !== moveTo && holder.versionId !== removeFrom) {
-            throw new AwsError(
+            throw new AwsServiceError(
               'InvalidParameterException',
               `The staging label ${stage} is attached to version ${holder.versionId}; name it in RemoveFromVersionId`,
             );
@@ -227,14 +217,14 @@ export class SecretsManagerService implements LocalService {
         return { ARN: secret.arn, Name: secret.name };
       }
       default:
-        throw new AwsError('UnknownOperationException', `The stand-in does not implement ${operation || 'this operation'}`);
+        throw new AwsServiceError('UnknownOperationException', `The stand-in does not implement ${operation || 'this operation'}`);
     }
   }
 
   private create(input: { Name: string; SecretString?: string; Description?: string; Tags?: Array<{ Key: string; Value: string }> }) {
-    if (!input.Name) throw new AwsError('InvalidParameterException', 'Name is required');
+    if (!input.Name) throw new AwsServiceError('InvalidParameterException', 'Name is required');
     if ([...this.secrets.values()].some((s) => s.name === input.Name))
-      throw new AwsError('ResourceExistsException', `The secret ${input.Name} already exists.`);
+      throw new AwsServiceError('ResourceExistsException', `The secret ${input.Name} already exists.`);
     const secret: StoredSecret = { arn: arnFor(input.Name), name: input.Name, description: input.Description, tags: input.Tags ?? [], versions: [] };
     this.secrets.set(secret.arn, secret);
     const version = input.SecretString === undefined ? undefined : this.addVersion(secret, input.SecretString, ['AWSCURRENT']);
@@ -249,30 +239,30 @@ export class SecretsManagerService implements LocalService {
   private async rotate(input: Record<string, unknown>): Promise<unknown> {
     const secret = this.find(String(input.SecretId ?? ''));
     const lambdaArn = typeof input.RotationLambdaARN === 'string' && input.RotationLambdaARN ? input.RotationLambdaARN : secret.rotation?.lambdaArn;
-    if (!lambdaArn) throw new AwsError('InvalidRequestException', 'No Lambda rotation function ARN is associated with this secret.');
+    if (!lambdaArn) throw new AwsServiceError('InvalidRequestException', 'No Lambda rotation function ARN is associated with this secret.');
     const rules = (input.RotationRules as Record<string, unknown> | undefined) ?? secret.rotation?.rules;
     secret.rotation = { lambdaArn, ...(rules ? { rules } : {}), lastRotatedDate: secret.rotation?.lastRotatedDate };
     if (input.RotateImmediately === false) return { ARN: secret.arn, Name: secret.name };
 
     const token = typeof input.ClientRequestToken === 'string' && input.ClientRequestToken ? input.ClientRequestToken : randomUUID();
     if (secret.versions.some((v) => v.versionId !== token && v.stages.has('AWSPENDING') && !v.stages.has('AWSCURRENT'))) {
-      throw new AwsError('InvalidRequestException', "A previous rotation isn't complete. That rotation will be reattempted.");
+      throw new AwsServiceError('InvalidRequestException', "A previous rotation isn't complete. That rotation will be reattempted.");
     }
     if (!secret.versions.some((v) => v.versionId === token)) {
       secret.versions.push({ versionId: token, createdDate: Date.now(), stages: new Set() });
       this.moveStage(secret, 'AWSPENDING', token);
     }
     const invoke = this.options.invoke;
-    if (!invoke) throw new AwsError('InvalidRequestException', 'This stand-in has no Lambda service to run rotation functions with.');
+    if (!invoke) throw new AwsServiceError('InvalidRequestException', 'This stand-in has no Lambda service to run rotation functions with.');
     for (const step of ROTATION_STEPS) {
       let outcome: InvokeOutcome;
       try {
         outcome = await invoke(lambdaArn, { Step: step, SecretId: secret.arn, ClientRequestToken: token });
       } catch {
-        throw new AwsError('InvalidRequestException', `The rotation function ${lambdaArn} does not exist.`);
+        throw new AwsServiceError('InvalidRequestException', `The rotation function ${lambdaArn} does not exist.`);
       }
       if (!outcome.ok) {
-        throw new AwsError(
+        throw new AwsServiceError(
           'InvalidRequestException',
           `Rotation of ${secret.name} failed at ${step} (the pending version stays): ${outcome.error.errorType}: ${outcome.error.errorMessage}`,
         );
@@ -295,7 +285,7 @@ export class SecretsManagerService implements LocalService {
     }
     if (existing) {
       if (existing.secretString !== secretString)
-        throw new AwsError('ResourceExistsException', 'A version with this ClientRequestToken already exists with another value');
+        throw new AwsServiceError('ResourceExistsException', 'A version with this ClientRequestToken already exists with another value');
       return existing;
     }
     const version: SecretVersion = { versionId: token ?? randomUUID(), secretString, createdDate: Date.now(), stages: new Set() };
@@ -306,7 +296,7 @@ export class SecretsManagerService implements LocalService {
 
   private moveStage(secret: StoredSecret, stage: string, versionId: string): void {
     const target = secret.versions.find((v) => v.versionId === versionId);
-    if (!target) throw new AwsError('ResourceNotFoundException', `Version ${versionId} not found`);
+    if (!target) throw new AwsServiceError('ResourceNotFoundException', `Version ${versionId} not found`);
     for (const v of secret.versions) {
       if (v.stages.delete(stage) && stage === 'AWSCURRENT' && v !== target) {
         for (const other of secret.versions) other.stages.delete('AWSPREVIOUS');
@@ -320,7 +310,7 @@ export class SecretsManagerService implements LocalService {
     const byArn = this.secrets.get(secretId);
     if (byArn) return byArn;
     const found = [...this.secrets.values()].find((s) => s.name === secretId || s.arn.startsWith(`${secretId}-`) || s.arn === secretId);
-    if (!found) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (!found) throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     return found;
   }
 
@@ -329,7 +319,7 @@ export class SecretsManagerService implements LocalService {
     const version = versionId
       ? secret.versions.find((v) => v.versionId === versionId && (stage === undefined || v.stages.has(stage)))
       : secret.versions.find((v) => v.stages.has(stage ?? 'AWSCURRENT'));
-    if (!version) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label or version.");
+    if (!version) throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label or version.");
     return version;
   }
 }
@@ -337,7 +327,7 @@ export class SecretsManagerService implements LocalService {
 /** A version's value; a rotation's placeholder has none yet, which AWS reports as not found. */
 function valueOf(version: SecretVersion): string {
   if (version.secretString === undefined)
-    throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${version.versionId}`);
+    throw new AwsServiceError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${version.versionId}`);
   return version.secretString;
 }
 

@@ -3,7 +3,7 @@ import type { TemplateResource } from '../../runtime/assembly';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type IntrinsicResolver, type ResolvedResource } from '../../runtime/intrinsics';
 import { LoopbackHttpServer, readBody } from '../../runtime/net';
 import { type RequestAuthorizer, sendRefusal } from '../iam/authorizing-proxy';
-import { generatedName, type LocalService } from '../service';
+import { AwsServiceError, generatedName, type LocalService } from '../service';
 
 interface StoredParameter {
   readonly name: string;
@@ -12,16 +12,6 @@ interface StoredParameter {
   version: number;
   lastModified: number;
   description?: string;
-}
-
-class AwsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
 }
 
 /** A parameter's ARN: `parameter` followed by its name, with a slash between unless the name starts with one. */
@@ -90,11 +80,11 @@ export class SsmService implements LocalService {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith('AmazonSSM.') ? target.slice('AmazonSSM.'.length) : '';
     try {
-      if (req.method !== 'POST') throw new AwsError('ValidationException', 'POST only');
+      if (req.method !== 'POST') throw new AwsServiceError('ValidationException', 'POST only');
       const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
       send(res, 200, this.dispatch(operation, input));
     } catch (error) {
-      const e = error instanceof AwsError ? error : new AwsError('InternalServerError', 'stand-in failure', 500);
+      const e = error instanceof AwsServiceError ? error : new AwsServiceError('InternalServerError', 'stand-in failure', 500);
       res.setHeader('x-amzn-ErrorType', e.type);
       send(res, e.status, { __type: e.type, message: e.message });
     }
@@ -106,13 +96,13 @@ export class SsmService implements LocalService {
         return { Parameter: view(this.find(String(input.Name ?? ''))) };
       case 'GetParameters': {
         const names = Array.isArray(input.Names) ? input.Names.map(String) : [];
-        if (names.length === 0 || names.length > 10) throw new AwsError('ValidationException', 'Names must name 1 to 10 parameters');
+        if (names.length === 0 || names.length > 10) throw new AwsServiceError('ValidationException', 'Names must name 1 to 10 parameters');
         const found = names.flatMap((n) => (this.parameters.has(bare(n)) ? [view(this.find(n))] : []));
         return { Parameters: found, InvalidParameters: names.filter((n) => !this.parameters.has(bare(n))) };
       }
       case 'GetParametersByPath': {
         const path = String(input.Path ?? '');
-        if (!path.startsWith('/')) throw new AwsError('ValidationException', 'The path must begin with a slash');
+        if (!path.startsWith('/')) throw new AwsServiceError('ValidationException', 'The path must begin with a slash');
         const prefix = path.endsWith('/') ? path : `${path}/`;
         const recursive = input.Recursive === true;
         const matches = [...this.parameters.values()].filter((p) => p.name.startsWith(prefix) && (recursive || !p.name.slice(prefix.length).includes('/')));
@@ -121,21 +111,24 @@ export class SsmService implements LocalService {
       case 'PutParameter':
         return this.put(input);
       default:
-        throw new AwsError('InvalidAction', `The stand-in does not implement ${operation || 'this operation'}`);
+        throw new AwsServiceError('InvalidAction', `The stand-in does not implement ${operation || 'this operation'}`);
     }
   }
 
   private put(input: Record<string, unknown>): { Version: number; Tier: string } {
     const name = typeof input.Name === 'string' ? bare(input.Name) : '';
     const value = input.Value;
-    if (!name) throw new AwsError('ValidationException', 'Name is required');
-    if (typeof value !== 'string' || value.length === 0) throw new AwsError('ValidationException', 'Value must be a non-empty string');
-    if (value.length > 4096) throw new AwsError('ValidationException', 'Standard parameters hold at most 4 KB');
+    if (!name) throw new AwsServiceError('ValidationException', 'Name is required');
+    if (typeof value !== 'string' || value.length === 0) throw new AwsServiceError('ValidationException', 'Value must be a non-empty string');
+    if (value.length > 4096) throw new AwsServiceError('ValidationException', 'Standard parameters hold at most 4 KB');
     const existing = this.parameters.get(name);
     if (existing) {
       if (input.Overwrite !== true)
-        throw new AwsError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
-      if (typeof input.Type === 'string' && input.Type !== existing.type) throw new AwsError('ValidationException', 'A parameter keeps its type');
+        throw new AwsServiceError(
+          'ParameterAlreadyExists',
+          'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+        );
+      if (typeof input.Type === 'string' && input.Type !== existing.type) throw new AwsServiceError('ValidationException', 'A parameter keeps its type');
       existing.value = value;
       existing.version += 1;
       existing.lastModified = Date.now();
@@ -143,7 +136,7 @@ export class SsmService implements LocalService {
       return { Version: existing.version, Tier: 'Standard' };
     }
     const type = typeof input.Type === 'string' ? input.Type : 'String';
-    if (!['String', 'StringList', 'SecureString'].includes(type)) throw new AwsError('ValidationException', `Unknown parameter type ${type}`);
+    if (!['String', 'StringList', 'SecureString'].includes(type)) throw new AwsServiceError('ValidationException', `Unknown parameter type ${type}`);
     this.parameters.set(name, {
       name,
       type,
@@ -157,7 +150,7 @@ export class SsmService implements LocalService {
 
   private find(nameOrArn: string): StoredParameter {
     const found = this.parameters.get(bare(nameOrArn));
-    if (!found) throw new AwsError('ParameterNotFound', `Parameter ${nameOrArn} not found.`);
+    if (!found) throw new AwsServiceError('ParameterNotFound', `Parameter ${nameOrArn} not found.`);
     return found;
   }
 }

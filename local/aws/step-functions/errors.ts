@@ -1,14 +1,7 @@
+import { AwsServiceError } from '../service';
+
 /** An error of the Step Functions API, answered as `{ "__type": type, "message": message }`. */
-export class SfnApiError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = type;
-  }
-}
+export class SfnApiError extends AwsServiceError {}
 
 /**
  * A state failure as the interpreter matches it against Retry and Catch: `name` is the ASL error name

@@ -305,6 +305,24 @@ export async function fuzzStockade(options: StockadeFuzzOptions): Promise<Stocka
   }
 
   phase('scanned the function logs');
+  // The run shares its demo users with every other test: none of its requests may have erased or locked one out.
+  if (endpoints.cognito && endpoints.users) {
+    const client = new CognitoIdentityProviderClient({
+      endpoint: endpoints.cognito.endpoint,
+      region: endpoints.region,
+      credentials: localCredentials,
+      maxAttempts: 3,
+    });
+    try {
+      for (const role of ROLES) {
+        await signInWithPassword(client, endpoints.cognito.clientId, endpoints.users[role]).catch((error: unknown) =>
+          addFailure('demo-users-intact', undefined, `the ${role} demo user no longer signs in after the run: ${(error as Error).name}`),
+        );
+      }
+    } finally {
+      client.destroy();
+    }
+  }
   const writtenByAccepted = new Map<string, number>();
   for (const item of items) writtenByAccepted.set(item.table, (writtenByAccepted.get(item.table) ?? 0) + 1);
   const summary = [

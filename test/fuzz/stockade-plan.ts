@@ -592,11 +592,37 @@ function strayRequest(): fc.Arbitrary<StockadeRequest> {
       template: `/${segments.join('/')}`,
       params: {},
       query,
-      caller,
+      // A stray path may still reach a route the gateway serves ("/me", "/me/", "//me"): one that erases its caller
+      // is only ever sent without a token, as its own plan does, or the run would erase a demo user others sign in as.
+      caller: destroysCallerOf(method, segments) ? 'anonymous' : caller,
       auth: { kind: 'own' as const },
       headers,
       body,
     }));
+}
+
+/**
+ * Whether `method` on these path segments could reach a route flagged destroysCaller, however the gateway
+ * normalizes them: empty segments, percent-encoding and case aside.
+ */
+export function destroysCallerOf(method: string, segments: readonly string[]): boolean {
+  const decoded = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const path = segments
+    .map(decoded)
+    .filter((s) => s !== '')
+    .map((s) => s.toLowerCase());
+  return Object.entries(ROUTE_INPUTS).some(([route, inputs]) => {
+    if (!inputs.destroysCaller) return false;
+    const [routeMethod, template] = route.split(' ') as [string, string];
+    const routePath = template.split('/').filter((s) => s !== '');
+    return routeMethod === method && routePath.length === path.length && routePath.every((s, i) => s.startsWith('{') || s.toLowerCase() === path[i]);
+  });
 }
 
 /** Builds the forged tokens once per run: each variant from each real token (anonymous forges from the customer's). */

@@ -5,11 +5,23 @@ import fc from 'fast-check';
 import type { WireRequest } from '../../fuzz/engine';
 import { jsonSchemaOf, schemaValue } from '../../fuzz/json-schema-arbitrary';
 import { leaksIn, logOffsets, plainRequest, scanLogs, writesOfRefused } from '../../fuzz/stockade-invariants';
-import { markerFor, markerIndexes, newRunId, PLACEHOLDER, type StockadeRequest } from '../../fuzz/stockade-plan';
+import { destroysCallerOf, markerFor, markerIndexes, newRunId, PLACEHOLDER, type StockadeRequest } from '../../fuzz/stockade-plan';
 import { CreateProductBodySchema, ProductIdPathSchema } from '../../../shared/schemas/catalog';
 
 /** The checks a Stockade fuzz run makes after and around its requests must each be able to fail. */
 describe('the Stockade fuzz checks', () => {
+  it('knows a stray path that reaches DELETE /me however it is spelled, so it is sent without a token', () => {
+    for (const segments of [['me'], ['me', ''], ['', 'me'], ['ME'], ['%6De'], ['%6d%65']]) expect(destroysCallerOf('DELETE', segments)).toBe(true);
+    for (const [method, segments] of [
+      ['GET', ['me']],
+      ['DELETE', ['me', 'address']],
+      ['DELETE', ['cart']],
+      ['DELETE', []],
+      ['DELETE', ['%E0%A4%A']],
+    ] as const)
+      expect(destroysCallerOf(method, segments)).toBe(false);
+  });
+
   it('finds every marker of a run again, in any case, and no other run', () => {
     const runId = newRunId();
     fc.assert(

@@ -1,6 +1,6 @@
 import { redriveQueue } from '../../shared/domain/operations/redrive-queue';
 import { httpHandler } from '../../shared/http/http-handler';
-import { principalOf } from '../../shared/http/principal';
+import { auditActorOf } from '../../shared/http/principal';
 import { QueueNamePathSchema, RedriveBodySchema, type RedriveResponse } from '../../shared/schemas/queues';
 import { auditLog, deadLetterRedrive, now } from './root';
 
@@ -15,9 +15,8 @@ const MAX_BUDGET_MS = 20_000;
 
 /** POST /admin/queues/{queueName}/redrive: moves the queue's dead-lettered messages back to it, `200 { moved }`. Audited. */
 export const handler = httpHandler({ path: QueueNamePathSchema, body: RedriveBodySchema }, async ({ path, event, context }) => {
-  const sourceIp = event.requestContext?.identity?.sourceIp;
   const budgetMs = Math.max(0, Math.min(MAX_BUDGET_MS, context.getRemainingTimeInMillis() - 2_000));
-  const result = await redriveQueue(deps, { sub: principalOf(event).sub, ...(sourceIp ? { sourceIp } : {}) }, path.queueName, {
+  const result = await redriveQueue(deps, auditActorOf(event), path.queueName, {
     maxMessages: MAX_MESSAGES,
     budgetMs,
   });

@@ -1,7 +1,7 @@
 import { ValidationError } from '../../shared/domain/errors';
 import { refundOrder } from '../../shared/domain/orders/refund';
 import { httpHandler } from '../../shared/http/http-handler';
-import { principalOf } from '../../shared/http/principal';
+import { auditActorOf } from '../../shared/http/principal';
 import { IdempotencyKeySchema, OrderIdPathSchema, RefundBodySchema } from '../../shared/schemas/orders';
 import { auditLog, now, orderRepository, paymentGateway } from './root';
 
@@ -15,9 +15,7 @@ export const handler = httpHandler({ path: OrderIdPathSchema, body: RefundBodySc
       { path: 'headers.Idempotency-Key', message: 'invalid' },
     ]);
   }
-  const principal = principalOf(event);
-  const sourceIp = event.requestContext?.identity?.sourceIp;
-  const order = await refundOrder(deps, { sub: principal.sub, ...(sourceIp ? { sourceIp } : {}) }, path.orderId, {
+  const order = await refundOrder(deps, auditActorOf(event), path.orderId, {
     ...body,
     ...(key ? { idempotencyKey: key } : {}),
   });

@@ -1,6 +1,6 @@
 import { adjustStock } from '../../shared/domain/inventory/adjust-stock';
 import { httpHandler } from '../../shared/http/http-handler';
-import { principalOf } from '../../shared/http/principal';
+import { auditActorOf } from '../../shared/http/principal';
 import { AdjustStockBodySchema, ProductIdPathSchema } from '../../shared/schemas/catalog';
 import { stockAdjustmentDeps } from './root';
 
@@ -8,7 +8,6 @@ const deps = stockAdjustmentDeps();
 
 /** POST /vendor/products/{productId}/stock { sku, onHand | delta, reason }: the vendor's own SKU, via the ledger, audited. */
 export const handler = httpHandler({ path: ProductIdPathSchema, body: AdjustStockBodySchema }, async ({ path, body, event }) => {
-  const sourceIp = event.requestContext?.identity?.sourceIp;
-  const product = await adjustStock(deps, { sub: principalOf(event).sub, ...(sourceIp ? { sourceIp } : {}) }, path.productId, body);
+  const product = await adjustStock(deps, auditActorOf(event), path.productId, body);
   return { status: 200, body: product, headers: { 'Cache-Control': 'no-store' } };
 });

@@ -1,13 +1,13 @@
-import { archiveProduct } from '../../shared/domain/catalog/catalog';
+import { archiveVendorProduct } from '../../shared/domain/catalog/vendor-products';
 import { httpHandler } from '../../shared/http/http-handler';
-import { principalOf } from '../../shared/http/principal';
+import { auditActorOf } from '../../shared/http/principal';
 import { ProductIdPathSchema } from '../../shared/schemas/catalog';
-import { productDeps } from './root';
+import { productChangeDeps } from './root';
 
-const catalog = productDeps();
+const catalog = productChangeDeps();
 
-/** DELETE /vendor/products/{productId}: the owning vendor archives the product. */
+/** DELETE /vendor/products/{productId}: the owning vendor archives the product. Audited. */
 export const handler = httpHandler({ path: ProductIdPathSchema }, async ({ path, event }) => ({
   status: 200,
-  body: await archiveProduct(catalog, principalOf(event).sub, path.productId),
+  body: await archiveVendorProduct(catalog, auditActorOf(event), path.productId),
 }));

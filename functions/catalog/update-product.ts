@@ -1,13 +1,13 @@
-import { updateProduct } from '../../shared/domain/catalog/catalog';
+import { updateVendorProduct } from '../../shared/domain/catalog/vendor-products';
 import { httpHandler } from '../../shared/http/http-handler';
-import { principalOf } from '../../shared/http/principal';
+import { auditActorOf } from '../../shared/http/principal';
 import { ProductIdPathSchema, UpdateProductBodySchema } from '../../shared/schemas/catalog';
-import { productDeps } from './root';
+import { productChangeDeps } from './root';
 
-const catalog = productDeps();
+const catalog = productChangeDeps();
 
-/** PATCH /vendor/products/{productId}: the owning vendor changes names, description or prices. */
+/** PATCH /vendor/products/{productId}: the owning vendor changes names, description or prices. Audited. */
 export const handler = httpHandler({ path: ProductIdPathSchema, body: UpdateProductBodySchema }, async ({ path, body, event }) => ({
   status: 200,
-  body: await updateProduct(catalog, principalOf(event).sub, path.productId, body),
+  body: await updateVendorProduct(catalog, auditActorOf(event), path.productId, body),
 }));

@@ -2,16 +2,18 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { decideAccess, principalFrom, type Principal } from '../../shared/domain/access/access-policy';
 import { authorizerHandler, type RequestAuthorizerEvent, UNAUTHORIZED } from '../../shared/handlers/authorizer-handler';
 import { logger } from '../../shared/observability/powertools';
-import { accessPolicy, accessTokenVerifier, now } from './root';
+import { accessPolicy, accessTokenVerifier, denialAuditor, now } from './root';
 
 // Created once per cold start: the verifier caches the pool's key set across invocations.
 const policyConfig = accessPolicy();
 const verifier = accessTokenVerifier(policyConfig.accessTokenMaxAgeSeconds);
+const denials = denialAuditor();
 
 /**
  * The REST API's Lambda authorizer: verifies the bearer access token, then applies the route matrix and its
  * attribute conditions (shared/domain/access). No token or a bad one: 401. Known caller, not allowed: 403.
- * Handlers receive sub, groups and MFA evidence in requestContext.authorizer.
+ * Handlers receive sub, groups and MFA evidence in requestContext.authorizer. Denials are audited, at most one per
+ * caller and minute (DenialAuditor), within a bounded time; an allowed request never waits for the audit trail.
  */
 async function authorize(event: RequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const route = `${event.httpMethod} ${event.resource}`;
@@ -23,8 +25,20 @@ async function authorize(event: RequestAuthorizerEvent): Promise<APIGatewayAutho
     effect: decision.effect,
     ...(decision.effect === 'deny' ? { reason: decision.reason } : {}),
   });
-  // API Gateway answers 401 when the authorizer fails with exactly this message.
-  if (decision.effect === 'deny' && decision.status === 401) throw new Error(UNAUTHORIZED);
+  if (decision.effect === 'deny') {
+    const audit = await denials.record({
+      sub: principal?.sub,
+      sourceIp: event.requestContext.identity.sourceIp,
+      requestId: event.requestContext.requestId,
+      route,
+      status: decision.status,
+      reason: decision.reason,
+    });
+    // A denial the trail could not take is logged and the request answered anyway: auditing never fails the authorizer.
+    if (audit === 'failed') logger.warn('Denial not audited', { route, sub: principal?.sub });
+    // API Gateway answers 401 when the authorizer fails with exactly this message.
+    if (decision.status === 401) throw new Error(UNAUTHORIZED);
+  }
   return {
     principalId: principal?.sub ?? 'anonymous',
     policyDocument: {

@@ -2,6 +2,9 @@ import * as z from '../../shared/validation/zod';
 import { CognitoAccessTokenVerifier } from '../../shared/adapters/cognito-access-token-verifier';
 import { requiredEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
+import { DenialAuditor } from '../../shared/domain/access/denial-audit';
+import { auditLog, denialMarks } from '../wiring/dynamodb';
+import { now } from '../wiring/platform';
 
 /** The identity area's composition root (the API's authorizer and the Cognito triggers), once per cold start. */
 export { now } from '../wiring/platform';
@@ -26,3 +29,6 @@ export const accessTokenVerifier = (maxTokenAgeSeconds: number) =>
     localEndpoint: process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
     maxTokenAgeSeconds,
   });
+
+/** The authorizer's denials, audited at most once per caller and minute. */
+export const denialAuditor = () => new DenialAuditor({ audit: auditLog(), marks: denialMarks(), now });

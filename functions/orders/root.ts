@@ -15,7 +15,7 @@ import { paymentGateway } from '../wiring/stripe';
  * reads only the environment it was bound to and bundles only the SDKs it calls.
  */
 export { now, newId } from '../wiring/platform';
-export { orderRepository, paymentRecords, stockLedger } from '../wiring/dynamodb';
+export { auditLog, orderRepository, paymentRecords, stockLedger } from '../wiring/dynamodb';
 export { paymentGateway } from '../wiring/stripe';
 export { waitingSteps } from '../wiring/step-functions';
 /** The mitigation switch checkout obeys (checkout-paused). */

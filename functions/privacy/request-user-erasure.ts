@@ -1,6 +1,6 @@
 import { requestErasure } from '../../shared/domain/privacy/erasure';
 import { httpHandler } from '../../shared/http/http-handler';
-import { principalOf } from '../../shared/http/principal';
+import { principalOf, requestOriginOf } from '../../shared/http/principal';
 import { UserIdPathSchema } from '../../shared/schemas/privacy';
 import { erasureRequestDeps } from './root';
 
@@ -8,11 +8,10 @@ const deps = erasureRequestDeps();
 
 /** POST /admin/users/{userId}/erasure: an admin records an erasure request that came by another channel (202). */
 export const handler = httpHandler({ path: UserIdPathSchema }, async ({ path, event }) => {
-  const sourceIp = event.requestContext?.identity?.sourceIp;
   const { requestedAt } = await requestErasure(deps, {
     customerId: path.userId,
     requestedBy: { kind: 'admin', sub: principalOf(event).sub },
-    ...(sourceIp ? { sourceIp } : {}),
+    ...requestOriginOf(event),
   });
   return { status: 202, body: { status: 'accepted', requestedAt }, headers: { 'Cache-Control': 'no-store' } };
 });

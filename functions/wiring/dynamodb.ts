@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbAddressBook } from '../../shared/adapters/dynamodb-address-book';
 import { DynamoDbAuditHistory } from '../../shared/adapters/dynamodb-audit-history';
-import { DynamoDbAuditChainStore, DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
+import { DynamoDbAuditChainStore, DynamoDbAuditLog, DynamoDbDenialMarks } from '../../shared/adapters/dynamodb-audit-log';
 import { retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 import { DynamoDbCartRepository } from '../../shared/adapters/dynamodb-cart-repository';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
@@ -48,6 +48,8 @@ export const reconciliationReports = () => new DynamoDbReconciliationReports(dyn
 // The audit trail's shard count comes with its table (lib/constructs/audit-trail.ts): writers, the listing and the verifier agree on it.
 const auditShards = () => Number(requiredEnv(ENV.AUDIT_SHARDS));
 export const auditLog = () => new DynamoDbAuditLog(dynamoDbClient(), requiredEnv(ENV.AUDIT_TABLE), auditShards());
+/** The authorizer's once-per-caller-and-minute marks of audited denials, in the audit table. */
+export const denialMarks = () => new DynamoDbDenialMarks(dynamoDbClient(), requiredEnv(ENV.AUDIT_TABLE));
 export const auditChains = () => new DynamoDbAuditChainStore(dynamoDbClient(), requiredEnv(ENV.AUDIT_TABLE), auditShards());
 /** Export allowances and erasure in the orders table (and the payments table, when the function is bound to it). */
 export const personalDataStore = () => {

@@ -13,6 +13,7 @@ import type { InventoryProviders } from '../../shared/domain/inventory/provider-
 import { API_STAGE_NAME, restApiName } from '../config/api-names';
 import type { StageConfig } from '../config/stage-config';
 import { type AuditTrailTable, bindAuditAppender, bindAuditReader } from '../constructs/audit-trail';
+import { bindCatalogCache } from '../constructs/catalog-cache';
 import { bindSwitchAdmin, bindSwitchReader, type MitigationSwitches } from '../constructs/mitigation-switches';
 import { apiServerErrorsRollbackAlarm, FunctionRelease } from '../constructs/function-release';
 import type { StageContext } from '../constructs/stage-props';
@@ -138,7 +139,8 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
       id: 'Serverless::Serverless-LambdaDLQ',
       reason: 'API Gateway invokes the authorizer synchronously for each request; there is no asynchronous event to dead-letter.',
     });
-    return this.release(fn);
+    // Denials are audited, one per caller and minute, through a mark (a conditional PutItem) and a chained entry.
+    return this.release(bindAuditAppender(fn, props.tables.audit));
   }
 
   /** Liveness and the caller's own identity. */
@@ -164,22 +166,28 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     // Product reads go through the catalog repository, which reads a product's SKUs in one BatchGetItem.
     const catalog = (id: string, entry: string, access: readonly ItemOperation[], queries?: readonly string[]) =>
       this.addFunction(id, { entry: `catalog/${entry}`, service: 'catalog' }).bindTable(ENV.CATALOG_TABLE, props.tables.catalog, access, { queries });
+    // The public reads answer with the stage's Cache-Control and an ETag, so the CDN and browsers keep them.
+    const cached = (fn: StockadeFunction) => bindCatalogCache(fn, this.stageContext.config);
     this.route(
       'GET /products',
-      catalog('ListProducts', 'list-products', ['BatchGetItem'], ['byStatus', 'byVendor']).bindSecret(
-        ENV.CURSOR_KEY_SECRET_ARN,
-        props.secrets.cursorSigningKey,
+      cached(
+        catalog('ListProducts', 'list-products', ['BatchGetItem'], ['byStatus', 'byVendor']).bindSecret(
+          ENV.CURSOR_KEY_SECRET_ARN,
+          props.secrets.cursorSigningKey,
+        ),
       ),
     );
-    this.route('GET /products/{productId}', catalog('GetProduct', 'get-product', ['GetItem', 'BatchGetItem']));
-    this.route('POST /vendor/products', catalog('CreateProduct', 'create-product', ['PutItem']));
-    this.route('POST /vendor/products/batch', catalog('CreateProducts', 'create-products', ['PutItem']));
-    this.route('PATCH /vendor/products/{productId}', catalog('UpdateProduct', 'update-product', ['GetItem', 'BatchGetItem', 'UpdateItem']));
-    this.route('DELETE /vendor/products/{productId}', catalog('ArchiveProduct', 'archive-product', ['GetItem', 'BatchGetItem', 'UpdateItem']));
+    this.route('GET /products/{productId}', cached(catalog('GetProduct', 'get-product', ['GetItem', 'BatchGetItem'])));
+    // A vendor's product changes are audited (docs/privacy.md, "What is audited").
+    const audited = (fn: StockadeFunction) => bindAuditAppender(fn, props.tables.audit);
+    this.route('POST /vendor/products', audited(catalog('CreateProduct', 'create-product', ['PutItem'])));
+    this.route('POST /vendor/products/batch', audited(catalog('CreateProducts', 'create-products', ['PutItem'])));
+    this.route('PATCH /vendor/products/{productId}', audited(catalog('UpdateProduct', 'update-product', ['GetItem', 'BatchGetItem', 'UpdateItem'])));
+    this.route('DELETE /vendor/products/{productId}', audited(catalog('ArchiveProduct', 'archive-product', ['GetItem', 'BatchGetItem', 'UpdateItem'])));
     // The SKU and its ledger entries are catalog items; the audit trail is append-only.
     this.route(
       'POST /vendor/products/{productId}/stock',
-      bindAuditAppender(catalog('AdjustStock', 'adjust-stock', ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem']), props.tables.audit),
+      audited(catalog('AdjustStock', 'adjust-stock', ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'])),
     );
   }
 
@@ -249,7 +257,8 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
       orderSaga.stateMachineArn,
       'A cancellation that finds the payment already succeeded lets the saga go on (success) instead of failing it; the suite cancels orders whose payment is open',
     );
-    this.route('POST /orders/{orderId}/cancel', cancelOrder);
+    // The customer's cancellations are audited.
+    this.route('POST /orders/{orderId}/cancel', bindAuditAppender(cancelOrder, tables.audit));
     // The vendor views through the byVendor index, and the orders' status beside them: read only.
     this.route(
       'GET /vendor/orders',
@@ -311,11 +320,15 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
         tables.audit,
       ),
     );
+    // The orders show names, e-mail and addresses: each admin read of them is audited.
     this.route(
       'GET /admin/orders',
-      this.addFunction('AdminListOrders', { entry: 'admin/list-orders', service: 'admin' })
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, [], { queries: ['byStatus'] })
-        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
+      bindAuditAppender(
+        this.addFunction('AdminListOrders', { entry: 'admin/list-orders', service: 'admin' })
+          .bindTable(ENV.ORDERS_TABLE, tables.orders, [], { queries: ['byStatus'] })
+          .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
+        tables.audit,
+      ),
     );
     this.route(
       'GET /admin/audit',

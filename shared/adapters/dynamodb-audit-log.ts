@@ -1,12 +1,21 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
 import * as z from '../validation/zod';
 import { ValidationError } from '../domain/errors';
 import { entryHash, GENESIS_HASH, headKeyOf, seqKey } from '../domain/operations/audit-chain';
 import type { AuditChainAnchor, AuditChainHead, AuditChainStore, StoredAuditEntry } from '../ports/audit-chain';
 import type { AuditEvent, AuditLog } from '../ports/audit-log';
 import type { Clock } from '../ports/clock';
+import type { DenialMarks } from '../ports/denial-marks';
 import type { ListPosition, PositionedPage } from '../ports/cursor-codec';
 import { cancellationCodes } from './dynamodb-order-items';
 import { systemClock } from './system-clock';
@@ -159,6 +168,34 @@ export class DynamoDbAuditLog implements AuditLog {
  * The chains as the verifier reads them (npm run audit:verify, the scheduled verification): heads, entries in key
  * order month by month, and anchors (AUDITANCHOR#<shard>, sk the time anchored), which it also writes.
  */
+/**
+ * The authorizer's denial marks, in the audit table beside the chains but on none of them (`AUDITDENIAL#<who>` /
+ * `<minute>`): a conditional PutItem, the one write an appender may make, so the table's resource policy still denies
+ * changing or deleting one. A mark holds no event; the audited denial is the chained entry it admits.
+ */
+export class DynamoDbDenialMarks implements DenialMarks {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async claim(who: string, minute: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: { S: `AUDITDENIAL#${who}` }, sk: { S: minute } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
 export class DynamoDbAuditChainStore implements AuditChainStore {
   constructor(
     private readonly client: DynamoDBClient,
@@ -260,6 +297,7 @@ function eventItem(event: AuditEvent): Record<string, AttributeValue> {
     target: { S: event.target },
     outcome: { S: event.outcome },
     ...(event.sourceIp ? { sourceIp: { S: event.sourceIp } } : {}),
+    ...(event.requestId ? { requestId: { S: event.requestId } } : {}),
     ...(event.detail ? { detail: { S: event.detail } } : {}),
     ...(event.amounts ? { amounts: { M: amountsItem(event.amounts) } } : {}),
   };
@@ -288,6 +326,7 @@ export function toEvent(item: Record<string, AttributeValue>): AuditEvent {
     target: item.target?.S ?? '',
     outcome: (item.outcome?.S ?? 'failed') as AuditEvent['outcome'],
     ...(item.sourceIp?.S ? { sourceIp: item.sourceIp.S } : {}),
+    ...(item.requestId?.S ? { requestId: item.requestId.S } : {}),
     ...(item.detail?.S ? { detail: item.detail.S } : {}),
     ...(item.amounts?.M ? { amounts: amountsOf(item.amounts.M) } : {}),
   };

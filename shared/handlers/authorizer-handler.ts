@@ -14,7 +14,10 @@ export const RequestAuthorizerEventSchema = z.looseObject({
   resource: z.string().check(z.minLength(1)),
   httpMethod: z.string().check(z.minLength(1), z.maxLength(16)),
   headers: z.nullish(z.record(z.string(), z.string())),
-  requestContext: z.looseObject({ identity: z.looseObject({ sourceIp: z.string().check(z.maxLength(64)) }) }),
+  requestContext: z.looseObject({
+    identity: z.looseObject({ sourceIp: z.string().check(z.maxLength(64)) }),
+    requestId: z.optional(z.string().check(z.maxLength(128))),
+  }),
 });
 export type RequestAuthorizerEvent = z.infer<typeof RequestAuthorizerEventSchema>;
 

@@ -154,6 +154,8 @@ export const AuditEventSchema = z.strictObject({
   target: z.string(),
   outcome: z.enum(['succeeded', 'denied', 'failed']),
   sourceIp: z.optional(z.string()),
+  /** The API Gateway request id of the request that caused the event (the caller's `x-amzn-RequestId`). */
+  requestId: z.optional(z.string()),
   /** What was done, in words; money in it is written as money, e.g. "10.00 EUR of 36.00 EUR: damaged". */
   detail: z.optional(z.string()),
   /** The amounts the detail speaks of, by name (a refund's `refund`, `orderTotal`, `refundable`), in minor units. */

@@ -1,10 +1,11 @@
-import type { AuditLog } from '../../ports/audit-log';
+import type { AuditActor, AuditLog } from '../../ports/audit-log';
 import type { CatalogRepository } from '../../ports/catalog-repository';
 import type { Clock } from '../../ports/clock';
 import type { IdGenerator } from '../../ports/id-generator';
 import type { InventoryLedger } from '../../ports/inventory';
 import { getProduct, type Product } from '../catalog/catalog';
 import { ConflictError, NotFoundError } from '../errors';
+import { originOf } from '../operations/audit-trail';
 
 /** A vendor's stock change as asked for: exactly one of an absolute onHand or a delta, and why. */
 export interface StockAdjustmentRequest {
@@ -23,7 +24,7 @@ export interface StockAdjustmentRequest {
  */
 export async function adjustStock(
   deps: { repository: CatalogRepository; ledger: InventoryLedger; audit: AuditLog; now: Clock; newId: IdGenerator },
-  vendor: { sub: string; sourceIp?: string },
+  vendor: AuditActor,
   productId: string,
   request: StockAdjustmentRequest,
 ): Promise<Product> {
@@ -41,7 +42,7 @@ export async function adjustStock(
       target: `sku:${request.sku}`,
       outcome,
       detail: `${asked}: ${request.reason} (${detail})`,
-      ...(vendor.sourceIp ? { sourceIp: vendor.sourceIp } : {}),
+      ...originOf(vendor),
     });
   const result = await deps.ledger.adjust({ adjustmentId: deps.newId(), vendorId: vendor.sub, sku: request.sku, change, reason: request.reason }, at);
   switch (result.kind) {

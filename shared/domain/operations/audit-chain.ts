@@ -40,7 +40,11 @@ export interface ChainLink {
   readonly prev: string;
 }
 
-/** What an entry's hash covers: the format version, its link (shard, sequence, previous hash) and every event field. */
+/**
+ * What an entry's hash covers: the format version, its link (shard, sequence, previous hash) and every event field.
+ * Optional fields are left out when absent, so a field added later (requestId) leaves the canonical form, and thus the
+ * hash, of every older entry without it unchanged: the format version stays 1.
+ */
 export function chainContent(event: AuditEvent, link: ChainLink): CanonicalValue {
   return {
     v: CHAIN_FORMAT_VERSION,
@@ -53,6 +57,7 @@ export function chainContent(event: AuditEvent, link: ChainLink): CanonicalValue
     target: event.target,
     outcome: event.outcome,
     sourceIp: event.sourceIp,
+    requestId: event.requestId,
     detail: event.detail,
     amounts: event.amounts
       ? Object.fromEntries(Object.entries(event.amounts).map(([name, money]) => [name, { amount: money.amount, currency: money.currency }]))

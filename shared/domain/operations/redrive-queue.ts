@@ -1,19 +1,14 @@
-import type { AuditLog } from '../../ports/audit-log';
+import type { AuditActor, AuditLog } from '../../ports/audit-log';
 import type { DeadLetterRedrive } from '../../ports/dead-letter-redrive';
 import { NotFoundError } from '../errors';
 import { TransientError } from '../orders/saga-errors';
 import type { Clock } from '../../ports/clock';
+import { originOf } from './audit-trail';
 
 export interface RedriveQueueDeps {
   readonly queues: DeadLetterRedrive;
   readonly audit: AuditLog;
   readonly now: Clock;
-}
-
-/** Who asked: the admin's Cognito sub and the address the request came from. */
-export interface RedriveActor {
-  readonly sub: string;
-  readonly sourceIp?: string;
 }
 
 /**
@@ -24,7 +19,7 @@ export interface RedriveActor {
  */
 export async function redriveQueue(
   deps: RedriveQueueDeps,
-  actor: RedriveActor,
+  actor: AuditActor,
   queueName: string,
   limits: { readonly maxMessages: number; readonly budgetMs: number },
 ): Promise<{ moved: number }> {
@@ -36,7 +31,7 @@ export async function redriveQueue(
       target: `queue:${queueName}`,
       outcome,
       detail,
-      ...(actor.sourceIp ? { sourceIp: actor.sourceIp } : {}),
+      ...originOf(actor),
     });
   if (!deps.queues.knows(queueName)) {
     await audit('failed', 'no such queue');

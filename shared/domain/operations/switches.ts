@@ -1,8 +1,9 @@
-import type { AuditLog } from '../../ports/audit-log';
+import type { AuditActor, AuditLog } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
 import type { SwitchReader, SwitchStore } from '../../ports/switches';
 import { failureState, formatSwitchValue, isSwitchName, parseSwitchValue, SWITCH_NAMES, SWITCHES, type SwitchName, type SwitchState } from '../model/switches';
 import { NotFoundError, ServiceUnavailableError, ValidationError } from '../errors';
+import { originOf } from './audit-trail';
 
 /** POST /checkout: refused with 503 and Retry-After while checkout-paused is on, before anything is written. */
 export async function refuseWhileCheckoutPaused(switches: SwitchReader): Promise<void> {
@@ -28,13 +29,6 @@ export interface SwitchView {
   /** The parameter's version: 1 until first flipped. */
   readonly version: number;
   readonly lastModified?: string;
-}
-
-/** Who flips a switch: the admin's Cognito sub, the request's source address and API Gateway request id. */
-export interface SwitchActor {
-  readonly sub: string;
-  readonly sourceIp?: string;
-  readonly requestId?: string;
 }
 
 /** `PUT /admin/switches/{name}`'s body: on or off, why, and for a providers switch which providers. */
@@ -63,7 +57,7 @@ export async function listSwitches(deps: Pick<SwitchDeps, 'store'>): Promise<Swi
  * false and none is named. Every attempt is audited as `switch.flip` with the reason and request id, including one
  * refused (unknown switch or provider, 404/400) or failed (the parameter could not be written).
  */
-export async function flipSwitch(deps: SwitchDeps, actor: SwitchActor, name: string, flip: SwitchFlip): Promise<SwitchView> {
+export async function flipSwitch(deps: SwitchDeps, actor: AuditActor, name: string, flip: SwitchFlip): Promise<SwitchView> {
   const audit = (outcome: 'succeeded' | 'failed' | 'denied', what: string) =>
     deps.audit.append({
       at: deps.now().toISOString(),
@@ -71,8 +65,8 @@ export async function flipSwitch(deps: SwitchDeps, actor: SwitchActor, name: str
       action: 'switch.flip',
       target: `switch:${name}`,
       outcome,
-      detail: `${what}; reason: ${flip.reason}${actor.requestId ? `; request ${actor.requestId}` : ''}`,
-      ...(actor.sourceIp ? { sourceIp: actor.sourceIp } : {}),
+      detail: `${what}; reason: ${flip.reason}`,
+      ...originOf(actor),
     });
   if (!isSwitchName(name)) {
     await audit('failed', 'no such switch');

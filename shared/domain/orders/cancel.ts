@@ -6,6 +6,8 @@ import { ConflictError, NotFoundError } from '../errors';
 import { OPEN_STATUSES, type Order, type OrderStatus, orderView } from './order';
 import { voidPayment } from './saga';
 import type { Clock } from '../../ports/clock';
+import type { AuditActor, AuditLog } from '../../ports/audit-log';
+import { audited } from '../operations/audit-trail';
 
 /** Statuses an owner may cancel from: anything before the order is handed to fulfilment. */
 const CANCELLABLE: readonly OrderStatus[] = [...OPEN_STATUSES, 'CONFIRMED'];
@@ -40,4 +42,16 @@ export async function cancelOrder(
   }
   if (order.paymentTaskToken) await deps.waits.fail(order.paymentTaskToken, 'OrderCancelled', 'The customer cancelled the order');
   return orderView((await deps.orders.get(orderId)) ?? cancelled);
+}
+
+/**
+ * POST /orders/{orderId}/cancel: the customer's own cancellation, audited as `order.cancel` on `order:<id>` under the
+ * customer's sub: succeeded (also for an order already cancelled), denied when refused (not theirs or not found: 404;
+ * too late: 409), failed when the payment could not be voided (503). The erasure run cancels through cancelOrder
+ * itself and audits its run as a whole, under the pseudonym.
+ */
+export function cancelOwnOrder(deps: Parameters<typeof cancelOrder>[0] & { audit: AuditLog }, customer: AuditActor, orderId: string): Promise<Order> {
+  return audited(deps, customer, { action: 'order.cancel', target: `order:${orderId}`, detail: (order) => `now ${order.status}` }, () =>
+    cancelOrder(deps, customer.sub, orderId),
+  );
 }

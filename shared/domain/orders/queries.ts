@@ -1,3 +1,4 @@
+import type { AuditActor, AuditLog } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
 import type { CursorCodec } from '../../ports/cursor-codec';
 import type { OrderRepository } from '../../ports/order-repository';
@@ -6,6 +7,7 @@ import type { PaymentRecords } from '../../ports/payment-records';
 import type { WaitingSteps } from '../../ports/workflow';
 import { NotFoundError, ValidationError } from '../errors';
 import { listPage, type ListPage } from '../listing';
+import { audited } from '../operations/audit-trail';
 import { type Order, type OrderStatus, orderView } from './order';
 import { receivePaymentOutcome } from './saga';
 
@@ -97,5 +99,27 @@ export async function listOrdersByStatus(
     { scope: `admin-orders|${adminSub}|${query.status}|${query.from ?? ''}|${query.to ?? ''}`, cursor: query.cursor },
     (after) => deps.orders.listByStatus(query.status, { from, to, limit: query.limit, ...(after ? { after } : {}) }),
     orderView,
+  );
+}
+
+/**
+ * GET /admin/orders: an admin's read of orders, which show the customers' names, e-mail and shipping addresses, is
+ * audited as `personal-data.read` on `orders:<status>` with the ids of the orders shown (a page holds at most the
+ * query's limit); a refused read (a bad cursor or window) is audited as denied.
+ */
+export function readOrdersAsAdmin(
+  deps: Parameters<typeof listOrdersByStatus>[0] & { audit: AuditLog },
+  admin: AuditActor,
+  query: OrdersByStatusQuery,
+): Promise<ListPage<Order>> {
+  return audited(
+    deps,
+    admin,
+    {
+      action: 'personal-data.read',
+      target: `orders:${query.status}`,
+      detail: (page) => `${page.items.length} orders${page.items.length > 0 ? `: ${page.items.map((o) => o.orderId).join(', ')}` : ''}`,
+    },
+    () => listOrdersByStatus(deps, admin.sub, query),
   );
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditLog } from '../../ports/audit-log';
+import type { AuditActor, AuditLog } from '../../ports/audit-log';
 import type { OrderRepository } from '../../ports/order-repository';
 import type { PaymentGateway } from '../../ports/payment-gateway';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../errors';
@@ -7,6 +7,7 @@ import type { ProviderEvent } from '../../ports/payment-events';
 import { type Order, type OrderStatus, orderView, type StoredOrder } from './order';
 import type { Clock } from '../../ports/clock';
 import { formatMoney, type Money } from '../model/money';
+import { originOf } from '../operations/audit-trail';
 
 /** Orders whose payment was taken and not yet fully refunded. */
 const REFUNDABLE: readonly OrderStatus[] = ['CONFIRMED', 'FULFILLED'];
@@ -28,7 +29,7 @@ export interface RefundRequest {
  */
 export async function refundOrder(
   deps: { orders: OrderRepository; payments: PaymentGateway; audit: AuditLog; now: Clock },
-  admin: { sub: string; sourceIp?: string },
+  admin: AuditActor,
   orderId: string,
   request: RefundRequest,
 ): Promise<Order> {
@@ -41,7 +42,7 @@ export async function refundOrder(
       outcome,
       detail,
       amounts,
-      ...(admin.sourceIp ? { sourceIp: admin.sourceIp } : {}),
+      ...originOf(admin),
     });
   const order = await deps.orders.get(orderId);
   if (!order) throw new NotFoundError(`Order ${orderId} not found`);

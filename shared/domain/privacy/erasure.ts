@@ -1,4 +1,4 @@
-import type { AuditLog } from '../../ports/audit-log';
+import type { AuditLog, RequestOrigin } from '../../ports/audit-log';
 import type { Clock } from '../../ports/clock';
 import type { IdGenerator } from '../../ports/id-generator';
 import type { OrderRepository } from '../../ports/order-repository';
@@ -6,6 +6,7 @@ import type { PaymentGateway } from '../../ports/payment-gateway';
 import type { CustomerAccounts, ErasureRequest, ErasureRequests, FulfilmentErasure, PaymentCustomers, PersonalDataStore } from '../../ports/personal-data';
 import type { StockLedger } from '../../ports/stock-ledger';
 import type { WaitingSteps } from '../../ports/workflow';
+import { originOf } from '../operations/audit-trail';
 import { cancelOrder } from '../orders/cancel';
 import type { OrderStatus, StoredOrder } from '../orders/order';
 import { allOrders } from './export';
@@ -36,7 +37,7 @@ const WAIT_FOR: readonly OrderStatus[] = ['PENDING', 'RESERVED', 'CONFIRMED'];
  */
 export async function requestErasure(
   deps: { requests: ErasureRequests; audit: AuditLog; now: Clock; newId: IdGenerator },
-  request: { customerId: string; requestedBy: { kind: 'customer' } | { kind: 'admin'; sub: string }; sourceIp?: string },
+  request: RequestOrigin & { customerId: string; requestedBy: { kind: 'customer' } | { kind: 'admin'; sub: string } },
 ): Promise<{ requestedAt: string }> {
   const requestedAt = deps.now().toISOString();
   const pseudonym = `${PSEUDONYM_PREFIX}${deps.newId()}`;
@@ -47,7 +48,7 @@ export async function requestErasure(
     action: 'erasure.requested',
     target: `customer:${pseudonym}`,
     outcome: 'succeeded',
-    ...(request.sourceIp ? { sourceIp: request.sourceIp } : {}),
+    ...originOf(request),
     detail: request.requestedBy.kind === 'admin' ? 'requested by an admin for the customer' : 'requested by the customer',
   });
   return { requestedAt };

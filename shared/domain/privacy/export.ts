@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditLog } from '../../ports/audit-log';
+import type { AuditActor, AuditEvent, AuditLog } from '../../ports/audit-log';
 import type { AddressBook } from '../../ports/address-book';
 import type { CartRepository } from '../../ports/cart-repository';
 import type { Clock } from '../../ports/clock';
@@ -8,6 +8,7 @@ import type { AuditHistory, CustomerAccounts, PersonalDataStore } from '../../po
 import type { ListPosition } from '../../ports/cursor-codec';
 import type { ShippingAddress } from '../model/shipping';
 import { TooManyRequestsError } from '../errors';
+import { originOf } from '../operations/audit-trail';
 import { type Order, orderView, type StoredOrder } from '../orders/order';
 
 /** The most orders one export holds (newest first); a customer with more is told the export is not complete. */
@@ -64,7 +65,7 @@ export interface ExportDeps {
  * An erased account has nothing left: the export then holds no profile, cart, address, orders or events. Audited
  * under the caller's sub (the event says what was exported, by counts only).
  */
-export async function exportPersonalData(deps: ExportDeps, caller: { sub: string; sourceIp?: string }): Promise<PersonalDataExport> {
+export async function exportPersonalData(deps: ExportDeps, caller: AuditActor): Promise<PersonalDataExport> {
   const at = deps.now();
   const claim = await deps.store.claimExport(caller.sub, at, deps.intervalSeconds);
   if (!claim.allowed)
@@ -77,7 +78,7 @@ export async function exportPersonalData(deps: ExportDeps, caller: { sub: string
     action: 'personal-data.exported',
     target: `customer:${caller.sub}`,
     outcome: 'succeeded',
-    ...(caller.sourceIp ? { sourceIp: caller.sourceIp } : {}),
+    ...originOf(caller),
     detail: `${exported.orders.length} orders, ${exported.payments.length} payments, ${exported.auditEvents.length} audit events${exported.complete ? '' : ' (capped)'}`,
   });
   return { ...exported, exportedAt: at.toISOString() };

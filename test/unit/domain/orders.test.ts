@@ -10,8 +10,8 @@ import { applyPaymentEvent, paymentOutcomeOf, receiveWebhook } from '../../../sh
 import type { PaymentEventLedger, ProviderEvent } from '../../../shared/ports/payment-events';
 import { shopCatalog } from '../../support/catalog-fixtures';
 import { FakeCarts } from '../../support/fakes';
-import { FakeOrders, FakePayments, FakeStock, FakeWaits, FakePaymentRecords, freeShippingTo } from '../../support/order-fakes';
-import { cancelOrder } from '../../../shared/domain/orders/cancel';
+import { FakeAuditLog, FakeOrders, FakePayments, FakeStock, FakeWaits, FakePaymentRecords, freeShippingTo } from '../../support/order-fakes';
+import { cancelOrder, cancelOwnOrder } from '../../../shared/domain/orders/cancel';
 import { receiveChargeRefunded, refundOrder } from '../../../shared/domain/orders/refund';
 import type { AuditEvent } from '../../../shared/ports/audit-log';
 import { commitOrder, reserveStock } from '../../../shared/domain/orders/saga';
@@ -375,6 +375,45 @@ describe('cancelling an order', () => {
     await expect(cancelOrder(o.cancelDeps, 'c2', o.orderId)).rejects.toThrow('not found');
     expect(o.stock.onHand.get('MUG')).toBe(1);
     expect(o.payments.calls.filter((c) => !c.startsWith('create'))).toEqual([]);
+  });
+
+  it('audits the customer\u2019s own cancellation: succeeded, or denied when refused, with source IP and request id', async () => {
+    const open = await orderAt('AWAITING_PAYMENT', false);
+    const audit = new FakeAuditLog();
+    const origin = { sourceIp: '198.51.100.4', requestId: 'req-cancel' };
+    await cancelOwnOrder({ ...open.cancelDeps, audit }, { sub: 'c1', ...origin }, open.orderId);
+    const done = await orderAt('FULFILLED', true);
+    await expect(cancelOwnOrder({ ...done.cancelDeps, audit }, { sub: 'c1', ...origin }, done.orderId)).rejects.toBeInstanceOf(ConflictError);
+    await expect(cancelOwnOrder({ ...done.cancelDeps, audit }, { sub: 'c2', ...origin }, done.orderId)).rejects.toBeInstanceOf(NotFoundError);
+    expect(audit.events).toEqual([
+      {
+        at: expect.any(String),
+        actor: 'c1',
+        action: 'order.cancel',
+        target: `order:${open.orderId}`,
+        outcome: 'succeeded',
+        ...origin,
+        detail: 'now CANCELLED',
+      },
+      {
+        at: expect.any(String),
+        actor: 'c1',
+        action: 'order.cancel',
+        target: `order:${done.orderId}`,
+        outcome: 'denied',
+        ...origin,
+        detail: 'A FULFILLED order cannot be cancelled',
+      },
+      {
+        at: expect.any(String),
+        actor: 'c2',
+        action: 'order.cancel',
+        target: `order:${done.orderId}`,
+        outcome: 'denied',
+        ...origin,
+        detail: `Order ${done.orderId} not found`,
+      },
+    ]);
   });
 });
 

@@ -48,7 +48,8 @@ describe('flipSwitch', () => {
         target: 'switch:checkout-paused',
         outcome: 'succeeded',
         sourceIp: '10.0.0.7',
-        detail: 'on (now on); reason: INC-42: payments failing; request req-1',
+        requestId: 'req-1',
+        detail: 'on (now on); reason: INC-42: payments failing',
       },
     ]);
     await flipSwitch(deps, actor, 'checkout-paused', { on: false, reason: 'INC-42 resolved' });

@@ -17,6 +17,7 @@ export const RUNBOOK = {
   reconciliation: 'Reconciliation discrepancies',
   providerCircuit: 'Provider circuit open',
   stockNotices: 'Stock notices pending',
+  relayStopped: 'Outbox relay stopped',
   clampedToReserved: 'Inventory clamped to reserved',
   deadLetters: 'Dead-letter queue depth and age',
   releases: 'Releases, canaries and automatic rollback',

@@ -220,6 +220,16 @@ export class ObservabilityStack extends Stack {
       threshold: 15 * 60,
       evaluationPeriods: 1,
     });
+    // A relay stopped on purpose (the outbox-relay-stopped switch) and left stopped: each run reports 1, so a minimum
+    // of 1 over an hour means nobody resumed it, and no provider has heard of a sale since.
+    this.addAlarm('StockRelayStopped', undefined, {
+      description:
+        'The outbox relay has been stopped by its mitigation switch for an hour: inventory providers hear of no sale or cancellation until it is resumed',
+      runbook: RUNBOOK.relayStopped,
+      metric: emitted('StockRelayStopped', 'inventory', 'Minimum', period),
+      threshold: 0,
+      evaluationPeriods: Math.round(Duration.hours(1).toMinutes() / period.toMinutes()),
+    });
     // The inventory updates consumer's count of provider stock raised to what is reserved: the provider reports less
     // than Stockade has promised to orders (a sale it has not heard of yet, or stock lost).
     const clamped = emitted('InventoryClampedToReserved', 'inventory', 'Sum', period);

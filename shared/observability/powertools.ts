@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { redactPersonalData } from './personal-data-redaction';
 
 /**
  * The one logger and metrics of a function, created once per cold start. Service name and namespace come from
@@ -9,8 +10,10 @@ import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
  * No tracer: Lambda's active tracing records each invocation without an SDK in the bundle, the AWS SDK forwards the
  * trace header on every call, and the logger writes the trace id (xray_trace_id) on every line (docs/operations.md,
  * "Tracing").
+ *
+ * Address and contact fields, and e-mail addresses, are masked in every line (personal-data-redaction.ts).
  */
-export const logger = new Logger({ correlationIdSearchFn: search });
+export const logger = new Logger({ correlationIdSearchFn: search, jsonReplacerFn: redactPersonalData });
 // Metrics' own warnings go through the logger: structured, correlated and filtered by log level.
 export const metrics = new Metrics({ logger });
 

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { formatMoney, type Money } from '../../shared/domain/model/money';
 import { type PurchaseExchange, type PurchaseStep, runPurchase } from '../clients/purchase';
 import { localTarget } from '../clients/purchase-targets';
+import { DEMO_PURCHASE_ADDRESS } from '../demo/demo-address';
 import type { Endpoints } from '../runtime/local-runtime';
 import { PROJECT_ROOT } from '../runtime/synth';
 
@@ -29,9 +30,6 @@ const EXPLAINED: Record<PurchaseStep, string> = {
   paid: 'The webhook resumes the saga: the sale is committed (CONFIRMED) and the fulfilment consumer hands the order to the warehouse (FULFILLED)',
   cancel: 'Cancel the order instead of paying: the PaymentIntent is canceled and the stock goes back (the prod canary ends so)',
 };
-
-/** Where the demo order ships (a made-up recipient): the fulfilment stand-in receives it with the order. */
-const DEMO_SHIP_TO = { name: 'Ada Example', line1: 'Stephansplatz 3', city: 'Wien', postalCode: '1010', country: 'AT' };
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -66,7 +64,7 @@ async function main(): Promise<number> {
     ...target,
     quantity,
     until: 'fulfilled',
-    shipping: { address: DEMO_SHIP_TO, option: 'express' },
+    shipping: { address: DEMO_PURCHASE_ADDRESS, option: 'express' },
     ...(values.product ? { productId: values.product } : {}),
     reporter: {
       stepStarted: (step) => console.log(`\n${++number}. ${step}: ${EXPLAINED[step]}`),

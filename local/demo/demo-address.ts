@@ -17,6 +17,15 @@ export const DEMO_ADDRESS: ShippingAddress = {
   country: 'DE',
 };
 
+/** Where `npm run demo:purchase` ships its order (a made-up recipient): the fulfilment stand-in receives it with the order. */
+export const DEMO_PURCHASE_ADDRESS = {
+  name: 'Ada Example',
+  line1: 'Stephansplatz 3',
+  city: 'Wien',
+  postalCode: '1010',
+  country: 'AT',
+} satisfies ShippingAddress;
+
 /** Saves DEMO_ADDRESS as the demo customer's default shipping address through the API, signed in as them. */
 export async function seedDemoAddress(options: { apiUrl: string; cognito: { endpoint: string; clientId: string }; customer: DemoUser }): Promise<void> {
   const client = new CognitoIdentityProviderClient({ endpoint: options.cognito.endpoint, region: LOCAL_REGION, credentials: localCredentials, maxAttempts: 1 });

@@ -3,6 +3,7 @@ import { DEMO_ADDRESS } from '../../local/demo/demo-address';
 import { apiCaller } from '../support/api';
 import { stripeClient, testEndpoints } from '../support/endpoints';
 import { cognitoClient, newCustomer, signIn } from '../support/identity';
+import { US_ADDRESS } from '../support/shipping';
 
 type Json = Record<string, unknown>;
 interface OrderBody extends Json {
@@ -31,7 +32,6 @@ describe('shipping an order, end to end', () => {
   let customer = { username: '', accessToken: '' };
   const checkout = (body: unknown, token = customer.accessToken) => call('POST', '/checkout', token, body, { 'Idempotency-Key': randomUUID() });
   const ONE = { items: [{ sku, quantity: 1 }] };
-  const US_ADDRESS = { name: 'Sam Sample', line1: '1 Main Street', line2: 'Apt 4', city: 'Springfield', postalCode: '62704', region: 'IL', country: 'US' };
 
   beforeAll(async () => {
     const client = cognitoClient();

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { synthesizeStage } from '../../local/runtime/synth';
+import { logOffsets } from '../support/pii-scan';
 import { PROJECT_ROOT, type RuntimeProcess, startRuntimeProcess } from './local-runtime-process';
 
 /** Where the test runtime keeps its state; STOCKADE_TEST_STATE_DIR lets two test runs share a machine. */
@@ -7,6 +8,8 @@ export const TEST_STATE_DIR = path.resolve(PROJECT_ROOT, process.env.STOCKADE_TE
 
 declare global {
   var __stockadeTestRuntime: Promise<RuntimeProcess> | undefined;
+  /** The size of each log of the state directory before this run: the global teardown scans only what it appends. */
+  var __stockadeTestLogOffsets: Map<string, number> | undefined;
 }
 
 /**
@@ -15,6 +18,7 @@ declare global {
  */
 export default async function globalSetup(): Promise<void> {
   globalThis.__stockadeTestRuntime ??= (async () => {
+    globalThis.__stockadeTestLogOffsets = logOffsets(TEST_STATE_DIR);
     const cdkOut = path.join(TEST_STATE_DIR, 'cdk.out');
     await synthesizeStage({ stage: 'dev', outdir: cdkOut });
     // The fuzz run sends more than the dev stage's 50 requests a second, and more than its web ACL's rate-based rules

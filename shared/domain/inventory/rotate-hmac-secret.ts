@@ -1,3 +1,4 @@
+import type { AuditLog } from '../../ports/audit-log';
 import { CURRENT_STAGE, PENDING_STAGE, type SecretVersions } from '../../ports/secret-versions';
 import { parseInventoryHmacSecret, rotatedInventoryHmacSecret, serializeInventoryHmacSecret } from './hmac-secrets';
 import type { Clock } from '../../ports/clock';
@@ -82,4 +83,30 @@ export async function rotateInventoryHmacSecret(
       return 'promoted';
     }
   }
+}
+
+/** The outcomes of the steps that change the secret: a new pending version stored, or the new version made current. */
+const CHANGING: readonly RotationStepOutcome[] = ['created', 'promoted'];
+
+/**
+ * One rotation step, audited when it changes the secret (docs/privacy.md, "What is audited"): `secret.rotate` on
+ * `secret:<secret id>` as the rotation function (actor: its name), `succeeded` with the step and what it did when it
+ * stored the pending value or promoted it, `failed` with the step and the error's message (which names the secret and
+ * version, never a value) when a step fails; steps that change nothing (set, test, a repeat) are not audited.
+ */
+export async function rotateInventoryHmacSecretAudited(
+  deps: Parameters<typeof rotateInventoryHmacSecret>[0] & { audit: AuditLog; rotator: string },
+  request: RotationRequest,
+): Promise<RotationStepOutcome> {
+  const audit = (outcome: 'succeeded' | 'failed', detail: string) =>
+    deps.audit.append({ at: deps.now().toISOString(), actor: deps.rotator, action: 'secret.rotate', target: `secret:${request.secretId}`, outcome, detail });
+  let outcome: RotationStepOutcome;
+  try {
+    outcome = await rotateInventoryHmacSecret(deps, request);
+  } catch (error) {
+    await audit('failed', `${request.step} of version ${request.token}: ${error instanceof SecretRotationError ? error.message : (error as Error).name}`);
+    throw error;
+  }
+  if (CHANGING.includes(outcome)) await audit('succeeded', `${request.step}: ${outcome} version ${request.token}`);
+  return outcome;
 }

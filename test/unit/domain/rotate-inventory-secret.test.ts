@@ -1,5 +1,11 @@
 import { parseInventoryHmacSecret } from '../../../shared/domain/inventory/hmac-secrets';
-import { ROTATION_STEPS, rotateInventoryHmacSecret, SecretRotationError } from '../../../shared/domain/inventory/rotate-hmac-secret';
+import {
+  ROTATION_STEPS,
+  rotateInventoryHmacSecret,
+  rotateInventoryHmacSecretAudited,
+  SecretRotationError,
+} from '../../../shared/domain/inventory/rotate-hmac-secret';
+import { FakeAuditLog } from '../../support/order-fakes';
 import { FakeSecretVersions } from '../../support/fake-secret-versions';
 
 const SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:stockade/dev/inventory/acme-warehouse/hmac-AbCdEf';
@@ -98,5 +104,28 @@ describe('rotateInventoryHmacSecret', () => {
     secrets.versions.set(TOKEN, { stages: new Set(['AWSPENDING']) });
     await expect(step('testSecret')).rejects.toThrow(/has no value to test/);
     expect(secrets.valueAt('AWSCURRENT')).toBe(JSON.stringify({ current: OLD }));
+  });
+});
+
+describe('rotateInventoryHmacSecretAudited', () => {
+  test('audits the steps that change the secret, as the rotation function, and a failed step; never a value', async () => {
+    const secrets = new FakeSecretVersions(SECRET, JSON.stringify({ current: OLD }));
+    const audit = new FakeAuditLog();
+    const deps = { secrets, now: () => NOW, newSecret: () => 'd'.repeat(64), audit, rotator: 'Stockade-dev-RotateInventorySecret' };
+    secrets.startRotation(TOKEN);
+    for (const step of ROTATION_STEPS) await rotateInventoryHmacSecretAudited(deps, { step, secretId: SECRET, token: TOKEN });
+    // A repeated step changes nothing and is not audited.
+    expect(await rotateInventoryHmacSecretAudited(deps, { step: 'finishSecret', secretId: SECRET, token: TOKEN })).toBe('already-current');
+    await expect(rotateInventoryHmacSecretAudited(deps, { step: 'testSecret', secretId: SECRET, token: 'no-such-version' })).rejects.toBeInstanceOf(
+      SecretRotationError,
+    );
+    const base = { at: NOW.toISOString(), actor: 'Stockade-dev-RotateInventorySecret', action: 'secret.rotate', target: `secret:${SECRET}` };
+    expect(audit.events).toEqual([
+      { ...base, outcome: 'succeeded', detail: `createSecret: created version ${TOKEN}` },
+      { ...base, outcome: 'succeeded', detail: `finishSecret: promoted version ${TOKEN}` },
+      { ...base, outcome: 'failed', detail: expect.stringMatching(/^testSecret of version no-such-version: Secret version no-such-version /) as unknown },
+    ]);
+    expect(JSON.stringify(audit.events)).not.toContain('d'.repeat(64));
+    expect(JSON.stringify(audit.events)).not.toContain(OLD);
   });
 });

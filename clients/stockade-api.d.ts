@@ -1076,7 +1076,10 @@ export interface operations {
         vendorId?: string;
         q?: string;
       };
-      header?: never;
+      header?: {
+        /** @description ETags of copies the caller holds (a list, or *): when one is current, the answer is 304 with no body (weak comparison, RFC 9110) */
+        'If-None-Match'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -1085,6 +1088,10 @@ export interface operations {
       /** @description Active products, newest first */
       200: {
         headers: {
+          /** @description A strong entity tag of the body: send it back in If-None-Match to be answered 304 while it is current */
+          ETag?: string;
+          /** @description Public: shared caches (the stage's CDN, browsers) may keep the answer for max-age seconds (stale-while-revalidate beyond it) */
+          'Cache-Control'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1114,6 +1121,17 @@ export interface operations {
             nextCursor?: string;
           };
         };
+      };
+      /** @description Not modified: If-None-Match names the current ETag; no body */
+      304: {
+        headers: {
+          /** @description A strong entity tag of the body: send it back in If-None-Match to be answered 304 while it is current */
+          ETag?: string;
+          /** @description Public: shared caches (the stage's CDN, browsers) may keep the answer for max-age seconds (stale-while-revalidate beyond it) */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Invalid request: the path, query, headers or body fail their schema (API Gateway answers a body or a required header it refuses itself, before any function runs) */
       400: {
@@ -1202,7 +1220,10 @@ export interface operations {
   getProductsProductId: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description ETags of copies the caller holds (a list, or *): when one is current, the answer is 304 with no body (weak comparison, RFC 9110) */
+        'If-None-Match'?: string;
+      };
       path: {
         productId: string;
       };
@@ -1213,6 +1234,10 @@ export interface operations {
       /** @description The product with its SKUs, prices and available stock */
       200: {
         headers: {
+          /** @description A strong entity tag of the body: send it back in If-None-Match to be answered 304 while it is current */
+          ETag?: string;
+          /** @description Public: shared caches (the stage's CDN, browsers) may keep the answer for max-age seconds (stale-while-revalidate beyond it) */
+          'Cache-Control'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1239,6 +1264,17 @@ export interface operations {
             updatedAt: string;
           };
         };
+      };
+      /** @description Not modified: If-None-Match names the current ETag; no body */
+      304: {
+        headers: {
+          /** @description A strong entity tag of the body: send it back in If-None-Match to be answered 304 while it is current */
+          ETag?: string;
+          /** @description Public: shared caches (the stage's CDN, browsers) may keep the answer for max-age seconds (stale-while-revalidate beyond it) */
+          'Cache-Control'?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Invalid request: the path, query, headers or body fail their schema (API Gateway answers a body or a required header it refuses itself, before any function runs) */
       400: {

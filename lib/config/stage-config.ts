@@ -144,6 +144,27 @@ export const StageConfigSchema = z
       /** Seconds a function keeps a switch's value before reading it again: the longest a flip takes to act. */
       cacheSeconds: integer(1, 300),
     }),
+    /**
+     * How long shared caches (the CDN, browsers) may keep the public catalog reads, GET /products and GET
+     * /products/{productId} (docs/operations.md, "Catalog cache"): shoppers may see a price or the available stock
+     * this old; checkout always reads the table itself.
+     */
+    catalogCache: z.strictObject({
+      /** Cache-Control max-age. */
+      maxAgeSeconds: integer(0, 3_600),
+      /** Cache-Control stale-while-revalidate: a cache may answer this much longer while it fetches a fresh copy; 0 leaves it out. */
+      staleWhileRevalidateSeconds: integer(0, 3_600),
+    }),
+    /**
+     * A CloudFront distribution in front of the API's public paths (Stockade-<stage>-Cdn): it caches the catalog reads
+     * for their Cache-Control and forwards /health and /openapi.json uncached, with a CloudFront-scope WAF web ACL.
+     * Member, admin and webhook routes keep calling the API itself (docs/operations.md, "Catalog cache").
+     */
+    cdn: z.strictObject({
+      enabled: z.boolean(),
+      /** CloudFront's price class: which edge locations serve (and bill) viewers. */
+      priceClass: z.enum(['PriceClass_100', 'PriceClass_200', 'PriceClass_All']),
+    }),
     checkout: z.strictObject({
       /** How long checkout holds stock while the customer pays; it also bounds the saga's payment wait. */
       holdMinutes: integer(1, 60),

@@ -13,6 +13,7 @@ import type { InventoryProviders } from '../../shared/domain/inventory/provider-
 import { API_STAGE_NAME, restApiName } from '../config/api-names';
 import type { StageConfig } from '../config/stage-config';
 import { type AuditTrailTable, bindAuditAppender, bindAuditReader } from '../constructs/audit-trail';
+import { bindCatalogCache } from '../constructs/catalog-cache';
 import { bindSwitchAdmin, bindSwitchReader, type MitigationSwitches } from '../constructs/mitigation-switches';
 import { apiServerErrorsRollbackAlarm, FunctionRelease } from '../constructs/function-release';
 import type { StageContext } from '../constructs/stage-props';
@@ -165,14 +166,18 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     // Product reads go through the catalog repository, which reads a product's SKUs in one BatchGetItem.
     const catalog = (id: string, entry: string, access: readonly ItemOperation[], queries?: readonly string[]) =>
       this.addFunction(id, { entry: `catalog/${entry}`, service: 'catalog' }).bindTable(ENV.CATALOG_TABLE, props.tables.catalog, access, { queries });
+    // The public reads answer with the stage's Cache-Control and an ETag, so the CDN and browsers keep them.
+    const cached = (fn: StockadeFunction) => bindCatalogCache(fn, this.stageContext.config);
     this.route(
       'GET /products',
-      catalog('ListProducts', 'list-products', ['BatchGetItem'], ['byStatus', 'byVendor']).bindSecret(
-        ENV.CURSOR_KEY_SECRET_ARN,
-        props.secrets.cursorSigningKey,
+      cached(
+        catalog('ListProducts', 'list-products', ['BatchGetItem'], ['byStatus', 'byVendor']).bindSecret(
+          ENV.CURSOR_KEY_SECRET_ARN,
+          props.secrets.cursorSigningKey,
+        ),
       ),
     );
-    this.route('GET /products/{productId}', catalog('GetProduct', 'get-product', ['GetItem', 'BatchGetItem']));
+    this.route('GET /products/{productId}', cached(catalog('GetProduct', 'get-product', ['GetItem', 'BatchGetItem'])));
     // A vendor's product changes are audited (docs/privacy.md, "What is audited").
     const audited = (fn: StockadeFunction) => bindAuditAppender(fn, props.tables.audit);
     this.route('POST /vendor/products', audited(catalog('CreateProduct', 'create-product', ['PutItem'])));

@@ -7,6 +7,7 @@ import type * as z from '../validation/zod';
 import { integerEnv, optionalEnv } from '../config/env';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../domain/errors';
 import { withPowertools } from '../handlers/powertools';
+import { ifNoneMatchMatches, NO_STORE, type PublicCachePolicy, publicCacheControl, strongEtag } from './conditional';
 import { problemErrorMapper } from './problem-error-mapper';
 import { type WebhookName, webhookRefusals } from './webhook-refusals';
 import { zodFieldErrors } from './zod-errors';
@@ -41,6 +42,12 @@ export interface HttpResult {
   readonly status: number;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /**
+   * A public answer any shared cache may keep (a 200 that is the same for every caller): it gets a strong ETag over
+   * its body and this Cache-Control, and a request whose If-None-Match matches is answered 304 with no body. Without
+   * it an answer says `Cache-Control: no-store` unless its headers name one.
+   */
+  readonly cache?: PublicCachePolicy;
 }
 
 type Infer<T> = T extends z.ZodMiniType ? z.infer<T> : undefined;
@@ -72,11 +79,19 @@ export function httpHandler<B extends z.ZodMiniType = never, Q extends z.ZodMini
       context,
     };
     const result = await handle(request);
-    return {
-      statusCode: result.status,
-      headers: { ...(result.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...result.headers },
-      body: result.body === undefined ? '' : JSON.stringify(result.body),
-    };
+    const body = result.body === undefined ? '' : JSON.stringify(result.body);
+    const contentType: Record<string, string> = result.body === undefined ? {} : { 'Content-Type': 'application/json' };
+    if (result.cache && result.status === 200) {
+      const etag = strongEtag(body);
+      const validators = { ...result.headers, ETag: etag, 'Cache-Control': publicCacheControl(result.cache) };
+      // 304 carries the validators and caching headers the 200 would have, and no body (RFC 9110 15.4.5).
+      if (ifNoneMatchMatches(headers['if-none-match'], etag)) return { statusCode: 304, headers: validators, body: '' };
+      return { statusCode: result.status, headers: { ...contentType, ...validators }, body };
+    }
+    const cacheControl: Record<string, string> = Object.keys(result.headers ?? {}).some((h) => h.toLowerCase() === 'cache-control')
+      ? {}
+      : { 'Cache-Control': NO_STORE };
+    return { statusCode: result.status, headers: { ...contentType, ...cacheControl, ...result.headers }, body };
   };
 
   const handler = withPowertools(core, { correlationIdPath: correlationPaths.API_GATEWAY_REST })

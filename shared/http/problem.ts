@@ -59,8 +59,13 @@ export function unavailableProblem(instance: string, correlationId: string): Pro
   };
 }
 
+/** An error answer: problem+json, never kept by a cache (a CDN would otherwise serve a passing 404 or 503 to others). */
 export function problemResponse(problem: Problem, headers: Record<string, string> = {}): APIGatewayProxyResult {
-  return { statusCode: problem.status, headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, ...headers }, body: JSON.stringify(problem) };
+  return {
+    statusCode: problem.status,
+    headers: { 'Content-Type': PROBLEM_CONTENT_TYPE, 'Cache-Control': 'no-store', ...headers },
+    body: JSON.stringify(problem),
+  };
 }
 
 export function isDomainErrorName(name: string): name is DomainErrorName {

@@ -64,10 +64,20 @@ function parametersOf(where: 'path' | 'query', schema: z.ZodMiniType | undefined
   });
 }
 
-function headerParameters(schemas: RouteSchemas): Json[] {
+const IF_NONE_MATCH: Json = {
+  name: 'If-None-Match',
+  in: 'header',
+  required: false,
+  description: 'ETags of copies the caller holds (a list, or *): when one is current, the answer is 304 with no body (weak comparison, RFC 9110)',
+  schema: { type: 'string' },
+};
+
+function headerParameters(schemas: RouteSchemas, response: RouteResponse): Json[] {
+  const conditional = response.cacheable ? [IF_NONE_MATCH] : [];
   const key = schemas.idempotencyKey;
-  if (!key) return [];
+  if (!key) return conditional;
   return [
+    ...conditional,
     {
       name: 'Idempotency-Key',
       in: 'header',
@@ -153,13 +163,27 @@ function operationId(route: string): string {
   return words.map((w, i) => (i === 0 ? w.toLowerCase() : w.charAt(0).toUpperCase() + w.slice(1))).join('');
 }
 
+/** The validator and caching headers of a cacheable answer, on its 200 and its 304 alike. */
+const CACHE_HEADERS: Json = {
+  ETag: { description: 'A strong entity tag of the body: send it back in If-None-Match to be answered 304 while it is current', schema: { type: 'string' } },
+  'Cache-Control': {
+    description: "Public: shared caches (the stage's CDN, browsers) may keep the answer for max-age seconds (stale-while-revalidate beyond it)",
+    schema: { type: 'string' },
+  },
+};
+
 function responsesOf(response: RouteResponse, refusals: readonly number[]): Json {
+  const headers: Json = {
+    ...(response.location ? { Location: { description: 'Where the created resource is read', schema: { type: 'string' } } } : {}),
+    ...(response.cacheable ? CACHE_HEADERS : {}),
+  };
   const success: Json = {
     description: response.description,
-    ...(response.location ? { headers: { Location: { description: 'Where the created resource is read', schema: { type: 'string' } } } } : {}),
+    ...(Object.keys(headers).length ? { headers } : {}),
     ...(response.schema ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } } : {}),
   };
   const out: Json = { [String(response.status)]: success };
+  if (response.cacheable) out['304'] = { description: 'Not modified: If-None-Match names the current ETag; no body', headers: CACHE_HEADERS };
   for (const status of refusals) {
     out[String(status)] = {
       description: REFUSALS[status] ?? 'Refused',
@@ -189,7 +213,7 @@ function operationOf(route: KnownRoute, response: RouteResponse): Json {
   const parameters = [
     ...parametersOf('path', schemas.path),
     ...parametersOf('query', schemas.query),
-    ...headerParameters(schemas),
+    ...headerParameters(schemas, response),
     ...(schemas.webhook ? signatureHeaders(schemas.webhook) : []),
   ];
   return {

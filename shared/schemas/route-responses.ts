@@ -34,6 +34,11 @@ export interface RouteResponse {
   readonly schema?: z.ZodMiniType;
   /** Headers worth naming (Location of what was created). */
   readonly location?: true;
+  /**
+   * A public read shared caches may keep: the answer carries ETag and Cache-Control, and a request whose If-None-Match
+   * matches is answered 304 with no body (shared/http/conditional.ts).
+   */
+  readonly cacheable?: true;
   /** 409 (state changed, key reused) and 422 (a business rule refused it), when the use case throws them. */
   readonly refusals?: readonly (404 | 409 | 422)[];
 }
@@ -42,8 +47,13 @@ export interface RouteResponse {
 export const ROUTE_RESPONSES: Readonly<Partial<Record<KnownRoute, RouteResponse>>> = {
   'GET /health': { status: 200, description: 'The API path is alive', schema: HealthResponseSchema },
   'GET /openapi.json': { status: 200, description: 'This OpenAPI 3.1 document', schema: OpenApiDocumentSchema },
-  'GET /products': { status: 200, description: 'Active products, newest first', schema: ProductPageSchema },
-  'GET /products/{productId}': { status: 200, description: 'The product with its SKUs, prices and available stock', schema: ProductSchema },
+  'GET /products': { status: 200, description: 'Active products, newest first', schema: ProductPageSchema, cacheable: true },
+  'GET /products/{productId}': {
+    status: 200,
+    description: 'The product with its SKUs, prices and available stock',
+    schema: ProductSchema,
+    cacheable: true,
+  },
 
   'GET /cart': { status: 200, description: "The caller's cart, priced now", schema: CartSchema },
   'PUT /cart/items/{sku}': { status: 200, description: 'The cart after the change', schema: CartSchema, refusals: [409, 422] },

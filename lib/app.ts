@@ -9,6 +9,7 @@ import type { StageConfig } from './config/stage-config';
 import { ApiFunctionsStack } from './stacks/api-functions-stack';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
+import { CdnStack, cdnPlacement } from './stacks/cdn-stack';
 import { DataStack } from './stacks/data-stack';
 import { DeployAccessStack } from './stacks/deploy-access-stack';
 import { InventoryStack } from './stacks/inventory-stack';
@@ -32,6 +33,12 @@ export interface StockadeStacks {
   readonly deployAccess: DeployAccessStack;
 }
 
+/** Every stack of a stage: those of every stage, and those a stage's config turns on. */
+export interface StockadeStage extends StockadeStacks {
+  /** CloudFront in front of the API's public paths, in stages whose `cdn.enabled` (staging and prod). */
+  readonly cdn?: CdnStack;
+}
+
 /** Stack name for a concern, e.g. Stockade-prod-Data. */
 export function stackName(config: StageConfig, concern: string): string {
   return `Stockade-${config.stage}-${concern}`;
@@ -42,7 +49,7 @@ export function stackName(config: StageConfig, concern: string): string {
  * the local runtime, so all three see the same stacks. Staging and prod refuse to build while an alarm severity has
  * no destination or a placeholder remains, unless the app's context says `allowPlaceholders` (lib/config/readiness.ts).
  */
-export function addStockadeStage(app: App, config: StageConfig): StockadeStacks {
+export function addStockadeStage(app: App, config: StageConfig): StockadeStage {
   const env = config.env.account || config.env.region ? { account: config.env.account, region: config.env.region } : undefined;
   const common = (concern: string) => ({ stackName: stackName(config, concern), env, terminationProtection: config.removalPolicy === 'retain' });
 
@@ -87,7 +94,19 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
     },
     erasureQueue: messaging.erasureRequests.queue,
   });
-  const api = new ApiStack(app, stackName(config, 'Api'), { ...common('Api'), config, key: secrets.key, handlers: apiFunctions });
+  // The CDN's web ACL must be in us-east-1: when the API is elsewhere, the two stacks share its URL across regions.
+  const edge = cdnPlacement(config);
+  const crossRegionReferences = config.cdn.enabled && edge.crossRegion;
+  const api = new ApiStack(app, stackName(config, 'Api'), { ...common('Api'), config, key: secrets.key, handlers: apiFunctions, crossRegionReferences });
+  const cdn = config.cdn.enabled
+    ? new CdnStack(app, stackName(config, 'Cdn'), {
+        ...common('Cdn'),
+        ...(edge.crossRegion ? { env: { account: config.env.account, region: edge.region } } : {}),
+        crossRegionReferences,
+        config,
+        api: api.api,
+      })
+    : undefined;
   const inventory = new InventoryStack(app, stackName(config, 'Inventory'), {
     ...common('Inventory'),
     config,
@@ -117,10 +136,10 @@ export function addStockadeStage(app: App, config: StageConfig): StockadeStacks 
 
   const deployAccess = new DeployAccessStack(app, stackName(config, 'DeployAccess'), { ...common('DeployAccess'), config });
 
-  for (const stack of [secrets, data, messaging, auth, workflow, inventory, apiFunctions, api, observability, deployAccess]) {
+  for (const stack of [secrets, data, messaging, auth, workflow, inventory, apiFunctions, api, ...(cdn ? [cdn] : []), observability, deployAccess]) {
     Tags.of(stack).add('stockade:stage', config.stage);
     Tags.of(stack).add('stockade:component', stack.stackName.split('-').pop() ?? 'unknown');
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new ServerlessChecks(app));
-  return { secrets, data, messaging, auth, workflow, inventory, apiFunctions, api, observability, deployAccess };
+  return { secrets, data, messaging, auth, workflow, inventory, apiFunctions, api, ...(cdn ? { cdn } : {}), observability, deployAccess };
 }

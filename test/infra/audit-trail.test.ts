@@ -1,5 +1,29 @@
 import { AUDIT_APPEND_ONLY_SID, AUDIT_DENIED_ACTIONS } from '../../lib/constructs/audit-trail';
-import { resourcesOfType, STAGES, synthStage } from './synth-stage';
+import { type CfnResourceJson, resolveReference, resourcesOfType, STAGES, synthStage, type SynthesizedStage } from './synth-stage';
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: unknown;
+}
+
+/** The audit table statements of the role of the ApiFunctions function whose logical id starts with `prefix`. */
+function auditGrants(synth: SynthesizedStage, prefix: string): Array<{ actions: string[]; condition?: unknown }> {
+  const resources = synth.templates.apiFunctions.toJSON().Resources as Record<string, CfnResourceJson>;
+  const fn = Object.entries(resources).find(([id, r]) => id.startsWith(prefix) && r.Type === 'AWS::Lambda::Function');
+  if (!fn) throw new Error(`No function ${prefix}`);
+  const onAuditTable = (resource: unknown) =>
+    [resource].flat().some((r) => {
+      const ref = resolveReference(synth, 'apiFunctions', r);
+      return ref?.stack === 'data' && ref.logicalId.startsWith('AuditTable') && ref.attribute === 'Arn';
+    });
+  return Object.entries(resources)
+    .filter(([id, r]) => id.startsWith(`${prefix}Role`) && (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy'))
+    .flatMap(([, r]) => (r.Properties?.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter((statement) => onAuditTable(statement.Resource))
+    .map((statement) => ({ actions: [statement.Action].flat().sort(), ...(statement.Condition ? { condition: statement.Condition } : {}) }));
+}
 
 describe.each(STAGES)('the audit trail (%s)', (stage) => {
   const synth = () => synthStage(stage);
@@ -21,6 +45,15 @@ describe.each(STAGES)('the audit trail (%s)', (stage) => {
     const others = Object.entries(resourcesOfType(synth().templates.data, 'AWS::DynamoDB::Table')).filter(([id]) => !id.startsWith('AuditTable'));
     expect(others.length).toBeGreaterThanOrEqual(4);
     for (const [id, table] of others) expect({ id, policy: table.Properties?.ResourcePolicy }).toEqual({ id, policy: undefined });
+  });
+
+  test('the functions of the newly audited actions append exactly as every appender does (issue 15, item 4)', () => {
+    const synth = synthStage(stage);
+    const appender = auditGrants(synth, 'AdjustStock');
+    expect(appender.flatMap((g) => g.actions).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    // Product changes, cancellations, admin reads of orders, and the authorizer's denials (its marks are PutItems too).
+    for (const prefix of ['CreateProduct', 'CreateProducts', 'UpdateProduct', 'ArchiveProduct', 'CancelOrder', 'AdminListOrders', 'AuthorizeRequest'])
+      expect({ prefix, grants: auditGrants(synth, prefix) }).toEqual({ prefix, grants: appender });
   });
 
   test('the verification runs on the stage schedule and every function bound to the table knows the shard count', () => {

@@ -51,6 +51,9 @@ export function publicRoutes(): KnownRoute[] {
   return (Object.keys(ROUTE_POLICIES) as KnownRoute[]).filter((route) => ROUTE_POLICIES[route].kind === 'public');
 }
 
+/** The error statuses CloudFront caches unless told otherwise (its error caching minimum TTL). */
+export const CACHED_ERROR_STATUSES = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504] as const;
+
 /** The routes shared caches may keep (their answers carry Cache-Control: public and an ETag). */
 export const CACHED_PATH_PATTERNS = ['/products', '/products/*'] as const;
 
@@ -108,6 +111,9 @@ export class CdnStack extends Stack {
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
       },
       additionalBehaviors: Object.fromEntries(CACHED_PATH_PATTERNS.map((pattern) => [pattern, catalog])),
+      // CloudFront keeps these errors 10 s by default, whatever the origin says: a throttled or failed answer would be
+      // served to every shopper behind the edge. Never keep one.
+      errorResponses: CACHED_ERROR_STATUSES.map((httpStatus) => ({ httpStatus, ttl: Duration.seconds(0) })),
       webAclId: this.webAcl.attrArn,
       priceClass:
         PriceClass[

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import cdkJson from '../../cdk.json';
 import { addStockadeStage, type StockadeStage } from '../../lib/app';
 import { resolveStageConfig } from '../../lib/config/stages';
-import { CACHED_PATH_PATTERNS, EDGE_REGION } from '../../lib/stacks/cdn-stack';
+import { CACHED_ERROR_STATUSES, CACHED_PATH_PATTERNS, EDGE_REGION } from '../../lib/stacks/cdn-stack';
 import { ENV } from '../../shared/config/env-names';
 import { type CfnResourceJson, formatFinding, resourcesOfType, STAGES, synthStage } from './synth-stage';
 
@@ -23,6 +23,7 @@ interface DistributionConfig {
   readonly CacheBehaviors: Behavior[];
   readonly Origins: { DomainName: unknown; OriginPath: string; CustomOriginConfig: { OriginProtocolPolicy: string } }[];
   readonly WebACLId: unknown;
+  readonly CustomErrorResponses: { ErrorCode: number; ErrorCachingMinTTL: number }[];
 }
 
 const only = (resources: Record<string, CfnResourceJson>): [string, CfnResourceJson] => {
@@ -108,6 +109,12 @@ describe.each(STAGES)('catalog cache and CDN (%s)', (stage) => {
     expect([...key.QueryStringsConfig.QueryStrings].sort()).toEqual(['cursor', 'limit', 'q', 'vendorId']);
     expect(key.HeadersConfig).toEqual({ HeaderBehavior: 'whitelist', Headers: ['Origin'] });
     expect(key.CookiesConfig.CookieBehavior).toBe('none');
+  });
+
+  it('never keeps an error: every status CloudFront would cache for 10 s is kept 0 s', () => {
+    const errors = distribution().CustomErrorResponses;
+    expect(errors.map((e) => e.ErrorCode).sort((a, b) => a - b)).toEqual([...CACHED_ERROR_STATUSES]);
+    expect(errors.every((e) => e.ErrorCachingMinTTL === 0 && Object.keys(e).length === 2)).toBe(true);
   });
 
   it('forwards every other path uncached with all viewer headers but Host', () => {

@@ -1,4 +1,4 @@
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { removalPolicyOf, type StageContext } from './stage-props';
 
@@ -6,6 +6,12 @@ export interface StockadeTableIndex {
   readonly indexName: string;
   readonly partitionKey: string;
   readonly sortKey?: string;
+  /**
+   * What the index copies of each item. KEYS_ONLY for an index whose readers fetch the items themselves: an update
+   * that leaves the index's keys alone then writes nothing to it, and a moved key writes only the keys.
+   * @default ALL
+   */
+  readonly projection?: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface StockadeTableProps {
@@ -14,7 +20,7 @@ export interface StockadeTableProps {
   readonly partitionKey?: string;
   /** @default 'sk'; pass null for a table keyed by partition key only */
   readonly sortKey?: string | null;
-  /** Global secondary indexes; every key attribute is a string and the projection is ALL. @default none */
+  /** Global secondary indexes; every key attribute is a string. @default none */
   readonly indexes?: readonly StockadeTableIndex[];
   /** Attribute holding an epoch-seconds expiry. @default no TTL */
   readonly timeToLiveAttribute?: string;
@@ -48,6 +54,7 @@ export class StockadeTable extends Table {
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         ...(index.sortKey ? { sortKey: { name: index.sortKey, type: AttributeType.STRING } } : {}),
+        projectionType: index.projection === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
       });
     }
   }

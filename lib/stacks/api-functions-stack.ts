@@ -230,7 +230,8 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     this.route(
       'GET /orders',
       this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' })
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, [], { queries: ['byCustomer'] })
+        // The index keeps only keys: the page's orders are read in one BatchGetItem.
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, ['BatchGetItem'], { queries: ['byCustomer'] })
         .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
     );
     // Reading an order awaiting payment may apply a payment Stripe finished (the finalizer), so it may write.
@@ -325,7 +326,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
       'GET /admin/orders',
       bindAuditAppender(
         this.addFunction('AdminListOrders', { entry: 'admin/list-orders', service: 'admin' })
-          .bindTable(ENV.ORDERS_TABLE, tables.orders, [], { queries: ['byStatus'] })
+          .bindTable(ENV.ORDERS_TABLE, tables.orders, ['BatchGetItem'], { queries: ['byStatus'] })
           .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
         tables.audit,
       ),
@@ -360,8 +361,8 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     const { privacy } = this.stageContext.config;
     const exportData = bindAuditAppender(
       this.addFunction('ExportPersonalData', { entry: 'privacy/export-personal-data', service: 'privacy' })
-        // Cart, address and the allowance (GetItem), the allowance's claim (PutItem), the orders (byCustomer).
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'PutItem'], { queries: ['byCustomer'] })
+        // Cart, address and the allowance (GetItem), the allowance's claim (PutItem), the orders (byCustomer's keys, then BatchGetItem).
+        .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'BatchGetItem', 'PutItem'], { queries: ['byCustomer'] })
         .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'read'),
       tables.audit,
     )

@@ -41,8 +41,8 @@ export class DataStack extends Stack {
       stageContext,
       timeToLiveAttribute: 'expiresAt',
       indexes: [
-        { indexName: 'byCustomer', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-        { indexName: 'byStatus', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+        { indexName: 'byCustomer', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' },
+        { indexName: 'byStatus', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
         { indexName: 'byVendor', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
       ],
     });

@@ -289,7 +289,8 @@ export class WorkflowStack extends Stack {
       timeout: Duration.minutes(10),
     })
       .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite', { queries: ['byStatus'] })
+      // Orders by status and time: the index keeps only keys, the orders are read in BatchGetItems.
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], { queries: ['byStatus'] })
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
     bindAuditAppender(reconcile, tables.audit);
     this.functions.push(reconcile);
@@ -358,7 +359,7 @@ export class WorkflowStack extends Stack {
     const erase = this.addFunction('EraseCustomers', 'privacy/erase-customers', Duration.seconds(60))
       // Its orders (byCustomer), each order's partition (vendor views and history expire with it), and the customer's
       // cart, address and export allowance, which it deletes.
-      .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite', { deletes: true, queries: ['byCustomer', 'table'] })
+      .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], { deletes: true, queries: ['byCustomer', 'table'] })
       // Cancelling an order awaiting payment releases its hold (the run never cancels a paid order: it waits).
       .bindTable(ENV.CATALOG_TABLE, tables.catalog, ['GetItem', 'UpdateItem'])
       // The payment record only gets its expiry.

@@ -13,6 +13,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/orders/order';
 import type { ListPosition, PositionedPage } from '../ports/cursor-codec';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../ports/order-repository';
+import { batchGetItems } from './dynamodb-batch-get';
 import {
   cancellationCodes,
   historyItem,
@@ -26,6 +27,12 @@ import {
 
 /** How long a checkout key is remembered: well past any client's retry window. */
 const CHECKOUT_KEY_DAYS = 7;
+
+/** How long a payment wait's task token is kept: past any wait (the saga's own timeout is hours), then TTL drops it. */
+const PAYMENT_WAIT_TTL_SECONDS = 2 * 24 * 60 * 60;
+
+/** The item holding the task token of an order's payment wait, in the order's partition. */
+const paymentWaitKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'PAYMENTWAIT' });
 
 /** Orders in the orders table (docs/data-model.md). */
 export class DynamoDbOrderRepository implements OrderRepository {
@@ -72,7 +79,21 @@ export class DynamoDbOrderRepository implements OrderRepository {
 
   async get(orderId: string): Promise<StoredOrder | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(orderKey(orderId)), ConsistentRead: true }));
-    return Item ? toOrder(unmarshall(Item)) : undefined;
+    return Item ? this.withWaitToken(toOrder(unmarshall(Item))) : undefined;
+  }
+
+  /**
+   * The order with the task token of the saga's payment wait, while it awaits payment. The token is kept in an item
+   * of its own (PAYMENTWAIT, expiring by TTL), not on the order: it is long (AWS's tokens are opaque and run to
+   * kilobytes), and on the order every write of the wait would pay for it.
+   */
+  private async withWaitToken(order: StoredOrder): Promise<StoredOrder> {
+    if (order.status !== 'AWAITING_PAYMENT' || order.paymentTaskToken) return order;
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(paymentWaitKey(order.orderId)), ConsistentRead: true }),
+    );
+    const taskToken = Item ? unmarshall(Item).taskToken : undefined;
+    return typeof taskToken === 'string' ? { ...order, paymentTaskToken: taskToken } : order;
   }
 
   async listByCustomer(customerId: string, query: { limit: number; after?: ListPosition }): Promise<PositionedPage<StoredOrder>> {
@@ -84,11 +105,13 @@ export class DynamoDbOrderRepository implements OrderRepository {
   }
 
   async listByStatus(status: OrderStatus, query: { from: string; to: string; limit: number; after?: ListPosition }): Promise<PositionedPage<StoredOrder>> {
-    return this.newestFirst(query, {
+    const page = await this.newestFirst(query, {
       IndexName: 'byStatus',
       KeyConditionExpression: 'gsi2pk = :status AND gsi2sk BETWEEN :from AND :to',
       ExpressionAttributeValues: marshall(statusRange(status, query.from, query.to)),
     });
+    // An order that moved on between the index read and the item read is no longer in this status.
+    return { ...page, items: page.items.filter((o) => o.status === status) };
   }
 
   /** One page of an index query, newest first, from the position the previous page ended at. */
@@ -105,7 +128,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
         ...(page.after ? { ExclusiveStartKey: marshall(page.after) } : {}),
       }),
     );
-    const items = (result.Items ?? []).map((i) => toOrder(unmarshall(i)));
+    const items = await this.ordersOf(result.Items ?? []);
     const next = result.LastEvaluatedKey ? Object.fromEntries(Object.entries(unmarshall(result.LastEvaluatedKey)).map(([k, v]) => [k, String(v)])) : undefined;
     return { items, ...(next ? { next } : {}) };
   }
@@ -122,9 +145,24 @@ export class DynamoDbOrderRepository implements OrderRepository {
           ...(after ? { ExclusiveStartKey: after } : {}),
         }),
       );
-      for (const item of page.Items ?? []) yield toOrder(unmarshall(item));
+      for (const order of await this.ordersOf(page.Items ?? [])) if (order.status === status) yield order;
       after = page.LastEvaluatedKey;
     } while (after);
+  }
+
+  /**
+   * The orders an index page names, in the page's order. The order indexes keep only keys (KEYS_ONLY, so the many
+   * updates of an order that move no index key write nothing to them): the items are read from the table, strongly
+   * consistently, in one BatchGetItem per 100. An order deleted meanwhile is left out.
+   */
+  private async ordersOf(indexItems: ReadonlyArray<Record<string, AttributeValue>>): Promise<StoredOrder[]> {
+    const orderIds = indexItems.map((i) => String(unmarshall(i).pk).slice('ORDER#'.length));
+    if (orderIds.length === 0) return [];
+    const found = new Map((await batchGetItems(this.client, this.tableName, orderIds.map(orderKey))).map((i) => [String(i.orderId), toOrder(i)]));
+    return orderIds.flatMap((id) => {
+      const order = found.get(id);
+      return order ? [order] : [];
+    });
   }
 
   async transition(orderId: string, change: OrderTransition): Promise<StoredOrder | undefined> {
@@ -151,14 +189,20 @@ export class DynamoDbOrderRepository implements OrderRepository {
   }
 
   async awaitPayment(orderId: string, taskToken: string, at: string): Promise<StoredOrder | undefined> {
+    // The token first, so whoever sees the order awaiting payment finds the token to answer; a retried step (a new
+    // token) replaces it. It outlives any wait (the saga's timeout is hours) and then expires.
+    const expiresAt = Math.floor(Date.parse(at) / 1000) + PAYMENT_WAIT_TTL_SECONDS;
+    await this.client.send(
+      new PutItemCommand({ TableName: this.tableName, Item: marshall({ ...paymentWaitKey(orderId), entity: 'payment-wait', orderId, taskToken, expiresAt }) }),
+    );
     const order = await this.update(orderId, {
-      set: { paymentTaskToken: taskToken, '#status': 'AWAITING_PAYMENT', gsi2pk: 'STATUS#AWAITING_PAYMENT', updatedAt: at },
+      set: { '#status': 'AWAITING_PAYMENT', gsi2pk: 'STATUS#AWAITING_PAYMENT', updatedAt: at },
       condition: '#status IN (:reserved, :awaiting) AND attribute_exists(paymentIntentId)',
       values: { ':reserved': 'RESERVED', ':awaiting': 'AWAITING_PAYMENT' },
     });
     // The history entry follows the change (an UpdateItem cannot write a second item); a retried step adds another.
     if (order) await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(historyItem(orderId, at, 'AWAITING_PAYMENT')) }));
-    return order;
+    return order ? { ...order, paymentTaskToken: taskToken } : undefined;
   }
 
   async recordRefund(orderId: string, refund: { refundId: string; amount: number; paymentStatus: string }, at: string): Promise<StoredOrder | undefined> {
@@ -192,7 +236,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
       condition: 'attribute_not_exists(paymentOutcome)',
       values: {},
     });
-    return recorded ?? this.get(orderId);
+    return recorded ? this.withWaitToken(recorded) : this.get(orderId);
   }
 
   /** One conditional UpdateItem; undefined when the order is absent or the condition fails. */

@@ -17,6 +17,16 @@ describe.each(STAGES)('stateful resources (%s)', (stage) => {
     }
   });
 
+  test('the orders indexes by customer and by status keep only keys; the vendor views keep what vendors read', () => {
+    const [, orders] = Object.entries(resourcesOfType(synth().templates.data, 'AWS::DynamoDB::Table')).find(([id]) => id.startsWith('OrdersTable')) ?? [];
+    const indexes = orders?.Properties?.GlobalSecondaryIndexes as Array<{ IndexName: string; Projection: { ProjectionType: string } }>;
+    expect(Object.fromEntries(indexes.map((i) => [i.IndexName, i.Projection.ProjectionType]))).toEqual({
+      byCustomer: 'KEYS_ONLY',
+      byStatus: 'KEYS_ONLY',
+      byVendor: 'ALL',
+    });
+  });
+
   test(stage === 'dev' ? 'dev tables are deleted with the stack' : 'tables are retained and deletion-protected', () => {
     const retain = stage !== 'dev';
     for (const [logicalId, table] of Object.entries(resourcesOfType(synth().templates.data, 'AWS::DynamoDB::Table'))) {

@@ -71,6 +71,7 @@ export class TableSchemas {
                 [...(Table.GlobalSecondaryIndexes ?? []), ...(Table.LocalSecondaryIndexes ?? [])].map((i) => ({
                   IndexName: i.IndexName,
                   KeySchema: i.KeySchema,
+                  Projection: i.Projection,
                 })),
               ),
             );
@@ -85,7 +86,10 @@ export class TableSchemas {
 type KeySchemaElements = ReadonlyArray<{ AttributeName?: string; KeyType?: string }> | undefined;
 
 /** A TableSchema from CreateTable/DescribeTable's KeySchema lists. */
-export function schemaOf(key: KeySchemaElements, indexes: ReadonlyArray<{ IndexName?: string; KeySchema?: KeySchemaElements }> = []): TableSchema {
+export function schemaOf(
+  key: KeySchemaElements,
+  indexes: ReadonlyArray<{ IndexName?: string; KeySchema?: KeySchemaElements; Projection?: { ProjectionType?: string } }> = [],
+): TableSchema {
   const keySchema = (elements: KeySchemaElements): KeySchema => {
     const hash = elements?.find((e) => e.KeyType === 'HASH')?.AttributeName ?? '';
     const range = elements?.find((e) => e.KeyType === 'RANGE')?.AttributeName;
@@ -93,7 +97,11 @@ export function schemaOf(key: KeySchemaElements, indexes: ReadonlyArray<{ IndexN
   };
   return {
     key: keySchema(key),
-    indexes: Object.fromEntries(indexes.filter((i) => i.IndexName).map((i) => [i.IndexName as string, keySchema(i.KeySchema)])),
+    indexes: Object.fromEntries(
+      indexes
+        .filter((i) => i.IndexName)
+        .map((i) => [i.IndexName as string, { ...keySchema(i.KeySchema), ...(i.Projection?.ProjectionType === 'KEYS_ONLY' ? { keysOnly: true } : {}) }]),
+    ),
   };
 }
 

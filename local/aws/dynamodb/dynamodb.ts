@@ -143,7 +143,7 @@ export class DynamoDbService implements LocalService {
                 GlobalSecondaryIndexes: (p.GlobalSecondaryIndexes as Array<Record<string, unknown>>).map((g) => ({
                   IndexName: g.IndexName as string,
                   KeySchema: g.KeySchema as CreateTableCommandInput['KeySchema'],
-                  Projection: g.Projection as { ProjectionType: 'ALL' },
+                  Projection: g.Projection as { ProjectionType: 'ALL' | 'KEYS_ONLY' },
                 })),
               }
             : {}),

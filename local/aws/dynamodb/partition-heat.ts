@@ -7,11 +7,12 @@
  * Units follow the Developer Guide ("Read/write capacity mode"): a write is 1 WCU per started KB of the larger of
  * the item's old and new images, 2 inside a transaction; a strongly consistent read 1 RCU per started 4 KB,
  * eventually consistent half that, transactional double; a Query is charged on the sum of the items it read. An
- * index write is charged on the item's image (every index here projects ALL): a change of the index key deletes from
- * the old partition and writes to the new one. A write whose condition failed, or a cancelled transaction, still
- * consumes its table write; it changes no index.
+ * index write is charged on the entry the index keeps: the item's image for an index that projects ALL, its table
+ * and index keys for a KEYS_ONLY one (which an update that leaves those keys alone does not write at all); a change of
+ * the index key deletes from the old partition and writes to the new one. A write whose condition failed, or a
+ * cancelled transaction, still consumes its table write; it changes no index.
  */
-import { itemSize, type Item, keyText, queryKey, type SchemaOf, type TouchedItem } from './request-items';
+import { itemSize, type Item, type KeySchema, keyText, queryKey, type SchemaOf, type TouchedItem } from './request-items';
 
 export interface PartitionUse {
   readonly table: string;
@@ -85,12 +86,13 @@ export class PartitionHeat {
         const was = keyText(before?.[key.hash]);
         const is = keyText(after?.[key.hash]);
         const sameEntry = was !== undefined && was === is && (!key.range || keyText(before?.[key.range]) === keyText(after?.[key.range]));
+        const entry = (image: Item | undefined) => writeUnits(itemSize(key.keysOnly ? keysOf(image, [schema.key, key]) : image));
         if (sameEntry) {
-          this.charge(item.table, index, is, 'write', writeUnits(itemSize(after)));
+          if (!key.keysOnly) this.charge(item.table, index, is, 'write', entry(after));
           continue;
         }
-        if (was !== undefined && (!key.range || before?.[key.range])) this.charge(item.table, index, was, 'write', writeUnits(itemSize(before)));
-        if (is !== undefined && (!key.range || after?.[key.range])) this.charge(item.table, index, is, 'write', writeUnits(itemSize(after)));
+        if (was !== undefined && (!key.range || before?.[key.range])) this.charge(item.table, index, was, 'write', entry(before));
+        if (is !== undefined && (!key.range || after?.[key.range])) this.charge(item.table, index, is, 'write', entry(after));
       }
     }
   }
@@ -150,4 +152,11 @@ export class PartitionHeat {
 function consistentInBatch(body: Record<string, unknown>, table: string): boolean {
   const spec = ((body.RequestItems ?? {}) as Record<string, { ConsistentRead?: boolean }>)[table];
   return spec?.ConsistentRead === true;
+}
+
+/** The attributes of `image` that the given keys name: what a KEYS_ONLY index keeps of an item. */
+function keysOf(image: Item | undefined, keys: readonly KeySchema[]): Item | undefined {
+  if (!image) return undefined;
+  const names = keys.flatMap((k) => (k.range ? [k.hash, k.range] : [k.hash]));
+  return Object.fromEntries(names.flatMap((n) => (image[n] ? [[n, image[n]]] : [])));
 }

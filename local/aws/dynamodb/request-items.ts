@@ -26,10 +26,15 @@ export interface KeySchema {
   readonly range?: string;
 }
 
+/** A secondary index's keys, and whether it copies only the keys of each item (projection KEYS_ONLY). */
+export interface IndexSchema extends KeySchema {
+  readonly keysOnly?: boolean;
+}
+
 /** A table's primary key and its secondary indexes (local indexes share the table's partition key). */
 export interface TableSchema {
   readonly key: KeySchema;
-  readonly indexes: Readonly<Record<string, KeySchema>>;
+  readonly indexes: Readonly<Record<string, IndexSchema>>;
 }
 
 export type SchemaOf = (table: string) => TableSchema | undefined;

@@ -139,6 +139,56 @@ describe('partition heat', () => {
     ]);
   });
 
+  it('charges a KEYS_ONLY index only when its keys move, and only for the keys, whatever the item weighs', () => {
+    const keysOnly = schemaOf(
+      [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      [
+        {
+          IndexName: 'byStatus',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    );
+    const orders = (table: string) => (table === 'Catalog' ? keysOnly : undefined);
+    const heat = new PartitionHeat();
+    const heavy = { S: 'x'.repeat(3000) };
+    const write = (pk: string, before: Record<string, unknown>, after: Record<string, unknown>) => {
+      const body = { TransactItems: [update(pk)] };
+      const items = touchedItems('TransactWriteItems', body, orders);
+      const id = items[0]?.id as string;
+      heat.record(
+        { operation: 'TransactWriteItems', body, items, succeeded: true, before: new Map([[id, before]]), after: new Map([[id, after]]) } as never,
+        orders,
+      );
+    };
+    // An update that leaves the index keys alone: the heavy item's table write, nothing in the index.
+    write(
+      'ORDER#1',
+      { ...key('ORDER#1'), gsi1pk: { S: 'STATUS#A' }, gsi1sk: { S: 't' }, blob: heavy },
+      { ...key('ORDER#1'), gsi1pk: { S: 'STATUS#A' }, gsi1sk: { S: 't' }, blob: heavy, n: { N: '1' } },
+    );
+    // A status change: both index partitions charged one unit each (the keys weigh well under 1 KB).
+    write(
+      'ORDER#2',
+      { ...key('ORDER#2'), gsi1pk: { S: 'STATUS#A' }, gsi1sk: { S: 't' }, blob: heavy },
+      { ...key('ORDER#2'), gsi1pk: { S: 'STATUS#B' }, gsi1sk: { S: 't' }, blob: heavy },
+    );
+    const uses = heat.report().partitions.map((p) => [p.index ?? '-', p.partitionKey, p.writeUnits]);
+    expect(uses).toEqual([
+      ['-', 'ORDER#1', 2 * 3],
+      ['-', 'ORDER#2', 2 * 3],
+      ['byStatus', 'STATUS#A', 1],
+      ['byStatus', 'STATUS#B', 1],
+    ]);
+  });
+
   it('charges a failed write its table write only, and a Query the items it scanned on the partition it named', () => {
     const heat = new PartitionHeat();
     const body = { TableName: 'Catalog', Key: key('SKU#1'), ConditionExpression: 'available >= :q' };

@@ -95,7 +95,8 @@ export function httpHandler<B extends z.ZodMiniType = never, Q extends z.ZodMini
   };
 
   const handler = withPowertools(core, { correlationIdPath: correlationPaths.API_GATEWAY_REST })
-    .use(httpCors({ origins: corsOrigins, headers: 'Content-Type,Authorization,Idempotency-Key' }))
+    // A storefront script may keep a catalog answer's ETag and send it back in If-None-Match itself.
+    .use(httpCors({ origins: corsOrigins, headers: 'Content-Type,Authorization,Idempotency-Key,If-None-Match', exposeHeaders: 'ETag' }))
     .use(httpSecurityHeaders())
     .use(problemErrorMapper())
     .use(httpHeaderNormalizer());

@@ -7,6 +7,9 @@ import { cognitoClient, signIn } from '../support/identity';
  * The cached catalog over HTTP (issue 12, item 4): public reads carry a strong ETag and the dev stage's Cache-Control,
  * If-None-Match is answered 304 through the local gateway, and a change to the product changes the tag.
  */
+// Each test signs in, creates products and reads them through fresh function instances: seconds on a busy machine.
+jest.setTimeout(60_000);
+
 describe('catalog cache headers, end to end', () => {
   const endpoints = testEndpoints();
   const { apiUrl } = endpoints;
@@ -104,6 +107,18 @@ describe('catalog cache headers, end to end', () => {
     expect(changed.status).toBe(200);
     expect((changed.body.items as Array<{ name: string }>)[0]?.name).toBe(`Cached jug ${tag} 4`);
     expect(changed.headers.get('etag')).not.toBe(etag);
+  });
+
+  it("lets the storefront's own scripts read the ETag and send If-None-Match across origins", async () => {
+    const origin = 'http://localhost:3000';
+    const preflight = await fetch(`${apiUrl}/products`, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'if-none-match' },
+    });
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase().split(',')).toContain('if-none-match');
+    const read = await call('GET', '/products?limit=1', { headers: { Origin: origin } });
+    expect(read.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(read.headers.get('access-control-expose-headers')).toBe('ETag');
   });
 
   it('errors and personal answers are never cacheable: no-store, no ETag, If-None-Match ignored', async () => {

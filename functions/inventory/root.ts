@@ -1,6 +1,6 @@
 import { integerEnv } from '../../shared/config/env';
 import { ENV } from '../../shared/config/env-names';
-import { inventoryQuarantine, providerHealth, stockNotificationOutbox } from '../wiring/dynamodb';
+import { auditLog, inventoryQuarantine, providerHealth, stockNotificationOutbox } from '../wiring/dynamodb';
 import { guardedInventoryProviderApis, inventoryProviderChannels, inventoryProviderSecret, inventoryProviders } from '../wiring/inventory-providers';
 import { now } from '../wiring/platform';
 import { newSecret, secretVersions } from '../wiring/secrets-manager';
@@ -54,4 +54,11 @@ export const syncSettings = () => ({ maxPages: integerEnv(ENV.SYNC_MAX_PAGES, 50
 export const sweepSettings = () => ({ graceSeconds: integerEnv(ENV.SWEEP_GRACE_SECONDS, 300), limit: integerEnv(ENV.SWEEP_BATCH_SIZE, 100) });
 
 /** Secrets Manager rotation of the providers' HMAC secrets: secret versions, the clock and 256-bit random secrets. */
-export const secretRotationDeps = () => ({ secrets: secretVersions(), now, newSecret });
+/** The rotation function audits each step that changes a secret, as itself (its function name). */
+export const secretRotationDeps = () => ({
+  secrets: secretVersions(),
+  now,
+  newSecret,
+  audit: auditLog(),
+  rotator: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'inventory-secret-rotation',
+});

@@ -6,6 +6,7 @@ import { ENV } from '../../shared/config/env-names';
 import { defaultSwitchValue, SWITCH_NAMES, SWITCHES, type SwitchName } from '../../shared/domain/model/switches';
 import type { StageConfig } from '../config/stage-config';
 import type { StockadeFunction } from './stockade-function';
+import { pascalCase } from './construct-ids';
 
 /**
  * The stage's mitigation switches (docs/operations.md, "Mitigation switches"): one SSM String parameter per switch,
@@ -26,7 +27,7 @@ export class MitigationSwitches extends Construct {
     this.parameters = new Map(
       SWITCH_NAMES.map((name) => [
         name,
-        new StringParameter(this, pascal(name), {
+        new StringParameter(this, switchId(name), {
           parameterName: switchParameterName(this.stage, name),
           stringValue: defaultSwitchValue(name),
           description: `Stockade ${this.stage} mitigation switch: ${SWITCHES[name].description}. Flip with PUT /admin/switches/${name}.`,
@@ -75,6 +76,6 @@ export function bindSwitchAdmin(fn: StockadeFunction, switches: MitigationSwitch
   return fn;
 }
 
-function pascal(name: string): string {
-  return `${name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}Switch`;
+function switchId(name: string): string {
+  return `${pascalCase(name)}Switch`;
 }

@@ -1,9 +1,11 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnRotationSchedule, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { InventoryProviders } from '../../shared/domain/inventory/provider-config';
 import type { StageConfig } from '../config/stage-config';
+import { type AuditTrailTable, bindAuditAppender } from '../constructs/audit-trail';
 import { FunctionRelease } from '../constructs/function-release';
 import { bindSwitchReader, type MitigationSwitches } from '../constructs/mitigation-switches';
 import { runOnSchedule } from '../constructs/schedule';
@@ -12,6 +14,7 @@ import { StockadeFunction } from '../constructs/stockade-function';
 import type { StockadeQueue } from '../constructs/stockade-queue';
 import type { StockadeTable } from '../constructs/stockade-table';
 import { ENV } from '../../shared/config/env-names';
+import { pascalCase } from '../constructs/construct-ids';
 
 /** How often every provider's whole stock is synced. */
 const FULL_SYNC_EVERY = Duration.minutes(60);
@@ -21,7 +24,7 @@ export interface InventoryStackProps extends StackProps {
   readonly key: IKey;
   /** config/inventory-providers/<stage>.json, validated. */
   readonly providers: InventoryProviders;
-  readonly tables: { readonly catalog: StockadeTable; readonly orders: StockadeTable; readonly audit: StockadeTable };
+  readonly tables: { readonly catalog: StockadeTable; readonly orders: StockadeTable; readonly audit: AuditTrailTable };
   /** Normalized provider updates, FIFO by SKU (the webhook and the full sync produce, the consumer applies). */
   readonly inventoryUpdatesQueue: StockadeQueue;
   /** Each provider's HMAC secret, by provider id. */
@@ -45,6 +48,70 @@ export class InventoryStack extends Stack {
     this.addUpdateConsumer(props);
     this.addOutboundRelay(props);
     this.addFullSync(props);
+    if (props.providerSecrets.size > 0) this.addSecretRotation(props);
+  }
+
+  /**
+   * One rotation function for every provider's HMAC secret, and a rotation schedule on each, every
+   * `secrets.inventoryRotationDays` days. They live here rather than beside the secrets (Secrets stack) because each
+   * rotation is audited, and the audit table deploys after the secrets. The schedules are CfnRotationSchedule rather
+   * than `secret.addRotationSchedule`: for a custom function the L2 also grants `secretsmanager:GetRandomPassword` on
+   * "*" and `kms:ReEncrypt*` / `kms:GenerateDataKey*` on the stage key, none of which this function uses (it draws its
+   * random bytes from node:crypto). Its grants are exactly the four calls of the rotation protocol on these secrets,
+   * the key use those calls make through Secrets Manager, and the audit append.
+   */
+  private addSecretRotation(props: InventoryStackProps): void {
+    const fn = new StockadeFunction(this, 'RotateInventorySecret', {
+      stageContext: this.stageContext,
+      entry: 'secrets/rotate-inventory-secret',
+      service: 'secrets',
+      timeout: Duration.seconds(30),
+    });
+    this.functions.push(fn);
+    const secretArns = [...props.providerSecrets.values()].map((s) => s.secretArn);
+    const rotationCalls = [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UpdateSecretVersionStage',
+    ];
+    fn.addToRolePolicy(new PolicyStatement({ actions: rotationCalls, resources: secretArns }));
+    fn.keepGrant({
+      actions: rotationCalls,
+      resources: secretArns,
+      reason:
+        "Secrets Manager rotates every provider's secret with this function on its schedule; the suite rotates one provider's secret through the same code",
+    });
+    // GetSecretValue decrypts and PutSecretValue generates a data key, both under these secrets' encryption context.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': secretArns } },
+      }),
+    );
+    // Each step that changes the secret, and each failed step, is an audit entry (never a value).
+    bindAuditAppender(fn, props.tables.audit);
+    // aws:SourceAccount rather than aws:SourceArn, as AWS advises for a function that rotates several secrets.
+    fn.addPermission('InvokedBySecretsManager', {
+      principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      sourceAccount: this.account,
+    });
+    Validations.of(fn).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason:
+        'Secrets Manager invokes each rotation step synchronously and waits for it before the next; a failed step fails the rotation, which Secrets Manager retries and records (the AWSPENDING version stays until a rotation succeeds). There is no asynchronous event to dead-letter.',
+    });
+    for (const [providerId, secret] of props.providerSecrets) {
+      const schedule = new CfnRotationSchedule(this, `RotationSchedule${pascalCase(providerId)}`, {
+        secretId: secret.secretArn,
+        rotationLambdaArn: fn.functionArn,
+        rotationRules: { automaticallyAfterDays: this.stageContext.config.secrets.inventoryRotationDays },
+      });
+      // Secrets Manager invokes the function when the schedule is created: its permission and grants come first.
+      schedule.node.addDependency(fn);
+    }
   }
 
   /** The inventory updates consumer: conflict rules and the inventory ledger. */

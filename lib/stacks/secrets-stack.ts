@@ -1,19 +1,20 @@
 import { Duration, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import { AccountRootPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { CfnRotationSchedule, Secret, type SecretStringGenerator } from 'aws-cdk-lib/aws-secretsmanager';
+import { Secret, type SecretStringGenerator } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { PROVIDER_ID_TAG, SECRET_KIND_TAG, type SecretKind } from '../config/tags';
 import { MitigationSwitches } from '../constructs/mitigation-switches';
-import { StockadeFunction } from '../constructs/stockade-function';
 import { removalPolicyOf } from '../constructs/stage-props';
+import { pascalCase } from '../constructs/construct-ids';
 
 /**
- * Why a secret has no Secrets Manager rotation schedule (AwsSolutions-SMG4), per kind of secret. Inventory provider
- * HMAC secrets are absent: they rotate on a schedule, through the inventory secret rotation function.
+ * Why a secret has no Secrets Manager rotation schedule in this stack (AwsSolutions-SMG4), per kind of secret.
  */
-const NO_ROTATION_SCHEDULE: Record<Exclude<SecretKind, 'inventory-provider-hmac'>, string> = {
+const NO_ROTATION_SCHEDULE: Record<SecretKind, string> = {
+  'inventory-provider-hmac':
+    'Rotated every secrets.inventoryRotationDays days by the inventory secret rotation function; its rotation schedules live in the Inventory stack with the function, which audits each rotation to the audit table (deployed after this stack). cdk-nag checks one stack at a time and does not see them; test/infra/secrets.test.ts checks that every inventory secret has one.',
   'stripe-api-key':
     'Stripe API keys are created, rolled and revoked in the Stripe dashboard, not through an API a rotation Lambda could call; an operator puts the new key with put-secret-value and functions pick it up through the cached secret store without a redeploy.',
   'stripe-webhook-secrets':
@@ -55,11 +56,9 @@ export class SecretsStack extends Stack {
   readonly stripeWebhookSecrets: Secret;
   /**
    * One HMAC secret per inventory provider, JSON `{ current, previous?, rotatedAt? }` (shared/domain/inventory/hmac-secrets.ts),
-   * rotated every `secrets.inventoryRotationDays` days by `inventorySecretRotation`.
+   * rotated every `secrets.inventoryRotationDays` days by the Inventory stack's rotation function.
    */
   readonly inventoryProviderSecrets: ReadonlyMap<string, Secret>;
-  /** The Secrets Manager rotation function of the inventory provider secrets; undefined when the stage has no providers. */
-  readonly inventorySecretRotation?: StockadeFunction;
   /** HMAC key that signs listing cursors so clients cannot forge them. */
   readonly cursorSigningKey: Secret;
   /** Bearer key for the fulfilment provider's API. */
@@ -117,7 +116,7 @@ export class SecretsStack extends Stack {
         generateSecretString: generate,
       });
       Tags.of(s).add(SECRET_KIND_TAG, kind);
-      if (kind !== 'inventory-provider-hmac') Validations.of(s).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: NO_ROTATION_SCHEDULE[kind] });
+      Validations.of(s).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: NO_ROTATION_SCHEDULE[kind] });
       return s;
     };
 
@@ -143,7 +142,7 @@ export class SecretsStack extends Stack {
     const providers = new Map<string, Secret>();
     for (const providerId of config.inventoryProviders) {
       const providerSecret = secret(
-        `InventoryProvider${pascal(providerId)}Secret`,
+        `InventoryProvider${pascalCase(providerId)}Secret`,
         'inventory-provider-hmac',
         `inventory/${providerId}/hmac`,
         `HMAC-SHA256 secret shared with inventory provider ${providerId}: JSON {"current": <64 hex>, "previous"?, "rotatedAt"?}. Rotated by Secrets Manager.`,
@@ -154,68 +153,5 @@ export class SecretsStack extends Stack {
     }
     this.inventoryProviderSecrets = providers;
     this.switches = new MitigationSwitches(this, 'MitigationSwitches', { config });
-    if (providers.size > 0) this.inventorySecretRotation = this.rotateInventorySecrets(config, [...providers.values()]);
   }
-
-  /**
-   * One rotation function for every inventory provider secret, and a rotation schedule on each. The schedules are
-   * CfnRotationSchedule rather than `secret.addRotationSchedule`: for a custom function the L2 also grants
-   * `secretsmanager:GetRandomPassword` on "*" and `kms:ReEncrypt*` / `kms:GenerateDataKey*` on the stage key, none
-   * of which this function uses (it draws its random bytes from node:crypto). Its grants here are exactly the four
-   * calls of the rotation protocol on these secrets, and the key use those calls make through Secrets Manager.
-   */
-  private rotateInventorySecrets(config: StageConfig, secrets: readonly Secret[]): StockadeFunction {
-    const fn = new StockadeFunction(this, 'RotateInventorySecret', {
-      stageContext: { config, key: this.key },
-      entry: 'secrets/rotate-inventory-secret',
-      service: 'secrets',
-      timeout: Duration.seconds(30),
-    });
-    const secretArns = secrets.map((s) => s.secretArn);
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
-        resources: secretArns,
-      }),
-    );
-    fn.keepGrant({
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
-      resources: secretArns,
-      reason:
-        "Secrets Manager rotates every provider's secret with this function on its schedule; the suite rotates one provider's secret through the same code",
-    });
-    // GetSecretValue decrypts and PutSecretValue generates a data key, both under these secrets' encryption context.
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [this.key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': secretArns } },
-      }),
-    );
-    // aws:SourceAccount rather than aws:SourceArn, as AWS advises for a function that rotates several secrets.
-    fn.addPermission('InvokedBySecretsManager', {
-      principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
-      action: 'lambda:InvokeFunction',
-      sourceAccount: this.account,
-    });
-    Validations.of(fn).acknowledge({
-      id: 'Serverless::Serverless-LambdaDLQ',
-      reason:
-        'Secrets Manager invokes each rotation step synchronously and waits for it before the next; a failed step fails the rotation, which Secrets Manager retries and records (the AWSPENDING version stays until a rotation succeeds). There is no asynchronous event to dead-letter.',
-    });
-    for (const s of secrets) {
-      const schedule = new CfnRotationSchedule(s, 'RotationSchedule', {
-        secretId: s.secretArn,
-        rotationLambdaArn: fn.functionArn,
-        rotationRules: { automaticallyAfterDays: config.secrets.inventoryRotationDays },
-      });
-      // Secrets Manager invokes the function when the schedule is created: its permission and grants come first.
-      schedule.node.addDependency(fn);
-    }
-    return fn;
-  }
-}
-
-function pascal(id: string): string {
-  return id.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
 }

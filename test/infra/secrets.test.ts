@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
 import { PROVIDER_ID_TAG, SECRET_KIND_TAG } from '../../lib/config/tags';
+import { pascalCase } from '../../lib/constructs/construct-ids';
 import { type CfnResourceJson, resolveReference, resourcesOfType, STAGES, type SynthesizedStage, synthStage } from './synth-stage';
 
 interface StatementJson {
@@ -23,16 +25,34 @@ function inventorySecrets(synth: SynthesizedStage): Record<string, string> {
   );
 }
 
-/** The one function of the Secrets stack: the inventory secret rotation function. */
+/**
+ * The inventory secret rotation function: in the Inventory stack, which deploys after the audit table it writes to
+ * (the Secrets stack holds no function).
+ */
 function rotationFunction(synth: SynthesizedStage): { logicalId: string; resource: CfnResourceJson } {
-  const functions = Object.entries(resourcesOfType(synth.templates.secrets, 'AWS::Lambda::Function'));
-  expect(functions.map(([id]) => id.replace(/[A-F0-9]{8}$/, ''))).toEqual(['RotateInventorySecret']);
+  expect(Object.keys(resourcesOfType(synth.templates.secrets, 'AWS::Lambda::Function'))).toEqual([]);
+  const functions = Object.entries(resourcesOfType(synth.templates.inventory, 'AWS::Lambda::Function')).filter(([id]) =>
+    id.startsWith('RotateInventorySecret'),
+  );
+  expect(functions).toHaveLength(1);
   const [logicalId, resource] = functions[0] as [string, CfnResourceJson];
   return { logicalId, resource };
 }
 
+/** The stage with the Inventory stack's template too (synth-stage's STACK_KEYS leave it out): the rotation lives there. */
+const withInventory = new Map<string, SynthesizedStage>();
+function synthWithInventory(stage: (typeof STAGES)[number]): SynthesizedStage {
+  let found = withInventory.get(stage);
+  if (!found) {
+    const base = synthStage(stage);
+    found = { ...base, templates: { ...base.templates, inventory: Template.fromStack(base.stacks.inventory) } };
+    withInventory.set(stage, found);
+  }
+  return found;
+}
+
 describe.each(STAGES)('secrets (%s)', (stage) => {
-  const synth = () => synthStage(stage);
+  const synth = () => synthWithInventory(stage);
 
   test('every inventory provider of the stage has a secret', () => {
     expect(Object.keys(inventorySecrets(synth())).sort()).toEqual([...synth().config.inventoryProviders].sort());
@@ -59,9 +79,10 @@ describe.each(STAGES)('secrets (%s)', (stage) => {
   });
 
   test('each inventory secret, and no other, rotates with the rotation function every inventoryRotationDays days', () => {
-    const schedules = Object.values(resourcesOfType(synth().templates.secrets, 'AWS::SecretsManager::RotationSchedule'));
+    expect(resourcesOfType(synth().templates.secrets, 'AWS::SecretsManager::RotationSchedule')).toEqual({});
+    const schedules = Object.values(resourcesOfType(synth().templates.inventory, 'AWS::SecretsManager::RotationSchedule'));
     const { logicalId: fn } = rotationFunction(synth());
-    const rotated = schedules.map((s) => resolveReference(synth(), 'secrets', s.Properties?.SecretId)?.logicalId).sort();
+    const rotated = schedules.map((s) => resolveReference(synth(), 'inventory', s.Properties?.SecretId)?.logicalId).sort();
     expect(rotated).toEqual(Object.values(inventorySecrets(synth())).sort());
     for (const s of schedules) {
       expect(s.Properties).toEqual({
@@ -74,7 +95,9 @@ describe.each(STAGES)('secrets (%s)', (stage) => {
 
   test('Secrets Manager of this account, and nothing else, may invoke the rotation function, before any schedule exists', () => {
     const { logicalId: fn } = rotationFunction(synth());
-    const permissions = Object.entries(resourcesOfType(synth().templates.secrets, 'AWS::Lambda::Permission'));
+    const permissions = Object.entries(resourcesOfType(synth().templates.inventory, 'AWS::Lambda::Permission')).filter(
+      ([, p]) => JSON.stringify(p.Properties?.FunctionName).includes(fn) || p.Properties?.Principal === 'secretsmanager.amazonaws.com',
+    );
     expect(permissions.map(([, p]) => p.Properties)).toEqual([
       {
         Action: 'lambda:InvokeFunction',
@@ -84,46 +107,55 @@ describe.each(STAGES)('secrets (%s)', (stage) => {
       },
     ]);
     const [permissionId] = permissions[0] as [string, CfnResourceJson];
-    for (const s of Object.values(resourcesOfType(synth().templates.secrets, 'AWS::SecretsManager::RotationSchedule'))) {
+    for (const s of Object.values(resourcesOfType(synth().templates.inventory, 'AWS::SecretsManager::RotationSchedule'))) {
       expect([s.DependsOn ?? []].flat()).toEqual(expect.arrayContaining([permissionId, fn]));
     }
   });
 
-  test('the rotation function may use exactly the rotation calls on the inventory secrets and their key, through Secrets Manager', () => {
+  test('the rotation function may use exactly the rotation calls on the inventory secrets and their key, through Secrets Manager, and append audit entries', () => {
     const { resource } = rotationFunction(synth());
-    const role = resolveReference(synth(), 'secrets', (resource.Properties?.Role as Record<string, unknown>) ?? {});
-    const policies = Object.values(resourcesOfType(synth().templates.secrets, 'AWS::IAM::ManagedPolicy')).filter((p) =>
-      (p.Properties?.Roles as unknown[]).some((r) => resolveReference(synth(), 'secrets', r)?.logicalId === role?.logicalId),
+    const role = resolveReference(synth(), 'inventory', (resource.Properties?.Role as Record<string, unknown>) ?? {});
+    const policies = Object.values(resourcesOfType(synth().templates.inventory, 'AWS::IAM::ManagedPolicy')).filter((p) =>
+      (p.Properties?.Roles as unknown[]).some((r) => resolveReference(synth(), 'inventory', r)?.logicalId === role?.logicalId),
     );
     expect(policies).toHaveLength(1);
     const statements = (policies[0]?.Properties?.PolicyDocument as { Statement: StatementJson[] }).Statement;
-    const secretRefs = Object.values(inventorySecrets(synth())).map((id) => ({ Ref: id }));
-    const secretResource = secretRefs.length === 1 ? secretRefs[0] : secretRefs;
-    const byActions = Object.fromEntries(statements.map((s) => [[s.Action].flat().join(' '), s]));
-    expect(Object.keys(byActions).sort()).toEqual([
-      'kms:Decrypt kms:GenerateDataKey',
-      'logs:CreateLogStream logs:PutLogEvents',
-      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue secretsmanager:PutSecretValue secretsmanager:UpdateSecretVersionStage',
-      'xray:PutTelemetryRecords xray:PutTraceSegments',
+    // The secrets are the Secrets stack's, imported: compare what the references resolve to.
+    const secretIds = Object.values(inventorySecrets(synth())).sort();
+    const resolvedIds = (value: unknown) =>
+      [value]
+        .flat()
+        .map((v) => resolveReference(synth(), 'inventory', v)?.logicalId)
+        .sort();
+    const secretCalls = statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('secretsmanager:')));
+    expect(secretCalls).toHaveLength(1);
+    expect(secretCalls[0]?.Effect).toBe('Allow');
+    expect(secretCalls[0]?.Action).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UpdateSecretVersionStage',
     ]);
-    expect(
-      byActions['secretsmanager:DescribeSecret secretsmanager:GetSecretValue secretsmanager:PutSecretValue secretsmanager:UpdateSecretVersionStage'],
-    ).toEqual({
-      Effect: 'Allow',
-      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
-      Resource: secretResource,
-    });
-    const kms = byActions['kms:Decrypt kms:GenerateDataKey'];
+    expect(resolvedIds(secretCalls[0]?.Resource)).toEqual(secretIds);
+    // Beyond the rotation calls and the key: logs, traces, and the audit appender's DynamoDB calls on the audit table.
+    const others = statements.filter((s) => ![s.Action].flat().some((a) => /^(secretsmanager|kms):/.test(String(a))));
+    for (const s of others) expect([s.Action].flat().every((a) => /^(logs|xray|dynamodb):/.test(String(a)))).toBe(true);
+    const dynamodb = others.filter((s) => [s.Action].flat().some((a) => String(a).startsWith('dynamodb:')));
+    expect([...new Set(dynamodb.flatMap((s) => [s.Action].flat()))].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    for (const s of dynamodb)
+      for (const r of [s.Resource].flat()) expect(resolveReference(synth(), 'inventory', r)?.logicalId ?? JSON.stringify(r)).toMatch(/AuditTable/);
+    const kms = statements.find((s) => [s.Action].flat().join(' ') === 'kms:Decrypt kms:GenerateDataKey');
     expect(kms?.Condition).toEqual({
       StringEquals: {
         'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
-        'kms:EncryptionContext:SecretARN': secretRefs,
+        'kms:EncryptionContext:SecretARN': kms?.Condition?.StringEquals?.['kms:EncryptionContext:SecretARN'],
       },
     });
-    expect(resolveReference(synth(), 'secrets', kms?.Resource)).toMatchObject({ resource: { Type: 'AWS::KMS::Key' }, attribute: 'Arn' });
+    expect(resolvedIds(kms?.Condition?.StringEquals?.['kms:EncryptionContext:SecretARN'])).toEqual(secretIds);
+    expect(resolveReference(synth(), 'inventory', kms?.Resource)).toMatchObject({ resource: { Type: 'AWS::KMS::Key' }, attribute: 'Arn' });
   });
 
-  test('only the inventory secrets go without an AwsSolutions-SMG4 acknowledgement: their rotation schedule satisfies it', () => {
+  test('every secret has an AwsSolutions-SMG4 acknowledgement: the inventory secrets because their schedules are in the Inventory stack', () => {
     const report = JSON.parse(fs.readFileSync(path.join(synth().app.outdir, 'validation-report.json'), 'utf8')) as {
       pluginReports: Array<{
         violations: Array<{ ruleName: string }>;
@@ -137,7 +169,8 @@ describe.each(STAGES)('secrets (%s)', (stage) => {
       .sort();
     // Staging and prod also hold the synthetic canary's smoke customer (lib/constructs/smoke-canary.ts).
     const canary = synth().config.synthetics ? ['SmokeCanary'] : [];
-    expect(acknowledged).toEqual([...canary, 'CursorSigningKey', 'FulfilmentApiKey', 'StripeApiKey', 'StripeWebhookSecrets'].sort());
+    const inventory = synth().config.inventoryProviders.map((id) => `InventoryProvider${pascalCase(id)}Secret`);
+    expect(acknowledged).toEqual([...canary, ...inventory, 'CursorSigningKey', 'FulfilmentApiKey', 'StripeApiKey', 'StripeWebhookSecrets'].sort());
     expect(report.pluginReports.flatMap((p) => p.violations).filter((v) => v.ruleName === 'AwsSolutions-SMG4')).toEqual([]);
   });
 });

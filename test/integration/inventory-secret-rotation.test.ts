@@ -14,7 +14,9 @@ import {
 import { resolveStageConfig } from '../../lib/config/stages';
 import { PROVIDER_ID_TAG, SECRET_KIND_TAG } from '../../lib/config/tags';
 import { acceptedInventoryHmacSecrets, parseInventoryHmacSecret } from '../../shared/domain/inventory/hmac-secrets';
+import { DynamoDbAuditHistory } from '../../shared/adapters/dynamodb-audit-history';
 import { localCredentials, testEndpoints } from '../support/endpoints';
+import { runtimeStores } from '../support/runtime-stores';
 
 const PROVIDER = 'acme-warehouse';
 const HOUR = 3_600_000;
@@ -75,6 +77,19 @@ describe('inventory provider HMAC secret rotation', () => {
     // The rotation is over: AWSPENDING left the new version when it became current.
     await expect(client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSPENDING' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
     expect((await client.send(new DescribeSecretCommand({ SecretId: secretId }))).LastRotatedDate).toBeDefined();
+
+    // The steps that changed the secret are in the audit trail, as the rotation function, with no secret value.
+    const rotator = Object.keys(endpoints.functions ?? {}).find((name) => name.includes('RotateInventorySecret')) as string;
+    const stores = runtimeStores(endpoints);
+    const audited = (await new DynamoDbAuditHistory(stores.dynamodb, stores.tableName('AuditTable')).byActor(rotator, 100)).items.filter((e) =>
+      e.detail?.includes(token),
+    );
+    stores.dynamodb.destroy();
+    expect(audited.map((e) => [e.action, e.target, e.outcome, e.detail?.split(':')[0]]).sort()).toEqual([
+      ['secret.rotate', `secret:${secretId}`, 'succeeded', 'createSecret'],
+      ['secret.rotate', `secret:${secretId}`, 'succeeded', 'finishSecret'],
+    ]);
+    for (const e of audited) expect(JSON.stringify(e)).not.toContain(rotated.current);
 
     // Webhooks signed with either secret verify during the grace period; only the new one after it.
     const value = current.SecretString as string;

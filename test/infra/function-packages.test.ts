@@ -99,6 +99,10 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
       'payments/*',
       'privacy/*',
       'identity/pre-token-generation',
+      // The authorizer audits denials, one per caller and minute.
+      'identity/authorize-request',
+      // It audits each rotation step that changes a secret.
+      'secrets/rotate-inventory-secret',
       ...SAGA_STEPS_ON_TABLES,
     ],
   },
@@ -185,8 +189,22 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
     ],
   },
   cockatiel: {
-    why: "they call inventory providers (timeouts, retries, circuits) or read with BatchGetItem, whose unprocessed keys are retried with cockatiel's backoff (catalog repository, stock ledger)",
+    why: "they call inventory providers (timeouts, retries, circuits) or read with BatchGetItem, whose unprocessed keys are retried with cockatiel's backoff (catalog repository, stock ledger, the order repository's listings)",
     only: [
+      // The order repository lists through keys-only indexes and reads the orders in BatchGetItems: every function
+      // built on it carries the backoff, whether or not it lists.
+      'saga/create-payment-intent',
+      'saga/await-payment',
+      'saga/cancel-payment',
+      'saga/mark-order-failed',
+      'payments/apply-payment-events',
+      'payments/reconcile-payments',
+      'fulfilment/hand-off-orders',
+      'orders/list-orders',
+      'orders/get-order',
+      'admin/refund-order',
+      'admin/list-orders',
+      'privacy/export-personal-data',
       'inventory/relay-stock-notifications',
       'inventory/sync-provider-stock',
       'inventory/sweep-expired-holds',

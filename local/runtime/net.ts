@@ -60,6 +60,9 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** How long the local endpoints keep an idle keep-alive connection open. */
+const KEEP_ALIVE_MS = 65_000;
+
 /**
  * An HTTP server on 127.0.0.1 (a free port) that hands every request to `handle`: the shell of each local endpoint
  * Stockade writes itself (Lambda Invoke, Secrets Manager, the authorizing proxies), which keep only their handler.
@@ -76,6 +79,11 @@ export class LoopbackHttpServer {
 
   async start(): Promise<void> {
     const server = createHttpServer((req, res) => void this.handle(req, res));
+    // Node closes an idle keep-alive connection after 5 s, and a client that sends on it at that moment gets "socket
+    // hang up": under load (thousands of requests queued on a few sockets) that race repeats until the SDK's retries
+    // run out. AWS endpoints keep idle connections far longer; so do these.
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    server.headersTimeout = KEEP_ALIVE_MS + 1_000;
     this.port = await listenOnLoopback(server);
     this.server = server;
   }

@@ -67,7 +67,10 @@ export class InventoryStack extends Stack {
       service: 'secrets',
       timeout: Duration.seconds(30),
     });
-    this.functions.push(fn);
+    // Released like every function here: Secrets Manager invokes the live alias, so a new version's rotations are
+    // covered by its canary and rollback too.
+    this.release(fn);
+    const target = fn.live ?? fn;
     const secretArns = [...props.providerSecrets.values()].map((s) => s.secretArn);
     const rotationCalls = [
       'secretsmanager:DescribeSecret',
@@ -93,7 +96,7 @@ export class InventoryStack extends Stack {
     // Each step that changes the secret, and each failed step, is an audit entry (never a value).
     bindAuditAppender(fn, props.tables.audit);
     // aws:SourceAccount rather than aws:SourceArn, as AWS advises for a function that rotates several secrets.
-    fn.addPermission('InvokedBySecretsManager', {
+    target.addPermission('InvokedBySecretsManager', {
       principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
       action: 'lambda:InvokeFunction',
       sourceAccount: this.account,
@@ -106,11 +109,11 @@ export class InventoryStack extends Stack {
     for (const [providerId, secret] of props.providerSecrets) {
       const schedule = new CfnRotationSchedule(this, `RotationSchedule${pascalCase(providerId)}`, {
         secretId: secret.secretArn,
-        rotationLambdaArn: fn.functionArn,
+        rotationLambdaArn: target.functionArn,
         rotationRules: { automaticallyAfterDays: this.stageContext.config.secrets.inventoryRotationDays },
       });
       // Secrets Manager invokes the function when the schedule is created: its permission and grants come first.
-      schedule.node.addDependency(fn);
+      schedule.node.addDependency(fn, target);
     }
   }
 

@@ -51,6 +51,16 @@ function synthWithInventory(stage: (typeof STAGES)[number]): SynthesizedStage {
   return found;
 }
 
+/** The rotation function's live alias (it is released like every function of the Inventory stack). */
+function liveAlias(synth: SynthesizedStage): string {
+  const { logicalId: fn } = rotationFunction(synth);
+  const aliases = Object.entries(resourcesOfType(synth.templates.inventory, 'AWS::Lambda::Alias')).filter(
+    ([, a]) => JSON.stringify(a.Properties?.FunctionName) === JSON.stringify({ Ref: fn }) && a.Properties?.Name === 'live',
+  );
+  expect(aliases).toHaveLength(1);
+  return (aliases[0] as [string, CfnResourceJson])[0];
+}
+
 describe.each(STAGES)('secrets (%s)', (stage) => {
   const synth = () => synthWithInventory(stage);
 
@@ -81,13 +91,13 @@ describe.each(STAGES)('secrets (%s)', (stage) => {
   test('each inventory secret, and no other, rotates with the rotation function every inventoryRotationDays days', () => {
     expect(resourcesOfType(synth().templates.secrets, 'AWS::SecretsManager::RotationSchedule')).toEqual({});
     const schedules = Object.values(resourcesOfType(synth().templates.inventory, 'AWS::SecretsManager::RotationSchedule'));
-    const { logicalId: fn } = rotationFunction(synth());
+    const alias = liveAlias(synth());
     const rotated = schedules.map((s) => resolveReference(synth(), 'inventory', s.Properties?.SecretId)?.logicalId).sort();
     expect(rotated).toEqual(Object.values(inventorySecrets(synth())).sort());
     for (const s of schedules) {
       expect(s.Properties).toEqual({
         SecretId: s.Properties?.SecretId,
-        RotationLambdaARN: { 'Fn::GetAtt': [fn, 'Arn'] },
+        RotationLambdaARN: { Ref: alias },
         RotationRules: { AutomaticallyAfterDays: synth().config.secrets.inventoryRotationDays },
       });
     }
@@ -95,13 +105,16 @@ describe.each(STAGES)('secrets (%s)', (stage) => {
 
   test('Secrets Manager of this account, and nothing else, may invoke the rotation function, before any schedule exists', () => {
     const { logicalId: fn } = rotationFunction(synth());
+    const alias = liveAlias(synth());
     const permissions = Object.entries(resourcesOfType(synth().templates.inventory, 'AWS::Lambda::Permission')).filter(
-      ([, p]) => JSON.stringify(p.Properties?.FunctionName).includes(fn) || p.Properties?.Principal === 'secretsmanager.amazonaws.com',
+      ([, p]) =>
+        [fn, alias].some((id) => JSON.stringify(p.Properties?.FunctionName).includes(id)) || p.Properties?.Principal === 'secretsmanager.amazonaws.com',
     );
+    // Secrets Manager invokes the live alias, as every caller of a released function does.
     expect(permissions.map(([, p]) => p.Properties)).toEqual([
       {
         Action: 'lambda:InvokeFunction',
-        FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
+        FunctionName: { Ref: alias },
         Principal: 'secretsmanager.amazonaws.com',
         SourceAccount: { Ref: 'AWS::AccountId' },
       },

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { formatMoney, type Money } from '../../shared/domain/model/money';
 import { type PurchaseExchange, type PurchaseStep, runPurchase } from '../clients/purchase';
 import { localTarget } from '../clients/purchase-targets';
-import { DEMO_PURCHASE_ADDRESS } from '../demo/demo-address';
+import { DEMO_PURCHASE_SHIPPING } from '../demo/demo-address';
 import type { Endpoints } from '../runtime/local-runtime';
 import { PROJECT_ROOT } from '../runtime/synth';
 
@@ -64,7 +64,7 @@ async function main(): Promise<number> {
     ...target,
     quantity,
     until: 'fulfilled',
-    shipping: { address: DEMO_PURCHASE_ADDRESS, option: 'express' },
+    shipping: DEMO_PURCHASE_SHIPPING,
     ...(values.product ? { productId: values.product } : {}),
     reporter: {
       stepStarted: (step) => console.log(`\n${++number}. ${step}: ${EXPLAINED[step]}`),

@@ -26,6 +26,9 @@ export const DEMO_PURCHASE_ADDRESS = {
   country: 'AT',
 } satisfies ShippingAddress;
 
+/** How `npm run demo:purchase` ships: by express to DEMO_PURCHASE_ADDRESS, so its charge shows in the total and the PaymentIntent. */
+export const DEMO_PURCHASE_SHIPPING = { address: DEMO_PURCHASE_ADDRESS, option: 'express' } as const;
+
 /** Saves DEMO_ADDRESS as the demo customer's default shipping address through the API, signed in as them. */
 export async function seedDemoAddress(options: { apiUrl: string; cognito: { endpoint: string; clientId: string }; customer: DemoUser }): Promise<void> {
   const client = new CognitoIdentityProviderClient({ endpoint: options.cognito.endpoint, region: LOCAL_REGION, credentials: localCredentials, maxAttempts: 1 });

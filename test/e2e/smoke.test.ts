@@ -5,9 +5,12 @@ import { PURCHASE_STEPS, type PurchaseExchange, runPurchase } from '../../local/
 import { localTarget, type PurchaseTarget } from '../../local/clients/purchase-targets';
 import { runSmoke } from '../../local/clients/smoke';
 import { apiCaller } from '../support/api';
-import { testEndpoints } from '../support/endpoints';
+import { stripeClient, testEndpoints } from '../support/endpoints';
 import { cognitoClient, newCustomer, signIn } from '../support/identity';
 import { totalWithDefaultShipping } from '../support/shipping';
+import { STAGE_DEFAULTS } from '../../lib/config/stages';
+import { DEMO_PURCHASE_ADDRESS, DEMO_PURCHASE_SHIPPING } from '../../local/demo/demo-address';
+import { shippingCharge } from '../../shared/domain/orders/shipping';
 
 /**
  * `npm run smoke`'s function against the e2e runtime, as the CLI runs it locally (sign-in against the local Cognito,
@@ -125,21 +128,27 @@ describe('npm run smoke (local/clients/smoke.ts)', () => {
     expect(result.ms).toBeLessThan(7_000);
   }, 30_000);
 
-  it("runs npm run demo:purchase's purchase to FULFILLED, telling every exchange without the token", async () => {
+  it("runs npm run demo:purchase's purchase to FULFILLED: shipped by express to its address, the charge in the PaymentIntent", async () => {
     const exchanges: PurchaseExchange[] = [];
     const result = await runPurchase({
       ...localTarget(endpoints, { customer }),
       productId,
       quantity: 2,
       until: 'fulfilled',
+      shipping: DEMO_PURCHASE_SHIPPING,
       reporter: { exchange: (e) => exchanges.push(e) },
     });
-    expect(result).toMatchObject({ ok: true, status: 'FULFILLED', total: { amount: totalWithDefaultShipping(2500), currency: 'EUR' } });
+    // The charge computed here from the dev stage's rates, not read back from the order: 2 x 12.50 EUR to Austria by express.
+    const items = { amount: 2500, currency: 'EUR' };
+    const charge = shippingCharge(STAGE_DEFAULTS.dev.shipping, { optionId: 'express', country: DEMO_PURCHASE_ADDRESS.country, itemsTotal: items });
+    expect(charge.amount.amount).toBeGreaterThan(0);
+    expect(result).toMatchObject({ ok: true, status: 'FULFILLED', total: { amount: 2500 + charge.amount.amount, currency: 'EUR' } });
+    if (!result.ok) return;
     const checkout = exchanges.find((e) => e.method === 'POST' && e.path === '/checkout');
     expect(checkout).toMatchObject({
       step: 'checkout',
       status: 202,
-      requestBody: {},
+      requestBody: { shippingAddress: DEMO_PURCHASE_ADDRESS, shippingOption: 'express' },
       headers: { 'Idempotency-Key': expect.stringMatching(/^[0-9a-f-]{36}$/) },
     });
     expect(exchanges.find((e) => e.method === 'PUT')).toMatchObject({
@@ -149,10 +158,19 @@ describe('npm run smoke (local/clients/smoke.ts)', () => {
     });
     expect(exchanges.at(-1)).toMatchObject({ step: 'paid', body: { status: 'FULFILLED' } });
     expect(JSON.stringify(exchanges)).not.toMatch(/eyJ|Bearer/);
+    const order = await call('GET', `/orders/${result.orderId}`, customerToken);
+    const paymentIntentId = String((order.body.payment as { paymentIntentId?: string } | undefined)?.paymentIntentId);
+    expect(await stripeClient(endpoints).paymentIntents.retrieve(paymentIntentId)).toMatchObject({
+      amount: 2500 + charge.amount.amount,
+      currency: 'eur',
+      status: 'succeeded',
+    });
     const fulfilment = endpoints.fulfilment as NonNullable<typeof endpoints.fulfilment>;
     const shipments = (await (await fetch(new URL('shipments', fulfilment.url), { headers: { authorization: `Bearer ${fulfilment.apiKey}` } })).json()) as {
-      items: Array<{ orderId: string }>;
+      items: Array<{ orderId: string; shipTo?: unknown; shippingOption?: string }>;
     };
-    expect(shipments.items.filter((s) => result.ok && s.orderId === result.orderId)).toHaveLength(1);
+    expect(shipments.items.filter((s) => s.orderId === result.orderId)).toEqual([
+      expect.objectContaining({ orderId: result.orderId, shipTo: DEMO_PURCHASE_ADDRESS, shippingOption: 'express' }),
+    ]);
   }, 60_000);
 });

@@ -6,12 +6,20 @@ import { logger, metrics } from '../observability/powertools';
 
 /**
  * The observability every handler kit applies, in one place: the Powertools logger (keys reset per invocation, an
- * optional correlation id path; every line carries the X-Ray trace id) and metrics flushed at the end of each
+ * optional correlation id read from the event; every line carries the X-Ray trace id) and metrics flushed at the end of each
  * invocation with the cold-start metric. Tracing needs no middleware: Lambda's active tracing records the invocation
  * and the AWS SDK propagates the trace header (docs/operations.md, "Tracing").
  */
-export function withPowertools<E, R>(core: (event: E, context: Context) => Promise<R>, options: { correlationIdPath?: string } = {}) {
-  return middy<E, R>(core)
-    .use(injectLambdaContext(logger, { resetKeys: true, ...(options.correlationIdPath ? { correlationIdPath: options.correlationIdPath } : {}) }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+export function withPowertools<E, R>(core: (event: E, context: Context) => Promise<R>, options: { correlationId?: (event: E) => string | undefined } = {}) {
+  const { correlationId } = options;
+  const handler = middy<E, R>(core).use(injectLambdaContext(logger, { resetKeys: true }));
+  // After the context is injected, so the key is reset with the others when the invocation ends.
+  if (correlationId)
+    handler.use({
+      before: (request) => {
+        const id = correlationId(request.event);
+        if (id) logger.setCorrelationId(id);
+      },
+    });
+  return handler.use(logMetrics(metrics, { captureColdStartMetric: true }));
 }

@@ -1,4 +1,3 @@
-import { correlationPaths } from '@aws-lambda-powertools/logger/correlationId';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpSecurityHeaders from '@middy/http-security-headers';
@@ -94,7 +93,7 @@ export function httpHandler<B extends z.ZodMiniType = never, Q extends z.ZodMini
     return { statusCode: result.status, headers: { ...contentType, ...cacheControl, ...result.headers }, body };
   };
 
-  const handler = withPowertools(core, { correlationIdPath: correlationPaths.API_GATEWAY_REST })
+  const handler = withPowertools(core, { correlationId: (event) => event.requestContext?.requestId })
     // A storefront script may keep a catalog answer's ETag and send it back in If-None-Match itself.
     .use(httpCors({ origins: corsOrigins, headers: 'Content-Type,Authorization,Idempotency-Key,If-None-Match', exposeHeaders: 'ETag' }))
     .use(httpSecurityHeaders())

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { redactPersonalData } from './personal-data-redaction';
 
@@ -12,8 +11,12 @@ import { redactPersonalData } from './personal-data-redaction';
  * "Tracing").
  *
  * Address and contact fields, and e-mail addresses, are masked in every line (personal-data-redaction.ts).
+ *
+ * No JMESPath search function either: the one correlation id we log (API Gateway's request id) is read from the event
+ * by the handler kit (handlers/powertools.ts); the search engine would add about 23 KiB and its compile to every
+ * cold start.
  */
-export const logger = new Logger({ correlationIdSearchFn: search, jsonReplacerFn: redactPersonalData });
+export const logger = new Logger({ jsonReplacerFn: redactPersonalData });
 // Metrics' own warnings go through the logger: structured, correlated and filtered by log level.
 export const metrics = new Metrics({ logger });
 

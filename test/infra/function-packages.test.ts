@@ -13,10 +13,9 @@ import { STAGES, synthStage } from './synth-stage';
  * Functions are named by entry below functions/, without extension: the entry decides what is bundled.
  */
 
-/** Every function may carry these: the handler kits' logger (with its correlation-id search), metrics and middy. */
+/** Every function may carry these: the handler kits' logger, metrics and middy. */
 const BASE = [
   '@aws-lambda-powertools/commons',
-  '@aws-lambda-powertools/jmespath',
   '@aws-lambda-powertools/logger',
   '@aws-lambda-powertools/metrics',
   '@aws/lambda-invoke-store',
@@ -146,6 +145,8 @@ const ONLY_IN: Readonly<Record<string, Rule>> = {
   },
   '@aws-lambda-powertools/batch': { why: 'queue consumers report partial batch failures', only: SQS_CONSUMERS },
   '@aws-lambda-powertools/idempotency': { why: 'POST /checkout is idempotent by its Idempotency-Key', only: ['checkout/create-checkout'] },
+  // The logger reads its one correlation id from the event without a search engine (shared/handlers/powertools.ts).
+  '@aws-lambda-powertools/jmespath': { why: "the idempotency utility's key and payload paths", only: ['checkout/create-checkout'] },
   'aws-jwt-verify': { why: 'the authorizer verifies access tokens', only: ['identity/authorize-request'] },
   // Checking a shipping address: the ISO 3166-1 country codes (i18n-iso-countries, with its diacritics dependency) and
   // each country's postal code format; only where an address is received.

@@ -110,6 +110,19 @@ describe('the shared HTTP middleware stack', () => {
     spy.mockRestore();
   });
 
+  it("logs API Gateway's request id as the correlation id of every line of the invocation, and only of that invocation", async () => {
+    const seen: Array<string | undefined> = [];
+    const logging = httpHandler({}, async () => {
+      seen.push(logger.getCorrelationId() as string | undefined);
+      return { status: 200, body: {} };
+    });
+    await call(logging, event({ httpMethod: 'GET', body: null }));
+    await call(logging, event({ httpMethod: 'GET', body: null, requestContext: { requestId: 'req-456' } as APIGatewayProxyEvent['requestContext'] }));
+    expect(seen).toEqual(['req-123', 'req-456']);
+    // Keys are reset when an invocation ends, the correlation id with them.
+    expect(logger.getCorrelationId()).toBeUndefined();
+  });
+
   it('adds security headers to error responses too', async () => {
     const res = await call(handler, event({ body: '{' }));
     expect(res.headers?.['X-Content-Type-Options'] ?? res.headers?.['x-content-type-options']).toBe('nosniff');

@@ -22,6 +22,11 @@ export interface ReconciliationOptions {
   readonly settleSeconds: number;
   /** The remedies the stage lets the job apply by itself. */
   readonly remedies: readonly RemedyName[];
+  /**
+   * The window is compared a slice of creation time at a time, so a run holds one slice's PaymentIntents and orders,
+   * never the whole window's. @default 60
+   */
+  readonly sliceMinutes?: number;
 }
 
 export interface ReconciliationDeps {
@@ -54,18 +59,32 @@ const OPEN_INTENT_STATUSES = ['requires_payment_method', 'requires_confirmation'
  * payment, payments Stripe finished whose webhook never arrived, and PaymentIntents left open for no order. Where the
  * stage allows, the safe remedy is applied through the same paths the saga uses (the payment record's one
  * finalizer, idempotency keys from our ids), and each remedy is audited. The report is saved and returned.
+ *
+ * The window is read slice by slice (`sliceMinutes` of creation time): each slice's PaymentIntents and orders are
+ * compared, its discrepancies remedied, and then dropped, so memory follows the busiest slice, not the window. An order
+ * and its PaymentIntent created on either side of a slice's edge still meet: each side reads the other from its store
+ * when it is not in the slice (as for one older than the window), and a discrepancy found twice is reported once.
+ * Only the refunds of the window are held whole (they are few beside orders).
  */
 export async function reconcilePayments(deps: ReconciliationDeps, options: ReconciliationOptions): Promise<ReconciliationReport> {
   const runAt = deps.now();
   const window = windowOf(runAt, options);
-  const books = await collect(deps, window, runAt);
-  const found = new Findings();
-  const ownPayments = await compareIntents(deps, books, found);
+  // Refunds up to now: a refund of a PaymentIntent in the window may be younger than the window's end.
+  const refunded = await refundedSince(deps.history, window.from, runAt);
   const stuckBefore = new Date(runAt.getTime() - options.stuckAfterMinutes * 60_000).toISOString();
-  await compareOrders(deps, books, stuckBefore, found);
-  const discrepancies = await applyRemedies(deps, options.remedies, found.list, books.intents, ownPayments);
-  return saveReport(deps, runAt, window, books, discrepancies);
+  const found = new Findings();
+  const tally = new Tally();
+  for (const slice of slicesOf(window, options.sliceMinutes ?? DEFAULT_SLICE_MINUTES)) {
+    const books: Books = { intents: await paymentIntentsIn(deps.history, slice), refunded, orders: await ordersIn(deps.orders, slice) };
+    tally.checked += books.intents.size + books.orders.size;
+    const ownPayments = await compareIntents(deps, books, found);
+    await compareOrders(deps, books, stuckBefore, found);
+    for (const d of await applyRemedies(deps, options.remedies, found.drain(), books.intents, ownPayments)) tally.add(d);
+  }
+  return saveReport(deps, runAt, window, tally);
 }
+
+const DEFAULT_SLICE_MINUTES = 60;
 
 /** The span of creation times compared. */
 interface Window {
@@ -73,7 +92,7 @@ interface Window {
   readonly to: Date;
 }
 
-/** Stripe's and Stockade's records of the window, side by side. */
+/** Stripe's and Stockade's records of a slice of the window, side by side. */
 interface Books {
   /** Stripe's PaymentIntents, by id. */
   readonly intents: ReadonlyMap<string, ProviderPaymentSummary>;
@@ -83,9 +102,9 @@ interface Books {
   readonly orders: ReadonlyMap<string, StoredOrder>;
 }
 
-/** The discrepancies found, in the order found, each kind of an order or PaymentIntent once. */
+/** The discrepancies found since the last drain, each kind of an order or PaymentIntent once in the whole run. */
 class Findings {
-  readonly list: Discrepancy[] = [];
+  private list: Discrepancy[] = [];
   private readonly seen = new Set<string>();
 
   add(d: Discrepancy | undefined): void {
@@ -95,19 +114,50 @@ class Findings {
     this.seen.add(key);
     this.list.push(d);
   }
+
+  /** The discrepancies found since the last drain, in the order found. */
+  drain(): Discrepancy[] {
+    const drained = this.list;
+    this.list = [];
+    return drained;
+  }
+}
+
+/** What the report says: the records checked, the first MAX_LISTED discrepancies and a count of each kind. */
+class Tally {
+  checked = 0;
+  total = 0;
+  readonly listed: Discrepancy[] = [];
+  readonly byKind = new Map<string, number>();
+
+  add(d: Discrepancy): void {
+    this.total++;
+    if (this.listed.length < MAX_LISTED) this.listed.push(d);
+    this.byKind.set(d.kind, (this.byKind.get(d.kind) ?? 0) + 1);
+  }
+}
+
+/**
+ * Consecutive, non-overlapping slices of `minutes` covering the window, oldest first. Every slice but the first
+ * starts on a whole second, so the whole-second `created` ranges Stripe's lists take do not overlap either.
+ */
+export function slicesOf(window: Window, minutes: number): Window[] {
+  const step = Math.max(1, Math.round(minutes * 60)) * 1000;
+  const end = window.to.getTime();
+  const slices: Window[] = [];
+  let from = window.from.getTime();
+  while (from <= end) {
+    // Creation times are compared inclusively at both ends, so a slice ends a millisecond before the next begins.
+    const next = Math.floor(from / 1000) * 1000 + step;
+    slices.push({ from: new Date(from), to: new Date(Math.min(next - 1, end)) });
+    from = next;
+  }
+  return slices;
 }
 
 /** From `windowHours` before the run to `settleSeconds` before it. */
 function windowOf(runAt: Date, options: ReconciliationOptions): Window {
   return { from: new Date(runAt.getTime() - options.windowHours * 3_600_000), to: new Date(runAt.getTime() - options.settleSeconds * 1000) };
-}
-
-async function collect(deps: ReconciliationDeps, window: Window, runAt: Date): Promise<Books> {
-  const intents = await paymentIntentsIn(deps.history, window);
-  // Refunds up to now: a refund of a PaymentIntent in the window may be younger than the window's end.
-  const refunded = await refundedSince(deps.history, window.from, runAt);
-  const orders = await ordersIn(deps.orders, window);
-  return { intents, refunded, orders };
 }
 
 async function paymentIntentsIn(history: PaymentHistory, window: Window): Promise<Map<string, ProviderPaymentSummary>> {
@@ -285,20 +335,14 @@ async function applyRemedies(
 }
 
 /** The run's report, saved and audited. */
-async function saveReport(
-  deps: ReconciliationDeps,
-  runAt: Date,
-  window: Window,
-  books: Books,
-  discrepancies: readonly Discrepancy[],
-): Promise<ReconciliationReport> {
+async function saveReport(deps: ReconciliationDeps, runAt: Date, window: Window, tally: Tally): Promise<ReconciliationReport> {
   const result: ReconciliationReport = {
     runAt: runAt.toISOString(),
     window: { from: window.from.toISOString(), to: window.to.toISOString() },
-    checked: books.intents.size + books.orders.size,
+    checked: tally.checked,
     // A report is one item: past the cap, the rest are counted (and were remedied, audited and logged all the same).
-    discrepancies: discrepancies.slice(0, MAX_LISTED),
-    ...(discrepancies.length > MAX_LISTED ? { omitted: discrepancies.length - MAX_LISTED } : {}),
+    discrepancies: tally.listed,
+    ...(tally.total > MAX_LISTED ? { omitted: tally.total - MAX_LISTED } : {}),
   };
   await deps.reports.save(result);
   await deps.audit.append({
@@ -307,7 +351,7 @@ async function saveReport(
     action: 'reconciliation.run',
     target: 'payments',
     outcome: 'succeeded',
-    detail: `${result.checked} checked from ${result.window.from} to ${result.window.to}; ${discrepancies.length} discrepancies${discrepancies.length ? ` (${countByKind(discrepancies)})` : ''}`,
+    detail: `${result.checked} checked from ${result.window.from} to ${result.window.to}; ${tally.total} discrepancies${tally.total ? ` (${countByKind(tally.byKind)})` : ''}`,
   });
   return result;
 }
@@ -402,8 +446,6 @@ async function summaryOf(payments: PaymentGateway, paymentIntentId: string): Pro
   };
 }
 
-function countByKind(discrepancies: readonly Discrepancy[]): string {
-  const counts = new Map<string, number>();
-  for (const d of discrepancies) counts.set(d.kind, (counts.get(d.kind) ?? 0) + 1);
+function countByKind(counts: ReadonlyMap<string, number>): string {
   return [...counts].map(([k, n]) => `${k}: ${n}`).join(', ');
 }

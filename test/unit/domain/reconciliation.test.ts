@@ -4,7 +4,7 @@ import { cancelOrder } from '../../../shared/domain/orders/cancel';
 import type { StoredOrder } from '../../../shared/domain/orders/order';
 import { receiveProviderRefund, refundOrder } from '../../../shared/domain/orders/refund';
 import { awaitPayment, cancelOrRefundPayment, createPaymentIntent, markOrderFailed, receivePaymentOutcome } from '../../../shared/domain/orders/saga';
-import { RECONCILIATION_ACTOR, reconcilePayments, type ReconciliationOptions } from '../../../shared/domain/payments/reconciliation';
+import { RECONCILIATION_ACTOR, reconcilePayments, type ReconciliationOptions, slicesOf } from '../../../shared/domain/payments/reconciliation';
 import type { Discrepancy, RemedyName } from '../../../shared/ports/reconciliation-reports';
 import { FakeAuditLog, FakeOrders, FakePaymentHistory, FakePaymentRecords, FakeReconciliationReports, FakeStock, FakeWaits } from '../../support/order-fakes';
 
@@ -333,6 +333,72 @@ describe('reconciliation of Stripe with Stockade', () => {
     const unsettled = await w.reconcile({ settleSeconds: 60 });
     expect(ids(unsettled.discrepancies)).toEqual([['paid-without-order', 'ORDER-NOT-YET-WRITTEN', 'pi_ext_fresh']]);
     expect(unsettled.checked).toBe(CLEAN_CHECKED + 3);
+  });
+
+  describe('a slice of the window at a time', () => {
+    it('cuts the window into consecutive slices that cover it exactly, without overlap', () => {
+      const window = { from: new Date('2026-11-19T10:00:00.000Z'), to: new Date('2026-11-19T12:30:00.000Z') };
+      const slices = slicesOf(window, 60);
+      expect(slices.map((x) => [x.from.toISOString(), x.to.toISOString()])).toEqual([
+        ['2026-11-19T10:00:00.000Z', '2026-11-19T10:59:59.999Z'],
+        ['2026-11-19T11:00:00.000Z', '2026-11-19T11:59:59.999Z'],
+        ['2026-11-19T12:00:00.000Z', '2026-11-19T12:30:00.000Z'],
+      ]);
+      expect(slicesOf(window, 10_000)).toEqual([window]);
+      // A run's window starts at an odd millisecond; later slices start on whole seconds, as Stripe's created ranges
+      // count in seconds: no PaymentIntent is listed by two slices.
+      const odd = { from: new Date('2026-11-19T10:00:00.742Z'), to: new Date('2026-11-19T12:00:00.742Z') };
+      expect(slicesOf(odd, 60).map((x) => [x.from.toISOString(), x.to.toISOString()])).toEqual([
+        ['2026-11-19T10:00:00.742Z', '2026-11-19T10:59:59.999Z'],
+        ['2026-11-19T11:00:00.000Z', '2026-11-19T11:59:59.999Z'],
+        ['2026-11-19T12:00:00.000Z', '2026-11-19T12:00:00.742Z'],
+      ]);
+    });
+
+    it('an order and its PaymentIntent created on either side of a slice edge still meet: nothing to report', async () => {
+      const w = world();
+      // The window starts 72 h before the run, so with 60-minute slices an edge falls exactly 60 minutes before it.
+      w.at(61);
+      const at = new Date(RUN_AT.getTime() - 61 * 60_000).toISOString();
+      const total = EUR(2400);
+      const line = { sku: 'MUG-EDGE', productId: 'p-mug', vendorId: 'v1', quantity: 1, unitPrice: total, lineTotal: total };
+      await w.orders.createOnce(
+        { orderId: '01ORDEREDGE000000000000001', customerId: 'c1', status: 'PENDING', lines: [line], total, createdAt: at, updatedAt: at },
+        { idempotencyKey: 'key-edge', requestHash: 'h' },
+      );
+      await w.orders.transition('01ORDEREDGE000000000000001', { from: ['PENDING'], to: 'RESERVED', at });
+      w.at(59);
+      await createPaymentIntent(w.saga, '01ORDEREDGE000000000000001');
+      await awaitPayment(w.saga, '01ORDEREDGE000000000000001', 'token-edge');
+      await w.pay('01ORDEREDGE000000000000001');
+      await w.confirm('01ORDEREDGE000000000000001');
+
+      const report = await w.reconcile({ remedies: EVERY_REMEDY, sliceMinutes: 60 });
+      expect(report).toMatchObject({ discrepancies: [], checked: 2 });
+    });
+
+    it('finds, remedies and counts the same whether the window is read in one slice or in a minute at a time', async () => {
+      const runs = [];
+      for (const sliceMinutes of [5_000, 60, 1]) {
+        const w = world();
+        await cleanHistory(w);
+        w.at(20);
+        const orphan = await w.awaiting();
+        await markOrderFailed(w.saga, orphan.orderId, { Error: 'HoldExpired' });
+        w.stripe.add({ paymentIntentId: 'pi_ext_ghost', status: 'succeeded', amount: EUR(3100), orderId: 'ORDER-THAT-NEVER-WAS' });
+        const report = await w.reconcile({ remedies: EVERY_REMEDY, sliceMinutes });
+        runs.push({
+          checked: report.checked,
+          found: ids(report.discrepancies).sort(),
+          remedies: report.discrepancies.map((d) => d.remedy?.outcome).sort(),
+          refunds: w.stripe.refundList.filter((r) => r.paymentIntentId === 'pi_ext_ghost').length,
+        });
+      }
+      expect(runs[0]).toMatchObject({ checked: CLEAN_CHECKED + 3, refunds: 1 });
+      expect(runs[0]?.found).toHaveLength(2);
+      expect(runs[1]).toEqual(runs[0]);
+      expect(runs[2]).toEqual(runs[0]);
+    });
   });
 
   describe('remedies', () => {

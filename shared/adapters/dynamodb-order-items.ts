@@ -26,6 +26,15 @@ export function orderItem(order: StoredOrder): Record<string, unknown> {
     lines: order.lines,
     totalAmount: order.total.amount,
     currency: order.total.currency,
+    // Absent when checkout creates the order; attachPayment and the saga set these fields on the item later.
+    ...(order.payment
+      ? {
+          paymentIntentId: order.payment.paymentIntentId,
+          paymentStatus: order.payment.status,
+          ...(order.payment.clientSecret ? { paymentClientSecret: order.payment.clientSecret } : {}),
+        }
+      : {}),
+    ...(order.fulfilmentReference ? { fulfilmentReference: order.fulfilmentReference } : {}),
     // Where and how it ships apart from the contact e-mail and the charge, so the vendor views read only `shipTo`.
     ...(order.shipping
       ? {

@@ -17,17 +17,7 @@ export class DynamoDbPaymentRecords implements PaymentRecords {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: marshall({
-            ...paymentKey(record.paymentIntentId),
-            entity: 'payment',
-            paymentIntentId: record.paymentIntentId,
-            orderId: record.orderId,
-            amount: record.amount.amount,
-            currency: record.amount.currency,
-            state: 'PENDING',
-            createdAt: record.createdAt,
-            ...orderIndex(record.orderId, record.createdAt),
-          }),
+          Item: marshall(paymentRecordItem(record)),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -112,6 +102,24 @@ export class DynamoDbPaymentRecords implements PaymentRecords {
 }
 
 const paymentKey = (paymentIntentId: string) => ({ pk: `PI#${paymentIntentId}`, sk: 'PAYMENT' });
+
+/** A payment record as `open` writes it (PENDING); benchmarks seed decided ones with the state they pass. */
+export function paymentRecordItem(
+  record: { paymentIntentId: string; orderId: string; amount: { amount: number; currency: string }; createdAt: string },
+  state: PaymentState = 'PENDING',
+): Record<string, unknown> {
+  return {
+    ...paymentKey(record.paymentIntentId),
+    entity: 'payment',
+    paymentIntentId: record.paymentIntentId,
+    orderId: record.orderId,
+    amount: record.amount.amount,
+    currency: record.amount.currency,
+    state,
+    createdAt: record.createdAt,
+    ...orderIndex(record.orderId, record.createdAt),
+  };
+}
 const orderIndex = (orderId: string, createdAt: string) => ({ gsi1pk: `ORDER#${orderId}`, gsi1sk: `PAYMENT#${createdAt}` });
 
 function toRecord(item: Record<string, unknown>): PaymentRecord {

@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { orderItem, vendorViewItems } from '../shared/adapters/dynamodb-order-items';
 import { DynamoDbOrderRepository } from '../shared/adapters/dynamodb-order-repository';
+import { DynamoDbPaymentRecordLookup } from '../shared/adapters/dynamodb-payment-record-lookup';
 import { DynamoDbPaymentRecords, paymentRecordItem } from '../shared/adapters/dynamodb-payment-records';
 import { DynamoDbVendorOrderRepository } from '../shared/adapters/dynamodb-vendor-order-repository';
 import type { OrderLine, StoredOrder } from '../shared/domain/model/order';
@@ -240,7 +241,16 @@ async function main(): Promise<void> {
         ['one slice (the whole window at once)', WINDOW_HOURS * 60],
       ] as const) {
         log(`Reconciling ${opts.orders.toLocaleString('en-US')} orders, ${slices}...`);
-        runs.push(await reconcileOnce(shop, orders, new DynamoDbPaymentRecords(ddb, scratch.payments), meter, slices, sliceMinutes));
+        runs.push(
+          await reconcileOnce(
+            shop,
+            orders,
+            { records: new DynamoDbPaymentRecords(ddb, scratch.payments), lookup: new DynamoDbPaymentRecordLookup(ddb, scratch.payments) },
+            meter,
+            slices,
+            sliceMinutes,
+          ),
+        );
       }
       const report = jobsReport(opts, small, large, runs);
       console.log(`\n${report}\n`);
@@ -256,7 +266,7 @@ async function main(): Promise<void> {
 async function reconcileOnce(
   shop: SeededShop,
   orders: DynamoDbOrderRepository,
-  records: DynamoDbPaymentRecords,
+  payments: { records: DynamoDbPaymentRecords; lookup: DynamoDbPaymentRecordLookup },
   meter: CapacityMeter,
   slices: string,
   sliceMinutes: number,
@@ -274,7 +284,8 @@ async function reconcileOnce(
       history: shop.history(),
       payments: shop.gateway(),
       orders,
-      records,
+      records: payments.records,
+      recordLookup: payments.lookup,
       waits: { succeed: () => Promise.reject(new Error('no wait to answer')), fail: () => Promise.reject(new Error('no wait to answer')) },
       reports: { save: async (r) => void saved.push(r), latest: async () => saved.at(-1) },
       // The run's own audit entry is not what is measured (the audit table is hash-chained per shard).

@@ -3,12 +3,12 @@ import * as z from '../../shared/validation/zod';
 import { scheduledHandler } from '../../shared/handlers/scheduled-handler';
 import { reconcilePayments, type ReconciliationOptions } from '../../shared/domain/payments/reconciliation';
 import { logger, metrics } from '../../shared/observability/powertools';
-import { auditLog, now, paymentOutcomeDeps, reconciliationReports, reconciliationSettings } from './root';
+import { auditLog, now, paymentOutcomeDeps, paymentRecordLookup, reconciliationReports, reconciliationSettings } from './root';
 
 const { remedies, ...window } = reconciliationSettings();
 const outcomes = paymentOutcomeDeps();
 // Stripe answers both what happened (history) and the remedies (payments).
-const deps = { ...outcomes, history: outcomes.payments, reports: reconciliationReports(), audit: auditLog(), now };
+const deps = { ...outcomes, history: outcomes.payments, recordLookup: paymentRecordLookup(), reports: reconciliationReports(), audit: auditLog(), now };
 const defaults = { ...window, settleSeconds: 300 };
 
 /** A manual run (aws lambda invoke, or a test) may narrow the settle time; the schedule's event carries none of these. */

@@ -8,7 +8,7 @@ const RemediesSchema = z.array(z.enum(REMEDIES));
 
 /** The payments area's composition root (the Stripe webhook, the payment events consumer, reconciliation), once per cold start. */
 export { now } from '../wiring/platform';
-export { auditLog, paymentEventLedger, reconciliationReports } from '../wiring/dynamodb';
+export { auditLog, paymentEventLedger, paymentRecordLookup, reconciliationReports } from '../wiring/dynamodb';
 export { paymentEventQueue } from '../wiring/sqs';
 export { paymentGateway, stripeWebhookVerifier } from '../wiring/stripe';
 export { paymentOutcomeDeps } from '../orders/root';

@@ -9,6 +9,7 @@ import { DynamoDbInventoryLedger } from '../../shared/adapters/dynamodb-inventor
 import { DynamoDbInventoryQuarantine } from '../../shared/adapters/dynamodb-inventory-quarantine';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbPaymentEventLedger } from '../../shared/adapters/dynamodb-payment-event-ledger';
+import { DynamoDbPaymentRecordLookup } from '../../shared/adapters/dynamodb-payment-record-lookup';
 import { DynamoDbPaymentRecords } from '../../shared/adapters/dynamodb-payment-records';
 import { DynamoDbPersonalDataStore } from '../../shared/adapters/dynamodb-personal-data';
 import { DynamoDbProviderCircuits, DynamoDbProviderHealth } from '../../shared/adapters/dynamodb-provider-circuits';
@@ -44,6 +45,7 @@ export const orderRepository = () => new DynamoDbOrderRepository(dynamoDbClient(
 export const vendorOrderRepository = () => new DynamoDbVendorOrderRepository(dynamoDbClient(), ordersTable());
 export const paymentEventLedger = () => new DynamoDbPaymentEventLedger(dynamoDbClient(), paymentsTable());
 export const paymentRecords = () => new DynamoDbPaymentRecords(dynamoDbClient(), paymentsTable());
+export const paymentRecordLookup = () => new DynamoDbPaymentRecordLookup(dynamoDbClient(), paymentsTable());
 export const reconciliationReports = () => new DynamoDbReconciliationReports(dynamoDbClient(), paymentsTable());
 // The audit trail's shard count comes with its table (lib/constructs/audit-trail.ts): writers, the listing and the verifier agree on it.
 const auditShards = () => Number(requiredEnv(ENV.AUDIT_SHARDS));

@@ -288,7 +288,8 @@ export class WorkflowStack extends Stack {
       service: 'payments',
       timeout: Duration.minutes(10),
     })
-      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'readWrite')
+      // A slice's payment records in BatchGetItems; one record at a time when a remedy applies an outcome.
+      .bindTable(ENV.PAYMENTS_TABLE, tables.payments, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'])
       // Orders by status and time: the index keeps only keys, the orders are read in BatchGetItems.
       .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], { queries: ['byStatus'] })
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);

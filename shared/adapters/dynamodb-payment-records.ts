@@ -101,7 +101,7 @@ export class DynamoDbPaymentRecords implements PaymentRecords {
   }
 }
 
-const paymentKey = (paymentIntentId: string) => ({ pk: `PI#${paymentIntentId}`, sk: 'PAYMENT' });
+export const paymentKey = (paymentIntentId: string) => ({ pk: `PI#${paymentIntentId}`, sk: 'PAYMENT' });
 
 /** A payment record as `open` writes it (PENDING); benchmarks seed decided ones with the state they pass. */
 export function paymentRecordItem(
@@ -122,7 +122,7 @@ export function paymentRecordItem(
 }
 const orderIndex = (orderId: string, createdAt: string) => ({ gsi1pk: `ORDER#${orderId}`, gsi1sk: `PAYMENT#${createdAt}` });
 
-function toRecord(item: Record<string, unknown>): PaymentRecord {
+export function toRecord(item: Record<string, unknown>): PaymentRecord {
   const amount = typeof item.amount === 'number' && typeof item.currency === 'string' ? { amount: item.amount, currency: item.currency } : undefined;
   return {
     paymentIntentId: item.paymentIntentId as string,

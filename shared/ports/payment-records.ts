@@ -43,3 +43,9 @@ export interface PaymentRecords {
   /** Notes a declined attempt on a PENDING record; a decided record is left as it is. */
   noteFailure(paymentIntentId: string, reason: string, at: string): Promise<void>;
 }
+
+/** Many payment records in one read: reconciliation looks up a slice's worth at once instead of one by one. */
+export interface PaymentRecordLookup {
+  /** The records of these PaymentIntents that exist, by PaymentIntent id. */
+  getMany(paymentIntentIds: readonly string[]): Promise<ReadonlyMap<string, PaymentRecord>>;
+}

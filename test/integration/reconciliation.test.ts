@@ -6,6 +6,7 @@ import { CloudAssembly } from '../../local/runtime/assembly';
 import { StripeStandIn } from '../../local/partners/stripe/stripe-stand-in';
 import { DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
+import { DynamoDbPaymentRecordLookup } from '../../shared/adapters/dynamodb-payment-record-lookup';
 import { DynamoDbPaymentRecords } from '../../shared/adapters/dynamodb-payment-records';
 import { DynamoDbReconciliationReports } from '../../shared/adapters/dynamodb-reconciliation-reports';
 import { StripePaymentGateway } from '../../shared/adapters/stripe-payment-gateway';
@@ -58,7 +59,17 @@ describe('payment reconciliation against Stripe and DynamoDB', () => {
   };
   const reconcile = (remedies: readonly RemedyName[]) =>
     reconcilePayments(
-      { history: gateway, payments: gateway, orders, records, waits, reports, audit, now: () => new Date() },
+      {
+        history: gateway,
+        payments: gateway,
+        orders,
+        records,
+        recordLookup: new DynamoDbPaymentRecordLookup(dynamodb, tables.payments),
+        waits,
+        reports,
+        audit,
+        now: () => new Date(),
+      },
       { windowHours: 72, stuckAfterMinutes: 30, settleSeconds: 0, remedies },
     );
 

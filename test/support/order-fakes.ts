@@ -5,7 +5,7 @@ import type { OrderPayment, PaymentOutcome, StoredOrder } from '../../shared/dom
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../../shared/ports/order-repository';
 import type { PaymentGateway, ProviderPayment } from '../../shared/ports/payment-gateway';
 import type { PaymentHistory, ProviderPaymentSummary, ProviderRefundSummary } from '../../shared/ports/payment-history';
-import type { PaymentRecord, PaymentRecords, PaymentReporter, TerminalOutcome } from '../../shared/ports/payment-records';
+import type { PaymentRecord, PaymentRecordLookup, PaymentRecords, PaymentReporter, TerminalOutcome } from '../../shared/ports/payment-records';
 import type { ReconciliationReport, ReconciliationReports } from '../../shared/ports/reconciliation-reports';
 import type { HeldLine, ReserveResult, StockHold, StockLedger } from '../../shared/ports/stock-ledger';
 import type { WaitingSteps } from '../../shared/ports/workflow';
@@ -194,8 +194,12 @@ export class FakePayments implements PaymentGateway {
 }
 
 /** Payment records in memory, with the same first-decision-wins rule as the DynamoDB adapter's conditional write. */
-export class FakePaymentRecords implements PaymentRecords {
+export class FakePaymentRecords implements PaymentRecords, PaymentRecordLookup {
   readonly records = new Map<string, PaymentRecord>();
+
+  async getMany(paymentIntentIds: readonly string[]) {
+    return new Map(paymentIntentIds.flatMap((id) => (this.records.has(id) ? [[id, this.records.get(id) as PaymentRecord] as const] : [])));
+  }
 
   async open(record: { paymentIntentId: string; orderId: string; amount: { amount: number; currency: string }; createdAt: string }) {
     if (!this.records.has(record.paymentIntentId)) this.records.set(record.paymentIntentId, { ...record, state: 'PENDING' });

@@ -3,7 +3,7 @@ import type { Clock } from '../../ports/clock';
 import type { OrderRepository } from '../../ports/order-repository';
 import type { PaymentGateway } from '../../ports/payment-gateway';
 import type { PaymentHistory, ProviderPaymentSummary } from '../../ports/payment-history';
-import type { PaymentRecords } from '../../ports/payment-records';
+import type { PaymentRecord, PaymentRecordLookup, PaymentRecords } from '../../ports/payment-records';
 import type { Discrepancy, ReconciliationReport, ReconciliationReports, RemedyName } from '../../ports/reconciliation-reports';
 import type { WaitingSteps } from '../../ports/workflow';
 import { BusinessRuleError, NotFoundError } from '../errors';
@@ -34,6 +34,8 @@ export interface ReconciliationDeps {
   readonly payments: PaymentGateway;
   readonly orders: OrderRepository;
   readonly records: PaymentRecords;
+  /** The slice's payment records in one read. */
+  readonly recordLookup: PaymentRecordLookup;
   readonly waits: WaitingSteps;
   readonly reports: ReconciliationReports;
   readonly audit: AuditLog;
@@ -185,31 +187,34 @@ async function ordersIn(orders: OrderRepository, window: Window): Promise<Map<st
 }
 
 /**
- * Each of Stripe's PaymentIntents against the order it names (read from the table when it is older than the window).
- * Returns the PaymentIntents that are their order's own payment, by id: the order's id.
+ * Each of Stripe's PaymentIntents against the order it names (read from the table when it is older than the window),
+ * and the payment records of the finished ones, read in one lookup for the slice. Returns the PaymentIntents that are
+ * their order's own payment, by id: the order's id.
  */
 async function compareIntents(deps: ReconciliationDeps, books: Books, found: Findings): Promise<Map<string, string>> {
   const ownPayments = new Map<string, string>();
+  const finished = [...books.intents.values()].filter((pi) => pi.status === 'succeeded' || pi.status === 'canceled').map((pi) => pi.paymentIntentId);
+  const records = finished.length > 0 ? await deps.recordLookup.getMany(finished) : new Map<string, PaymentRecord>();
   for (const pi of books.intents.values()) {
     const order = pi.orderId ? (books.orders.get(pi.orderId) ?? (await deps.orders.get(pi.orderId))) : undefined;
     const ours = order?.payment?.paymentIntentId === pi.paymentIntentId;
     if (order && ours) ownPayments.set(pi.paymentIntentId, order.orderId);
-    for (const d of await classifyIntent(deps, pi, order, ours, books.refunded.get(pi.paymentIntentId) ?? 0)) found.add(d);
+    for (const d of classifyIntent(pi, order, ours, books.refunded.get(pi.paymentIntentId) ?? 0, records.get(pi.paymentIntentId))) found.add(d);
   }
   return ownPayments;
 }
 
 /**
  * What is wrong with one PaymentIntent, given the order it names (if that order exists), whether it is that order's own
- * payment, and what Stripe refunded of it.
+ * payment, what Stripe refunded of it, and its payment record (if any).
  */
-async function classifyIntent(
-  deps: ReconciliationDeps,
+function classifyIntent(
   pi: ProviderPaymentSummary,
   order: StoredOrder | undefined,
   ours: boolean,
   refunded: number,
-): Promise<Array<Discrepancy | undefined>> {
+  record: PaymentRecord | undefined,
+): Array<Discrepancy | undefined> {
   // The PaymentIntent of an order that still wants it (the order's own, and the order not failed or cancelled).
   const live = order !== undefined && ours && !ENDED_STATUSES.includes(order.status);
   if (pi.status === 'succeeded') {
@@ -218,13 +223,13 @@ async function classifyIntent(
       // Also for an order that failed: the lost webhook is a fact of its own (applying it refunds, as the webhook
       // would have), and the report must not change kind once the money is back.
       order && ours
-        ? await missedOutcome(deps, pi, order, (state) => `Stripe says succeeded; Stockade's payment record is ${state} (order ${order.status})`)
+        ? missedOutcome(pi, order, record, (state) => `Stripe says succeeded; Stockade's payment record is ${state} (order ${order.status})`)
         : undefined,
     ];
   }
   if (pi.status === 'canceled') {
     if (!order || !ours || !OPEN_STATUSES.includes(order.status)) return [];
-    return [await missedOutcome(deps, pi, order, () => `Stripe says canceled; the order is still ${order.status}`)];
+    return [missedOutcome(pi, order, record, () => `Stripe says canceled; the order is still ${order.status}`)];
   }
   // Orphaned means no order wants it. A confirmed order's own open PaymentIntent is confirmed-without-payment
   // (found with the orders), for an operator: cancelling it would only make sure that order is never paid.
@@ -248,13 +253,12 @@ function paidWithoutOrder(pi: ProviderPaymentSummary, order: StoredOrder | undef
 }
 
 /** A final outcome Stripe has for the order's own PaymentIntent that its payment record never received. */
-async function missedOutcome(
-  deps: ReconciliationDeps,
+function missedOutcome(
   pi: ProviderPaymentSummary,
   order: StoredOrder,
+  record: PaymentRecord | undefined,
   detail: (recordState: string) => string,
-): Promise<Discrepancy | undefined> {
-  const record = await deps.records.get(pi.paymentIntentId);
+): Discrepancy | undefined {
   if (record && record.state !== 'PENDING') return undefined;
   return { kind: 'missed-payment-outcome', orderId: order.orderId, paymentIntentId: pi.paymentIntentId, detail: detail(record?.state ?? 'missing') };
 }

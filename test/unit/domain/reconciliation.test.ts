@@ -43,7 +43,10 @@ function world() {
       clock = new Date(RUN_AT.getTime() - minutesBeforeRun * 60_000);
     },
     reconcile: (options: Partial<ReconciliationOptions> = {}) =>
-      reconcilePayments({ history: stripe, payments: stripe, orders, records, waits, reports, audit, now: () => RUN_AT }, { ...OPTIONS, ...options }),
+      reconcilePayments(
+        { history: stripe, payments: stripe, orders, records, recordLookup: records, waits, reports, audit, now: () => RUN_AT },
+        { ...OPTIONS, ...options },
+      ),
     order: (orderId: string) => orders.orders.get(orderId) as StoredOrder,
     paymentOf: (orderId: string) => w.order(orderId).payment?.paymentIntentId as string,
     /** An order as checkout makes it and the saga leaves it waiting for payment: stock held, PaymentIntent made and recorded. */

@@ -106,7 +106,7 @@ async function capacityPerOrder(ctx: BenchContext, opts: CheckoutOptions, ledger
 
 function adaptersOn(client: DynamoDBClient, ctx: BenchContext): Adapters {
   const { ordersTable, catalogTable } = ctx;
-  const orders = new DynamoDbOrderRepository(client, ordersTable);
+  const orders = new DynamoDbOrderRepository(client, ordersTable, STAGE_DEFAULTS.dev.orders.statusShards);
   const now = () => new Date();
   const checkoutDeps: CheckoutDeps = {
     orders,
@@ -121,7 +121,7 @@ function adaptersOn(client: DynamoDBClient, ctx: BenchContext): Adapters {
   };
   return {
     orders,
-    stock: new DynamoDbStockLedger(client, catalogTable, ordersTable),
+    stock: new DynamoDbStockLedger(client, catalogTable, ordersTable, STAGE_DEFAULTS.dev.orders.statusShards),
     ledger: new DynamoDbPaymentEventLedger(client, ctx.paymentsTable),
     records: new DynamoDbPaymentRecords(client, ctx.paymentsTable),
     payments: paymentGatewayStandIn(),

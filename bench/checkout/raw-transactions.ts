@@ -13,6 +13,7 @@ import { type HotResult, itemsShapedLike, type Reservation, type Reserver, reser
 import { localAws } from '../lib/runtime-clients';
 import { BENCH_STOCK, type BenchContext } from './context';
 import type { CheckoutOptions } from './options';
+import { STAGE_DEFAULTS } from '../../lib/config/stages';
 
 /** Orders sent to the single hot SKU in the raw-transaction contention run, at most. */
 const MAX_HOT_TRANSACTIONS = 400;
@@ -45,7 +46,7 @@ export async function rawPhase(ctx: BenchContext, opts: CheckoutOptions, cpu: ()
     created.push(scratch.orders);
     const { distinct, hot } = await seedScratchTables(ddb, ctx, opts, tag, scratch);
     const reserver: Reserver = {
-      ledger: new DynamoDbStockLedger(ddb, scratch.catalog, scratch.orders),
+      ledger: new DynamoDbStockLedger(ddb, scratch.catalog, scratch.orders, STAGE_DEFAULTS.dev.orders.statusShards),
       expiresAt: new Date(Date.now() + DEFAULT_HOLD_SECONDS * 1000).toISOString(),
       concurrency: opts.concurrency,
     };

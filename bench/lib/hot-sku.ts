@@ -8,6 +8,7 @@ import { shardItem, shardKey } from '../../shared/adapters/dynamodb-stock-shards
 import { spreadOnHand } from '../../shared/domain/inventory/stock-shards';
 import { TransientError } from '../../shared/domain/orders/saga-errors';
 import { pool } from './concurrency';
+import { STAGE_DEFAULTS } from '../../lib/config/stages';
 
 /** One reservation to make: a PENDING order of one unit of `sku`. */
 export interface Reservation {
@@ -147,14 +148,19 @@ export async function itemsShapedLike(ddb: DynamoDBClient, catalogTable: string,
   /** The SKU item and its other shards. */
   const stockItems = (code: string) => [skuItem(code), ...rest.map((onHand, i) => shardItem(code, i + 1, onHand))];
   const pendingOrder = (orderId: string, code: string) =>
-    orderItem({
-      orderId,
-      customerId: 'bench-raw-customer',
-      status: 'PENDING',
-      lines: [{ sku: code, productId: String(skuTemplate.productId), vendorId: String(skuTemplate.vendorId), quantity: 1, unitPrice: price, lineTotal: price }],
-      total: price,
-      createdAt: at,
-      updatedAt: at,
-    });
+    orderItem(
+      {
+        orderId,
+        customerId: 'bench-raw-customer',
+        status: 'PENDING',
+        lines: [
+          { sku: code, productId: String(skuTemplate.productId), vendorId: String(skuTemplate.vendorId), quantity: 1, unitPrice: price, lineTotal: price },
+        ],
+        total: price,
+        createdAt: at,
+        updatedAt: at,
+      },
+      STAGE_DEFAULTS.dev.orders.statusShards,
+    );
   return { skuItem, stockItems, pendingOrder };
 }

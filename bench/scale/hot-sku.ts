@@ -10,6 +10,7 @@ import { localAws } from '../lib/runtime-clients';
 import { cloneTable, putAll } from '../lib/scratch-tables';
 import type { ScaleOptions } from './options';
 import type { ScaleContext } from './workload';
+import { STAGE_DEFAULTS } from '../../lib/config/stages';
 
 export interface HotSkuRun {
   readonly result: HotResult;
@@ -52,7 +53,7 @@ export async function hotSkuRun(ctx: ScaleContext, opts: ScaleOptions, shards: n
       hot.map((h) => pendingOrder(h.orderId, sku)),
     );
     const reserver: Reserver = {
-      ledger: new DynamoDbStockLedger(ddb, scratch.catalog, scratch.orders),
+      ledger: new DynamoDbStockLedger(ddb, scratch.catalog, scratch.orders, STAGE_DEFAULTS.dev.orders.statusShards),
       expiresAt: new Date(Date.now() + DEFAULT_HOLD_SECONDS * 1000).toISOString(),
       concurrency: opts.hot,
     };

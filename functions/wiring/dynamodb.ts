@@ -31,9 +31,12 @@ export const dynamoDbClient = /* @__PURE__ */ once(() => retryTransactionConflic
 const catalogTable = () => requiredEnv(ENV.CATALOG_TABLE);
 const ordersTable = () => requiredEnv(ENV.ORDERS_TABLE);
 const paymentsTable = () => requiredEnv(ENV.PAYMENTS_TABLE);
+// The byStatus index's shard count comes with the orders table (lib/constructs/orders-table.ts): every writer of an
+// order's status and every reader of the index agree on it.
+const orderStatusShards = () => Number(requiredEnv(ENV.ORDER_STATUS_SHARDS));
 
 export const catalogRepository = () => new DynamoDbCatalogRepository(dynamoDbClient(), catalogTable());
-export const stockLedger = () => new DynamoDbStockLedger(dynamoDbClient(), catalogTable(), ordersTable());
+export const stockLedger = () => new DynamoDbStockLedger(dynamoDbClient(), catalogTable(), ordersTable(), orderStatusShards());
 export const inventoryLedger = () => new DynamoDbInventoryLedger(dynamoDbClient(), catalogTable());
 export const inventoryQuarantine = () => new DynamoDbInventoryQuarantine(dynamoDbClient(), catalogTable());
 export const providerHealth = () => new DynamoDbProviderHealth(dynamoDbClient(), catalogTable());
@@ -41,7 +44,7 @@ export const providerCircuits = () => new DynamoDbProviderCircuits(dynamoDbClien
 export const stockNotificationOutbox = () => new DynamoDbStockNotificationOutbox(dynamoDbClient(), catalogTable());
 export const cartRepository = () => new DynamoDbCartRepository(dynamoDbClient(), ordersTable());
 export const addressBook = () => new DynamoDbAddressBook(dynamoDbClient(), ordersTable());
-export const orderRepository = () => new DynamoDbOrderRepository(dynamoDbClient(), ordersTable());
+export const orderRepository = () => new DynamoDbOrderRepository(dynamoDbClient(), ordersTable(), orderStatusShards());
 export const vendorOrderRepository = () => new DynamoDbVendorOrderRepository(dynamoDbClient(), ordersTable());
 export const paymentEventLedger = () => new DynamoDbPaymentEventLedger(dynamoDbClient(), paymentsTable());
 export const paymentRecords = () => new DynamoDbPaymentRecords(dynamoDbClient(), paymentsTable());

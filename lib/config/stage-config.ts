@@ -171,6 +171,18 @@ export const StageConfigSchema = z
       /** Holds past expiry by more than this are released by the sweeper (a live saga's own timeout acts first). */
       sweepGraceMinutes: integer(1, 60),
     }),
+    /** The orders table (docs/data-model.md, "Orders"). */
+    orders: z.strictObject({
+      /**
+       * Shards of the byStatus index's keys (`STATUS#<status>#<n>`, n a hash of the order id mod this). Every status
+       * change writes the index, so one unsharded status key is one partition taking every order's writes: about
+       * 1,000 WCU/s, some 167 orders/s at the 6 WCU per order AWAITING_PAYMENT takes; N shards take N times that.
+       * The admin listing and reconciliation read all N in parallel. Only ever raise it: an entry written under a
+       * smaller N (hash mod N) stays inside the range readers fan out over, but lowering it hides the orders on the
+       * shards dropped until their next status change.
+       */
+      statusShards: integer(1, 64),
+    }),
     /**
      * The shipping options checkout offers (amounts in minor units of each option's currency, added to the order total
      * and the PaymentIntent), and the one used when a checkout names none. Taxes are not computed (README).

@@ -67,6 +67,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     catalogCache: { maxAgeSeconds: 10, staleWhileRevalidateSeconds: 10 },
     cdn: { enabled: false, priceClass: 'PriceClass_100' },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
+    orders: { statusShards: 4 },
     shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     payments: {
@@ -100,6 +101,7 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     catalogCache: { maxAgeSeconds: 30, staleWhileRevalidateSeconds: 30 },
     cdn: { enabled: true, priceClass: 'PriceClass_100' },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
+    orders: { statusShards: 16 },
     shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     payments: {
@@ -135,6 +137,8 @@ export const STAGE_DEFAULTS: Record<Stage, StageDefaults> = {
     catalogCache: { maxAgeSeconds: 30, staleWhileRevalidateSeconds: 30 },
     cdn: { enabled: true, priceClass: 'PriceClass_All' },
     checkout: { holdMinutes: 15, sweepGraceMinutes: 5 },
+    // 64 x 1,000 WCU/s / 6 WCU per order (AWAITING_PAYMENT): room for about 10,000 orders/s (issue 12).
+    orders: { statusShards: 64 },
     shipping: SHIPPING,
     fulfilment: { apiUrl: 'https://fulfilment.example.com/api/' },
     payments: {

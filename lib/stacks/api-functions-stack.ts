@@ -19,6 +19,7 @@ import { apiServerErrorsRollbackAlarm, FunctionRelease } from '../constructs/fun
 import type { StageContext } from '../constructs/stage-props';
 import { type ItemOperation, StockadeFunction } from '../constructs/stockade-function';
 import type { StockadeQueue } from '../constructs/stockade-queue';
+import { bindOrderStatusShards, type OrdersTable } from '../constructs/orders-table';
 import type { StockadeTable } from '../constructs/stockade-table';
 
 export interface ApiFunctionsStackProps extends StackProps {
@@ -31,7 +32,7 @@ export interface ApiFunctionsStackProps extends StackProps {
   readonly tables: {
     readonly audit: AuditTrailTable;
     readonly catalog: StockadeTable;
-    readonly orders: StockadeTable;
+    readonly orders: OrdersTable;
     readonly payments: StockadeTable;
     readonly idempotency: StockadeTable;
   };
@@ -222,6 +223,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
         reason:
           "Powertools' DynamoDBPersistenceLayer reads an idempotency record with GetItem when a conditional put's failure does not carry the existing item; DynamoDB returns it, so the suite never takes that path",
       });
+    bindOrderStatusShards(checkout, tables.orders);
     checkout.addEnvironment(ENV.ORDER_SAGA_ARN, orderSaga.stateMachineArn);
     checkout.addEnvironment(ENV.SHIPPING_RATES, JSON.stringify(this.stageContext.config.shipping));
     orderSaga.grantStartExecution(checkout);
@@ -229,13 +231,13 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     bindSwitchReader(checkout, props.switches, ['checkout-paused']);
     this.route(
       'GET /orders',
-      this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' })
+      bindOrderStatusShards(this.addFunction('ListOrders', { entry: 'orders/list-orders', service: 'orders' }), tables.orders)
         // The index keeps only keys: the page's orders are read in one BatchGetItem.
         .bindTable(ENV.ORDERS_TABLE, tables.orders, ['BatchGetItem'], { queries: ['byCustomer'] })
         .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
     );
     // Reading an order awaiting payment may apply a payment Stripe finished (the finalizer), so it may write.
-    const getOrder = this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' })
+    const getOrder = bindOrderStatusShards(this.addFunction('GetOrder', { entry: 'orders/get-order', service: 'orders' }), tables.orders)
       .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'UpdateItem'])
       .bindTable(ENV.PAYMENTS_TABLE, tables.payments, ['GetItem', 'UpdateItem'])
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, secrets.stripeApiKey);
@@ -244,7 +246,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
       'The finalizer answers the waiting saga with failure when Stripe says the payment failed; the suite reads orders whose payment succeeded or is still open',
     );
     this.route('GET /orders/{orderId}', getOrder);
-    const cancelOrder = this.addFunction('CancelOrder', { entry: 'orders/cancel-order', service: 'orders' })
+    const cancelOrder = bindOrderStatusShards(this.addFunction('CancelOrder', { entry: 'orders/cancel-order', service: 'orders' }), tables.orders)
       .bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite')
       .bindTable(ENV.CATALOG_TABLE, tables.catalog, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'])
       .keepGrant({
@@ -301,7 +303,11 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     this.route(
       'POST /admin/orders/{orderId}/refund',
       bindAuditAppender(
-        this.addFunction('RefundOrder', { entry: 'admin/refund-order', service: 'admin' }).bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite'),
+        bindOrderStatusShards(this.addFunction('RefundOrder', { entry: 'admin/refund-order', service: 'admin' }), tables.orders).bindTable(
+          ENV.ORDERS_TABLE,
+          tables.orders,
+          'readWrite',
+        ),
         tables.audit,
       ).bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey),
     );
@@ -325,7 +331,8 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     this.route(
       'GET /admin/orders',
       bindAuditAppender(
-        this.addFunction('AdminListOrders', { entry: 'admin/list-orders', service: 'admin' })
+        // It reads every shard of the byStatus index (the same index, so the same grant).
+        bindOrderStatusShards(this.addFunction('AdminListOrders', { entry: 'admin/list-orders', service: 'admin' }), tables.orders)
           .bindTable(ENV.ORDERS_TABLE, tables.orders, ['BatchGetItem'], { queries: ['byStatus'] })
           .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, props.secrets.cursorSigningKey),
         tables.audit,
@@ -360,7 +367,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     const { tables } = props;
     const { privacy } = this.stageContext.config;
     const exportData = bindAuditAppender(
-      this.addFunction('ExportPersonalData', { entry: 'privacy/export-personal-data', service: 'privacy' })
+      bindOrderStatusShards(this.addFunction('ExportPersonalData', { entry: 'privacy/export-personal-data', service: 'privacy' }), tables.orders)
         // Cart, address and the allowance (GetItem), the allowance's claim (PutItem), the orders (byCustomer's keys, then BatchGetItem).
         .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'BatchGetItem', 'PutItem'], { queries: ['byCustomer'] })
         .bindTable(ENV.PAYMENTS_TABLE, tables.payments, 'read'),

@@ -3,6 +3,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { addImmutableBackups, AuditTrailTable } from '../constructs/audit-trail';
+import { OrdersTable } from '../constructs/orders-table';
 import { StockadeTable } from '../constructs/stockade-table';
 
 export interface DataStackProps extends StackProps {
@@ -17,8 +18,8 @@ export interface DataStackProps extends StackProps {
 export class DataStack extends Stack {
   /** Products, SKUs and stock (onHand / reserved / version). */
   readonly catalog: StockadeTable;
-  /** Orders, per-vendor order views, carts (TTL) and status history. */
-  readonly orders: StockadeTable;
+  /** Orders, per-vendor order views, carts (TTL) and status history; its byStatus index is write-sharded. */
+  readonly orders: OrdersTable;
   /** Payment records keyed by PaymentIntent id, and the webhook event ledger. */
   readonly payments: StockadeTable;
   /** Powertools idempotency records. */
@@ -37,15 +38,7 @@ export class DataStack extends Stack {
         { indexName: 'byVendor', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
       ],
     });
-    this.orders = new StockadeTable(this, 'OrdersTable', {
-      stageContext,
-      timeToLiveAttribute: 'expiresAt',
-      indexes: [
-        { indexName: 'byCustomer', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'KEYS_ONLY' },
-        { indexName: 'byStatus', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
-        { indexName: 'byVendor', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
-      ],
-    });
+    this.orders = new OrdersTable(this, 'OrdersTable', { stageContext });
     this.payments = new StockadeTable(this, 'PaymentsTable', {
       stageContext,
       timeToLiveAttribute: 'expiresAt',

@@ -12,6 +12,7 @@ import { runOnSchedule } from '../constructs/schedule';
 import type { StageContext } from '../constructs/stage-props';
 import { StockadeFunction } from '../constructs/stockade-function';
 import type { StockadeQueue } from '../constructs/stockade-queue';
+import type { OrdersTable } from '../constructs/orders-table';
 import type { StockadeTable } from '../constructs/stockade-table';
 import { ENV } from '../../shared/config/env-names';
 import { pascalCase } from '../constructs/construct-ids';
@@ -24,7 +25,7 @@ export interface InventoryStackProps extends StackProps {
   readonly key: IKey;
   /** config/inventory-providers/<stage>.json, validated. */
   readonly providers: InventoryProviders;
-  readonly tables: { readonly catalog: StockadeTable; readonly orders: StockadeTable; readonly audit: AuditTrailTable };
+  readonly tables: { readonly catalog: StockadeTable; readonly orders: OrdersTable; readonly audit: AuditTrailTable };
   /** Normalized provider updates, FIFO by SKU (the webhook and the full sync produce, the consumer applies). */
   readonly inventoryUpdatesQueue: StockadeQueue;
   /** Each provider's HMAC secret, by provider id. */

@@ -27,6 +27,7 @@ import { runOnSchedule } from '../constructs/schedule';
 import { StockadeFunction } from '../constructs/stockade-function';
 import { StockadeLogGroup } from '../constructs/stockade-log-group';
 import type { StockadeQueue } from '../constructs/stockade-queue';
+import { bindOrderStatusShards, type OrdersTable } from '../constructs/orders-table';
 import type { StockadeTable } from '../constructs/stockade-table';
 import { type AuditTrailTable, bindAuditAppender, bindAuditVerifier } from '../constructs/audit-trail';
 import { ENV } from '../../shared/config/env-names';
@@ -34,7 +35,7 @@ import { ENV } from '../../shared/config/env-names';
 export interface WorkflowStackProps extends StackProps {
   readonly config: StageConfig;
   readonly key: IKey;
-  readonly tables: { readonly catalog: StockadeTable; readonly orders: StockadeTable; readonly payments: StockadeTable; readonly audit: AuditTrailTable };
+  readonly tables: { readonly catalog: StockadeTable; readonly orders: OrdersTable; readonly payments: StockadeTable; readonly audit: AuditTrailTable };
   readonly fulfilmentQueue: StockadeQueue;
   /** Verified Stripe events from the webhook, applied here (they resume or fail the saga's payment wait). */
   readonly paymentEventsQueue: StockadeQueue;
@@ -134,6 +135,8 @@ export class WorkflowStack extends Stack {
       .bindTable(ENV.ORDERS_TABLE, tables.orders, 'read')
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
     const markFailed = fn('MarkOrderFailed', 'mark-order-failed').bindTable(ENV.ORDERS_TABLE, tables.orders, 'readWrite');
+    // Each builds the order repository or the stock ledger, which key an order's status on its byStatus shard.
+    for (const step of [reserve, createPayment, awaitPayment, commit, release, cancelPayment, markFailed]) bindOrderStatusShards(step, tables.orders);
     return { reserve, createPayment, awaitPayment, commit, publish, release, cancelPayment, markFailed };
   }
 
@@ -257,6 +260,7 @@ export class WorkflowStack extends Stack {
       .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, ['GetItem', 'UpdateItem'], { queries: ['byStatus'] })
       .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
+    bindOrderStatusShards(sweeper, props.tables.orders);
     sweeper.addEnvironment(ENV.SWEEP_GRACE_SECONDS, String(this.stageContext.config.checkout.sweepGraceMinutes * 60));
     runOnSchedule(sweeper, {
       id: 'SweepSchedule',
@@ -275,7 +279,7 @@ export class WorkflowStack extends Stack {
       .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey)
       .consumeQueue(props.paymentEventsQueue, { batchSize: 10 });
-    applyPayments.answersTasks(stateMachineArn);
+    bindOrderStatusShards(applyPayments, props.tables.orders).answersTasks(stateMachineArn);
   }
 
   /** Reconciliation: Stripe against payments and orders, on the stage's schedule; the report is served to admins. */
@@ -294,6 +298,8 @@ export class WorkflowStack extends Stack {
       .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], { queries: ['byStatus'] })
       .bindSecret(ENV.STRIPE_API_KEY_SECRET_ARN, props.secrets.stripeApiKey);
     bindAuditAppender(reconcile, tables.audit);
+    // It reads every shard of the byStatus index.
+    bindOrderStatusShards(reconcile, tables.orders);
     this.functions.push(reconcile);
     new FunctionRelease(reconcile, { config: this.stageContext.config });
     // Its remedies (stage config) may answer a stuck saga, settle an order and update its payment record: a run finds
@@ -342,7 +348,7 @@ export class WorkflowStack extends Stack {
 
   /** Fulfilment hand-off: OrderConfirmed -> the provider -> FULFILLED. */
   private addFulfilmentHandOff(props: WorkflowStackProps): void {
-    this.addFunction('HandOffFulfilment', 'fulfilment/hand-off-orders', Duration.seconds(25))
+    bindOrderStatusShards(this.addFunction('HandOffFulfilment', 'fulfilment/hand-off-orders', Duration.seconds(25)), props.tables.orders)
       .bindTable(ENV.ORDERS_TABLE, props.tables.orders, 'readWrite')
       .bindSecret(ENV.FULFILMENT_API_KEY_SECRET_ARN, props.secrets.fulfilmentApiKey)
       .consumeQueue(props.fulfilmentQueue, { batchSize: 10 })
@@ -357,7 +363,7 @@ export class WorkflowStack extends Stack {
   private addErasureRun(props: WorkflowStackProps, stateMachineArn: string): void {
     const { tables } = props;
     const { config } = this.stageContext;
-    const erase = this.addFunction('EraseCustomers', 'privacy/erase-customers', Duration.seconds(60))
+    const erase = bindOrderStatusShards(this.addFunction('EraseCustomers', 'privacy/erase-customers', Duration.seconds(60)), tables.orders)
       // Its orders (byCustomer), each order's partition (vendor views and history expire with it), and the customer's
       // cart, address and export allowance, which it deletes.
       .bindTable(ENV.ORDERS_TABLE, tables.orders, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], { deletes: true, queries: ['byCustomer', 'table'] })

@@ -11,14 +11,43 @@ import type { OrderTransition } from '../ports/order-repository';
  */
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 
-export function orderItem(order: StoredOrder): Record<string, unknown> {
+/** The most shards the byStatus index's keys may have (the stage config's bound). */
+export const MAX_STATUS_SHARDS = 64;
+
+/** The shard count, checked: a whole number from 1 to MAX_STATUS_SHARDS. */
+export function checkedStatusShards(shards: number): number {
+  if (!Number.isSafeInteger(shards) || shards < 1 || shards > MAX_STATUS_SHARDS)
+    throw new Error(`The byStatus index needs 1 to ${MAX_STATUS_SHARDS} shards, not ${shards}`);
+  return shards;
+}
+
+/**
+ * The byStatus shard of an order: the 32-bit FNV-1a hash of its id's UTF-8 bytes, mod `shards`. It depends on
+ * nothing but the id and N, so every writer of an order (repository, stock ledger, any instance, any release) puts it
+ * on the same shard, and orders spread evenly over the N shards. Under a smaller N an order's shard is below that N,
+ * so it is also below any larger one: raising N keeps every entry inside the shards readers fan out over.
+ */
+export function statusShardOf(orderId: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(orderId, 'utf8')) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash % shards;
+}
+
+/** The byStatus partition key of one shard of a status (docs/data-model.md, "Orders"). */
+export const statusShardKey = (status: OrderStatus, shard: number) => `STATUS#${status}#${shard}`;
+
+/** The byStatus partition key an order in `status` is indexed under. */
+export const statusKeyOf = (status: OrderStatus, orderId: string, shards: number) => statusShardKey(status, statusShardOf(orderId, shards));
+
+/** The order item; `statusShards`: the byStatus index's shard count. */
+export function orderItem(order: StoredOrder, statusShards: number): Record<string, unknown> {
   const sortKey = `${order.createdAt}#${order.orderId}`;
   return {
     ...orderKey(order.orderId),
     entity: 'order',
     gsi1pk: `CUSTOMER#${order.customerId}`,
     gsi1sk: sortKey,
-    gsi2pk: `STATUS#${order.status}`,
+    gsi2pk: statusKeyOf(order.status, order.orderId, statusShards),
     gsi2sk: sortKey,
     orderId: order.orderId,
     customerId: order.customerId,
@@ -112,12 +141,13 @@ function shippingOf(i: Record<string, unknown>, currency: string): Pick<StoredOr
 }
 
 /**
- * A guarded status change as transaction items: the order's Update (conditional on its current status) and the
- * history entry. Leaving AWAITING_PAYMENT drops the task token and the client secret.
+ * A guarded status change as transaction items: the order's Update (conditional on its current status, moving its
+ * byStatus entry to the new status's key on the order's shard of `statusShards`) and the history entry. Leaving
+ * AWAITING_PAYMENT drops the task token and the client secret.
  */
-export function orderTransitionItems(tableName: string, orderId: string, change: OrderTransition): TransactWriteItem[] {
+export function orderTransitionItems(tableName: string, orderId: string, change: OrderTransition, statusShards: number): TransactWriteItem[] {
   const sets = ['#status = :to', 'updatedAt = :at', 'gsi2pk = :statusKey'];
-  const values: Record<string, unknown> = { ':to': change.to, ':at': change.at, ':statusKey': `STATUS#${change.to}` };
+  const values: Record<string, unknown> = { ':to': change.to, ':at': change.at, ':statusKey': statusKeyOf(change.to, orderId, statusShards) };
   change.from.forEach((s, i) => (values[`:from${i}`] = s));
   if (change.failureReason !== undefined) {
     sets.push('failureReason = :reason');

@@ -10,16 +10,21 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import * as z from '../validation/zod';
+import { ValidationError } from '../domain/errors';
 import type { OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../domain/orders/order';
 import type { ListPosition, PositionedPage } from '../ports/cursor-codec';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../ports/order-repository';
 import { batchGetItems } from './dynamodb-batch-get';
 import {
   cancellationCodes,
+  checkedStatusShards,
   historyItem,
   orderItem,
   orderKey,
   orderTransitionItems,
+  statusKeyOf,
+  statusShardKey,
   toOrder,
   transientIfContended,
   vendorViewItems,
@@ -34,12 +39,27 @@ const PAYMENT_WAIT_TTL_SECONDS = 2 * 24 * 60 * 60;
 /** The item holding the task token of an order's payment wait, in the order's partition. */
 const paymentWaitKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'PAYMENTWAIT' });
 
-/** Orders in the orders table (docs/data-model.md). */
+/** Index entries a shard's page of a reconciliation read holds (one BatchGetItem of the orders). */
+const CREATED_PAGE_SIZE = 100;
+
+/**
+ * Where an admin listing stopped: the byStatus sort key (`<createdAt>#<orderId>`) of the last entry it took. Other
+ * fields are ignored, so the cursors issued before the index was sharded (its LastEvaluatedKey) still page.
+ */
+const StatusPosition = z.object({ gsi2sk: z.string().check(z.minLength(1), z.maxLength(200)) });
+
+/**
+ * Orders in the orders table (docs/data-model.md). `statusShards`: the byStatus index's shard count (the stage
+ * config's orders.statusShards), which writers and readers must agree on.
+ */
 export class DynamoDbOrderRepository implements OrderRepository {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+    private readonly statusShards: number,
+  ) {
+    checkedStatusShards(statusShards);
+  }
 
   async createOnce(order: StoredOrder, key: CheckoutKey): Promise<CreateOnceResult> {
     const keyItem = {
@@ -59,7 +79,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
         new TransactWriteItemsCommand({
           TransactItems: [
             put(keyItem),
-            put(orderItem(order)),
+            put(orderItem(order, this.statusShards)),
             ...vendorViewItems(order).map(put),
             put(historyItem(order.orderId, order.createdAt, order.status)),
           ],
@@ -104,14 +124,45 @@ export class DynamoDbOrderRepository implements OrderRepository {
     });
   }
 
+  /**
+   * The status's N shards are read in parallel, each newest first with Limit = limit + 1 over the same range, and
+   * merged by sort key (`<createdAt>#<orderId>`, unique): the newest `limit` are the page, and the position is the sort
+   * key of the last one. The next page reads every shard again from that key down (BETWEEN is inclusive, so the one
+   * entry equal to it is dropped, hence the + 1). A page costs N Queries and one BatchGetItem.
+   */
   async listByStatus(status: OrderStatus, query: { from: string; to: string; limit: number; after?: ListPosition }): Promise<PositionedPage<StoredOrder>> {
-    const page = await this.newestFirst(query, {
-      IndexName: 'byStatus',
-      KeyConditionExpression: 'gsi2pk = :status AND gsi2sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: marshall(statusRange(status, query.from, query.to)),
-    });
+    const range = statusRange(query.from, query.to);
+    const last = query.after ? statusPositionOf(query.after) : undefined;
+    const upTo = last !== undefined && last < range.to ? last : range.to;
+    if (upTo < range.from) return { items: [] };
+    const shards = await Promise.all(
+      this.shardKeys(status).map(async (key) => {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'byStatus',
+            KeyConditionExpression: 'gsi2pk = :key AND gsi2sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: marshall({ ':key': key, ':from': range.from, ':to': upTo }),
+            ScanIndexForward: false,
+            Limit: query.limit + 1,
+          }),
+        );
+        return { entries: (page.Items ?? []).filter((item) => sortKeyOf(item) !== last), more: page.LastEvaluatedKey !== undefined };
+      }),
+    );
+    const merged = shards.flatMap((shard) => shard.entries).sort((a, b) => (sortKeyOf(a) < sortKeyOf(b) ? 1 : -1));
+    const taken = merged.slice(0, query.limit);
+    // More when an entry was left over, or a shard stopped at its Limit (then the next page may come back empty).
+    const more = merged.length > taken.length || shards.some((shard) => shard.more);
+    const end = taken.at(-1);
     // An order that moved on between the index read and the item read is no longer in this status.
-    return { ...page, items: page.items.filter((o) => o.status === status) };
+    const items = (await this.ordersOf(taken)).filter((o) => o.status === status);
+    return { items, ...(more && end ? { next: { gsi2sk: sortKeyOf(end) } } : {}) };
+  }
+
+  /** The byStatus partition keys of a status, one per shard. */
+  private shardKeys(status: OrderStatus): string[] {
+    return Array.from({ length: this.statusShards }, (_, shard) => statusShardKey(status, shard));
   }
 
   /** One page of an index query, newest first, from the position the previous page ended at. */
@@ -133,21 +184,35 @@ export class DynamoDbOrderRepository implements OrderRepository {
     return { items, ...(next ? { next } : {}) };
   }
 
+  /**
+   * The shards are read in parallel, a round at a time: each round reads the next page (CREATED_PAGE_SIZE entries,
+   * oldest first) of every shard not yet done, and its orders, and yields them shard by shard. In parallel because
+   * reconciliation reads every status for every slice of its window, and one shard after another would make each read
+   * N round trips long; in rounds of small pages so that what is held at once stays at most N pages (N x 100 orders)
+   * whatever the window holds. Across shards the orders come in no particular order.
+   */
   async *listByStatusCreated(status: OrderStatus, from: string, to: string): AsyncIterable<StoredOrder> {
-    let after: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byStatus',
-          KeyConditionExpression: 'gsi2pk = :status AND gsi2sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: marshall(statusRange(status, from, to)),
-          ...(after ? { ExclusiveStartKey: after } : {}),
+    const range = statusRange(from, to);
+    let pending: Array<{ key: string; after?: Record<string, AttributeValue> }> = this.shardKeys(status).map((key) => ({ key }));
+    while (pending.length > 0) {
+      const pages = await Promise.all(
+        pending.map(async ({ key, after }) => {
+          const page = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: 'byStatus',
+              KeyConditionExpression: 'gsi2pk = :key AND gsi2sk BETWEEN :from AND :to',
+              ExpressionAttributeValues: marshall({ ':key': key, ':from': range.from, ':to': range.to }),
+              Limit: CREATED_PAGE_SIZE,
+              ...(after ? { ExclusiveStartKey: after } : {}),
+            }),
+          );
+          return { key, orders: await this.ordersOf(page.Items ?? []), after: page.LastEvaluatedKey };
         }),
       );
-      for (const order of await this.ordersOf(page.Items ?? [])) if (order.status === status) yield order;
-      after = page.LastEvaluatedKey;
-    } while (after);
+      for (const page of pages) for (const order of page.orders) if (order.status === status) yield order;
+      pending = pages.flatMap(({ key, after }) => (after ? [{ key, after }] : []));
+    }
   }
 
   /**
@@ -167,7 +232,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
 
   async transition(orderId: string, change: OrderTransition): Promise<StoredOrder | undefined> {
     try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: orderTransitionItems(this.tableName, orderId, change) }));
+      await this.client.send(new TransactWriteItemsCommand({ TransactItems: orderTransitionItems(this.tableName, orderId, change, this.statusShards) }));
     } catch (error) {
       if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return undefined;
       throw transientIfContended(error);
@@ -196,7 +261,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
       new PutItemCommand({ TableName: this.tableName, Item: marshall({ ...paymentWaitKey(orderId), entity: 'payment-wait', orderId, taskToken, expiresAt }) }),
     );
     const order = await this.update(orderId, {
-      set: { '#status': 'AWAITING_PAYMENT', gsi2pk: 'STATUS#AWAITING_PAYMENT', updatedAt: at },
+      set: { '#status': 'AWAITING_PAYMENT', gsi2pk: statusKeyOf('AWAITING_PAYMENT', orderId, this.statusShards), updatedAt: at },
       condition: '#status IN (:reserved, :awaiting) AND attribute_exists(paymentIntentId)',
       values: { ':reserved': 'RESERVED', ':awaiting': 'AWAITING_PAYMENT' },
     });
@@ -271,7 +336,19 @@ export class DynamoDbOrderRepository implements OrderRepository {
   }
 }
 
-/** Key values for the byStatus index between two creation times: its sort key is `<createdAt>#<orderId>`, and '#' sorts before every id character and '~' after. */
-function statusRange(status: OrderStatus, from: string, to: string): Record<string, string> {
-  return { ':status': `STATUS#${status}`, ':from': `${from}#`, ':to': `${to}#~` };
+/** Sort key bounds of the byStatus index between two creation times: its sort key is `<createdAt>#<orderId>`, and '#' sorts before every id character and '~' after. */
+function statusRange(from: string, to: string): { from: string; to: string } {
+  return { from: `${from}#`, to: `${to}#~` };
+}
+
+/** An index entry's byStatus sort key. */
+function sortKeyOf(item: Record<string, AttributeValue>): string {
+  return item.gsi2sk?.S ?? '';
+}
+
+function statusPositionOf(after: ListPosition): string {
+  const parsed = StatusPosition.safeParse(after);
+  if (!parsed.success)
+    throw new ValidationError('The cursor is not one this API issued for this listing', [{ path: 'query.cursor', message: 'invalid cursor' }]);
+  return parsed.data.gsi2sk;
 }

@@ -4,7 +4,7 @@ import { planTake, shardCount, type ShardStock, type ShardTake } from '../domain
 import { SagaError, TransientError } from '../domain/orders/saga-errors';
 import type { HeldLine, ReserveResult, ShardHeld, StockHold, StockLedger } from '../ports/stock-ledger';
 import { batchGetItems, UnprocessedKeysError } from './dynamodb-batch-get';
-import { cancellationCodes, orderTransitionItems, transientIfContended } from './dynamodb-order-items';
+import { cancellationCodes, checkedStatusShards, orderTransitionItems, transientIfContended } from './dynamodb-order-items';
 import { outboxPut, stockNotifications, stockSourceOf } from './dynamodb-stock-notification-outbox';
 import { readShards, shardKey, shardStockOf, skuKey } from './dynamodb-stock-shards';
 
@@ -45,7 +45,11 @@ export class DynamoDbStockLedger implements StockLedger {
     private readonly client: DynamoDBClient,
     private readonly catalogTable: string,
     private readonly ordersTable: string,
-  ) {}
+    /** The byStatus index's shard count: the order's status moves with its stock. */
+    private readonly statusShards: number,
+  ) {
+    checkedStatusShards(statusShards);
+  }
 
   /** SKU -> its shard count, as read (a promise, so concurrent reservations of a SKU new to this instance read it once). */
   private readonly shardCounts = new Map<string, { readonly count: Promise<number>; readonly until: number }>();
@@ -99,7 +103,7 @@ export class DynamoDbStockLedger implements StockLedger {
           },
         },
         ...moves.map((m) => this.stockChange(m, 'reserved = reserved + :q, available = available - :q', 'available >= :q')),
-        ...orderTransitionItems(this.ordersTable, orderId, { from: ['PENDING'], to: 'RESERVED', at }),
+        ...orderTransitionItems(this.ordersTable, orderId, { from: ['PENDING'], to: 'RESERVED', at }, this.statusShards),
       ];
       const codes = await this.transact(items);
       if (!codes) return { outcome: 'reserved' };
@@ -142,7 +146,7 @@ export class DynamoDbStockLedger implements StockLedger {
     const codes = await this.transact([
       this.moveHold(orderId, 'ACTIVE', 'COMMITTED', at),
       ...movesOf(hold).map((m) => this.stockChange(m, 'onHand = onHand - :q, reserved = reserved - :q')),
-      ...orderTransitionItems(this.ordersTable, orderId, { from: ['AWAITING_PAYMENT'], to: 'CONFIRMED', at, paymentStatus: 'succeeded' }),
+      ...orderTransitionItems(this.ordersTable, orderId, { from: ['AWAITING_PAYMENT'], to: 'CONFIRMED', at, paymentStatus: 'succeeded' }, this.statusShards),
       ...notices,
     ]);
     if (!codes) return 'committed';

@@ -31,7 +31,7 @@ export interface OrderRepository {
   listByCustomer(customerId: string, query: { limit: number; after?: ListPosition }): Promise<PositionedPage<StoredOrder>>;
   /** One page of the orders in `status` created in [from, to] (ISO times), newest first. */
   listByStatus(status: OrderStatus, query: { from: string; to: string; limit: number; after?: ListPosition }): Promise<PositionedPage<StoredOrder>>;
-  /** Every order in `status` created in [from, to] (ISO times), oldest first, page by page. */
+  /** Every order in `status` created in [from, to] (ISO times), page by page, in no particular order. */
   listByStatusCreated(status: OrderStatus, from: string, to: string): AsyncIterable<StoredOrder>;
   /** Applies the transition and records it in the history; undefined when the order is not in `from` (or absent). */
   transition(orderId: string, change: OrderTransition): Promise<StoredOrder | undefined>;

@@ -16,6 +16,7 @@ import { cognitoClient, newCustomer } from '../support/identity';
 import { providerSales, sendInventoryWebhook, setProviderMode, setProviderStock } from '../support/inventory-provider';
 import { paidConfirmedOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 import { until } from '../support/until';
+import { ORDER_STATUS_SHARDS } from '../support/runtime-stores';
 
 type Json = Record<string, unknown>;
 
@@ -34,8 +35,8 @@ describe('inventory providers, outbound: outbox relay, circuit breaker, checkout
   const dynamodb = dynamoDbClient(endpoints);
   const catalogTable = tableNamed(endpoints, 'CatalogTable');
   const catalog = new DynamoDbCatalogRepository(dynamodb, catalogTable);
-  const orders = new DynamoDbOrderRepository(dynamodb, tableNamed(endpoints, 'OrdersTable'));
-  const ledger = new DynamoDbStockLedger(dynamodb, catalogTable, tableNamed(endpoints, 'OrdersTable'));
+  const orders = new DynamoDbOrderRepository(dynamodb, tableNamed(endpoints, 'OrdersTable'), ORDER_STATUS_SHARDS);
+  const ledger = new DynamoDbStockLedger(dynamodb, catalogTable, tableNamed(endpoints, 'OrdersTable'), ORDER_STATUS_SHARDS);
   const lambda = new LambdaClient({ endpoint: endpoints.aws.lambda, region: endpoints.region, credentials: localCredentials });
   const stripe = stripeClient(endpoints);
   const call = apiCaller(endpoints.apiUrl);

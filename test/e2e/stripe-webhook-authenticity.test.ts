@@ -10,6 +10,7 @@ import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger
 import { dynamoDbClient, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 import { until } from '../support/until';
+import { ORDER_STATUS_SHARDS } from '../support/runtime-stores';
 
 type Json = Record<string, unknown>;
 
@@ -26,8 +27,8 @@ describe('Stripe webhook authenticity, end to end', () => {
   const dynamodb = dynamoDbClient(endpoints);
   const ordersTable = tableNamed(endpoints, 'OrdersTable');
   const paymentsTable = tableNamed(endpoints, 'PaymentsTable');
-  const orders = new DynamoDbOrderRepository(dynamodb, ordersTable);
-  const stockLedger = new DynamoDbStockLedger(dynamodb, tableNamed(endpoints, 'CatalogTable'), ordersTable);
+  const orders = new DynamoDbOrderRepository(dynamodb, ordersTable, ORDER_STATUS_SHARDS);
+  const stockLedger = new DynamoDbStockLedger(dynamodb, tableNamed(endpoints, 'CatalogTable'), ordersTable, ORDER_STATUS_SHARDS);
   let sku: ProbeSku;
 
   beforeAll(async () => {

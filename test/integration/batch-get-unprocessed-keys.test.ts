@@ -9,6 +9,7 @@ import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger
 import { DynamoDbStockNotificationOutbox } from '../../shared/adapters/dynamodb-stock-notification-outbox';
 import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
+import { ORDER_STATUS_SHARDS } from '../support/runtime-stores';
 
 /** One BatchGetItem request as it left the client: the pk of each key it asked for, and when. */
 interface BatchGetRequest {
@@ -57,8 +58,8 @@ describe('BatchGetItem keys left unprocessed (DynamoDB Local)', () => {
   const throttled = dynamoDbClient(endpoints);
   const table = leavingKeysUnprocessed(throttled);
   const catalog = new DynamoDbCatalogRepository(throttled, catalogTable);
-  const ledger = new DynamoDbStockLedger(throttled, catalogTable, ordersTable);
-  const orders = new DynamoDbOrderRepository(dynamodb, ordersTable);
+  const ledger = new DynamoDbStockLedger(throttled, catalogTable, ordersTable, ORDER_STATUS_SHARDS);
+  const orders = new DynamoDbOrderRepository(dynamodb, ordersTable, ORDER_STATUS_SHARDS);
   const outbox = new DynamoDbStockNotificationOutbox(dynamodb, catalogTable);
   afterAll(() => {
     dynamodb.destroy();

@@ -11,6 +11,7 @@ import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints'
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 import { mulberry32 as prng } from '../support/random';
 import { retried } from '../support/retried';
+import { ORDER_STATUS_SHARDS } from '../support/runtime-stores';
 
 /**
  * The inventory ledger against DynamoDB Local, through the real adapter: every outcome of the conflict rules recorded
@@ -23,8 +24,8 @@ describe('inventory ledger (DynamoDB Local)', () => {
   const catalogTable = tableNamed(endpoints, 'CatalogTable');
   const dynamodb = dynamoDbClient(endpoints, { maxAttempts: 5 });
   const catalog = new DynamoDbCatalogRepository(dynamodb, catalogTable);
-  const orders = new DynamoDbOrderRepository(dynamodb, tableNamed(endpoints, 'OrdersTable'));
-  const stock = new DynamoDbStockLedger(dynamodb, catalogTable, tableNamed(endpoints, 'OrdersTable'));
+  const orders = new DynamoDbOrderRepository(dynamodb, tableNamed(endpoints, 'OrdersTable'), ORDER_STATUS_SHARDS);
+  const stock = new DynamoDbStockLedger(dynamodb, catalogTable, tableNamed(endpoints, 'OrdersTable'), ORDER_STATUS_SHARDS);
   const ledger = new DynamoDbInventoryLedger(dynamodb, catalogTable);
   afterAll(() => dynamodb.destroy());
 

@@ -20,6 +20,7 @@ import type { PaymentRecords } from '../../shared/ports/payment-records';
 import type { ListPosition } from '../../shared/ports/cursor-codec';
 import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { paidConfirmedOrder, pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
+import { ORDER_STATUS_SHARDS } from '../support/runtime-stores';
 
 /**
  * A crash injected after the Stripe call and before our write, then a retry, still yields one PaymentIntent and one
@@ -72,10 +73,10 @@ describe('payment crash recovery: retries reach Stripe once', () => {
   const endpoints = testEndpoints();
   const dynamodb = dynamoDbClient(endpoints);
   const ordersTable = tableNamed(endpoints, 'OrdersTable');
-  const orders = new DynamoDbOrderRepository(dynamodb, ordersTable);
+  const orders = new DynamoDbOrderRepository(dynamodb, ordersTable, ORDER_STATUS_SHARDS);
   const records = new DynamoDbPaymentRecords(dynamodb, tableNamed(endpoints, 'PaymentsTable'));
   const catalog = new DynamoDbCatalogRepository(dynamodb, tableNamed(endpoints, 'CatalogTable'));
-  const ledger = new DynamoDbStockLedger(dynamodb, tableNamed(endpoints, 'CatalogTable'), ordersTable);
+  const ledger = new DynamoDbStockLedger(dynamodb, tableNamed(endpoints, 'CatalogTable'), ordersTable, ORDER_STATUS_SHARDS);
   const audit = new DynamoDbAuditLog(dynamodb, tableNamed(endpoints, 'AuditTable'), 1);
   const now = () => new Date();
   const standIn = new StripeStandIn({ apiKey: API_KEY });

@@ -19,6 +19,7 @@ import { RECONCILIATION_ACTOR, reconcilePayments } from '../../shared/domain/pay
 import type { Discrepancy, ReconciliationReport, RemedyName } from '../../shared/ports/reconciliation-reports';
 import { dynamoDbClient, testEndpoints } from '../support/endpoints';
 import { FakeStock, FakeWaits } from '../support/order-fakes';
+import { ORDER_STATUS_SHARDS } from '../support/runtime-stores';
 
 const EVERY_REMEDY: readonly RemedyName[] = ['cancel-orphaned-payment-intent', 'apply-missed-payment-outcome', 'refund-paid-without-order'];
 const EUR = (amount: number): Money => ({ amount, currency: 'EUR' });
@@ -41,7 +42,7 @@ describe('payment reconciliation against Stripe and DynamoDB', () => {
   const standIn = new StripeStandIn({ apiKey });
   let sdk: Stripe;
 
-  const orders = new DynamoDbOrderRepository(dynamodb, tables.orders);
+  const orders = new DynamoDbOrderRepository(dynamodb, tables.orders, ORDER_STATUS_SHARDS);
   const records = new DynamoDbPaymentRecords(dynamodb, tables.payments);
   const reports = new DynamoDbReconciliationReports(dynamodb, tables.payments);
   const audit = new DynamoDbAuditLog(dynamodb, tables.audit, 1);

@@ -8,6 +8,7 @@ import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger
 import { DynamoDbStockNotificationOutbox } from '../../shared/adapters/dynamodb-stock-notification-outbox';
 import { dynamoDbClient, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
+import { ORDER_STATUS_SHARDS } from '../support/runtime-stores';
 
 /**
  * The outbox against DynamoDB Local: a sale (commit) or cancellation (restock) writes, in its own transaction, one
@@ -20,8 +21,8 @@ describe('stock notification outbox (DynamoDB Local)', () => {
   const catalogTable = tableNamed(endpoints, 'CatalogTable');
   const dynamodb = dynamoDbClient(endpoints);
   const catalog = new DynamoDbCatalogRepository(dynamodb, catalogTable);
-  const orders = new DynamoDbOrderRepository(dynamodb, tableNamed(endpoints, 'OrdersTable'));
-  const ledger = new DynamoDbStockLedger(dynamodb, catalogTable, tableNamed(endpoints, 'OrdersTable'));
+  const orders = new DynamoDbOrderRepository(dynamodb, tableNamed(endpoints, 'OrdersTable'), ORDER_STATUS_SHARDS);
+  const ledger = new DynamoDbStockLedger(dynamodb, catalogTable, tableNamed(endpoints, 'OrdersTable'), ORDER_STATUS_SHARDS);
   const outbox = new DynamoDbStockNotificationOutbox(dynamodb, catalogTable);
   const stripe = stripeClient(endpoints);
   afterAll(() => dynamodb.destroy());

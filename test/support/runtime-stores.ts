@@ -6,6 +6,10 @@ import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-re
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 import { dynamoDbClient, tableNamed } from './endpoints';
+import { STAGE_DEFAULTS } from '../../lib/config/stages';
+
+/** The byStatus index's shard count of the stage the runtime plays (dev), which its functions are given. */
+export const ORDER_STATUS_SHARDS = STAGE_DEFAULTS.dev.orders.statusShards;
 
 /** A SKU's counters as the catalog table holds them. */
 export interface SkuStock {
@@ -33,9 +37,9 @@ export function runtimeStores(endpoints: Endpoints, options: { maxAttempts?: num
   return {
     dynamodb,
     tableName,
-    orders: new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable')),
+    orders: new DynamoDbOrderRepository(dynamodb, tableName('OrdersTable'), ORDER_STATUS_SHARDS),
     catalog: new DynamoDbCatalogRepository(dynamodb, tableName('CatalogTable')),
-    ledger: new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable')),
+    ledger: new DynamoDbStockLedger(dynamodb, tableName('CatalogTable'), tableName('OrdersTable'), ORDER_STATUS_SHARDS),
     async stock(sku) {
       const { Item } = await dynamodb.send(
         new GetItemCommand({ TableName: tableName('CatalogTable'), Key: { pk: { S: `SKU#${sku}` }, sk: { S: 'SKU' } }, ConsistentRead: true }),

@@ -39,6 +39,10 @@ describe('resolveStageConfig rejects invalid input, naming what is wrong', () =>
     expect(() => resolveStageConfig({ stage: 'dev', overrides: { audit: { shards: 0, verifyEveryMinutes: 15 } } })).toThrow(/audit\.shards/);
   });
 
+  test.each([0, 65, 2.5])('an orders status index of %p shards', (statusShards) => {
+    expect(() => resolveStageConfig({ stage: 'prod', overrides: { orders: { statusShards } } })).toThrow(/orders\.statusShards/);
+  });
+
   test('an admin CIDR that is not a CIDR', () => {
     expect(() => resolveStageConfig({ stage: 'prod', overrides: { admin: { allowedCidrs: ['10.0.0.0/8', '10.0.0.0/33'] } } })).toThrow(
       /admin\.allowedCidrs\.1: must be an IPv4 or IPv6 CIDR/,

@@ -41,6 +41,10 @@ const PREFIXES: Readonly<Record<string, { placeholders: readonly string[]; scope
   PROVIDER: { placeholders: ['<providerId>'], scope: 'shared' },
   OUTBOX: { placeholders: ['<providerId>'], scope: 'shared' },
   QUARANTINE: { placeholders: ['<providerId>'], scope: 'shared' },
+  // The orders' byStatus index is write-sharded (STATUS#<status>#<shard>, docs/data-model.md): the status word stays,
+  // the shard is grouped, and the pattern shows its hottest shard. A key of a status alone (the catalog's
+  // STATUS#ACTIVE) is a constant key and stays as it is.
+  STATUS: { placeholders: ['<shard>'], scope: 'shared' },
   // The audit trail's month partitions and chain heads are per shard (docs/data-model.md): one shard's traffic each.
   AUDIT: { placeholders: ['<yyyy-mm>', '<shard>'], scope: 'shared' },
   AUDITHEAD: { placeholders: ['<shard>'], scope: 'shared' },

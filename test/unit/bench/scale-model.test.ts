@@ -19,6 +19,9 @@ describe('key patterns', () => {
     ['HOLD#01JZ8Q7W3Y5K2M4N6P8R0T2V4X', 'HOLD#<orderId>', 'order'],
     ['HOLD#ACTIVE', 'HOLD#ACTIVE', 'shared'],
     ['STATUS#AWAITING_PAYMENT', 'STATUS#AWAITING_PAYMENT', 'shared'],
+    ['STATUS#ACTIVE', 'STATUS#ACTIVE', 'shared'],
+    ['STATUS#AWAITING_PAYMENT#0', 'STATUS#AWAITING_PAYMENT#<shard>', 'shared'],
+    ['STATUS#CONFIRMED#63', 'STATUS#CONFIRMED#<shard>', 'shared'],
     ['AUDIT#2026-12', 'AUDIT#<yyyy-mm>', 'shared'],
     ['AUDIT#2026-12#3', 'AUDIT#<yyyy-mm>#<shard>', 'shared'],
     ['AUDITHEAD#3', 'AUDITHEAD#<shard>', 'shared'],
@@ -72,6 +75,27 @@ describe('rates at the partition limits', () => {
     expect(rows.find((r) => r.scope === 'customer')?.perCustomerRate).toBe(500);
     expect(headline(rows)).toMatchObject({ pattern: 'STATUS#CONFIRMED', rate: 250 });
     expect(rows[0]?.pattern).toBe('STATUS#CONFIRMED');
+  });
+
+  it('groups the shards of a sharded status key under one pattern and rates it by its hottest shard', () => {
+    const rows = patternRows(
+      [
+        use('STATUS#AWAITING_PAYMENT#0', 150, 0, 'byStatus'),
+        use('STATUS#AWAITING_PAYMENT#1', 160, 0, 'byStatus'),
+        use('STATUS#AWAITING_PAYMENT#2', 140, 0, 'byStatus'),
+        use('STATUS#CONFIRMED#1', 90, 0, 'byStatus'),
+      ],
+      { orders: 100, customers: 10 },
+    );
+    expect(rows.find((r) => r.pattern === 'STATUS#AWAITING_PAYMENT#<shard>')).toMatchObject({
+      scope: 'shared',
+      partitions: 3,
+      hottest: 'STATUS#AWAITING_PAYMENT#1',
+      writePerOrder: 1.6,
+      rate: 625,
+    });
+    expect(rows.find((r) => r.pattern === 'STATUS#CONFIRMED#<shard>')).toMatchObject({ partitions: 1, hottest: 'STATUS#CONFIRMED#1' });
+    expect(headline(rows)).toMatchObject({ pattern: 'STATUS#AWAITING_PAYMENT#<shard>' });
   });
 
   it("scales a job's reads by the orders in its window and checks its hottest partition over its timeout", () => {

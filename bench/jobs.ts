@@ -18,6 +18,8 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { STAGES, type Stage } from '../lib/config/stage-config';
+import { STAGE_DEFAULTS } from '../lib/config/stages';
 import { orderItem, vendorViewItems } from '../shared/adapters/dynamodb-order-items';
 import { DynamoDbOrderRepository } from '../shared/adapters/dynamodb-order-repository';
 import { DynamoDbPaymentRecordLookup } from '../shared/adapters/dynamodb-payment-record-lookup';
@@ -58,6 +60,11 @@ interface JobsOptions extends BenchStageOptions {
   readonly command: string;
 }
 
+/** The settings of the stage played (a stage of the app; dev's for any other name). */
+function stageDefaults(stage: string): (typeof STAGE_DEFAULTS)[Stage] {
+  return STAGE_DEFAULTS[(STAGES as readonly string[]).includes(stage) ? (stage as Stage) : 'dev'];
+}
+
 function jobsOptions(): JobsOptions {
   const { values } = parseArgs({
     options: {
@@ -87,6 +94,8 @@ class SeededShop {
   constructor(
     seed: number,
     readonly runAt: Date,
+    /** The byStatus index's shard count of the stage played, as its functions key the orders. */
+    private readonly statusShards: number,
   ) {
     this.random = mulberry32(seed);
   }
@@ -126,7 +135,7 @@ class SeededShop {
         createdAt,
         updatedAt: createdAt,
       };
-      orders.push(orderItem(order), ...vendorViewItems(order));
+      orders.push(orderItem(order, this.statusShards), ...vendorViewItems(order));
       records.push(paymentRecordItem({ paymentIntentId, orderId, amount: total, createdAt }, 'SUCCEEDED'));
       this.intents.push({ paymentIntentId, status: 'succeeded', amount: total.amount, currency: 'eur', orderId, created: Math.floor(createdMs / 1000) });
     }
@@ -197,8 +206,9 @@ async function main(): Promise<void> {
       created.push(scratch.orders);
       await cloneTable(ddb, tableNamed(runtime.endpoints, 'PaymentsTable'), scratch.payments);
       created.push(scratch.payments);
-      const shop = new SeededShop(opts.seed, new Date());
-      const orders = new DynamoDbOrderRepository(ddb, scratch.orders);
+      const statusShards = stageDefaults(opts.stage).orders.statusShards;
+      const shop = new SeededShop(opts.seed, new Date(), statusShards);
+      const orders = new DynamoDbOrderRepository(ddb, scratch.orders, statusShards);
       const vendorOrders = new DynamoDbVendorOrderRepository(ddb, scratch.orders);
       const window = { from: new Date(shop.runAt.getTime() - WINDOW_HOURS * 3_600_000).toISOString(), to: shop.runAt.toISOString() };
 

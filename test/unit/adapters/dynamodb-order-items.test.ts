@@ -28,7 +28,7 @@ describe('the order item', () => {
   };
 
   it('as checkout writes it: no payment yet, and none read back', () => {
-    const item = orderItem(placed);
+    const item = orderItem(placed, 4);
     expect(item).not.toHaveProperty('paymentIntentId');
     expect(toOrder(item)).toEqual(placed);
   });
@@ -40,7 +40,7 @@ describe('the order item', () => {
       payment: { provider: 'stripe', paymentIntentId: 'pi_123', status: 'succeeded' },
       fulfilmentReference: 'ship-1',
     };
-    expect(orderItem(fulfilled)).toMatchObject({ paymentIntentId: 'pi_123', paymentStatus: 'succeeded', fulfilmentReference: 'ship-1' });
-    expect(toOrder(orderItem(fulfilled))).toEqual(fulfilled);
+    expect(orderItem(fulfilled, 4)).toMatchObject({ paymentIntentId: 'pi_123', paymentStatus: 'succeeded', fulfilmentReference: 'ship-1' });
+    expect(toOrder(orderItem(fulfilled, 4))).toEqual(fulfilled);
   });
 });

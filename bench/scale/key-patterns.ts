@@ -68,8 +68,13 @@ const SHAPES: ReadonlyArray<{ test: RegExp; placeholder: string; scope: KeyScope
 /** A fixed word of a key (a status, a state): upper-case letters and underscores, not an identifier. */
 const isWord = (segment: string) => /^[A-Z][A-Z_]*$/.test(segment) && !SHAPES[0]?.test.test(segment);
 
+/** Constant keys that are write-sharded (`<key>#<n>`): each shard takes a share of everyone's traffic. */
+const SHARDED_CONSTANTS: readonly string[] = ['HOLD#ACTIVE'];
+
 /** The pattern of one partition key value, and its scope. */
 export function keyPattern(key: string): KeyPattern {
+  const sharded = SHARDED_CONSTANTS.find((constant) => key.startsWith(`${constant}#`) && /^\d+$/.test(key.slice(constant.length + 1)));
+  if (sharded) return { pattern: `${sharded}#<shard>`, scope: 'shared' };
   const segments = key.split('#');
   const out: string[] = [];
   const scopes = new Set<KeyScope>();

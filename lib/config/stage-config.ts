@@ -177,7 +177,8 @@ export const StageConfigSchema = z
        * Shards of the byStatus index's keys (`STATUS#<status>#<n>`, n a hash of the order id mod this). Every status
        * change writes the index, so one unsharded status key is one partition taking every order's writes: about
        * 1,000 WCU/s, some 167 orders/s at the 6 WCU per order AWAITING_PAYMENT takes; N shards take N times that.
-       * The admin listing and reconciliation read all N in parallel. Only ever raise it: an entry written under a
+       * The admin listing and reconciliation read all N in parallel. The active stock holds (`HOLD#ACTIVE#<n>`, 2 WCU
+       * per order) are indexed on their order's shard, so this count spreads them too. Only ever raise it: an entry written under a
        * smaller N (hash mod N) stays inside the range readers fan out over, but lowering it hides the orders on the
        * shards dropped until their next status change.
        */

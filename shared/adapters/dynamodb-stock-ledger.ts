@@ -4,12 +4,22 @@ import { planTake, shardCount, type ShardStock, type ShardTake } from '../domain
 import { SagaError, TransientError } from '../domain/orders/saga-errors';
 import type { HeldLine, ReserveResult, ShardHeld, StockHold, StockLedger } from '../ports/stock-ledger';
 import { batchGetItems, UnprocessedKeysError } from './dynamodb-batch-get';
-import { cancellationCodes, checkedStatusShards, orderTransitionItems, transientIfContended } from './dynamodb-order-items';
+import { cancellationCodes, checkedStatusShards, orderTransitionItems, statusShardOf, transientIfContended } from './dynamodb-order-items';
 import { outboxPut, stockNotifications, stockSourceOf } from './dynamodb-stock-notification-outbox';
 import { readShards, shardKey, shardStockOf, skuKey } from './dynamodb-stock-shards';
 
-const ACTIVE_HOLDS = 'HOLD#ACTIVE';
-const holdKey = (orderId: string) => ({ pk: `HOLD#${orderId}`, sk: 'HOLD' });
+/**
+ * The byStatus partition key of one shard of the active holds. A hold is indexed on its order's status shard
+ * (statusShardOf): one hold per order, so the shard count sized for the orders' status keys (6 WCU per order on the
+ * busiest) leaves these (2 WCU per order: the put, the removal) room to spare, and no second setting can disagree.
+ */
+const activeHoldsKey = (shard: number) => `HOLD#ACTIVE#${shard}`;
+/**
+ * Where holds were indexed before the shards: a hold written by a release before them, whose saga then died, is still
+ * swept. Holds live minutes, so this key empties soon after such a deploy; reading it costs one Query per sweep.
+ */
+const UNSHARDED_ACTIVE_HOLDS = 'HOLD#ACTIVE';
+export const holdKey = (orderId: string) => ({ pk: `HOLD#${orderId}`, sk: 'HOLD' });
 /** How long a SKU's shard count is taken as read before it is read again (it only ever grows). */
 const SHARD_COUNT_TTL_MS = 60_000;
 /** SKUs whose last-read stock an instance keeps (forgotten all at once beyond: it only saves a failed write). */
@@ -36,7 +46,7 @@ function movesOf(hold: Pick<StockHold, 'lines' | 'shards'>): StockMove[] {
  * Stock holds in the catalog table (docs/data-model.md). A SKU item keeps `onHand`, `reserved` and
  * `available = onHand - reserved` side by side, because a DynamoDB condition cannot add: the reservation's
  * condition is `available >= :qty`, and every write changes the three together. A hold item per order records
- * what it holds until when; active holds are listed through the byStatus index (`HOLD#ACTIVE`, by expiry) for
+ * what it holds until when; active holds are listed through the byStatus index (`HOLD#ACTIVE#<shard>`, by expiry) for
  * the sweeper. A commit (sale) or restock (cancellation) also writes, in its transaction, one outbox notice per
  * provider that owns any of the order's SKUs (the SKU's `stockSource`), for the relay to deliver.
  */
@@ -45,7 +55,7 @@ export class DynamoDbStockLedger implements StockLedger {
     private readonly client: DynamoDBClient,
     private readonly catalogTable: string,
     private readonly ordersTable: string,
-    /** The byStatus index's shard count: the order's status moves with its stock. */
+    /** The byStatus index's shard count: the order's status moves with its stock, and its hold is indexed on the same shard. */
     private readonly statusShards: number,
   ) {
     checkedStatusShards(statusShards);
@@ -89,7 +99,7 @@ export class DynamoDbStockLedger implements StockLedger {
             Item: marshall({
               ...holdKey(orderId),
               entity: 'hold',
-              gsi1pk: ACTIVE_HOLDS,
+              gsi1pk: activeHoldsKey(statusShardOf(orderId, this.statusShards)),
               gsi1sk: `${expiresAt}#${orderId}`,
               orderId,
               lines,
@@ -171,18 +181,30 @@ export class DynamoDbStockLedger implements StockLedger {
     return Item ? toHold(unmarshall(Item)) : undefined;
   }
 
+  /**
+   * The `limit` holds that expired longest ago: each shard's oldest `limit` are read in parallel (Query, oldest first,
+   * expiry before `before`) and merged by expiry. A sweep costs N + 1 Queries (the shards and the key holds had
+   * before them), each reading only expired holds.
+   */
   async expiredHolds(before: Date, limit: number): Promise<StockHold[]> {
-    const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.catalogTable,
-        IndexName: 'byStatus',
-        KeyConditionExpression: 'gsi1pk = :active AND gsi1sk < :before',
-        ExpressionAttributeValues: marshall({ ':active': ACTIVE_HOLDS, ':before': before.toISOString() }),
-        ScanIndexForward: true,
-        Limit: limit,
+    const keys = [...Array.from({ length: this.statusShards }, (_, shard) => activeHoldsKey(shard)), UNSHARDED_ACTIVE_HOLDS];
+    const shards = await Promise.all(
+      keys.map(async (key) => {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.catalogTable,
+            IndexName: 'byStatus',
+            KeyConditionExpression: 'gsi1pk = :active AND gsi1sk < :before',
+            ExpressionAttributeValues: marshall({ ':active': key, ':before': before.toISOString() }),
+            ScanIndexForward: true,
+            Limit: limit,
+          }),
+        );
+        return (page.Items ?? []).map((i) => unmarshall(i));
       }),
     );
-    return (page.Items ?? []).map((i) => toHold(unmarshall(i)));
+    const oldest = shards.flat().sort((a, b) => (String(a.gsi1sk) < String(b.gsi1sk) ? -1 : 1));
+    return oldest.slice(0, limit).map(toHold);
   }
 
   /** The outbox Puts a sale or cancellation of the hold's lines owes their SKUs' providers. */

@@ -18,6 +18,8 @@ describe('key patterns', () => {
     ['ORDER#01JZ8Q7W3Y5K2M4N6P8R0T2V4X', 'ORDER#<orderId>', 'order'],
     ['HOLD#01JZ8Q7W3Y5K2M4N6P8R0T2V4X', 'HOLD#<orderId>', 'order'],
     ['HOLD#ACTIVE', 'HOLD#ACTIVE', 'shared'],
+    ['HOLD#ACTIVE#0', 'HOLD#ACTIVE#<shard>', 'shared'],
+    ['HOLD#ACTIVE#63', 'HOLD#ACTIVE#<shard>', 'shared'],
     ['STATUS#AWAITING_PAYMENT', 'STATUS#AWAITING_PAYMENT', 'shared'],
     ['STATUS#ACTIVE', 'STATUS#ACTIVE', 'shared'],
     ['STATUS#AWAITING_PAYMENT#0', 'STATUS#AWAITING_PAYMENT#<shard>', 'shared'],

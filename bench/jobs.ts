@@ -135,7 +135,7 @@ class SeededShop {
         createdAt,
         updatedAt: createdAt,
       };
-      orders.push(orderItem(order, this.statusShards), ...vendorViewItems(order));
+      orders.push(orderItem(order, this.statusShards), ...vendorViewItems(order, this.statusShards));
       records.push(paymentRecordItem({ paymentIntentId, orderId, amount: total, createdAt }, 'SUCCEEDED'));
       this.intents.push({ paymentIntentId, status: 'succeeded', amount: total.amount, currency: 'eur', orderId, created: Math.floor(createdMs / 1000) });
     }
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
       const statusShards = stageDefaults(opts.stage).orders.statusShards;
       const shop = new SeededShop(opts.seed, new Date(), statusShards);
       const orders = new DynamoDbOrderRepository(ddb, scratch.orders, statusShards);
-      const vendorOrders = new DynamoDbVendorOrderRepository(ddb, scratch.orders);
+      const vendorOrders = new DynamoDbVendorOrderRepository(ddb, scratch.orders, statusShards);
       const window = { from: new Date(shop.runAt.getTime() - WINDOW_HOURS * 3_600_000).toISOString(), to: shop.runAt.toISOString() };
 
       const seed = async (from: number, to: number) => {

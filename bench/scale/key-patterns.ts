@@ -37,7 +37,8 @@ const PREFIXES: Readonly<Record<string, { placeholders: readonly string[]; scope
   STOCK: { placeholders: ['<sku>', '<shard>'], scope: 'catalog' },
   LEDGER: { placeholders: ['<sku>'], scope: 'catalog' },
   PRODUCT: { placeholders: ['<productId>'], scope: 'catalog' },
-  VENDOR: { placeholders: ['<vendorId>'], scope: 'shared' },
+  // A vendor's order views are write-sharded like the status keys (VENDOR#<vendorId>#<shard>); its products are not.
+  VENDOR: { placeholders: ['<vendorId>', '<shard>'], scope: 'shared' },
   PROVIDER: { placeholders: ['<providerId>'], scope: 'shared' },
   OUTBOX: { placeholders: ['<providerId>'], scope: 'shared' },
   QUARANTINE: { placeholders: ['<providerId>'], scope: 'shared' },

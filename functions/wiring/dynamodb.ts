@@ -45,7 +45,7 @@ export const stockNotificationOutbox = () => new DynamoDbStockNotificationOutbox
 export const cartRepository = () => new DynamoDbCartRepository(dynamoDbClient(), ordersTable());
 export const addressBook = () => new DynamoDbAddressBook(dynamoDbClient(), ordersTable());
 export const orderRepository = () => new DynamoDbOrderRepository(dynamoDbClient(), ordersTable(), orderStatusShards());
-export const vendorOrderRepository = () => new DynamoDbVendorOrderRepository(dynamoDbClient(), ordersTable());
+export const vendorOrderRepository = () => new DynamoDbVendorOrderRepository(dynamoDbClient(), ordersTable(), orderStatusShards());
 export const paymentEventLedger = () => new DynamoDbPaymentEventLedger(dynamoDbClient(), paymentsTable());
 export const paymentRecords = () => new DynamoDbPaymentRecords(dynamoDbClient(), paymentsTable());
 export const paymentRecordLookup = () => new DynamoDbPaymentRecordLookup(dynamoDbClient(), paymentsTable());

@@ -265,10 +265,14 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
     // The vendor views through the byVendor index, and the orders' status beside them: read only.
     this.route(
       'GET /vendor/orders',
-      this.addFunction('ListVendorOrders', { entry: 'orders/list-vendor-orders', service: 'orders' })
-        // The vendor's lines are listed by the index, their orders' status read in one BatchGetItem.
-        .bindTable(ENV.ORDERS_TABLE, tables.orders, ['BatchGetItem'], { queries: ['byVendor'] })
-        .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
+      // The vendor's lines are listed by the index (its shards: the orders' status shard count), their orders' status
+      // read in one BatchGetItem.
+      bindOrderStatusShards(
+        this.addFunction('ListVendorOrders', { entry: 'orders/list-vendor-orders', service: 'orders' })
+          .bindTable(ENV.ORDERS_TABLE, tables.orders, ['BatchGetItem'], { queries: ['byVendor'] })
+          .bindSecret(ENV.CURSOR_KEY_SECRET_ARN, secrets.cursorSigningKey),
+        tables.orders,
+      ),
     );
   }
 

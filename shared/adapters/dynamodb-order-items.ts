@@ -84,15 +84,25 @@ export function toVendorShipping(shipTo: unknown): VendorShipping | undefined {
   return address && option ? { address, option } : undefined;
 }
 
-/** Each vendor's own lines of the order, for GET /vendor/orders. */
-export function vendorViewItems(order: StoredOrder): Array<Record<string, unknown>> {
+/**
+ * The byVendor partition key of one shard of a vendor's views: the order's status shard (statusShardOf, the same N), so
+ * a vendor's orders spread like the status keys do (a single-vendor shop puts every order on its vendor).
+ */
+export const vendorShardKey = (vendorId: string, shard: number) => `VENDOR#${vendorId}#${shard}`;
+
+/** The byVendor partition key of a vendor view written before the index was sharded (read, never written). */
+export const unshardedVendorKey = (vendorId: string) => `VENDOR#${vendorId}`;
+
+/** Each vendor's own lines of the order, for GET /vendor/orders; `statusShards`: the orders' shard count. */
+export function vendorViewItems(order: StoredOrder, statusShards: number): Array<Record<string, unknown>> {
   const byVendor = new Map<string, OrderLine[]>();
   for (const line of order.lines) byVendor.set(line.vendorId, [...(byVendor.get(line.vendorId) ?? []), line]);
+  const shard = statusShardOf(order.orderId, statusShards);
   return [...byVendor].map(([vendorId, lines]) => ({
     pk: `ORDER#${order.orderId}`,
     sk: `VENDOR#${vendorId}`,
     entity: 'vendor-order',
-    gsi3pk: `VENDOR#${vendorId}`,
+    gsi3pk: vendorShardKey(vendorId, shard),
     gsi3sk: `${order.createdAt}#${order.orderId}`,
     orderId: order.orderId,
     vendorId,

@@ -16,6 +16,7 @@ import type { OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../
 import type { ListPosition, PositionedPage } from '../ports/cursor-codec';
 import type { CheckoutKey, CreateOnceResult, OrderRepository, OrderTransition } from '../ports/order-repository';
 import { batchGetItems } from './dynamodb-batch-get';
+import { newestAcrossShards } from './dynamodb-sharded-index';
 import {
   cancellationCodes,
   checkedStatusShards,
@@ -80,7 +81,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
           TransactItems: [
             put(keyItem),
             put(orderItem(order, this.statusShards)),
-            ...vendorViewItems(order).map(put),
+            ...vendorViewItems(order, this.statusShards).map(put),
             put(historyItem(order.orderId, order.createdAt, order.status)),
           ],
         }),
@@ -125,39 +126,24 @@ export class DynamoDbOrderRepository implements OrderRepository {
   }
 
   /**
-   * The status's N shards are read in parallel, each newest first with Limit = limit + 1 over the same range, and
-   * merged by sort key (`<createdAt>#<orderId>`, unique): the newest `limit` are the page, and the position is the sort
-   * key of the last one. The next page reads every shard again from that key down (BETWEEN is inclusive, so the one
-   * entry equal to it is dropped, hence the + 1). A page costs N Queries and one BatchGetItem.
+   * The status's N shards are read in parallel and merged newest first (newestAcrossShards); the position is the sort
+   * key (`<createdAt>#<orderId>`) of the page's last entry. A page costs N Queries and one BatchGetItem.
    */
   async listByStatus(status: OrderStatus, query: { from: string; to: string; limit: number; after?: ListPosition }): Promise<PositionedPage<StoredOrder>> {
     const range = statusRange(query.from, query.to);
-    const last = query.after ? statusPositionOf(query.after) : undefined;
-    const upTo = last !== undefined && last < range.to ? last : range.to;
-    if (upTo < range.from) return { items: [] };
-    const shards = await Promise.all(
-      this.shardKeys(status).map(async (key) => {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'byStatus',
-            KeyConditionExpression: 'gsi2pk = :key AND gsi2sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: marshall({ ':key': key, ':from': range.from, ':to': upTo }),
-            ScanIndexForward: false,
-            Limit: query.limit + 1,
-          }),
-        );
-        return { entries: (page.Items ?? []).filter((item) => sortKeyOf(item) !== last), more: page.LastEvaluatedKey !== undefined };
-      }),
-    );
-    const merged = shards.flatMap((shard) => shard.entries).sort((a, b) => (sortKeyOf(a) < sortKeyOf(b) ? 1 : -1));
-    const taken = merged.slice(0, query.limit);
-    // More when an entry was left over, or a shard stopped at its Limit (then the next page may come back empty).
-    const more = merged.length > taken.length || shards.some((shard) => shard.more);
-    const end = taken.at(-1);
+    const page = await newestAcrossShards(this.client, {
+      tableName: this.tableName,
+      indexName: 'byStatus',
+      partitionKey: 'gsi2pk',
+      sortKey: 'gsi2sk',
+      keys: this.shardKeys(status),
+      ...range,
+      ...(query.after ? { after: statusPositionOf(query.after) } : {}),
+      limit: query.limit,
+    });
     // An order that moved on between the index read and the item read is no longer in this status.
-    const items = (await this.ordersOf(taken)).filter((o) => o.status === status);
-    return { items, ...(more && end ? { next: { gsi2sk: sortKeyOf(end) } } : {}) };
+    const items = (await this.ordersOf(page.entries)).filter((o) => o.status === status);
+    return { items, ...(page.next ? { next: { gsi2sk: page.next } } : {}) };
   }
 
   /** The byStatus partition keys of a status, one per shard. */
@@ -339,11 +325,6 @@ export class DynamoDbOrderRepository implements OrderRepository {
 /** Sort key bounds of the byStatus index between two creation times: its sort key is `<createdAt>#<orderId>`, and '#' sorts before every id character and '~' after. */
 function statusRange(from: string, to: string): { from: string; to: string } {
   return { from: `${from}#`, to: `${to}#~` };
-}
-
-/** An index entry's byStatus sort key. */
-function sortKeyOf(item: Record<string, AttributeValue>): string {
-  return item.gsi2sk?.S ?? '';
 }
 
 function statusPositionOf(after: ListPosition): string {

@@ -1,9 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { BatchWriteItemCommand, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ulid } from 'ulid';
 import { HmacCursorCodec } from '../../shared/adapters/hmac-cursor-codec';
 import { orderItem, statusShardOf } from '../../shared/adapters/dynamodb-order-items';
+import { DynamoDbVendorOrderRepository } from '../../shared/adapters/dynamodb-vendor-order-repository';
 import { ValidationError } from '../../shared/domain/errors';
 import type { OrderStatus, StoredOrder } from '../../shared/domain/orders/order';
 import { listOrdersByStatus } from '../../shared/domain/orders/queries';
@@ -31,13 +32,13 @@ describe('order status shards', () => {
     return { start, from: new Date(start).toISOString(), to: new Date(start + 3_600_000 - 1).toISOString() };
   };
 
-  const order = (createdAt: string, status: OrderStatus = 'PENDING'): StoredOrder => {
+  const order = (createdAt: string, status: OrderStatus = 'PENDING', vendorId = 'vendor-shards'): StoredOrder => {
     const price = { amount: 1000, currency: 'EUR' };
     return {
       orderId: ulid(),
       customerId: 'shards-customer',
       status,
-      lines: [{ sku: 'SHARDS-SKU', productId: 'shards-product', vendorId: 'vendor-shards', quantity: 1, unitPrice: price, lineTotal: price }],
+      lines: [{ sku: 'SHARDS-SKU', productId: 'shards-product', vendorId, quantity: 1, unitPrice: price, lineTotal: price }],
       total: price,
       createdAt,
       updatedAt: createdAt,
@@ -185,4 +186,49 @@ describe('order status shards', () => {
     for await (const o of stores.orders.listByStatusCreated('PENDING', window.from, window.to)) none.push(o.orderId);
     expect(none).toEqual([]);
   }, 120_000);
+
+  it('indexes a vendor’s views on its orders’ shards and lists them newest first across the shards and the unsharded key, with no duplicate or gap', async () => {
+    const vendors = new DynamoDbVendorOrderRepository(stores.dynamodb, table, N);
+    // A vendor of its own: its listing holds only this test's orders.
+    const vendorId = `vendor-shards-${ulid()}`;
+    const start = Date.UTC(2001, 0, 1);
+    const orders = await created(Array.from({ length: 17 }, (_, i) => order(new Date(start + Math.floor(i / 2) * 1_000).toISOString(), 'PENDING', vendorId)));
+    const viewOf = async (orderId: string) =>
+      unmarshall(
+        (await stores.dynamodb.send(new GetItemCommand({ TableName: table, Key: marshall({ pk: `ORDER#${orderId}`, sk: `VENDOR#${vendorId}` }) }))).Item ?? {},
+      );
+    for (const o of orders) expect((await viewOf(o.orderId)).gsi3pk).toBe(`VENDOR#${vendorId}#${statusShardOf(o.orderId, N)}`);
+    expect(new Set(orders.map((o) => statusShardOf(o.orderId, N))).size).toBeGreaterThan(1);
+    // Three views as a release before the sharding wrote them, under the vendor's one key.
+    for (const o of orders.slice(4, 7))
+      await stores.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: marshall({ pk: `ORDER#${o.orderId}`, sk: `VENDOR#${vendorId}` }),
+          UpdateExpression: 'SET gsi3pk = :key',
+          ExpressionAttributeValues: marshall({ ':key': `VENDOR#${vendorId}` }),
+        }),
+      );
+
+    const expected = newestFirst(orders);
+    for (const limit of [1, 3, 17, 50]) {
+      const seen: string[][] = [];
+      let after: ListPosition | undefined;
+      for (let i = 0; i < 40; i++) {
+        const page = await vendors.listByVendor(vendorId, { limit, ...(after ? { after } : {}) });
+        seen.push(page.items.map((o) => o.orderId));
+        expect(page.items.every((o) => o.vendorId === vendorId && o.lines.length === 1)).toBe(true);
+        if (!page.next) break;
+        expect(Object.keys(page.next)).toEqual(['gsi3sk']);
+        after = page.next;
+      }
+      expect(seen.flat()).toEqual(expected);
+      for (const page of seen.slice(0, -1)) expect(page).toHaveLength(limit);
+    }
+    // A cursor issued before the sharding (the page's LastEvaluatedKey) still reads on from its sort key.
+    const second = orders.find((o) => o.orderId === expected[1])!;
+    const legacy = { pk: `ORDER#${second.orderId}`, sk: `VENDOR#${vendorId}`, gsi3pk: `VENDOR#${vendorId}`, gsi3sk: `${second.createdAt}#${second.orderId}` };
+    expect((await vendors.listByVendor(vendorId, { limit: 50, after: legacy })).items.map((o) => o.orderId)).toEqual(expected.slice(2));
+    await expect(vendors.listByVendor(vendorId, { limit: 2, after: { pk: 'x' } })).rejects.toThrow(ValidationError);
+  }, 60_000);
 });

@@ -2,8 +2,8 @@
  * Scale benchmark: the order rate at which the hottest DynamoDB partition that orders share reaches DynamoDB's
  * per-partition limits, what the scheduled jobs read at that rate, and how many units per second one hot SKU takes.
  *
- *   npm run bench:scale [-- --orders 300] [-- --concurrency 12] [-- --skus 1200] [-- --customers 60] [-- --zipf 110]
- *                       [-- --seed 12] [-- --hot 400] [-- --shards 8] [-- --timeout 900] [-- --stage dev] [-- --no-synth]
+ *   npm run bench:scale [-- --orders 1000] [-- --concurrency 12] [-- --skus 1200] [-- --customers 60] [-- --zipf 110]
+ *                       [-- --seed 12] [-- --hot 400] [-- --shards 8] [-- --timeout 900] [-- --stage prod] [-- --no-synth]
  *
  * Synthesizes the stage, boots the local runtime in this process (state in bench/.out/scale, its own ports), seeds
  * a catalog and customers (bench/scale/workload.ts), drives --orders orders to FULFILLED with the DynamoDB front's

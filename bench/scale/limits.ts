@@ -94,12 +94,21 @@ export function patternRows(partitions: readonly PartitionUse[], run: RunShape):
   return rows.sort((a, b) => order(a) - order(b) || a.table.localeCompare(b.table) || a.pattern.localeCompare(b.pattern));
 }
 
-/** The pattern that limits the store: the lowest rate among partitions orders share (catalog and shared keys). */
+/**
+ * The pattern that limits the store: the lowest rate among the shared partitions, the keys every order may land on
+ * whatever it buys (a status, a vendor, the holds, a month). A catalog partition (one SKU's or product's items) is
+ * bound instead by that item's share of the orders, which the workload sets, not the keys: hottestCatalog.
+ */
 export function headline(rows: readonly PatternRow[]): PatternRow | undefined {
-  return rows
-    .filter((r) => r.scope === 'catalog' || r.scope === 'shared')
-    .reduce<PatternRow | undefined>((low, r) => (!low || r.rate < low.rate ? r : low), undefined);
+  return lowest(rows.filter((r) => r.scope === 'shared'));
 }
+
+/** The catalog pattern whose hottest item reaches its limit first under the run's popularity mix. */
+export function hottestCatalog(rows: readonly PatternRow[]): PatternRow | undefined {
+  return lowest(rows.filter((r) => r.scope === 'catalog'));
+}
+
+const lowest = (rows: readonly PatternRow[]) => rows.reduce<PatternRow | undefined>((low, r) => (!low || r.rate < low.rate ? r : low), undefined);
 
 /** A scheduled job's run, measured after `orders` orders, all inside its window. */
 export interface JobRun {

@@ -2,7 +2,7 @@ import { shortTable } from '../lib/consumed-capacity';
 import { num } from '../lib/format';
 import type { HotSkuRun } from './hot-sku';
 import type { JobResult } from './jobs';
-import { headline, jobAtRate, limitingRate, type PatternRow, patternRows } from './limits';
+import { headline, hottestCatalog, jobAtRate, limitingRate, type PatternRow, patternRows } from './limits';
 import type { ScaleOptions } from './options';
 import type { OrdersResult } from './orders';
 import type { ScaleContext } from './workload';
@@ -68,6 +68,8 @@ export function scaleReport(r: ScaleResults, f: ScaleFigures, opts: ScaleOptions
     '',
     patternTable(f.rows, opts),
     '',
+    catalogNote(f.rows, o),
+    '',
     `### Scheduled jobs at ${rateText(f.rate)} orders/s`,
     '',
     jobTable(r.jobs, o.sent, f.rate),
@@ -78,6 +80,19 @@ export function scaleReport(r: ScaleResults, f: ScaleFigures, opts: ScaleOptions
     '',
     `\`${f.line}\``,
   ].join('\n');
+}
+
+/** What bounds the catalog rows, which the headline leaves out. */
+function catalogNote(rows: readonly PatternRow[], o: ScaleResults['orders']): string {
+  const catalog = hottestCatalog(rows);
+  if (!catalog) return 'No catalog partition was shared by more than one order.';
+  const top = [...o.unitsBySku].sort((a, b) => b[1] - a[1])[0];
+  const share = top ? top[1] / Math.max(1, o.sent) : 0;
+  return [
+    `Catalog partitions hold one item each (a SKU, its stock shards, a product) and are bound by that item's share of the orders, which the popularity mix sets, not by the keys: the headline counts shared partitions only.`,
+    `Here the first to reach its limit is ${catalog.table}${catalog.index ? ` / ${catalog.index}` : ''} \`${catalog.pattern}\` (item \`${catalog.hottest}\`) at **${rateText(catalog.rate)}** orders/s of this mix${top ? `, when the most sold SKU (${num(share, 2)} units per order) sells ${rateText(catalog.rate * share)} units/s` : ''}.`,
+    `What one SKU takes is measured under Hot SKU: stock shards spread its reservations' writes; its reads at checkout (the SKU item, its shards and its product, strongly consistent) stay on its items, each read by every checkout of that SKU.`,
+  ].join(' ');
 }
 
 function patternTable(rows: readonly PatternRow[], opts: ScaleOptions): string {

@@ -1,6 +1,6 @@
 import type { PartitionUse } from '../../../local/aws/dynamodb/partition-heat';
 import { keyPattern } from '../../../bench/scale/key-patterns';
-import { headline, jobAtRate, limitingRate, patternRows } from '../../../bench/scale/limits';
+import { headline, hottestCatalog, jobAtRate, limitingRate, patternRows } from '../../../bench/scale/limits';
 import { seededRandom, Zipf } from '../../../bench/scale/zipf';
 
 const use = (partitionKey: string, writeUnits: number, readUnits: number, index?: string): PartitionUse => ({
@@ -34,6 +34,7 @@ describe('key patterns', () => {
     ['SKU#SC-AB12CD-7-0', 'SKU#<sku>', 'catalog'],
     ['STOCK#HOT-A1B2C3#7', 'STOCK#<sku>#<shard>', 'catalog'],
     ['VENDOR#3f1c2a4e-1b2c-4d5e-8f90-123456789abc', 'VENDOR#<vendorId>', 'shared'],
+    ['VENDOR#3f1c2a4e-1b2c-4d5e-8f90-123456789abc#17', 'VENDOR#<vendorId>#<shard>', 'shared'],
     ['Stockade-dev-Orders-CreateCheckout1A2B#0123456789abcdef0123456789abcdef', 'Stockade-dev-Orders-CreateCheckout1A2B#<hash>', 'order'],
     ['Stockade-dev-Api-CreateCheckout57F0D06E#2A9Izp6fOgk8Rc1zbhU0lQ==', 'Stockade-dev-Api-CreateCheckout57F0D06E#<hash>', 'order'],
     ['RECONCILIATION', 'RECONCILIATION', 'shared'],
@@ -77,6 +78,16 @@ describe('rates at the partition limits', () => {
     expect(rows.find((r) => r.scope === 'customer')?.perCustomerRate).toBe(500);
     expect(headline(rows)).toMatchObject({ pattern: 'STATUS#CONFIRMED', rate: 250 });
     expect(rows[0]?.pattern).toBe('STATUS#CONFIRMED');
+    expect(hottestCatalog(rows)).toMatchObject({ pattern: 'SKU#<sku>', rate: 1000 });
+  });
+
+  it('takes the headline from shared partitions only: a catalog item hotter than every shared key is reported apart', () => {
+    const rows = patternRows([use('SKU#A-1', 300, 300), use('STATUS#CONFIRMED#0', 20, 0, 'byStatus'), use('VENDOR#v-1#3', 10, 0, 'byVendor')], {
+      orders: 100,
+      customers: 10,
+    });
+    expect(hottestCatalog(rows)).toMatchObject({ pattern: 'SKU#<sku>', rate: 1000 / 3 });
+    expect(headline(rows)).toMatchObject({ pattern: 'STATUS#CONFIRMED#<shard>', rate: 5000 });
   });
 
   it('groups the shards of a sharded status key under one pattern and rates it by its hottest shard', () => {

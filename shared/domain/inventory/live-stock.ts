@@ -1,5 +1,5 @@
 import type { ProviderHealth } from '../../ports/inventory';
-import { type InventoryProviders, requiresLiveStock } from './provider-config';
+import type { InventoryProviders } from './provider-config';
 
 /** What checkout needs to know which SKUs may be sold only on a provider's live stock, and whether it has it now. */
 export interface LiveStockPolicy {
@@ -21,4 +21,9 @@ export async function skusWithoutLiveStock(
   const providers = [...new Set(dependent.map((s) => s.stockSource as string))];
   const open = new Set((await Promise.all(providers.map(async (id) => ((await policy.health.isOpen(id, now)) ? [id] : [])))).flat());
   return dependent.filter((s) => open.has(s.stockSource as string)).map((s) => s.sku);
+}
+
+/** Whether checkout must refuse this SKU while its provider cannot confirm stock. */
+export function requiresLiveStock(config: InventoryProviders, sku: string): boolean {
+  return config.requireLiveStock.skus.includes(sku) || config.requireLiveStock.prefixes.some((p) => sku.startsWith(p));
 }

@@ -51,7 +51,8 @@ const ProviderSchema = z
 /**
  * Per-stage inventory provider data (config/inventory-providers/<stage>.json): how each provider's SKUs and units
  * become Stockade's, their priority, their outbound resilience settings, and which SKUs may be sold only on live
- * stock. Data, not code: a new provider SKU is a line in that file. Validated at synth and at cold start.
+ * stock. Data, not code: a new provider SKU is a line in that file. Validated at synth, where it is inlined into the
+ * bundles of the functions that use it; those import only the types from here, so no function carries these schemas.
  */
 export const InventoryProvidersSchema = z
   .strictObject({
@@ -76,9 +77,4 @@ export function parseInventoryProviders(value: unknown): InventoryProviders {
   if (!parsed.success)
     throw new Error(`Invalid inventory provider data:\n${parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n')}`);
   return parsed.data;
-}
-
-/** Whether checkout must refuse this SKU while its provider cannot confirm stock. */
-export function requiresLiveStock(config: InventoryProviders, sku: string): boolean {
-  return config.requireLiveStock.skus.includes(sku) || config.requireLiveStock.prefixes.some((p) => sku.startsWith(p));
 }

@@ -74,6 +74,7 @@ export function scaleReport(r: ScaleResults, f: ScaleFigures, opts: ScaleOptions
     '',
     jobTable(r.jobs, o.sent, f.rate),
     '',
+    ...jobNotes(r.jobs, o.sent, f.rate).flatMap((note) => [note, '']),
     '### Hot SKU',
     '',
     hotTable([r.hotOne, r.hot]),
@@ -125,6 +126,23 @@ function jobTable(jobs: readonly JobResult[], orders: number, rate: number): str
       return `| ${job.job} (${job.expression})${job.ok ? '' : ` — failed: ${job.error ?? ''}`} | ${num(at.readUnits, 1)} / ${num(at.writeUnits, 1)}, ${num(job.ms, 0)} | ${hottest} | ${job.windowSeconds > 0 ? Math.round(at.ordersInWindow).toLocaleString('en-US') : '—'} (${job.windowNote}) | ${fmt(at.readUnitsPerRun)} / ${fmt(at.writeUnitsPerRun)} | ${fmt(at.hottestReadPerSecond)} / ${fmt(at.hottestWritePerSecond)} over ${job.timeoutSeconds} s | ${at.fits ? 'yes' : '**no**'} |`;
     }),
   ].join('\n');
+}
+
+/**
+ * What a windowed job that does not fit means: its measured reads scale with the orders of its window, an upper bound
+ * on the partition (a Query costs at least 0.5 RCU however few index entries it returns, and that floor is what a short
+ * run mostly pays), while the work itself does not shrink with any count of units: one run reads every order of the window.
+ */
+export function jobNotes(jobs: readonly JobResult[], orders: number, rate: number): string[] {
+  return jobs.flatMap((job) => {
+    const at = jobAtRate(job, orders, rate, tableName);
+    if (at.fits || job.windowSeconds === 0) return [];
+    const perSecond = at.ordersInWindow / job.timeoutSeconds;
+    const measured = job.ms > 0 ? orders / (job.ms / 1000) : Number.NaN;
+    return [
+      `${job.job} does not fit at this rate. Its row scales the measured run's reads by the orders of its window, which overstates the partition (each of the run's Queries costs at least 0.5 RCU, and with ${orders.toLocaleString('en-US')} orders most of its reads are that floor), but the conclusion holds however the units are counted: one run would read ${Math.round(at.ordersInWindow).toLocaleString('en-US')} orders, ${fmt(perSecond)} a second over its ${job.timeoutSeconds} s timeout (this run read ${fmt(measured)} a second here), and the order item and payment of each. Reconciling at Black Friday rates needs each order checked once, when it settles, rather than its whole lookback re-read every run; that design is not built.`,
+    ];
+  });
 }
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : num(n, 1));

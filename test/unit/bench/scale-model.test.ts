@@ -1,6 +1,7 @@
 import type { PartitionUse } from '../../../local/aws/dynamodb/partition-heat';
 import { keyPattern } from '../../../bench/scale/key-patterns';
 import { headline, hottestCatalog, jobAtRate, limitingRate, patternRows } from '../../../bench/scale/limits';
+import { jobNotes } from '../../../bench/scale/report';
 import { seededRandom, Zipf } from '../../../bench/scale/zipf';
 
 const use = (partitionKey: string, writeUnits: number, readUnits: number, index?: string): PartitionUse => ({
@@ -131,6 +132,26 @@ describe('rates at the partition limits', () => {
     expect(jobAtRate(run, 100, 1001).fits).toBe(false);
     // A job that reads no orders costs what it cost here, whatever the rate.
     expect(jobAtRate({ ...run, windowSeconds: 0 }, 100, 1000)).toMatchObject({ readUnitsPerRun: 50, ordersInWindow: 0, fits: true });
+  });
+
+  it('explains a windowed job that does not fit by the orders one run must read, and says nothing of one that fits', () => {
+    const job = {
+      job: 'ReconcilePayments',
+      rule: 'Reconcile',
+      expression: 'rate(1 hour)',
+      ok: true,
+      ms: 2000,
+      windowNote: 'its lookback',
+      everySeconds: 3600,
+      windowSeconds: 3600,
+      timeoutSeconds: 600,
+      partitions: [use('STATUS#CONFIRMED#0', 0, 50)],
+    };
+    expect(jobNotes([job], 100, 10)).toEqual([]);
+    const [note] = jobNotes([job], 100, 2000);
+    // 2,000 orders/s for an hour: 7,200,000 orders, 12,000 a second over 600 s; this run read 100 in 2 s.
+    expect(note).toContain('one run would read 7,200,000 orders, 12,000 a second over its 600 s timeout (this run read 50.0 a second here)');
+    expect(jobNotes([{ ...job, windowSeconds: 0 }], 100, 1_000_000)).toEqual([]);
   });
 });
 

@@ -14,6 +14,7 @@ import { handOffOrder } from '../../shared/domain/orders/fulfilment';
 import type { StoredOrder } from '../../shared/domain/orders/order';
 import { awaitPayment, commitOrder, createPaymentIntent, DEFAULT_HOLD_SECONDS, receivePaymentOutcome, reserveStock } from '../../shared/domain/orders/saga';
 import type { PaymentGateway } from '../../shared/ports/payment-gateway';
+import { applyPaymentEvent } from '../../shared/domain/payments/receive-webhook';
 import type { ProviderEvent } from '../../shared/ports/payment-events';
 import { CapacityMeter, type CapacityUse } from '../lib/consumed-capacity';
 import { num } from '../lib/format';
@@ -183,15 +184,26 @@ async function driveOneOrder(meter: CapacityMeter, a: Adapters, placeOrder: () =
   await awaitPayment({ orders, waits, now }, orderId, randomBytes(TASK_TOKEN_CHARS).toString('base64url').slice(0, TASK_TOKEN_CHARS));
   meter.step = 'GET /orders/{id}';
   const order = (await orders.get(orderId)) as StoredOrder;
-  meter.step = 'Stripe webhook: outcome';
-  await receivePaymentOutcome({ orders, records, waits, payments, now }, orderId, {
-    kind: 'succeeded',
-    paymentIntentId,
-    amount: order.total.amount,
-    currency: order.total.currency.toLowerCase(),
-  });
-  meter.step = 'Stripe webhook: event ledger';
-  for (let e = 0; e < ledgerEvents; e++) await a.ledger.record(succeededEvent(orderId, order, paymentIntentId), now());
+  // Stripe's deliveries for the payment, the outcome last: each is recorded at intake (ReceiveStripeWebhook), then
+  // applied by ApplyPaymentEvents (the ledger's check, the outcome if it is one, the ledger's mark).
+  const events = Array.from({ length: ledgerEvents }, (_, e) =>
+    e === ledgerEvents - 1 ? succeededEvent(orderId, order, paymentIntentId) : { ...succeededEvent(orderId, order, paymentIntentId), type: 'charge.succeeded' },
+  );
+  meter.step = 'Stripe webhook: intake';
+  for (const event of events) await a.ledger.record(event, now());
+  meter.step = 'Stripe webhook: apply';
+  const outcomeDeps = { orders, records, waits, payments, now };
+  for (const event of events)
+    await applyPaymentEvent(
+      {
+        ledger: a.ledger,
+        now,
+        onPaymentOutcome: (id, outcome) => receivePaymentOutcome(outcomeDeps, id, outcome),
+        onRefund: unexpected('a refund'),
+        onChargeRefunded: unexpected('a charge refund'),
+      },
+      event,
+    );
   meter.step = 'CommitOrder';
   await commitOrder({ stock, now }, orderId);
   meter.step = 'Fulfilment hand-off';
@@ -217,7 +229,7 @@ function stepCapacity(step: string, uses: readonly CapacityUse[], orders: number
   for (const u of uses) calls.set(`${u.command} ${u.tables}`, (calls.get(`${u.command} ${u.tables}`) ?? 0) + 1);
   const sum = (kind: 'read' | 'write', pick: (u: CapacityUse) => number) => uses.filter((u) => u.kind === kind).reduce((s, u) => s + pick(u), 0) / orders;
   return {
-    step: step === 'Stripe webhook: event ledger' ? `${step} (${ledgerEvents} event${ledgerEvents === 1 ? '' : 's'})` : step,
+    step: step.startsWith('Stripe webhook') ? `${step} (${ledgerEvents} event${ledgerEvents === 1 ? '' : 's'})` : step,
     calls: uses.length / orders,
     readUnits: sum('read', (u) => u.units),
     writeUnits: sum('write', (u) => u.units),

@@ -34,6 +34,7 @@ import { StripeStandIn } from '../partners/stripe/stripe-stand-in';
 import { localSecretValue } from './local-values';
 import { usePidFile } from './process';
 import { ENV } from '../../shared/config/env-names';
+import { STRIPE_WEBHOOK_EVENTS } from '../../shared/domain/payments/receive-webhook';
 import { CloudWatchService } from '../aws/cloudwatch/cloudwatch';
 import type { Datapoint } from '../aws/cloudwatch/metric-store';
 import { SnsService } from '../aws/sns/sns';
@@ -314,9 +315,10 @@ export class LocalRuntime {
       });
       await api.start();
       started.push(api);
-      // Signed webhooks go to the API once it has the route (until then events are only kept, not sent).
+      // Signed webhooks go to the API once it has the route (until then events are only kept, not sent), for the
+      // event types a deployed endpoint subscribes to.
       if (model.routes.some((r) => r.httpMethod === 'POST' && r.resourcePath === '/webhooks/stripe'))
-        stripe.configure({ webhookUrl: `${api.url}/webhooks/stripe` });
+        stripe.configure({ webhookUrl: `${api.url}/webhooks/stripe`, enabledEvents: STRIPE_WEBHOOK_EVENTS });
       inventory.configure({ apiUrl: api.url });
       const docs = new DocsServer();
       await docs.start();

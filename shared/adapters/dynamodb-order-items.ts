@@ -1,4 +1,4 @@
-import { TransactionCanceledException, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException, type Update } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { OrderLine, OrderStatus, PaymentOutcome, StoredOrder, VendorShipping } from '../domain/model/order';
 import type { ShippingAddress } from '../domain/model/shipping';
@@ -111,9 +111,11 @@ export function vendorViewItems(order: StoredOrder, statusShards: number): Array
   }));
 }
 
-export function historyItem(orderId: string, at: string, status: OrderStatus, detail?: string): Record<string, unknown> {
-  return { pk: `ORDER#${orderId}`, sk: `HISTORY#${at}#${status}`, entity: 'order-history', orderId, at, status, ...(detail ? { detail } : {}) };
-}
+/**
+ * One entry of the order item's `history` (docs/data-model.md, "Orders"): when the order moved, and to which status.
+ * The list holds the moves after checkout, oldest first (the order was PENDING at its `createdAt`).
+ */
+export const historyEntry = (at: string, status: OrderStatus) => `${at} ${status}`;
 
 export function toOrder(i: Record<string, unknown>): StoredOrder {
   const currency = String(i.currency);
@@ -151,13 +153,21 @@ function shippingOf(i: Record<string, unknown>, currency: string): Pick<StoredOr
 }
 
 /**
- * A guarded status change as transaction items: the order's Update (conditional on its current status, moving its
- * byStatus entry to the new status's key on the order's shard of `statusShards`) and the history entry. Leaving
- * AWAITING_PAYMENT drops the task token and the client secret.
+ * A guarded status change as one Update of the order item: conditional on its current status (and on `require`, a
+ * further condition of the caller's), moving its byStatus entry to the new status's key on the order's shard of
+ * `statusShards`, and appending the move to its `history`. Leaving AWAITING_PAYMENT drops the task token and the
+ * client secret. One item, so a change on its own is a plain UpdateItem; the stock ledger puts it in the transaction
+ * that moves the order's stock.
  */
-export function orderTransitionItems(tableName: string, orderId: string, change: OrderTransition, statusShards: number): TransactWriteItem[] {
-  const sets = ['#status = :to', 'updatedAt = :at', 'gsi2pk = :statusKey'];
-  const values: Record<string, unknown> = { ':to': change.to, ':at': change.at, ':statusKey': statusKeyOf(change.to, orderId, statusShards) };
+export function orderTransitionUpdate(tableName: string, orderId: string, change: OrderTransition, statusShards: number, require?: string): Update {
+  const sets = ['#status = :to', 'updatedAt = :at', 'gsi2pk = :statusKey', '#history = list_append(if_not_exists(#history, :none), :moved)'];
+  const values: Record<string, unknown> = {
+    ':to': change.to,
+    ':at': change.at,
+    ':statusKey': statusKeyOf(change.to, orderId, statusShards),
+    ':none': [],
+    ':moved': [historyEntry(change.at, change.to)],
+  };
   change.from.forEach((s, i) => (values[`:from${i}`] = s));
   if (change.failureReason !== undefined) {
     sets.push('failureReason = :reason');
@@ -172,19 +182,14 @@ export function orderTransitionItems(tableName: string, orderId: string, change:
     values[':paymentStatus'] = change.paymentStatus;
   }
   const removes = change.to === 'AWAITING_PAYMENT' ? [] : ['paymentTaskToken', 'paymentClientSecret'];
-  return [
-    {
-      Update: {
-        TableName: tableName,
-        Key: marshall(orderKey(orderId)),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: `attribute_exists(pk) AND #status IN (${change.from.map((_, i) => `:from${i}`).join(', ')})`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: marshall(values),
-      },
-    },
-    { Put: { TableName: tableName, Item: marshall(historyItem(orderId, change.at, change.to, change.failureReason), { removeUndefinedValues: true }) } },
-  ];
+  return {
+    TableName: tableName,
+    Key: marshall(orderKey(orderId)),
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    ConditionExpression: `attribute_exists(pk) AND #status IN (${change.from.map((_, i) => `:from${i}`).join(', ')})${require ? ` AND ${require}` : ''}`,
+    ExpressionAttributeNames: { '#status': 'status', '#history': 'history' },
+    ExpressionAttributeValues: marshall(values),
+  };
 }
 
 /** Per-item cancellation codes of a cancelled transaction, or undefined for any other error. */

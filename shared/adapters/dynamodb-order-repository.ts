@@ -7,6 +7,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
   TransactWriteItemsCommand,
+  type Update,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -20,11 +21,9 @@ import { newestAcrossShards } from './dynamodb-sharded-index';
 import {
   cancellationCodes,
   checkedStatusShards,
-  historyItem,
   orderItem,
   orderKey,
-  orderTransitionItems,
-  statusKeyOf,
+  orderTransitionUpdate,
   statusShardKey,
   toOrder,
   transientIfContended,
@@ -78,12 +77,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
     try {
       await this.client.send(
         new TransactWriteItemsCommand({
-          TransactItems: [
-            put(keyItem),
-            put(orderItem(order, this.statusShards)),
-            ...vendorViewItems(order, this.statusShards).map(put),
-            put(historyItem(order.orderId, order.createdAt, order.status)),
-          ],
+          TransactItems: [put(keyItem), put(orderItem(order, this.statusShards)), ...vendorViewItems(order, this.statusShards).map(put)],
         }),
       );
       return { created: true };
@@ -217,13 +211,19 @@ export class DynamoDbOrderRepository implements OrderRepository {
   }
 
   async transition(orderId: string, change: OrderTransition): Promise<StoredOrder | undefined> {
+    const order = await this.move(orderTransitionUpdate(this.tableName, orderId, change, this.statusShards));
+    return order && this.withWaitToken(order);
+  }
+
+  /** A status change (orderTransitionUpdate) on its own: the order as it now is, or undefined if its condition failed. */
+  private async move(update: Update): Promise<StoredOrder | undefined> {
     try {
-      await this.client.send(new TransactWriteItemsCommand({ TransactItems: orderTransitionItems(this.tableName, orderId, change, this.statusShards) }));
+      const { Attributes } = await this.client.send(new UpdateItemCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+      return Attributes ? toOrder(unmarshall(Attributes)) : undefined;
     } catch (error) {
-      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return undefined;
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw transientIfContended(error);
     }
-    return this.get(orderId);
   }
 
   async attachPayment(orderId: string, payment: OrderPayment, at: string): Promise<StoredOrder | undefined> {
@@ -246,13 +246,16 @@ export class DynamoDbOrderRepository implements OrderRepository {
     await this.client.send(
       new PutItemCommand({ TableName: this.tableName, Item: marshall({ ...paymentWaitKey(orderId), entity: 'payment-wait', orderId, taskToken, expiresAt }) }),
     );
-    const order = await this.update(orderId, {
-      set: { '#status': 'AWAITING_PAYMENT', gsi2pk: statusKeyOf('AWAITING_PAYMENT', orderId, this.statusShards), updatedAt: at },
-      condition: '#status IN (:reserved, :awaiting) AND attribute_exists(paymentIntentId)',
-      values: { ':reserved': 'RESERVED', ':awaiting': 'AWAITING_PAYMENT' },
-    });
-    // The history entry follows the change (an UpdateItem cannot write a second item); a retried step adds another.
-    if (order) await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: marshall(historyItem(orderId, at, 'AWAITING_PAYMENT')) }));
+    // Also a retried step's: the move is appended to the history again.
+    const order = await this.move(
+      orderTransitionUpdate(
+        this.tableName,
+        orderId,
+        { from: ['RESERVED', 'AWAITING_PAYMENT'], to: 'AWAITING_PAYMENT', at },
+        this.statusShards,
+        'attribute_exists(paymentIntentId)',
+      ),
+    );
     return order ? { ...order, paymentTaskToken: taskToken } : undefined;
   }
 

@@ -4,7 +4,7 @@ import { planTake, shardCount, type ShardStock, type ShardTake } from '../domain
 import { SagaError, TransientError } from '../domain/orders/saga-errors';
 import type { HeldLine, ReserveResult, ShardHeld, StockHold, StockLedger } from '../ports/stock-ledger';
 import { batchGetItems, UnprocessedKeysError } from './dynamodb-batch-get';
-import { cancellationCodes, checkedStatusShards, orderTransitionItems, statusShardOf, transientIfContended } from './dynamodb-order-items';
+import { cancellationCodes, checkedStatusShards, orderTransitionUpdate, statusShardOf, transientIfContended } from './dynamodb-order-items';
 import { outboxPut, stockNotifications, stockSourceOf } from './dynamodb-stock-notification-outbox';
 import { readShards, shardKey, shardStockOf, skuKey } from './dynamodb-stock-shards';
 
@@ -113,7 +113,7 @@ export class DynamoDbStockLedger implements StockLedger {
           },
         },
         ...moves.map((m) => this.stockChange(m, 'reserved = reserved + :q, available = available - :q', 'available >= :q')),
-        ...orderTransitionItems(this.ordersTable, orderId, { from: ['PENDING'], to: 'RESERVED', at }, this.statusShards),
+        { Update: orderTransitionUpdate(this.ordersTable, orderId, { from: ['PENDING'], to: 'RESERVED', at }, this.statusShards) },
       ];
       const codes = await this.transact(items);
       if (!codes) return { outcome: 'reserved' };
@@ -156,7 +156,14 @@ export class DynamoDbStockLedger implements StockLedger {
     const codes = await this.transact([
       this.moveHold(orderId, 'ACTIVE', 'COMMITTED', at),
       ...movesOf(hold).map((m) => this.stockChange(m, 'onHand = onHand - :q, reserved = reserved - :q')),
-      ...orderTransitionItems(this.ordersTable, orderId, { from: ['AWAITING_PAYMENT'], to: 'CONFIRMED', at, paymentStatus: 'succeeded' }, this.statusShards),
+      {
+        Update: orderTransitionUpdate(
+          this.ordersTable,
+          orderId,
+          { from: ['AWAITING_PAYMENT'], to: 'CONFIRMED', at, paymentStatus: 'succeeded' },
+          this.statusShards,
+        ),
+      },
       ...notices,
     ]);
     if (!codes) return 'committed';

@@ -7,6 +7,16 @@ const OUTCOME_BY_TYPE: Readonly<Record<string, PaymentOutcome['kind']>> = {
   'payment_intent.payment_failed': 'failed',
   'payment_intent.canceled': 'canceled',
 };
+const REFUND_TYPES = ['refund.created', 'refund.updated'] as const;
+const CHARGE_REFUNDED = 'charge.refunded';
+
+/**
+ * The Stripe event types Stockade acts on: the webhook endpoint subscribes to these and no others (README,
+ * "Deploy"; the local runtime subscribes its Stripe stand-in to the same list). Any other type would be recorded,
+ * queued and ignored: on the happy path Stripe also sends payment_intent.created and charge.succeeded, and each
+ * delivery costs an API request, two invocations, a ledger write and its mark (bench:checkout).
+ */
+export const STRIPE_WEBHOOK_EVENTS: readonly string[] = [...Object.keys(OUTCOME_BY_TYPE), ...REFUND_TYPES, CHARGE_REFUNDED];
 
 /** The order and payment outcome a provider event reports, if it is one the order saga waits for. */
 export function paymentOutcomeOf(event: ProviderEvent): { orderId: string; outcome: PaymentOutcome } | undefined {
@@ -58,12 +68,12 @@ export async function applyPaymentEvent(
 ): Promise<string> {
   if (await deps.ledger.processed(event)) return 'already-applied';
   const payment = paymentOutcomeOf(event);
-  const isRefund = (event.type === 'refund.created' || event.type === 'refund.updated') && event.refund !== undefined;
+  const isRefund = (REFUND_TYPES as readonly string[]).includes(event.type) && event.refund !== undefined;
   const effect = payment
     ? await deps.onPaymentOutcome(payment.orderId, payment.outcome)
     : isRefund && event.refund
       ? await deps.onRefund(event.refund)
-      : event.type === 'charge.refunded' && event.charge
+      : event.type === CHARGE_REFUNDED && event.charge
         ? await deps.onChargeRefunded(event.charge)
         : 'ignored';
   await deps.ledger.markProcessed(event, effect, deps.now());

@@ -1,6 +1,6 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ulid } from 'ulid';
-import { checkedStatusShards, orderItem, orderTransitionItems, statusKeyOf, statusShardOf } from '../../../shared/adapters/dynamodb-order-items';
+import { checkedStatusShards, orderItem, orderTransitionUpdate, statusKeyOf, statusShardOf } from '../../../shared/adapters/dynamodb-order-items';
 import type { StoredOrder } from '../../../shared/domain/orders/order';
 
 /**
@@ -46,10 +46,10 @@ describe('the byStatus shard of an order', () => {
     const order = storedOrder();
     const shard = statusShardOf(order.orderId, 16);
     expect(orderItem(order, 16).gsi2pk).toBe(`STATUS#PENDING#${shard}`);
-    const [update] = orderTransitionItems('orders', order.orderId, { from: ['PENDING'], to: 'RESERVED', at: order.createdAt }, 16);
-    const values = unmarshall(update?.Update?.ExpressionAttributeValues ?? {});
+    const update = orderTransitionUpdate('orders', order.orderId, { from: ['PENDING'], to: 'RESERVED', at: order.createdAt }, 16);
+    const values = unmarshall(update.ExpressionAttributeValues ?? {});
     expect(values[':statusKey']).toBe(`STATUS#RESERVED#${shard}`);
-    expect(update?.Update?.UpdateExpression).toContain('gsi2pk = :statusKey');
+    expect(update.UpdateExpression).toContain('gsi2pk = :statusKey');
   });
 
   it('takes a shard count from 1 to 64 only', () => {

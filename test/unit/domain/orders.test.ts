@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { setCartItem } from '../../../shared/domain/cart/cart';
 import { BusinessRuleError, ConflictError, NotFoundError, ValidationError } from '../../../shared/domain/errors';
 import { checkout, fingerprint } from '../../../shared/domain/orders/checkout';
@@ -6,7 +8,7 @@ import { orderView, type StoredOrder } from '../../../shared/domain/orders/order
 import { getOrder, pollOrder } from '../../../shared/domain/orders/queries';
 import { awaitPayment, cancelOrRefundPayment, createPaymentIntent, markOrderFailed, receivePaymentOutcome } from '../../../shared/domain/orders/saga';
 import { failureReason } from '../../../shared/domain/orders/saga-errors';
-import { applyPaymentEvent, paymentOutcomeOf, receiveWebhook } from '../../../shared/domain/payments/receive-webhook';
+import { applyPaymentEvent, paymentOutcomeOf, receiveWebhook, STRIPE_WEBHOOK_EVENTS } from '../../../shared/domain/payments/receive-webhook';
 import type { PaymentEventLedger, ProviderEvent } from '../../../shared/ports/payment-events';
 import { shopCatalog } from '../../support/catalog-fixtures';
 import { FakeCarts } from '../../support/fakes';
@@ -537,5 +539,27 @@ describe('payment events: intake and application', () => {
       ['evt_1', 'resumed'],
       ['evt_2', 'ignored'],
     ]);
+  });
+
+  it('subscribes the webhook endpoint to exactly the types it acts on, as the README tells a deployer', async () => {
+    const deps = {
+      ledger: new MemoryLedger(),
+      now,
+      onPaymentOutcome: async () => 'resumed',
+      onRefund: async () => 'refund',
+      onChargeRefunded: async () => 'charge-refunded',
+    };
+    const typed = (type: string, n: number): ProviderEvent => ({
+      ...event(`evt_type_${n}`, type),
+      refund: { id: 're_1', paymentIntentId: 'pi_1', amount: 10, status: 'succeeded' },
+      charge: { id: 'ch_1', paymentIntentId: 'pi_1', amountRefunded: 10 },
+    });
+    const effects = await Promise.all(STRIPE_WEBHOOK_EVENTS.map((type, n) => applyPaymentEvent(deps, typed(type, n))));
+    expect(effects).not.toContain('ignored');
+    const others = ['payment_intent.created', 'charge.succeeded', 'payment_intent.processing', 'customer.created'];
+    expect(await Promise.all(others.map((type, n) => applyPaymentEvent(deps, typed(type, 100 + n))))).toEqual(others.map(() => 'ignored'));
+    const readme = readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+    const listed = readme.slice(readme.indexOf("Stripe's webhook endpoint")).split('\n\n')[0] ?? '';
+    expect([...listed.matchAll(/`([a-z_]+\.[a-z_]+)`/g)].map((m) => m[1]).sort()).toEqual([...STRIPE_WEBHOOK_EVENTS].sort());
   });
 });

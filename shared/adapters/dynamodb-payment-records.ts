@@ -5,7 +5,7 @@ import { transientIfContended } from './dynamodb-order-items';
 
 const STATE_OF: Readonly<Record<TerminalOutcome['kind'], PaymentState>> = { succeeded: 'SUCCEEDED', canceled: 'CANCELED' };
 
-/** Payment records in the payments table (docs/data-model.md): `PI#<paymentIntentId>` / `PAYMENT`, by order in gsi1. */
+/** Payment records in the payments table (docs/data-model.md): `PI#<paymentIntentId>` / `PAYMENT`. */
 export class DynamoDbPaymentRecords implements PaymentRecords {
   constructor(
     private readonly client: DynamoDBClient,
@@ -55,11 +55,9 @@ export class DynamoDbPaymentRecords implements PaymentRecords {
       'createdAt = if_not_exists(createdAt, :at)',
     ];
     if (orderId) {
-      // A record the webhook creates (it beat CreatePaymentIntent's write) still lands in the order's index.
+      // A record the webhook creates (it beat CreatePaymentIntent's write) still names its order.
       values[':orderId'] = orderId;
-      values[':gsi1pk'] = orderIndex(orderId, at).gsi1pk;
-      values[':gsi1sk'] = orderIndex(orderId, at).gsi1sk;
-      sets.push('orderId = if_not_exists(orderId, :orderId)', 'gsi1pk = if_not_exists(gsi1pk, :gsi1pk)', 'gsi1sk = if_not_exists(gsi1sk, :gsi1sk)');
+      sets.push('orderId = if_not_exists(orderId, :orderId)');
     }
     try {
       const { Attributes } = await this.client.send(
@@ -117,10 +115,8 @@ export function paymentRecordItem(
     currency: record.amount.currency,
     state,
     createdAt: record.createdAt,
-    ...orderIndex(record.orderId, record.createdAt),
   };
 }
-const orderIndex = (orderId: string, createdAt: string) => ({ gsi1pk: `ORDER#${orderId}`, gsi1sk: `PAYMENT#${createdAt}` });
 
 export function toRecord(item: Record<string, unknown>): PaymentRecord {
   const amount = typeof item.amount === 'number' && typeof item.currency === 'string' ? { amount: item.amount, currency: item.currency } : undefined;

@@ -16,12 +16,12 @@ export async function orderStatuses(ddb: DynamoDBClient, table: string, orderIds
     const keys = orderIds.slice(i, i + 100).map((id) => marshall({ pk: `ORDER#${id}`, sk: 'ORDER' }));
     const out = await ddb.send(
       new BatchGetItemCommand({
-        RequestItems: { [table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'orderId, #s', ExpressionAttributeNames: { '#s': 'status' } } },
+        RequestItems: { [table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk, #s', ExpressionAttributeNames: { '#s': 'status' } } },
       }),
     );
     for (const raw of out.Responses?.[table] ?? []) {
       const item = unmarshall(raw);
-      statuses.set(String(item.orderId), item.status as OrderStatus);
+      statuses.set(String(item.pk).slice('ORDER#'.length), item.status as OrderStatus);
     }
   }
   return statuses;

@@ -36,10 +36,37 @@ export function statusShardOf(orderId: string, shards: number): number {
 /** The byStatus partition key of one shard of a status (docs/data-model.md, "Orders"). */
 export const statusShardKey = (status: OrderStatus, shard: number) => `STATUS#${status}#${shard}`;
 
-/** The byStatus partition key an order in `status` is indexed under. */
-export const statusKeyOf = (status: OrderStatus, orderId: string, shards: number) => statusShardKey(status, statusShardOf(orderId, shards));
+/**
+ * Statuses indexed under another's keys: a RESERVED order stays on its PENDING key. An order is RESERVED for the
+ * moment between ReserveStock and CreatePaymentIntent, so the move PENDING -> RESERVED moved an index entry (four
+ * write units inside the reservation's transaction) for a state that lasts milliseconds; sharing the key makes that
+ * change write nothing to the index (KEYS_ONLY: `status` is not projected). A listing of either reads the shared key
+ * and keeps the orders in its status, among few others: orders leave both within a second, stuck ones aside.
+ */
+const INDEXED_UNDER: Readonly<Partial<Record<OrderStatus, OrderStatus>>> = { RESERVED: 'PENDING' };
 
-/** The order item; `statusShards`: the byStatus index's shard count. */
+/** The status whose byStatus keys an order in `status` is indexed under. */
+export const indexedStatus = (status: OrderStatus): OrderStatus => INDEXED_UNDER[status] ?? status;
+
+/** The byStatus partition key an order in `status` is indexed under. */
+export const statusKeyOf = (status: OrderStatus, orderId: string, shards: number) => statusShardKey(indexedStatus(status), statusShardOf(orderId, shards));
+
+/**
+ * The byStatus partition keys of one shard that a listing of `status` reads: the key its orders are indexed under,
+ * and for a status indexed under another's, its own key too, where orders indexed before 2026-12-06 still are.
+ */
+export function statusKeysToRead(status: OrderStatus, shard: number): string[] {
+  const indexed = indexedStatus(status);
+  return indexed === status ? [statusShardKey(status, shard)] : [statusShardKey(indexed, shard), statusShardKey(status, shard)];
+}
+
+/**
+ * The order item; `statusShards`: the byStatus index's shard count. It holds nothing twice, because its size is paid
+ * on every write of the order (about ten, most of them inside transactions, at 1 unit per started KB, doubled in a
+ * transaction) and a one-line order's item is near 1 KB: the order id is its key's (`ORDER#<orderId>`), and a line
+ * keeps its unit amount, its total and currency following from it and the order's (storedLine). Items written before
+ * 2026-12-06 also carry `orderId` and lines in full; toOrder reads both.
+ */
 export function orderItem(order: StoredOrder, statusShards: number): Record<string, unknown> {
   const sortKey = `${order.createdAt}#${order.orderId}`;
   return {
@@ -49,10 +76,9 @@ export function orderItem(order: StoredOrder, statusShards: number): Record<stri
     gsi1sk: sortKey,
     gsi2pk: statusKeyOf(order.status, order.orderId, statusShards),
     gsi2sk: sortKey,
-    orderId: order.orderId,
     customerId: order.customerId,
     status: order.status,
-    lines: order.lines,
+    lines: order.lines.map((line) => storedLine(line, order.total.currency)),
     totalAmount: order.total.amount,
     currency: order.total.currency,
     // Absent when checkout creates the order; attachPayment and the saga set these fields on the item later.
@@ -117,13 +143,43 @@ export function vendorViewItems(order: StoredOrder, statusShards: number): Array
  */
 export const historyEntry = (at: string, status: OrderStatus) => `${at} ${status}`;
 
+/** An order line as the order item keeps it: the unit amount, with the line's total and currency only where they do not follow from it and the order's currency. */
+interface StoredLine extends Omit<OrderLine, 'unitPrice' | 'lineTotal'> {
+  readonly unitAmount: number;
+  readonly lineAmount?: number;
+  readonly currency?: string;
+}
+
+export function storedLine(line: OrderLine, orderCurrency: string): StoredLine {
+  const { unitPrice, lineTotal, ...rest } = line;
+  return {
+    ...rest,
+    unitAmount: unitPrice.amount,
+    ...(lineTotal.amount !== unitPrice.amount * line.quantity ? { lineAmount: lineTotal.amount } : {}),
+    ...(unitPrice.currency !== orderCurrency || lineTotal.currency !== orderCurrency ? { currency: unitPrice.currency } : {}),
+  };
+}
+
+/** A line of the order item, as storedLine keeps it or in full (as written before 2026-12-06). */
+export function lineOf(stored: unknown, orderCurrency: string): OrderLine {
+  const line = stored as Partial<StoredLine> & Partial<OrderLine>;
+  if (line.unitPrice && line.lineTotal) return line as OrderLine;
+  const { unitAmount = 0, lineAmount, currency = orderCurrency, ...rest } = line;
+  const quantity = Number(rest.quantity);
+  return {
+    ...(rest as Omit<OrderLine, 'unitPrice' | 'lineTotal'>),
+    unitPrice: { amount: unitAmount, currency },
+    lineTotal: { amount: lineAmount ?? unitAmount * quantity, currency },
+  };
+}
+
 export function toOrder(i: Record<string, unknown>): StoredOrder {
   const currency = String(i.currency);
   return {
-    orderId: String(i.orderId),
+    orderId: typeof i.orderId === 'string' ? i.orderId : String(i.pk).slice('ORDER#'.length),
     customerId: String(i.customerId),
     status: i.status as OrderStatus,
-    lines: (i.lines as OrderLine[] | undefined) ?? [],
+    lines: ((i.lines as unknown[] | undefined) ?? []).map((line) => lineOf(line, currency)),
     total: { amount: Number(i.totalAmount), currency },
     ...(typeof i.paymentIntentId === 'string'
       ? {
@@ -155,19 +211,19 @@ function shippingOf(i: Record<string, unknown>, currency: string): Pick<StoredOr
 /**
  * A guarded status change as one Update of the order item: conditional on its current status (and on `require`, a
  * further condition of the caller's), moving its byStatus entry to the new status's key on the order's shard of
- * `statusShards`, and appending the move to its `history`. Leaving AWAITING_PAYMENT drops the task token and the
+ * `statusShards` (unless every status it may leave is indexed under that key too), and appending the move to its
+ * `history`. Leaving AWAITING_PAYMENT drops the task token and the
  * client secret. One item, so a change on its own is a plain UpdateItem; the stock ledger puts it in the transaction
  * that moves the order's stock.
  */
 export function orderTransitionUpdate(tableName: string, orderId: string, change: OrderTransition, statusShards: number, require?: string): Update {
-  const sets = ['#status = :to', 'updatedAt = :at', 'gsi2pk = :statusKey', '#history = list_append(if_not_exists(#history, :none), :moved)'];
-  const values: Record<string, unknown> = {
-    ':to': change.to,
-    ':at': change.at,
-    ':statusKey': statusKeyOf(change.to, orderId, statusShards),
-    ':none': [],
-    ':moved': [historyEntry(change.at, change.to)],
-  };
+  const sets = ['#status = :to', 'updatedAt = :at', '#history = list_append(if_not_exists(#history, :none), :moved)'];
+  const values: Record<string, unknown> = { ':to': change.to, ':at': change.at, ':none': [], ':moved': [historyEntry(change.at, change.to)] };
+  // The byStatus key is left alone when the order stays under the same one (indexedStatus), so the index is not written.
+  if (change.from.some((from) => indexedStatus(from) !== indexedStatus(change.to))) {
+    sets.push('gsi2pk = :statusKey');
+    values[':statusKey'] = statusKeyOf(change.to, orderId, statusShards);
+  }
   change.from.forEach((s, i) => (values[`:from${i}`] = s));
   if (change.failureReason !== undefined) {
     sets.push('failureReason = :reason');

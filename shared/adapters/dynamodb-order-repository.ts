@@ -24,7 +24,7 @@ import {
   orderItem,
   orderKey,
   orderTransitionUpdate,
-  statusShardKey,
+  statusKeysToRead,
   toOrder,
   transientIfContended,
   vendorViewItems,
@@ -140,9 +140,9 @@ export class DynamoDbOrderRepository implements OrderRepository {
     return { items, ...(page.next ? { next: { gsi2sk: page.next } } : {}) };
   }
 
-  /** The byStatus partition keys of a status, one per shard. */
+  /** The byStatus partition keys a listing of a status reads: one per shard, two for a status indexed under another's. */
   private shardKeys(status: OrderStatus): string[] {
-    return Array.from({ length: this.statusShards }, (_, shard) => statusShardKey(status, shard));
+    return Array.from({ length: this.statusShards }, (_, shard) => statusKeysToRead(status, shard)).flat();
   }
 
   /** One page of an index query, newest first, from the position the previous page ended at. */
@@ -203,7 +203,12 @@ export class DynamoDbOrderRepository implements OrderRepository {
   private async ordersOf(indexItems: ReadonlyArray<Record<string, AttributeValue>>): Promise<StoredOrder[]> {
     const orderIds = indexItems.map((i) => String(unmarshall(i).pk).slice('ORDER#'.length));
     if (orderIds.length === 0) return [];
-    const found = new Map((await batchGetItems(this.client, this.tableName, orderIds.map(orderKey))).map((i) => [String(i.orderId), toOrder(i)]));
+    const found = new Map(
+      (await batchGetItems(this.client, this.tableName, orderIds.map(orderKey))).map((i) => {
+        const order = toOrder(i);
+        return [order.orderId, order];
+      }),
+    );
     return orderIds.flatMap((id) => {
       const order = found.get(id);
       return order ? [order] : [];
@@ -285,8 +290,10 @@ export class DynamoDbOrderRepository implements OrderRepository {
   async recordPaymentOutcome(orderId: string, outcome: PaymentOutcome, at: string): Promise<StoredOrder | undefined> {
     const recorded = await this.update(orderId, {
       // Only the outcome: the payment status shown is set by the steps that act on it (commit, compensation,
-      // refunds), so a late or replayed event can never move it back.
+      // refunds), so a late or replayed event can never move it back. A payment that succeeded needs its client
+      // secret no more (a succeeded PaymentIntent cannot be confirmed again): it goes now, not at the commit.
       set: { paymentOutcome: outcome, updatedAt: at },
+      ...(outcome.kind === 'succeeded' ? { remove: ['paymentClientSecret'] } : {}),
       condition: 'attribute_not_exists(paymentOutcome)',
       values: {},
     });
@@ -296,14 +303,14 @@ export class DynamoDbOrderRepository implements OrderRepository {
   /** One conditional UpdateItem; undefined when the order is absent or the condition fails. */
   private async update(
     orderId: string,
-    change: { set: Record<string, unknown>; condition: string; values: Record<string, unknown> },
+    change: { set: Record<string, unknown>; remove?: readonly string[]; condition: string; values: Record<string, unknown> },
   ): Promise<StoredOrder | undefined> {
     const values: Record<string, unknown> = { ...change.values };
     const sets = Object.entries(change.set).map(([attribute, value], i) => {
       values[`:v${i}`] = value;
       return `${attribute} = :v${i}`;
     });
-    const expression = `SET ${sets.join(', ')}`;
+    const expression = `SET ${sets.join(', ')}${change.remove?.length ? ` REMOVE ${change.remove.join(', ')}` : ''}`;
     const usesStatus = `${expression} ${change.condition}`.includes('#status');
     try {
       const { Attributes } = await this.client.send(

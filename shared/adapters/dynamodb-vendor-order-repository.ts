@@ -45,9 +45,10 @@ export class DynamoDbVendorOrderRepository implements VendorOrderRepository {
     });
     const views = page.entries.map((i) => unmarshall(i));
     const orderIds = views.map((v) => String(v.orderId));
+    // The order id is read from the key: an order item keeps it nowhere else (docs/data-model.md, "Orders").
     const orders = new Map(
-      (await batchGetItems(this.client, this.tableName, orderIds.map(orderKey), { projection: ['orderId', 'status', 'updatedAt', 'shipTo'] })).map((o) => [
-        String(o.orderId),
+      (await batchGetItems(this.client, this.tableName, orderIds.map(orderKey), { projection: ['pk', 'status', 'updatedAt', 'shipTo'] })).map((o) => [
+        String(o.pk).slice('ORDER#'.length),
         o,
       ]),
     );

@@ -119,9 +119,9 @@ describe('flash-sale SKUs with stock shards (DynamoDB Local, conflicts played)',
             dynamodb,
             tableName('OrdersTable'),
             orderIds.map((id) => ({ pk: `ORDER#${id}`, sk: 'ORDER' })),
-            { projection: ['orderId', 'status'] },
+            { projection: ['pk', 'status'] },
           )
-        ).map((o) => [String(o.orderId), o.status]),
+        ).map((o) => [String(o.pk).slice('ORDER#'.length), o.status]),
       );
       orderIds.forEach((id, i) => expect(statuses.get(id)).toBe(results[i]?.outcome === 'reserved' ? 'RESERVED' : 'PENDING'));
     },

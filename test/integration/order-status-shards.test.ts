@@ -135,30 +135,69 @@ describe('order status shards', () => {
     expect(await stores.orders.listByStatus('PENDING', { ...window, limit: 2, after: { gsi2sk: '1970-01-01T00:00:00.000Z#x' } })).toEqual({ items: [] });
   }, 60_000);
 
-  it('moves an order’s entry between the sharded keys of its statuses as it changes status', async () => {
+  it('moves an order’s entry between the sharded keys of its statuses as it changes status, RESERVED staying on PENDING’s', async () => {
     const window = freshWindow();
     const [moving, staying] = await created([order(window.from), order(new Date(window.start + 1_000).toISOString())]);
     const shard = statusShardOf(moving!.orderId, N);
+    const listed = async (status: OrderStatus) => (await stores.orders.listByStatus(status, { ...window, limit: 10 })).items.map((o) => o.orderId);
 
     const at = new Date().toISOString();
+    const before = await stores.dynamodb.send(new GetItemCommand({ TableName: table, Key: marshall({ pk: `ORDER#${moving!.orderId}`, sk: 'ORDER' }) }));
     expect(await stores.orders.transition(moving!.orderId, { from: ['PENDING'], to: 'RESERVED', at })).toMatchObject({ status: 'RESERVED' });
-    expect(await shardEntries('PENDING', shard, window)).not.toContain(moving!.orderId);
-    expect(await shardEntries('RESERVED', shard, window)).toEqual([moving!.orderId]);
+    // RESERVED is indexed under PENDING's key: the entry stays, and each listing keeps only its own status.
+    expect(await shardEntries('PENDING', shard, window)).toContain(moving!.orderId);
+    expect(await shardEntries('RESERVED', shard, window)).toEqual([]);
+    expect(await listed('RESERVED')).toEqual([moving!.orderId]);
+    expect(await listed('PENDING')).toEqual([staying!.orderId]);
+    const reserved = await stores.dynamodb.send(new GetItemCommand({ TableName: table, Key: marshall({ pk: `ORDER#${moving!.orderId}`, sk: 'ORDER' }) }));
+    expect(reserved.Item?.gsi2pk).toEqual(before.Item?.gsi2pk);
+    expect(unmarshall(reserved.Item ?? {}).history).toEqual([`${at} RESERVED`]);
 
-    // The wait for payment (an UpdateItem of its own, not a transition) keys it on the same shard.
+    // The wait for payment keys it on the same shard, under its own status.
     await stores.orders.attachPayment(
       moving!.orderId,
       { provider: 'stripe', paymentIntentId: `pi_shards_${moving!.orderId}`, status: 'requires_payment_method' },
       at,
     );
     expect(await stores.orders.awaitPayment(moving!.orderId, 'token-shards', at)).toMatchObject({ status: 'AWAITING_PAYMENT' });
-    expect(await shardEntries('RESERVED', shard, window)).toEqual([]);
+    expect(await shardEntries('PENDING', shard, window)).not.toContain(moving!.orderId);
     expect(await shardEntries('AWAITING_PAYMENT', shard, window)).toEqual([moving!.orderId]);
+    expect(await listed('RESERVED')).toEqual([]);
 
     await stores.orders.transition(moving!.orderId, { from: ['AWAITING_PAYMENT'], to: 'CANCELLED', at });
     expect(await shardEntries('AWAITING_PAYMENT', shard, window)).toEqual([]);
-    expect((await stores.orders.listByStatus('CANCELLED', { ...window, limit: 10 })).items.map((o) => o.orderId)).toEqual([moving!.orderId]);
-    expect((await stores.orders.listByStatus('PENDING', { ...window, limit: 10 })).items.map((o) => o.orderId)).toEqual([staying!.orderId]);
+    expect(await listed('CANCELLED')).toEqual([moving!.orderId]);
+    expect(await listed('PENDING')).toEqual([staying!.orderId]);
+    expect(
+      unmarshall(
+        (await stores.dynamodb.send(new GetItemCommand({ TableName: table, Key: marshall({ pk: `ORDER#${moving!.orderId}`, sk: 'ORDER' }) }))).Item ?? {},
+      ).history,
+    ).toEqual([`${at} RESERVED`, `${at} AWAITING_PAYMENT`, `${at} CANCELLED`]);
+  }, 60_000);
+
+  it('still lists a RESERVED order indexed under its own key (before RESERVED shared PENDING’s), and moves it on', async () => {
+    const window = freshWindow();
+    const [legacy] = await created([order(window.from)]);
+    const shard = statusShardOf(legacy!.orderId, N);
+    // As a release before the shared key left it: RESERVED, on `STATUS#RESERVED#<n>`.
+    await stores.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: marshall({ pk: `ORDER#${legacy!.orderId}`, sk: 'ORDER' }),
+        UpdateExpression: 'SET #status = :reserved, gsi2pk = :key',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: marshall({ ':reserved': 'RESERVED', ':key': `STATUS#RESERVED#${shard}` }),
+      }),
+    );
+    expect((await stores.orders.listByStatus('RESERVED', { ...window, limit: 10 })).items.map((o) => o.orderId)).toEqual([legacy!.orderId]);
+    const read: string[] = [];
+    for await (const o of stores.orders.listByStatusCreated('RESERVED', window.from, window.to)) read.push(o.orderId);
+    expect(read).toEqual([legacy!.orderId]);
+
+    const at = new Date().toISOString();
+    await stores.orders.transition(legacy!.orderId, { from: ['RESERVED'], to: 'FAILED', at, failureReason: 'test' });
+    expect(await shardEntries('RESERVED', shard, window)).toEqual([]);
+    expect(await shardEntries('FAILED', shard, window)).toEqual([legacy!.orderId]);
   }, 60_000);
 
   it('reads every order of a status in a window for reconciliation, each once, paging every shard past one page', async () => {

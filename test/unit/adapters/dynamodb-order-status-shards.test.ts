@@ -1,6 +1,13 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ulid } from 'ulid';
-import { checkedStatusShards, orderItem, orderTransitionUpdate, statusKeyOf, statusShardOf } from '../../../shared/adapters/dynamodb-order-items';
+import {
+  checkedStatusShards,
+  orderItem,
+  orderTransitionUpdate,
+  statusKeyOf,
+  statusKeysToRead,
+  statusShardOf,
+} from '../../../shared/adapters/dynamodb-order-items';
 import type { StoredOrder } from '../../../shared/domain/orders/order';
 
 /**
@@ -46,10 +53,31 @@ describe('the byStatus shard of an order', () => {
     const order = storedOrder();
     const shard = statusShardOf(order.orderId, 16);
     expect(orderItem(order, 16).gsi2pk).toBe(`STATUS#PENDING#${shard}`);
-    const update = orderTransitionUpdate('orders', order.orderId, { from: ['PENDING'], to: 'RESERVED', at: order.createdAt }, 16);
+    const update = orderTransitionUpdate('orders', order.orderId, { from: ['AWAITING_PAYMENT'], to: 'CONFIRMED', at: order.createdAt }, 16);
     const values = unmarshall(update.ExpressionAttributeValues ?? {});
-    expect(values[':statusKey']).toBe(`STATUS#RESERVED#${shard}`);
+    expect(values[':statusKey']).toBe(`STATUS#CONFIRMED#${shard}`);
     expect(update.UpdateExpression).toContain('gsi2pk = :statusKey');
+  });
+
+  it('keeps a RESERVED order on its PENDING key, so reserving writes no index key, and lists RESERVED from both keys', () => {
+    const order = storedOrder();
+    const shard = statusShardOf(order.orderId, 16);
+    expect(statusKeyOf('RESERVED', order.orderId, 16)).toBe(`STATUS#PENDING#${shard}`);
+    const reserve = orderTransitionUpdate('orders', order.orderId, { from: ['PENDING'], to: 'RESERVED', at: order.createdAt }, 16);
+    expect(reserve.UpdateExpression).not.toContain('gsi2pk');
+    expect(unmarshall(reserve.ExpressionAttributeValues ?? {})[':statusKey']).toBeUndefined();
+    // Leaving for another key, or from a status that may be on another key, moves it.
+    for (const change of [
+      { from: ['RESERVED', 'AWAITING_PAYMENT'], to: 'AWAITING_PAYMENT' },
+      { from: ['PENDING', 'RESERVED', 'AWAITING_PAYMENT'], to: 'CANCELLED' },
+      { from: ['RESERVED'], to: 'FAILED' },
+    ] as const) {
+      const update = orderTransitionUpdate('orders', order.orderId, { from: [...change.from], to: change.to, at: order.createdAt }, 16);
+      expect(unmarshall(update.ExpressionAttributeValues ?? {})[':statusKey']).toBe(`STATUS#${change.to}#${shard}`);
+    }
+    expect(statusKeysToRead('RESERVED', 3)).toEqual(['STATUS#PENDING#3', 'STATUS#RESERVED#3']);
+    expect(statusKeysToRead('PENDING', 3)).toEqual(['STATUS#PENDING#3']);
+    expect(statusKeysToRead('CONFIRMED', 3)).toEqual(['STATUS#CONFIRMED#3']);
   });
 
   it('takes a shard count from 1 to 64 only', () => {

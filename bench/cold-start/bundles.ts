@@ -28,6 +28,11 @@ export interface Measured {
   readonly invokeMs: number[];
   readonly bootstrapMs: number[];
   readonly network: Set<string>;
+  /**
+   * The function's import time over its floor's, one per round, each from a pair of samples taken one right after the
+   * other (bench/cold-start/probe.ts): what drifts over a run (the host's other tenants, its clock) touches both alike.
+   */
+  readonly floorRatios: number[];
   /** A function's floor: a bundle of only its AWS SDK clients (the baseline for a function without any). */
   floor?: Measured;
   error?: string;
@@ -38,7 +43,15 @@ export interface Measured {
  * first, then the floors (one per distinct set of SDK clients), then the functions.
  */
 export async function bundlesToMeasure(functions: readonly Target[], stage: string): Promise<{ baseline: Measured; measured: Measured[] }> {
-  const newMeasured = (target: Target, bundle: BundleFacts): Measured => ({ target, bundle, importMs: [], invokeMs: [], bootstrapMs: [], network: new Set() });
+  const newMeasured = (target: Target, bundle: BundleFacts): Measured => ({
+    target,
+    bundle,
+    importMs: [],
+    invokeMs: [],
+    bootstrapMs: [],
+    network: new Set(),
+    floorRatios: [],
+  });
   const base = await baselineTarget(functions, stage);
   const baseline = newMeasured(base.target, { ...bundleSizes(base.target), shares: base.shares, sdkClients: [] });
   const inventoryProviders = JSON.stringify(JSON.stringify(loadInventoryProviders(resolveStageConfig({ stage }))));

@@ -17,15 +17,39 @@ interface ProbeResult {
   readonly error?: string;
 }
 
-/** `runs` samples of every target after one discarded warm-up round, interleaved and rotated round by round. */
+/**
+ * `runs` samples of every target after one discarded warm-up round, interleaved and rotated round by round. A
+ * function measured against an SDK floor is sampled in a pair with it, the floor first in even rounds and last in
+ * odd ones, and the pair's ratio recorded: the floors' samples are those of every pair (so many per round), the
+ * baseline's one per round.
+ */
 export async function measure(all: Measured[], runs: number): Promise<void> {
   for (let round = 0; round <= runs; round++) {
     process.stderr.write(round === 0 ? 'rounds: warm-up' : ` ${round}`);
-    const active = all.filter((m) => !m.error);
+    const active = all.filter((m) => !m.error && !isFloor(m, all));
     const order = active.map((_, i) => active[(i + round) % active.length]).filter((m): m is Measured => m !== undefined);
-    for (const m of order) record(m, await sample(m.target), round);
+    for (const m of order) {
+      const floor = m.floor;
+      if (!floor || floor.error || !isFloor(floor, all)) {
+        record(m, await sample(m.target), round);
+        continue;
+      }
+      const floorFirst = round % 2 === 0;
+      const first = await sample((floorFirst ? floor : m).target);
+      const second = await sample((floorFirst ? m : floor).target);
+      const [own, its] = floorFirst ? [second, first] : [first, second];
+      record(floor, its, round);
+      record(m, own, round);
+      if (round > 0 && own.importMs !== undefined && its.importMs !== undefined && its.importMs > 0 && !own.error && !its.error)
+        m.floorRatios.push(own.importMs / its.importMs);
+    }
   }
   process.stderr.write('\n');
+}
+
+/** Whether `m` is some function's SDK floor (not the baseline, which is sampled on its own). */
+function isFloor(m: Measured, all: readonly Measured[]): boolean {
+  return all.some((other) => other.floor === m && other !== m) && m.target.label.startsWith('floor: ');
 }
 
 /** Adds one sample to `m` (not in the warm-up round); a failed sample marks the target failed. */

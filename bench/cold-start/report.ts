@@ -28,7 +28,7 @@ function table(rows: readonly Measured[], baseline: Measured): string {
     const med = median(m.importMs);
     const delta = m === baseline ? '—' : m.error ? 'failed' : `${med >= base ? '+' : ''}${ms(med - base)}`;
     const floor = m.floor ? (m.floor === baseline ? 'baseline' : m.floor.target.label.replace(/^floor: /, '')) : '—';
-    const ratio = m.floor && !m.error && !m.floor.error ? `${num(med / median(m.floor.importMs), 2)}×` : '—';
+    const ratio = m.floor && !m.error && !m.floor.error ? `${num(floorRatio(m), 2)}×` : '—';
     const invoke = m.invokeMs.length > 0 ? ms(median(m.invokeMs)) : '—';
     lines.push(
       `| ${m.target.label} | ${m.target.routes.join(', ') || '—'} | ${bytes(m.bundle.bytes)} | ${bytes(m.bundle.gzipBytes)} | ${ms(med)} | ${ms(percentile(m.importMs, 90))} | ${delta} | ${floor} | ${ratio} | ${invoke} |`,
@@ -68,7 +68,7 @@ function findings(rows: readonly Measured[], baseline: Measured): string {
 function againstTheFloor(rows: readonly Measured[], baseline: Measured): string[] {
   const functions = rows.filter((m) => m.floor && !m.error && !m.floor.error);
   if (functions.length === 0) return [];
-  const ratio = (m: Measured) => median(m.importMs) / median((m.floor as Measured).importMs);
+  const ratio = floorRatio;
   const lines: string[] = [];
   const withClients = functions.filter((m) => m.floor !== baseline);
   if (withClients.length > 0) {
@@ -89,4 +89,10 @@ function againstTheFloor(rows: readonly Measured[], baseline: Measured): string[
   const largest = functions.reduce((a, b) => (b.bundle.bytes > a.bundle.bytes ? b : a));
   lines.push(`- Largest bundle: ${largest.target.label}, ${bytes(largest.bundle.bytes)} bytes minified (source map excluded).`);
   return lines;
+}
+
+/** A function's import time over its floor's: the median of its paired samples' ratios, else the ratio of medians (the baseline's). */
+export function floorRatio(m: Measured): number {
+  if (m.floorRatios.length > 0) return median(m.floorRatios);
+  return median(m.importMs) / median((m.floor as Measured).importMs);
 }

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { fileURLToPath } from 'node:url';
 
 /**
  * Readable stack traces from the minified bundle without paying for them at cold start. Node's
@@ -18,9 +16,12 @@ function sourceMapOf(fileName: string): SourceMap | null {
   let map = cache.get(fileName);
   if (map === undefined) {
     try {
+      // node:fs and node:url are taken here, when a stack is first formatted, not imported with the module: a function
+      // that loads neither otherwise (no AWS SDK client) saves about 1.5 ms of every cold start.
+      const { fileURLToPath } = process.getBuiltinModule('node:url');
+      const { readFileSync } = process.getBuiltinModule('node:fs');
       const file = fileName.startsWith('file://') ? fileURLToPath(fileName) : fileName;
       // The file is a loaded module's own path, from V8's call site, never from a request.
-      // eslint-disable-next-line security/detect-non-literal-fs-filename
       map = file.endsWith('.mjs') || file.endsWith('.js') ? new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')) as never) : null;
     } catch {
       map = null;

@@ -104,7 +104,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(cdk[.]out|[.]stockade)/' },
+    // cdk.out and .stockade are synthesized or runtime state; bench/.out is the benchmarks' scratch (bundles, tables).
+    exclude: { path: '(^|/)(cdk[.]out|[.]stockade)/|^bench/[.]out/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] },

@@ -26,11 +26,11 @@ interface ProbeResult {
 export async function measure(all: Measured[], runs: number): Promise<void> {
   for (let round = 0; round <= runs; round++) {
     process.stderr.write(round === 0 ? 'rounds: warm-up' : ` ${round}`);
-    const active = all.filter((m) => !m.error && !isFloor(m, all));
+    const active = all.filter((m) => !m.error && !isFloor(m));
     const order = active.map((_, i) => active[(i + round) % active.length]).filter((m): m is Measured => m !== undefined);
     for (const m of order) {
       const floor = m.floor;
-      if (!floor || floor.error || !isFloor(floor, all)) {
+      if (!floor || floor.error || !isFloor(floor)) {
         record(m, await sample(m.target), round);
         continue;
       }
@@ -47,10 +47,8 @@ export async function measure(all: Measured[], runs: number): Promise<void> {
   process.stderr.write('\n');
 }
 
-/** Whether `m` is some function's SDK floor (not the baseline, which is sampled on its own). */
-function isFloor(m: Measured, all: readonly Measured[]): boolean {
-  return all.some((other) => other.floor === m && other !== m) && m.target.label.startsWith('floor: ');
-}
+/** Whether `m` is an SDK floor (bench/cold-start/floors.ts), not the baseline, which is sampled on its own. */
+const isFloor = (m: Measured) => m.target.label.startsWith('floor: ');
 
 /** Adds one sample to `m` (not in the warm-up round); a failed sample marks the target failed. */
 function record(m: Measured, result: ProbeResult, round: number): void {

@@ -1,5 +1,6 @@
 import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { orderIdOf } from '../../shared/adapters/dynamodb-order-items';
 import type { OrderStatus } from '../../shared/domain/orders/order';
 import { sleep } from './concurrency';
 
@@ -21,7 +22,7 @@ export async function orderStatuses(ddb: DynamoDBClient, table: string, orderIds
     );
     for (const raw of out.Responses?.[table] ?? []) {
       const item = unmarshall(raw);
-      statuses.set(String(item.pk).slice('ORDER#'.length), item.status as OrderStatus);
+      statuses.set(orderIdOf(item.pk), item.status as OrderStatus);
     }
   }
   return statuses;

@@ -11,6 +11,9 @@ import type { OrderTransition } from '../ports/order-repository';
  */
 export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
 
+/** The order id of an order item's (or its index entry's) partition key, `ORDER#<orderId>`: the item keeps it nowhere else. */
+export const orderIdOf = (pk: unknown) => String(pk).slice('ORDER#'.length);
+
 /** The most shards the byStatus index's keys may have (the stage config's bound). */
 export const MAX_STATUS_SHARDS = 64;
 
@@ -176,7 +179,7 @@ export function lineOf(stored: unknown, orderCurrency: string): OrderLine {
 export function toOrder(i: Record<string, unknown>): StoredOrder {
   const currency = String(i.currency);
   return {
-    orderId: typeof i.orderId === 'string' ? i.orderId : String(i.pk).slice('ORDER#'.length),
+    orderId: typeof i.orderId === 'string' ? i.orderId : orderIdOf(i.pk),
     customerId: String(i.customerId),
     status: i.status as OrderStatus,
     lines: ((i.lines as unknown[] | undefined) ?? []).map((line) => lineOf(line, currency)),

@@ -22,6 +22,7 @@ import {
   cancellationCodes,
   checkedStatusShards,
   orderItem,
+  orderIdOf,
   orderKey,
   orderTransitionUpdate,
   statusKeysToRead,
@@ -201,7 +202,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
    * consistently, in one BatchGetItem per 100. An order deleted meanwhile is left out.
    */
   private async ordersOf(indexItems: ReadonlyArray<Record<string, AttributeValue>>): Promise<StoredOrder[]> {
-    const orderIds = indexItems.map((i) => String(unmarshall(i).pk).slice('ORDER#'.length));
+    const orderIds = indexItems.map((i) => orderIdOf(unmarshall(i).pk));
     if (orderIds.length === 0) return [];
     const found = new Map(
       (await batchGetItems(this.client, this.tableName, orderIds.map(orderKey))).map((i) => {
@@ -220,7 +221,7 @@ export class DynamoDbOrderRepository implements OrderRepository {
     return order && this.withWaitToken(order);
   }
 
-  /** A status change (orderTransitionUpdate) on its own: the order as it now is, or undefined if its condition failed. */
+  /** One conditional Update of an order item on its own: the order as it now is, or undefined if its condition failed. */
   private async move(update: Update): Promise<StoredOrder | undefined> {
     try {
       const { Attributes } = await this.client.send(new UpdateItemCommand({ ...update, ReturnValues: 'ALL_NEW' }));
@@ -300,8 +301,8 @@ export class DynamoDbOrderRepository implements OrderRepository {
     return recorded ? this.withWaitToken(recorded) : this.get(orderId);
   }
 
-  /** One conditional UpdateItem; undefined when the order is absent or the condition fails. */
-  private async update(
+  /** One conditional UpdateItem (through move); undefined when the order is absent or the condition fails. */
+  private update(
     orderId: string,
     change: { set: Record<string, unknown>; remove?: readonly string[]; condition: string; values: Record<string, unknown> },
   ): Promise<StoredOrder | undefined> {
@@ -312,23 +313,14 @@ export class DynamoDbOrderRepository implements OrderRepository {
     });
     const expression = `SET ${sets.join(', ')}${change.remove?.length ? ` REMOVE ${change.remove.join(', ')}` : ''}`;
     const usesStatus = `${expression} ${change.condition}`.includes('#status');
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(orderKey(orderId)),
-          UpdateExpression: expression,
-          ConditionExpression: `attribute_exists(pk) AND ${change.condition}`,
-          ...(usesStatus ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
-          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes ? toOrder(unmarshall(Attributes)) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw transientIfContended(error);
-    }
+    return this.move({
+      TableName: this.tableName,
+      Key: marshall(orderKey(orderId)),
+      UpdateExpression: expression,
+      ConditionExpression: `attribute_exists(pk) AND ${change.condition}`,
+      ...(usesStatus ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+      ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+    });
   }
 }
 

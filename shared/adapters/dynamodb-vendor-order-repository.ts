@@ -6,7 +6,7 @@ import type { OrderLine, OrderStatus, StoredVendorOrder } from '../domain/model/
 import type { ListPosition, PositionedPage } from '../ports/cursor-codec';
 import type { VendorOrderRepository } from '../ports/vendor-order-repository';
 import { batchGetItems } from './dynamodb-batch-get';
-import { checkedStatusShards, orderKey, toVendorShipping, unshardedVendorKey, vendorShardKey } from './dynamodb-order-items';
+import { checkedStatusShards, orderIdOf, orderKey, toVendorShipping, unshardedVendorKey, vendorShardKey } from './dynamodb-order-items';
 import { newestAcrossShards } from './dynamodb-sharded-index';
 
 /** Where a page of a vendor's views ended: the byVendor sort key of its last entry (`<createdAt>#<orderId>`). */
@@ -45,10 +45,9 @@ export class DynamoDbVendorOrderRepository implements VendorOrderRepository {
     });
     const views = page.entries.map((i) => unmarshall(i));
     const orderIds = views.map((v) => String(v.orderId));
-    // The order id is read from the key: an order item keeps it nowhere else (docs/data-model.md, "Orders").
     const orders = new Map(
       (await batchGetItems(this.client, this.tableName, orderIds.map(orderKey), { projection: ['pk', 'status', 'updatedAt', 'shipTo'] })).map((o) => [
-        String(o.pk).slice('ORDER#'.length),
+        orderIdOf(o.pk),
         o,
       ]),
     );

@@ -3,6 +3,9 @@ import { LOOPBACK, LoopbackHttpServer, readBody } from '../../runtime/net';
 import type { AuthorizeInput, Refusal } from './iam';
 import type { IamServiceName } from './request-mapping';
 
+/** How long a socket to the emulator may sit idle in the pool: below DynamoDB Local's 30 s. */
+const UPSTREAM_IDLE_MS = 20_000;
+
 /** Authorizes one request; undefined lets it through. IamService#authorize, bound. */
 export type RequestAuthorizer = (input: AuthorizeInput) => Promise<Refusal | undefined>;
 
@@ -46,7 +49,9 @@ export interface AuthorizingProxyOptions {
  */
 export class AuthorizingProxy {
   private readonly http = new LoopbackHttpServer((req, res) => this.handle(req, res));
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  // DynamoDB Local's Jetty closes a connection idle for 30 s without saying so (no Keep-Alive hint): the pool lets a
+  // socket go after 20 s idle, first (the timeout is of idleness only; a request in work is never cut by it).
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: UPSTREAM_IDLE_MS });
 
   constructor(
     private readonly service: IamServiceName,
@@ -89,34 +94,54 @@ export class AuthorizingProxy {
 
   /** Forwards a request and streams the answer back as it comes. */
   private stream(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
-    const upstream = httpRequest(
-      { host: LOOPBACK, port: this.upstreamPort(), method: req.method, path: req.url, headers: req.headers, agent: this.agent },
+    const request: ProxiedRequest = { method: req.method ?? 'POST', path: req.url ?? '/', headers: req.headers, body };
+    this.send(
+      request,
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
+      (error) => {
+        if (res.headersSent) return void res.destroy(error);
+        const failed = this.unreachable(error);
+        res.writeHead(failed.status, { ...failed.headers, 'Content-Length': failed.body.length });
+        res.end(failed.body);
+      },
     );
-    upstream.on('error', (error) => {
-      if (res.headersSent) return void res.destroy(error);
-      const failed = this.unreachable(error);
-      res.writeHead(failed.status, { ...failed.headers, 'Content-Length': failed.body.length });
-      res.end(failed.body);
-    });
-    upstream.end(body);
   }
 
   /** Forwards a request and reads the whole answer. */
   private fetch(request: ProxiedRequest): Promise<ProxiedAnswer> {
     return new Promise((resolve, reject) => {
-      const upstream = httpRequest(
-        { host: LOOPBACK, port: this.upstreamPort(), method: request.method, path: request.path, headers: request.headers, agent: this.agent },
-        (answer) => {
-          readBody(answer).then((body) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body }), reject);
-        },
+      this.send(
+        request,
+        (answer) => readBody(answer).then((body) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body }), reject),
+        reject,
       );
-      upstream.on('error', reject);
-      upstream.end(request.body);
     });
+  }
+
+  /**
+   * Sends a request upstream on a kept-alive socket. An emulator may close a socket that sat idle in the pool, and
+   * reusing one just as it is closed fails with ECONNRESET ("socket hang
+   * up") before the emulator has read anything: such a request goes again on the next socket, as Node's documentation
+   * advises (ClientRequest#reusedSocket). Each failed socket is destroyed, so this ends by the pool's size at most; a
+   * new socket's failure, or one after an answer began, is the caller's.
+   */
+  private send(request: ProxiedRequest, onAnswer: (answer: IncomingMessage) => void, onError: (error: Error) => void): void {
+    let answered = false;
+    const upstream = httpRequest(
+      { host: LOOPBACK, port: this.upstreamPort(), method: request.method, path: request.path, headers: request.headers, agent: this.agent },
+      (answer) => {
+        answered = true;
+        onAnswer(answer);
+      },
+    );
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      if (!answered && upstream.reusedSocket && error.code === 'ECONNRESET') return this.send(request, onAnswer, onError);
+      onError(error);
+    });
+    upstream.end(request.body);
   }
 
   private unreachable(error: unknown): ProxiedAnswer {

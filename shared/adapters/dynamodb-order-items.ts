@@ -215,9 +215,8 @@ function shippingOf(i: Record<string, unknown>, currency: string): Pick<StoredOr
  * A guarded status change as one Update of the order item: conditional on its current status (and on `require`, a
  * further condition of the caller's), moving its byStatus entry to the new status's key on the order's shard of
  * `statusShards` (unless every status it may leave is indexed under that key too), and appending the move to its
- * `history`. Leaving AWAITING_PAYMENT drops the task token and the
- * client secret. One item, so a change on its own is a plain UpdateItem; the stock ledger puts it in the transaction
- * that moves the order's stock.
+ * `history`. Leaving AWAITING_PAYMENT drops the task token and the client secret. One item, so a change on its own is
+ * a plain UpdateItem; the stock ledger puts it in the transaction that moves the order's stock.
  */
 export function orderTransitionUpdate(tableName: string, orderId: string, change: OrderTransition, statusShards: number, require?: string): Update {
   const sets = ['#status = :to', 'updatedAt = :at', '#history = list_append(if_not_exists(#history, :none), :moved)'];

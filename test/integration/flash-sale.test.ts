@@ -3,7 +3,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { putAll } from '../../bench/lib/scratch-tables';
 import { batchGetItems } from '../../shared/adapters/dynamodb-batch-get';
-import { orderItem } from '../../shared/adapters/dynamodb-order-items';
+import { orderIdOf, orderItem } from '../../shared/adapters/dynamodb-order-items';
 import { DynamoDbInventoryLedger } from '../../shared/adapters/dynamodb-inventory-ledger';
 import { shardKey } from '../../shared/adapters/dynamodb-stock-shards';
 import { available } from '../../shared/domain/catalog/catalog';
@@ -121,7 +121,7 @@ describe('flash-sale SKUs with stock shards (DynamoDB Local, conflicts played)',
             orderIds.map((id) => ({ pk: `ORDER#${id}`, sk: 'ORDER' })),
             { projection: ['pk', 'status'] },
           )
-        ).map((o) => [String(o.pk).slice('ORDER#'.length), o.status]),
+        ).map((o) => [orderIdOf(o.pk), o.status]),
       );
       orderIds.forEach((id, i) => expect(statuses.get(id)).toBe(results[i]?.outcome === 'reserved' ? 'RESERVED' : 'PENDING'));
     },

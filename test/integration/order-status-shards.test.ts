@@ -3,7 +3,7 @@ import { BatchWriteItemCommand, GetItemCommand, QueryCommand, UpdateItemCommand 
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ulid } from 'ulid';
 import { HmacCursorCodec } from '../../shared/adapters/hmac-cursor-codec';
-import { orderItem, statusShardOf } from '../../shared/adapters/dynamodb-order-items';
+import { orderIdOf, orderItem, statusShardOf } from '../../shared/adapters/dynamodb-order-items';
 import { DynamoDbVendorOrderRepository } from '../../shared/adapters/dynamodb-vendor-order-repository';
 import { ValidationError } from '../../shared/domain/errors';
 import type { OrderStatus, StoredOrder } from '../../shared/domain/orders/order';
@@ -66,7 +66,7 @@ describe('order status shards', () => {
         ExpressionAttributeValues: marshall({ ':key': `STATUS#${status}#${shard}`, ':from': `${window.from}#`, ':to': `${window.to}#~` }),
       }),
     );
-    return (page.Items ?? []).map((i) => String(unmarshall(i).pk).slice('ORDER#'.length));
+    return (page.Items ?? []).map((i) => orderIdOf(unmarshall(i).pk));
   };
 
   /** Every page of the admin listing from the repository, following each page's position. */

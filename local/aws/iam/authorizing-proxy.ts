@@ -123,10 +123,10 @@ export class AuthorizingProxy {
 
   /**
    * Sends a request upstream on a kept-alive socket. An emulator may close a socket that sat idle in the pool, and
-   * reusing one just as it is closed fails with ECONNRESET ("socket hang
-   * up") before the emulator has read anything: such a request goes again on the next socket, as Node's documentation
-   * advises (ClientRequest#reusedSocket). Each failed socket is destroyed, so this ends by the pool's size at most; a
-   * new socket's failure, or one after an answer began, is the caller's.
+   * reusing one just as it is closed fails with ECONNRESET ("socket hang up") before the emulator has read anything:
+   * such a request goes again on the next socket, as Node's documentation advises (ClientRequest#reusedSocket). Each
+   * failed socket is destroyed, so this ends by the pool's size at most; a new socket's failure, or one after an
+   * answer began, is the caller's.
    */
   private send(request: ProxiedRequest, onAnswer: (answer: IncomingMessage) => void, onError: (error: Error) => void): void {
     let answered = false;

@@ -24,13 +24,15 @@ async function main(): Promise<void> {
   const opts = coldStartOptions();
   const started = Date.now();
   const cdkOut = path.join(BENCH_OUT, 'cdk.out');
-  for (const scratch of ['baseline', 'rebuilt']) rmSync(path.join(BENCH_OUT, scratch), { recursive: true, force: true });
+  for (const scratch of ['baseline', 'framework', 'rebuilt']) rmSync(path.join(BENCH_OUT, scratch), { recursive: true, force: true });
   await synthesizeFresh(opts.stage, cdkOut);
   const { targets: functions, skipped } = functionTargets(CloudAssembly.load(cdkOut, opts.stage), opts.stage);
-  const { baseline, measured } = await bundlesToMeasure(functions, opts.stage);
-  log(`Measuring ${measured.length} bundles (${functions.length} functions + baseline), ${opts.runs} runs each...`);
+  const { baseline, framework, measured } = await bundlesToMeasure(functions, opts.stage);
+  log(
+    `Measuring ${measured.length} bundles (${functions.length} functions, their SDK floors, the baseline and the framework reference), ${opts.runs} runs each...`,
+  );
   await measure(measured, opts.runs);
-  const report = coldStartReport(measured, baseline, skipped);
+  const report = coldStartReport(measured, baseline, framework, skipped);
   console.log(`\n${report}\n`);
   publishSection('cold-start', coldStartSection(report, opts), started);
 }

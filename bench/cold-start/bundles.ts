@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../../lib/constructs/stockade-function';
 import { bundleLikeAFunction, packageShares, type PackageShare } from '../lib/bundling';
 import { BENCH_OUT } from '../lib/paths';
 import { floorName, floorTarget, sdkClientsOf } from './floors';
-import { baselineTarget, type Target } from './targets';
+import { baselineTarget, frameworkTarget, type Target } from './targets';
 
 export interface BundleFacts {
   readonly bytes: number;
@@ -39,10 +39,14 @@ export interface Measured {
 }
 
 /**
- * The baseline, the floors and every function with the facts of its bundle, ready to sample; the baseline comes
- * first, then the floors (one per distinct set of SDK clients), then the functions.
+ * The baseline, the framework reference, the floors and every function with the facts of its bundle, ready to
+ * sample: the baseline first, then the framework reference, the floors (one per distinct set of SDK clients) and the
+ * functions.
  */
-export async function bundlesToMeasure(functions: readonly Target[], stage: string): Promise<{ baseline: Measured; measured: Measured[] }> {
+export async function bundlesToMeasure(
+  functions: readonly Target[],
+  stage: string,
+): Promise<{ baseline: Measured; framework: Measured; measured: Measured[] }> {
   const newMeasured = (target: Target, bundle: BundleFacts): Measured => ({
     target,
     bundle,
@@ -54,6 +58,8 @@ export async function bundlesToMeasure(functions: readonly Target[], stage: stri
   });
   const base = await baselineTarget(functions, stage);
   const baseline = newMeasured(base.target, { ...bundleSizes(base.target), shares: base.shares, sdkClients: [] });
+  const frame = await frameworkTarget(base.target, functions);
+  const framework = newMeasured(frame.target, { ...bundleSizes(frame.target), shares: frame.shares, sdkClients: [] });
   const inventoryProviders = JSON.stringify(JSON.stringify(loadInventoryProviders(resolveStageConfig({ stage }))));
   const measuredFunctions: Measured[] = [];
   for (const [index, target] of functions.entries()) {
@@ -76,7 +82,7 @@ export async function bundlesToMeasure(functions: readonly Target[], stage: stri
     m.floor = floors.get(key);
   }
   const sortedFloors = [...floors.values()].sort((a, b) => a.target.label.localeCompare(b.target.label));
-  return { baseline, measured: [baseline, ...sortedFloors, ...measuredFunctions] };
+  return { baseline, framework, measured: [baseline, framework, ...sortedFloors, ...measuredFunctions] };
 }
 
 /** Sizes of a bundle as deployed: index.mjs, its gzip size, and the source map shipped beside it. */

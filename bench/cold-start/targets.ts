@@ -10,6 +10,7 @@ import { BENCH_OUT } from '../lib/paths';
 import { restProxyEvent } from './rest-proxy-event';
 
 const BASELINE_ENTRY = path.join(__dirname, '..', 'fixtures', 'hello.ts');
+const FRAMEWORK_ENTRY = path.join(__dirname, '..', 'fixtures', 'framework.ts');
 /** Routes whose handler is known to answer without any network call, so a first invocation can be timed offline. */
 export const NETWORK_FREE_ROUTES = new Set(['GET /health']);
 
@@ -106,6 +107,27 @@ export async function baselineTarget(functions: readonly Target[], stage: string
     },
     firstEvent: restProxyEvent('GET', '/health', stage),
     notes: nodeOptions.size > 1 ? ['functions differ in NODE_OPTIONS: the baseline runs without it'] : [],
+  };
+  return { target, shares: packageShares(metafile) };
+}
+
+/**
+ * The framework reference (bench/fixtures/framework.ts): middy's core and the Powertools logger and metrics, constructed,
+ * in the baseline's environment plus the POWERTOOLS_* settings the functions get. Sampled like the baseline; its Δ is
+ * what every handler pays before any code of ours runs.
+ */
+export async function frameworkTarget(baseline: Target, functions: readonly Target[]): Promise<{ target: Target; shares: PackageShare[] }> {
+  const codeDirectory = path.join(BENCH_OUT, 'framework');
+  const { file, metafile } = await bundleLikeAFunction(FRAMEWORK_ENTRY, codeDirectory);
+  const powertools = Object.fromEntries(Object.entries(functions[0]?.environment ?? {}).filter(([key]) => key.startsWith('POWERTOOLS_')));
+  const target: Target = {
+    label: 'reference: middy + Powertools logger + metrics',
+    routes: [],
+    codeDirectory,
+    bundleFile: file,
+    handlerExport: 'handler',
+    environment: { ...baseline.environment, ...powertools },
+    notes: [],
   };
   return { target, shares: packageShares(metafile) };
 }

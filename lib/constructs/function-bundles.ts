@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -57,6 +57,18 @@ const PRUNE_AFTER_DAYS = 14;
 export interface BundleRequest {
   readonly entryFile: string;
   readonly bundling: BundlingOptions;
+  /** Files copied beside the bundle, as read at run time: name in the package -> path relative to the project root. */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+/** The names a function's package may give its extra files: plain file names that do not replace the bundle. */
+export function checkPackageFiles(files: Readonly<Record<string, string>>): void {
+  for (const [name, source] of Object.entries(files)) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || /^index\.(m|c)?js(\.map)?$/.test(name))
+      throw new Error(`A function's extra file must be a plain file name other than the bundle's, not ${JSON.stringify(name)}`);
+    if (path.isAbsolute(source) || source.split(/[\\/]/).includes('..'))
+      throw new Error(`A function's extra file comes from inside the project (a relative path), not ${JSON.stringify(source)}`);
+  }
 }
 
 /** Counts and time of one process' bundling, for the `npm start` banner. */
@@ -72,11 +84,12 @@ export interface BundlingReport {
 interface RecentRequest {
   readonly entry: string;
   readonly bundling: BundlingOptions;
+  readonly files?: Readonly<Record<string, string>>;
   readonly usedAt: number;
 }
 
 interface Recipe {
-  /** Every file esbuild read for the bundle (its metafile inputs), relative to the project root. */
+  /** Every file esbuild read for the bundle (its metafile inputs) and its extra files, relative to the project root. */
   readonly inputs: readonly string[];
 }
 
@@ -90,7 +103,8 @@ interface Recipe {
  * forty).
  *
  * Layout: `<dir>/recipes/<recipe id>.json` (the inputs of the last build of an entry with given options) and
- * `<dir>/bundles/<key>/index.mjs(.map)`, written to a temporary directory and renamed, so processes may share it.
+ * `<dir>/bundles/<key>/index.mjs(.map)` plus the request's extra files (their contents are inputs of the key), written
+ * to a temporary directory and renamed, so processes may share it.
  */
 export class FunctionBundleCache {
   readonly report: BundlingReport = { reused: 0, built: 0, ms: 0 };
@@ -141,7 +155,8 @@ export class FunctionBundleCache {
    */
   private warmRequests(missing: BundleRequest): BundleRequest[] {
     this.recentRequests();
-    if (this.previous.length > 0) return this.previous.map((r) => ({ entryFile: path.join(this.projectRoot, r.entry), bundling: r.bundling }));
+    if (this.previous.length > 0)
+      return this.previous.map((r) => ({ entryFile: path.join(this.projectRoot, r.entry), bundling: r.bundling, ...(r.files ? { files: r.files } : {}) }));
     return this.warmEntries().map((entryFile) => ({ entryFile, bundling: withoutDefine(missing.bundling) }));
   }
 
@@ -167,7 +182,12 @@ export class FunctionBundleCache {
     const id = this.recipeId(request);
     const now = Date.now();
     if ((recent[id]?.usedAt ?? 0) > now - 86_400_000) return;
-    recent[id] = { entry: path.relative(this.projectRoot, path.resolve(request.entryFile)), bundling: request.bundling, usedAt: now };
+    recent[id] = {
+      entry: path.relative(this.projectRoot, path.resolve(request.entryFile)),
+      bundling: request.bundling,
+      ...(request.files ? { files: request.files } : {}),
+      usedAt: now,
+    };
     for (const [key, r] of Object.entries(recent)) if (r.usedAt < now - PRUNE_AFTER_DAYS * 86_400_000) delete recent[key];
     writeJsonAtomically(path.join(this.directory, 'recent.json'), recent);
   }
@@ -209,7 +229,9 @@ export class FunctionBundleCache {
         const name = names.get(request) as string;
         const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith(`/${name}/${this.outputFile(request)}`));
         if (!output) throw new Error(`esbuild wrote no bundle for ${request.entryFile}`);
-        const inputs = Object.keys(output[1].inputs)
+        const files = Object.entries(request.files ?? {});
+        for (const [file, source] of files) copyFileSync(path.join(this.projectRoot, source), path.join(staging, name, file));
+        const inputs = [...new Set([...Object.keys(output[1].inputs), ...files.map(([, source]) => path.normalize(source))])]
           .filter((input) => existsSync(path.join(this.projectRoot, input)))
           .sort();
         // A file saved while esbuild ran may be newer than what it read: such a bundle is used once, never cached.
@@ -248,6 +270,7 @@ export class FunctionBundleCache {
         esbuild: esbuildVersion,
         options: esbuildOptionsOf(request.bundling),
         entry: path.relative(this.projectRoot, path.resolve(request.entryFile)),
+        ...(request.files ? { files: Object.entries(request.files).sort(([a], [b]) => a.localeCompare(b)) } : {}),
         environment: this.environment(),
       }),
     );

@@ -13,7 +13,7 @@ import { DEAD_LETTER_QUEUE_URL_ENV, ENV, type EnvName } from '../../shared/confi
 import { StockadeFunctionRole } from './stockade-function-role';
 import type { KeptGrant } from '../config/tags';
 import { StockadeLogGroup } from './stockade-log-group';
-import { type BundleRequest, FunctionBundleCache, handlerEntries } from './function-bundles';
+import { type BundleRequest, checkPackageFiles, FunctionBundleCache, handlerEntries } from './function-bundles';
 
 /** Repository root: lib/ refers to functions only by entry path below it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -55,6 +55,12 @@ export interface StockadeFunctionProps {
    * and change with a deploy, never with a code change. @default not inlined
    */
   readonly inventoryProviders?: unknown;
+  /**
+   * Files shipped beside the bundle in the function's package, read at run time (`new URL(name, import.meta.url)`):
+   * name in the package -> path relative to the project root. For data that costs more to load as code than as a
+   * file, such as the OpenAPI document. @default none
+   */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 /** Context key: where function bundles are cached (`off`: let NodejsFunction bundle every function itself). */
@@ -70,7 +76,8 @@ const bundleCaches = new Map<string, FunctionBundleCache>();
 /**
  * The code of a function: its bundle from the bundle cache (built by esbuild with the same options as NodejsFunction
  * would, and only when an input changed), or, with the cache off or bundling skipped for this stack (infra tests),
- * NodejsFunction's own bundling. Either way the asset is the `index.mjs` bundle and its source map.
+ * NodejsFunction's own bundling (extra files copied by its afterBundling hook). Either way the asset is the `index.mjs`
+ * bundle, its source map and the request's extra files.
  */
 function functionCode(
   scope: Construct,
@@ -78,10 +85,22 @@ function functionCode(
 ): Pick<NodejsFunctionProps, 'code' | 'handler' | 'entry' | 'bundling' | 'projectRoot' | 'depsLockFilePath'> {
   const setting = scope.node.tryGetContext(BUNDLE_CACHE_CONTEXT) as string | undefined;
   if (setting === 'off' || !Stack.of(scope).bundlingRequired) {
+    const files = Object.entries(request.files ?? {});
     return {
       entry: request.entryFile,
       handler: 'handler',
-      bundling: request.bundling,
+      bundling:
+        files.length === 0
+          ? request.bundling
+          : {
+              ...request.bundling,
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  files.map(([name, source]) => `cp ${JSON.stringify(path.join(inputDir, source))} ${JSON.stringify(path.join(outputDir, name))}`),
+              },
+            },
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
     };
@@ -157,6 +176,7 @@ export class StockadeFunction extends NodejsFunction {
         resources: [logGroup.logGroupArn],
       }),
     );
+    if (props.files) checkPackageFiles(props.files);
     const bundling: BundlingOptions =
       props.inventoryProviders === undefined
         ? FUNCTION_BUNDLING
@@ -182,7 +202,7 @@ export class StockadeFunction extends NodejsFunction {
         // the handler kits map stack frames when an error is first logged instead (shared/observability/source-mapped-stacks.ts).
         ...props.environment,
       },
-      ...functionCode(scope, { entryFile, bundling }),
+      ...functionCode(scope, { entryFile, bundling, ...(props.files ? { files: props.files } : {}) }),
     });
     this.entryFile = entryFile;
     this.functionRole = role;

@@ -147,7 +147,12 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
   /** Liveness and the caller's own identity. */
   private addPlatformRoutes(): void {
     this.route('GET /health', this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' }));
-    this.route('GET /openapi.json', this.addFunction('GetOpenApi', { entry: 'platform/get-openapi', service: 'platform' }));
+    // The committed document travels as a file beside the bundle: reading and parsing it at cold start costs about half
+    // of loading it as a 170 KB object literal (docs/benchmarks.md, "Cold start").
+    this.route(
+      'GET /openapi.json',
+      this.addFunction('GetOpenApi', { entry: 'platform/get-openapi', service: 'platform', files: { 'openapi.json': 'docs/openapi.json' } }),
+    );
     this.route('GET /me', this.addFunction('GetMe', { entry: 'identity/get-me', service: 'identity' }));
   }
 
@@ -395,7 +400,10 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
   }
 
   /** Creates a route-backing function with this stack's stage context, released behind its `live` alias. */
-  private addFunction(id: string, props: { entry: string; service: string; inventoryProviders?: InventoryProviders }): StockadeFunction {
+  private addFunction(
+    id: string,
+    props: { entry: string; service: string; inventoryProviders?: InventoryProviders; files?: Readonly<Record<string, string>> },
+  ): StockadeFunction {
     const fn = new StockadeFunction(this, id, {
       stageContext: this.stageContext,
       ...props,

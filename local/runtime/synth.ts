@@ -10,7 +10,7 @@ const BUNDLE_CACHE_CONTEXT = 'stockade:bundleCache';
 const BUNDLING_REPORT_CONTEXT = 'stockade:bundlingReport';
 
 /** Everything a synthesis reads besides node_modules (which package-lock files stand for). */
-const SYNTHESIS_INPUTS = ['bin', 'lib', 'functions', 'shared', 'config', 'cdk.json', 'package.json', 'package-lock.json', 'tsconfig.json'];
+const SYNTHESIS_INPUTS = ['bin', 'lib', 'functions', 'shared', 'config', 'docs/openapi.json', 'cdk.json', 'package.json', 'package-lock.json', 'tsconfig.json'];
 const INSTALLED_PACKAGES = 'node_modules/.package-lock.json';
 /** Written into the cloud assembly after a synthesis succeeds: the hash of what it was synthesized from. */
 const INPUTS_FILE = 'stockade-synthesis-inputs.json';

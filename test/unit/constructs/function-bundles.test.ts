@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FUNCTION_BUNDLING } from '../../../lib/constructs/stockade-function';
-import { FunctionBundleCache } from '../../../lib/constructs/function-bundles';
+import { checkPackageFiles, FunctionBundleCache } from '../../../lib/constructs/function-bundles';
 import { synthesisInputsHash } from '../../../local/runtime/synth';
 
 /** A throwaway project: functions/get-thing.ts imports shared/thing.ts. */
@@ -69,6 +69,41 @@ describe('FunctionBundleCache', () => {
     const plain = cache().bundle({ entryFile: entry, bundling: FUNCTION_BUNDLING });
     const defined = cache().bundle({ entryFile: entry, bundling: { ...FUNCTION_BUNDLING, define: { 'process.env.X': '"y"' } } });
     expect(defined).not.toBe(plain);
+  });
+
+  it('ships extra files beside the bundle, reuses them unchanged and rebuilds when one changes', () => {
+    const { entry, write, cache } = setUp();
+    write('docs/data.json', '{"version":1}\n');
+    const request = { entryFile: entry, bundling: FUNCTION_BUNDLING, files: { 'data.json': 'docs/data.json' } };
+    const first = cache();
+    const shipped = first.bundle(request);
+    expect(readFileSync(path.join(shipped, 'data.json'), 'utf8')).toBe('{"version":1}\n');
+    expect(readFileSync(path.join(shipped, 'index.mjs'), 'utf8')).toContain('first');
+
+    const second = cache();
+    expect(second.bundle(request)).toBe(shipped);
+    expect(second.report).toMatchObject({ built: 0, reused: 1 });
+
+    write('docs/data.json', '{"version":2}\n');
+    const third = cache();
+    const rebuilt = third.bundle(request);
+    expect(third.report).toMatchObject({ built: 1, reused: 0 });
+    expect(rebuilt).not.toBe(shipped);
+    expect(readFileSync(path.join(rebuilt, 'data.json'), 'utf8')).toBe('{"version":2}\n');
+
+    // The same entry without the file is another bundle, and carries no file.
+    const plain = cache().bundle({ entryFile: entry, bundling: FUNCTION_BUNDLING });
+    expect(plain).not.toBe(rebuilt);
+    expect(existsSync(path.join(plain, 'data.json'))).toBe(false);
+  });
+
+  it('refuses an extra file that would replace the bundle or come from outside the project', () => {
+    expect(() => checkPackageFiles({ 'index.mjs': 'docs/openapi.json' })).toThrow(/plain file name/);
+    expect(() => checkPackageFiles({ 'index.mjs.map': 'docs/openapi.json' })).toThrow(/plain file name/);
+    expect(() => checkPackageFiles({ '../escape.json': 'docs/openapi.json' })).toThrow(/plain file name/);
+    expect(() => checkPackageFiles({ 'a.json': '../secrets.json' })).toThrow(/inside the project/);
+    expect(() => checkPackageFiles({ 'a.json': '/etc/passwd' })).toThrow(/inside the project/);
+    expect(() => checkPackageFiles({ 'openapi.json': 'docs/openapi.json' })).not.toThrow();
   });
 
   it('refuses a bundling option it does not translate to esbuild', () => {

@@ -148,7 +148,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
   private addPlatformRoutes(): void {
     this.route('GET /health', this.addFunction('GetHealth', { entry: 'platform/get-health', service: 'platform' }));
     // The committed document travels as a file beside the bundle: reading and parsing it at cold start costs about half
-    // of loading it as a 170 KB object literal (docs/benchmarks.md, "Cold start").
+    // of loading it as a 170 KB object literal (docs/benchmarks.md, "Where the cold-start targets stand").
     this.route(
       'GET /openapi.json',
       this.addFunction('GetOpenApi', { entry: 'platform/get-openapi', service: 'platform', files: { 'openapi.json': 'docs/openapi.json' } }),

@@ -66,8 +66,9 @@ export function checkPackageFiles(files: Readonly<Record<string, string>>): void
   for (const [name, source] of Object.entries(files)) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || /^index\.(m|c)?js(\.map)?$/.test(name))
       throw new Error(`A function's extra file must be a plain file name other than the bundle's, not ${JSON.stringify(name)}`);
-    if (path.isAbsolute(source) || source.split(/[\\/]/).includes('..'))
-      throw new Error(`A function's extra file comes from inside the project (a relative path), not ${JSON.stringify(source)}`);
+    // Plain characters only: NodejsFunction's afterBundling hook names the file in a shell command.
+    if (!/^[A-Za-z0-9._/-]+$/.test(source) || path.isAbsolute(source) || source.split('/').includes('..'))
+      throw new Error(`A function's extra file comes from inside the project (a plain relative path), not ${JSON.stringify(source)}`);
   }
 }
 

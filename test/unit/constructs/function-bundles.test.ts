@@ -103,6 +103,8 @@ describe('FunctionBundleCache', () => {
     expect(() => checkPackageFiles({ '../escape.json': 'docs/openapi.json' })).toThrow(/plain file name/);
     expect(() => checkPackageFiles({ 'a.json': '../secrets.json' })).toThrow(/inside the project/);
     expect(() => checkPackageFiles({ 'a.json': '/etc/passwd' })).toThrow(/inside the project/);
+    expect(() => checkPackageFiles({ 'a.json': 'docs/$(whoami).json' })).toThrow(/plain relative path/);
+    expect(() => checkPackageFiles({ 'a.json': 'docs/a b.json' })).toThrow(/plain relative path/);
     expect(() => checkPackageFiles({ 'openapi.json': 'docs/openapi.json' })).not.toThrow();
   });
 

@@ -26,6 +26,7 @@ const config: Config = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/emulator-timeout.ts'],
       globalSetup: '<rootDir>/test/setup/runtime-global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/runtime-global-teardown.ts',
     },
@@ -34,7 +35,7 @@ const config: Config = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       // Every response a test receives is checked against docs/openapi.json (issue 14).
-      setupFilesAfterEnv: ['<rootDir>/test/setup/e2e-openapi-responses.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/emulator-timeout.ts', '<rootDir>/test/setup/e2e-openapi-responses.ts'],
       globalSetup: '<rootDir>/test/setup/runtime-global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/runtime-global-teardown.ts',
     },

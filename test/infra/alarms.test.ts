@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Stack } from 'aws-cdk-lib';
 import { headingAnchor } from '../../lib/constructs/runbook';
-import { buildStage, type CfnResourceJson, STAGES, type Stage, synthStage } from './synth-stage';
+import { buildStage, type CfnResourceJson, STAGES, type Stage, synthStage, templatesByStackName } from './synth-stage';
 
 /**
  * Issue 17: every function, DLQ, the state machine and the API have their alarms, found by walking the synthesized
@@ -23,9 +22,7 @@ interface Located {
 
 /** Every template of the stage (all ten stacks), by stack name. */
 function templatesOf(stage: Stage): Map<string, TemplateJson> {
-  const { app, stacks } = synthStage(stage);
-  const assembly = app.synth();
-  return new Map(Object.values(stacks).map((s: Stack) => [s.stackName, assembly.getStackByName(s.stackName).template as TemplateJson]));
+  return new Map([...templatesByStackName(synthStage(stage))].map(([name, template]) => [name, template.toJSON() as TemplateJson]));
 }
 
 /** Follows Ref, Fn::GetAtt, Fn::GetStackOutput and Fn::ImportValue to the resource named, in any stack of the stage. */

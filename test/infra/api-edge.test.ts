@@ -14,7 +14,7 @@ import { STAGES, synthStage } from './synth-stage';
 describe.each(STAGES)('request validation at the edge (%s)', (stage) => {
   const routes = () => {
     const synth = synthStage(stage);
-    const assembly = CloudAssembly.load(synth.app.outdir, stage);
+    const assembly = CloudAssembly.load(synth.outdir, stage);
     const [api] = readRestApis(assembly, new IntrinsicResolver(assembly, () => undefined));
     if (!api) throw new Error('no REST API in the Api stack');
     return new Map(api.routes.filter((r) => r.httpMethod !== 'OPTIONS').map((r) => [`${r.httpMethod} ${r.resourcePath}`, r]));

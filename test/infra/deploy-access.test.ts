@@ -59,11 +59,11 @@ const bootstrapRole = (kind: string, qualifier = 'hnb659fds') => `arn:aws:iam::$
 
 describe.each(STAGES)('deploy access (%s)', (stage) => {
   const synth = () => synthStage(stage);
-  const template = () => Template.fromStack(synth().stacks.deployAccess);
+  const template = () => synth().templates.deployAccess;
   const repository = () => synth().config.github.repository;
 
   test('is the stack Stockade-<stage>-DeployAccess, with GitHub as the only OIDC provider it creates', () => {
-    expect(synth().stacks.deployAccess.stackName).toBe(`Stockade-${stage}-DeployAccess`);
+    expect(synth().stackNames.deployAccess).toBe(`Stockade-${stage}-DeployAccess`);
     const providers = Object.values(resourcesOfType(template(), 'AWS::IAM::OIDCProvider'));
     expect(providers.map((p) => p.Properties)).toEqual([expect.objectContaining({ Url: `https://${GITHUB}`, ClientIdList: ['sts.amazonaws.com'] })]);
   });

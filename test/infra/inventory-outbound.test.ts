@@ -1,4 +1,3 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { type CfnResourceJson, STAGES, synthStage } from './synth-stage';
 
 interface StatementJson {
@@ -15,7 +14,7 @@ const actions = (s: StatementJson) => [s.Action ?? []].flat().sort();
  */
 describe.each(STAGES)('inventory outbound (%s)', (stage) => {
   const synth = () => synthStage(stage);
-  const inventory = () => Template.fromStack(synth().stacks.inventory);
+  const inventory = () => synth().templates.inventory;
   const resources = (type: string) => Object.entries(inventory().findResources(type) as Record<string, CfnResourceJson>);
   const fn = (prefix: string): [string, CfnResourceJson] => {
     const found = resources('AWS::Lambda::Function').filter(([id]) => id.startsWith(prefix));
@@ -68,7 +67,7 @@ describe.each(STAGES)('inventory outbound (%s)', (stage) => {
   });
 
   test('an alarm fires when a notice has been pending for over 15 minutes', () => {
-    Template.fromStack(synth().stacks.observability).hasResourceProperties('AWS::CloudWatch::Alarm', {
+    synth().templates.observability.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'StockNoticePendingAgeSeconds',
       Namespace: 'Stockade',
       Dimensions: [{ Name: 'service', Value: 'inventory' }],

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
 import { PROVIDER_ID_TAG, SECRET_KIND_TAG } from '../../lib/config/tags';
 import { pascalCase } from '../../lib/constructs/construct-ids';
 import { type CfnResourceJson, resolveReference, resourcesOfType, STAGES, type SynthesizedStage, synthStage } from './synth-stage';
@@ -39,18 +38,6 @@ function rotationFunction(synth: SynthesizedStage): { logicalId: string; resourc
   return { logicalId, resource };
 }
 
-/** The stage with the Inventory stack's template too (synth-stage's STACK_KEYS leave it out): the rotation lives there. */
-const withInventory = new Map<string, SynthesizedStage>();
-function synthWithInventory(stage: (typeof STAGES)[number]): SynthesizedStage {
-  let found = withInventory.get(stage);
-  if (!found) {
-    const base = synthStage(stage);
-    found = { ...base, templates: { ...base.templates, inventory: Template.fromStack(base.stacks.inventory) } };
-    withInventory.set(stage, found);
-  }
-  return found;
-}
-
 /** The rotation function's live alias (it is released like every function of the Inventory stack). */
 function liveAlias(synth: SynthesizedStage): string {
   const { logicalId: fn } = rotationFunction(synth);
@@ -62,7 +49,7 @@ function liveAlias(synth: SynthesizedStage): string {
 }
 
 describe.each(STAGES)('secrets (%s)', (stage) => {
-  const synth = () => synthWithInventory(stage);
+  const synth = () => synthStage(stage);
 
   test('every inventory provider of the stage has a secret', () => {
     expect(Object.keys(inventorySecrets(synth())).sort()).toEqual([...synth().config.inventoryProviders].sort());
@@ -169,7 +156,7 @@ describe.each(STAGES)('secrets (%s)', (stage) => {
   });
 
   test('every secret has an AwsSolutions-SMG4 acknowledgement: the inventory secrets because their schedules are in the Inventory stack', () => {
-    const report = JSON.parse(fs.readFileSync(path.join(synth().app.outdir, 'validation-report.json'), 'utf8')) as {
+    const report = JSON.parse(fs.readFileSync(path.join(synth().outdir, 'validation-report.json'), 'utf8')) as {
       pluginReports: Array<{
         violations: Array<{ ruleName: string }>;
         suppressedViolations?: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;

@@ -1,4 +1,3 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { defaultSwitchValue, SWITCH_NAMES } from '../../shared/domain/model/switches';
 import { type CfnResourceJson, STAGES, synthStage } from './synth-stage';
 
@@ -15,12 +14,14 @@ interface Statement {
 describe.each(STAGES)('mitigation switches (%s)', (stage) => {
   const synth = () => synthStage(stage);
   const templates = () => {
-    const { stacks } = synth();
-    return Object.entries(stacks).map(([key, stack]) => [key, Template.fromStack(stack).toJSON().Resources as Record<string, CfnResourceJson>] as const);
+    const { stackNames, templateOf } = synth();
+    return Object.keys(stackNames).map(
+      (key) => [key, templateOf(key as keyof typeof stackNames)?.toJSON().Resources as Record<string, CfnResourceJson>] as const,
+    );
   };
 
   it('keeps each switch in its own String parameter /stockade/<stage>/switches/<name>, created off', () => {
-    const parameters = Object.values(Template.fromStack(synth().stacks.secrets).findResources('AWS::SSM::Parameter')) as CfnResourceJson[];
+    const parameters = Object.values(synth().templates.secrets.findResources('AWS::SSM::Parameter')) as CfnResourceJson[];
     expect(parameters.map((p) => [p.Properties?.Name, p.Properties?.Type, p.Properties?.Value]).sort()).toEqual(
       SWITCH_NAMES.map((name) => [`/stockade/${stage}/switches/${name}`, 'String', defaultSwitchValue(name)]).sort(),
     );
@@ -54,7 +55,7 @@ describe.each(STAGES)('mitigation switches (%s)', (stage) => {
   });
 
   it("tells each reader its parameters and the stage's cache time", () => {
-    const relay = Object.entries(Template.fromStack(synth().stacks.inventory).findResources('AWS::Lambda::Function')).find(([id]) =>
+    const relay = Object.entries(synth().templates.inventory.findResources('AWS::Lambda::Function')).find(([id]) =>
       id.startsWith('RelayStockNotifications'),
     )?.[1] as CfnResourceJson;
     expect((relay.Properties?.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({

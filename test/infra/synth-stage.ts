@@ -3,9 +3,11 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import cdkJson from '../../cdk.json';
-import { addStockadeStage, type StockadeStacks } from '../../lib/app';
+import { addStockadeStage, type StockadeStacks, type StockadeStage } from '../../lib/app';
 import { STAGES, type Stage, type StageConfig } from '../../lib/config/stage-config';
 import { resolveStageConfig } from '../../lib/config/stages';
+import { PROJECT_ROOT } from '../../lib/constructs/stockade-function';
+import { synthesisInputsHash } from '../../local/runtime/synth';
 
 export { STAGES, type Stage };
 
@@ -37,11 +39,22 @@ export interface ValidationFinding {
 
 export interface SynthesizedStage {
   readonly config: StageConfig;
-  readonly app: App;
-  readonly stacks: StockadeStacks;
+  /** The cloud assembly: manifest.json, every stack's template and validation-report.json. */
+  readonly outdir: string;
+  /** Every stack's template by key, each read when first used. */
   readonly templates: Readonly<Record<StackKey, Template>>;
+  /** The template of any stack of the stage, cdn included (undefined: the stage has no such stack). */
+  templateOf(key: keyof StockadeStage): Template | undefined;
+  /** Every stack of the stage by key, with its stack name. */
+  readonly stackNames: Readonly<Partial<Record<keyof StockadeStage, string>>>;
   /** Unacknowledged findings of every validation plugin, errors and warnings alike, from validation-report.json. */
   readonly findings: readonly ValidationFinding[];
+  /**
+   * The constructs. A stage read from the synthesis cache has none until a test asks: the stage is then built once
+   * more in that test file, so a check that needs the construct tree costs a synthesis and the others do not.
+   */
+  readonly app: App;
+  readonly stacks: StockadeStage;
 }
 
 export interface BuildStageOptions {
@@ -53,6 +66,15 @@ export interface BuildStageOptions {
   readonly overrides?: Parameters<typeof resolveStageConfig>[0]['overrides'];
 }
 
+/** The context of every test synthesis: cdk.json's, without bundling, collecting validation findings instead of throwing. */
+const TEST_CONTEXT: Record<string, unknown> = {
+  ...cdkJson.context,
+  'aws:cdk:bundling-stacks': [],
+  '@aws-cdk/core:failSynthOnValidationErrors': false,
+  // The shipped staging and prod configs hold placeholders (no alarm destinations, example.com URLs).
+  allowPlaceholders: true,
+};
+
 /**
  * Builds and synthesizes one stage exactly as bin/stockade.ts does (same stacks, same cdk-nag packs, cdk.json
  * context), with two test-only differences: esbuild bundling is skipped (`aws:cdk:bundling-stacks: []`), and a
@@ -60,36 +82,139 @@ export interface BuildStageOptions {
  * message instead of failing every template assertion of the stage.
  */
 export function buildStage(stage: Stage, options: BuildStageOptions = {}): SynthesizedStage {
-  const app = new App({
-    context: {
-      ...cdkJson.context,
-      'aws:cdk:bundling-stacks': [],
-      '@aws-cdk/core:failSynthOnValidationErrors': false,
-      // The shipped staging and prod configs hold placeholders (no alarm destinations, example.com URLs).
-      allowPlaceholders: true,
-      ...options.context,
-    },
-  });
+  const app = new App({ context: { ...TEST_CONTEXT, ...options.context } });
   const config = resolveStageConfig({ stage, ...(options.overrides ? { overrides: options.overrides } : {}) });
   const stacks = addStockadeStage(app, config);
   options.extend?.(stacks);
   const assembly = app.synth();
-  const templates = Object.fromEntries(STACK_KEYS.map((key) => [key, Template.fromStack(stacks[key])])) as Record<StackKey, Template>;
-  // The placeholder warning of a stage synthesized with allowPlaceholders is expected here (alarms.test.ts asserts it).
-  const findings = readFindings(assembly.directory).filter((f) => f.rule !== 'Annotation::stockade:placeholders');
-  return { config, app, stacks, templates, findings };
+  const all = stacks as StockadeStage;
+  const stackNames = Object.fromEntries(STAGE_STACK_KEYS.flatMap((key) => (all[key] ? [[key, all[key].stackName]] : [])));
+  const templateOf = memoized((key: keyof StockadeStage) => {
+    const stack = all[key];
+    return stack ? Template.fromStack(stack) : undefined;
+  });
+  // Read now, as before the cache: a stage that cannot be turned into templates fails here, in the test that built it.
+  for (const key of STACK_KEYS) templateOf(key);
+  return {
+    config,
+    outdir: assembly.directory,
+    templates: templatesOf(templateOf),
+    templateOf,
+    stackNames,
+    findings: stageFindings(assembly.directory),
+    app,
+    stacks,
+  };
+}
+
+/** Every key a stage's stacks can have, cdn included. */
+const STAGE_STACK_KEYS: ReadonlyArray<keyof StockadeStage> = [...STACK_KEYS, 'inventory', 'deployAccess', 'cdn'];
+
+/** Every stack's template of the stage (cdn included where the stage has one), by stack name. */
+export function templatesByStackName(synth: SynthesizedStage): Map<string, Template> {
+  return new Map(Object.entries(synth.stackNames).map(([key, name]) => [name as string, synth.templateOf(key as keyof StockadeStage) as Template]));
+}
+
+function memoized<K, V>(compute: (key: K) => V): (key: K) => V {
+  const found = new Map<K, V>();
+  return (key) => {
+    if (!found.has(key)) found.set(key, compute(key));
+    return found.get(key) as V;
+  };
+}
+
+/** Every stack's template by key (StackKey: every stack of every stage), each read when first used. */
+function templatesOf(templateOf: (key: keyof StockadeStage) => Template | undefined): Record<StackKey, Template> {
+  const templates = {} as Record<StackKey, Template>;
+  const keys: readonly StackKey[] = [...STACK_KEYS, 'inventory', 'deployAccess'];
+  for (const key of keys) Object.defineProperty(templates, key, { enumerable: true, get: () => templateOf(key) });
+  return templates;
+}
+
+/** The findings of an assembly; the placeholder warning of a stage synthesized with allowPlaceholders is expected (alarms.test.ts asserts it). */
+function stageFindings(assemblyDir: string): ValidationFinding[] {
+  return readFindings(assemblyDir).filter((f) => f.rule !== 'Annotation::stockade:placeholders');
 }
 
 const cache = new Map<Stage, SynthesizedStage>();
 
-/** `buildStage` without extensions, synthesized once per stage per test file (jest gives each file its own modules). */
+/**
+ * `buildStage` without extensions, synthesized once per stage for the whole test run. Jest gives each test file its
+ * own modules, and a stage takes 3-30 s to synthesize (more when the suite shares two cores), so the assembly is kept
+ * on disk, under the hash of everything the synthesis reads (local/runtime/synth.ts) and of this file: the first file
+ * to ask for a stage synthesizes it, the others read its templates. A check that needs the constructs still gets them
+ * (see SynthesizedStage.app).
+ */
 export function synthStage(stage: Stage): SynthesizedStage {
   let synthesized = cache.get(stage);
   if (!synthesized) {
-    synthesized = buildStage(stage);
+    synthesized = cachedStage(stage);
     cache.set(stage, synthesized);
   }
   return synthesized;
+}
+
+const SYNTH_CACHE = path.join(PROJECT_ROOT, '.stockade', 'infra-synth');
+/** Written last into a cached assembly: the stack names, by key. */
+const STACKS_FILE = 'stockade-stacks.json';
+
+function cachedStage(stage: Stage): SynthesizedStage {
+  const inputs = synthesisInputsHash({ ...TEST_CONTEXT, stage, helper: fs.readFileSync(__filename, 'utf8') });
+  const dir = path.join(SYNTH_CACHE, `${inputs.slice(0, 24)}-${stage}`);
+  let built: SynthesizedStage | undefined;
+  const live = () => (built ??= buildStage(stage));
+  if (!fs.existsSync(path.join(dir, STACKS_FILE))) store(live(), dir);
+  const stackNames = JSON.parse(fs.readFileSync(path.join(dir, STACKS_FILE), 'utf8')) as Partial<Record<keyof StockadeStage, string>>;
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
+    artifacts: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string } }>;
+  };
+  const templateOf = memoized((key: keyof StockadeStage): Template | undefined => {
+    const name = stackNames[key];
+    if (!name) return undefined;
+    const artifact = Object.entries(manifest.artifacts).find(([id, a]) => a.type === 'aws:cloudformation:stack' && (a.properties?.stackName ?? id) === name);
+    const file = artifact?.[1].properties?.templateFile;
+    if (!file) throw new Error(`${dir}/manifest.json names no template for ${name}`);
+    return Template.fromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>);
+  });
+  return {
+    config: resolveStageConfig({ stage }),
+    outdir: dir,
+    templates: templatesOf(templateOf),
+    templateOf,
+    stackNames,
+    findings: stageFindings(dir),
+    get app() {
+      return live().app;
+    },
+    get stacks() {
+      return live().stacks;
+    },
+  };
+}
+
+/**
+ * Keeps a synthesized stage's assembly (its top-level files; no asset is bundled) in `dir`, written aside and renamed
+ * into place, so a test file running beside this one reads a whole assembly or none. Assemblies of other inputs
+ * older than a day are removed.
+ */
+function store(synthesized: SynthesizedStage, dir: string): void {
+  fs.mkdirSync(SYNTH_CACHE, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(SYNTH_CACHE, 'writing-'));
+  for (const entry of fs.readdirSync(synthesized.outdir, { withFileTypes: true })) {
+    if (entry.isFile()) fs.copyFileSync(path.join(synthesized.outdir, entry.name), path.join(staging, entry.name));
+  }
+  fs.writeFileSync(path.join(staging, STACKS_FILE), JSON.stringify(synthesized.stackNames));
+  try {
+    fs.renameSync(staging, dir);
+  } catch {
+    // Another test file stored the same assembly first.
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  const dayAgo = Date.now() - 86_400_000;
+  for (const name of fs.readdirSync(SYNTH_CACHE)) {
+    const other = path.join(SYNTH_CACHE, name);
+    if (other !== dir && fs.statSync(other).mtimeMs < dayAgo) fs.rmSync(other, { recursive: true, force: true });
+  }
 }
 
 interface ValidationReportJson {
@@ -165,7 +290,7 @@ export function resolveReference(synth: SynthesizedStage, from: StackKey, value:
 
   const stackOutput = v['Fn::GetStackOutput'] as { StackName?: unknown; OutputName?: unknown } | undefined;
   if (stackOutput && typeof stackOutput.OutputName === 'string') {
-    const producer = STACK_KEYS.find((key) => synth.stacks[key].stackName === stackOutput.StackName);
+    const producer = STACK_KEYS.find((key) => synth.stackNames[key] === stackOutput.StackName);
     const output = producer ? json(producer).Outputs?.[stackOutput.OutputName] : undefined;
     return producer && output ? resolveReference(synth, producer, output.Value) : undefined;
   }

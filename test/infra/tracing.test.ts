@@ -1,5 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
-import { type CfnResourceJson, STAGES, synthStage } from './synth-stage';
+import { type CfnResourceJson, STAGES, synthStage, templatesByStackName } from './synth-stage';
 
 /**
  * One trace from API Gateway through Lambda, Step Functions and SQS back to Lambda, without the X-Ray SDK in any
@@ -103,8 +102,7 @@ describe('the tracing checker (so the checks below can fail)', () => {
 
 describe.each(STAGES)('tracing (%s)', (stage) => {
   let all: Templates | undefined;
-  const templates = (): Templates =>
-    (all ??= Object.fromEntries(Object.values(synthStage(stage).stacks).map((stack) => [stack.stackName, Template.fromStack(stack)])));
+  const templates = (): Templates => (all ??= Object.fromEntries(templatesByStackName(synthStage(stage))));
 
   it('finds what it checks: functions, the API stage and the state machine', () => {
     expect(resources(templates(), 'AWS::Lambda::Function').length).toBeGreaterThanOrEqual(40);

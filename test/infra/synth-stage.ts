@@ -213,7 +213,9 @@ function store(synthesized: SynthesizedStage, dir: string): void {
   const dayAgo = Date.now() - 86_400_000;
   for (const name of fs.readdirSync(SYNTH_CACHE)) {
     const other = path.join(SYNTH_CACHE, name);
-    if (other !== dir && fs.statSync(other).mtimeMs < dayAgo) fs.rmSync(other, { recursive: true, force: true });
+    // Another test file may rename or remove an entry meanwhile: it is then not this file's to clean.
+    const modified = fs.statSync(other, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+    if (other !== dir && modified < dayAgo) fs.rmSync(other, { recursive: true, force: true });
   }
 }
 

@@ -54,15 +54,18 @@ export function esbuildOptionsOf(bundling: BundlingOptions): BuildOptions {
 const PRUNE_AFTER_DAYS = 14;
 
 /** What a function's bundle is built from: its entry file and the bundling options of its construct. */
+/** Files shipped beside a bundle, read at run time: name in the function's package -> path relative to the project root. */
+export type PackageFiles = Readonly<Record<string, string>>;
+
 export interface BundleRequest {
   readonly entryFile: string;
   readonly bundling: BundlingOptions;
-  /** Files copied beside the bundle, as read at run time: name in the package -> path relative to the project root. */
-  readonly files?: Readonly<Record<string, string>>;
+  /** Files copied beside the bundle. */
+  readonly files?: PackageFiles;
 }
 
 /** The names a function's package may give its extra files: plain file names that do not replace the bundle. */
-export function checkPackageFiles(files: Readonly<Record<string, string>>): void {
+export function checkPackageFiles(files: PackageFiles): void {
   for (const [name, source] of Object.entries(files)) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || /^index\.(m|c)?js(\.map)?$/.test(name))
       throw new Error(`A function's extra file must be a plain file name other than the bundle's, not ${JSON.stringify(name)}`);
@@ -85,7 +88,7 @@ export interface BundlingReport {
 interface RecentRequest {
   readonly entry: string;
   readonly bundling: BundlingOptions;
-  readonly files?: Readonly<Record<string, string>>;
+  readonly files?: PackageFiles;
   readonly usedAt: number;
 }
 

@@ -13,7 +13,7 @@ import { DEAD_LETTER_QUEUE_URL_ENV, ENV, type EnvName } from '../../shared/confi
 import { StockadeFunctionRole } from './stockade-function-role';
 import type { KeptGrant } from '../config/tags';
 import { StockadeLogGroup } from './stockade-log-group';
-import { type BundleRequest, checkPackageFiles, FunctionBundleCache, handlerEntries } from './function-bundles';
+import { type BundleRequest, checkPackageFiles, FunctionBundleCache, handlerEntries, type PackageFiles } from './function-bundles';
 
 /** Repository root: lib/ refers to functions only by entry path below it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -60,7 +60,7 @@ export interface StockadeFunctionProps {
    * name in the package -> path relative to the project root. For data that costs more to load as code than as a
    * file, such as the OpenAPI document. @default none
    */
-  readonly files?: Readonly<Record<string, string>>;
+  readonly files?: PackageFiles;
 }
 
 /** Context key: where function bundles are cached (`off`: let NodejsFunction bundle every function itself). */

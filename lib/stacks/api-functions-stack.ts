@@ -16,6 +16,7 @@ import { type AuditTrailTable, bindAuditAppender, bindAuditReader } from '../con
 import { bindCatalogCache } from '../constructs/catalog-cache';
 import { bindSwitchAdmin, bindSwitchReader, type MitigationSwitches } from '../constructs/mitigation-switches';
 import { apiServerErrorsRollbackAlarm, FunctionRelease } from '../constructs/function-release';
+import type { PackageFiles } from '../constructs/function-bundles';
 import type { StageContext } from '../constructs/stage-props';
 import { type ItemOperation, StockadeFunction } from '../constructs/stockade-function';
 import type { StockadeQueue } from '../constructs/stockade-queue';
@@ -400,10 +401,7 @@ export class ApiFunctionsStack extends Stack implements ApiHandlers {
   }
 
   /** Creates a route-backing function with this stack's stage context, released behind its `live` alias. */
-  private addFunction(
-    id: string,
-    props: { entry: string; service: string; inventoryProviders?: InventoryProviders; files?: Readonly<Record<string, string>> },
-  ): StockadeFunction {
+  private addFunction(id: string, props: { entry: string; service: string; inventoryProviders?: InventoryProviders; files?: PackageFiles }): StockadeFunction {
     const fn = new StockadeFunction(this, id, {
       stageContext: this.stageContext,
       ...props,

@@ -87,10 +87,9 @@ export function buildStage(stage: Stage, options: BuildStageOptions = {}): Synth
   const stacks = addStockadeStage(app, config);
   options.extend?.(stacks);
   const assembly = app.synth();
-  const all = stacks as StockadeStage;
-  const stackNames = Object.fromEntries(STAGE_STACK_KEYS.flatMap((key) => (all[key] ? [[key, all[key].stackName]] : [])));
+  const stackNames = Object.fromEntries(STAGE_STACK_KEYS.flatMap((key) => (stacks[key] ? [[key, stacks[key].stackName]] : [])));
   const templateOf = memoized((key: keyof StockadeStage) => {
-    const stack = all[key];
+    const stack = stacks[key];
     return stack ? Template.fromStack(stack) : undefined;
   });
   // Read now, as before the cache: a stage that cannot be turned into templates fails here, in the test that built it.
@@ -107,8 +106,9 @@ export function buildStage(stage: Stage, options: BuildStageOptions = {}): Synth
   };
 }
 
-/** Every key a stage's stacks can have, cdn included. */
-const STAGE_STACK_KEYS: ReadonlyArray<keyof StockadeStage> = [...STACK_KEYS, 'inventory', 'deployAccess', 'cdn'];
+/** The stacks of every stage, and every key a stage's stacks can have (cdn included). */
+const EVERY_STAGE_KEYS: readonly StackKey[] = [...STACK_KEYS, 'inventory', 'deployAccess'];
+const STAGE_STACK_KEYS: ReadonlyArray<keyof StockadeStage> = [...EVERY_STAGE_KEYS, 'cdn'];
 
 /** Every stack's template of the stage (cdn included where the stage has one), by stack name. */
 export function templatesByStackName(synth: SynthesizedStage): Map<string, Template> {
@@ -126,8 +126,7 @@ function memoized<K, V>(compute: (key: K) => V): (key: K) => V {
 /** Every stack's template by key (StackKey: every stack of every stage), each read when first used. */
 function templatesOf(templateOf: (key: keyof StockadeStage) => Template | undefined): Record<StackKey, Template> {
   const templates = {} as Record<StackKey, Template>;
-  const keys: readonly StackKey[] = [...STACK_KEYS, 'inventory', 'deployAccess'];
-  for (const key of keys) Object.defineProperty(templates, key, { enumerable: true, get: () => templateOf(key) });
+  for (const key of EVERY_STAGE_KEYS) Object.defineProperty(templates, key, { enumerable: true, get: () => templateOf(key) });
   return templates;
 }
 

@@ -23,7 +23,7 @@ describe('audit trail hash chains', () => {
   const endpoints = testEndpoints();
   const admin = dynamoDbClient(endpoints);
   // As the functions build their client: conflicts retried by the SDK first (shared/adapters/dynamodb-conflict-retry.ts).
-  const writerClient = retryTransactionConflicts(dynamoDbClient(endpoints));
+  const writerClient = dynamoDbClient(endpoints);
   const table = tableNamed(endpoints, 'AuditTable');
   const shards = STAGE_DEFAULTS.dev.audit.shards;
   const audit = new DynamoDbAuditLog(writerClient, table, shards);

@@ -8,7 +8,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { HeatReport } from '../../local/aws/dynamodb/partition-heat';
-import { lostToConcurrentWrite, retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
+import { lostToConcurrentWrite } from '../../shared/adapters/dynamodb-conflict-retry';
 import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
 
 interface FrontReport extends HeatReport {
@@ -24,7 +24,7 @@ interface FrontReport extends HeatReport {
 describe('DynamoDB as DynamoDB behaves (local front)', () => {
   const endpoints = testEndpoints();
   // No SDK retries: every cancellation reaches the test.
-  const ddb = dynamoDbClient(endpoints, { maxAttempts: 1 });
+  const ddb = dynamoDbClient(endpoints, { maxAttempts: 1, conflictRetry: false });
   const catalog = tableNamed(endpoints, 'CatalogTable');
   const tag = randomBytes(4).toString('hex');
   const report = async (method = 'GET', query = ''): Promise<FrontReport> => {
@@ -179,8 +179,8 @@ describe('the functions’ DynamoDB client under transaction conflicts', () => {
 
   it('retries a transaction that lost to a concurrent one with its own backoff, so fewer conflicts reach the caller than DynamoDB answered', async () => {
     // As functions/wiring builds it: the SDK's 3 attempts, conflicts retried like throttling.
-    const ddb = retryTransactionConflicts(dynamoDbClient(endpoints));
-    const plain = dynamoDbClient(endpoints, { maxAttempts: 3 });
+    const ddb = dynamoDbClient(endpoints);
+    const plain = dynamoDbClient(endpoints, { maxAttempts: 3, conflictRetry: false });
     const key = { pk: { S: `FRONT#${tag}#retried` }, sk: { S: 'COUNTER' } };
     const add = (client: typeof ddb) =>
       client

@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import type { Endpoints } from '../../local/runtime/local-runtime';
 
 import { localCredentials } from '../../local/aws/credentials';
+import { retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 
 export { localCredentials };
 
@@ -28,9 +29,17 @@ export function queueNamed(endpoints: Endpoints, prefix: string): string {
   return endpoints.queues[logicalId] as string;
 }
 
-/** The real DynamoDB client, pointed at the runtime's DynamoDB Local. */
-export function dynamoDbClient(endpoints: Endpoints, options: { maxAttempts?: number } = {}): DynamoDBClient {
-  return new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials, ...options });
+/**
+ * The real DynamoDB client, pointed at the runtime's DynamoDB Local, built as functions/wiring builds it: a request
+ * that lost to a concurrent transaction is retried by the client (dynamodb-conflict-retry.ts). The runtime's own
+ * functions (webhook consumers, the saga, the relay) write the same items while a test runs, so an adapter a test
+ * drives must meet contention as it does in a function. `conflictRetry: false` gives the SDK's plain client, for
+ * tests of how DynamoDB itself answers contention.
+ */
+export function dynamoDbClient(endpoints: Endpoints, options: { maxAttempts?: number; conflictRetry?: boolean } = {}): DynamoDBClient {
+  const { conflictRetry = true, ...config } = options;
+  const client = new DynamoDBClient({ endpoint: endpoints.aws.dynamodb, region: endpoints.region, credentials: localCredentials, ...config });
+  return conflictRetry ? retryTransactionConflicts(client) : client;
 }
 
 /** The official Stripe SDK, pointed at the runtime's Stripe stand-in, as a storefront or operator would use it. */

@@ -4,7 +4,6 @@ import type { Endpoints } from '../../local/runtime/local-runtime';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
-import { retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 import { dynamoDbClient, tableNamed } from './endpoints';
 import { STAGE_DEFAULTS } from '../../lib/config/stages';
 
@@ -31,8 +30,7 @@ export interface RuntimeStores {
 }
 
 export function runtimeStores(endpoints: Endpoints, options: { maxAttempts?: number } = {}): RuntimeStores {
-  // As functions/wiring builds it: requests that lost to a concurrent transaction are retried by the client.
-  const dynamodb = retryTransactionConflicts(dynamoDbClient(endpoints, options));
+  const dynamodb = dynamoDbClient(endpoints, options);
   const tableName = (prefix: string) => tableNamed(endpoints, prefix);
   return {
     dynamodb,

@@ -6,7 +6,6 @@ import { type AttributeValue, DeleteItemCommand, DynamoDBClient, GetItemCommand,
 import { STAGE_DEFAULTS } from '../../lib/config/stages';
 import { PROJECT_ROOT } from '../../local/runtime/synth';
 import { DynamoDbAuditChainStore, DynamoDbAuditLog } from '../../shared/adapters/dynamodb-audit-log';
-import { retryTransactionConflicts } from '../../shared/adapters/dynamodb-conflict-retry';
 import { seqKey, verifyAuditTrail } from '../../shared/domain/operations/audit-chain';
 import type { AuditChainHead } from '../../shared/ports/audit-chain';
 import { dynamoDbClient, tableNamed, testEndpoints } from '../support/endpoints';
@@ -98,6 +97,31 @@ describe('audit trail hash chains', () => {
       `50 concurrent appends over ${shards} shards: ${Math.round(wall)} ms wall, p50 ${Math.round(latencies[24] ?? 0)} ms, p99 ${Math.round(latencies[49] ?? 0)} ms, ` +
         `${attempts.transactions} transactions (${attempts.lost} lost the head and were tried again)`,
     );
+  }, 120_000);
+
+  it('finds every chain intact while appends go on: an entry appended during the walk is left to the next run', async () => {
+    // Four writers append until the verifications are done (at most 400 entries), so heads move while chains are walked.
+    let verifying = true;
+    let appended = 0;
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      while (verifying && appended < 400) {
+        await audit.append({ at: new Date().toISOString(), actor: 'audit-test', action: 'test.append', target: `writer/${w}`, outcome: 'succeeded' });
+        appended += 1;
+      }
+    });
+    const rounds: Awaited<ReturnType<typeof verifyAuditTrail>>[] = [];
+    try {
+      for (let round = 0; round < 6; round++) rounds.push(await verifyAuditTrail(chains, { full: true }));
+    } finally {
+      verifying = false;
+      await Promise.all(writers);
+    }
+    expect(rounds.flat().filter((r) => r.broken)).toEqual([]);
+    expect(appended).toBeGreaterThan(0);
+    // What the last round verified is on the chain now, and the trail after the writers stopped is intact to its live heads.
+    const settled = await verifyAuditTrail(chains, { full: true });
+    expect(settled.filter((r) => r.broken)).toEqual([]);
+    for (const report of settled) expect(report.head?.seq).toBe((await chains.head(report.shard))?.seq);
   }, 120_000);
 
   it('runs the scheduled verification as its own role: every chain intact, the heads anchored once', async () => {

@@ -119,13 +119,14 @@ const keyText = (key: AuditItemKey) => `${key.pk} / ${key.sk}`;
  * hash, or this one replaced). Items that are not entries, or lie beyond the head, were inserted. The walk ends at the
  * head: entries missing before it were deleted (a truncated tail), and a different hash there means an edit. `start`
  * verifies a segment from an anchored entry instead of the genesis; `anchor` (the newest) must lie on the chain with
- * its hash, so a tail truncated together with its head is still found.
+ * its hash, so a tail truncated together with its head is still found. `liveHead` reads the head again: on a live
+ * trail an entry just past the head read at the start may be an append made since, which the head, read again, covers.
  */
 export async function verifyChain(
   shard: number,
   head: AuditChainHead | undefined,
   entries: AsyncIterable<StoredAuditEntry>,
-  options: { start?: ChainStart; anchor?: AuditChainAnchor; headKey: AuditItemKey },
+  options: { start?: ChainStart; anchor?: AuditChainAnchor; headKey: AuditItemKey; liveHead?: () => Promise<AuditChainHead | undefined> },
 ): Promise<ShardVerification> {
   const { start, anchor, headKey } = options;
   let expected = start?.seq ?? 1;
@@ -163,13 +164,17 @@ export async function verifyChain(
       });
     if (seq !== position)
       return result({ kind: 'reordered', key: entry.key, seq: position, message: `${keyText(entry.key)} holds the entry of seq ${seq}, not ${position}` });
-    if (!head || position > head.seq)
+    if (!head || position > head.seq) {
+      // The next entry appended since the head was read (its head moved with it, in one transaction): the walk has
+      // reached the head it set out to verify, and the newer entries are the next run's.
+      if (head && position === head.seq + 1 && expected === position && options.liveHead && ((await options.liveHead())?.seq ?? 0) >= position) break;
       return result({
         kind: 'inserted',
         key: entry.key,
         seq: position,
         message: `${keyText(entry.key)} lies beyond the shard's head (seq ${head?.seq ?? 0})`,
       });
+    }
     if (position < expected)
       return result({ kind: 'inserted', key: entry.key, seq: position, message: `${keyText(entry.key)} repeats seq ${position}, already on the chain` });
     if (position > expected)
@@ -246,7 +251,8 @@ export async function verifyAuditTrail(store: AuditChainStore, options: { full: 
     }
     const incremental = !options.full && anchor !== undefined && anchor.seq <= head.seq;
     const entries = incremental ? store.entriesFrom(shard, anchor.seq, anchor.month, head.month) : store.entries(shard, head.since, head.month);
-    reports.push(await verifyChain(shard, head, entries, { headKey, anchor, ...(incremental ? { start: { seq: anchor.seq, hash: anchor.hash } } : {}) }));
+    const start = incremental ? { start: { seq: anchor.seq, hash: anchor.hash } } : {};
+    reports.push(await verifyChain(shard, head, entries, { headKey, anchor, liveHead: () => store.head(shard), ...start }));
   }
   return reports;
 }

@@ -108,6 +108,22 @@ describe('verifyChain', () => {
     expect((await verify([...entries, extra], head)).broken).toMatchObject({ kind: 'inserted', seq: 6 });
   });
 
+  it('ends the walk at the head it read when the next entry was appended since (the head, read again, covers it)', async () => {
+    const { entries, head } = chain(5);
+    const later = chain(7);
+    const walk = (stored: readonly StoredAuditEntry[], live: AuditChainHead | undefined) =>
+      verifyChain(SHARD, head, iterate(stored), { headKey: headKeyOf(SHARD), liveHead: () => Promise.resolve(live) });
+    // Two appends landed between reading the head (seq 5) and reading the entries: verified up to seq 5, as read.
+    expect(await walk(later.entries, later.head)).toEqual({ shard: SHARD, checked: 5, head: { seq: 5, hash: head.hash, month: MONTH } });
+    // An entry past the head that the live head does not cover was inserted, however often the head is read.
+    expect((await walk([...entries, later.entries[5] as StoredAuditEntry], head)).broken).toMatchObject({ kind: 'inserted', seq: 6 });
+    expect((await walk([...entries, later.entries[5] as StoredAuditEntry], undefined)).broken).toMatchObject({ kind: 'inserted', seq: 6 });
+    // Only the entry right after the head can be a later append: one further on, past a gap, was inserted.
+    expect((await walk([...entries, later.entries[6] as StoredAuditEntry], later.head)).broken).toMatchObject({ kind: 'inserted', seq: 7 });
+    // An append does not hide what was broken before it: with seq 5 gone the walk never reached its head.
+    expect((await walk([...entries.slice(0, 4), ...later.entries.slice(5)], later.head)).broken).toMatchObject({ kind: 'inserted', seq: 6 });
+  });
+
   it('finds reordered entries (an entry stored at another position)', async () => {
     const { entries, head } = chain(5);
     const [e2, e3] = [entries[1] as StoredAuditEntry, entries[2] as StoredAuditEntry];

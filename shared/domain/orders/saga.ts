@@ -250,7 +250,10 @@ export async function markOrderFailed(
 
 /**
  * The hold sweeper: holds past their expiry (plus a grace period, so a live saga's own timeout acts first) are
- * released even if the execution that took them died; their open orders are compensated like a failed saga.
+ * released even if the execution that took them died; their open orders are compensated like a failed saga. The
+ * active hold is the only index that finds such an order again, so each order's payment is voided and the order
+ * failed before its hold is released: a run stopped in between (a provider error, the function's timeout) leaves
+ * the hold for the next run, never an open order that nothing will compensate.
  */
 export async function sweepExpiredHolds(
   deps: { stock: StockLedger; orders: OrderRepository; payments: PaymentGateway; now: Clock },
@@ -260,13 +263,13 @@ export async function sweepExpiredHolds(
   let released = 0;
   let failedOrders = 0;
   for (const hold of await deps.stock.expiredHolds(cutoff, options.limit)) {
-    if ((await releaseStock(deps, hold.orderId)).released) released += 1;
     const order = await deps.orders.get(hold.orderId);
     if (order && OPEN_STATUSES.includes(order.status)) {
       const { paymentStatus } = await cancelOrRefundPayment(deps, hold.orderId);
       const result = await markOrderFailed(deps, hold.orderId, { Error: 'HoldExpired' }, paymentStatus);
       if (result.status === 'FAILED') failedOrders += 1;
     }
+    if ((await releaseStock(deps, hold.orderId)).released) released += 1;
   }
   return { released, failedOrders };
 }

@@ -6,8 +6,15 @@ import { checkout, fingerprint } from '../../../shared/domain/orders/checkout';
 import { handOffOrder } from '../../../shared/domain/orders/fulfilment';
 import { orderView, type StoredOrder } from '../../../shared/domain/orders/order';
 import { getOrder, pollOrder } from '../../../shared/domain/orders/queries';
-import { awaitPayment, cancelOrRefundPayment, createPaymentIntent, markOrderFailed, receivePaymentOutcome } from '../../../shared/domain/orders/saga';
-import { failureReason } from '../../../shared/domain/orders/saga-errors';
+import {
+  awaitPayment,
+  cancelOrRefundPayment,
+  createPaymentIntent,
+  markOrderFailed,
+  receivePaymentOutcome,
+  sweepExpiredHolds,
+} from '../../../shared/domain/orders/saga';
+import { failureReason, TransientError } from '../../../shared/domain/orders/saga-errors';
 import { applyPaymentEvent, paymentOutcomeOf, receiveWebhook, STRIPE_WEBHOOK_EVENTS } from '../../../shared/domain/payments/receive-webhook';
 import type { PaymentEventLedger, ProviderEvent } from '../../../shared/ports/payment-events';
 import { shopCatalog } from '../../support/catalog-fixtures';
@@ -280,6 +287,30 @@ describe('the saga steps around the payment', () => {
       throw new BusinessRuleError('Stripe refused the refund: already refunded');
     };
     expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId, amount: 1800, currency: 'eur' })).toBe('refunded');
+  });
+
+  it('the hold sweeper voids the payment and fails the order before it lets the hold go: a run stopped midway is finished by the next', async () => {
+    const { orderId, orders, payments, stepDeps } = await reservedOrder();
+    const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
+    const stock = new FakeStock();
+    stock.onHand.set('MUG', 5);
+    expect(await stock.reserve(orderId, [{ sku: 'MUG', quantity: 1 }], '2026-11-22T09:00:00Z')).toEqual({ outcome: 'reserved' });
+    const sweepDeps = { stock, orders, payments, now };
+    const options = { graceSeconds: 300, limit: 10 };
+    // The provider fails the first run: the hold, the only index that finds this order again, is still there after it.
+    const cancel = payments.cancel.bind(payments);
+    payments.cancel = async () => {
+      throw new TransientError('Stripe did not answer');
+    };
+    await expect(sweepExpiredHolds(sweepDeps, options)).rejects.toThrow('Stripe did not answer');
+    expect(stock.holds.get(orderId)?.status).toBe('ACTIVE');
+    expect(orders.orders.get(orderId)?.status).toBe('RESERVED');
+    payments.cancel = cancel;
+    expect(await sweepExpiredHolds(sweepDeps, options)).toEqual({ released: 1, failedOrders: 1 });
+    expect(orders.orders.get(orderId)).toMatchObject({ status: 'FAILED', payment: { status: 'canceled' } });
+    expect(payments.calls).toContain(`cancel:${paymentIntentId}`);
+    expect(stock.holds.get(orderId)?.status).toBe('RELEASED');
+    expect(await sweepExpiredHolds(sweepDeps, options)).toEqual({ released: 0, failedOrders: 0 });
   });
 
   it('fulfilment hands a CONFIRMED order over once and marks it FULFILLED; others are skipped', async () => {

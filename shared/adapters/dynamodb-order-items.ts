@@ -198,6 +198,7 @@ export function toOrder(i: Record<string, unknown>): StoredOrder {
     ...(typeof i.paymentTaskToken === 'string' ? { paymentTaskToken: i.paymentTaskToken } : {}),
     ...(typeof i.failureReason === 'string' ? { failureReason: i.failureReason } : {}),
     ...(typeof i.fulfilmentReference === 'string' ? { fulfilmentReference: i.fulfilmentReference } : {}),
+    ...(typeof i.fulfilmentClaimedAt === 'string' ? { fulfilmentClaimedAt: i.fulfilmentClaimedAt } : {}),
     ...(typeof i.refundedAmount === 'number' && i.refundedAmount > 0 ? { refundedAmount: i.refundedAmount } : {}),
     ...shippingOf(i, currency),
     createdAt: String(i.createdAt),
@@ -240,11 +241,12 @@ export function orderTransitionUpdate(tableName: string, orderId: string, change
     values[':paymentStatus'] = change.paymentStatus;
   }
   const removes = change.to === 'AWAITING_PAYMENT' ? [] : ['paymentTaskToken', 'paymentClientSecret'];
+  const conditions = [require, change.unclaimed ? 'attribute_not_exists(fulfilmentClaimedAt)' : undefined].filter(Boolean);
   return {
     TableName: tableName,
     Key: marshall(orderKey(orderId)),
     UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-    ConditionExpression: `attribute_exists(pk) AND #status IN (${change.from.map((_, i) => `:from${i}`).join(', ')})${require ? ` AND ${require}` : ''}`,
+    ConditionExpression: `attribute_exists(pk) AND #status IN (${change.from.map((_, i) => `:from${i}`).join(', ')})${conditions.map((c) => ` AND ${c}`).join('')}`,
     ExpressionAttributeNames: { '#status': 'status', '#history': 'history' },
     ExpressionAttributeValues: marshall(values),
   };

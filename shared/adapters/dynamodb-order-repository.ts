@@ -232,6 +232,10 @@ export class DynamoDbOrderRepository implements OrderRepository {
     }
   }
 
+  async claimFulfilment(orderId: string, at: string): Promise<StoredOrder | undefined> {
+    return this.update(orderId, { set: { fulfilmentClaimedAt: at }, condition: '#status = :confirmed', values: { ':confirmed': 'CONFIRMED' } });
+  }
+
   async attachPayment(orderId: string, payment: OrderPayment, at: string): Promise<StoredOrder | undefined> {
     return this.update(orderId, {
       set: {

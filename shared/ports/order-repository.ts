@@ -18,6 +18,8 @@ export interface OrderTransition {
   readonly failureReason?: string;
   readonly fulfilmentReference?: string;
   readonly paymentStatus?: string;
+  /** Only if no fulfilment hand-off has claimed the order (claimFulfilment): a cancellation must not race a shipment. */
+  readonly unclaimed?: boolean;
 }
 
 export interface OrderRepository {
@@ -35,6 +37,11 @@ export interface OrderRepository {
   listByStatusCreated(status: OrderStatus, from: string, to: string): AsyncIterable<StoredOrder>;
   /** Applies the transition and records it in the history; undefined when the order is not in `from` (or absent). */
   transition(orderId: string, change: OrderTransition): Promise<StoredOrder | undefined>;
+  /**
+   * The fulfilment hand-off takes a CONFIRMED order before it goes to the provider (again harmless, for a redelivery);
+   * from then on a transition with `unclaimed` refuses it. Undefined when the order is not CONFIRMED.
+   */
+  claimFulfilment(orderId: string, at: string): Promise<StoredOrder | undefined>;
   /** Attaches the PaymentIntent to a RESERVED order (the same one again is harmless); undefined otherwise. */
   attachPayment(orderId: string, payment: OrderPayment, at: string): Promise<StoredOrder | undefined>;
   /** Stores the saga's task token and moves RESERVED -> AWAITING_PAYMENT; undefined when the order is in no such state. */

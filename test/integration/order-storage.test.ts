@@ -93,4 +93,18 @@ describe('order storage', () => {
     for await (const order of stores.orders.listByStatusCreated('FAILED', from, to)) created.push(order.orderId);
     expect(created).toContain(first.orderId);
   }, 30_000);
+  it('a fulfilment claim keeps the order CONFIRMED and makes a transition that requires it unclaimed fail, writing nothing', async () => {
+    const order = await pendingOrder(stores.orders, `store-claim-${Date.now()}`, [{ ...sku, quantity: 1 }]);
+    const at = new Date().toISOString();
+    expect(await stores.orders.claimFulfilment(order.orderId, at)).toBeUndefined();
+    await stores.orders.transition(order.orderId, { from: ['PENDING'], to: 'CONFIRMED', at });
+    const claimed = await stores.orders.claimFulfilment(order.orderId, at);
+    expect(claimed).toMatchObject({ status: 'CONFIRMED', fulfilmentClaimedAt: at });
+    expect(await stores.orders.claimFulfilment(order.orderId, at)).toMatchObject({ status: 'CONFIRMED' });
+    expect(await stores.orders.transition(order.orderId, { from: ['CONFIRMED'], to: 'CANCELLED', at, unclaimed: true })).toBeUndefined();
+    expect(await stores.orders.get(order.orderId)).toEqual(claimed);
+    expect(await stores.orders.transition(order.orderId, { from: ['CONFIRMED'], to: 'FULFILLED', at, fulfilmentReference: 'shp-1' })).toMatchObject({
+      status: 'FULFILLED',
+    });
+  });
 });

@@ -85,7 +85,7 @@ export class FakeOrders implements OrderRepository {
   }
   async transition(orderId: string, change: OrderTransition) {
     const order = this.orders.get(orderId);
-    if (!order || !change.from.includes(order.status)) return undefined;
+    if (!order || !change.from.includes(order.status) || (change.unclaimed && order.fulfilmentClaimedAt)) return undefined;
     const next: StoredOrder = {
       ...order,
       status: change.to,
@@ -96,6 +96,13 @@ export class FakeOrders implements OrderRepository {
     };
     this.orders.set(orderId, next);
     return next;
+  }
+  async claimFulfilment(orderId: string, at: string) {
+    const order = this.orders.get(orderId);
+    if (order?.status !== 'CONFIRMED') return undefined;
+    const claimed = { ...order, fulfilmentClaimedAt: at };
+    this.orders.set(orderId, claimed);
+    return claimed;
   }
   async attachPayment(orderId: string, payment: OrderPayment, at: string) {
     const order = this.orders.get(orderId);

@@ -48,6 +48,8 @@ export interface StoredOrder {
   readonly paymentTaskToken?: string;
   readonly failureReason?: string;
   readonly fulfilmentReference?: string;
+  /** When the fulfilment hand-off took the order (CONFIRMED, about to go to the provider): it can no longer be cancelled. */
+  readonly fulfilmentClaimedAt?: string;
   /** Sum of the refunds recorded for the order, minor units. */
   readonly refundedAmount?: number;
   /** Where it ships, the contact e-mail and the shipping charge (part of `total`); absent on orders placed before shipping existed. */

@@ -12,27 +12,34 @@ import { audited } from '../operations/audit-trail';
 /** Statuses an owner may cancel from: anything before the order is handed to fulfilment. */
 const CANCELLABLE: readonly OrderStatus[] = [...OPEN_STATUSES, 'CONFIRMED'];
 
+const HANDED_OFF = 'The order is being handed to fulfilment and can no longer be cancelled';
+
 /**
  * The owner cancels their order before it is FULFILLED. The status changes first (one conditional write), so the
  * saga, the fulfilment consumer and a second cancel all see it and stand back; then the stock goes back (a hold is
  * released, a committed sale restocked), the payment is canceled or refunded, and a saga waiting for the payment is
- * told to end. Cancelling a cancelled order answers it again; a fulfilled, failed or refunded one is a 409.
+ * told to end. Cancelling a cancelled order answers it again; a fulfilled, failed or refunded one is a 409, and so
+ * is a confirmed one the fulfilment hand-off has taken (fulfilment.ts): its goods may be on their way. `from` narrows
+ * the statuses this caller may cancel from (the erasure run cancels only unpaid orders).
  */
 export async function cancelOrder(
   deps: { orders: OrderRepository; stock: StockLedger; payments: PaymentGateway; waits: WaitingSteps; now: Clock },
   customerId: string,
   orderId: string,
+  options: { from?: readonly OrderStatus[] } = {},
 ): Promise<Order> {
+  const from = options.from ?? CANCELLABLE;
   const order = await deps.orders.get(orderId);
   if (!order || order.customerId !== customerId) throw new NotFoundError(`Order ${orderId} not found`);
   if (order.status === 'CANCELLED') return orderView(order);
-  if (!CANCELLABLE.includes(order.status)) throw new ConflictError(`A ${order.status} order cannot be cancelled`);
+  if (!from.includes(order.status)) throw new ConflictError(`A ${order.status} order cannot be cancelled`);
+  if (order.fulfilmentClaimedAt) throw new ConflictError(HANDED_OFF);
   const at = deps.now().toISOString();
-  const cancelled = await deps.orders.transition(orderId, { from: CANCELLABLE, to: 'CANCELLED', at, failureReason: 'Cancelled by the customer' });
+  const cancelled = await deps.orders.transition(orderId, { from, to: 'CANCELLED', at, failureReason: 'Cancelled by the customer', unclaimed: true });
   if (!cancelled) {
     const now = await deps.orders.get(orderId);
     if (now?.status === 'CANCELLED') return orderView(now);
-    throw new ConflictError(`The order became ${now?.status ?? 'unknown'} and can no longer be cancelled`);
+    throw new ConflictError(now?.fulfilmentClaimedAt ? HANDED_OFF : `The order became ${now?.status ?? 'unknown'} and can no longer be cancelled`);
   }
   if (order.status === 'CONFIRMED') await deps.stock.restock(orderId, at);
   else await deps.stock.release(orderId, at);

@@ -7,6 +7,7 @@ import type { CustomerAccounts, ErasureRequest, ErasureRequests, FulfilmentErasu
 import type { StockLedger } from '../../ports/stock-ledger';
 import type { WaitingSteps } from '../../ports/workflow';
 import { originOf } from '../operations/audit-trail';
+import { ConflictError } from '../errors';
 import { cancelOrder } from '../orders/cancel';
 import type { OrderStatus, StoredOrder } from '../orders/order';
 import { allOrders } from './export';
@@ -103,8 +104,13 @@ export async function carryOutErasure(deps: ErasureDeps, request: ErasureRequest
   const waiting: string[] = [];
   for (const order of orders) {
     if (CANCEL_FIRST.includes(order.status)) {
-      const after = await cancelOrder(deps, customerId, order.orderId);
+      // Only while still unpaid: one paid since it was listed is waited for, like any confirmed order, not refunded.
+      const after = await cancelOrder(deps, customerId, order.orderId, { from: CANCEL_FIRST }).catch(async (error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error;
+        return (await deps.orders.get(order.orderId)) ?? order;
+      });
       if (after.status === 'CANCELLED') cancelled++;
+      else if (WAIT_FOR.includes(after.status)) waiting.push(after.status);
     } else if (WAIT_FOR.includes(order.status)) {
       waiting.push(order.status);
     }

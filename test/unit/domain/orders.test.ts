@@ -402,6 +402,34 @@ describe('cancelling an order', () => {
     expect(o.payments.calls).toContain(`refund:${o.paymentIntentId}`);
   });
 
+  it('a cancellation while fulfilment hands the order over is refused (409): nothing is refunded for goods on their way', async () => {
+    const o = await orderAt('CONFIRMED', true);
+    const submitted: string[] = [];
+    const refused: unknown[] = [];
+    const provider = {
+      // The customer cancels while the provider is being asked to ship.
+      submit: async (order: StoredOrder) => {
+        refused.push(await cancelOrder(o.cancelDeps, 'c1', order.orderId).catch((error: unknown) => error));
+        submitted.push(order.orderId);
+        return { reference: `shp-${order.orderId}` };
+      },
+    };
+    expect(await handOffOrder({ orders: o.cancelDeps.orders, provider, now }, o.orderId)).toBe('fulfilled');
+    expect(refused).toEqual([expect.any(ConflictError)]);
+    expect(String((refused[0] as Error).message)).toMatch(/handed to fulfilment/);
+    expect(submitted).toEqual([o.orderId]);
+    expect(o.payments.calls.filter((c) => c.startsWith('refund'))).toEqual([]);
+    expect(o.stock.onHand.get('MUG')).toBe(1);
+
+    // Cancelled first: the hand-off finds nothing to claim and sends nothing.
+    const first = await orderAt('CONFIRMED', true);
+    expect((await cancelOrder(first.cancelDeps, 'c1', first.orderId)).status).toBe('CANCELLED');
+    const none: string[] = [];
+    const idle = { submit: async (order: StoredOrder) => (none.push(order.orderId), { reference: 'never' }) };
+    expect(await handOffOrder({ orders: first.cancelDeps.orders, provider: idle, now }, first.orderId)).toBe('not-confirmed');
+    expect(none).toEqual([]);
+  });
+
   it("a fulfilled order cannot be cancelled (409) and someone else's is not found (404); nothing changes", async () => {
     const o = await orderAt('FULFILLED', true);
     await expect(cancelOrder(o.cancelDeps, 'c1', o.orderId)).rejects.toBeInstanceOf(ConflictError);

@@ -269,6 +269,25 @@ describe('carryOutErasure', () => {
     expect(w.addresses.addresses.has(SUB)).toBe(true);
   });
 
+  it('waits for an order paid after it was listed as awaiting payment: it is not cancelled and refunded', async () => {
+    const w = world();
+    const intent = await w.payments.createPaymentIntent({ orderId: 'O1', amount: { amount: 1_000, currency: 'EUR' } });
+    const payment = { provider: 'stripe' as const, paymentIntentId: intent.paymentIntentId, status: intent.status };
+    w.orders.orders.set('O1', order('O1', 'AWAITING_PAYMENT', { payment }));
+    // The customer pays (and the saga confirms) between the listing and the cancellation.
+    const list = w.orders.listByCustomer.bind(w.orders);
+    w.orders.listByCustomer = async (...args) => {
+      const page = await list(...args);
+      w.payments.succeed(intent.paymentIntentId);
+      w.orders.orders.set('O1', order('O1', 'CONFIRMED', { payment: { ...payment, status: 'succeeded' } }));
+      return page;
+    };
+    await expect(carryOutErasure(w.erasureDeps, request)).rejects.toBeInstanceOf(ErasureMustWaitError);
+    expect(w.orders.orders.get('O1')).toMatchObject({ status: 'CONFIRMED', customerId: SUB });
+    expect(w.payments.calls.filter((c) => c.startsWith('cancel') || c.startsWith('refund'))).toEqual([]);
+    expect(w.accounts.accounts.has(SUB)).toBe(true);
+  });
+
   it('refuses a staff account and audits the refusal', async () => {
     const w = world();
     w.accounts.accounts.set(SUB, { attributes: { sub: SUB }, groups: ['vendor'], enabled: true });

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import { apiCaller } from '../support/api';
+import { auditUntil } from '../support/audit-pages';
 import { stripeClient, testEndpoints } from '../support/endpoints';
 import { runtimeStores } from '../support/runtime-stores';
 import { cognitoClient, signIn } from '../support/identity';
 import { paidConfirmedOrder } from '../support/order-builders';
-
-type Json = Record<string, unknown>;
 
 /** POST /admin/orders/{orderId}/refund over HTTP: partial and full refunds through Stripe, each once, audited. */
 describe('admin refunds, end to end', () => {
@@ -70,7 +69,7 @@ describe('admin refunds, end to end', () => {
     expect(await amountRefunded(paymentIntentId)).toBe(8000);
     expect((await call('POST', path, admin, { amount: 1, reason: 'once more' })).status).toBe(409);
 
-    const audit = (await call('GET', '/admin/audit?limit=50', admin)).body.items as Array<Json>;
+    const audit = await auditUntil(call, admin, (read) => read.filter((e) => e.target === `order:${orderId}`).length >= 4);
     const ours = audit.filter((e) => e.target === `order:${orderId}`);
     expect(ours.map((e) => e.outcome).sort()).toEqual(['denied', 'succeeded', 'succeeded', 'succeeded']);
     expect(ours.find((e) => String(e.detail).includes('order returned'))).toMatchObject({

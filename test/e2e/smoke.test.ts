@@ -123,10 +123,11 @@ describe('npm run smoke (local/clients/smoke.ts)', () => {
 
   it('is bounded in time: a step that does not finish fails as timed out, naming the step', async () => {
     const target = localTarget(endpoints, { customer });
-    const { result } = await smoke({ ...target, pay: () => new Promise<string>(() => undefined) }, 5_000);
-    expect(result).toMatchObject({ ok: false, failedStep: 'pay', reason: 'timed out: the purchase took more than 5 s' });
-    expect(result.ms).toBeLessThan(7_000);
-  }, 30_000);
+    // The bound leaves the steps before pay (sign-in, checkout, the saga to AWAITING_PAYMENT) room on a loaded runner.
+    const { result } = await smoke({ ...target, pay: () => new Promise<string>(() => undefined) }, 20_000);
+    expect(result).toMatchObject({ ok: false, failedStep: 'pay', reason: 'timed out: the purchase took more than 20 s' });
+    expect(result.ms).toBeLessThan(24_000);
+  }, 60_000);
 
   it("runs npm run demo:purchase's purchase to FULFILLED: shipped by express to its address, the charge in the PaymentIntent", async () => {
     const exchanges: PurchaseExchange[] = [];

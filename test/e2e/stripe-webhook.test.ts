@@ -73,7 +73,9 @@ describe('Stripe webhook intake, end to end', () => {
     let events: Stripe.Event[] = [];
     let recorded: string[] = [];
     while (Date.now() < deadline) {
-      events = (await stripe.events.list({ limit: 20 })).data.filter((e) => (e.data.object as { id?: string }).id === intent.id);
+      // The account's events since this PaymentIntent, every page: other suites pay meanwhile, so the newest 20 may all be theirs.
+      const since = await stripe.events.list({ created: { gte: intent.created }, limit: 100 }).autoPagingToArray({ limit: 10_000 });
+      events = since.filter((e) => (e.data.object as { id?: string }).id === intent.id);
       recorded = [];
       for (const e of events) if (await ledgerItem(e.id)) recorded.push(e.type);
       if (recorded.includes('payment_intent.succeeded')) break;

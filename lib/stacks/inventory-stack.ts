@@ -133,7 +133,10 @@ export class InventoryStack extends Stack {
     this.release(fn);
     fn
       // ConditionCheckItem: a provider's update for a SKU the catalog lacks is recorded only while it still lacks it.
-      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'])
+      // byStatus: the provider's pending sale notices, whose units are taken off its report (conflict-rules.ts).
+      .bindTable(ENV.CATALOG_TABLE, props.tables.catalog, ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'], {
+        queries: ['byStatus'],
+      })
       .keepGrant({
         actions: ['dynamodb:BatchGetItem'],
         resources: [props.tables.catalog.tableArn],

@@ -15,6 +15,7 @@ import { TransientError } from '../domain/orders/saga-errors';
 import type { InventoryLedger, InventoryLedgerEntry, InventoryOutcome, VendorAdjustmentResult } from '../ports/inventory';
 import { cancellationCodes, transientIfContended } from './dynamodb-order-items';
 import { readShards, setShardOnHand, skuKey } from './dynamodb-stock-shards';
+import { unsentSaleUnits } from './dynamodb-stock-notification-outbox';
 import { type ShardStock, spreadOnHand, totalStock } from '../domain/inventory/stock-shards';
 
 /** Reads and decisions per update before a SKU that keeps changing under it is left to the queue's retry. */
@@ -63,7 +64,8 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
 
   async apply(update: NormalizedUpdate, at: string): Promise<InventoryLedgerEntry> {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const state = await this.readSku(update.sku);
+      const read = await this.readSku(update.sku);
+      const state = read && { ...read, unsent: await unsentSaleUnits(this.client, this.tableName, update.providerId, update.sku) };
       const decision = state ? decideStock(state, update) : undefined;
       const entry = entryOf(update, at, state, decision);
       const written = await this.write(update, entry, state, decision);
@@ -276,12 +278,18 @@ function entryOf(update: NormalizedUpdate, at: string, state: SkuStockState | un
   const entry = (outcome: InventoryOutcome, extra: Partial<InventoryLedgerEntry>): InventoryLedgerEntry => ({ ...common, outcome, ...extra });
   if (!state || !decision) return entry('unknown-sku', { reason: `no SKU ${update.sku} in the catalog` });
   switch (decision.kind) {
-    case 'apply':
+    case 'apply': {
+      const reasons = [
+        ...(decision.unsent ? [`less ${decision.unsent} sold and not yet told to ${update.providerId}`] : []),
+        ...(decision.clamped ? [`clamped to reserved ${state.reserved}`] : []),
+      ];
       return entry('apply', {
         before: state.onHand,
         after: decision.onHand,
-        ...(decision.clamped ? { clamped: true, reason: `clamped to reserved ${state.reserved}` } : {}),
+        ...(decision.clamped ? { clamped: true } : {}),
+        ...(reasons.length ? { reason: reasons.join('; ') } : {}),
       });
+    }
     case 'duplicate':
       return entry('duplicate', { reason: `version ${update.version} from ${update.providerId} seen already` });
     case 'stale':

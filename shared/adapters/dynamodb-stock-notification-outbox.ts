@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   BatchGetItemCommand,
   type DynamoDBClient,
   QueryCommand,
@@ -73,6 +74,37 @@ export function outboxPut(tableName: string, n: StockNotification): TransactWrit
       }),
     },
   };
+}
+
+/**
+ * Units of `sku` in the sale notices still pending to `providerId`, read from the byStatus index (every page): what
+ * the inventory ledger takes off that provider's report. The index follows the table closely but not at once, so
+ * a sale committed within that lag of a report being applied is not counted; the relay sends notices every minute,
+ * and this covers them while they wait and through a provider's outage.
+ */
+export async function unsentSaleUnits(client: DynamoDBClient, tableName: string, providerId: string, sku: string): Promise<number> {
+  let units = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'byStatus',
+        KeyConditionExpression: 'gsi1pk = :pending',
+        ProjectionExpression: '#kind, #lines',
+        ExpressionAttributeNames: { '#kind': 'kind', '#lines': 'lines' },
+        ExpressionAttributeValues: marshall({ ':pending': pendingKey(providerId) }),
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const notice = unmarshall(item);
+      if (notice.kind !== 'sale') continue;
+      for (const line of (notice.lines as HeldLine[] | undefined) ?? []) if (line.sku === sku) units += Number(line.quantity) || 0;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return units;
 }
 
 /**

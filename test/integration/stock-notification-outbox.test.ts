@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbCatalogRepository } from '../../shared/adapters/dynamodb-catalog-repository';
+import { DynamoDbInventoryLedger } from '../../shared/adapters/dynamodb-inventory-ledger';
 import { DynamoDbOrderRepository } from '../../shared/adapters/dynamodb-order-repository';
 import { DynamoDbProviderCircuits } from '../../shared/adapters/dynamodb-provider-circuits';
 import { DynamoDbStockLedger } from '../../shared/adapters/dynamodb-stock-ledger';
 import { DynamoDbStockNotificationOutbox } from '../../shared/adapters/dynamodb-stock-notification-outbox';
+import type { NormalizedUpdate } from '../../shared/domain/inventory/normalize';
 import { dynamoDbClient, stripeClient, tableNamed, testEndpoints } from '../support/endpoints';
 import { pendingOrder, type ProbeSku, stockedSkus } from '../support/order-builders';
 import { ORDER_STATUS_SHARDS } from '../support/runtime-stores';
@@ -167,6 +169,50 @@ describe('stock notification outbox (DynamoDB Local)', () => {
     expect(await outboxItems(providerId)).toEqual([
       expect.objectContaining({ status: 'SENT', notificationId: notice.notificationId, sentAt: expect.any(String) }),
     ]);
+  });
+
+  it("a provider's report made before it heard of a sale does not put the sold units back: pending sales come off it", async () => {
+    const [sku, other] = (await stockedSkus(catalog, { prefix: 'OUTBOX', count: 2, stock: 10 })) as [ProbeSku, ProbeSku];
+    const provider = { providerId: `${acme}-5`, priority: 10 };
+    const report = (version: number, onHand: number, target = sku): NormalizedUpdate => ({
+      ...provider,
+      eventId: `report-${tag}-${target.sku}-${version}`,
+      externalSku: `EXT-${target.sku}`,
+      sku: target.sku,
+      onHand,
+      version,
+      occurredAt: new Date().toISOString(),
+    });
+    const inventory = new DynamoDbInventoryLedger(dynamodb, catalogTable);
+    expect(await inventory.apply(report(1, 10), new Date().toISOString())).toMatchObject({ outcome: 'apply', after: 10 });
+    expect(await inventory.apply(report(1, 10, other), new Date().toISOString())).toMatchObject({ outcome: 'apply', after: 10 });
+
+    // Three units of sku and one of other sold; the provider, not yet told, still reports 10 of each.
+    const orderId = await paidOrder([
+      { ...sku, quantity: 3 },
+      { ...other, quantity: 1 },
+    ]);
+    expect(await ledger.commit(orderId, new Date().toISOString())).toBe('committed');
+    expect(await inventory.apply(report(2, 10), new Date().toISOString())).toMatchObject({
+      outcome: 'apply',
+      reported: 10,
+      after: 7,
+      reason: `less 3 sold and not yet told to ${provider.providerId}`,
+    });
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: catalogTable, Key: marshall({ pk: `SKU#${sku.sku}`, sk: 'SKU' }), ConsistentRead: true }),
+    );
+    expect(unmarshall(Item ?? {})).toMatchObject({ onHand: 7, reserved: 0, available: 7 });
+
+    // Once the notice is sent, the provider's count is its own again: it has taken the sale off.
+    const [notice] = await outbox.pending(provider.providerId, 10);
+    expect(notice?.lines).toEqual([
+      { sku: sku.sku, quantity: 3 },
+      { sku: other.sku, quantity: 1 },
+    ]);
+    expect(await outbox.markSent(notice as NonNullable<typeof notice>, new Date().toISOString())).toBe(true);
+    expect(await inventory.apply(report(3, 7), new Date().toISOString())).toMatchObject({ outcome: 'apply', after: 7 });
+    expect((await inventory.apply(report(4, 7), new Date().toISOString())).reason).toBeUndefined();
   });
 
   it('circuits: the CIRCUIT item decides isOpen until openUntil; a claim excludes a second run until released or expired', async () => {

@@ -8,6 +8,11 @@ export interface SkuStockState {
   readonly source?: { readonly providerId: string; readonly priority: number };
   /** The newest version seen from each provider. */
   readonly versions: Readonly<Record<string, number>>;
+  /**
+   * Units of the SKU Stockade sold whose sale notice to the updating provider is still waiting to be sent: the
+   * provider's count cannot include those sales yet.
+   */
+  readonly unsent?: number;
 }
 
 import type { StockDecision, VendorStockAdjustment } from '../model/inventory';
@@ -19,7 +24,9 @@ export type { StockDecision } from '../model/inventory';
  * one seen applies (an older one is stale, the same one a duplicate); a provider of lower priority than the SKU's
  * source is outranked; onHand is never set below what is reserved (it is clamped to it, and the clamp reported).
  * Since each provider reports absolute stock, any order of the same updates ends at the newest version of the
- * highest-priority provider.
+ * highest-priority provider. Units sold whose notice the provider has not been sent (`unsent`) are taken off what
+ * it reports, so a report made before it heard of a sale does not put the sold units back on sale. Cancellations
+ * still to be sent are not added: if the provider had counted one already, the units would be counted twice.
  */
 export function decideStock(state: SkuStockState, update: NormalizedUpdate): StockDecision {
   const seen = state.versions[update.providerId];
@@ -27,8 +34,10 @@ export function decideStock(state: SkuStockState, update: NormalizedUpdate): Sto
   if (seen !== undefined && update.version < seen) return { kind: 'stale', newest: seen };
   if (state.source && state.source.providerId !== update.providerId && state.source.priority > update.priority)
     return { kind: 'outranked', by: state.source.providerId };
-  const onHand = Math.max(update.onHand, state.reserved);
-  return { kind: 'apply', onHand, clamped: onHand !== update.onHand };
+  const unsent = state.unsent ?? 0;
+  const afterSales = Math.max(0, update.onHand - unsent);
+  const onHand = Math.max(afterSales, state.reserved);
+  return { kind: 'apply', onHand, clamped: onHand !== afterSales, ...(unsent > 0 ? { unsent } : {}) };
 }
 
 /**

@@ -23,7 +23,8 @@ export interface NormalizedUpdate {
 }
 
 export type StockDecision =
-  | { readonly kind: 'apply'; readonly onHand: number; readonly clamped: boolean }
+  /** `unsent`: units sold that the provider was not yet told of, taken off what it reported. */
+  | { readonly kind: 'apply'; readonly onHand: number; readonly clamped: boolean; readonly unsent?: number }
   /** The provider sent this version already. */
   | { readonly kind: 'duplicate' }
   /** The provider sent a newer version already. */

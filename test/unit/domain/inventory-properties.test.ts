@@ -159,4 +159,30 @@ describe('decideStock (property)', () => {
       RUNS,
     );
   });
+
+  it('takes the units sold and not yet told to the provider off its report: never more on hand than it can have, never below reserved', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ reported: fc.integer({ min: 0, max: 500 }), unsent: fc.integer({ min: 0, max: 600 }), reserved: fc.integer({ min: 0, max: 300 }) }),
+        ({ reported, unsent, reserved }) => {
+          const update: NormalizedUpdate = {
+            providerId: 'p',
+            priority: 1,
+            eventId: 'e',
+            externalSku: 'EXT',
+            sku: 'SKU-1',
+            onHand: reported,
+            version: 2,
+            occurredAt: '2026-12-01T10:00:00.000Z',
+          };
+          const decision = decideStock({ onHand: 0, reserved, versions: { p: 1 }, unsent }, update);
+          if (decision.kind !== 'apply') throw new Error(`decided ${decision.kind}`);
+          expect(decision.onHand).toBe(Math.max(reported - unsent, 0, reserved));
+          expect(decision.clamped).toBe(reserved > Math.max(reported - unsent, 0));
+          expect(decision.unsent).toBe(unsent > 0 ? unsent : undefined);
+        },
+      ),
+      RUNS,
+    );
+  });
 });

@@ -490,7 +490,7 @@ describe('Stripe webhook replay, end to end', () => {
     // The unpaid orders' sagas compensate after their decline: wait until each has ended (bounded).
     for (const order of orders.filter((o) => !o.paid)) await orderUntil(order.orderId, (o) => o.status === 'FAILED', 30_000);
     for (const order of orders) await executionEnded(order.orderId, 30_000);
-  }, 240_000);
+  }, 480_000);
 
   afterAll(() => {
     dynamodb.destroy();

@@ -6,6 +6,7 @@ import type { Endpoints } from '../../local/runtime/local-runtime';
 import { verifyInventorySignature } from '../../shared/domain/inventory/webhook-signature';
 import type { StockNotification } from '../../shared/ports/inventory';
 import { testEndpoints } from '../support/endpoints';
+import { until } from '../support/until';
 import {
   callProvider,
   providerSales,
@@ -266,12 +267,18 @@ describe('inventory provider stand-in', () => {
     it('listens where endpoints.json says, as every provider of the stage, signing with the runtime secrets', async () => {
       expect(runtime.inventoryStandIn?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       for (const id of Object.keys(runtime.inventoryProviders).sort()) {
-        const response = await callProvider(runtime, id, 'GET', 'stock?limit=1');
+        // The outbound e2e suite takes north-supply down for a while in this shared stand-in: wait for it to answer.
+        const answered = () =>
+          callProvider(runtime, id, 'GET', 'stock?limit=1').then(
+            (r) => (r.status === 200 ? r : undefined),
+            () => undefined,
+          );
+        const response = await until(`${id} answering`, answered, 90_000, 500);
         expect({ id, status: response.status, takenAt: typeof response.body.takenAt }).toEqual({ id, status: 200, takenAt: 'string' });
         expect((await callProvider(runtime, id, 'GET', 'stock', undefined, { secret: hex() })).status).toBe(401);
       }
       expect(Object.keys(runtime.inventoryProviders).sort()).toEqual(['acme-warehouse', 'north-supply']);
-    });
+    }, 120_000);
 
     it("pushes to the runtime's own inventory webhook, which verifies and accepts it", async () => {
       // north-supply: no other test rotates its secret, so the webhook's cached copy is never behind the stand-in's.

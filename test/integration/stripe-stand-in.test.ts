@@ -876,7 +876,7 @@ describe('Stripe stand-in', () => {
 
   it('stop() cancels pending webhook retries and closes hung connections: the process exits at once', async () => {
     // In a process of its own, because "nothing keeps the process alive" is a property of the whole process.
-    const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', '-e', EXIT_PROBE], { cwd: path.resolve(__dirname, '../..'), timeout: 8000 });
+    const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', '-e', EXIT_PROBE], { cwd: path.resolve(__dirname, '../..'), timeout: 30_000 });
     const result = JSON.parse(stdout) as { created: number; hung: string; deliveries: string[]; stopMs: number; exitMs: number };
     expect(result.created).toBe(200);
     expect(result.hung).toBe('ECONNRESET');
@@ -884,7 +884,7 @@ describe('Stripe stand-in', () => {
     expect(result.deliveries).toEqual(['retrying']);
     expect(result.stopMs).toBeLessThan(500);
     expect(result.exitMs).toBeLessThan(1000);
-  }, 10_000);
+  }, 40_000);
 });
 
 /** Starts a stand-in with a webhook retry pending for 60 s and a request hung by an injected fault, then stops it. */

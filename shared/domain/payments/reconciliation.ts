@@ -81,7 +81,8 @@ export async function reconcilePayments(deps: ReconciliationDeps, options: Recon
     tally.checked += books.intents.size + books.orders.size;
     const ownPayments = await compareIntents(deps, books, found);
     await compareOrders(deps, books, stuckBefore, found);
-    for (const d of await applyRemedies(deps, options.remedies, found.drain(), books.intents, ownPayments)) tally.add(d);
+    const standing = await recheck(deps, found.drain(), stuckBefore);
+    for (const d of await applyRemedies(deps, options.remedies, standing, books.intents, ownPayments)) tally.add(d);
   }
   return saveReport(deps, runAt, window, tally);
 }
@@ -323,6 +324,58 @@ async function comparePayment(deps: ReconciliationDeps, order: StoredOrder, book
       : { kind: 'currency-mismatch', ...of, detail: `Stripe took ${pi.currency.toUpperCase()}; the order is in ${order.total.currency.toUpperCase()}` },
     theirs === mine ? undefined : { kind: 'refund-drift', ...of, detail: `Stripe refunded ${theirs}; the order records ${mine} refunded` },
   ];
+}
+
+/**
+ * The findings that still hold when read again. A slice's books are read one after another (Stripe's PaymentIntents,
+ * then the orders, then the payment records, against refunds listed when the run began), and on a live shop an order
+ * paid, failed or refunded in between looks like a discrepancy it is not: a PaymentIntent listed unpaid beside its
+ * order read CONFIRMED, one listed open beside its order read FAILED, a refund made after the listing. Each finding
+ * is classified again from its PaymentIntent, order, refunds and payment record as they are now (a discrepancy is
+ * rare, so the extra reads are few), and reported, with what is found now, only if it is still of the same kind.
+ */
+async function recheck(deps: ReconciliationDeps, found: readonly Discrepancy[], stuckBefore: string): Promise<Discrepancy[]> {
+  const standing: Discrepancy[] = [];
+  for (const d of found) {
+    const again = (await classifyNow(deps, d, stuckBefore)).find((a) => a?.kind === d.kind);
+    if (again) standing.push(again);
+  }
+  return standing;
+}
+
+/** What is wrong now with the PaymentIntent or order a finding is about, by the same rules as the slice's comparison. */
+async function classifyNow(deps: ReconciliationDeps, d: Discrepancy, stuckBefore: string): Promise<Array<Discrepancy | undefined>> {
+  const pi = d.paymentIntentId ? await summaryOf(deps.payments, d.paymentIntentId) : undefined;
+  const orderId = d.orderId ?? pi?.orderId;
+  const order = orderId ? await deps.orders.get(orderId) : undefined;
+  const refunded = pi ? await refundedOf(deps.payments, pi.paymentIntentId) : 0;
+  switch (d.kind) {
+    case 'paid-without-order':
+    case 'missed-payment-outcome':
+    case 'orphaned-payment-intent': {
+      if (!pi) return [d];
+      const finished = pi.status === 'succeeded' || pi.status === 'canceled';
+      const record = finished ? (await deps.recordLookup.getMany([pi.paymentIntentId])).get(pi.paymentIntentId) : undefined;
+      return classifyIntent(pi, order, order?.payment?.paymentIntentId === pi.paymentIntentId, refunded, record);
+    }
+    case 'stuck-awaiting-payment':
+      return order && OPEN_STATUSES.includes(order.status) ? [stuckAwaitingPayment(order, stuckBefore)] : [];
+    default: {
+      if (!order || !chargedFor(order)) return [];
+      const own = pi && order.payment?.paymentIntentId === pi.paymentIntentId ? pi : undefined;
+      const books: Books = {
+        intents: new Map(own ? [[own.paymentIntentId, own]] : []),
+        refunded: new Map(own ? [[own.paymentIntentId, refunded]] : []),
+        orders: new Map(),
+      };
+      return comparePayment(deps, order, books);
+    }
+  }
+}
+
+/** What Stripe has refunded of a PaymentIntent (succeeded refunds), as it is now. */
+async function refundedOf(payments: PaymentGateway, paymentIntentId: string): Promise<number> {
+  return (await payments.refundsOf(paymentIntentId)).filter((r) => r.status === 'succeeded').reduce((sum, r) => sum + r.amount, 0);
 }
 
 /** Each discrepancy with the remedy the stage allows applied, one after another. */

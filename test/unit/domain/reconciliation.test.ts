@@ -321,6 +321,37 @@ describe('reconciliation of Stripe with Stockade', () => {
     });
   });
 
+  it('reports nothing for what moved on while the slice was read: paid, failed or refunded between the listings', async () => {
+    const w = world();
+    w.at(20);
+    const paidMeanwhile = await w.awaiting();
+    const failedMeanwhile = await w.awaiting();
+    const refundedMeanwhile = await w.paidOrder();
+    // Stripe's list is read first; the shop goes on before the orders and the payment records are read.
+    const list = w.stripe.paymentIntents.bind(w.stripe);
+    w.stripe.paymentIntents = async function* (from: Date, to: Date) {
+      // Copies, as an API answers: what the list said does not change when Stripe's PaymentIntent does.
+      let ours = false;
+      for await (const pi of list(from, to)) {
+        ours ||= pi.paymentIntentId === paidMeanwhile.paymentIntentId;
+        yield { ...pi };
+      }
+      if (!ours || w.order(paidMeanwhile.orderId).status === 'CONFIRMED') return;
+      w.at(1);
+      await w.pay(paidMeanwhile.orderId);
+      await w.confirm(paidMeanwhile.orderId);
+      const { paymentStatus } = await cancelOrRefundPayment(w.saga, failedMeanwhile.orderId);
+      await markOrderFailed(w.saga, failedMeanwhile.orderId, { Error: 'States.Timeout' }, paymentStatus);
+      await refundOrder(w.saga, ADMIN, refundedMeanwhile.orderId, { amount: 500, reason: 'late' });
+    };
+    const report = await w.reconcile({ remedies: EVERY_REMEDY });
+    expect(ids(report.discrepancies)).toEqual([]);
+    expect(w.audit.events.filter((e) => e.action.startsWith('reconciliation.') && e.action !== 'reconciliation.run')).toEqual([]);
+    // Read again after the fact, with nothing moving, the books agree as well.
+    w.stripe.paymentIntents = list;
+    expect(ids((await w.reconcile()).discrepancies)).toEqual([]);
+  });
+
   it('leaves out what is younger than the settle time: its webhook may still be on the way', async () => {
     const w = world();
     await cleanHistory(w);

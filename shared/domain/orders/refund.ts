@@ -89,8 +89,15 @@ export async function recordRefundOnOrder(
   if (!current) return undefined;
   const full = (current.refundedAmount ?? 0) + refund.amount >= current.total.amount;
   const updated = await deps.orders.recordRefund(orderId, { ...refund, paymentStatus: full ? 'refunded' : 'partially_refunded' }, deps.now().toISOString());
-  if (updated && (updated.refundedAmount ?? 0) >= updated.total.amount && REFUNDABLE.includes(updated.status)) {
-    return (await deps.orders.transition(orderId, { from: REFUNDABLE, to: 'REFUNDED', at: deps.now().toISOString() })) ?? deps.orders.get(orderId);
+  // Decided again on the order as the refund left it: two refunds recorded at once each read the other's amount as
+  // not yet there, and the one recorded last would otherwise leave a refunded-in-full order partially_refunded.
+  if (!updated || (updated.refundedAmount ?? 0) < updated.total.amount) return updated;
+  const at = deps.now().toISOString();
+  if (REFUNDABLE.includes(updated.status)) {
+    return (await deps.orders.transition(orderId, { from: REFUNDABLE, to: 'REFUNDED', at, paymentStatus: 'refunded' })) ?? deps.orders.get(orderId);
+  }
+  if (updated.payment && updated.payment.status !== 'refunded') {
+    return (await deps.orders.transition(orderId, { from: [updated.status], to: updated.status, at, paymentStatus: 'refunded' })) ?? deps.orders.get(orderId);
   }
   return updated;
 }

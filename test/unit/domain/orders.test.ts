@@ -21,7 +21,7 @@ import { shopCatalog } from '../../support/catalog-fixtures';
 import { FakeCarts } from '../../support/fakes';
 import { FakeAuditLog, FakeOrders, FakePayments, FakeStock, FakeWaits, FakePaymentRecords, freeShippingTo } from '../../support/order-fakes';
 import { cancelOrder, cancelOwnOrder } from '../../../shared/domain/orders/cancel';
-import { receiveChargeRefunded, refundOrder } from '../../../shared/domain/orders/refund';
+import { receiveChargeRefunded, recordRefundOnOrder, refundOrder } from '../../../shared/domain/orders/refund';
 import type { AuditEvent } from '../../../shared/ports/audit-log';
 import { commitOrder, reserveStock } from '../../../shared/domain/orders/saga';
 
@@ -492,6 +492,16 @@ describe('admin refunds', () => {
     return { orderId, paymentIntentId, orders, payments, events, refundDeps: { orders, payments, audit, now } };
   }
   const admin = { sub: 'admin-1', sourceIp: '10.0.0.7' };
+
+  it('two refunds recorded at once that together refund it all leave the order REFUNDED and its payment refunded', async () => {
+    const o = await paidOrder();
+    const total = o.orders.orders.get(o.orderId)?.total.amount as number;
+    await Promise.all([
+      recordRefundOnOrder(o.refundDeps, o.orderId, { refundId: 're_a', amount: 1000 }),
+      recordRefundOnOrder(o.refundDeps, o.orderId, { refundId: 're_b', amount: total - 1000 }),
+    ]);
+    expect(o.orders.orders.get(o.orderId)).toMatchObject({ status: 'REFUNDED', refundedAmount: total, payment: { status: 'refunded' } });
+  });
 
   it('charge.refunded records every succeeded refund of the PaymentIntent from the provider, once each', async () => {
     const o = await paidOrder();

@@ -313,6 +313,21 @@ describe('the saga steps around the payment', () => {
     expect(await sweepExpiredHolds(sweepDeps, options)).toEqual({ released: 0, failedOrders: 0 });
   });
 
+  it('a payment that succeeds while compensation fails the order (after the report read it open) is refunded too', async () => {
+    const { orderId, orders, payments, stepDeps } = await reservedOrder();
+    const { paymentIntentId } = await createPaymentIntent(stepDeps, orderId);
+    payments.succeed(paymentIntentId);
+    // The saga's timeout fails the order between the report's read of it and its record of the outcome.
+    const record = orders.recordPaymentOutcome.bind(orders);
+    orders.recordPaymentOutcome = async (...args) => {
+      await markOrderFailed(stepDeps, orderId, { Error: 'States.Timeout' });
+      return record(...args);
+    };
+    expect(await receivePaymentOutcome(stepDeps, orderId, { kind: 'succeeded', paymentIntentId, amount: 1800, currency: 'eur' })).toBe('refunded');
+    expect(payments.calls).toContain(`refund:${paymentIntentId}`);
+    expect(orders.orders.get(orderId)?.status).toBe('FAILED');
+  });
+
   it('fulfilment hands a CONFIRMED order over once and marks it FULFILLED; others are skipped', async () => {
     const { orderId, orders } = await reservedOrder();
     const submitted: string[] = [];

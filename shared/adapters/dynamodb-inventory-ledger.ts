@@ -64,8 +64,7 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
 
   async apply(update: NormalizedUpdate, at: string): Promise<InventoryLedgerEntry> {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const read = await this.readSku(update.sku);
-      const state = read && { ...read, unsent: await unsentSaleUnits(this.client, this.tableName, update.providerId, update.sku) };
+      const state = await this.withUnsentSales(update, await this.readSku(update.sku));
       const decision = state ? decideStock(state, update) : undefined;
       const entry = entryOf(update, at, state, decision);
       const written = await this.write(update, entry, state, decision);
@@ -162,6 +161,15 @@ export class DynamoDbInventoryLedger implements InventoryLedger {
   }
 
   /** The SKU (strongly consistent), its stock summed over its shards for the rules, each shard's for the write. */
+  /**
+   * The SKU as read, with the units of its sale notices still pending to the update's provider: only for an update
+   * the rules would apply (a duplicate, stale or outranked one, most of a full sync, needs no Query of the outbox).
+   */
+  private async withUnsentSales(update: NormalizedUpdate, read: SkuRead | undefined): Promise<SkuRead | undefined> {
+    if (!read || decideStock(read, update).kind !== 'apply') return read;
+    return { ...read, unsent: await unsentSaleUnits(this.client, this.tableName, update.providerId, update.sku) };
+  }
+
   private async readSku(sku: string): Promise<SkuRead | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(skuKey(sku)), ConsistentRead: true }));
     if (!Item) return undefined;

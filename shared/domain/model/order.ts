@@ -8,6 +8,9 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 /** Statuses in which the saga is still deciding: the order may yet be confirmed or failed. */
 export const OPEN_STATUSES: readonly OrderStatus[] = ['PENDING', 'RESERVED', 'AWAITING_PAYMENT'];
 
+/** Orders that ended without a sale: they no longer want a payment, and one that succeeds for them is refunded. */
+export const ENDED_STATUSES: readonly OrderStatus[] = ['FAILED', 'CANCELLED'];
+
 export interface OrderLine {
   readonly sku: string;
   readonly productId: string;

@@ -12,12 +12,12 @@ export async function handOffOrder(
   deps: { orders: OrderRepository; provider: FulfilmentProvider; now: Clock },
   orderId: string,
 ): Promise<'fulfilled' | 'already-fulfilled' | 'not-confirmed' | 'unknown-order'> {
-  const order = await deps.orders.get(orderId);
-  if (!order) return 'unknown-order';
-  if (order.status === 'FULFILLED') return 'already-fulfilled';
-  if (order.status !== 'CONFIRMED') return 'not-confirmed';
   const claimed = await deps.orders.claimFulfilment(orderId, deps.now().toISOString());
-  if (!claimed) return (await deps.orders.get(orderId))?.status === 'FULFILLED' ? 'already-fulfilled' : 'not-confirmed';
+  if (!claimed) {
+    const order = await deps.orders.get(orderId);
+    if (!order) return 'unknown-order';
+    return order.status === 'FULFILLED' ? 'already-fulfilled' : 'not-confirmed';
+  }
   const { reference } = await deps.provider.submit(claimed);
   const done = await deps.orders.transition(orderId, { from: ['CONFIRMED'], to: 'FULFILLED', at: deps.now().toISOString(), fulfilmentReference: reference });
   return done ? 'fulfilled' : 'already-fulfilled';

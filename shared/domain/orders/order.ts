@@ -1,6 +1,6 @@
 import type { Order, StoredOrder } from '../model/order';
 
-export { OPEN_STATUSES, ORDER_STATUSES } from '../model/order';
+export { ENDED_STATUSES, OPEN_STATUSES, ORDER_STATUSES } from '../model/order';
 export type { Order, OrderLine, OrderPayment, OrderStatus, PaymentOutcome, StoredOrder } from '../model/order';
 
 /** The contract's view of an order; the client secret only while the order awaits payment. */

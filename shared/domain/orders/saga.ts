@@ -4,7 +4,7 @@ import type { PaymentGateway } from '../../ports/payment-gateway';
 import type { PaymentRecords, PaymentReporter, TerminalOutcome } from '../../ports/payment-records';
 import type { HeldLine, StockLedger } from '../../ports/stock-ledger';
 import type { WaitingSteps } from '../../ports/workflow';
-import { OPEN_STATUSES, type OrderStatus, type PaymentOutcome, type StoredOrder } from './order';
+import { ENDED_STATUSES, OPEN_STATUSES, type PaymentOutcome, type StoredOrder } from './order';
 import { BusinessRuleError } from '../errors';
 import { failureReason, SagaError } from './saga-errors';
 import type { Clock } from '../../ports/clock';
@@ -140,10 +140,10 @@ export async function receivePaymentOutcome(
     await deps.records.noteFailure(outcome.paymentIntentId, outcome.reason ?? 'declined', at);
   }
   if (!before) return 'unknown-order';
-  if (outcome.kind === 'succeeded' && ENDED.includes(before.status)) return refundEnded(deps.payments, outcome.paymentIntentId, orderId);
+  if (outcome.kind === 'succeeded' && ENDED_STATUSES.includes(before.status)) return refundEnded(deps.payments, outcome.paymentIntentId, orderId);
   const order = await deps.orders.recordPaymentOutcome(orderId, outcome, at);
   // The order ended after it was read above (compensation failed it meanwhile): the money is given back all the same.
-  if (outcome.kind === 'succeeded' && order && ENDED.includes(order.status)) return refundEnded(deps.payments, outcome.paymentIntentId, orderId);
+  if (outcome.kind === 'succeeded' && order && ENDED_STATUSES.includes(order.status)) return refundEnded(deps.payments, outcome.paymentIntentId, orderId);
   if (order?.status === 'AWAITING_PAYMENT' && order.paymentTaskToken && order.paymentOutcome) {
     // Until compensation or commit moves the order on, it still holds the token an earlier report already answered:
     // Step Functions refuses that answer, and this report only recorded.
@@ -153,9 +153,6 @@ export async function receivePaymentOutcome(
 }
 
 const isTerminal = (outcome: PaymentOutcome): outcome is TerminalOutcome => outcome.kind === 'succeeded' || outcome.kind === 'canceled';
-
-/** Orders that no longer want their payment: one that succeeds for them is refunded. */
-const ENDED: readonly OrderStatus[] = ['FAILED', 'CANCELLED'];
 
 /** A payment that succeeded for an order that had ended, refunded in full (the order's own idempotency key). */
 async function refundEnded(payments: PaymentGateway, paymentIntentId: string, orderId: string): Promise<'refunded'> {

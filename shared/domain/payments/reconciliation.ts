@@ -7,7 +7,7 @@ import type { PaymentRecord, PaymentRecordLookup, PaymentRecords } from '../../p
 import type { Discrepancy, ReconciliationReport, ReconciliationReports, RemedyName } from '../../ports/reconciliation-reports';
 import type { WaitingSteps } from '../../ports/workflow';
 import { BusinessRuleError, NotFoundError } from '../errors';
-import { OPEN_STATUSES, ORDER_STATUSES, type OrderStatus, type StoredOrder } from '../orders/order';
+import { ENDED_STATUSES, OPEN_STATUSES, ORDER_STATUSES, type OrderStatus, type StoredOrder } from '../orders/order';
 import { receivePaymentOutcome } from '../orders/saga';
 
 export interface ReconciliationOptions {
@@ -50,8 +50,6 @@ export const RECONCILIATION_ACTOR = 'system:reconciliation';
 
 /** Orders whose money Stockade has taken (and may since have refunded). */
 const PAID_STATUSES: readonly OrderStatus[] = ['CONFIRMED', 'FULFILLED', 'REFUNDED'];
-/** Orders that no longer want a payment. */
-const ENDED_STATUSES: readonly OrderStatus[] = ['FAILED', 'CANCELLED'];
 /** PaymentIntent statuses in which no money has moved and the PaymentIntent can still be cancelled. */
 const OPEN_INTENT_STATUSES = ['requires_payment_method', 'requires_confirmation', 'requires_action', 'requires_capture'];
 
